@@ -1,0 +1,63 @@
+//! The `strongroom` binary: parses arguments, runs one operation, prints its result, and maps
+//! errors to an exit code and a line that says what to do.
+
+mod cli;
+mod commands;
+mod terminal;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Exit codes, documented in `docs/cli.md`.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const VERIFY_FAILED: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const NOT_FOUND: u8 = 3;
+    pub const AUTH: u8 = 4;
+    pub const CONFLICT: u8 = 5;
+    pub const DEVICE: u8 = 6;
+    pub const STORAGE: u8 = 7;
+}
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    match commands::run(args) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::from(exit::OK);
+            }
+            eprintln!("error: {err:#}");
+            let (code, remedy) = match err.downcast_ref::<strongroom_ops::OpsError>() {
+                Some(e) => (exit_code(e.kind()), e.remedy()),
+                None => (exit::USAGE, None),
+            };
+            if let Some(r) = remedy {
+                eprintln!("hint: {r}");
+            }
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn exit_code(kind: strongroom_ops::ErrorKind) -> u8 {
+    use strongroom_ops::ErrorKind::*;
+    match kind {
+        Usage => exit::USAGE,
+        NotFound => exit::NOT_FOUND,
+        Auth => exit::AUTH,
+        Conflict => exit::CONFLICT,
+        Device => exit::DEVICE,
+        Storage => exit::STORAGE,
+        _ => exit::USAGE,
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

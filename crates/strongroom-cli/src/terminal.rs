@@ -1,0 +1,107 @@
+//! The terminal side of [`Callbacks`]: passphrases from a file, the environment or a prompt, and
+//! a progress bar on standard error when it is a terminal.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::Mutex;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use secrecy::{ExposeSecret, SecretString};
+use strongroom_ops::{Callbacks, Progress, SecretRequest};
+
+/// Environment variable holding the key passphrase.
+pub const PASSPHRASE_ENV: &str = "STRONGROOM_PASSPHRASE";
+
+pub struct Terminal {
+    /// A passphrase given by file or environment; prompts are used only without one.
+    preset: Option<SecretString>,
+    bar: Mutex<Option<ProgressBar>>,
+}
+
+impl Terminal {
+    /// Resolves the passphrase sources now, so an unreadable file fails before any work.
+    pub fn new(passphrase_file: Option<&Path>) -> anyhow::Result<Self> {
+        let preset = match passphrase_file {
+            Some(p) => Some(read_secret_file(p)?),
+            None => std::env::var(PASSPHRASE_ENV).ok().map(SecretString::from),
+        };
+        Ok(Terminal {
+            preset,
+            bar: Mutex::new(None),
+        })
+    }
+}
+
+/// Reads the first line of a secret file, without its line ending.
+pub fn read_secret_file(path: &Path) -> anyhow::Result<SecretString> {
+    let text = zeroize::Zeroizing::new(
+        std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the secret file {}", path.display()))?,
+    );
+    let line = text.lines().next().unwrap_or_default();
+    Ok(SecretString::from(line.to_owned()))
+}
+
+fn prompt(text: &str) -> Option<SecretString> {
+    if !std::io::stdin().is_terminal() {
+        return None;
+    }
+    rpassword::prompt_password(text).ok().map(SecretString::from)
+}
+
+impl Callbacks for Terminal {
+    fn secret(&self, request: &SecretRequest) -> Option<SecretString> {
+        if let Some(p) = &self.preset {
+            return Some(p.clone());
+        }
+        match request {
+            SecretRequest::KeyPassphrase { label } => {
+                prompt(&format!("Passphrase for key {label:?}: "))
+            }
+            SecretRequest::NewKeyPassphrase { label } => {
+                for _ in 0..3 {
+                    let first = prompt(&format!("New passphrase for key {label:?}: "))?;
+                    let again = prompt("Repeat the passphrase: ")?;
+                    if first.expose_secret() == again.expose_secret() {
+                        return Some(first);
+                    }
+                    eprintln!("The passphrases differ; try again.");
+                }
+                None
+            }
+        }
+    }
+
+    fn progress(&self, event: Progress) {
+        let mut bar = self.bar.lock().expect("progress lock");
+        match event {
+            Progress::HashStart { files, total_bytes } => {
+                let pb = ProgressBar::new(total_bytes);
+                pb.set_style(
+                    ProgressStyle::with_template(
+                        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                    )
+                    .expect("valid template")
+                    .progress_chars("=> "),
+                );
+                pb.set_message(format!(
+                    "hashing {files} file{}",
+                    if files == 1 { "" } else { "s" }
+                ));
+                *bar = Some(pb);
+            }
+            Progress::Hashed { bytes } => {
+                if let Some(pb) = bar.as_ref() {
+                    pb.inc(bytes);
+                }
+            }
+            Progress::HashFileDone { .. } => {}
+            Progress::HashFinish => {
+                if let Some(pb) = bar.take() {
+                    pb.finish_and_clear();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! Bad input: every case gets a clear error naming the problem, a non-zero exit, and nothing
+//! written.
+
+mod common;
+
+use common::*;
+
+fn signed(env: &Env, label: &str, alg: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let pub_pem = env.key(label, alg);
+    let f = env.file(&format!("{label}.bin"), b"the release bytes");
+    env.run(&["sign", "--key", label, f.to_str().unwrap()]).ok();
+    (pub_pem, f)
+}
+
+fn verify(env: &Env, key: &std::path::Path, file: &std::path::Path) -> Out {
+    env.run(&["verify", "--key", key.to_str().unwrap(), file.to_str().unwrap()])
+}
+
+#[test]
+fn flipped_byte_in_the_file() {
+    let env = Env::new();
+    for (label, alg, check) in [("ec", "ecdsa-p256", "artifact-digest"), ("ed", "ed25519", "subject")] {
+        let (key, f) = signed(&env, label, alg);
+        let mut bytes = std::fs::read(&f).unwrap();
+        bytes[3] ^= 0x01;
+        std::fs::write(&f, bytes).unwrap();
+        let out = verify(&env, &key, &f).code(1).stdout_has("NOT VERIFIED");
+        assert!(out.stdout.lines().any(|l| l.starts_with("FAIL") && l.contains(check)), "{}", out.stdout);
+    }
+}
+
+#[test]
+fn flipped_byte_in_the_signature() {
+    let env = Env::new();
+    for (label, alg) in [("ec", "ecdsa-p256"), ("ed", "ed25519")] {
+        let (key, f) = signed(&env, label, alg);
+        let name = format!("{label}.bin.sigstore.json");
+        let mut b = env.read_json(&name);
+        let field = if alg == "ed25519" {
+            &mut b["dsseEnvelope"]["signatures"][0]["sig"]
+        } else {
+            &mut b["messageSignature"]["signature"]
+        };
+        let mut sig = b64(field.as_str().unwrap());
+        let last = sig.len() - 1;
+        sig[last] ^= 0x01;
+        *field = b64e(&sig).into();
+        env.write_json(&name, &b);
+        verify(&env, &key, &f).code(1).stdout_has("FAIL  signature");
+    }
+}
+
+#[test]
+fn flipped_byte_in_the_payload() {
+    let env = Env::new();
+    let (key, f) = signed(&env, "ed", "ed25519");
+    let mut b = env.read_json("ed.bin.sigstore.json");
+    let mut payload = b64(b["dsseEnvelope"]["payload"].as_str().unwrap());
+    // Change one hex digit of the subject digest, keeping valid JSON.
+    let text = String::from_utf8(payload.clone()).unwrap();
+    let at = text.find("\"sha256\":\"").unwrap() + 10;
+    payload[at] = if payload[at] == b'0' { b'1' } else { b'0' };
+    b["dsseEnvelope"]["payload"] = b64e(&payload).into();
+    env.write_json("ed.bin.sigstore.json", &b);
+    let out = verify(&env, &key, &f).code(1);
+    assert!(out.stdout.contains("FAIL  signature"), "{}", out.stdout);
+}
+
+#[test]
+fn wrong_public_key() {
+    let env = Env::new();
+    let (_, f) = signed(&env, "ec", "ecdsa-p256");
+    let other = env.key("other", "ecdsa-p256");
+    verify(&env, &other, &f)
+        .code(1)
+        .stdout_has("WARN  key-hint")
+        .stdout_has("FAIL  signature");
+}
+
+#[test]
+fn truncated_non_json_and_empty_bundles() {
+    let env = Env::new();
+    let (key, f) = signed(&env, "ec", "ecdsa-p256");
+    let bundle = env.path("ec.bin.sigstore.json");
+    let full = std::fs::read(&bundle).unwrap();
+    std::fs::write(&bundle, &full[..full.len() / 2]).unwrap();
+    verify(&env, &key, &f).code(2).stderr_has("not valid JSON").stderr_has("truncated");
+    std::fs::write(&bundle, b"\x00\x01binary garbage").unwrap();
+    verify(&env, &key, &f).code(2).stderr_has("not valid JSON");
+    std::fs::write(&bundle, b"").unwrap();
+    verify(&env, &key, &f).code(2).stderr_has("empty");
+    std::fs::write(&bundle, b"{\"hello\": 1}").unwrap();
+    verify(&env, &key, &f).code(2).stderr_has("not a Sigstore bundle");
+}
+
+#[test]
+fn unknown_media_type() {
+    let env = Env::new();
+    let (key, f) = signed(&env, "ec", "ecdsa-p256");
+    let mut b = env.read_json("ec.bin.sigstore.json");
+    b["mediaType"] = "application/vnd.dev.sigstore.bundle.v9.9+json".into();
+    env.write_json("ec.bin.sigstore.json", &b);
+    verify(&env, &key, &f)
+        .code(2)
+        .stderr_has("unknown bundle media type \"application/vnd.dev.sigstore.bundle.v9.9+json\"");
+}
+
+#[test]
+fn dsse_envelope_with_two_signatures() {
+    let env = Env::new();
+    let (key, f) = signed(&env, "ed", "ed25519");
+    let mut b = env.read_json("ed.bin.sigstore.json");
+    let sig = b["dsseEnvelope"]["signatures"][0].clone();
+    b["dsseEnvelope"]["signatures"].as_array_mut().unwrap().push(sig);
+    env.write_json("ed.bin.sigstore.json", &b);
+    verify(&env, &key, &f)
+        .code(2)
+        .stderr_has("2 signatures; a Sigstore bundle carries exactly one");
+}
+
+#[test]
+fn empty_file_list_missing_file_and_directory() {
+    let env = Env::new();
+    env.key("ec", "ecdsa-p256");
+    env.run(&["sign", "--key", "ec"]).code(2).stderr_has("no files given");
+    let good = env.file("good", b"x");
+    env.run(&["sign", "--key", "ec", good.to_str().unwrap(), "missing.bin"])
+        .code(3)
+        .stderr_has("missing.bin: no such file");
+    std::fs::create_dir(env.path("dir")).unwrap();
+    env.run(&["sign", "--key", "ec", "dir"])
+        .code(2)
+        .stderr_has("dir is a directory, not a file")
+        .stderr_has("hint:");
+    // Nothing was written for any of them, not even for the good file.
+    assert!(!env.path("good.sigstore.json").exists());
+    assert!(!env.path("dir.sigstore.json").exists());
+    // Verification of a missing file is refused the same way.
+    env.run(&["verify", "--key", "ec", "--bundle", "nope.json", "good"])
+        .code(3)
+        .stderr_has("nope.json: no such file");
+}
+
+#[test]
+fn wrong_passphrase_signs_nothing() {
+    let env = Env::new();
+    env.key("ec", "ecdsa-p256");
+    let f = env.file("f", b"x");
+    let out = env
+        .cmd()
+        .env("STRONGROOM_PASSPHRASE", "not the passphrase")
+        .args(["sign", "--key", "ec", f.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("wrong passphrase"), "{stderr}");
+    assert!(!stderr.contains("not the passphrase"), "the secret leaked: {stderr}");
+    assert!(!env.path("f.sigstore.json").exists());
+}
+
+#[test]
+fn missing_passphrase_without_a_terminal() {
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .env_remove("STRONGROOM_PASSPHRASE")
+        .args(["key", "generate", "--algorithm", "ed25519", "--label", "k"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--passphrase-file"), "{stderr}");
+    // No key file and no inventory row were left behind.
+    assert_eq!(std::fs::read_dir(env.home.path().join("keys")).unwrap().count(), 0);
+    env.run(&["key", "list", "--json"]).ok().stdout_has("[]");
+}
+
+#[test]
+fn short_passphrase_duplicate_label_and_bad_algorithm() {
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .env("STRONGROOM_PASSPHRASE", "short")
+        .args(["key", "generate", "--algorithm", "ed25519", "--label", "k"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    env.key("k", "ed25519");
+    env.run(&["key", "generate", "--algorithm", "ed25519", "--label", "k"])
+        .code(5)
+        .stderr_has("already exists");
+    env.run(&["key", "generate", "--algorithm", "dsa", "--label", "x"])
+        .code(2)
+        .stderr_has("unknown algorithm");
+    env.run(&["key", "generate", "--algorithm", "ecdsa-p384", "--label", "x"])
+        .code(2)
+        .stderr_has("use a token");
+    env.run(&["key", "export", "nope"]).code(3).stderr_has("no key \"nope\"");
+}
+
+#[test]
+fn passphrase_file_is_read_and_unreadable_file_is_reported() {
+    let env = Env::new();
+    env.file("pass", format!("{PASSPHRASE}\n").as_bytes());
+    let out = env
+        .cmd()
+        .env_remove("STRONGROOM_PASSPHRASE")
+        .args(["key", "generate", "--algorithm", "ed25519", "--label", "k", "--passphrase-file", "pass"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let f = env.file("f", b"x");
+    // The same passphrase from the environment unlocks it: the newline was not part of it.
+    env.run(&["sign", "--key", "k", f.to_str().unwrap()]).ok();
+    let out = env
+        .cmd()
+        .args(["sign", "--key", "k", "--force", "--passphrase-file", "nope", f.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the secret file nope"));
+}
+
+#[test]
+fn not_a_public_key() {
+    let env = Env::new();
+    let (_, f) = signed(&env, "ec", "ecdsa-p256");
+    let bad = env.file("bad.pem", b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+    verify(&env, &bad, &f).code(2).stderr_has("PUBLIC KEY");
+}

@@ -1,0 +1,39 @@
+//! How the operations reach a person: secrets (passphrases, later PINs) and progress. The CLI
+//! implements this with prompts and a progress bar, the app with dialogs and events, tests with a
+//! scripted value.
+
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+
+/// A secret the operation needs.
+#[derive(Clone, Debug)]
+pub enum SecretRequest {
+    /// A passphrase to protect a new software key; the implementation should ask twice.
+    NewKeyPassphrase { label: String },
+    /// The passphrase that unlocks an existing software key.
+    KeyPassphrase { label: String },
+}
+
+/// Progress of long work.
+#[derive(Clone, Debug)]
+pub enum Progress {
+    /// Hashing starts: `files` files, `total_bytes` bytes in all.
+    HashStart { files: usize, total_bytes: u64 },
+    /// `bytes` more were hashed.
+    Hashed { bytes: u64 },
+    /// One file is done.
+    HashFileDone { path: PathBuf },
+    /// Hashing is over.
+    HashFinish,
+}
+
+/// The person at the other end of an operation. Must be `Sync`: hashing reports from several
+/// threads at once.
+pub trait Callbacks: Sync {
+    /// Returns the secret, or `None` when none can be had (no terminal, dialog cancelled).
+    fn secret(&self, request: &SecretRequest) -> Option<SecretString>;
+
+    /// Reports progress; the default ignores it.
+    fn progress(&self, _event: Progress) {}
+}

@@ -1,0 +1,80 @@
+//! Serialisable results of operations: the `--json` output of the CLI and the payloads the app
+//! receives. Field names are part of the public interface (`docs/cli.md`).
+
+use serde::Serialize;
+use strongroom_core::verify::Report;
+use strongroom_store::KeyRecord;
+
+/// One key of the inventory.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct KeyInfo {
+    pub label: String,
+    pub key_id: String,
+    pub algorithm: String,
+    pub backend: String,
+    pub status: String,
+    pub created: String,
+    /// Backend facts (token attributes for token keys).
+    pub attributes: serde_json::Value,
+}
+
+impl From<&KeyRecord> for KeyInfo {
+    fn from(r: &KeyRecord) -> Self {
+        KeyInfo {
+            label: r.label.clone(),
+            key_id: r.key_id.to_string(),
+            algorithm: r.algorithm.to_string(),
+            backend: r.backend.to_string(),
+            status: r.status.to_string(),
+            created: r.created.clone(),
+            attributes: r.attributes.clone(),
+        }
+    }
+}
+
+/// One signed artifact.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct SignedFile {
+    pub artifact: String,
+    pub bundle: String,
+    pub sha256: String,
+    /// `messageSignature` or `dsse`.
+    pub form: String,
+}
+
+/// One verification check.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct CheckDto {
+    pub id: String,
+    /// `pass`, `warn`, `fail` or `skip`.
+    pub outcome: String,
+    pub detail: String,
+}
+
+/// A verification result.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// True only when no check failed (exit code 0).
+    pub verified: bool,
+    /// `pass`, `warn` or `fail`.
+    pub verdict: String,
+    pub checks: Vec<CheckDto>,
+}
+
+impl From<&Report> for VerifyReport {
+    fn from(r: &Report) -> Self {
+        VerifyReport {
+            verified: r.passed(),
+            verdict: r.verdict().to_string(),
+            checks: r
+                .checks
+                .iter()
+                .map(|c| CheckDto {
+                    id: c.id.to_owned(),
+                    outcome: c.outcome.to_string(),
+                    detail: c.detail.clone(),
+                })
+                .collect(),
+        }
+    }
+}

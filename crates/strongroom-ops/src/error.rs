@@ -1,0 +1,155 @@
+//! The operations error: what went wrong, its kind (for exit codes and IPC codes), and what the
+//! user can do about it.
+
+use std::path::PathBuf;
+
+use strongroom_core::bundle::BundleError;
+use strongroom_core::keyref::KeyRefError;
+use strongroom_core::keys::KeyError;
+use strongroom_core::SignError;
+use strongroom_store::StoreError;
+
+/// Broad classes of failure, stable across versions: the CLI maps them to exit codes and the app
+/// to error codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The request itself is wrong (bad arguments, malformed input documents).
+    Usage,
+    /// A named file or key does not exist.
+    NotFound,
+    /// A passphrase or PIN was wrong or missing.
+    Auth,
+    /// Something already exists, or conflicts.
+    Conflict,
+    /// A token or module failed.
+    Device,
+    /// Local storage failed (database, disk).
+    Storage,
+}
+
+impl ErrorKind {
+    /// Stable machine-readable code.
+    pub fn code(self) -> &'static str {
+        match self {
+            ErrorKind::Usage => "usage",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::Auth => "auth",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Device => "device",
+            ErrorKind::Storage => "storage",
+        }
+    }
+}
+
+/// Why an operation could not be carried out. Nothing was written when one of these is returned.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpsError {
+    #[error("no files given")]
+    NoFiles,
+    #[error("{}: no such file", .0.display())]
+    MissingFile(PathBuf),
+    #[error("{} is a directory, not a file", .0.display())]
+    IsDirectory(PathBuf),
+    #[error("{} is not a regular file", .0.display())]
+    NotRegularFile(PathBuf),
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} is {size} bytes, more than the {limit}-byte limit for this kind of file", path.display())]
+    TooLarge { path: PathBuf, size: u64, limit: u64 },
+    #[error("{} already exists", .0.display())]
+    OutputExists(PathBuf),
+    #[error("two inputs would write the same output {}", .0.display())]
+    OutputClash(PathBuf),
+    #[error("{}: {source}", path.display())]
+    Bundle {
+        path: PathBuf,
+        #[source]
+        source: BundleError,
+    },
+    #[error("{}: {source}", path.display())]
+    PublicKeyFile {
+        path: PathBuf,
+        #[source]
+        source: KeyError,
+    },
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    KeyRef(#[from] KeyRefError),
+    #[error("signing failed: {0}")]
+    Sign(#[from] SignError),
+    #[error("{what} is needed and none was given")]
+    SecretUnavailable { what: String },
+    #[error("the passphrases did not match or were too short: {0}")]
+    WeakPassphrase(String),
+    #[error("{label:?} is a {backend} key; {reason}")]
+    WrongBackend {
+        label: String,
+        backend: String,
+        reason: String,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl OpsError {
+    pub fn kind(&self) -> ErrorKind {
+        use OpsError::*;
+        match self {
+            NoFiles | IsDirectory(_) | NotRegularFile(_) | TooLarge { .. } | OutputClash(_)
+            | OutputExists(_)
+            | Bundle { .. } | PublicKeyFile { .. } | Key(_) | KeyRef(_) | WeakPassphrase(_)
+            | WrongBackend { .. } => ErrorKind::Usage,
+            MissingFile(_) => ErrorKind::NotFound,
+            Read { .. } => ErrorKind::Storage,
+            Sign(SignError::Backend(_)) => ErrorKind::Device,
+            Sign(_) => ErrorKind::Usage,
+            SecretUnavailable { .. } => ErrorKind::Auth,
+            Store(e) => match e {
+                StoreError::KeyNotFound(_) => ErrorKind::NotFound,
+                StoreError::WrongPassphrase { .. } => ErrorKind::Auth,
+                StoreError::LabelTaken(_) | StoreError::KeyIdTaken(_) => ErrorKind::Conflict,
+                StoreError::NewerSchema { .. } => ErrorKind::Usage,
+                _ => ErrorKind::Storage,
+            },
+        }
+    }
+
+    /// What the user can do next, when there is something useful to say.
+    pub fn remedy(&self) -> Option<String> {
+        use OpsError::*;
+        Some(match self {
+            NoFiles => "name at least one file".into(),
+            MissingFile(_) => "check the path; nothing was signed or written".into(),
+            IsDirectory(_) => "name the files inside it (for example dir/*)".into(),
+            TooLarge { .. } => "check that this is the file you meant".into(),
+            OutputExists(_) => "nothing was written; add --force to replace existing bundles".into(),
+            OutputClash(_) => "sign files with the same name into different -o directories".into(),
+            Bundle { .. } => {
+                "give the .sigstore.json bundle or DSSE envelope that was written when the file was signed".into()
+            }
+            PublicKeyFile { .. } => {
+                "give the PEM public key (-----BEGIN PUBLIC KEY-----), as `strongroom key export` writes it".into()
+            }
+            KeyRef(_) => "list keys with `strongroom key list`".into(),
+            SecretUnavailable { .. } => {
+                "give it with --passphrase-file FILE or STRONGROOM_PASSPHRASE, or run on a terminal to be asked".into()
+            }
+            WeakPassphrase(_) => "use a passphrase of at least 8 characters".into(),
+            Store(StoreError::KeyNotFound(_)) => "list keys with `strongroom key list`".into(),
+            Store(StoreError::WrongPassphrase { .. }) => {
+                "try again with the right passphrase; nothing was signed. A lost passphrase cannot be recovered".into()
+            }
+            Store(StoreError::LabelTaken(_)) => "choose another --label".into(),
+            Store(StoreError::NewerSchema { .. }) => "upgrade strongroom".into(),
+            Read { .. } => "check the file's permissions and the medium".into(),
+            _ => return None,
+        })
+    }
+}

@@ -1,0 +1,161 @@
+//! Hashing input files: checking them first, then streaming several at once, one per core, each
+//! in constant memory.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use strongroom_core::digest::{hash_reader, DigestSet};
+use strongroom_core::HashAlg;
+
+use crate::{Callbacks, OpsError, Progress};
+
+/// Checks that `path` names an existing regular file and returns its size.
+pub fn check_file(path: &Path) -> Result<u64, OpsError> {
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => OpsError::MissingFile(path.to_owned()),
+        _ => OpsError::Read {
+            path: path.to_owned(),
+            source: e,
+        },
+    })?;
+    if meta.is_dir() {
+        return Err(OpsError::IsDirectory(path.to_owned()));
+    }
+    if !meta.is_file() {
+        return Err(OpsError::NotRegularFile(path.to_owned()));
+    }
+    Ok(meta.len())
+}
+
+/// Checks every input before any work starts, so a bad name fails fast and nothing is written.
+pub fn check_files(paths: &[PathBuf]) -> Result<Vec<u64>, OpsError> {
+    if paths.is_empty() {
+        return Err(OpsError::NoFiles);
+    }
+    paths.iter().map(|p| check_file(p)).collect()
+}
+
+/// Hashes one file with SHA-256 plus `extra`, reporting progress.
+pub fn hash_file(
+    path: &Path,
+    extra: &[HashAlg],
+    cb: &dyn Callbacks,
+    observer: Option<&mut dyn FnMut(&[u8])>,
+) -> Result<DigestSet, OpsError> {
+    let read_err = |e| OpsError::Read {
+        path: path.to_owned(),
+        source: e,
+    };
+    let file = File::open(path).map_err(read_err)?;
+    let set = hash_reader(
+        file,
+        extra,
+        &mut |n| cb.progress(Progress::Hashed { bytes: n }),
+        observer,
+    )
+    .map_err(read_err)?;
+    cb.progress(Progress::HashFileDone {
+        path: path.to_owned(),
+    });
+    Ok(set)
+}
+
+/// Hashes all `paths` (already checked), several at once on all cores. Results are in input order.
+/// The first failure stops the remaining work and is returned.
+pub fn hash_files(
+    paths: &[PathBuf],
+    sizes: &[u64],
+    extra: &[HashAlg],
+    cb: &dyn Callbacks,
+) -> Result<Vec<DigestSet>, OpsError> {
+    cb.progress(Progress::HashStart {
+        files: paths.len(),
+        total_bytes: sizes.iter().sum(),
+    });
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(paths.len())
+        .max(1);
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let results: Vec<Mutex<Option<Result<DigestSet, OpsError>>>> =
+        paths.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                while !stop.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = paths.get(i) else { break };
+                    let r = hash_file(path, extra, cb, None);
+                    if r.is_err() {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                    *results[i].lock().expect("no panics while holding the lock") = Some(r);
+                }
+            });
+        }
+    });
+    cb.progress(Progress::HashFinish);
+    let mut out = Vec::with_capacity(paths.len());
+    for slot in results {
+        match slot.into_inner().expect("no panics while holding the lock") {
+            Some(r) => out.push(r?),
+            None => unreachable!("a worker stops only after an error, which is returned first"),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::SecretString;
+    use std::sync::atomic::AtomicU64;
+
+    struct Count(AtomicU64);
+    impl Callbacks for Count {
+        fn secret(&self, _: &crate::SecretRequest) -> Option<SecretString> {
+            None
+        }
+        fn progress(&self, e: Progress) {
+            if let Progress::Hashed { bytes } = e {
+                self.0.fetch_add(bytes, Ordering::Relaxed);
+            }
+        }
+    }
+
+    #[test]
+    fn hashes_in_order_and_reports_progress() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<PathBuf> = (0..5)
+            .map(|i| {
+                let p = dir.path().join(format!("f{i}"));
+                std::fs::write(&p, vec![i as u8; 1000 * (i + 1)]).unwrap();
+                p
+            })
+            .collect();
+        let sizes = check_files(&paths).unwrap();
+        let cb = Count(AtomicU64::new(0));
+        let sets = hash_files(&paths, &sizes, &[], &cb).unwrap();
+        for (i, s) in sets.iter().enumerate() {
+            assert_eq!(s.sha256(), &HashAlg::Sha256.hash(&vec![i as u8; 1000 * (i + 1)]));
+        }
+        assert_eq!(cb.0.load(Ordering::Relaxed), sizes.iter().sum::<u64>());
+    }
+
+    #[test]
+    fn input_errors_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(check_files(&[]), Err(OpsError::NoFiles)));
+        assert!(matches!(
+            check_files(&[dir.path().join("missing")]),
+            Err(OpsError::MissingFile(_))
+        ));
+        assert!(matches!(
+            check_files(&[dir.path().to_owned()]),
+            Err(OpsError::IsDirectory(_))
+        ));
+    }
+}

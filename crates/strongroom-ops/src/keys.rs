@@ -1,0 +1,116 @@
+//! Key use cases: generating software keys, listing the inventory, exporting public keys, and
+//! unlocking a key for signing.
+
+use secrecy::{ExposeSecret, SecretString};
+use strongroom_core::keyref::{check_label, KeyRef};
+use strongroom_core::{Algorithm, PublicKey, Signer, SoftwareKey};
+use strongroom_store::{keyfile, Backend, KeyRecord, NewKey, StoreError};
+
+use crate::dto::KeyInfo;
+use crate::{Callbacks, OpsError, SecretRequest, Station};
+
+/// Shortest passphrase accepted for a new software key.
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+
+/// A request to generate a key.
+#[derive(Clone, Debug)]
+pub struct GenerateKey {
+    pub label: String,
+    pub algorithm: Algorithm,
+}
+
+impl Station {
+    /// Generates a software key, stores it age-encrypted under `keys/`, and records it.
+    pub fn generate_software_key(
+        &self,
+        req: &GenerateKey,
+        cb: &dyn Callbacks,
+    ) -> Result<KeyInfo, OpsError> {
+        check_label(&req.label)?;
+        if self.store.key_by_label(&req.label)?.is_some() {
+            return Err(StoreError::LabelTaken(req.label.clone()).into());
+        }
+        let key = SoftwareKey::generate(req.algorithm)?;
+        let passphrase = cb
+            .secret(&SecretRequest::NewKeyPassphrase {
+                label: req.label.clone(),
+            })
+            .ok_or_else(|| OpsError::SecretUnavailable {
+                what: format!("a passphrase for the new key {:?}", req.label),
+            })?;
+        if passphrase.expose_secret().chars().count() < MIN_PASSPHRASE_CHARS {
+            return Err(OpsError::WeakPassphrase(format!(
+                "fewer than {MIN_PASSPHRASE_CHARS} characters"
+            )));
+        }
+        let file_name = format!(
+            "{}.age",
+            hex::encode(strongroom_core::HashAlg::Sha256.hash(&key.public_key().to_spki_der()).as_bytes())
+        );
+        let path = self.store.key_dir().join(&file_name);
+        keyfile::write(&path, &key, &passphrase)?;
+        let inserted = self.store.insert_key(&NewKey {
+            label: &req.label,
+            public_key: key.public_key(),
+            backend: Backend::Software,
+            location: &file_name,
+            attributes: serde_json::json!({}),
+        });
+        match inserted {
+            Ok(rec) => Ok(KeyInfo::from(&rec)),
+            Err(e) => {
+                // Never leave a key file without its inventory row.
+                let _ = std::fs::remove_file(&path);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// The whole inventory, oldest first.
+    pub fn list_keys(&self) -> Result<Vec<KeyInfo>, OpsError> {
+        Ok(self.store.list_keys()?.iter().map(KeyInfo::from).collect())
+    }
+
+    /// Resolves a `--key` argument (label or key id) to its inventory row.
+    pub fn find_key(&self, key: &str) -> Result<KeyRecord, OpsError> {
+        Ok(self.store.find_key(&KeyRef::parse(key)?)?)
+    }
+
+    /// The public key of an inventory key.
+    pub fn public_key(&self, key: &str) -> Result<PublicKey, OpsError> {
+        Ok(self.find_key(key)?.public_key)
+    }
+
+    /// Unlocks a key for signing, asking for its passphrase through `cb`.
+    pub(crate) fn unlock(
+        &self,
+        rec: &KeyRecord,
+        cb: &dyn Callbacks,
+    ) -> Result<Box<dyn Signer>, OpsError> {
+        match rec.backend {
+            Backend::Software => {
+                let passphrase: SecretString = cb
+                    .secret(&SecretRequest::KeyPassphrase {
+                        label: rec.label.clone(),
+                    })
+                    .ok_or_else(|| OpsError::SecretUnavailable {
+                        what: format!("the passphrase of key {:?}", rec.label),
+                    })?;
+                let key = keyfile::read(&self.store.key_dir().join(&rec.location), &passphrase)?;
+                if key.public_key() != &rec.public_key {
+                    return Err(StoreError::KeyFile {
+                        path: self.store.key_dir().join(&rec.location),
+                        reason: "the file holds a different key than the inventory records".into(),
+                    }
+                    .into());
+                }
+                Ok(Box::new(key))
+            }
+            Backend::Pkcs11 => Err(OpsError::WrongBackend {
+                label: rec.label.clone(),
+                backend: rec.backend.to_string(),
+                reason: "token keys are not supported by this build yet".into(),
+            }),
+        }
+    }
+}

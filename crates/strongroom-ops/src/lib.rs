@@ -1,0 +1,22 @@
+//! Strongroom's use cases: the one operations API that the `strongroom` CLI and the desktop app
+//! both call. It owns the order of steps (validate, unlock, hash, sign, write), the error kinds
+//! and remedies, and the serialisable results (`dto`).
+//!
+//! API boundary: callers talk to a person only through [`Callbacks`]; nothing here prints, prompts
+//! or knows about terminals or windows.
+
+mod callbacks;
+pub mod dto;
+mod error;
+pub mod hashing;
+mod keys;
+mod sign;
+mod station;
+mod verify;
+
+pub use callbacks::{Callbacks, Progress, SecretRequest};
+pub use error::{ErrorKind, OpsError};
+pub use keys::GenerateKey;
+pub use station::Station;
+pub use sign::{bundle_path, SignRequest, BUNDLE_SUFFIX};
+pub use verify::{load_public_key_file, verify_signature, VerifyRequest};

@@ -1,0 +1,99 @@
+//! Verifying one signed document (Sigstore bundle, DSSE envelope or cosign bundle) against a
+//! public key and, optionally, the artifact.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use strongroom_core::bundle::{CheckedDocument, Content};
+use strongroom_core::verify::{
+    needs_streamed_signature, required_digests, verify_document, ArtifactFacts, Report,
+};
+use strongroom_core::PublicKey;
+
+use crate::hashing::{check_file, hash_file};
+use crate::{Callbacks, OpsError, Progress};
+
+/// Largest signed document read (a DSSE envelope may embed a large SBOM).
+pub const MAX_DOCUMENT_BYTES: u64 = 256 << 20;
+/// Largest public-key file read.
+const MAX_KEY_FILE_BYTES: u64 = 1 << 20;
+
+/// A request to verify one document.
+#[derive(Clone, Debug)]
+pub struct VerifyRequest {
+    pub document: PathBuf,
+    pub key: PublicKey,
+    pub artifact: Option<PathBuf>,
+}
+
+fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, OpsError> {
+    let size = check_file(path)?;
+    if size > limit {
+        return Err(OpsError::TooLarge {
+            path: path.to_owned(),
+            size,
+            limit,
+        });
+    }
+    let mut buf = Vec::with_capacity(size as usize);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut buf))
+        .map_err(|source| OpsError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+    Ok(buf)
+}
+
+/// Reads a PEM SubjectPublicKeyInfo file.
+pub fn load_public_key_file(path: &Path) -> Result<PublicKey, OpsError> {
+    let bytes = read_capped(path, MAX_KEY_FILE_BYTES)?;
+    let text = String::from_utf8_lossy(&bytes);
+    PublicKey::from_pem(&text).map_err(|source| OpsError::PublicKeyFile {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Verifies `req.document` with `req.key`. `Ok` carries the report whatever its verdict; `Err`
+/// means the inputs could not be read or parsed at all.
+pub fn verify_signature(req: &VerifyRequest, cb: &dyn Callbacks) -> Result<Report, OpsError> {
+    let bytes = read_capped(&req.document, MAX_DOCUMENT_BYTES)?;
+    let doc = CheckedDocument::parse(&bytes).map_err(|source| OpsError::Bundle {
+        path: req.document.clone(),
+        source,
+    })?;
+    let facts = match &req.artifact {
+        None => None,
+        Some(path) => {
+            let size = check_file(path)?;
+            let mut stream = match (&doc.content, needs_streamed_signature(&doc, &req.key)) {
+                (Content::MessageSignature { signature, .. }, true) => {
+                    Some(req.key.ed25519_stream(signature))
+                }
+                _ => None,
+            };
+            let mut feed = |chunk: &[u8]| {
+                if let Some(Ok(s)) = stream.as_mut() {
+                    s.update(chunk);
+                }
+            };
+            cb.progress(Progress::HashStart {
+                files: 1,
+                total_bytes: size,
+            });
+            let digests = hash_file(path, &required_digests(&doc, &req.key), cb, Some(&mut feed))?;
+            cb.progress(Progress::HashFinish);
+            Some(ArtifactFacts {
+                name: path
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+                digests,
+                streamed_signature: stream.map(|s| s.and_then(|s| s.finish())),
+            })
+        }
+    };
+    Ok(verify_document(&doc, &req.key, facts.as_ref()))
+}

@@ -1,0 +1,122 @@
+//! Opening the station database: WAL, busy timeout, and embedded migrations applied in one
+//! transaction under a schema version (`PRAGMA user_version`).
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+use crate::StoreError;
+
+/// Embedded migrations; migration `i` takes the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 1: key inventory.
+    "CREATE TABLE keys (
+        id             INTEGER PRIMARY KEY,
+        label          TEXT NOT NULL UNIQUE,
+        key_id         TEXT NOT NULL UNIQUE,
+        algorithm      TEXT NOT NULL,
+        backend        TEXT NOT NULL CHECK (backend IN ('software', 'pkcs11')),
+        public_key_pem TEXT NOT NULL,
+        location       TEXT NOT NULL,
+        attributes     TEXT NOT NULL DEFAULT '{}',
+        created        TEXT NOT NULL,
+        status         TEXT NOT NULL DEFAULT 'active'
+                       CHECK (status IN ('active', 'retired', 'revoked'))
+    );",
+];
+
+/// The schema version this build writes and understands.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The station's data directory: `strongroom.db` and `keys/`.
+pub struct Store {
+    pub(crate) conn: Connection,
+    home: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Store({})", self.home.display())
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the store under `home`, migrating it to [`SCHEMA_VERSION`].
+    pub fn open(home: &Path) -> Result<Self, StoreError> {
+        create_private_dir(home)?;
+        create_private_dir(&home.join("keys"))?;
+        let path = home.join("strongroom.db");
+        let mut conn = Connection::open(&path)?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate(&mut conn, &path)?;
+        Ok(Store {
+            conn,
+            home: home.to_owned(),
+        })
+    }
+
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// Directory of the age-encrypted software key files.
+    pub fn key_dir(&self) -> PathBuf {
+        self.home.join("keys")
+    }
+}
+
+fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir).map_err(|e| StoreError::io(dir, e))
+}
+
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            path: path.to_owned(),
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for sql in &MIGRATIONS[found as usize..] {
+        tx.execute_batch(sql)?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_once_and_refuses_newer() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        let s = Store::open(dir.path()).unwrap();
+        let v: u32 = s
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        s.conn
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        drop(s);
+        let err = Store::open(dir.path()).unwrap_err();
+        assert!(
+            matches!(err, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,44 @@
+//! The store's error type.
+
+use std::path::PathBuf;
+
+/// Errors from the station database and key files.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the database at {path} has schema version {found}, newer than this program understands ({supported}); use a newer strongroom")]
+    NewerSchema {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error("a key labelled {0:?} already exists")]
+    LabelTaken(String),
+    #[error("this key is already in the inventory as {0:?}")]
+    KeyIdTaken(String),
+    #[error("no key {0:?} in the inventory")]
+    KeyNotFound(String),
+    #[error("wrong passphrase for the key file {}", path.display())]
+    WrongPassphrase { path: PathBuf },
+    #[error("the key file {} is unusable: {reason}", path.display())]
+    KeyFile { path: PathBuf, reason: String },
+    #[error("the inventory row for {label:?} is corrupt: {reason}")]
+    CorruptRow { label: String, reason: String },
+}
+
+impl StoreError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        StoreError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! Strongroom's persistence: the SQLite station database (embedded migrations, key inventory) and
+//! the age-encrypted files that hold software keys.
+//!
+//! Architecture invariant: every write is all-or-nothing. Database changes run in one transaction;
+//! files are written to a temporary name in the target directory, synced, then renamed.
+
+mod db;
+mod error;
+pub mod fsutil;
+pub mod keyfile;
+mod keys;
+
+pub use db::{Store, SCHEMA_VERSION};
+pub use error::StoreError;
+pub use keys::{Backend, KeyRecord, KeyStatus, NewKey};

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs what Strongroom needs on a fresh Debian 12 machine (run as root). Idempotent: it only
+# calls apt-get or cargo when something is missing.
+#
+#   bash scripts/install-deps.sh run    # what `scripts/demo.sh` needs
+#   bash scripts/install-deps.sh test   # what `scripts/test.sh` needs (a superset)
+set -euo pipefail
+what="${1:-test}"
+
+log() { printf 'install-deps: %s\n' "$*"; }
+die() { printf 'install-deps: error: %s\n' "$*" >&2; exit 1; }
+
+command -v cargo >/dev/null || die "no Rust toolchain (cargo) on PATH; this project builds with the machine's rustup toolchain"
+
+# Debian packages: build, run, and (for tests) the independent verifiers and SoftHSM.
+pkgs=(pkg-config gcc libc6-dev openssl ca-certificates)
+if [ "$what" = test ]; then
+  pkgs+=(softhsm2 opensc age git python3 python3-venv nodejs)
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# node and npm may come from outside Debian's packages (they do on the reference machine).
+if [ "$what" = test ] && command -v node >/dev/null && command -v npm >/dev/null; then
+  missing=("${missing[@]/nodejs}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+if [ "${#missing[@]}" -gt 0 ]; then
+  [ "$(id -u)" = 0 ] || die "missing Debian packages (${missing[*]}); run as root or install them"
+  log "apt-get install ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [[ " ${missing[*]} " == *" nodejs "* ]] && ! command -v npm >/dev/null; then
+    apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+fi
+
+if [ "$what" = test ]; then
+  rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+  if ! command -v cargo-nextest >/dev/null; then
+    log "cargo install cargo-nextest"
+    cargo install --locked cargo-nextest
+  fi
+fi
+log "ok ($what)"
