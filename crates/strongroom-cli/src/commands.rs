@@ -134,7 +134,10 @@ fn verification_key(
     }
     let home = home_dir(home)?;
     if !home.join("strongroom.db").exists() {
-        anyhow::bail!("{key}: no such public key file, and no station at {} to look the key up in", home.display());
+        anyhow::bail!(
+            "{key}: no such public key file, and no station at {} to look the key up in",
+            home.display()
+        );
     }
     Ok(Station::open(&home)?.public_key(key)?)
 }
@@ -165,7 +168,13 @@ fn verify(home: Option<PathBuf>, v: VerifyArgs) -> anyhow::Result<u8> {
     } else {
         let mut out = std::io::stdout().lock();
         for c in &dto.checks {
-            writeln!(out, "{:<5} {:<17} {}", c.outcome.to_uppercase(), c.id, c.detail)?;
+            writeln!(
+                out,
+                "{:<5} {:<17} {}",
+                c.outcome.to_uppercase(),
+                c.id,
+                c.detail
+            )?;
         }
         let what = v
             .file
@@ -175,7 +184,11 @@ fn verify(home: Option<PathBuf>, v: VerifyArgs) -> anyhow::Result<u8> {
             writeln!(out, "VERIFIED: {what}")?;
         } else {
             let n = dto.checks.iter().filter(|c| c.outcome == "fail").count();
-            writeln!(out, "NOT VERIFIED: {what} ({n} check{} failed)", if n == 1 { "" } else { "s" })?;
+            writeln!(
+                out,
+                "NOT VERIFIED: {what} ({n} check{} failed)",
+                if n == 1 { "" } else { "s" }
+            )?;
         }
     }
     Ok(if dto.verified {

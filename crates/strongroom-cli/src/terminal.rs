@@ -47,7 +47,9 @@ fn prompt(text: &str) -> Option<SecretString> {
     if !std::io::stdin().is_terminal() {
         return None;
     }
-    rpassword::prompt_password(text).ok().map(SecretString::from)
+    rpassword::prompt_password(text)
+        .ok()
+        .map(SecretString::from)
 }
 
 impl Callbacks for Terminal {

@@ -13,19 +13,33 @@ fn signed(env: &Env, label: &str, alg: &str) -> (std::path::PathBuf, std::path::
 }
 
 fn verify(env: &Env, key: &std::path::Path, file: &std::path::Path) -> Out {
-    env.run(&["verify", "--key", key.to_str().unwrap(), file.to_str().unwrap()])
+    env.run(&[
+        "verify",
+        "--key",
+        key.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ])
 }
 
 #[test]
 fn flipped_byte_in_the_file() {
     let env = Env::new();
-    for (label, alg, check) in [("ec", "ecdsa-p256", "artifact-digest"), ("ed", "ed25519", "subject")] {
+    for (label, alg, check) in [
+        ("ec", "ecdsa-p256", "artifact-digest"),
+        ("ed", "ed25519", "subject"),
+    ] {
         let (key, f) = signed(&env, label, alg);
         let mut bytes = std::fs::read(&f).unwrap();
         bytes[3] ^= 0x01;
         std::fs::write(&f, bytes).unwrap();
         let out = verify(&env, &key, &f).code(1).stdout_has("NOT VERIFIED");
-        assert!(out.stdout.lines().any(|l| l.starts_with("FAIL") && l.contains(check)), "{}", out.stdout);
+        assert!(
+            out.stdout
+                .lines()
+                .any(|l| l.starts_with("FAIL") && l.contains(check)),
+            "{}",
+            out.stdout
+        );
     }
 }
 
@@ -84,13 +98,18 @@ fn truncated_non_json_and_empty_bundles() {
     let bundle = env.path("ec.bin.sigstore.json");
     let full = std::fs::read(&bundle).unwrap();
     std::fs::write(&bundle, &full[..full.len() / 2]).unwrap();
-    verify(&env, &key, &f).code(2).stderr_has("not valid JSON").stderr_has("truncated");
+    verify(&env, &key, &f)
+        .code(2)
+        .stderr_has("not valid JSON")
+        .stderr_has("truncated");
     std::fs::write(&bundle, b"\x00\x01binary garbage").unwrap();
     verify(&env, &key, &f).code(2).stderr_has("not valid JSON");
     std::fs::write(&bundle, b"").unwrap();
     verify(&env, &key, &f).code(2).stderr_has("empty");
     std::fs::write(&bundle, b"{\"hello\": 1}").unwrap();
-    verify(&env, &key, &f).code(2).stderr_has("not a Sigstore bundle");
+    verify(&env, &key, &f)
+        .code(2)
+        .stderr_has("not a Sigstore bundle");
 }
 
 #[test]
@@ -111,7 +130,10 @@ fn dsse_envelope_with_two_signatures() {
     let (key, f) = signed(&env, "ed", "ed25519");
     let mut b = env.read_json("ed.bin.sigstore.json");
     let sig = b["dsseEnvelope"]["signatures"][0].clone();
-    b["dsseEnvelope"]["signatures"].as_array_mut().unwrap().push(sig);
+    b["dsseEnvelope"]["signatures"]
+        .as_array_mut()
+        .unwrap()
+        .push(sig);
     env.write_json("ed.bin.sigstore.json", &b);
     verify(&env, &key, &f)
         .code(2)
@@ -122,7 +144,9 @@ fn dsse_envelope_with_two_signatures() {
 fn empty_file_list_missing_file_and_directory() {
     let env = Env::new();
     env.key("ec", "ecdsa-p256");
-    env.run(&["sign", "--key", "ec"]).code(2).stderr_has("no files given");
+    env.run(&["sign", "--key", "ec"])
+        .code(2)
+        .stderr_has("no files given");
     let good = env.file("good", b"x");
     env.run(&["sign", "--key", "ec", good.to_str().unwrap(), "missing.bin"])
         .code(3)
@@ -155,7 +179,10 @@ fn wrong_passphrase_signs_nothing() {
     assert_eq!(out.status.code(), Some(4));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("wrong passphrase"), "{stderr}");
-    assert!(!stderr.contains("not the passphrase"), "the secret leaked: {stderr}");
+    assert!(
+        !stderr.contains("not the passphrase"),
+        "the secret leaked: {stderr}"
+    );
     assert!(!env.path("f.sigstore.json").exists());
 }
 
@@ -173,7 +200,12 @@ fn missing_passphrase_without_a_terminal() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--passphrase-file"), "{stderr}");
     // No key file and no inventory row were left behind.
-    assert_eq!(std::fs::read_dir(env.home.path().join("keys")).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(env.home.path().join("keys"))
+            .unwrap()
+            .count(),
+        0
+    );
     env.run(&["key", "list", "--json"]).ok().stdout_has("[]");
 }
 
@@ -194,10 +226,19 @@ fn short_passphrase_duplicate_label_and_bad_algorithm() {
     env.run(&["key", "generate", "--algorithm", "dsa", "--label", "x"])
         .code(2)
         .stderr_has("unknown algorithm");
-    env.run(&["key", "generate", "--algorithm", "ecdsa-p384", "--label", "x"])
-        .code(2)
-        .stderr_has("use a token");
-    env.run(&["key", "export", "nope"]).code(3).stderr_has("no key \"nope\"");
+    env.run(&[
+        "key",
+        "generate",
+        "--algorithm",
+        "ecdsa-p384",
+        "--label",
+        "x",
+    ])
+    .code(2)
+    .stderr_has("use a token");
+    env.run(&["key", "export", "nope"])
+        .code(3)
+        .stderr_has("no key \"nope\"");
 }
 
 #[test]
@@ -207,16 +248,37 @@ fn passphrase_file_is_read_and_unreadable_file_is_reported() {
     let out = env
         .cmd()
         .env_remove("STRONGROOM_PASSPHRASE")
-        .args(["key", "generate", "--algorithm", "ed25519", "--label", "k", "--passphrase-file", "pass"])
+        .args([
+            "key",
+            "generate",
+            "--algorithm",
+            "ed25519",
+            "--label",
+            "k",
+            "--passphrase-file",
+            "pass",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let f = env.file("f", b"x");
     // The same passphrase from the environment unlocks it: the newline was not part of it.
     env.run(&["sign", "--key", "k", f.to_str().unwrap()]).ok();
     let out = env
         .cmd()
-        .args(["sign", "--key", "k", "--force", "--passphrase-file", "nope", f.to_str().unwrap()])
+        .args([
+            "sign",
+            "--key",
+            "k",
+            "--force",
+            "--passphrase-file",
+            "nope",
+            f.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_ne!(out.status.code(), Some(0));
@@ -227,6 +289,9 @@ fn passphrase_file_is_read_and_unreadable_file_is_reported() {
 fn not_a_public_key() {
     let env = Env::new();
     let (_, f) = signed(&env, "ec", "ecdsa-p256");
-    let bad = env.file("bad.pem", b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+    let bad = env.file(
+        "bad.pem",
+        b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    );
     verify(&env, &bad, &f).code(2).stderr_has("PUBLIC KEY");
 }

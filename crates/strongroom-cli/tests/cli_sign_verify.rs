@@ -7,19 +7,37 @@ use common::*;
 #[test]
 fn generate_list_export_sign_verify_both_algorithms() {
     let env = Env::new();
-    for (label, alg, form) in [("ed", "ed25519", "dsse"), ("ec", "ecdsa-p256", "messageSignature")] {
+    for (label, alg, form) in [
+        ("ed", "ed25519", "dsse"),
+        ("ec", "ecdsa-p256", "messageSignature"),
+    ] {
         let pub_pem = env.key(label, alg);
-        let artifact = env.file(&format!("{label}.bin"), format!("release of {label}").as_bytes());
+        let artifact = env.file(
+            &format!("{label}.bin"),
+            format!("release of {label}").as_bytes(),
+        );
         let out = env
             .run(&["sign", "--key", label, "--json", artifact.to_str().unwrap()])
             .ok();
         let signed: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
         assert_eq!(signed[0]["form"], form);
         let bundle = env.read_json(&format!("{label}.bin.sigstore.json"));
-        assert_eq!(bundle["mediaType"], "application/vnd.dev.sigstore.bundle.v0.3+json");
-        assert_eq!(bundle["verificationMaterial"]["tlogEntries"], serde_json::json!([]));
+        assert_eq!(
+            bundle["mediaType"],
+            "application/vnd.dev.sigstore.bundle.v0.3+json"
+        );
+        assert_eq!(
+            bundle["verificationMaterial"]["tlogEntries"],
+            serde_json::json!([])
+        );
         let out = env
-            .run(&["verify", "--key", pub_pem.to_str().unwrap(), "--json", artifact.to_str().unwrap()])
+            .run(&[
+                "verify",
+                "--key",
+                pub_pem.to_str().unwrap(),
+                "--json",
+                artifact.to_str().unwrap(),
+            ])
             .ok();
         let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
         assert_eq!(report["verified"], true);
@@ -40,7 +58,9 @@ fn generate_list_export_sign_verify_both_algorithms() {
     assert_eq!(list[0]["label"], "ed");
     assert_eq!(list[0]["algorithm"], "ed25519");
     assert_eq!(list[1]["algorithm"], "ecdsa-p256");
-    assert!(list.iter().all(|k| k["status"] == "active" && k["backend"] == "software"));
+    assert!(list
+        .iter()
+        .all(|k| k["status"] == "active" && k["backend"] == "software"));
     // Keys are referenced by key id as well as by label.
     let id = list[1]["key_id"].as_str().unwrap();
     let by_id = env.run(&["key", "export", id]).ok().stdout;
@@ -67,7 +87,11 @@ fn several_files_and_output_dir() {
     let pub_pem = env.key("ec", "ecdsa-p256");
     std::fs::create_dir(env.path("out")).unwrap();
     let files: Vec<String> = (0..5)
-        .map(|i| env.file(&format!("f{i}"), &vec![i as u8; 100_000 * i]).to_string_lossy().into_owned())
+        .map(|i| {
+            env.file(&format!("f{i}"), &vec![i as u8; 100_000 * i])
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     let mut args = vec!["sign", "--key", "ec", "-o", "out"];
     args.extend(files.iter().map(String::as_str));
@@ -75,11 +99,21 @@ fn several_files_and_output_dir() {
     for (i, f) in files.iter().enumerate() {
         let bundle = env.path(&format!("out/f{i}.sigstore.json"));
         assert!(bundle.exists());
-        env.run(&["verify", "--key", pub_pem.to_str().unwrap(), "--bundle", bundle.to_str().unwrap(), f])
-            .ok();
+        env.run(&[
+            "verify",
+            "--key",
+            pub_pem.to_str().unwrap(),
+            "--bundle",
+            bundle.to_str().unwrap(),
+            f,
+        ])
+        .ok();
     }
     // Signing again refuses to replace the bundles, and --force replaces them.
-    env.run(&args).code(2).stderr_has("already exists").stderr_has("--force");
+    env.run(&args)
+        .code(2)
+        .stderr_has("already exists")
+        .stderr_has("--force");
     args.push("--force");
     env.run(&args).ok();
 }
@@ -90,5 +124,11 @@ fn empty_file_is_signable() {
     let pub_pem = env.key("ed", "ed25519");
     let f = env.file("empty", b"");
     env.run(&["sign", "--key", "ed", f.to_str().unwrap()]).ok();
-    env.run(&["verify", "--key", pub_pem.to_str().unwrap(), f.to_str().unwrap()]).ok();
+    env.run(&[
+        "verify",
+        "--key",
+        pub_pem.to_str().unwrap(),
+        f.to_str().unwrap(),
+    ])
+    .ok();
 }

@@ -28,10 +28,27 @@ fn key_hint_is_base64_sha256_of_der_spki_per_openssl() {
     for alg in ["ed25519", "ecdsa-p256"] {
         let (env, key, _, bundle) = signed(alg);
         let der = env.path("k.der");
-        external("openssl", &["pkey", "-pubin", "-in", s(&key), "-outform", "DER", "-out", s(&der)], env.work.path()).ok();
+        external(
+            "openssl",
+            &[
+                "pkey",
+                "-pubin",
+                "-in",
+                s(&key),
+                "-outform",
+                "DER",
+                "-out",
+                s(&der),
+            ],
+            env.work.path(),
+        )
+        .ok();
         let want = b64e(&sha2::Sha256::digest(std::fs::read(&der).unwrap()));
         let b = env.read_json("release.tar.gz.sigstore.json");
-        assert_eq!(b["verificationMaterial"]["publicKey"]["hint"], want.as_str());
+        assert_eq!(
+            b["verificationMaterial"]["publicKey"]["hint"],
+            want.as_str()
+        );
         if alg == "ed25519" {
             assert_eq!(b["dsseEnvelope"]["signatures"][0]["keyid"], want.as_str());
         }
@@ -43,15 +60,47 @@ fn key_hint_is_base64_sha256_of_der_spki_per_openssl() {
 fn openssl_verifies_our_raw_ecdsa_signature() {
     let (env, key, art, _) = signed("ecdsa-p256");
     let b = env.read_json("release.tar.gz.sigstore.json");
-    let sig = env.file("sig.der", &b64(b["messageSignature"]["signature"].as_str().unwrap()));
-    let digest = b64(b["messageSignature"]["messageDigest"]["digest"].as_str().unwrap());
-    assert_eq!(digest, sha2::Sha256::digest(std::fs::read(&art).unwrap()).to_vec());
-    external("openssl", &["dgst", "-sha256", "-verify", s(&key), "-signature", s(&sig), s(&art)], env.work.path())
-        .ok()
-        .stdout_has("Verified OK");
+    let sig = env.file(
+        "sig.der",
+        &b64(b["messageSignature"]["signature"].as_str().unwrap()),
+    );
+    let digest = b64(b["messageSignature"]["messageDigest"]["digest"]
+        .as_str()
+        .unwrap());
+    assert_eq!(
+        digest,
+        sha2::Sha256::digest(std::fs::read(&art).unwrap()).to_vec()
+    );
+    external(
+        "openssl",
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            s(&key),
+            "-signature",
+            s(&sig),
+            s(&art),
+        ],
+        env.work.path(),
+    )
+    .ok()
+    .stdout_has("Verified OK");
     // The oracle is not vacuous: a different file fails.
     let other = env.file("other", b"different bytes");
-    let out = external("openssl", &["dgst", "-sha256", "-verify", s(&key), "-signature", s(&sig), s(&other)], env.work.path());
+    let out = external(
+        "openssl",
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            s(&key),
+            "-signature",
+            s(&sig),
+            s(&other),
+        ],
+        env.work.path(),
+    );
     assert_ne!(out.code, 0);
 }
 
@@ -65,13 +114,46 @@ fn openssl_verifies_our_raw_ed25519_signature_over_the_pae() {
     let mut pae = format!("DSSEv1 {} {} {} ", ptype.len(), ptype, payload.len()).into_bytes();
     pae.extend_from_slice(&payload);
     let pae_path = env.file("pae.bin", &pae);
-    let sig = env.file("sig.bin", &b64(env_json["signatures"][0]["sig"].as_str().unwrap()));
-    external("openssl", &["pkeyutl", "-verify", "-pubin", "-inkey", s(&key), "-rawin", "-in", s(&pae_path), "-sigfile", s(&sig)], env.work.path())
-        .ok()
-        .stdout_has("Signature Verified Successfully");
+    let sig = env.file(
+        "sig.bin",
+        &b64(env_json["signatures"][0]["sig"].as_str().unwrap()),
+    );
+    external(
+        "openssl",
+        &[
+            "pkeyutl",
+            "-verify",
+            "-pubin",
+            "-inkey",
+            s(&key),
+            "-rawin",
+            "-in",
+            s(&pae_path),
+            "-sigfile",
+            s(&sig),
+        ],
+        env.work.path(),
+    )
+    .ok()
+    .stdout_has("Signature Verified Successfully");
     pae.push(b' ');
     let bad = env.file("pae2.bin", &pae);
-    let out = external("openssl", &["pkeyutl", "-verify", "-pubin", "-inkey", s(&key), "-rawin", "-in", s(&bad), "-sigfile", s(&sig)], env.work.path());
+    let out = external(
+        "openssl",
+        &[
+            "pkeyutl",
+            "-verify",
+            "-pubin",
+            "-inkey",
+            s(&key),
+            "-rawin",
+            "-in",
+            s(&bad),
+            "-sigfile",
+            s(&sig),
+        ],
+        env.work.path(),
+    );
     assert_ne!(out.code, 0);
 }
 
@@ -79,16 +161,50 @@ fn openssl_verifies_our_raw_ed25519_signature_over_the_pae() {
 fn sigstore_js_verifies_our_bundles_with_only_the_public_key() {
     for alg in ["ecdsa-p256", "ed25519"] {
         let (env, key, art, bundle) = signed(alg);
-        node("sigstore_verify.mjs", &["--bundle", s(&bundle), "--key", s(&key), "--artifact", s(&art), "--strict"], env.work.path())
-            .ok()
-            .stdout_has("OK");
+        node(
+            "sigstore_verify.mjs",
+            &[
+                "--bundle",
+                s(&bundle),
+                "--key",
+                s(&key),
+                "--artifact",
+                s(&art),
+                "--strict",
+            ],
+            env.work.path(),
+        )
+        .ok()
+        .stdout_has("OK");
         // Tampering is caught by the same oracle.
         let other = env.file("other", b"not the release");
-        let out = node("sigstore_verify.mjs", &["--bundle", s(&bundle), "--key", s(&key), "--artifact", s(&other)], env.work.path());
+        let out = node(
+            "sigstore_verify.mjs",
+            &[
+                "--bundle",
+                s(&bundle),
+                "--key",
+                s(&key),
+                "--artifact",
+                s(&other),
+            ],
+            env.work.path(),
+        );
         assert_eq!(out.code, 1, "{alg}: {}{}", out.stdout, out.stderr);
         let other_station = Env::new();
         let wrong = other_station.key("w", alg);
-        let out = node("sigstore_verify.mjs", &["--bundle", s(&bundle), "--key", s(&wrong), "--artifact", s(&art)], env.work.path());
+        let out = node(
+            "sigstore_verify.mjs",
+            &[
+                "--bundle",
+                s(&bundle),
+                "--key",
+                s(&wrong),
+                "--artifact",
+                s(&art),
+            ],
+            env.work.path(),
+        );
         assert_eq!(out.code, 1, "{alg}: {}{}", out.stdout, out.stderr);
     }
 }
@@ -96,15 +212,30 @@ fn sigstore_js_verifies_our_bundles_with_only_the_public_key() {
 #[test]
 fn securesystemslib_verifies_our_dsse_envelopes() {
     let (env, key, art, bundle) = signed("ed25519");
-    python("dsse_verify.py", &["--bundle", s(&bundle), "--key", s(&key), "--artifact", s(&art)], env.work.path())
-        .ok()
-        .stdout_has("OK");
+    python(
+        "dsse_verify.py",
+        &[
+            "--bundle",
+            s(&bundle),
+            "--key",
+            s(&key),
+            "--artifact",
+            s(&art),
+        ],
+        env.work.path(),
+    )
+    .ok()
+    .stdout_has("OK");
     let mut b = env.read_json("release.tar.gz.sigstore.json");
     let mut payload = b64(b["dsseEnvelope"]["payload"].as_str().unwrap());
     payload.insert(1, b' ');
     b["dsseEnvelope"]["payload"] = b64e(&payload).into();
     env.write_json("tampered.json", &b);
-    let out = python("dsse_verify.py", &["--bundle", s(&env.path("tampered.json")), "--key", s(&key)], env.work.path());
+    let out = python(
+        "dsse_verify.py",
+        &["--bundle", s(&env.path("tampered.json")), "--key", s(&key)],
+        env.work.path(),
+    );
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
 }
 
@@ -116,7 +247,12 @@ fn openssl_key(env: &Env, name: &str, genpkey_args: &[&str]) -> (PathBuf, PathBu
     args.extend_from_slice(genpkey_args);
     args.extend_from_slice(&["-out", s(&private)]);
     external("openssl", &args, env.work.path()).ok();
-    external("openssl", &["pkey", "-in", s(&private), "-pubout", "-out", s(&public)], env.work.path()).ok();
+    external(
+        "openssl",
+        &["pkey", "-in", s(&private), "-pubout", "-out", s(&public)],
+        env.work.path(),
+    )
+    .ok();
     (private, public)
 }
 
@@ -130,18 +266,39 @@ fn we_verify_securesystemslib_envelopes() {
     let art = env.file("app.bin", b"application bytes");
     for (name, args) in [
         ("ed", vec!["-algorithm", "ed25519"]),
-        ("ec", vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]),
-        ("ec384", vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"]),
+        (
+            "ec",
+            vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        ),
+        (
+            "ec384",
+            vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+        ),
     ] {
         let (private, public) = openssl_key(&env, name, &args);
         let out_env = env.path(&format!("{name}.dsse.json"));
-        python("foreign_sign.py", &["dsse", "--key", s(&private), "--artifact", s(&art), "-o", s(&out_env)], env.work.path()).ok();
+        python(
+            "foreign_sign.py",
+            &[
+                "dsse",
+                "--key",
+                s(&private),
+                "--artifact",
+                s(&art),
+                "-o",
+                s(&out_env),
+            ],
+            env.work.path(),
+        )
+        .ok();
         our_verify(&env, &public, &out_env, &art)
             .ok()
             .stdout_has("bare DSSE envelope")
             .stdout_has("PASS  subject");
         let other = env.file("other.bin", b"other bytes");
-        our_verify(&env, &public, &out_env, &other).code(1).stdout_has("FAIL  subject");
+        our_verify(&env, &public, &out_env, &other)
+            .code(1)
+            .stdout_has("FAIL  subject");
     }
 }
 
@@ -149,7 +306,11 @@ fn we_verify_securesystemslib_envelopes() {
 fn we_verify_sigstore_js_bundles() {
     let env = Env::new();
     let art = env.file("app.bin", b"application bytes");
-    let (ec_priv, ec_pub) = openssl_key(&env, "ec", &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]);
+    let (ec_priv, ec_pub) = openssl_key(
+        &env,
+        "ec",
+        &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+    );
     let (ed_priv, ed_pub) = openssl_key(&env, "ed", &["-algorithm", "ed25519"]);
     for (mode, private, public, extra) in [
         ("blob", &ec_priv, &ec_pub, None),
@@ -158,10 +319,20 @@ fn we_verify_sigstore_js_bundles() {
         ("dsse", &ed_priv, &ed_pub, None),
     ] {
         let out = env.path("js.sigstore.json");
-        let mut args = vec![mode, "--key", s(private), "--artifact", s(&art), "-o", s(&out)];
+        let mut args = vec![
+            mode,
+            "--key",
+            s(private),
+            "--artifact",
+            s(&art),
+            "-o",
+            s(&out),
+        ];
         args.extend(extra);
         node("foreign_sign.mjs", &args, env.work.path()).ok();
-        our_verify(&env, public, &out, &art).ok().stdout_has("PASS  signature");
+        our_verify(&env, public, &out, &art)
+            .ok()
+            .stdout_has("PASS  signature");
         let other = env.file("other.bin", b"other bytes");
         our_verify(&env, public, &out, &other).code(1);
     }
@@ -175,10 +346,30 @@ fn we_verify_openssl_signatures_in_every_bundle_shape() {
     let art = env.file("app.bin", b"application bytes");
     let data = std::fs::read(&art).unwrap();
     let cases: Vec<(&str, Vec<&str>, &str, Vec<&str>)> = vec![
-        ("p384", vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"], "SHA2_384", vec!["-sha384"]),
-        ("rsa", vec!["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072"], "SHA2_256", vec!["-sha256"]),
-        ("rsapss", vec!["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072"], "SHA2_256",
-            vec!["-sha256", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32"]),
+        (
+            "p384",
+            vec!["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"],
+            "SHA2_384",
+            vec!["-sha384"],
+        ),
+        (
+            "rsa",
+            vec!["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072"],
+            "SHA2_256",
+            vec!["-sha256"],
+        ),
+        (
+            "rsapss",
+            vec!["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:3072"],
+            "SHA2_256",
+            vec![
+                "-sha256",
+                "-sigopt",
+                "rsa_padding_mode:pss",
+                "-sigopt",
+                "rsa_pss_saltlen:32",
+            ],
+        ),
     ];
     for (name, gen, alg, dgst) in cases {
         let (private, public) = openssl_key(&env, name, &gen);
@@ -199,7 +390,9 @@ fn we_verify_openssl_signatures_in_every_bundle_shape() {
             "messageSignature": {"messageDigest": {"algorithm": alg, "digest": b64e(&digest)}, "signature": b64e(&sig_b)}
         });
         env.write_json("b.json", &bundle);
-        our_verify(&env, &public, &env.path("b.json"), &art).ok().stdout_has("PASS  signature");
+        our_verify(&env, &public, &env.path("b.json"), &art)
+            .ok()
+            .stdout_has("PASS  signature");
         let legacy = serde_json::json!({
             "base64Signature": b64e(&sig_b),
             "cert": "",

@@ -33,7 +33,12 @@ impl ArtifactForm {
 
 /// The digests an artifact must be hashed with before [`sign_artifact`] (SHA-256 is implied).
 pub fn digests_needed(signer: &dyn Signer) -> Vec<HashAlg> {
-    signer.public_key().algorithm().prehash().into_iter().collect()
+    signer
+        .public_key()
+        .algorithm()
+        .prehash()
+        .into_iter()
+        .collect()
 }
 
 /// Signs the artifact `name` whose digests are `digests`.

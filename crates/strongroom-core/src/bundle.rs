@@ -12,9 +12,18 @@ use crate::keys::PublicKey;
 pub const MEDIA_TYPE_V0_3: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 /// Every bundle media type we read.
 pub const KNOWN_MEDIA_TYPES: &[(&str, &str)] = &[
-    ("application/vnd.dev.sigstore.bundle+json;version=0.1", "0.1"),
-    ("application/vnd.dev.sigstore.bundle+json;version=0.2", "0.2"),
-    ("application/vnd.dev.sigstore.bundle+json;version=0.3", "0.3"),
+    (
+        "application/vnd.dev.sigstore.bundle+json;version=0.1",
+        "0.1",
+    ),
+    (
+        "application/vnd.dev.sigstore.bundle+json;version=0.2",
+        "0.2",
+    ),
+    (
+        "application/vnd.dev.sigstore.bundle+json;version=0.3",
+        "0.3",
+    ),
     (MEDIA_TYPE_V0_3, "0.3"),
 ];
 
@@ -145,7 +154,9 @@ pub enum BundleError {
     NoContent,
     #[error("the bundle has both messageSignature and dsseEnvelope")]
     TwoContents,
-    #[error("the bundle's DSSE envelope has {0} signatures; a Sigstore bundle carries exactly one")]
+    #[error(
+        "the bundle's DSSE envelope has {0} signatures; a Sigstore bundle carries exactly one"
+    )]
     DsseSignatureCount(usize),
     #[error("unsupported message digest algorithm {0:?}")]
     UnknownDigestAlgorithm(String),
@@ -248,7 +259,7 @@ impl CheckedDocument {
                     None => None,
                     Some(h) => {
                         let alg = HashAlg::from_sigstore_name(&h.algorithm)
-                            .ok_or_else(|| BundleError::UnknownDigestAlgorithm(h.algorithm))?;
+                            .ok_or(BundleError::UnknownDigestAlgorithm(h.algorithm))?;
                         let bytes = b64::decode(&h.digest).ok_or(BundleError::BadDigest(alg))?;
                         Some(Digest::new(alg, bytes).ok_or(BundleError::BadDigest(alg))?)
                     }
@@ -309,12 +320,18 @@ mod tests {
         let json = BundleJson::message_signature(k.public_key(), &d, &sig).to_pretty_json();
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(v["mediaType"], MEDIA_TYPE_V0_3);
-        assert_eq!(v["verificationMaterial"]["tlogEntries"], serde_json::json!([]));
+        assert_eq!(
+            v["verificationMaterial"]["tlogEntries"],
+            serde_json::json!([])
+        );
         assert_eq!(
             v["verificationMaterial"]["publicKey"]["hint"],
             k.public_key().key_id().as_str()
         );
-        assert_eq!(v["messageSignature"]["messageDigest"]["algorithm"], "SHA2_256");
+        assert_eq!(
+            v["messageSignature"]["messageDigest"]["algorithm"],
+            "SHA2_256"
+        );
         let doc = CheckedDocument::parse(json.as_bytes()).unwrap();
         assert_eq!(doc.kind, DocumentKind::SigstoreBundle { version: "0.3" });
         assert_eq!(

@@ -47,7 +47,7 @@ impl HashAlg {
     }
 
     /// Output length in bytes.
-    pub fn len(self) -> usize {
+    pub fn output_len(self) -> usize {
         match self {
             HashAlg::Sha256 => 32,
             HashAlg::Sha384 => 48,
@@ -82,7 +82,7 @@ pub struct Digest {
 impl Digest {
     /// Wraps raw digest bytes; `None` if the length does not fit the algorithm.
     pub fn new(alg: HashAlg, bytes: Vec<u8>) -> Option<Self> {
-        (bytes.len() == alg.len()).then_some(Digest { alg, bytes })
+        (bytes.len() == alg.output_len()).then_some(Digest { alg, bytes })
     }
 
     /// Parses lower- or upper-case hex.
@@ -174,6 +174,9 @@ impl Hasher {
     }
 }
 
+/// Sees every chunk of a hashed stream, in order.
+pub type ChunkObserver<'a> = &'a mut dyn FnMut(&[u8]);
+
 /// Hashes `reader` to its end with SHA-256 plus every algorithm in `extra`, in one pass and a
 /// fixed 1 MiB buffer. `progress` is called after each chunk with the number of bytes just read.
 /// `observer` sees every chunk too (used to stream-verify pure Ed25519 signatures).
@@ -181,7 +184,7 @@ pub fn hash_reader<R: Read>(
     mut reader: R,
     extra: &[HashAlg],
     progress: &mut dyn FnMut(u64),
-    mut observer: Option<&mut dyn FnMut(&[u8])>,
+    mut observer: Option<ChunkObserver<'_>>,
 ) -> io::Result<DigestSet> {
     let mut algs = vec![HashAlg::Sha256];
     for alg in extra {

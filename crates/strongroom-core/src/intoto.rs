@@ -170,11 +170,15 @@ mod tests {
             StatementError::NoSubjects
         );
         assert!(matches!(
-            bad(r#"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{}}],"predicateType":"p"}"#),
+            bad(
+                r#"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{}}],"predicateType":"p"}"#
+            ),
             StatementError::SubjectWithoutDigest { index: 0, .. }
         ));
         assert_eq!(
-            bad(r#"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"00"}}],"predicateType":"p","predicate":[1]}"#),
+            bad(
+                r#"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"00"}}],"predicateType":"p","predicate":[1]}"#
+            ),
             StatementError::PredicateNotObject
         );
     }

@@ -76,7 +76,10 @@ mod tests {
 
     #[test]
     fn parses_each_form() {
-        assert_eq!(KeyRef::parse("release-1").unwrap(), KeyRef::Label("release-1".into()));
+        assert_eq!(
+            KeyRef::parse("release-1").unwrap(),
+            KeyRef::Label("release-1".into())
+        );
         let id = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
         assert!(matches!(KeyRef::parse(id).unwrap(), KeyRef::Id(_)));
         assert!(matches!(
@@ -84,7 +87,14 @@ mod tests {
             KeyRef::Pkcs11Uri(_)
         ));
         assert_eq!(KeyRef::parse(" "), Err(KeyRefError::Empty));
-        assert!(matches!(KeyRef::parse("../etc"), Err(KeyRefError::BadLabel(_))));
-        assert!(format!("{:?}", KeyRef::parse("pkcs11:object=a?pin-value=1234").unwrap()).contains("redacted"));
+        assert!(matches!(
+            KeyRef::parse("../etc"),
+            Err(KeyRefError::BadLabel(_))
+        ));
+        assert!(format!(
+            "{:?}",
+            KeyRef::parse("pkcs11:object=a?pin-value=1234").unwrap()
+        )
+        .contains("redacted"));
     }
 }

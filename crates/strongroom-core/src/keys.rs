@@ -68,7 +68,9 @@ impl FromStr for Algorithm {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeyError {
-    #[error("unknown algorithm {0:?} (expected ed25519, ecdsa-p256, ecdsa-p384, rsa-3072 or rsa-4096)")]
+    #[error(
+        "unknown algorithm {0:?} (expected ed25519, ecdsa-p256, ecdsa-p384, rsa-3072 or rsa-4096)"
+    )]
     UnknownAlgorithm(String),
     #[error("not a PEM public key: {0}")]
     Pem(String),
@@ -102,7 +104,9 @@ pub struct KeyId(String);
 
 impl KeyId {
     pub fn of_spki_der(der: &[u8]) -> Self {
-        KeyId(base64::engine::general_purpose::STANDARD.encode(HashAlg::Sha256.hash(der).as_bytes()))
+        KeyId(
+            base64::engine::general_purpose::STANDARD.encode(HashAlg::Sha256.hash(der).as_bytes()),
+        )
     }
 
     /// Wraps a key id read from storage or a document, checking its shape.
@@ -412,8 +416,8 @@ mod tests {
         assert_eq!(key.algorithm(), Algorithm::Ed25519);
         assert_eq!(key.to_pem(), pem);
         let der = key.to_spki_der();
-        let expect = base64::engine::general_purpose::STANDARD
-            .encode(HashAlg::Sha256.hash(&der).as_bytes());
+        let expect =
+            base64::engine::general_purpose::STANDARD.encode(HashAlg::Sha256.hash(&der).as_bytes());
         assert_eq!(key.key_id().as_str(), expect);
         assert!(KeyId::parse(key.key_id().as_str()).is_some());
     }

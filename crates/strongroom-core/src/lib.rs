@@ -6,8 +6,8 @@
 //! Untrusted documents are parsed into checked types ([`bundle::CheckedDocument`],
 //! [`intoto::CheckedStatement`]) at this boundary; the rest of the program only sees those.
 
-mod b64;
 pub mod artifact;
+mod b64;
 pub mod bundle;
 pub mod digest;
 pub mod dsse;

@@ -157,11 +157,11 @@ impl Signer for SoftwareKey {
 
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
         match &self.inner {
-            SoftwareInner::Ed25519(k) => {
-                Ok(signature::Signer::<ed25519_dalek::Signature>::sign(k, message)
-                    .to_bytes()
-                    .to_vec())
-            }
+            SoftwareInner::Ed25519(k) => Ok(signature::Signer::<ed25519_dalek::Signature>::sign(
+                k, message,
+            )
+            .to_bytes()
+            .to_vec()),
             SoftwareInner::P256(_) => self.sign_prehashed(&HashAlg::Sha256.hash(message)),
         }
     }

@@ -105,8 +105,7 @@ pub fn required_digests(doc: &CheckedDocument, key: &PublicKey) -> Vec<HashAlg> 
 /// True when `doc` is a pure-Ed25519 signature over the artifact bytes, which can only be checked
 /// by streaming the artifact through [`PublicKey::ed25519_stream`].
 pub fn needs_streamed_signature(doc: &CheckedDocument, key: &PublicKey) -> bool {
-    matches!(doc.content, Content::MessageSignature { .. })
-        && key.algorithm() == Algorithm::Ed25519
+    matches!(doc.content, Content::MessageSignature { .. }) && key.algorithm() == Algorithm::Ed25519
 }
 
 /// Runs every check of `doc` against `key` and, when given, the artifact.
@@ -154,8 +153,8 @@ fn check_hint(r: &mut Report, doc: &CheckedDocument, key: &PublicKey) {
             Outcome::Warn,
             format!("the bundle names key {h}, but the given key is {id}"),
         ),
-        None if doc.kind == DocumentKind::DsseEnvelope || doc.kind == DocumentKind::CosignLegacy => {
-        }
+        None if doc.kind == DocumentKind::DsseEnvelope
+            || doc.kind == DocumentKind::CosignLegacy => {}
         None => r.push("key-hint", Outcome::Skip, "the bundle names no key"),
     }
 }
@@ -203,9 +202,10 @@ fn verify_message(
         ),
     }
     let result = match key.algorithm().prehash() {
-        None => art.streamed_signature.clone().unwrap_or(Err(VerifyError::NeedsMessage(
-            key.algorithm(),
-        ))),
+        None => art
+            .streamed_signature
+            .clone()
+            .unwrap_or(Err(VerifyError::NeedsMessage(key.algorithm()))),
         Some(natural) => {
             let alg = claimed.map_or(natural, |d| d.alg());
             match art.digests.get(alg) {
@@ -245,7 +245,8 @@ fn verify_dsse(
     let mut result = Err(VerifyError::Mismatch);
     for (i, s) in env.signatures.iter().enumerate() {
         if let Some(kid) = &s.keyid {
-            if doc.kind != DocumentKind::DsseEnvelope && doc.key_hint.as_ref().is_some_and(|h| h != kid)
+            if doc.kind != DocumentKind::DsseEnvelope
+                && doc.key_hint.as_ref().is_some_and(|h| h != kid)
             {
                 r.push(
                     "keyid",
@@ -353,7 +354,13 @@ mod tests {
                 s.update(c)
             }
         };
-        let digests = hash_reader(data, &required_digests(doc, key), &mut |_| {}, Some(&mut obs)).unwrap();
+        let digests = hash_reader(
+            data,
+            &required_digests(doc, key),
+            &mut |_| {},
+            Some(&mut obs),
+        )
+        .unwrap();
         ArtifactFacts {
             name: name.into(),
             digests,
@@ -381,20 +388,36 @@ mod tests {
     }
 
     fn outcome(r: &Report, id: &str) -> Outcome {
-        r.checks.iter().find(|c| c.id == id).map(|c| c.outcome).unwrap()
+        r.checks
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.outcome)
+            .unwrap()
     }
 
     #[test]
     fn message_signature_pass_and_fail() {
         let k = SoftwareKey::generate(Algorithm::EcdsaP256).unwrap();
         let doc = ecdsa_bundle(&k, b"data");
-        let r = verify_document(&doc, k.public_key(), Some(&facts("f", b"data", k.public_key(), &doc)));
+        let r = verify_document(
+            &doc,
+            k.public_key(),
+            Some(&facts("f", b"data", k.public_key(), &doc)),
+        );
         assert!(r.passed(), "{r:?}");
-        let r = verify_document(&doc, k.public_key(), Some(&facts("f", b"dat4", k.public_key(), &doc)));
+        let r = verify_document(
+            &doc,
+            k.public_key(),
+            Some(&facts("f", b"dat4", k.public_key(), &doc)),
+        );
         assert_eq!(outcome(&r, "artifact-digest"), Outcome::Fail);
         assert_eq!(outcome(&r, "signature"), Outcome::Fail);
         let other = SoftwareKey::generate(Algorithm::EcdsaP256).unwrap();
-        let r = verify_document(&doc, other.public_key(), Some(&facts("f", b"data", other.public_key(), &doc)));
+        let r = verify_document(
+            &doc,
+            other.public_key(),
+            Some(&facts("f", b"data", other.public_key(), &doc)),
+        );
         assert_eq!(outcome(&r, "signature"), Outcome::Fail);
         assert_eq!(outcome(&r, "key-hint"), Outcome::Warn);
         assert!(!r.passed());
@@ -406,10 +429,18 @@ mod tests {
     fn dsse_pass_and_subject_fail() {
         let k = SoftwareKey::generate(Algorithm::Ed25519).unwrap();
         let doc = dsse_bundle(&k, "a.bin", b"data");
-        let r = verify_document(&doc, k.public_key(), Some(&facts("a.bin", b"data", k.public_key(), &doc)));
+        let r = verify_document(
+            &doc,
+            k.public_key(),
+            Some(&facts("a.bin", b"data", k.public_key(), &doc)),
+        );
         assert!(r.passed(), "{r:?}");
         assert_eq!(r.verdict(), Outcome::Pass);
-        let r = verify_document(&doc, k.public_key(), Some(&facts("a.bin", b"other", k.public_key(), &doc)));
+        let r = verify_document(
+            &doc,
+            k.public_key(),
+            Some(&facts("a.bin", b"other", k.public_key(), &doc)),
+        );
         assert_eq!(outcome(&r, "signature"), Outcome::Pass);
         assert_eq!(outcome(&r, "subject"), Outcome::Fail);
         assert!(!r.passed());
@@ -423,11 +454,19 @@ mod tests {
         let d = HashAlg::Sha256.hash(&data);
         let json = BundleJson::message_signature(k.public_key(), &d, &sig).to_pretty_json();
         let doc = CheckedDocument::parse(json.as_bytes()).unwrap();
-        let r = verify_document(&doc, k.public_key(), Some(&facts("f", &data, k.public_key(), &doc)));
+        let r = verify_document(
+            &doc,
+            k.public_key(),
+            Some(&facts("f", &data, k.public_key(), &doc)),
+        );
         assert!(r.passed(), "{r:?}");
         let mut bad = data.clone();
         bad[5] ^= 1;
-        let r = verify_document(&doc, k.public_key(), Some(&facts("f", &bad, k.public_key(), &doc)));
+        let r = verify_document(
+            &doc,
+            k.public_key(),
+            Some(&facts("f", &bad, k.public_key(), &doc)),
+        );
         assert_eq!(outcome(&r, "signature"), Outcome::Fail);
     }
 }

@@ -34,5 +34,8 @@ fn every_module_has_a_doc_line() {
             !text.trim_start().starts_with("//!")
         })
         .collect();
-    assert!(missing.is_empty(), "modules without a //! line: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "modules without a //! line: {missing:?}"
+    );
 }

@@ -19,7 +19,10 @@ fn fixtures() -> PathBuf {
 fn pae_vectors() {
     let text = include_str!("data/pae.txt");
     let mut n = 0;
-    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let cols: Vec<String> = line.split('\t').map(|c| c.replace("\\n", "\n")).collect();
         assert_eq!(cols.len(), 3, "bad vector line {line:?}");
         assert_eq!(
@@ -59,7 +62,11 @@ fn golden_bundles_are_stable_and_verify() {
         if std::env::var_os("UPDATE_GOLDEN").is_some() {
             std::fs::write(&golden, &json).unwrap();
         }
-        assert_eq!(json, std::fs::read_to_string(&golden).unwrap(), "{name} drifted");
+        assert_eq!(
+            json,
+            std::fs::read_to_string(&golden).unwrap(),
+            "{name} drifted"
+        );
         let doc = CheckedDocument::parse(json.as_bytes()).unwrap();
         let facts = ArtifactFacts {
             name: "hello.txt".into(),

@@ -61,7 +61,11 @@ pub enum OpsError {
         source: std::io::Error,
     },
     #[error("{} is {size} bytes, more than the {limit}-byte limit for this kind of file", path.display())]
-    TooLarge { path: PathBuf, size: u64, limit: u64 },
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
     #[error("{} already exists", .0.display())]
     OutputExists(PathBuf),
     #[error("two inputs would write the same output {}", .0.display())]
@@ -102,9 +106,17 @@ impl OpsError {
     pub fn kind(&self) -> ErrorKind {
         use OpsError::*;
         match self {
-            NoFiles | IsDirectory(_) | NotRegularFile(_) | TooLarge { .. } | OutputClash(_)
+            NoFiles
+            | IsDirectory(_)
+            | NotRegularFile(_)
+            | TooLarge { .. }
+            | OutputClash(_)
             | OutputExists(_)
-            | Bundle { .. } | PublicKeyFile { .. } | Key(_) | KeyRef(_) | WeakPassphrase(_)
+            | Bundle { .. }
+            | PublicKeyFile { .. }
+            | Key(_)
+            | KeyRef(_)
+            | WeakPassphrase(_)
             | WrongBackend { .. } => ErrorKind::Usage,
             MissingFile(_) => ErrorKind::NotFound,
             Read { .. } => ErrorKind::Storage,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use strongroom_core::digest::{hash_reader, DigestSet};
+use strongroom_core::digest::{hash_reader, ChunkObserver, DigestSet};
 use strongroom_core::HashAlg;
 
 use crate::{Callbacks, OpsError, Progress};
@@ -42,7 +42,7 @@ pub fn hash_file(
     path: &Path,
     extra: &[HashAlg],
     cb: &dyn Callbacks,
-    observer: Option<&mut dyn FnMut(&[u8])>,
+    observer: Option<ChunkObserver<'_>>,
 ) -> Result<DigestSet, OpsError> {
     let read_err = |e| OpsError::Read {
         path: path.to_owned(),
@@ -140,7 +140,10 @@ mod tests {
         let cb = Count(AtomicU64::new(0));
         let sets = hash_files(&paths, &sizes, &[], &cb).unwrap();
         for (i, s) in sets.iter().enumerate() {
-            assert_eq!(s.sha256(), &HashAlg::Sha256.hash(&vec![i as u8; 1000 * (i + 1)]));
+            assert_eq!(
+                s.sha256(),
+                &HashAlg::Sha256.hash(&vec![i as u8; 1000 * (i + 1)])
+            );
         }
         assert_eq!(cb.0.load(Ordering::Relaxed), sizes.iter().sum::<u64>());
     }

@@ -45,7 +45,11 @@ impl Station {
         }
         let file_name = format!(
             "{}.age",
-            hex::encode(strongroom_core::HashAlg::Sha256.hash(&key.public_key().to_spki_der()).as_bytes())
+            hex::encode(
+                strongroom_core::HashAlg::Sha256
+                    .hash(&key.public_key().to_spki_der())
+                    .as_bytes()
+            )
         );
         let path = self.store.key_dir().join(&file_name);
         keyfile::write(&path, &key, &passphrase)?;

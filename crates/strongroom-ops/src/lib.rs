@@ -17,6 +17,6 @@ mod verify;
 pub use callbacks::{Callbacks, Progress, SecretRequest};
 pub use error::{ErrorKind, OpsError};
 pub use keys::GenerateKey;
-pub use station::Station;
 pub use sign::{bundle_path, SignRequest, BUNDLE_SUFFIX};
+pub use station::Station;
 pub use verify::{load_public_key_file, verify_signature, VerifyRequest};

@@ -24,6 +24,11 @@ const MIGRATIONS: &[&str] = &[
         status         TEXT NOT NULL DEFAULT 'active'
                        CHECK (status IN ('active', 'retired', 'revoked'))
     );",
+    // 2: station settings (PKCS#11 module allowlist, thresholds), one JSON value per key.
+    "CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );",
 ];
 
 /// The schema version this build writes and understands.

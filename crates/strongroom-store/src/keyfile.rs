@@ -45,10 +45,7 @@ pub fn read(path: &Path, passphrase: &SecretString) -> Result<SoftwareKey, Store
         reason,
     };
     let file = std::fs::File::open(path).map_err(|e| StoreError::io(path, e))?;
-    let len = file
-        .metadata()
-        .map_err(|e| StoreError::io(path, e))?
-        .len();
+    let len = file.metadata().map_err(|e| StoreError::io(path, e))?.len();
     if len > MAX_KEY_FILE {
         return Err(bad(format!("{len} bytes is too large for a key file")));
     }

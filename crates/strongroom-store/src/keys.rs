@@ -157,7 +157,9 @@ impl Store {
             return Err(StoreError::LabelTaken(k.label.to_owned()));
         }
         self.conn.execute(
-            &format!("INSERT INTO keys ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'active')"),
+            &format!(
+                "INSERT INTO keys ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'active')"
+            ),
             params![
                 k.label,
                 key_id.as_str(),
@@ -246,8 +248,13 @@ mod tests {
             public_key: k2.public_key(),
             ..new
         };
-        assert!(matches!(store.insert_key(&dup_label), Err(StoreError::LabelTaken(_))));
-        let by_id = store.find_key(&KeyRef::Id(k.public_key().key_id())).unwrap();
+        assert!(matches!(
+            store.insert_key(&dup_label),
+            Err(StoreError::LabelTaken(_))
+        ));
+        let by_id = store
+            .find_key(&KeyRef::Id(k.public_key().key_id()))
+            .unwrap();
         assert_eq!(by_id.label, "rel");
         assert!(matches!(
             store.find_key(&KeyRef::Label("nope".into())),

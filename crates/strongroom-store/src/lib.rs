@@ -9,6 +9,7 @@ mod error;
 pub mod fsutil;
 pub mod keyfile;
 mod keys;
+pub mod settings;
 
 pub use db::{Store, SCHEMA_VERSION};
 pub use error::StoreError;

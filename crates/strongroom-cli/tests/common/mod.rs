@@ -24,25 +24,41 @@ impl Out {
 
     #[track_caller]
     pub fn ok(self) -> Self {
-        assert_eq!(self.code, 0, "stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, 0,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     #[track_caller]
     pub fn code(self, code: i32) -> Self {
-        assert_eq!(self.code, code, "stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code, code,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout, self.stderr
+        );
         self
     }
 
     #[track_caller]
     pub fn stderr_has(self, needle: &str) -> Self {
-        assert!(self.stderr.contains(needle), "{needle:?} not in stderr:\n{}", self.stderr);
+        assert!(
+            self.stderr.contains(needle),
+            "{needle:?} not in stderr:\n{}",
+            self.stderr
+        );
         self
     }
 
     #[track_caller]
     pub fn stdout_has(self, needle: &str) -> Self {
-        assert!(self.stdout.contains(needle), "{needle:?} not in stdout:\n{}", self.stdout);
+        assert!(
+            self.stdout.contains(needle),
+            "{needle:?} not in stdout:\n{}",
+            self.stdout
+        );
         self
     }
 }
@@ -104,7 +120,10 @@ impl Env {
 }
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 /// Runs an external program, returning its output.
@@ -113,7 +132,9 @@ pub fn external(program: &str, args: &[&str], cwd: &Path) -> Out {
         .args(args)
         .current_dir(cwd)
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}; run `scripts/test.sh`, which installs it"));
+        .unwrap_or_else(|e| {
+            panic!("cannot run {program}: {e}; run `scripts/test.sh`, which installs it")
+        });
     Out::from(o)
 }
 
