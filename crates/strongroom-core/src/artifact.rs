@@ -47,23 +47,59 @@ pub fn sign_artifact(
     name: &str,
     digests: &DigestSet,
 ) -> Result<BundleJson, SignError> {
+    let mut one = sign_artifacts(signer, &[(name, digests)])?;
+    Ok(one.pop().expect("one bundle per artifact"))
+}
+
+/// Signs many artifacts `(name, digests)` with one batch call to the signer, so a token signs
+/// them all in one round trip of its session.
+pub fn sign_artifacts(
+    signer: &dyn Signer,
+    artifacts: &[(&str, &DigestSet)],
+) -> Result<Vec<BundleJson>, SignError> {
     let key = signer.public_key();
     match key.algorithm().prehash() {
         Some(alg) => {
-            let digest = digests
-                .get(alg)
-                .expect("callers hash with digests_needed() first");
-            let sig = signer.sign_prehashed(digest)?;
-            Ok(BundleJson::message_signature(key, digest, &sig))
+            let digests: Vec<&crate::Digest> = artifacts
+                .iter()
+                .map(|(_, set)| {
+                    set.get(alg)
+                        .expect("callers hash with digests_needed() first")
+                })
+                .collect();
+            let sigs = signer.sign_prehashed_batch(&digests)?;
+            Ok(digests
+                .iter()
+                .zip(sigs)
+                .map(|(d, sig)| BundleJson::message_signature(key, d, &sig))
+                .collect())
         }
         None => {
-            let st = Statement::new(
-                vec![Subject::new(name, &[digests.sha256()])],
-                ARTIFACT_SIGNATURE_PREDICATE,
-                serde_json::json!({}),
-            );
-            let env = Envelope::sign(signer, INTOTO_PAYLOAD_TYPE, st.to_json_bytes())?;
-            Ok(BundleJson::dsse(key, &env))
+            let payloads: Vec<Vec<u8>> = artifacts
+                .iter()
+                .map(|(name, set)| {
+                    Statement::new(
+                        vec![Subject::new(*name, &[set.sha256()])],
+                        ARTIFACT_SIGNATURE_PREDICATE,
+                        serde_json::json!({}),
+                    )
+                    .to_json_bytes()
+                })
+                .collect();
+            let paes: Vec<Vec<u8>> = payloads
+                .iter()
+                .map(|p| crate::dsse::pae(INTOTO_PAYLOAD_TYPE, p))
+                .collect();
+            let pae_refs: Vec<&[u8]> = paes.iter().map(Vec::as_slice).collect();
+            let sigs = signer.sign_batch(&pae_refs)?;
+            Ok(payloads
+                .into_iter()
+                .zip(sigs)
+                .map(|(payload, sig)| {
+                    let env = Envelope::signed_by(key, INTOTO_PAYLOAD_TYPE, payload, sig);
+                    BundleJson::dsse(key, &env)
+                })
+                .collect())
         }
     }
 }

@@ -121,14 +121,24 @@ impl Envelope {
         payload: Vec<u8>,
     ) -> Result<Self, SignError> {
         let sig = signer.sign(&pae(payload_type, &payload))?;
-        Ok(Envelope {
+        Ok(Self::signed_by(
+            signer.public_key(),
+            payload_type,
+            payload,
+            sig,
+        ))
+    }
+
+    /// An envelope around `payload` with one signature `sig` (over the PAE) by `key`.
+    pub fn signed_by(key: &PublicKey, payload_type: &str, payload: Vec<u8>, sig: Vec<u8>) -> Self {
+        Envelope {
             payload_type: payload_type.to_owned(),
             payload,
             signatures: vec![EnvelopeSignature {
-                keyid: Some(signer.public_key().key_id().to_string()),
+                keyid: Some(key.key_id().to_string()),
                 sig,
             }],
-        })
+        }
     }
 
     /// Verifies signature `index` over the PAE with `key`.

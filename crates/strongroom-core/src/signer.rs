@@ -42,6 +42,17 @@ pub trait Signer {
 
     /// Signs a message known only by its digest (for files too large to hold). Ed25519 keys refuse.
     fn sign_prehashed(&self, digest: &Digest) -> Result<Vec<u8>, SignError>;
+
+    /// Signs several messages. Backends with a costly round trip (a token's session thread)
+    /// override this to sign the whole batch at once.
+    fn sign_batch(&self, messages: &[&[u8]]) -> Result<Vec<Vec<u8>>, SignError> {
+        messages.iter().map(|m| self.sign(m)).collect()
+    }
+
+    /// Signs several digests; see [`Signer::sign_batch`].
+    fn sign_prehashed_batch(&self, digests: &[&Digest]) -> Result<Vec<Vec<u8>>, SignError> {
+        digests.iter().map(|d| self.sign_prehashed(d)).collect()
+    }
 }
 
 impl<T: Signer + ?Sized> Signer for &T {
@@ -53,6 +64,12 @@ impl<T: Signer + ?Sized> Signer for &T {
     }
     fn sign_prehashed(&self, digest: &Digest) -> Result<Vec<u8>, SignError> {
         (**self).sign_prehashed(digest)
+    }
+    fn sign_batch(&self, messages: &[&[u8]]) -> Result<Vec<Vec<u8>>, SignError> {
+        (**self).sign_batch(messages)
+    }
+    fn sign_prehashed_batch(&self, digests: &[&Digest]) -> Result<Vec<Vec<u8>>, SignError> {
+        (**self).sign_prehashed_batch(digests)
     }
 }
 

@@ -4,7 +4,8 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use strongroom_core::artifact::{digests_needed, sign_artifact, ArtifactForm};
+use strongroom_core::artifact::{digests_needed, sign_artifacts, ArtifactForm};
+use strongroom_core::digest::DigestSet;
 use strongroom_store::fsutil::{write_all_atomic, Overwrite};
 
 use crate::dto::SignedFile;
@@ -69,9 +70,21 @@ impl Station {
         let form = ArtifactForm::for_signer(&*signer);
         let mut writes = Vec::with_capacity(req.files.len());
         let mut signed = Vec::with_capacity(req.files.len());
-        for ((file, set), out) in req.files.iter().zip(&digests).zip(outputs) {
-            let name = file.file_name().unwrap_or_default().to_string_lossy();
-            let bundle = sign_artifact(&*signer, &name, set)?;
+        let names: Vec<String> = req
+            .files
+            .iter()
+            .map(|f| {
+                f.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        let batch: Vec<(&str, &DigestSet)> =
+            names.iter().map(String::as_str).zip(&digests).collect();
+        let bundles = sign_artifacts(&*signer, &batch)?;
+        for (((file, set), out), bundle) in req.files.iter().zip(&digests).zip(outputs).zip(bundles)
+        {
             signed.push(SignedFile {
                 artifact: file.display().to_string(),
                 bundle: out.display().to_string(),
