@@ -25,6 +25,61 @@ pub enum Command {
     Sign(SignArgs),
     /// Verify a Sigstore bundle or DSSE envelope against a public key and the file.
     Verify(VerifyArgs),
+    /// List PKCS#11 tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Manage the allowlist of PKCS#11 modules that may be loaded.
+    #[command(subcommand)]
+    Module(ModuleCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Slots and tokens of every allowed module: label, maker, serial, PIN flags, mechanisms.
+    List {
+        /// Only this module (it must be on the allowlist).
+        #[arg(long, value_name = "PATH")]
+        module: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModuleCommand {
+    /// Show the allowed modules.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Allow a PKCS#11 module (its canonical path is recorded).
+    Allow { path: PathBuf },
+    /// Stop allowing a module.
+    Remove { path: PathBuf },
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The token's label (or serial number, with --by-serial).
+    #[arg(long, value_name = "LABEL")]
+    pub token: Option<String>,
+    /// Select the token by serial number instead of label.
+    #[arg(long, requires = "token")]
+    pub by_serial: bool,
+    /// The PKCS#11 module holding the token (default: search every allowed module).
+    #[arg(long, value_name = "PATH")]
+    pub module: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    /// Read the token PIN from the first line of FILE (else STRONGROOM_PIN, else a prompt).
+    #[arg(long, value_name = "FILE")]
+    pub pin_file: Option<PathBuf>,
+    /// Accept `pin-value` in a pkcs11: URI. It puts the PIN on the command line: avoid.
+    #[arg(long)]
+    pub allow_pin_in_uri: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -34,6 +89,28 @@ pub enum KeyCommand {
     /// List the key inventory.
     List {
         /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one key: its inventory record and, for token keys, the URI and protection attributes.
+    Show {
+        /// Key label or key id.
+        key: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a key that already exists on a token (made by another tool).
+    Adopt {
+        #[command(flatten)]
+        token: TokenArgs,
+        /// The key on the token: its CKA_LABEL, or a pkcs11: URI.
+        #[arg(long)]
+        object: String,
+        /// The inventory label to record it under.
+        #[arg(long)]
+        label: String,
+        #[command(flatten)]
+        pin: PinArgs,
         #[arg(long)]
         json: bool,
     },
@@ -49,14 +126,19 @@ pub enum KeyCommand {
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
-    /// ed25519 or ecdsa-p256.
+    /// Software: ed25519 or ecdsa-p256. On a token also ecdsa-p384, rsa-3072, rsa-4096.
     #[arg(long, value_name = "ALG")]
     pub algorithm: String,
-    /// Inventory label: letters, digits, '.', '_' and '-'.
+    /// Inventory label (and, on a token, CKA_LABEL): letters, digits, '.', '_' and '-'.
     #[arg(long)]
     pub label: String,
+    /// Generate the key on this PKCS#11 token instead of in software.
+    #[command(flatten)]
+    pub token: TokenArgs,
     #[command(flatten)]
     pub secrets: SecretArgs,
+    #[command(flatten)]
+    pub pin: PinArgs,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -71,9 +153,11 @@ pub struct SecretArgs {
 
 #[derive(Debug, Args)]
 pub struct SignArgs {
-    /// Key label or key id.
+    /// Key label, key id, or pkcs11: URI.
     #[arg(long)]
     pub key: String,
+    #[command(flatten)]
+    pub pin: PinArgs,
     /// Write the bundles into DIR instead of next to each file.
     #[arg(short = 'o', long = "output-dir", value_name = "DIR")]
     pub output_dir: Option<PathBuf>,

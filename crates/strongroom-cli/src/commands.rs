@@ -4,13 +4,16 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use strongroom_ops::dto::KeyInfo;
 use strongroom_ops::dto::VerifyReport;
 use strongroom_ops::{
-    load_public_key_file, verify_signature, GenerateKey, SignRequest, Station, VerifyRequest,
-    BUNDLE_SUFFIX,
+    load_public_key_file, verify_signature, AdoptTokenKey, GenerateKey, GenerateTokenKey,
+    SignRequest, Station, TokenTarget, VerifyRequest, BUNDLE_SUFFIX,
 };
 
-use crate::cli::{Cli, Command, KeyCommand, SignArgs, VerifyArgs};
+use crate::cli::{
+    Cli, Command, KeyCommand, ModuleCommand, SignArgs, TokenArgs, TokenCommand, VerifyArgs,
+};
 use crate::exit;
 use crate::terminal::Terminal;
 
@@ -29,7 +32,8 @@ fn open_station(home: Option<PathBuf>) -> anyhow::Result<Station> {
 
 fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
+    // As an io::Error, so that a closed pipe is recognised as one.
+    serde_json::to_writer_pretty(&mut out, value).map_err(std::io::Error::from)?;
     writeln!(out)?;
     Ok(())
 }
@@ -39,29 +43,170 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Key(k) => key(cli.home, k),
         Command::Sign(s) => sign(cli.home, s),
         Command::Verify(v) => verify(cli.home, v),
+        Command::Token(t) => token(cli.home, t),
+        Command::Module(m) => module(cli.home, m),
     }
+}
+
+fn target(t: &TokenArgs) -> Option<TokenTarget> {
+    let label = t.token.as_ref()?;
+    let mut target = TokenTarget::label(label, t.module.clone());
+    if t.by_serial {
+        target.token = strongroom_hsm::TokenSelector::serial(label.clone());
+    }
+    Some(target)
+}
+
+fn print_key(info: &KeyInfo, json: bool, verb: &str) -> anyhow::Result<()> {
+    if json {
+        return print_json(info);
+    }
+    let mut out = std::io::stdout().lock();
+    if !verb.is_empty() {
+        writeln!(out, "{verb} {} key {:?}", info.algorithm, info.label)?;
+    }
+    writeln!(out, "key id:    {}", info.key_id)?;
+    writeln!(out, "algorithm: {}", info.algorithm)?;
+    writeln!(out, "backend:   {}", info.backend)?;
+    writeln!(out, "status:    {}", info.status)?;
+    writeln!(out, "created:   {}", info.created)?;
+    if let Some(uri) = &info.uri {
+        writeln!(out, "uri:       {uri}")?;
+        let a = &info.attributes;
+        writeln!(
+            out,
+            "token:     {} (serial {})",
+            a["token"].as_str().unwrap_or("?"),
+            a["token_serial"].as_str().unwrap_or("?")
+        )?;
+        if let Some(cka) = a["cka"].as_object() {
+            for (name, attr) in [
+                ("local", "CKA_LOCAL"),
+                ("never_extractable", "CKA_NEVER_EXTRACTABLE"),
+                ("always_sensitive", "CKA_ALWAYS_SENSITIVE"),
+                ("sensitive", "CKA_SENSITIVE"),
+                ("extractable", "CKA_EXTRACTABLE"),
+                ("sign", "CKA_SIGN"),
+                ("decrypt", "CKA_DECRYPT"),
+            ] {
+                writeln!(
+                    out,
+                    "  {attr:<22} {}",
+                    cka.get(name).and_then(|v| v.as_bool()).unwrap_or(false)
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn token(home: Option<PathBuf>, cmd: TokenCommand) -> anyhow::Result<u8> {
+    let TokenCommand::List { module, json } = cmd;
+    let modules = open_station(home)?.list_tokens(module.as_deref())?;
+    if json {
+        print_json(&modules)?;
+        return Ok(exit::OK);
+    }
+    let mut out = std::io::stdout().lock();
+    if modules.is_empty() {
+        writeln!(
+            out,
+            "no PKCS#11 module is allowed: add one with `strongroom module allow PATH`"
+        )?;
+    }
+    for m in modules {
+        writeln!(out, "module {}", m.module)?;
+        if m.tokens.is_empty() {
+            writeln!(out, "  no tokens")?;
+        }
+        for t in m.tokens {
+            writeln!(
+                out,
+                "  slot {:<10} {:<20} {} {} serial {}",
+                t.slot_id, t.label, t.manufacturer, t.model, t.serial
+            )?;
+            writeln!(
+                out,
+                "    login required: {}; PIN: {}",
+                t.login_required, t.user_pin
+            )?;
+            writeln!(out, "    algorithms: {}", t.algorithms.join(", "))?;
+            writeln!(out, "    mechanisms: {}", t.mechanisms.join(", "))?;
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn module(home: Option<PathBuf>, cmd: ModuleCommand) -> anyhow::Result<u8> {
+    let station = open_station(home)?;
+    let (list, json) = match cmd {
+        ModuleCommand::List { json } => (station.allowed_modules()?, json),
+        ModuleCommand::Allow { path } => (station.allow_module(&path)?, false),
+        ModuleCommand::Remove { path } => (station.disallow_module(&path)?, false),
+    };
+    if json {
+        print_json(&list)?;
+    } else if list.is_empty() {
+        println!("no PKCS#11 module is allowed");
+    } else {
+        for p in list {
+            println!("{}", p.display());
+        }
+    }
+    Ok(exit::OK)
 }
 
 fn key(home: Option<PathBuf>, cmd: KeyCommand) -> anyhow::Result<u8> {
     match cmd {
         KeyCommand::Generate(g) => {
             let station = open_station(home)?;
-            let cb = Terminal::new(g.secrets.passphrase_file.as_deref())?;
-            let info = station.generate_software_key(
-                &GenerateKey {
-                    label: g.label,
-                    algorithm: g.algorithm.parse()?,
+            let cb = Terminal::new(
+                g.secrets.passphrase_file.as_deref(),
+                g.pin.pin_file.as_deref(),
+            )?;
+            let algorithm = g.algorithm.parse()?;
+            let info = match target(&g.token) {
+                Some(target) => station.generate_token_key(
+                    &GenerateTokenKey {
+                        target,
+                        algorithm,
+                        label: g.label,
+                    },
+                    &cb,
+                )?,
+                None => station.generate_software_key(
+                    &GenerateKey {
+                        label: g.label,
+                        algorithm,
+                    },
+                    &cb,
+                )?,
+            };
+            print_key(&info, g.json, "generated")?;
+        }
+        KeyCommand::Show { key, json } => {
+            print_key(&open_station(home)?.show_key(&key)?, json, "")?;
+        }
+        KeyCommand::Adopt {
+            token,
+            object,
+            label,
+            pin,
+            json,
+        } => {
+            let station = open_station(home)?;
+            let cb = Terminal::new(None, pin.pin_file.as_deref())?;
+            let target =
+                target(&token).context("--token is required: the token that holds the key")?;
+            let info = station.adopt_token_key(
+                &AdoptTokenKey {
+                    target,
+                    object,
+                    label,
                 },
                 &cb,
             )?;
-            if g.json {
-                print_json(&info)?;
-            } else {
-                println!(
-                    "generated {} key {:?}\nkey id: {}",
-                    info.algorithm, info.label, info.key_id
-                );
-            }
+            print_key(&info, json, "adopted")?;
         }
         KeyCommand::List { json } => {
             let keys = open_station(home)?.list_keys()?;
@@ -76,12 +221,16 @@ fn key(home: Option<PathBuf>, cmd: KeyCommand) -> anyhow::Result<u8> {
                     "{:<24} {:<11} {:<9} {:<8} {:<21} KEY ID",
                     "LABEL", "ALGORITHM", "BACKEND", "STATUS", "CREATED"
                 )?;
+                // Token keys show their URI on a second line.
                 for k in keys {
                     writeln!(
                         out,
                         "{:<24} {:<11} {:<9} {:<8} {:<21} {}",
                         k.label, k.algorithm, k.backend, k.status, k.created, k.key_id
                     )?;
+                    if let Some(uri) = &k.uri {
+                        writeln!(out, "  {uri}")?;
+                    }
                 }
             }
         }
@@ -103,9 +252,13 @@ fn key(home: Option<PathBuf>, cmd: KeyCommand) -> anyhow::Result<u8> {
 
 fn sign(home: Option<PathBuf>, s: SignArgs) -> anyhow::Result<u8> {
     let station = open_station(home)?;
-    let cb = Terminal::new(s.secrets.passphrase_file.as_deref())?;
+    let cb = Terminal::new(
+        s.secrets.passphrase_file.as_deref(),
+        s.pin.pin_file.as_deref(),
+    )?;
     let signed = station.sign_files(
         &SignRequest {
+            allow_pin_in_uri: s.pin.allow_pin_in_uri,
             key: s.key,
             files: s.files,
             out_dir: s.output_dir,
@@ -153,7 +306,7 @@ fn verify(home: Option<PathBuf>, v: VerifyArgs) -> anyhow::Result<u8> {
         (None, None) => anyhow::bail!("give the signed FILE, or --bundle BUNDLE"),
     };
     let key = verification_key(home, &v.key)?;
-    let cb = Terminal::new(None)?;
+    let cb = Terminal::new(None, None)?;
     let report = verify_signature(
         &VerifyRequest {
             document,

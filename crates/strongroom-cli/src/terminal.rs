@@ -12,22 +12,30 @@ use strongroom_ops::{Callbacks, Progress, SecretRequest};
 
 /// Environment variable holding the key passphrase.
 pub const PASSPHRASE_ENV: &str = "STRONGROOM_PASSPHRASE";
+/// Environment variable holding the token PIN.
+pub const PIN_ENV: &str = "STRONGROOM_PIN";
 
 pub struct Terminal {
     /// A passphrase given by file or environment; prompts are used only without one.
-    preset: Option<SecretString>,
+    passphrase: Option<SecretString>,
+    /// Likewise for a token PIN.
+    pin: Option<SecretString>,
     bar: Mutex<Option<ProgressBar>>,
 }
 
+fn preset(file: Option<&Path>, env: &str) -> anyhow::Result<Option<SecretString>> {
+    Ok(match file {
+        Some(p) => Some(read_secret_file(p)?),
+        None => std::env::var(env).ok().map(SecretString::from),
+    })
+}
+
 impl Terminal {
-    /// Resolves the passphrase sources now, so an unreadable file fails before any work.
-    pub fn new(passphrase_file: Option<&Path>) -> anyhow::Result<Self> {
-        let preset = match passphrase_file {
-            Some(p) => Some(read_secret_file(p)?),
-            None => std::env::var(PASSPHRASE_ENV).ok().map(SecretString::from),
-        };
+    /// Resolves the secret sources now, so an unreadable file fails before any work.
+    pub fn new(passphrase_file: Option<&Path>, pin_file: Option<&Path>) -> anyhow::Result<Self> {
         Ok(Terminal {
-            preset,
+            passphrase: preset(passphrase_file, PASSPHRASE_ENV)?,
+            pin: preset(pin_file, PIN_ENV)?,
             bar: Mutex::new(None),
         })
     }
@@ -54,10 +62,15 @@ fn prompt(text: &str) -> Option<SecretString> {
 
 impl Callbacks for Terminal {
     fn secret(&self, request: &SecretRequest) -> Option<SecretString> {
-        if let Some(p) = &self.preset {
+        let preset = match request {
+            SecretRequest::TokenPin { .. } => &self.pin,
+            _ => &self.passphrase,
+        };
+        if let Some(p) = preset {
             return Some(p.clone());
         }
         match request {
+            SecretRequest::TokenPin { token } => prompt(&format!("PIN for token {token:?}: ")),
             SecretRequest::KeyPassphrase { label } => {
                 prompt(&format!("Passphrase for key {label:?}: "))
             }
@@ -73,6 +86,10 @@ impl Callbacks for Terminal {
                 None
             }
         }
+    }
+
+    fn notice(&self, message: &str) {
+        eprintln!("warning: {message}");
     }
 
     fn progress(&self, event: Progress) {

@@ -55,14 +55,19 @@ impl ModulePolicy {
 }
 
 impl Default for ModulePolicy {
-    /// SoftHSM2's module at its usual locations, where present.
+    /// SoftHSM2's module at its usual locations, where present, each file once (Debian's
+    /// `/usr/lib/softhsm/libsofthsm2.so` is a link to the multiarch path).
     fn default() -> Self {
-        ModulePolicy::new(
-            SOFTHSM_PATHS
-                .iter()
-                .map(PathBuf::from)
-                .filter(|p| p.exists()),
-        )
+        let mut paths: Vec<PathBuf> = Vec::new();
+        for p in SOFTHSM_PATHS
+            .iter()
+            .filter_map(|p| Path::new(p).canonicalize().ok())
+        {
+            if !paths.contains(&p) {
+                paths.push(p);
+            }
+        }
+        ModulePolicy::new(paths)
     }
 }
 

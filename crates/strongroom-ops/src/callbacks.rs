@@ -13,6 +13,8 @@ pub enum SecretRequest {
     NewKeyPassphrase { label: String },
     /// The passphrase that unlocks an existing software key.
     KeyPassphrase { label: String },
+    /// The user PIN of a PKCS#11 token.
+    TokenPin { token: String },
 }
 
 /// Progress of long work.
@@ -36,4 +38,8 @@ pub trait Callbacks: Sync {
 
     /// Reports progress; the default ignores it.
     fn progress(&self, _event: Progress) {}
+
+    /// Tells the person something they should know before the operation goes on (for example
+    /// that a token's PIN has a single try left); the default ignores it.
+    fn notice(&self, _message: &str) {}
 }

@@ -14,7 +14,10 @@ pub struct KeyInfo {
     pub backend: String,
     pub status: String,
     pub created: String,
-    /// Backend facts (token attributes for token keys).
+    /// Token keys: the PKCS#11 URI that names the key (never with a PIN).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    /// Backend facts (token, id and the `CKA_*` protection attributes for token keys).
     pub attributes: serde_json::Value,
 }
 
@@ -27,6 +30,7 @@ impl From<&KeyRecord> for KeyInfo {
             backend: r.backend.to_string(),
             status: r.status.to_string(),
             created: r.created.clone(),
+            uri: (r.backend == strongroom_store::Backend::Pkcs11).then(|| r.location.clone()),
             attributes: r.attributes.clone(),
         }
     }

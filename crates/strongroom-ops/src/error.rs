@@ -7,6 +7,7 @@ use strongroom_core::bundle::BundleError;
 use strongroom_core::keyref::KeyRefError;
 use strongroom_core::keys::KeyError;
 use strongroom_core::SignError;
+use strongroom_hsm::HsmError;
 use strongroom_store::StoreError;
 
 /// Broad classes of failure, stable across versions: the CLI maps them to exit codes and the app
@@ -100,6 +101,51 @@ pub enum OpsError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Hsm(#[from] HsmError),
+    #[error("the token key {label:?} no longer matches the inventory: {reason}")]
+    TokenKeyChanged { label: String, reason: String },
+}
+
+/// The kind and remedy of a PKCS#11 failure.
+fn hsm_kind(e: &HsmError) -> ErrorKind {
+    match e {
+        HsmError::PinIncorrect { .. } | HsmError::PinLocked | HsmError::Pin(_) => ErrorKind::Auth,
+        HsmError::TokenNotFound { .. } | HsmError::KeyNotFound { .. } => ErrorKind::NotFound,
+        HsmError::LabelInUse { .. } => ErrorKind::Conflict,
+        HsmError::ModuleNotAllowed { .. }
+        | HsmError::Uri(_)
+        | HsmError::InvalidLabel { .. }
+        | HsmError::AmbiguousKey { .. }
+        | HsmError::AmbiguousToken { .. }
+        | HsmError::TokenMismatch { .. }
+        | HsmError::MechanismUnsupported { .. }
+        | HsmError::UnsupportedKey { .. } => ErrorKind::Usage,
+        _ => ErrorKind::Device,
+    }
+}
+
+fn hsm_remedy(e: &HsmError) -> Option<String> {
+    Some(match e {
+        HsmError::ModuleNotAllowed { .. } => {
+            "a key custodian can allow it with `strongroom module allow PATH`".into()
+        }
+        HsmError::PinIncorrect { .. } => {
+            "check the PIN and try again; it was tried once and not retried, and nothing was signed".into()
+        }
+        HsmError::PinLocked => "the token's security officer must unlock the user PIN".into(),
+        HsmError::TokenNotFound { .. } => {
+            "insert the token, or list the tokens with `strongroom token list`".into()
+        }
+        HsmError::AmbiguousKey { .. } => {
+            "name the key more precisely: add id=… to the pkcs11: URI, or adopt it under its own label".into()
+        }
+        HsmError::TokenRemoved { .. } => {
+            "reinsert the token and run the command again; nothing was written".into()
+        }
+        HsmError::Uri(_) => "see `docs/cli.md` for the pkcs11: URI form".into(),
+        _ => return None,
+    })
 }
 
 impl OpsError {
@@ -120,7 +166,9 @@ impl OpsError {
             | WrongBackend { .. } => ErrorKind::Usage,
             MissingFile(_) => ErrorKind::NotFound,
             Read { .. } => ErrorKind::Storage,
-            Sign(SignError::Backend(_)) => ErrorKind::Device,
+            Sign(SignError::Backend(src)) => src
+                .downcast_ref::<HsmError>()
+                .map_or(ErrorKind::Device, hsm_kind),
             Sign(_) => ErrorKind::Usage,
             SecretUnavailable { .. } => ErrorKind::Auth,
             Store(e) => match e {
@@ -130,6 +178,8 @@ impl OpsError {
                 StoreError::NewerSchema { .. } => ErrorKind::Usage,
                 _ => ErrorKind::Storage,
             },
+            Hsm(e) => hsm_kind(e),
+            TokenKeyChanged { .. } => ErrorKind::Device,
         }
     }
 
@@ -161,6 +211,13 @@ impl OpsError {
             Store(StoreError::LabelTaken(_)) => "choose another --label".into(),
             Store(StoreError::NewerSchema { .. }) => "upgrade strongroom".into(),
             Read { .. } => "check the file's permissions and the medium".into(),
+            Hsm(e) => return hsm_remedy(e),
+            Sign(SignError::Backend(src)) => {
+                return src.downcast_ref::<HsmError>().and_then(hsm_remedy)
+            }
+            TokenKeyChanged { .. } => {
+                "the key on the token was replaced or the wrong token is inserted; check `strongroom key show`".into()
+            }
             _ => return None,
         })
     }

@@ -62,8 +62,8 @@ pub fn hash_file(
     Ok(set)
 }
 
-/// Hashes all `paths` (already checked), several at once on all cores. Results are in input order.
-/// The first failure stops the remaining work and is returned.
+/// Hashes all `paths` (already checked), several at once on all cores, reporting the start and
+/// end of the work. Results are in input order. The first failure stops the rest and is returned.
 pub fn hash_files(
     paths: &[PathBuf],
     sizes: &[u64],
@@ -74,6 +74,17 @@ pub fn hash_files(
         files: paths.len(),
         total_bytes: sizes.iter().sum(),
     });
+    let out = hash_many(paths, extra, cb);
+    cb.progress(Progress::HashFinish);
+    out
+}
+
+/// [`hash_files`] without the start and finish events, for callers that hash in chunks.
+pub fn hash_many(
+    paths: &[PathBuf],
+    extra: &[HashAlg],
+    cb: &dyn Callbacks,
+) -> Result<Vec<DigestSet>, OpsError> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(paths.len())
@@ -97,7 +108,6 @@ pub fn hash_files(
             });
         }
     });
-    cb.progress(Progress::HashFinish);
     let mut out = Vec::with_capacity(paths.len());
     for slot in results {
         match slot.into_inner().expect("no panics while holding the lock") {

@@ -85,12 +85,34 @@ impl Station {
         Ok(self.find_key(key)?.public_key)
     }
 
-    /// Unlocks a key for signing, asking for its passphrase through `cb`.
-    pub(crate) fn unlock(
+    /// A signer for a `--key` argument: an inventory label or key id (software or token key), or
+    /// a `pkcs11:` URI. `pin-value` in a URI is accepted only with `allow_pin_in_uri`.
+    pub(crate) fn signer_for(
         &self,
-        rec: &KeyRecord,
+        key: &str,
+        allow_pin_in_uri: bool,
         cb: &dyn Callbacks,
     ) -> Result<Box<dyn Signer>, OpsError> {
+        match KeyRef::parse(key)? {
+            KeyRef::Pkcs11Uri(uri) => {
+                let uri = strongroom_hsm::Pkcs11Uri::parse(&uri, allow_pin_in_uri)
+                    .map_err(strongroom_hsm::HsmError::from)?;
+                Ok(Box::new(self.unlock_uri(&uri, cb)?))
+            }
+            other => {
+                let rec = self.store.find_key(&other)?;
+                self.unlock(&rec, cb)
+            }
+        }
+    }
+
+    /// Full details of one inventory key.
+    pub fn show_key(&self, key: &str) -> Result<KeyInfo, OpsError> {
+        Ok(KeyInfo::from(&self.find_key(key)?))
+    }
+
+    /// Unlocks a key for signing, asking for its passphrase or PIN through `cb`.
+    fn unlock(&self, rec: &KeyRecord, cb: &dyn Callbacks) -> Result<Box<dyn Signer>, OpsError> {
         match rec.backend {
             Backend::Software => {
                 let passphrase: SecretString = cb
@@ -110,11 +132,7 @@ impl Station {
                 }
                 Ok(Box::new(key))
             }
-            Backend::Pkcs11 => Err(OpsError::WrongBackend {
-                label: rec.label.clone(),
-                backend: rec.backend.to_string(),
-                reason: "token keys are not supported by this build yet".into(),
-            }),
+            Backend::Pkcs11 => Ok(Box::new(self.unlock_token_key(rec, cb)?)),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod hashing;
 mod keys;
 mod sign;
 mod station;
+mod tokens;
 mod verify;
 
 pub use callbacks::{Callbacks, Progress, SecretRequest};
@@ -19,4 +20,5 @@ pub use error::{ErrorKind, OpsError};
 pub use keys::GenerateKey;
 pub use sign::{bundle_path, SignRequest, BUNDLE_SUFFIX};
 pub use station::Station;
+pub use tokens::{AdoptTokenKey, GenerateTokenKey, ModuleTokens, TokenTarget};
 pub use verify::{load_public_key_file, verify_signature, VerifyRequest};

@@ -4,13 +4,17 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use std::sync::mpsc;
+
 use strongroom_core::artifact::{digests_needed, sign_artifacts, ArtifactForm};
+use strongroom_core::bundle::BundleJson;
 use strongroom_core::digest::DigestSet;
-use strongroom_store::fsutil::{write_all_atomic, Overwrite};
+use strongroom_core::Signer;
+use strongroom_store::fsutil::{Overwrite, StagedFiles};
 
 use crate::dto::SignedFile;
-use crate::hashing::{check_files, hash_files};
-use crate::{Callbacks, OpsError, Station};
+use crate::hashing::{check_files, hash_many};
+use crate::{Callbacks, OpsError, Progress, Station};
 
 /// The file extension of Sigstore bundles.
 pub const BUNDLE_SUFFIX: &str = ".sigstore.json";
@@ -18,13 +22,15 @@ pub const BUNDLE_SUFFIX: &str = ".sigstore.json";
 /// A request to sign files.
 #[derive(Clone, Debug)]
 pub struct SignRequest {
-    /// Label or key id.
+    /// Label, key id or `pkcs11:` URI.
     pub key: String,
     pub files: Vec<PathBuf>,
     /// Where to write bundles; next to each file when `None`.
     pub out_dir: Option<PathBuf>,
     /// Replace bundles that already exist.
     pub force: bool,
+    /// Accept `pin-value` in a `pkcs11:` key URI (it puts the PIN on the command line).
+    pub allow_pin_in_uri: bool,
 }
 
 /// `FILE.sigstore.json`, next to the file or in `out_dir`.
@@ -37,8 +43,14 @@ pub fn bundle_path(file: &Path, out_dir: Option<&Path>) -> PathBuf {
     }
 }
 
+/// Files per pipeline chunk: big enough that a token signs a chunk in one round trip of its
+/// session thread, small enough that hashing, signing and writing overlap.
+const CHUNK: usize = 256;
+
 impl Station {
-    /// Signs every file with one key, writing `FILE.sigstore.json` for each.
+    /// Signs every file with one key, writing `FILE.sigstore.json` for each. Hashing, signing and
+    /// writing run as a pipeline over chunks of files; bundles are staged under temporary names
+    /// and renamed into place only once every file is signed, so a failure writes nothing.
     pub fn sign_files(
         &self,
         req: &SignRequest,
@@ -64,43 +76,78 @@ impl Station {
                 return Err(OpsError::OutputExists(existing.clone()));
             }
         }
-        let rec = self.find_key(&req.key)?;
-        let signer = self.unlock(&rec, cb)?;
-        let digests = hash_files(&req.files, &sizes, &digests_needed(&*signer), cb)?;
-        let form = ArtifactForm::for_signer(&*signer);
-        let mut writes = Vec::with_capacity(req.files.len());
-        let mut signed = Vec::with_capacity(req.files.len());
-        let names: Vec<String> = req
-            .files
-            .iter()
-            .map(|f| {
-                f.file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
-        let batch: Vec<(&str, &DigestSet)> =
-            names.iter().map(String::as_str).zip(&digests).collect();
-        let bundles = sign_artifacts(&*signer, &batch)?;
-        for (((file, set), out), bundle) in req.files.iter().zip(&digests).zip(outputs).zip(bundles)
-        {
-            signed.push(SignedFile {
-                artifact: file.display().to_string(),
-                bundle: out.display().to_string(),
-                sha256: set.sha256().to_hex(),
-                form: form.as_str().to_owned(),
+        let signer = self.signer_for(&req.key, req.allow_pin_in_uri, cb)?;
+        let signer: &dyn Signer = &*signer;
+        let extra = digests_needed(signer);
+        let form = ArtifactForm::for_signer(signer);
+        let overwrite = if req.force {
+            Overwrite::Allow
+        } else {
+            Overwrite::Refuse
+        };
+        cb.progress(Progress::HashStart {
+            files: req.files.len(),
+            total_bytes: sizes.iter().sum(),
+        });
+        let result = std::thread::scope(|s| {
+            let (digest_tx, digest_rx) = mpsc::sync_channel::<Result<Vec<DigestSet>, OpsError>>(2);
+            let (bundle_tx, bundle_rx) = mpsc::sync_channel::<(usize, Vec<BundleJson>)>(2);
+            s.spawn(|| {
+                for chunk in req.files.chunks(CHUNK) {
+                    let r = hash_many(chunk, &extra, cb);
+                    let failed = r.is_err();
+                    if digest_tx.send(r).is_err() || failed {
+                        break;
+                    }
+                }
+                drop(digest_tx);
             });
-            writes.push((out, bundle.to_pretty_json().into_bytes()));
-        }
-        write_all_atomic(
-            &writes,
-            if req.force {
-                Overwrite::Allow
-            } else {
-                Overwrite::Refuse
-            },
-        )?;
-        Ok(signed)
+            let outputs = &outputs;
+            let writer = s.spawn(move || -> Result<StagedFiles, OpsError> {
+                let mut staged = StagedFiles::new(overwrite, outputs.len());
+                for (first, bundles) in bundle_rx {
+                    for (out, bundle) in outputs[first..].iter().zip(bundles) {
+                        staged.stage(out.clone(), bundle.to_pretty_json().as_bytes())?;
+                    }
+                }
+                Ok(staged)
+            });
+            let mut signed = Vec::with_capacity(req.files.len());
+            let mut first = 0;
+            for digests in digest_rx {
+                let digests = digests?;
+                let names: Vec<String> = req.files[first..first + digests.len()]
+                    .iter()
+                    .map(|f| {
+                        f.file_name()
+                            .unwrap_or_default()
+                            .to_string_lossy()
+                            .into_owned()
+                    })
+                    .collect();
+                let batch: Vec<(&str, &DigestSet)> =
+                    names.iter().map(String::as_str).zip(&digests).collect();
+                let bundles = sign_artifacts(signer, &batch)?;
+                for (i, set) in digests.iter().enumerate() {
+                    signed.push(SignedFile {
+                        artifact: req.files[first + i].display().to_string(),
+                        bundle: outputs[first + i].display().to_string(),
+                        sha256: set.sha256().to_hex(),
+                        form: form.as_str().to_owned(),
+                    });
+                }
+                if bundle_tx.send((first, bundles)).is_err() {
+                    break; // The writer failed; its error is returned below.
+                }
+                first += digests.len();
+            }
+            drop(bundle_tx);
+            let staged = writer.join().expect("the writer thread does not panic")?;
+            debug_assert_eq!(signed.len(), req.files.len(), "every chunk was signed");
+            staged.commit()?;
+            Ok(signed)
+        });
+        cb.progress(Progress::HashFinish);
+        result
     }
 }

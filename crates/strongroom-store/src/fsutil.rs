@@ -49,81 +49,112 @@ pub fn write_atomic(
 /// Above this many files, one `syncfs(2)` replaces a `fsync(2)` per file.
 const SYNCFS_THRESHOLD: usize = 16;
 
-/// Writes several files all-or-nothing: every one is staged under a temporary name and made
-/// durable first, and only then are they renamed into place. A failure while staging leaves no
-/// file. Large batches are made durable with one `syncfs` rather than one `fsync` each.
+/// Writes several files all-or-nothing: every one is staged and synced under a temporary name
+/// first, and only then are they renamed into place. A failure while staging leaves no file.
 pub fn write_all_atomic(
     files: &[(PathBuf, Vec<u8>)],
     overwrite: Overwrite,
 ) -> Result<(), StoreError> {
-    let batch_sync = cfg!(target_os = "linux") && files.len() > SYNCFS_THRESHOLD;
-    let mut staged = Vec::with_capacity(files.len());
-    let mut dirs: Vec<&Path> = Vec::new();
+    let mut staged = StagedFiles::new(overwrite, files.len());
     for (path, bytes) in files {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        if !dirs.contains(&dir) {
-            dirs.push(dir);
+        staged.stage(path.clone(), bytes)?;
+    }
+    staged.commit()
+}
+
+/// Files written under temporary names, to be renamed into place together by
+/// [`StagedFiles::commit`]. Dropped without a commit, it removes every temporary file.
+#[derive(Debug)]
+pub struct StagedFiles {
+    overwrite: Overwrite,
+    /// Large batches are made durable with one `syncfs` rather than one `fsync` each.
+    batch_sync: bool,
+    staged: Vec<(tempfile::TempPath, PathBuf)>,
+    dirs: Vec<PathBuf>,
+}
+
+impl StagedFiles {
+    /// Prepares for about `expected` files.
+    pub fn new(overwrite: Overwrite, expected: usize) -> Self {
+        StagedFiles {
+            overwrite,
+            batch_sync: cfg!(target_os = "linux") && expected > SYNCFS_THRESHOLD,
+            staged: Vec::with_capacity(expected),
+            dirs: Vec::new(),
         }
+    }
+
+    /// Writes `bytes` to a temporary file beside `path`.
+    pub fn stage(&mut self, path: PathBuf, bytes: &[u8]) -> Result<(), StoreError> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+            _ => PathBuf::from("."),
+        };
         let mut tmp = tempfile::Builder::new()
             .prefix(".strongroom-")
             .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|e| StoreError::io(dir, e))?;
+            .tempfile_in(&dir)
+            .map_err(|e| StoreError::io(&dir, e))?;
         tmp.as_file_mut()
             .write_all(bytes)
             .and_then(|_| {
-                if batch_sync {
+                if self.batch_sync {
                     Ok(())
                 } else {
                     tmp.as_file().sync_all()
                 }
             })
-            .map_err(|e| StoreError::io(path, e))?;
-        staged.push((tmp, path));
-    }
-    if batch_sync {
-        sync_filesystems(&staged)?;
-    }
-    for (tmp, path) in staged {
-        match overwrite {
-            Overwrite::Allow => tmp.persist(path).map(drop),
-            Overwrite::Refuse => tmp.persist_noclobber(path).map(drop),
+            .map_err(|e| StoreError::io(&path, e))?;
+        if !self.dirs.contains(&dir) {
+            self.dirs.push(dir);
         }
-        .map_err(|e| StoreError::io(path, e.error))?;
+        // Close it, keeping only the name (still removed on drop): thousands of open files make
+        // every further create slower on Linux.
+        self.staged.push((tmp.into_temp_path(), path));
+        Ok(())
     }
-    // Make the renames durable.
-    for dir in dirs {
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
+
+    /// Makes every staged file durable, then renames each into place, then syncs the directories.
+    pub fn commit(self) -> Result<(), StoreError> {
+        if self.batch_sync {
+            let dirs: Vec<&Path> = self.dirs.iter().map(PathBuf::as_path).collect();
+            sync_filesystems(&dirs)?;
         }
+        for (tmp, path) in self.staged {
+            match self.overwrite {
+                Overwrite::Allow => tmp.persist(&path),
+                Overwrite::Refuse => tmp.persist_noclobber(&path),
+            }
+            .map_err(|e| StoreError::io(&path, e.error))?;
+        }
+        for dir in &self.dirs {
+            if let Ok(d) = fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }
 
+/// Flushes the file systems holding `dirs`, one `syncfs` per distinct device.
 #[cfg(target_os = "linux")]
-fn sync_filesystems(staged: &[(tempfile::NamedTempFile, &PathBuf)]) -> Result<(), StoreError> {
-    // One syncfs per distinct file system (keyed by device id).
+fn sync_filesystems(dirs: &[&Path]) -> Result<(), StoreError> {
     let mut devices = Vec::new();
-    for (tmp, path) in staged {
-        let dev = std::os::unix::fs::MetadataExt::dev(
-            &tmp.as_file()
-                .metadata()
-                .map_err(|e| StoreError::io(*path, e))?,
-        );
+    for dir in dirs {
+        let handle = fs::File::open(dir).map_err(|e| StoreError::io(*dir, e))?;
+        let meta = handle.metadata().map_err(|e| StoreError::io(*dir, e))?;
+        let dev = std::os::unix::fs::MetadataExt::dev(&meta);
         if !devices.contains(&dev) {
             devices.push(dev);
-            rustix::fs::syncfs(tmp.as_file())
-                .map_err(|e| StoreError::io(*path, std::io::Error::from(e)))?;
+            rustix::fs::syncfs(&handle)
+                .map_err(|e| StoreError::io(*dir, std::io::Error::from(e)))?;
         }
     }
     Ok(())
 }
 
 #[cfg(not(target_os = "linux"))]
-fn sync_filesystems(_: &[(tempfile::NamedTempFile, &PathBuf)]) -> Result<(), StoreError> {
+fn sync_filesystems(_: &[&Path]) -> Result<(), StoreError> {
     unreachable!("batch sync is only chosen on Linux")
 }
 

@@ -1,0 +1,295 @@
+//! PKCS#11 use cases: the module allowlist, listing tokens, generating and adopting token keys,
+//! and opening a logged-in session for signing.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use strongroom_core::keyref::check_label;
+use strongroom_core::Algorithm;
+use strongroom_hsm::{
+    HsmError, HsmSigner, KeySelector, Module, ModulePolicy, PinSource, Pkcs11Uri, TokenInfo,
+    TokenKey, TokenSelector, TokenSession,
+};
+use strongroom_store::settings::ALLOWED_MODULES;
+use strongroom_store::{Backend, KeyRecord, NewKey, StoreError};
+
+use crate::dto::KeyInfo;
+use crate::{Callbacks, OpsError, SecretRequest, Station};
+
+/// The tokens one module shows.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ModuleTokens {
+    pub module: String,
+    pub tokens: Vec<TokenInfo>,
+}
+
+/// Where to find a token: its label (or serial) and, optionally, the module that has it.
+#[derive(Clone, Debug)]
+pub struct TokenTarget {
+    pub token: TokenSelector,
+    pub module: Option<PathBuf>,
+}
+
+impl TokenTarget {
+    pub fn label(label: &str, module: Option<PathBuf>) -> Self {
+        TokenTarget {
+            token: TokenSelector::label(label),
+            module,
+        }
+    }
+}
+
+/// A request to make a key on a token.
+#[derive(Clone, Debug)]
+pub struct GenerateTokenKey {
+    pub target: TokenTarget,
+    pub algorithm: Algorithm,
+    pub label: String,
+}
+
+/// A request to record a key that already exists on a token (made by another tool).
+#[derive(Clone, Debug)]
+pub struct AdoptTokenKey {
+    pub target: TokenTarget,
+    /// The key's `CKA_LABEL` or a `pkcs11:` URI naming it.
+    pub object: String,
+    /// The inventory label to record it under.
+    pub label: String,
+}
+
+impl Station {
+    /// The configured module allowlist, or SoftHSM's path(s) where none was configured.
+    pub fn module_policy(&self) -> Result<ModulePolicy, OpsError> {
+        Ok(match self.store.setting::<Vec<PathBuf>>(ALLOWED_MODULES)? {
+            Some(paths) => ModulePolicy::new(paths),
+            None => ModulePolicy::default(),
+        })
+    }
+
+    pub fn allowed_modules(&self) -> Result<Vec<PathBuf>, OpsError> {
+        Ok(self.module_policy()?.allowed().to_vec())
+    }
+
+    /// Adds a module to the allowlist. The file must exist; its canonical path is recorded.
+    pub fn allow_module(&self, path: &Path) -> Result<Vec<PathBuf>, OpsError> {
+        let canonical = path
+            .canonicalize()
+            .map_err(|_| OpsError::MissingFile(path.to_owned()))?;
+        let mut list = self.allowed_modules()?;
+        if !list.contains(&canonical) {
+            list.push(canonical);
+        }
+        self.store.set_setting(ALLOWED_MODULES, &list)?;
+        Ok(list)
+    }
+
+    /// Removes a module from the allowlist (an empty list allows nothing).
+    pub fn disallow_module(&self, path: &Path) -> Result<Vec<PathBuf>, OpsError> {
+        let canonical = path.canonicalize().unwrap_or_else(|_| path.to_owned());
+        let list: Vec<PathBuf> = self
+            .allowed_modules()?
+            .into_iter()
+            .filter(|p| p != &canonical && p != path)
+            .collect();
+        self.store.set_setting(ALLOWED_MODULES, &list)?;
+        Ok(list)
+    }
+
+    fn candidate_modules(&self, module: Option<&Path>) -> Result<Vec<PathBuf>, OpsError> {
+        let policy = self.module_policy()?;
+        match module {
+            Some(m) => Ok(vec![policy.check(m)?]),
+            None => Ok(policy.allowed().to_vec()),
+        }
+    }
+
+    /// Every token of every allowed module (or of `module` alone).
+    pub fn list_tokens(&self, module: Option<&Path>) -> Result<Vec<ModuleTokens>, OpsError> {
+        let policy = self.module_policy()?;
+        self.candidate_modules(module)?
+            .into_iter()
+            .map(|m| {
+                let tokens = Module::load(&m, &policy)?.list_tokens()?;
+                Ok(ModuleTokens {
+                    module: m.display().to_string(),
+                    tokens,
+                })
+            })
+            .collect()
+    }
+
+    /// Finds the module holding the token, reads the PIN (from `pin_source` or `cb`), and logs in
+    /// once. A wrong PIN is reported, never retried.
+    pub(crate) fn open_token(
+        &self,
+        target: &TokenTarget,
+        pin_source: Option<PinSource>,
+        cb: &dyn Callbacks,
+    ) -> Result<Arc<TokenSession>, OpsError> {
+        let policy = self.module_policy()?;
+        let mut seen = Vec::new();
+        let mut found = None;
+        for m in self.candidate_modules(target.module.as_deref())? {
+            let module = Module::load(&m, &policy)?;
+            match module.find_token(&target.token) {
+                Ok(info) => {
+                    found = Some((m, info));
+                    break;
+                }
+                Err(HsmError::TokenNotFound { available, .. }) => seen.extend(available),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let Some((module, info)) = found else {
+            return Err(HsmError::TokenNotFound {
+                wanted: target.token.to_string(),
+                available: seen,
+            }
+            .into());
+        };
+        if info.user_pin.locked {
+            return Err(HsmError::PinLocked.into());
+        }
+        if info.user_pin.final_try {
+            cb.notice(&format!(
+                "token {:?} reports that its PIN has one try left; a wrong PIN will lock it",
+                info.label
+            ));
+        }
+        let pin = match pin_source {
+            Some(src) => src.read(&info.label, &NoPrompt).map_err(HsmError::from)?,
+            None => cb
+                .secret(&SecretRequest::TokenPin {
+                    token: info.label.clone(),
+                })
+                .ok_or_else(|| OpsError::SecretUnavailable {
+                    what: format!("the PIN of token {:?}", info.label),
+                })?,
+        };
+        let selector = TokenSelector::serial(info.serial.clone());
+        Ok(Arc::new(TokenSession::open(
+            &module, &policy, &selector, pin,
+        )?))
+    }
+
+    fn record_token_key(
+        &self,
+        label: &str,
+        key: &TokenKey,
+        module: &Path,
+    ) -> Result<KeyInfo, OpsError> {
+        let location = format!("{}?module-path={}", key.uri, percent_encode_path(module));
+        let rec = self.store.insert_key(&NewKey {
+            label,
+            public_key: &key.public_key,
+            backend: Backend::Pkcs11,
+            location: &location,
+            attributes: serde_json::json!({
+                "token": key.token_label,
+                "token_serial": key.token_serial,
+                "object": key.label,
+                "id": key.id_hex(),
+                "module": module.display().to_string(),
+                "cka": key.attributes,
+                "hardware_bound": key.attributes.hardware_bound(),
+            }),
+        })?;
+        Ok(KeyInfo::from(&rec))
+    }
+
+    fn check_new_label(&self, label: &str) -> Result<(), OpsError> {
+        check_label(label)?;
+        if self.store.key_by_label(label)?.is_some() {
+            return Err(StoreError::LabelTaken(label.to_owned()).into());
+        }
+        Ok(())
+    }
+
+    /// Generates a key pair on a token (private half sensitive, never extractable, sign-only),
+    /// reads its protection attributes back, and records it.
+    pub fn generate_token_key(
+        &self,
+        req: &GenerateTokenKey,
+        cb: &dyn Callbacks,
+    ) -> Result<KeyInfo, OpsError> {
+        self.check_new_label(&req.label)?;
+        let session = self.open_token(&req.target, None, cb)?;
+        let key = session.generate_key(req.algorithm, &req.label)?;
+        self.record_token_key(&req.label, &key, session.module_path())
+    }
+
+    /// Records a key another tool made on a token.
+    pub fn adopt_token_key(
+        &self,
+        req: &AdoptTokenKey,
+        cb: &dyn Callbacks,
+    ) -> Result<KeyInfo, OpsError> {
+        self.check_new_label(&req.label)?;
+        let selector = if req.object.starts_with("pkcs11:") {
+            KeySelector::Uri(Box::new(
+                Pkcs11Uri::parse(&req.object, false).map_err(HsmError::from)?,
+            ))
+        } else {
+            KeySelector::Label(req.object.clone())
+        };
+        let session = self.open_token(&req.target, None, cb)?;
+        let key = session.find_key(selector)?;
+        self.record_token_key(&req.label, &key, session.module_path())
+    }
+
+    /// Opens the token of an inventory key and returns a signer for it.
+    pub(crate) fn unlock_token_key(
+        &self,
+        rec: &KeyRecord,
+        cb: &dyn Callbacks,
+    ) -> Result<HsmSigner, OpsError> {
+        let uri = Pkcs11Uri::parse(&rec.location, false).map_err(HsmError::from)?;
+        let signer = self.unlock_uri(&uri, cb)?;
+        if signer.key().public_key != rec.public_key {
+            return Err(OpsError::TokenKeyChanged {
+                label: rec.label.clone(),
+                reason: "the public key on the token differs from the one recorded".into(),
+            });
+        }
+        Ok(signer)
+    }
+
+    /// Opens the token a URI names and finds the one private key it names.
+    pub(crate) fn unlock_uri(
+        &self,
+        uri: &Pkcs11Uri,
+        cb: &dyn Callbacks,
+    ) -> Result<HsmSigner, OpsError> {
+        uri.require_private_key().map_err(HsmError::from)?;
+        let target = TokenTarget {
+            token: TokenSelector::from_uri(uri),
+            module: uri.module_path.clone(),
+        };
+        let session = self.open_token(&target, PinSource::from_uri(uri), cb)?;
+        let key = session.find_key(uri)?;
+        Ok(HsmSigner::new(session, key))
+    }
+}
+
+/// PINs named by a URI never prompt.
+struct NoPrompt;
+
+impl strongroom_hsm::PinPrompt for NoPrompt {
+    fn request_pin(&self, _: &str) -> Option<secrecy::SecretString> {
+        None
+    }
+}
+
+fn percent_encode_path(p: &Path) -> String {
+    const KEEP: &[u8] = b"/-._~";
+    p.to_string_lossy()
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || KEEP.contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
