@@ -37,6 +37,24 @@ fn hsm_run(env: &Env, args: &[&str]) -> Out {
     }
 }
 
+/// A P-256 key pair made on the token by pkcs11-tool, not by us.
+fn tool_keypair(token: &TestToken, label: &str, id: &str) {
+    let o = token
+        .pkcs11_tool()
+        .args([
+            "--login",
+            "--pin",
+            USER_PIN,
+            "--keypairgen",
+            "--key-type",
+            "EC:prime256v1",
+        ])
+        .args(["--label", label, "--id", id])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
 fn json(out: &Out) -> serde_json::Value {
     serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
 }
@@ -100,55 +118,7 @@ fn sign_and_check(alg: &str) {
         .stdout_has("VERIFIED");
     let b = env.read_json("app.bin.sigstore.json");
     // openssl checks the raw signature.
-    let ok = match alg {
-        "ed25519" => {
-            let e = &b["dsseEnvelope"];
-            let payload = b64(e["payload"].as_str().unwrap());
-            let t = e["payloadType"].as_str().unwrap();
-            let mut pae = format!("DSSEv1 {} {} {} ", t.len(), t, payload.len()).into_bytes();
-            pae.extend_from_slice(&payload);
-            let pae_p = env.file("pae", &pae);
-            let sig = env.file("sig", &b64(e["signatures"][0]["sig"].as_str().unwrap()));
-            external(
-                "openssl",
-                &[
-                    "pkeyutl",
-                    "-verify",
-                    "-pubin",
-                    "-inkey",
-                    s(&key),
-                    "-rawin",
-                    "-in",
-                    s(&pae_p),
-                    "-sigfile",
-                    s(&sig),
-                ],
-                env.work.path(),
-            )
-        }
-        _ => {
-            let sig = env.file(
-                "sig",
-                &b64(b["messageSignature"]["signature"].as_str().unwrap()),
-            );
-            let hash = if alg == "ecdsa-p384" {
-                "-sha384"
-            } else {
-                "-sha256"
-            };
-            let mut args = vec!["dgst", hash, "-verify", s(&key), "-signature", s(&sig)];
-            if alg.starts_with("rsa") {
-                args.extend([
-                    "-sigopt",
-                    "rsa_padding_mode:pss",
-                    "-sigopt",
-                    "rsa_pss_saltlen:-2",
-                ]);
-            }
-            args.push(s(&art));
-            external("openssl", &args, env.work.path())
-        }
-    };
+    let ok = openssl_check_bundle(&env, &b, &key, &art);
     assert_eq!(
         ok.code, 0,
         "openssl rejected the {alg} signature: {}{}",
@@ -157,20 +127,7 @@ fn sign_and_check(alg: &str) {
     // sigstore-js checks the bundle with only the public key. It verifies RSA only as PKCS#1
     // v1.5, so RSA-PSS bundles are checked by openssl and our verifier alone (docs/formats.md).
     if !alg.starts_with("rsa") {
-        node(
-            "sigstore_verify.mjs",
-            &[
-                "--bundle",
-                s(&bundle),
-                "--key",
-                s(&key),
-                "--artifact",
-                s(&art),
-                "--strict",
-            ],
-            env.work.path(),
-        )
-        .ok();
+        sigstore_js(&bundle, &key, &art, env.work.path()).ok();
     }
     drop(token);
 }
@@ -368,25 +325,8 @@ fn module_not_on_the_allowlist_is_refused_before_loading() {
 #[test]
 fn uri_matching_two_objects_is_refused_naming_both() {
     let (token, env) = setup();
-    for id in ["01", "02"] {
-        let o = token
-            .pkcs11_tool()
-            .args([
-                "--login",
-                "--pin",
-                USER_PIN,
-                "--keypairgen",
-                "--key-type",
-                "EC:prime256v1",
-                "--label",
-                "dup",
-                "--id",
-                id,
-            ])
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    }
+    tool_keypair(&token, "dup", "01");
+    tool_keypair(&token, "dup", "02");
     let art = env.file("a", b"x");
     let out = hsm_run(
         &env,
@@ -420,23 +360,7 @@ fn uri_matching_two_objects_is_refused_naming_both() {
 #[test]
 fn adopts_a_key_made_by_pkcs11_tool() {
     let (token, env) = setup();
-    let o = token
-        .pkcs11_tool()
-        .args([
-            "--login",
-            "--pin",
-            USER_PIN,
-            "--keypairgen",
-            "--key-type",
-            "EC:prime256v1",
-            "--label",
-            "ext",
-            "--id",
-            "0a",
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    tool_keypair(&token, "ext", "0a");
     let info = json(
         &hsm_run(
             &env,

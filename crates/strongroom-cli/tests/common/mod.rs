@@ -176,3 +176,86 @@ pub fn b64e(b: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(b)
 }
+
+/// sigstore-js (`@sigstore/verify`) verifies `bundle` with only the public key `key`.
+pub fn sigstore_js(bundle: &Path, key: &Path, artifact: &Path, cwd: &Path) -> Out {
+    node(
+        "sigstore_verify.mjs",
+        &[
+            "--bundle",
+            bundle.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+            "--artifact",
+            artifact.to_str().unwrap(),
+            "--strict",
+        ],
+        cwd,
+    )
+}
+
+/// openssl checks the raw signature inside one of our bundles: pure Ed25519 over the DSSE PAE,
+/// or ECDSA/RSA-PSS over the artifact with the digest the bundle names.
+pub fn openssl_check_bundle(
+    env: &Env,
+    bundle: &serde_json::Value,
+    key: &Path,
+    artifact: &Path,
+) -> Out {
+    let key = key.to_str().unwrap();
+    let cwd = env.work.path();
+    if let Some(e) = bundle.get("dsseEnvelope") {
+        let payload = b64(e["payload"].as_str().unwrap());
+        let t = e["payloadType"].as_str().unwrap();
+        let mut pae = format!("DSSEv1 {} {} {} ", t.len(), t, payload.len()).into_bytes();
+        pae.extend_from_slice(&payload);
+        let pae = env.file("openssl.pae", &pae);
+        let sig = env.file(
+            "openssl.sig",
+            &b64(e["signatures"][0]["sig"].as_str().unwrap()),
+        );
+        return external(
+            "openssl",
+            &[
+                "pkeyutl",
+                "-verify",
+                "-pubin",
+                "-inkey",
+                key,
+                "-rawin",
+                "-in",
+                pae.to_str().unwrap(),
+                "-sigfile",
+                sig.to_str().unwrap(),
+            ],
+            cwd,
+        );
+    }
+    let ms = &bundle["messageSignature"];
+    let sig = env.file("openssl.sig", &b64(ms["signature"].as_str().unwrap()));
+    let hash = match ms["messageDigest"]["algorithm"].as_str().unwrap() {
+        "SHA2_384" => "-sha384",
+        "SHA2_512" => "-sha512",
+        _ => "-sha256",
+    };
+    let mut args = vec![
+        "dgst",
+        hash,
+        "-verify",
+        key,
+        "-signature",
+        sig.to_str().unwrap(),
+    ];
+    let pem = std::fs::read_to_string(key).unwrap();
+    if pem.len() > 400 {
+        // An RSA key: our RSA signatures are PSS (salt length = digest length).
+        args.extend([
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-sigopt",
+            "rsa_pss_saltlen:-1",
+        ]);
+    }
+    args.push(artifact.to_str().unwrap());
+    external("openssl", &args, cwd)
+}
