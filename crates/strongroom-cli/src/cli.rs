@@ -25,6 +25,8 @@ pub enum Command {
     Sign(SignArgs),
     /// Verify a Sigstore bundle or DSSE envelope against a public key and the file.
     Verify(VerifyArgs),
+    /// Sign a predicate (SBOM, provenance, scan, custom) about artifacts as an in-toto attestation.
+    Attest(AttestArgs),
     /// List PKCS#11 tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -175,7 +177,38 @@ pub struct SignArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct AttestArgs {
+    /// Key label, key id, or pkcs11: URI.
+    #[arg(long)]
+    pub key: String,
+    /// sbom, provenance, vulns, or custom:URI.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub kind: String,
+    /// The predicate: a JSON file (an SBOM, an SLSA provenance predicate, a scan result…).
+    #[arg(long, value_name = "FILE")]
+    pub predicate: PathBuf,
+    /// Where to write the bundle. Default: FIRST_ARTIFACT.TYPE.sigstore.json.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Replace an existing bundle.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+    #[command(flatten)]
+    pub pin: PinArgs,
+    #[arg(long)]
+    pub json: bool,
+    /// The artifacts the statement is about (its subjects).
+    #[arg(value_name = "ARTIFACT", required = true)]
+    pub artifacts: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct VerifyArgs {
+    /// For attestations: require this predicate type (sbom, provenance, vulns or custom:URI).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub kind: Option<String>,
     /// The public key: a PEM file, or the label or key id of a key in the inventory.
     #[arg(long)]
     pub key: String,

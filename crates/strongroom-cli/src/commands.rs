@@ -12,7 +12,8 @@ use strongroom_ops::{
 };
 
 use crate::cli::{
-    Cli, Command, KeyCommand, ModuleCommand, SignArgs, TokenArgs, TokenCommand, VerifyArgs,
+    AttestArgs, Cli, Command, KeyCommand, ModuleCommand, SignArgs, TokenArgs, TokenCommand,
+    VerifyArgs,
 };
 use crate::exit;
 use crate::terminal::Terminal;
@@ -43,6 +44,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Key(k) => key(cli.home, k),
         Command::Sign(s) => sign(cli.home, s),
         Command::Verify(v) => verify(cli.home, v),
+        Command::Attest(a) => attest(cli.home, a),
         Command::Token(t) => token(cli.home, t),
         Command::Module(m) => module(cli.home, m),
     }
@@ -276,6 +278,35 @@ fn sign(home: Option<PathBuf>, s: SignArgs) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
+fn attest(home: Option<PathBuf>, a: AttestArgs) -> anyhow::Result<u8> {
+    let station = open_station(home)?;
+    let cb = Terminal::new(
+        a.secrets.passphrase_file.as_deref(),
+        a.pin.pin_file.as_deref(),
+    )?;
+    let done = station.attest(
+        &strongroom_ops::attest::AttestRequest {
+            key: a.key,
+            kind: a.kind.parse()?,
+            predicate: a.predicate,
+            artifacts: a.artifacts,
+            output: a.output,
+            force: a.force,
+            allow_pin_in_uri: a.pin.allow_pin_in_uri,
+        },
+        &cb,
+    )?;
+    if a.json {
+        print_json(&done)?;
+    } else {
+        println!("attested {} -> {}", done.predicate_type, done.bundle);
+        for (name, sha256) in &done.subjects {
+            println!("  subject {name} sha256:{sha256}");
+        }
+    }
+    Ok(exit::OK)
+}
+
 /// `--key` is a PEM file when such a file exists, else a key of the inventory.
 fn verification_key(
     home: Option<PathBuf>,
@@ -312,6 +343,7 @@ fn verify(home: Option<PathBuf>, v: VerifyArgs) -> anyhow::Result<u8> {
             document,
             key,
             artifact: v.file.clone(),
+            expect_type: v.kind.as_deref().map(str::parse).transpose()?,
         },
         &cb,
     )?;

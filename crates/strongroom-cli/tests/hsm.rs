@@ -378,3 +378,43 @@ fn adopts_a_key_made_by_pkcs11_tool() {
     hsm_run(&env, &["sign", "--key", "adopted", s(&art)]).ok();
     env.run(&["verify", "--key", s(&key), s(&art)]).ok();
 }
+
+#[test]
+fn attestations_with_token_keys() {
+    let (_token, env) = setup();
+    let art = env.file("app.bin", b"app");
+    let pred = env.file("p.json", br#"{"note": "token-signed attestation"}"#);
+    for (label, alg) in [("a256", "ecdsa-p256"), ("a384", "ecdsa-p384")] {
+        let key = token_key(&env, label, alg);
+        let out = format!("{label}.att.json");
+        hsm_run(
+            &env,
+            &[
+                "attest",
+                "--key",
+                label,
+                "--type",
+                "custom:https://example.com/t/v1",
+                "--predicate",
+                s(&pred),
+                "-o",
+                &out,
+                s(&art),
+            ],
+        )
+        .ok();
+        let bundle = env.path(&out);
+        env.run(&["verify", "--key", s(&key), "--bundle", s(&bundle), s(&art)])
+            .ok();
+        python(
+            "dsse_verify.py",
+            &["--bundle", s(&bundle), "--key", s(&key)],
+            env.work.path(),
+        )
+        .ok();
+        if alg == "ecdsa-p256" {
+            // sigstore-js hashes DSSE with SHA-256 for every EC key, so it checks P-256 only.
+            sigstore_js(&bundle, &key, &art, env.work.path()).ok();
+        }
+    }
+}

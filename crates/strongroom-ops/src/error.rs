@@ -69,6 +69,8 @@ pub enum OpsError {
     },
     #[error("{} already exists", .0.display())]
     OutputExists(PathBuf),
+    #[error("{0}")]
+    BadPredicate(String),
     #[error("two inputs would write the same output {}", .0.display())]
     OutputClash(PathBuf),
     #[error("{}: {source}", path.display())]
@@ -158,6 +160,7 @@ impl OpsError {
             | TooLarge { .. }
             | OutputClash(_)
             | OutputExists(_)
+            | BadPredicate(_)
             | Bundle { .. }
             | PublicKeyFile { .. }
             | Key(_)

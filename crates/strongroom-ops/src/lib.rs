@@ -5,6 +5,7 @@
 //! API boundary: callers talk to a person only through [`Callbacks`]; nothing here prints, prompts
 //! or knows about terminals or windows.
 
+pub mod attest;
 mod callbacks;
 pub mod dto;
 mod error;

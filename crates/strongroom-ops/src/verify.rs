@@ -5,9 +5,12 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use strongroom_core::bundle::{CheckedDocument, Content};
+use strongroom_core::intoto::CheckedStatement;
 use strongroom_core::verify::{
-    needs_streamed_signature, required_digests, verify_document, ArtifactFacts, Report,
+    needs_streamed_signature, required_digests, verify_document, ArtifactFacts, Outcome, Report,
 };
+
+use crate::attest::{PredicateKind, CYCLONEDX_PREDICATE, SLSA_PROVENANCE_V1, VULNS_PREDICATE};
 use strongroom_core::PublicKey;
 
 use crate::hashing::{check_file, hash_file};
@@ -24,9 +27,12 @@ pub struct VerifyRequest {
     pub document: PathBuf,
     pub key: PublicKey,
     pub artifact: Option<PathBuf>,
+    /// For attestations: the predicate type that must be attested (`sbom`, `provenance`,
+    /// `vulns` or `custom:URI`).
+    pub expect_type: Option<crate::attest::PredicateKind>,
 }
 
-fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, OpsError> {
+pub(crate) fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>, OpsError> {
     let size = check_file(path)?;
     if size > limit {
         return Err(OpsError::TooLarge {
@@ -95,5 +101,51 @@ pub fn verify_signature(req: &VerifyRequest, cb: &dyn Callbacks) -> Result<Repor
             })
         }
     };
-    Ok(verify_document(&doc, &req.key, facts.as_ref()))
+    let mut report = verify_document(&doc, &req.key, facts.as_ref());
+    if let Some(kind) = &req.expect_type {
+        check_predicate_type(&mut report, &doc, kind);
+    }
+    Ok(report)
+}
+
+/// Adds a `predicate-type` check: the signed statement's predicate type must be the expected one.
+fn check_predicate_type(report: &mut Report, doc: &CheckedDocument, kind: &PredicateKind) {
+    let signed = report
+        .checks
+        .iter()
+        .any(|c| c.id == "signature" && c.outcome == Outcome::Pass);
+    let statement = match (&doc.content, signed) {
+        (Content::Dsse(env), true) => CheckedStatement::parse(&env.payload).ok(),
+        _ => None,
+    };
+    let Some(st) = statement else {
+        report.push(
+            "predicate-type",
+            Outcome::Fail,
+            "not an attestation with a verified in-toto statement",
+        );
+        return;
+    };
+    let got = &st.statement().predicate_type;
+    let ok = match kind {
+        PredicateKind::Sbom => {
+            got.starts_with("https://spdx.dev/Document") || got.starts_with(CYCLONEDX_PREDICATE)
+        }
+        PredicateKind::Provenance => got == SLSA_PROVENANCE_V1,
+        PredicateKind::Vulns => got == VULNS_PREDICATE,
+        PredicateKind::Custom(uri) => got == uri,
+    };
+    if ok {
+        report.push(
+            "predicate-type",
+            Outcome::Pass,
+            format!("predicate type {got}"),
+        );
+    } else {
+        report.push(
+            "predicate-type",
+            Outcome::Fail,
+            format!("predicate type {got} is not a {kind} attestation"),
+        );
+    }
 }
