@@ -4,7 +4,8 @@ in-toto-attestation package: a strict protobuf parse (unknown fields are errors)
 Statement.validate(); for SLSA provenance v1 predicates, also a strict parse of the predicate into
 the Provenance proto and the spec's required fields.
 
-    python tests/interop/intoto_validate.py (--bundle B.json | --envelope E.json) [--provenance]
+    python tests/interop/intoto_validate.py (--bundle B.json | --envelope E.json | --statement S.json)
+        [--provenance]
 
 Prints OK and exits 0 when valid; prints the reason and exits 1 otherwise; 2 on usage errors.
 The signature is NOT checked here (see dsse_verify.py / sigstore_verify.mjs).
@@ -36,14 +37,18 @@ def main() -> None:
     g = ap.add_mutually_exclusive_group(required=True)
     g.add_argument("--bundle")
     g.add_argument("--envelope")
+    g.add_argument("--statement", help="an unsigned statement (JSON)")
     ap.add_argument("--provenance", action="store_true", help="require an SLSA provenance v1 predicate")
     a = ap.parse_args()
-    with open(a.bundle or a.envelope, "rb") as f:
+    with open(a.bundle or a.envelope or a.statement, "rb") as f:
         doc = json.load(f)
-    env = doc["dsseEnvelope"] if a.bundle else doc
-    if env.get("payloadType") != "application/vnd.in-toto+json":
-        fail(f"payloadType is {env.get('payloadType')!r}")
-    payload = base64.b64decode(env["payload"])
+    if a.statement:
+        payload = json.dumps(doc).encode()
+    else:
+        env = doc["dsseEnvelope"] if a.bundle else doc
+        if env.get("payloadType") != "application/vnd.in-toto+json":
+            fail(f"payloadType is {env.get('payloadType')!r}")
+        payload = base64.b64decode(env["payload"])
     try:
         pb = json_format.Parse(payload, spb.Statement(), ignore_unknown_fields=False)
     except json_format.ParseError as e:

@@ -27,6 +27,10 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Sign a predicate (SBOM, provenance, scan, custom) about artifacts as an in-toto attestation.
     Attest(AttestArgs),
+    /// Generate an SBOM for an artifact or directory, offline; or validate or convert one.
+    Sbom(SbomArgs),
+    /// Build an SLSA provenance v1 statement from CI's build metadata.
+    Provenance(ProvenanceArgs),
     /// List PKCS#11 tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -174,6 +178,54 @@ pub struct SignArgs {
     /// Files to sign.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SbomArgs {
+    #[command(subcommand)]
+    pub command: Option<SbomCommand>,
+    /// The artifact, archive, image (OCI layout or docker-save tarball) or directory.
+    #[arg(value_name = "ARTIFACT_OR_DIR")]
+    pub path: Option<PathBuf>,
+    /// spdx-json or cyclonedx-json.
+    #[arg(long, default_value = "spdx-json")]
+    pub format: String,
+    /// Write the SBOM to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SbomCommand {
+    /// Check an SBOM (yours or another tool's, e.g. syft's) against the official JSON schema.
+    Validate {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Convert between SPDX 2.3 and CycloneDX 1.6, where the information allows.
+    Convert {
+        file: PathBuf,
+        /// spdx-json or cyclonedx-json.
+        #[arg(long)]
+        to: String,
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ProvenanceArgs {
+    /// The build metadata JSON that CI wrote (docs/build-meta.md).
+    #[arg(long, value_name = "META.json")]
+    pub build_meta: PathBuf,
+    /// Write the statement to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The artifacts the build produced (the statement's subjects).
+    #[arg(value_name = "ARTIFACT", required = true)]
+    pub artifacts: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

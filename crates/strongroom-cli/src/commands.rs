@@ -12,8 +12,8 @@ use strongroom_ops::{
 };
 
 use crate::cli::{
-    AttestArgs, Cli, Command, KeyCommand, ModuleCommand, SignArgs, TokenArgs, TokenCommand,
-    VerifyArgs,
+    AttestArgs, Cli, Command, KeyCommand, ModuleCommand, ProvenanceArgs, SbomArgs, SbomCommand,
+    SignArgs, TokenArgs, TokenCommand, VerifyArgs,
 };
 use crate::exit;
 use crate::terminal::Terminal;
@@ -45,6 +45,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Sign(s) => sign(cli.home, s),
         Command::Verify(v) => verify(cli.home, v),
         Command::Attest(a) => attest(cli.home, a),
+        Command::Sbom(a) => sbom(a),
+        Command::Provenance(p) => provenance(p),
         Command::Token(t) => token(cli.home, t),
         Command::Module(m) => module(cli.home, m),
     }
@@ -275,6 +277,87 @@ fn sign(home: Option<PathBuf>, s: SignArgs) -> anyhow::Result<u8> {
             println!("signed {} -> {} ({})", f.artifact, f.bundle, f.form);
         }
     }
+    Ok(exit::OK)
+}
+
+/// Writes a JSON document to FILE atomically, or to standard output.
+fn write_json_output(value: &serde_json::Value, output: Option<&Path>) -> anyhow::Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    match output {
+        Some(path) => strongroom_store::fsutil::write_atomic(
+            path,
+            strongroom_store::fsutil::Overwrite::Allow,
+            |f| f.write_all(text.as_bytes()),
+        )
+        .with_context(|| format!("cannot write {}", path.display()))?,
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    Ok(())
+}
+
+fn sbom(a: SbomArgs) -> anyhow::Result<u8> {
+    use strongroom_ops::sbom::{convert_sbom, generate_sbom, validate_sbom};
+    match (a.command, a.path) {
+        (Some(SbomCommand::Validate { file, json }), _) => {
+            let v = validate_sbom(&file)?;
+            if json {
+                print_json(&v)?;
+            } else if v.valid {
+                println!(
+                    "valid {} ({} components)",
+                    v.kind.as_deref().unwrap_or("SBOM"),
+                    v.components.map_or("?".into(), |n| n.to_string())
+                );
+            } else {
+                println!(
+                    "INVALID {}: {}",
+                    file.display(),
+                    v.kind.as_deref().unwrap_or("not an SBOM")
+                );
+                for p in &v.problems {
+                    println!("  {p}");
+                }
+            }
+            Ok(if v.valid {
+                exit::OK
+            } else {
+                exit::VERIFY_FAILED
+            })
+        }
+        (Some(SbomCommand::Convert { file, to, output }), _) => {
+            let doc = convert_sbom(&file, to.parse()?)?;
+            write_json_output(&doc, output.as_deref())?;
+            Ok(exit::OK)
+        }
+        (None, Some(path)) => {
+            let sbom = generate_sbom(&path, a.format.parse()?)?;
+            for w in &sbom.warnings {
+                eprintln!("warning: {w}");
+            }
+            write_json_output(&sbom.document, a.output.as_deref())?;
+            if a.output.is_some() {
+                eprintln!(
+                    "{} components in {} (sha256 {})",
+                    sbom.components, sbom.subject, sbom.sha256
+                );
+            }
+            Ok(exit::OK)
+        }
+        (None, None) => anyhow::bail!("give an artifact or directory, or `sbom validate FILE`"),
+    }
+}
+
+fn provenance(p: ProvenanceArgs) -> anyhow::Result<u8> {
+    let cb = Terminal::new(None, None)?;
+    let statement = strongroom_ops::sbom::build_provenance(
+        &strongroom_ops::sbom::ProvenanceRequest {
+            build_meta: p.build_meta,
+            artifacts: p.artifacts,
+        },
+        &cb,
+    )?;
+    write_json_output(&statement, p.output.as_deref())?;
     Ok(exit::OK)
 }
 

@@ -44,7 +44,7 @@ impl std::str::FromStr for PredicateKind {
             "vulns" => Ok(PredicateKind::Vulns),
             _ => match s.strip_prefix("custom:") {
                 Some(uri) if uri.contains(':') => Ok(PredicateKind::Custom(uri.to_owned())),
-                _ => Err(OpsError::BadPredicate(format!(
+                _ => Err(OpsError::BadInput(format!(
                     "unknown attestation type {s:?}: use sbom, provenance, vulns or custom:URI"
                 ))),
             },
@@ -74,7 +74,7 @@ impl PredicateKind {
 
     /// The predicate type URI for `predicate`, after checking it has the shape the type needs.
     pub fn predicate_type(&self, predicate: &serde_json::Value) -> Result<String, OpsError> {
-        let bad = |m: &str| Err(OpsError::BadPredicate(m.to_owned()));
+        let bad = |m: &str| Err(OpsError::BadInput(m.to_owned()));
         match self {
             PredicateKind::Sbom => {
                 if predicate.get("spdxVersion").is_some() {
@@ -136,16 +136,23 @@ pub struct Attested {
     pub subjects: Vec<(String, String)>,
 }
 
-/// Reads a JSON predicate, which must be an object.
+/// Reads a JSON predicate, which must be an object; from an in-toto statement, its predicate.
 pub fn read_predicate(path: &std::path::Path) -> Result<serde_json::Value, OpsError> {
     let bytes = read_capped(path, MAX_PREDICATE_BYTES)?;
     let v: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| OpsError::BadPredicate(format!("{}: not valid JSON ({e})", path.display())))?;
+        .map_err(|e| OpsError::BadInput(format!("{}: not valid JSON ({e})", path.display())))?;
     if !v.is_object() {
-        return Err(OpsError::BadPredicate(format!(
+        return Err(OpsError::BadInput(format!(
             "{}: a predicate must be a JSON object",
             path.display()
         )));
+    }
+    // An unsigned in-toto statement (as `strongroom provenance` writes) gives its predicate.
+    if v["_type"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("https://in-toto.io/Statement/"))
+    {
+        return Ok(v["predicate"].clone());
     }
     Ok(v)
 }

@@ -8,6 +8,8 @@ use strongroom_core::keyref::KeyRefError;
 use strongroom_core::keys::KeyError;
 use strongroom_core::SignError;
 use strongroom_hsm::HsmError;
+use strongroom_sbom::provenance::ProvenanceError;
+use strongroom_sbom::SbomError;
 use strongroom_store::StoreError;
 
 /// Broad classes of failure, stable across versions: the CLI maps them to exit codes and the app
@@ -70,7 +72,11 @@ pub enum OpsError {
     #[error("{} already exists", .0.display())]
     OutputExists(PathBuf),
     #[error("{0}")]
-    BadPredicate(String),
+    BadInput(String),
+    #[error(transparent)]
+    Sbom(#[from] SbomError),
+    #[error(transparent)]
+    BuildMeta(#[from] ProvenanceError),
     #[error("two inputs would write the same output {}", .0.display())]
     OutputClash(PathBuf),
     #[error("{}: {source}", path.display())]
@@ -160,7 +166,8 @@ impl OpsError {
             | TooLarge { .. }
             | OutputClash(_)
             | OutputExists(_)
-            | BadPredicate(_)
+            | BadInput(_)
+            | BuildMeta(_)
             | Bundle { .. }
             | PublicKeyFile { .. }
             | Key(_)
@@ -182,6 +189,8 @@ impl OpsError {
                 _ => ErrorKind::Storage,
             },
             Hsm(e) => hsm_kind(e),
+            Sbom(SbomError::Io { .. }) => ErrorKind::Storage,
+            Sbom(_) => ErrorKind::Usage,
             TokenKeyChanged { .. } => ErrorKind::Device,
         }
     }
@@ -215,6 +224,11 @@ impl OpsError {
             Store(StoreError::NewerSchema { .. }) => "upgrade strongroom".into(),
             Read { .. } => "check the file's permissions and the medium".into(),
             Hsm(e) => return hsm_remedy(e),
+            Sbom(SbomError::LimitExceeded { .. }) => {
+                "the input exceeds a safety limit (size, depth, entries or compression ratio); check that it is the artifact you meant".into()
+            }
+            Sbom(SbomError::NotAnSbom(_)) => "give an SPDX 2.3 or CycloneDX 1.4-1.6 JSON document".into(),
+            BuildMeta(_) => "see docs/build-meta.md for the fields CI must write".into(),
             Sign(SignError::Backend(src)) => {
                 return src.downcast_ref::<HsmError>().and_then(hsm_remedy)
             }

@@ -11,6 +11,7 @@ pub mod dto;
 mod error;
 pub mod hashing;
 mod keys;
+pub mod sbom;
 mod sign;
 mod station;
 mod tokens;

@@ -1,0 +1,203 @@
+//! SBOM use cases: generating an SPDX or CycloneDX document for an artifact or directory,
+//! validating and converting documents other tools made, and building SLSA provenance.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use strongroom_core::intoto::{Statement, Subject};
+use strongroom_sbom::provenance::{to_slsa_predicate, BuildMeta, PREDICATE_TYPE};
+use strongroom_sbom::{DocumentInfo, Limits, SbomKind, ValidationErrors};
+
+use crate::hashing::{check_file, check_files, hash_files};
+use crate::verify::read_capped;
+use crate::{Callbacks, OpsError};
+
+/// Largest SBOM or build-metadata document read.
+const MAX_DOCUMENT_BYTES: u64 = 256 << 20;
+
+/// An SBOM format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SbomFormat {
+    SpdxJson,
+    CycloneDxJson,
+}
+
+impl std::str::FromStr for SbomFormat {
+    type Err = OpsError;
+    fn from_str(s: &str) -> Result<Self, OpsError> {
+        match s {
+            "spdx-json" | "spdx" => Ok(SbomFormat::SpdxJson),
+            "cyclonedx-json" | "cyclonedx" => Ok(SbomFormat::CycloneDxJson),
+            other => Err(OpsError::BadInput(format!(
+                "unknown SBOM format {other:?}: use spdx-json or cyclonedx-json"
+            ))),
+        }
+    }
+}
+
+/// A generated SBOM.
+#[derive(Clone, Debug, Serialize)]
+pub struct GeneratedSbom {
+    /// The document itself.
+    pub document: serde_json::Value,
+    /// The subject: file or directory name and its SHA-256 (an image's manifest digest).
+    pub subject: String,
+    pub sha256: String,
+    pub components: usize,
+    /// Files that could not be read, entries skipped (symlinks, traversal), and the like.
+    pub warnings: Vec<String>,
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .expect("0 ns is valid")
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("UTC times always format")
+}
+
+fn tool() -> String {
+    format!("strongroom-{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Catalogues `path` (a file, archive, image or directory) offline into an SBOM.
+pub fn generate_sbom(path: &Path, format: SbomFormat) -> Result<GeneratedSbom, OpsError> {
+    if !path.exists() {
+        return Err(OpsError::MissingFile(path.to_owned()));
+    }
+    let catalog = strongroom_sbom::catalog(path, &Limits::default())?;
+    let sha256 = catalog
+        .image_manifest_digest
+        .clone()
+        .unwrap_or_else(|| catalog.subject.sha256.clone());
+    let info = DocumentInfo {
+        name: catalog.subject.name.clone(),
+        namespace: format!(
+            "https://strongroom.dev/spdxdocs/{}-{}",
+            catalog.subject.name.replace(
+                |c: char| !c.is_ascii_alphanumeric() && c != '.' && c != '-',
+                "_"
+            ),
+            sha256.trim_start_matches("sha256:")
+        ),
+        created: now_rfc3339(),
+        tool: tool(),
+    };
+    let document = match format {
+        SbomFormat::SpdxJson => strongroom_sbom::to_spdx_json(&catalog, &info),
+        SbomFormat::CycloneDxJson => strongroom_sbom::to_cyclonedx_json(&catalog, &info),
+    };
+    Ok(GeneratedSbom {
+        document,
+        subject: catalog.subject.name.clone(),
+        sha256,
+        components: catalog.components.len(),
+        warnings: catalog.warnings,
+    })
+}
+
+/// The verdict on a document another tool made.
+#[derive(Clone, Debug, Serialize)]
+pub struct SbomValidation {
+    pub valid: bool,
+    /// `SPDX 2.3`, `CycloneDX 1.6`, … when recognised.
+    pub kind: Option<String>,
+    pub components: Option<usize>,
+    /// Schema violations as `JSON path: message`, or why the file is not an SBOM.
+    pub problems: Vec<String>,
+}
+
+/// Checks `path` against the official SPDX 2.3 / CycloneDX 1.4–1.6 JSON schemas (vendored).
+pub fn validate_sbom(path: &Path) -> Result<SbomValidation, OpsError> {
+    check_file(path)?;
+    let bytes = read_capped(path, MAX_DOCUMENT_BYTES)?;
+    Ok(match strongroom_sbom::validate(&bytes) {
+        Ok(kind) => {
+            let value: serde_json::Value =
+                serde_json::from_slice(&bytes).expect("validated documents are JSON");
+            SbomValidation {
+                valid: true,
+                kind: Some(kind.to_string()),
+                components: strongroom_sbom::components_from_sbom(&value)
+                    .ok()
+                    .map(|c| c.len()),
+                problems: Vec::new(),
+            }
+        }
+        Err(ValidationErrors::Schema { kind, issues }) => SbomValidation {
+            valid: false,
+            kind: Some(kind.to_string()),
+            components: None,
+            problems: issues.iter().map(ToString::to_string).collect(),
+        },
+        Err(other) => SbomValidation {
+            valid: false,
+            kind: None,
+            components: None,
+            problems: vec![other.to_string()],
+        },
+    })
+}
+
+/// Converts a valid SBOM to the other format, where the information allows.
+pub fn convert_sbom(path: &Path, to: SbomFormat) -> Result<serde_json::Value, OpsError> {
+    check_file(path)?;
+    let bytes = read_capped(path, MAX_DOCUMENT_BYTES)?;
+    let kind = strongroom_sbom::validate(&bytes)
+        .map_err(|e| OpsError::BadInput(format!("{}: {e}", path.display())))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).expect("validated documents are JSON");
+    let name = path
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    match (kind, to) {
+        (SbomKind::Spdx23, SbomFormat::CycloneDxJson) => {
+            Ok(strongroom_sbom::convert_spdx_to_cyclonedx(&value)?)
+        }
+        (SbomKind::CycloneDx(_), SbomFormat::SpdxJson) => {
+            let digest = strongroom_core::HashAlg::Sha256.hash(&bytes).to_hex();
+            let info = DocumentInfo {
+                namespace: format!("https://strongroom.dev/spdxdocs/converted-{digest}"),
+                name,
+                created: now_rfc3339(),
+                tool: tool(),
+            };
+            Ok(strongroom_sbom::convert_cyclonedx_to_spdx(&value, &info)?)
+        }
+        _ => Ok(value),
+    }
+}
+
+/// A request to build SLSA provenance.
+#[derive(Clone, Debug)]
+pub struct ProvenanceRequest {
+    /// The build metadata CI wrote (`docs/build-meta.md`).
+    pub build_meta: PathBuf,
+    pub artifacts: Vec<PathBuf>,
+}
+
+/// Builds an in-toto Statement v1 carrying SLSA provenance v1 for the artifacts.
+pub fn build_provenance(
+    req: &ProvenanceRequest,
+    cb: &dyn Callbacks,
+) -> Result<serde_json::Value, OpsError> {
+    let sizes = check_files(&req.artifacts)?;
+    let bytes = read_capped(&req.build_meta, MAX_DOCUMENT_BYTES)?;
+    let meta = BuildMeta::parse(&bytes)?;
+    let digests = hash_files(&req.artifacts, &sizes, &[], cb)?;
+    let subjects = req
+        .artifacts
+        .iter()
+        .zip(&digests)
+        .map(|(a, d)| {
+            Subject::new(
+                a.file_name().unwrap_or_default().to_string_lossy(),
+                &[d.sha256()],
+            )
+        })
+        .collect();
+    let st = Statement::new(subjects, PREDICATE_TYPE, to_slsa_predicate(&meta));
+    Ok(serde_json::to_value(&st).expect("statements serialise"))
+}
