@@ -240,15 +240,7 @@ fn key(home: Option<PathBuf>, cmd: KeyCommand) -> anyhow::Result<u8> {
         }
         KeyCommand::Export { key, output } => {
             let pem = open_station(home)?.public_key(&key)?.to_pem();
-            match output {
-                Some(path) => strongroom_store::fsutil::write_atomic(
-                    &path,
-                    strongroom_store::fsutil::Overwrite::Allow,
-                    |f| f.write_all(pem.as_bytes()),
-                )
-                .with_context(|| format!("cannot write {}", path.display()))?,
-                None => std::io::stdout().lock().write_all(pem.as_bytes())?,
-            }
+            write_output(pem.as_bytes(), output.as_deref())?;
         }
     }
     Ok(exit::OK)
@@ -280,20 +272,25 @@ fn sign(home: Option<PathBuf>, s: SignArgs) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-/// Writes a JSON document to FILE atomically, or to standard output.
-fn write_json_output(value: &serde_json::Value, output: Option<&Path>) -> anyhow::Result<()> {
-    let mut text = serde_json::to_string_pretty(value)?;
-    text.push('\n');
+/// Writes `bytes` to FILE atomically, or to standard output.
+fn write_output(bytes: &[u8], output: Option<&Path>) -> anyhow::Result<()> {
     match output {
         Some(path) => strongroom_store::fsutil::write_atomic(
             path,
             strongroom_store::fsutil::Overwrite::Allow,
-            |f| f.write_all(text.as_bytes()),
+            |f| f.write_all(bytes),
         )
         .with_context(|| format!("cannot write {}", path.display()))?,
-        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+        None => std::io::stdout().lock().write_all(bytes)?,
     }
     Ok(())
+}
+
+/// Writes a JSON document (pretty, with a final newline) to FILE or standard output.
+fn write_json_output(value: &serde_json::Value, output: Option<&Path>) -> anyhow::Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    write_output(text.as_bytes(), output)
 }
 
 fn sbom(a: SbomArgs) -> anyhow::Result<u8> {

@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use strongroom_core::bundle::BundleJson;
 use strongroom_core::dsse::{Envelope, INTOTO_PAYLOAD_TYPE};
-use strongroom_core::intoto::{Statement, Subject};
+use strongroom_core::intoto::Statement;
 use strongroom_store::fsutil::{write_atomic, Overwrite};
 
-use crate::hashing::{check_files, hash_files};
+use crate::hashing::{check_files, subjects};
 use crate::verify::read_capped;
 use crate::{Callbacks, OpsError, Station};
 
@@ -173,18 +173,7 @@ impl Station {
             return Err(OpsError::OutputExists(output));
         }
         let signer = self.signer_for(&req.key, req.allow_pin_in_uri, cb)?;
-        let digests = hash_files(&req.artifacts, &sizes, &[], cb)?;
-        let subjects: Vec<Subject> = req
-            .artifacts
-            .iter()
-            .zip(&digests)
-            .map(|(a, d)| {
-                Subject::new(
-                    a.file_name().unwrap_or_default().to_string_lossy(),
-                    &[d.sha256()],
-                )
-            })
-            .collect();
+        let subjects = subjects(&req.artifacts, &sizes, cb)?;
         let statement = Statement::new(subjects, predicate_type.clone(), predicate);
         let envelope = Envelope::sign(&*signer, INTOTO_PAYLOAD_TYPE, statement.to_json_bytes())?;
         let json = BundleJson::dsse(signer.public_key(), &envelope).to_pretty_json();

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use strongroom_core::digest::{hash_reader, ChunkObserver, DigestSet};
+use strongroom_core::intoto::Subject;
 use strongroom_core::HashAlg;
 
 use crate::{Callbacks, OpsError, Progress};
@@ -35,6 +36,25 @@ pub fn check_files(paths: &[PathBuf]) -> Result<Vec<u64>, OpsError> {
         return Err(OpsError::NoFiles);
     }
     paths.iter().map(|p| check_file(p)).collect()
+}
+
+/// In-toto subjects for already-checked artifacts: each file's name and SHA-256.
+pub fn subjects(
+    artifacts: &[PathBuf],
+    sizes: &[u64],
+    cb: &dyn Callbacks,
+) -> Result<Vec<Subject>, OpsError> {
+    let digests = hash_files(artifacts, sizes, &[], cb)?;
+    Ok(artifacts
+        .iter()
+        .zip(&digests)
+        .map(|(a, d)| {
+            Subject::new(
+                a.file_name().unwrap_or_default().to_string_lossy(),
+                &[d.sha256()],
+            )
+        })
+        .collect())
 }
 
 /// Hashes one file with SHA-256 plus `extra`, reporting progress.

@@ -4,13 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use strongroom_core::intoto::{Statement, Subject};
+use strongroom_core::intoto::Statement;
 use strongroom_sbom::provenance::{to_slsa_predicate, BuildMeta, PREDICATE_TYPE};
 use strongroom_sbom::{DocumentInfo, Limits, SbomKind, ValidationErrors};
 
-use crate::hashing::{check_file, check_files, hash_files};
+use crate::hashing::{check_file, check_files, subjects};
 use crate::verify::read_capped;
 use crate::{Callbacks, OpsError};
+use strongroom_store::now_rfc3339;
 
 /// Largest SBOM or build-metadata document read.
 const MAX_DOCUMENT_BYTES: u64 = 256 << 20;
@@ -46,14 +47,6 @@ pub struct GeneratedSbom {
     pub components: usize,
     /// Files that could not be read, entries skipped (symlinks, traversal), and the like.
     pub warnings: Vec<String>,
-}
-
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .expect("0 ns is valid")
-        .format(&time::format_description::well_known::Rfc3339)
-        .expect("UTC times always format")
 }
 
 fn tool() -> String {
@@ -186,18 +179,7 @@ pub fn build_provenance(
     let sizes = check_files(&req.artifacts)?;
     let bytes = read_capped(&req.build_meta, MAX_DOCUMENT_BYTES)?;
     let meta = BuildMeta::parse(&bytes)?;
-    let digests = hash_files(&req.artifacts, &sizes, &[], cb)?;
-    let subjects = req
-        .artifacts
-        .iter()
-        .zip(&digests)
-        .map(|(a, d)| {
-            Subject::new(
-                a.file_name().unwrap_or_default().to_string_lossy(),
-                &[d.sha256()],
-            )
-        })
-        .collect();
+    let subjects = subjects(&req.artifacts, &sizes, cb)?;
     let st = Statement::new(subjects, PREDICATE_TYPE, to_slsa_predicate(&meta));
     Ok(serde_json::to_value(&st).expect("statements serialise"))
 }

@@ -1,7 +1,7 @@
 //! Benchmark: catalogue a tar.gz holding lockfiles with 5,000 components in total, then write
 //! and validate both SBOM formats; prints wall times and peak RSS (VmHWM).
 //!
-//! `cargo run --release -p strongroom-sbom --example sbom_bench`
+//! `cargo run --release -p strongroom-sbom --example sbom_bench` (or `bash scripts/bench-sbom.sh`)
 
 use std::io::Write;
 use std::time::Instant;
@@ -51,7 +51,11 @@ fn main() {
         req.push_str(&format!("Package_{i}==3.{i}\n"));
     }
 
-    let dir = std::env::temp_dir().join(format!("sbom-bench-{}", std::process::id()));
+    // BENCH_OUT=DIR keeps the archive there (scripts/bench-sbom.sh times the CLI on it too).
+    let keep = std::env::var_os("BENCH_OUT").map(std::path::PathBuf::from);
+    let dir = keep
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("sbom-bench-{}", std::process::id())));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("bench.tar.gz");
     let gz = flate2::write::GzEncoder::new(
@@ -103,5 +107,7 @@ fn main() {
         "peak RSS (VmHWM):  {:>8} KiB (before cataloguing: {rss0} KiB)",
         peak_rss_kib()
     );
-    std::fs::remove_dir_all(&dir).ok();
+    if keep.is_none() {
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }

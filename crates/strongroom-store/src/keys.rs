@@ -138,7 +138,8 @@ fn record(row: &Row<'_>) -> rusqlite::Result<Result<KeyRecord, StoreError>> {
     })())
 }
 
-fn now_rfc3339() -> String {
+/// The current time as RFC 3339 UTC, to the second (`2026-11-21T22:06:30Z`).
+pub fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .expect("0 ns is valid")

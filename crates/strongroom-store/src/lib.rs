@@ -13,4 +13,4 @@ pub mod settings;
 
 pub use db::{Store, SCHEMA_VERSION};
 pub use error::StoreError;
-pub use keys::{Backend, KeyRecord, KeyStatus, NewKey};
+pub use keys::{now_rfc3339, Backend, KeyRecord, KeyStatus, NewKey};
