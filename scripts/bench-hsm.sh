@@ -11,16 +11,17 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 N="${1:-10000}"
 cargo build --release -q -p strongroom-cli
 cargo build --release -q -p strongroom-hsm --example hsm_bench
-SR="$ROOT/target/release/strongroom"
+SR="$TARGET/release/strongroom"
 W="$(mktemp -d -p "${BENCH_DIR:-/dev/shm}" strongroom-hsmbench.XXXXXX)"
 trap 'rm -rf "$W"' EXIT
 eval "$(sh keys-fixtures/softhsm/init-token.sh "$W/hsm" bench-token | tail -n 1)"
 export STRONGROOM_HOME="$W/home" STRONGROOM_PIN=123456
 
-BENCH_TOKEN=bench-token BENCH_PIN=123456 BENCH_N="$N" "$ROOT/target/release/examples/hsm_bench" | tee "$W/raw.txt"
+BENCH_TOKEN=bench-token BENCH_PIN=123456 BENCH_N="$N" "$TARGET/release/examples/hsm_bench" | tee "$W/raw.txt"
 
 mkdir -p "$W/files"
 python3 - "$W/files" "$N" <<'PY'

@@ -6,15 +6,16 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 cargo build --release -q -p strongroom-cli
 cargo build --release -q -p strongroom-sbom --example sbom_bench
 W="$(mktemp -d -t strongroom-sbombench.XXXXXX)"
 trap 'rm -rf "$W"' EXIT
-BENCH_OUT="$W" "$ROOT/target/release/examples/sbom_bench"
+BENCH_OUT="$W" "$TARGET/release/examples/sbom_bench"
 for fmt in spdx-json cyclonedx-json; do
   best=""
   for _ in 1 2 3; do
-    /usr/bin/time -f '%e %M' -o "$W/t" "$ROOT/target/release/strongroom" sbom "$W/bench.tar.gz" --format "$fmt" -o "$W/out.json"
+    /usr/bin/time -f '%e %M' -o "$W/t" "$TARGET/release/strongroom" sbom "$W/bench.tar.gz" --format "$fmt" -o "$W/out.json"
     read -r secs rss < "$W/t"
     if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if $secs < $best else 1)"; then best=$secs; best_rss=$rss; fi
   done

@@ -6,9 +6,10 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 MIB="${1:-1024}"
 cargo build --release -q -p strongroom-cli
-SR="$ROOT/target/release/strongroom"
+SR="$TARGET/release/strongroom"
 W="$(mktemp -d -t strongroom-bench.XXXXXX)"
 trap 'rm -rf "$W"' EXIT
 export STRONGROOM_HOME="$W/home" STRONGROOM_PASSPHRASE="benchmark passphrase"

@@ -6,9 +6,10 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 bash scripts/install-deps.sh run
 cargo build --release --locked -p strongroom-cli
-SR="$ROOT/target/release/strongroom"
+SR="$TARGET/release/strongroom"
 
 DEMO="$(mktemp -d -t strongroom-demo.XXXXXX)"
 export STRONGROOM_HOME="$DEMO/station"
