@@ -31,6 +31,11 @@ pub enum Command {
     Sbom(SbomArgs),
     /// Build an SLSA provenance v1 statement from CI's build metadata.
     Provenance(ProvenanceArgs),
+    /// The offline vulnerability database (OSV data carried in as files).
+    #[command(subcommand)]
+    Vulndb(VulndbCommand),
+    /// Scan an SBOM or an artifact for known vulnerabilities, offline.
+    Scan(ScanArgs),
     /// List PKCS#11 tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -213,6 +218,39 @@ pub enum SbomCommand {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VulndbCommand {
+    /// Import OSV all.zip files (any ecosystem); re-importing is idempotent, newer records replace.
+    Import {
+        #[arg(value_name = "FILE.zip", required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Ecosystems, record counts and the snapshot's age (a warning past the threshold).
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set the age in days past which the snapshot is reported as stale (default 30).
+    MaxAge { days: u32 },
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// An SBOM (SPDX or CycloneDX JSON) or an artifact, archive, image or directory.
+    #[arg(value_name = "SBOM_OR_ARTIFACT")]
+    pub input: PathBuf,
+    /// Exit 1 when a finding is at or above this severity: critical, high, medium or low.
+    #[arg(long, value_name = "LEVEL")]
+    pub fail_on: Option<String>,
+    /// Also write the result as an in-toto vulns predicate (sign it with `attest --type vulns`).
+    #[arg(long, value_name = "FILE")]
+    pub predicate_out: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

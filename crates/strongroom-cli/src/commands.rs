@@ -13,7 +13,7 @@ use strongroom_ops::{
 
 use crate::cli::{
     AttestArgs, Cli, Command, KeyCommand, ModuleCommand, ProvenanceArgs, SbomArgs, SbomCommand,
-    SignArgs, TokenArgs, TokenCommand, VerifyArgs,
+    ScanArgs, SignArgs, TokenArgs, TokenCommand, VerifyArgs, VulndbCommand,
 };
 use crate::exit;
 use crate::terminal::Terminal;
@@ -47,6 +47,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Attest(a) => attest(cli.home, a),
         Command::Sbom(a) => sbom(a),
         Command::Provenance(p) => provenance(p),
+        Command::Vulndb(v) => vulndb(cli.home, v),
+        Command::Scan(a) => scan(cli.home, a),
         Command::Token(t) => token(cli.home, t),
         Command::Module(m) => module(cli.home, m),
     }
@@ -343,6 +345,133 @@ fn sbom(a: SbomArgs) -> anyhow::Result<u8> {
         }
         (None, None) => anyhow::bail!("give an artifact or directory, or `sbom validate FILE`"),
     }
+}
+
+fn vulndb(home: Option<PathBuf>, cmd: VulndbCommand) -> anyhow::Result<u8> {
+    let station = open_station(home)?;
+    match cmd {
+        VulndbCommand::Import { files, json } => {
+            let cb = Terminal::new(None, None)?;
+            let reports = station.import_vulndb(&files, &cb)?;
+            if json {
+                print_json(&reports)?;
+            } else {
+                for r in reports {
+                    println!(
+                        "{}: {} records: {} new, {} updated, {} unchanged, {} withdrawn skipped, {} rejected",
+                        r.file, r.records_total, r.imported, r.updated, r.unchanged, r.skipped_withdrawn, r.rejected
+                    );
+                    for (eco, n) in &r.ecosystems {
+                        println!("  {eco}: {n}");
+                    }
+                    if !r.unknown_ecosystems.is_empty() {
+                        println!(
+                            "  kept, but no version ordering for: {}",
+                            r.unknown_ecosystems.join(", ")
+                        );
+                    }
+                    for w in &r.warnings {
+                        eprintln!("warning: {w}");
+                    }
+                }
+            }
+        }
+        VulndbCommand::Status { json } => {
+            let st = station.vulndb_status()?;
+            if json {
+                print_json(&st)?;
+            } else {
+                println!("{} records", st.records);
+                for (eco, n) in &st.ecosystems {
+                    println!("  {eco:<20} {n}");
+                }
+                match (&st.snapshot, st.snapshot_age_days) {
+                    (Some(s), Some(age)) => println!("snapshot {s} ({age} days old)"),
+                    _ => println!("no data imported"),
+                }
+            }
+            if st.stale {
+                eprintln!(
+                    "warning: the vulnerability data is missing or older than {} days; import newer OSV files",
+                    st.max_age_days
+                );
+            }
+        }
+        VulndbCommand::MaxAge { days } => {
+            station.set_vulndb_max_age_days(days)?;
+            println!("the vulnerability snapshot is stale after {days} days");
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn scan(home: Option<PathBuf>, a: ScanArgs) -> anyhow::Result<u8> {
+    let station = open_station(home)?;
+    let cb = Terminal::new(None, None)?;
+    let report = station.scan(
+        &strongroom_ops::vulns::ScanRequest {
+            input: a.input,
+            fail_on: a
+                .fail_on
+                .as_deref()
+                .map(strongroom_ops::vulns::parse_level)
+                .transpose()?,
+        },
+        &cb,
+    )?;
+    if let Some(path) = &a.predicate_out {
+        write_json_output(&report.predicate, Some(path))?;
+    }
+    if a.json {
+        print_json(&report)?;
+    } else {
+        let mut out = std::io::stdout().lock();
+        for f in &report.findings {
+            let sev = f
+                .severity
+                .as_ref()
+                .map_or("unknown".to_owned(), |s| match s.cvss_score {
+                    Some(score) => format!("{} {score:.1}", s.level),
+                    None => s.level.to_string(),
+                });
+            writeln!(
+                out,
+                "{:<20} {:<14} {} {} ({})",
+                f.id, sev, f.package.name, f.package.version, f.package.ecosystem
+            )?;
+            if !f.aliases.is_empty() {
+                writeln!(out, "    aliases: {}", f.aliases.join(", "))?;
+            }
+            writeln!(out, "    affected: {}", f.affected_ranges)?;
+            if !f.fixed_versions.is_empty() {
+                writeln!(out, "    fixed in: {}", f.fixed_versions.join(", "))?;
+            }
+            if let Some(found) = &f.package.found_in {
+                writeln!(out, "    found in: {found}")?;
+            }
+        }
+        let counts: Vec<String> = report
+            .counts
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect();
+        writeln!(
+            out,
+            "{} findings in {} components{}",
+            report.findings.len(),
+            report.components,
+            if counts.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", counts.join(", "))
+            }
+        )?;
+    }
+    Ok(if report.failed {
+        exit::VERIFY_FAILED
+    } else {
+        exit::OK
+    })
 }
 
 fn provenance(p: ProvenanceArgs) -> anyhow::Result<u8> {

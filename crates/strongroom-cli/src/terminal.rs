@@ -116,6 +116,25 @@ impl Callbacks for Terminal {
                 }
             }
             Progress::HashFileDone { .. } => {}
+            Progress::Items { what, done, total } => {
+                let pb = bar.get_or_insert_with(|| {
+                    let pb = ProgressBar::new(total);
+                    pb.set_style(
+                        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} eta {eta}")
+                            .expect("valid template")
+                            .progress_chars("=> "),
+                    );
+                    pb.set_message(what);
+                    pb
+                });
+                pb.set_length(total);
+                pb.set_position(done);
+            }
+            Progress::ItemsFinish => {
+                if let Some(pb) = bar.take() {
+                    pb.finish_and_clear();
+                }
+            }
             Progress::HashFinish => {
                 if let Some(pb) = bar.take() {
                     pb.finish_and_clear();

@@ -28,6 +28,10 @@ pub enum Progress {
     HashFileDone { path: PathBuf },
     /// Hashing is over.
     HashFinish,
+    /// Counted work other than hashing (records imported, …): `done` of `total` so far.
+    Items { what: String, done: u64, total: u64 },
+    /// The counted work is over.
+    ItemsFinish,
 }
 
 /// The person at the other end of an operation. Must be `Sync`: hashing reports from several

@@ -11,6 +11,7 @@ use strongroom_hsm::HsmError;
 use strongroom_sbom::provenance::ProvenanceError;
 use strongroom_sbom::SbomError;
 use strongroom_store::StoreError;
+use strongroom_vuln::VulnError;
 
 /// Broad classes of failure, stable across versions: the CLI maps them to exit codes and the app
 /// to error codes.
@@ -77,6 +78,8 @@ pub enum OpsError {
     Sbom(#[from] SbomError),
     #[error(transparent)]
     BuildMeta(#[from] ProvenanceError),
+    #[error(transparent)]
+    Vuln(#[from] VulnError),
     #[error("two inputs would write the same output {}", .0.display())]
     OutputClash(PathBuf),
     #[error("{}: {source}", path.display())]
@@ -191,6 +194,8 @@ impl OpsError {
             Hsm(e) => hsm_kind(e),
             Sbom(SbomError::Io { .. }) => ErrorKind::Storage,
             Sbom(_) => ErrorKind::Usage,
+            Vuln(VulnError::Io { .. } | VulnError::Sqlite(_)) => ErrorKind::Storage,
+            Vuln(_) => ErrorKind::Usage,
             TokenKeyChanged { .. } => ErrorKind::Device,
         }
     }
@@ -229,6 +234,9 @@ impl OpsError {
             }
             Sbom(SbomError::NotAnSbom(_)) => "give an SPDX 2.3 or CycloneDX 1.4-1.6 JSON document".into(),
             BuildMeta(_) => "see docs/build-meta.md for the fields CI must write".into(),
+            Vuln(VulnError::NotAZip { .. } | VulnError::CorruptEntry { .. } | VulnError::LimitExceeded { .. }) => {
+                "nothing was imported; download the ecosystem's all.zip again on the connected side".into()
+            }
             Sign(SignError::Backend(src)) => {
                 return src.downcast_ref::<HsmError>().and_then(hsm_remedy)
             }

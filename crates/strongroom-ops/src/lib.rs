@@ -16,6 +16,7 @@ mod sign;
 mod station;
 mod tokens;
 mod verify;
+pub mod vulns;
 
 pub use callbacks::{Callbacks, Progress, SecretRequest};
 pub use error::{ErrorKind, OpsError};

@@ -1,0 +1,277 @@
+//! Offline vulnerability use cases: importing OSV `all.zip` files into the station's vulnerability
+//! database, its status and staleness, and scanning an SBOM or artifact against it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use strongroom_vuln::{
+    to_vulns_predicate, Finding, ImportReport, Level, Limits, PackageRef, ScanTime, ScannerInfo,
+    VulnDb,
+};
+
+use crate::hashing::check_file;
+use crate::verify::read_capped;
+use crate::{Callbacks, OpsError, Progress, Station};
+
+/// Setting: the age (days) past which the vulnerability snapshot is reported as stale.
+pub const MAX_AGE_SETTING: &str = "vulndb.max_age_days";
+/// Default staleness threshold.
+pub const DEFAULT_MAX_AGE_DAYS: u32 = 30;
+/// Largest SBOM read for a scan.
+const MAX_SBOM_BYTES: u64 = 256 << 20;
+
+/// A summary of one import, for people and `--json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ImportSummary {
+    pub file: String,
+    pub sha256: String,
+    pub records_total: usize,
+    pub imported: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub skipped_withdrawn: usize,
+    pub rejected: usize,
+    pub ecosystems: BTreeMap<String, usize>,
+    pub unknown_ecosystems: Vec<String>,
+    pub newest_modified: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
+}
+
+impl From<&ImportReport> for ImportSummary {
+    fn from(r: &ImportReport) -> Self {
+        ImportSummary {
+            file: r.file.display().to_string(),
+            sha256: r.sha256.clone(),
+            records_total: r.records_total,
+            imported: r.imported,
+            updated: r.updated,
+            unchanged: r.unchanged,
+            skipped_withdrawn: r.skipped_withdrawn,
+            rejected: r.rejected,
+            ecosystems: r.ecosystems.clone(),
+            unknown_ecosystems: r.unknown_ecosystems.clone(),
+            newest_modified: r.newest_modified.map(rfc3339),
+            warnings: r.warnings.clone(),
+        }
+    }
+}
+
+/// The vulnerability database's state.
+#[derive(Clone, Debug, Serialize)]
+pub struct VulnStatus {
+    pub records: u64,
+    pub ecosystems: BTreeMap<String, u64>,
+    /// Newest `modified` of any record: the snapshot's date.
+    pub snapshot: Option<String>,
+    pub snapshot_age_days: Option<f64>,
+    pub max_age_days: u32,
+    /// No data, or older than `max_age_days`: a warning, never a failure.
+    pub stale: bool,
+    pub imports: Vec<(String, String, String)>,
+}
+
+/// What a scan found.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScanReport {
+    pub input: String,
+    /// Components looked up (registry packages; local path/workspace packages are skipped).
+    pub components: usize,
+    pub findings: Vec<Finding>,
+    /// Findings per severity level.
+    pub counts: BTreeMap<String, usize>,
+    /// The `--fail-on` threshold was reached.
+    pub failed: bool,
+    /// A warning about the database (stale, empty), if any.
+    pub database_warning: Option<String>,
+    /// The in-toto vulns predicate of this result.
+    #[serde(skip)]
+    pub predicate: serde_json::Value,
+}
+
+/// A request to scan.
+#[derive(Clone, Debug)]
+pub struct ScanRequest {
+    /// An SBOM (SPDX or CycloneDX JSON, ours or another tool's) or an artifact to catalogue.
+    pub input: PathBuf,
+    /// Fail when a finding is at or above this level.
+    pub fail_on: Option<Level>,
+}
+
+/// Parses `critical|high|medium|low`.
+pub fn parse_level(s: &str) -> Result<Level, OpsError> {
+    match s {
+        "critical" => Ok(Level::Critical),
+        "high" => Ok(Level::High),
+        "medium" => Ok(Level::Medium),
+        "low" => Ok(Level::Low),
+        other => Err(OpsError::BadInput(format!(
+            "unknown severity {other:?}: use critical, high, medium or low"
+        ))),
+    }
+}
+
+impl Station {
+    fn vulndb(&self) -> Result<VulnDb, OpsError> {
+        Ok(VulnDb::open(&self.home().join("vulndb.sqlite"))?)
+    }
+
+    /// Imports OSV `all.zip` files; each file is one transaction (all of it or none of it).
+    pub fn import_vulndb(
+        &self,
+        files: &[PathBuf],
+        cb: &dyn Callbacks,
+    ) -> Result<Vec<ImportSummary>, OpsError> {
+        if files.is_empty() {
+            return Err(OpsError::NoFiles);
+        }
+        for f in files {
+            check_file(f)?;
+        }
+        let mut db = self.vulndb()?;
+        let mut out = Vec::new();
+        for f in files {
+            let what = format!("importing {}", f.display());
+            let report = db.import_zip(f, &Limits::default(), &mut |p| {
+                cb.progress(Progress::Items {
+                    what: what.clone(),
+                    done: p.entries_done,
+                    total: p.entries_total,
+                })
+            });
+            cb.progress(Progress::ItemsFinish);
+            out.push(ImportSummary::from(&report?));
+        }
+        Ok(out)
+    }
+
+    /// The staleness threshold in days.
+    pub fn vulndb_max_age_days(&self) -> Result<u32, OpsError> {
+        Ok(self
+            .store
+            .setting::<u32>(MAX_AGE_SETTING)?
+            .unwrap_or(DEFAULT_MAX_AGE_DAYS))
+    }
+
+    pub fn set_vulndb_max_age_days(&self, days: u32) -> Result<(), OpsError> {
+        Ok(self.store.set_setting(MAX_AGE_SETTING, &days)?)
+    }
+
+    /// Records per ecosystem, snapshot date and age, and whether it is stale.
+    pub fn vulndb_status(&self) -> Result<VulnStatus, OpsError> {
+        let status = self.vulndb()?.status()?;
+        let max_age_days = self.vulndb_max_age_days()?;
+        Ok(VulnStatus {
+            records: status.records,
+            ecosystems: status.ecosystems.clone(),
+            snapshot: status.newest_modified.map(rfc3339),
+            snapshot_age_days: status
+                .snapshot_age
+                .map(|d| (d.as_seconds_f64() / 86_400.0 * 10.0).round() / 10.0),
+            max_age_days,
+            stale: status.is_stale(time::Duration::days(max_age_days.into())),
+            imports: status
+                .imports
+                .iter()
+                .map(|i| (i.file.clone(), i.sha256.clone(), rfc3339(i.imported_at)))
+                .collect(),
+        })
+    }
+
+    /// Scans an SBOM or an artifact against the imported data.
+    pub fn scan(&self, req: &ScanRequest, cb: &dyn Callbacks) -> Result<ScanReport, OpsError> {
+        let started = time::OffsetDateTime::now_utc();
+        let packages = packages_of(&req.input)?;
+        let status = self.vulndb_status()?;
+        let database_warning = if status.records == 0 {
+            Some("the vulnerability database is empty: import OSV all.zip files with `strongroom vulndb import`".to_owned())
+        } else if status.stale {
+            Some(format!(
+                "the vulnerability snapshot is {} days old (threshold {} days): import newer OSV data",
+                status.snapshot_age_days.unwrap_or_default(),
+                status.max_age_days
+            ))
+        } else {
+            None
+        };
+        if let Some(w) = &database_warning {
+            cb.notice(w);
+        }
+        let db = self.vulndb()?;
+        let findings = db.scan(&packages)?;
+        let mut counts = BTreeMap::new();
+        for f in &findings {
+            let level = f.severity.as_ref().map_or(Level::Unknown, |s| s.level);
+            *counts.entry(level.to_string()).or_insert(0) += 1;
+        }
+        let failed = req.fail_on.is_some_and(|t| {
+            findings
+                .iter()
+                .any(|f| f.severity.as_ref().is_some_and(|s| s.level >= t))
+        });
+        let predicate = to_vulns_predicate(
+            &findings,
+            &ScannerInfo {
+                uri: "https://strongroom.dev/scanner".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+                db: db.db_info(None)?,
+            },
+            &ScanTime {
+                started_on: started,
+                finished_on: time::OffsetDateTime::now_utc(),
+            },
+        )?;
+        Ok(ScanReport {
+            input: req.input.display().to_string(),
+            components: packages.len(),
+            findings,
+            counts,
+            failed,
+            database_warning,
+            predicate,
+        })
+    }
+}
+
+/// The registry packages of an SBOM file, or of an artifact catalogued on the spot.
+fn packages_of(input: &Path) -> Result<Vec<PackageRef>, OpsError> {
+    if !input.exists() {
+        return Err(OpsError::MissingFile(input.to_owned()));
+    }
+    let components = match sbom_document(input)? {
+        Some(doc) => strongroom_sbom::components_from_sbom(&doc)?,
+        None => strongroom_sbom::catalog(input, &strongroom_sbom::Limits::default())?.components,
+    };
+    Ok(components
+        .into_iter()
+        .filter(|c| !c.local)
+        .map(|c| PackageRef {
+            ecosystem: c.ecosystem.osv_name().to_owned(),
+            // OSV keys Debian advisories by source package.
+            name: c.source_package.clone().unwrap_or(c.name),
+            version: c.version,
+            purl: Some(c.purl),
+            found_in: Some(c.found_in),
+        })
+        .collect())
+}
+
+/// The file as an SBOM document, when it is one (SPDX or CycloneDX JSON).
+fn sbom_document(input: &Path) -> Result<Option<serde_json::Value>, OpsError> {
+    if input.is_dir() || input.extension().is_none_or(|e| e != "json") {
+        return Ok(None);
+    }
+    let bytes = read_capped(input, MAX_SBOM_BYTES)?;
+    let doc: serde_json::Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(_) => return Ok(None),
+    };
+    let is_sbom = doc.get("spdxVersion").is_some()
+        || doc.get("bomFormat").and_then(|v| v.as_str()) == Some("CycloneDX");
+    Ok(is_sbom.then_some(doc))
+}
