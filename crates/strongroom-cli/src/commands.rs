@@ -31,6 +31,22 @@ fn open_station(home: Option<PathBuf>) -> anyhow::Result<Station> {
     Ok(Station::open(&home_dir(home)?)?)
 }
 
+/// Treats a closed standard output (`| head`, `| grep -q`) as fine for printing a result whose
+/// exit code is already decided, so a failed verdict is never turned into success.
+fn printed(r: anyhow::Result<()>) -> anyhow::Result<()> {
+    match r {
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
 fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     // As an io::Error, so that a closed pipe is recognised as one.
@@ -300,24 +316,27 @@ fn sbom(a: SbomArgs) -> anyhow::Result<u8> {
     match (a.command, a.path) {
         (Some(SbomCommand::Validate { file, json }), _) => {
             let v = validate_sbom(&file)?;
-            if json {
-                print_json(&v)?;
-            } else if v.valid {
-                println!(
-                    "valid {} ({} components)",
-                    v.kind.as_deref().unwrap_or("SBOM"),
-                    v.components.map_or("?".into(), |n| n.to_string())
-                );
-            } else {
-                println!(
-                    "INVALID {}: {}",
-                    file.display(),
-                    v.kind.as_deref().unwrap_or("not an SBOM")
-                );
-                for p in &v.problems {
-                    println!("  {p}");
+            printed((|| -> anyhow::Result<()> {
+                if json {
+                    print_json(&v)?;
+                } else if v.valid {
+                    println!(
+                        "valid {} ({} components)",
+                        v.kind.as_deref().unwrap_or("SBOM"),
+                        v.components.map_or("?".into(), |n| n.to_string())
+                    );
+                } else {
+                    println!(
+                        "INVALID {}: {}",
+                        file.display(),
+                        v.kind.as_deref().unwrap_or("not an SBOM")
+                    );
+                    for p in &v.problems {
+                        println!("  {p}");
+                    }
                 }
-            }
+                Ok(())
+            })())?;
             Ok(if v.valid {
                 exit::OK
             } else {
@@ -422,51 +441,54 @@ fn scan(home: Option<PathBuf>, a: ScanArgs) -> anyhow::Result<u8> {
     if let Some(path) = &a.predicate_out {
         write_json_output(&report.predicate, Some(path))?;
     }
-    if a.json {
-        print_json(&report)?;
-    } else {
-        let mut out = std::io::stdout().lock();
-        for f in &report.findings {
-            let sev = f
-                .severity
-                .as_ref()
-                .map_or("unknown".to_owned(), |s| match s.cvss_score {
-                    Some(score) => format!("{} {score:.1}", s.level),
-                    None => s.level.to_string(),
-                });
+    printed((|| -> anyhow::Result<()> {
+        if a.json {
+            print_json(&report)?;
+        } else {
+            let mut out = std::io::stdout().lock();
+            for f in &report.findings {
+                let sev =
+                    f.severity
+                        .as_ref()
+                        .map_or("unknown".to_owned(), |s| match s.cvss_score {
+                            Some(score) => format!("{} {score:.1}", s.level),
+                            None => s.level.to_string(),
+                        });
+                writeln!(
+                    out,
+                    "{:<20} {:<14} {} {} ({})",
+                    f.id, sev, f.package.name, f.package.version, f.package.ecosystem
+                )?;
+                if !f.aliases.is_empty() {
+                    writeln!(out, "    aliases: {}", f.aliases.join(", "))?;
+                }
+                writeln!(out, "    affected: {}", f.affected_ranges)?;
+                if !f.fixed_versions.is_empty() {
+                    writeln!(out, "    fixed in: {}", f.fixed_versions.join(", "))?;
+                }
+                if let Some(found) = &f.package.found_in {
+                    writeln!(out, "    found in: {found}")?;
+                }
+            }
+            let counts: Vec<String> = report
+                .counts
+                .iter()
+                .map(|(k, v)| format!("{v} {k}"))
+                .collect();
             writeln!(
                 out,
-                "{:<20} {:<14} {} {} ({})",
-                f.id, sev, f.package.name, f.package.version, f.package.ecosystem
+                "{} findings in {} components{}",
+                report.findings.len(),
+                report.components,
+                if counts.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", counts.join(", "))
+                }
             )?;
-            if !f.aliases.is_empty() {
-                writeln!(out, "    aliases: {}", f.aliases.join(", "))?;
-            }
-            writeln!(out, "    affected: {}", f.affected_ranges)?;
-            if !f.fixed_versions.is_empty() {
-                writeln!(out, "    fixed in: {}", f.fixed_versions.join(", "))?;
-            }
-            if let Some(found) = &f.package.found_in {
-                writeln!(out, "    found in: {found}")?;
-            }
         }
-        let counts: Vec<String> = report
-            .counts
-            .iter()
-            .map(|(k, v)| format!("{v} {k}"))
-            .collect();
-        writeln!(
-            out,
-            "{} findings in {} components{}",
-            report.findings.len(),
-            report.components,
-            if counts.is_empty() {
-                String::new()
-            } else {
-                format!(": {}", counts.join(", "))
-            }
-        )?;
-    }
+        Ok(())
+    })())?;
     Ok(if report.failed {
         exit::VERIFY_FAILED
     } else {
@@ -516,23 +538,29 @@ fn attest(home: Option<PathBuf>, a: AttestArgs) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-/// `--key` is a PEM file when such a file exists, else a key of the inventory.
+/// `--key` names a key of the inventory (label or key id) when the station has one by that
+/// name; otherwise it is a PEM file. The inventory wins, so a file planted in the working
+/// directory cannot stand in for a trusted key.
 fn verification_key(
     home: Option<PathBuf>,
     key: &str,
 ) -> anyhow::Result<strongroom_core::PublicKey> {
+    let home = home_dir(home)?;
+    let is_ref = strongroom_core::keyref::KeyRef::parse(key)
+        .is_ok_and(|r| !matches!(r, strongroom_core::keyref::KeyRef::Pkcs11Uri(_)));
+    if is_ref && home.join("strongroom.db").exists() {
+        if let Ok(k) = Station::open(&home)?.public_key(key) {
+            return Ok(k);
+        }
+    }
     let path = Path::new(key);
     if path.exists() {
         return Ok(load_public_key_file(path)?);
     }
-    let home = home_dir(home)?;
-    if !home.join("strongroom.db").exists() {
-        anyhow::bail!(
-            "{key}: no such public key file, and no station at {} to look the key up in",
-            home.display()
-        );
-    }
-    Ok(Station::open(&home)?.public_key(key)?)
+    anyhow::bail!(
+        "{key}: no such key in the inventory at {} and no such public key file",
+        home.display()
+    )
 }
 
 fn verify(home: Option<PathBuf>, v: VerifyArgs) -> anyhow::Result<u8> {
@@ -557,34 +585,37 @@ fn verify(home: Option<PathBuf>, v: VerifyArgs) -> anyhow::Result<u8> {
         &cb,
     )?;
     let dto = VerifyReport::from(&report);
-    if v.json {
-        print_json(&dto)?;
-    } else {
-        let mut out = std::io::stdout().lock();
-        for c in &dto.checks {
-            writeln!(
-                out,
-                "{:<5} {:<17} {}",
-                c.outcome.to_uppercase(),
-                c.id,
-                c.detail
-            )?;
-        }
-        let what = v
-            .file
-            .as_ref()
-            .map_or("the envelope".to_owned(), |f| f.display().to_string());
-        if dto.verified {
-            writeln!(out, "VERIFIED: {what}")?;
+    printed((|| -> anyhow::Result<()> {
+        if v.json {
+            print_json(&dto)?;
         } else {
-            let n = dto.checks.iter().filter(|c| c.outcome == "fail").count();
-            writeln!(
-                out,
-                "NOT VERIFIED: {what} ({n} check{} failed)",
-                if n == 1 { "" } else { "s" }
-            )?;
+            let mut out = std::io::stdout().lock();
+            for c in &dto.checks {
+                writeln!(
+                    out,
+                    "{:<5} {:<17} {}",
+                    c.outcome.to_uppercase(),
+                    c.id,
+                    c.detail
+                )?;
+            }
+            let what = v
+                .file
+                .as_ref()
+                .map_or("the envelope".to_owned(), |f| f.display().to_string());
+            if dto.verified {
+                writeln!(out, "VERIFIED: {what}")?;
+            } else {
+                let n = dto.checks.iter().filter(|c| c.outcome == "fail").count();
+                writeln!(
+                    out,
+                    "NOT VERIFIED: {what} ({n} check{} failed)",
+                    if n == 1 { "" } else { "s" }
+                )?;
+            }
         }
-    }
+        Ok(())
+    })())?;
     Ok(if dto.verified {
         exit::OK
     } else {

@@ -201,3 +201,44 @@ fn bad_predicates_are_refused_and_nothing_is_written() {
         "{names:?}"
     );
 }
+
+#[test]
+fn a_statement_about_other_files_is_refused() {
+    let env = Env::new();
+    env.key("k", "ecdsa-p256");
+    let a = env.file("a.bin", b"a");
+    let b = env.file("b.bin", b"b");
+    let meta = repo_root().join("docs/build-meta.example.json");
+    env.run(&[
+        "provenance",
+        "--build-meta",
+        s(&meta),
+        "-o",
+        "prov.json",
+        s(&a),
+    ])
+    .ok();
+    env.run(&[
+        "attest",
+        "--key",
+        "k",
+        "--type",
+        "provenance",
+        "--predicate",
+        "prov.json",
+        s(&b),
+    ])
+    .code(2)
+    .stderr_has("other files");
+    env.run(&[
+        "attest",
+        "--key",
+        "k",
+        "--type",
+        "provenance",
+        "--predicate",
+        "prov.json",
+        s(&a),
+    ])
+    .ok();
+}

@@ -295,3 +295,118 @@ fn not_a_public_key() {
     );
     verify(&env, &bad, &f).code(2).stderr_has("PUBLIC KEY");
 }
+
+#[test]
+fn a_dsse_bundle_without_the_artifact_proves_nothing() {
+    let env = Env::new();
+    let (key, _) = signed(&env, "ed", "ed25519");
+    env.run(&[
+        "verify",
+        "--key",
+        key.to_str().unwrap(),
+        "--bundle",
+        "ed.bin.sigstore.json",
+    ])
+    .code(1)
+    .stdout_has("FAIL  subject");
+}
+
+#[test]
+fn an_attestation_is_not_a_plain_signature() {
+    let env = Env::new();
+    let key = env.key("k", "ed25519");
+    let art = env.file("a.bin", b"a");
+    let pred = env.file("p.json", br#"{"scanner": {"uri": "x"}}"#);
+    env.run(&[
+        "attest",
+        "--key",
+        "k",
+        "--type",
+        "vulns",
+        "--predicate",
+        "p.json",
+        "-o",
+        "a.bin.sigstore.json",
+        art.to_str().unwrap(),
+    ])
+    .ok();
+    let _ = pred;
+    // Renamed to look like a signature, it must not verify as one...
+    env.run(&[
+        "verify",
+        "--key",
+        key.to_str().unwrap(),
+        art.to_str().unwrap(),
+    ])
+    .code(1)
+    .stdout_has("not an artifact signature");
+    // ...while verifying it as what it is works.
+    env.run(&[
+        "verify",
+        "--key",
+        key.to_str().unwrap(),
+        "--type",
+        "vulns",
+        art.to_str().unwrap(),
+    ])
+    .ok();
+}
+
+#[test]
+fn the_same_output_named_two_ways_clashes_and_nothing_is_written() {
+    let env = Env::new();
+    env.key("ec", "ecdsa-p256");
+    std::fs::create_dir(env.path("dist")).unwrap();
+    env.file("dist/a.bin", b"a");
+    env.run(&["sign", "--key", "ec", "dist/a.bin", "./dist/a.bin"])
+        .code(2)
+        .stderr_has("same output");
+    assert!(!env.path("dist/a.bin.sigstore.json").exists());
+    env.file("notadir", b"x");
+    env.run(&["sign", "--key", "ec", "-o", "notadir", "dist/a.bin"])
+        .code(2)
+        .stderr_has("not a directory");
+}
+
+#[test]
+fn a_closed_pipe_never_turns_a_failed_verification_into_success() {
+    let env = Env::new();
+    let (key, f) = signed(&env, "ec", "ecdsa-p256");
+    let mut bytes = std::fs::read(&f).unwrap();
+    bytes[0] ^= 1;
+    std::fs::write(&f, bytes).unwrap();
+    let mut child = env
+        .cmd()
+        .args([
+            "verify",
+            "--key",
+            key.to_str().unwrap(),
+            f.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // The reader goes away before anything is printed.
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+}
+
+#[test]
+fn a_mistyped_uri_is_never_echoed() {
+    let env = Env::new();
+    let f = env.file("f", b"x");
+    env.run(&[
+        "sign",
+        "--key",
+        "pkcs12:object=k?pin-value=987654",
+        f.to_str().unwrap(),
+    ])
+    .code(2)
+    .stderr_has("not shown");
+    let out = env.run(&[
+        "sign",
+        "--key",
+        "pkcs12:object=k?pin-value=987654",
+        f.to_str().unwrap(),
+    ]);
+    assert!(!out.stderr.contains("987654"), "{}", out.stderr);
+}

@@ -404,8 +404,17 @@ fn attestations_with_token_keys() {
         )
         .ok();
         let bundle = env.path(&out);
-        env.run(&["verify", "--key", s(&key), "--bundle", s(&bundle), s(&art)])
-            .ok();
+        env.run(&[
+            "verify",
+            "--key",
+            s(&key),
+            "--bundle",
+            s(&bundle),
+            "--type",
+            "custom:https://example.com/t/v1",
+            s(&art),
+        ])
+        .ok();
         python(
             "dsse_verify.py",
             &["--bundle", s(&bundle), "--key", s(&key)],

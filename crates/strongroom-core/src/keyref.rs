@@ -48,6 +48,11 @@ pub fn check_label(label: &str) -> Result<(), KeyRefError> {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
     if ok {
         Ok(())
+    } else if label.contains(['?', ';', '=']) || label.to_ascii_lowercase().contains("pin") {
+        // It may hold a secret (a mistyped URI with pin-value): never echo it.
+        Err(KeyRefError::BadLabel(
+            "<not shown: it looks like a URI>".into(),
+        ))
     } else {
         Err(KeyRefError::BadLabel(label.to_owned()))
     }
@@ -59,8 +64,9 @@ impl KeyRef {
         if s.is_empty() {
             return Err(KeyRefError::Empty);
         }
-        if s.starts_with("pkcs11:") {
-            return Ok(KeyRef::Pkcs11Uri(s.to_owned()));
+        // RFC 3986 schemes are case-insensitive.
+        if s.len() >= 7 && s[..7].eq_ignore_ascii_case("pkcs11:") {
+            return Ok(KeyRef::Pkcs11Uri(format!("pkcs11:{}", &s[7..])));
         }
         if let Some(id) = KeyId::parse(s).filter(|_| check_label(s).is_err()) {
             return Ok(KeyRef::Id(id));

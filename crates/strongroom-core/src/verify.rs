@@ -300,8 +300,8 @@ fn verify_dsse(
     match artifact {
         None => r.push(
             "subject",
-            Outcome::Skip,
-            "no artifact given: the statement's subjects were not compared with any file",
+            Outcome::Fail,
+            "no artifact given: a statement proves nothing until the file's digest is found among its subjects",
         ),
         Some(art) => match st.subject_for(art.digests.sha256()) {
             Some(s) if s.name == art.name => r.push(

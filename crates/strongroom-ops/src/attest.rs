@@ -136,8 +136,15 @@ pub struct Attested {
     pub subjects: Vec<(String, String)>,
 }
 
-/// Reads a JSON predicate, which must be an object; from an in-toto statement, its predicate.
-pub fn read_predicate(path: &std::path::Path) -> Result<serde_json::Value, OpsError> {
+/// A predicate read from a file, with the subjects' SHA-256 when the file was a statement.
+pub struct PredicateFile {
+    pub predicate: serde_json::Value,
+    pub statement_subjects: Option<Vec<String>>,
+}
+
+/// Reads a JSON predicate, which must be an object. An unsigned in-toto statement (as
+/// `strongroom provenance` writes) gives its predicate and the SHA-256 of its subjects.
+pub fn read_predicate(path: &std::path::Path) -> Result<PredicateFile, OpsError> {
     let bytes = read_capped(path, MAX_PREDICATE_BYTES)?;
     let v: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| OpsError::BadInput(format!("{}: not valid JSON ({e})", path.display())))?;
@@ -147,21 +154,44 @@ pub fn read_predicate(path: &std::path::Path) -> Result<serde_json::Value, OpsEr
             path.display()
         )));
     }
-    // An unsigned in-toto statement (as `strongroom provenance` writes) gives its predicate.
-    if v["_type"]
+    if !v["_type"]
         .as_str()
         .is_some_and(|t| t.starts_with("https://in-toto.io/Statement/"))
     {
-        return Ok(v["predicate"].clone());
+        return Ok(PredicateFile {
+            predicate: v,
+            statement_subjects: None,
+        });
     }
-    Ok(v)
+    let st = strongroom_core::intoto::CheckedStatement::parse(&bytes)
+        .map_err(|e| OpsError::BadInput(format!("{}: {e}", path.display())))?;
+    if !st.statement().predicate.is_object() {
+        return Err(OpsError::BadInput(format!(
+            "{}: the statement has no predicate object",
+            path.display()
+        )));
+    }
+    let mut subjects: Vec<String> = st
+        .statement()
+        .subject
+        .iter()
+        .filter_map(|s| s.digest.get("sha256").map(|h| h.to_ascii_lowercase()))
+        .collect();
+    subjects.sort();
+    Ok(PredicateFile {
+        predicate: st.statement().predicate.clone(),
+        statement_subjects: Some(subjects),
+    })
 }
 
 impl Station {
     /// Signs `predicate` about the artifacts as one DSSE bundle.
     pub fn attest(&self, req: &AttestRequest, cb: &dyn Callbacks) -> Result<Attested, OpsError> {
         let sizes = check_files(&req.artifacts)?;
-        let predicate = read_predicate(&req.predicate)?;
+        let PredicateFile {
+            predicate,
+            statement_subjects,
+        } = read_predicate(&req.predicate)?;
         let predicate_type = req.kind.predicate_type(&predicate)?;
         let output = req.output.clone().unwrap_or_else(|| {
             let first = &req.artifacts[0];
@@ -174,6 +204,19 @@ impl Station {
         }
         let signer = self.signer_for(&req.key, req.allow_pin_in_uri, cb)?;
         let subjects = subjects(&req.artifacts, &sizes, cb)?;
+        if let Some(expected) = statement_subjects {
+            let mut given: Vec<String> = subjects
+                .iter()
+                .map(|s| s.digest["sha256"].clone())
+                .collect();
+            given.sort();
+            if given != expected {
+                return Err(OpsError::BadInput(format!(
+                    "{} is a statement about other files than the artifacts given: its subjects' digests differ",
+                    req.predicate.display()
+                )));
+            }
+        }
         let statement = Statement::new(subjects, predicate_type.clone(), predicate);
         let envelope = Envelope::sign(&*signer, INTOTO_PAYLOAD_TYPE, statement.to_json_bytes())?;
         let json = BundleJson::dsse(signer.public_key(), &envelope).to_pretty_json();

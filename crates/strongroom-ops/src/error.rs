@@ -56,6 +56,8 @@ pub enum OpsError {
     MissingFile(PathBuf),
     #[error("{} is a directory, not a file", .0.display())]
     IsDirectory(PathBuf),
+    #[error("{} is not a directory", .0.display())]
+    NotADirectory(PathBuf),
     #[error("{} is not a regular file", .0.display())]
     NotRegularFile(PathBuf),
     #[error("cannot read {}: {source}", path.display())]
@@ -102,7 +104,7 @@ pub enum OpsError {
     Sign(#[from] SignError),
     #[error("{what} is needed and none was given")]
     SecretUnavailable { what: String },
-    #[error("the passphrases did not match or were too short: {0}")]
+    #[error("the passphrase is too short: {0}")]
     WeakPassphrase(String),
     #[error("{label:?} is a {backend} key; {reason}")]
     WrongBackend {
@@ -165,6 +167,7 @@ impl OpsError {
         match self {
             NoFiles
             | IsDirectory(_)
+            | NotADirectory(_)
             | NotRegularFile(_)
             | TooLarge { .. }
             | OutputClash(_)
@@ -207,6 +210,7 @@ impl OpsError {
             NoFiles => "name at least one file".into(),
             MissingFile(_) => "check the path; nothing was signed or written".into(),
             IsDirectory(_) => "name the files inside it (for example dir/*)".into(),
+            NotADirectory(_) => "give a directory for -o; it must exist".into(),
             TooLarge { .. } => "check that this is the file you meant".into(),
             OutputExists(_) => "nothing was written; add --force to replace existing bundles".into(),
             OutputClash(_) => "sign files with the same name into different -o directories".into(),

@@ -58,6 +58,9 @@ impl Station {
     ) -> Result<Vec<SignedFile>, OpsError> {
         let sizes = check_files(&req.files)?;
         if let Some(d) = &req.out_dir {
+            if d.exists() && !d.is_dir() {
+                return Err(OpsError::NotADirectory(d.clone()));
+            }
             if !d.is_dir() {
                 return Err(OpsError::MissingFile(d.clone()));
             }
@@ -67,9 +70,20 @@ impl Station {
             .iter()
             .map(|f| bundle_path(f, req.out_dir.as_deref()))
             .collect();
+        // Compare real locations, so `./dist/a` and `dist/a` (or a linked directory) clash.
         let mut seen = HashSet::new();
-        if let Some(dup) = outputs.iter().find(|o| !seen.insert(*o)) {
-            return Err(OpsError::OutputClash(dup.clone()));
+        for o in &outputs {
+            let dir = o
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let real = dir
+                .canonicalize()
+                .unwrap_or_else(|_| dir.to_owned())
+                .join(o.file_name().unwrap_or_default());
+            if !seen.insert(real) {
+                return Err(OpsError::OutputClash(o.clone()));
+            }
         }
         if !req.force {
             if let Some(existing) = outputs.iter().find(|o| o.exists()) {

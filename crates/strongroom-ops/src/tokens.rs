@@ -178,6 +178,14 @@ impl Station {
         key: &TokenKey,
         module: &Path,
     ) -> Result<KeyInfo, OpsError> {
+        if let Algorithm::Rsa(bits) = key.algorithm {
+            if bits < 2048 {
+                return Err(OpsError::BadInput(format!(
+                    "{} is an RSA key of {bits} bits; Strongroom uses RSA keys of 2048 bits or more",
+                    key.describe()
+                )));
+            }
+        }
         let location = format!("{}?module-path={}", key.uri, percent_encode_path(module));
         let rec = self.store.insert_key(&NewKey {
             label,

@@ -5,7 +5,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use strongroom_core::bundle::{CheckedDocument, Content};
-use strongroom_core::intoto::CheckedStatement;
+use strongroom_core::intoto::{CheckedStatement, ARTIFACT_SIGNATURE_PREDICATE};
 use strongroom_core::verify::{
     needs_streamed_signature, required_digests, verify_document, ArtifactFacts, Outcome, Report,
 };
@@ -102,8 +102,16 @@ pub fn verify_signature(req: &VerifyRequest, cb: &dyn Callbacks) -> Result<Repor
         }
     };
     let mut report = verify_document(&doc, &req.key, facts.as_ref());
-    if let Some(kind) = &req.expect_type {
-        check_predicate_type(&mut report, &doc, kind);
+    match (&req.expect_type, &doc.content) {
+        (Some(kind), _) => check_predicate_type(&mut report, &doc, kind),
+        // Without --type a DSSE statement must be a plain artifact signature: an SBOM, scan or
+        // provenance attestation by the same key does not mean "this key signed these bytes".
+        (None, Content::Dsse(_)) => check_predicate_type(
+            &mut report,
+            &doc,
+            &PredicateKind::Custom(ARTIFACT_SIGNATURE_PREDICATE.to_owned()),
+        ),
+        (None, Content::MessageSignature { .. }) => {}
     }
     Ok(report)
 }
@@ -140,6 +148,12 @@ fn check_predicate_type(report: &mut Report, doc: &CheckedDocument, kind: &Predi
             "predicate-type",
             Outcome::Pass,
             format!("predicate type {got}"),
+        );
+    } else if matches!(kind, PredicateKind::Custom(uri) if uri == ARTIFACT_SIGNATURE_PREDICATE) {
+        report.push(
+            "predicate-type",
+            Outcome::Fail,
+            format!("this is an attestation of type {got}, not an artifact signature: verify it with --type"),
         );
     } else {
         report.push(

@@ -99,7 +99,7 @@ pub struct ScanReport {
 pub struct ScanRequest {
     /// An SBOM (SPDX or CycloneDX JSON, ours or another tool's) or an artifact to catalogue.
     pub input: PathBuf,
-    /// Fail when a finding is at or above this level.
+    /// Fail when a finding is at or above this level, or has no rating.
     pub fail_on: Option<Level>,
 }
 
@@ -209,10 +209,14 @@ impl Station {
             let level = f.severity.as_ref().map_or(Level::Unknown, |s| s.level);
             *counts.entry(level.to_string()).or_insert(0) += 1;
         }
+        // An advisory without a usable rating (many Debian ones) is not evidence of low risk:
+        // it meets any threshold.
         let failed = req.fail_on.is_some_and(|t| {
-            findings
-                .iter()
-                .any(|f| f.severity.as_ref().is_some_and(|s| s.level >= t))
+            findings.iter().any(|f| {
+                f.severity
+                    .as_ref()
+                    .is_none_or(|s| s.level == Level::Unknown || s.level >= t)
+            })
         });
         let predicate = to_vulns_predicate(
             &findings,

@@ -120,12 +120,23 @@ impl StagedFiles {
             let dirs: Vec<&Path> = self.dirs.iter().map(PathBuf::as_path).collect();
             sync_filesystems(&dirs)?;
         }
+        let mut placed: Vec<PathBuf> = Vec::with_capacity(self.staged.len());
         for (tmp, path) in self.staged {
-            match self.overwrite {
+            let r = match self.overwrite {
                 Overwrite::Allow => tmp.persist(&path),
                 Overwrite::Refuse => tmp.persist_noclobber(&path),
+            };
+            if let Err(e) = r {
+                // Under Refuse every placed file is new: take them back, so nothing is left.
+                // (Under Allow an older file was replaced and cannot be restored.)
+                if self.overwrite == Overwrite::Refuse {
+                    for p in &placed {
+                        let _ = fs::remove_file(p);
+                    }
+                }
+                return Err(StoreError::io(&path, e.error));
             }
-            .map_err(|e| StoreError::io(&path, e.error))?;
+            placed.push(path);
         }
         for dir in &self.dirs {
             if let Ok(d) = fs::File::open(dir) {
@@ -183,6 +194,13 @@ mod tests {
         for (p, b) in &files {
             assert_eq!(&fs::read(p).unwrap(), b);
         }
+        // A clash found only at rename time takes back what was already renamed.
+        let clash: Vec<(PathBuf, Vec<u8>)> = vec![
+            (dir.path().join("new1"), vec![1]),
+            (dir.path().join("f3"), vec![1]),
+        ];
+        assert!(write_all_atomic(&clash, Overwrite::Refuse).is_err());
+        assert!(!dir.path().join("new1").exists());
         // A destination directory that does not exist fails while staging: nothing new appears.
         let mut more: Vec<(PathBuf, Vec<u8>)> = (0..40)
             .map(|i| (dir.path().join(format!("g{i}")), vec![1]))
