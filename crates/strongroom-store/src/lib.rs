@@ -4,6 +4,7 @@
 //! Architecture invariant: every write is all-or-nothing. Database changes run in one transaction;
 //! files are written to a temporary name in the target directory, synced, then renamed.
 
+pub mod audit;
 mod db;
 mod error;
 pub mod fsutil;
