@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::Connection;
 
 use crate::StoreError;
 
@@ -99,21 +99,14 @@ fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
 }
 
 fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let found: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if found > SCHEMA_VERSION {
-        return Err(StoreError::NewerSchema {
+    crate::migrate::apply(conn, MIGRATIONS).map_err(|e| match e {
+        crate::migrate::MigrateError::Newer { found, supported } => StoreError::NewerSchema {
             path: path.to_owned(),
             found,
-            supported: SCHEMA_VERSION,
-        });
-    }
-    for sql in &MIGRATIONS[found as usize..] {
-        tx.execute_batch(sql)?;
-    }
-    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-    tx.commit()?;
-    Ok(())
+            supported,
+        },
+        crate::migrate::MigrateError::Sqlite(e) => e.into(),
+    })
 }
 
 #[cfg(test)]

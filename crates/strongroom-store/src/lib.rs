@@ -10,6 +10,7 @@ mod error;
 pub mod fsutil;
 pub mod keyfile;
 mod keys;
+pub mod migrate;
 pub mod settings;
 
 pub use db::{Store, SCHEMA_VERSION};

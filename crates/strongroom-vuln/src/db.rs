@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration as StdDuration;
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension};
 use time::{Duration, OffsetDateTime};
 
 use crate::error::VulnError;
@@ -201,21 +201,16 @@ impl VulnDb {
 }
 
 fn migrate(conn: &mut Connection, path: &Path) -> Result<(), VulnError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let found: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if found > SCHEMA_VERSION {
-        return Err(VulnError::NewerSchema {
-            path: path.to_owned(),
-            found,
-            supported: SCHEMA_VERSION,
-        });
-    }
-    for sql in &MIGRATIONS[found as usize..] {
-        tx.execute_batch(sql)?;
-    }
-    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
-    tx.commit()?;
-    Ok(())
+    strongroom_store::migrate::apply(conn, MIGRATIONS).map_err(|e| match e {
+        strongroom_store::migrate::MigrateError::Newer { found, supported } => {
+            VulnError::NewerSchema {
+                path: path.to_owned(),
+                found,
+                supported,
+            }
+        }
+        strongroom_store::migrate::MigrateError::Sqlite(e) => e.into(),
+    })
 }
 
 #[cfg(test)]
