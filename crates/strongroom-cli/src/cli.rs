@@ -12,6 +12,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "STRONGROOM_HOME", value_name = "DIR")]
     pub home: Option<PathBuf>,
 
+    /// The operator recorded in the audit log (default: the login name). Recorded, not yet
+    /// authenticated: operator accounts come later.
+    #[arg(long, global = true, env = "STRONGROOM_OPERATOR", value_name = "NAME")]
+    pub operator: Option<String>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -36,6 +41,9 @@ pub enum Command {
     Vulndb(VulndbCommand),
     /// Scan an SBOM or an artifact for known vulnerabilities, offline.
     Scan(ScanArgs),
+    /// Read and check the station's hash-chained audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// List PKCS#11 tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -236,6 +244,34 @@ pub enum VulndbCommand {
     },
     /// Set the age in days past which the snapshot is reported as stale (default 30).
     MaxAge { days: u32 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain; exit 1 and name the first edited, deleted or inserted row.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+    /// List rows.
+    List {
+        /// Only rows at or after this RFC 3339 time.
+        #[arg(long)]
+        since: Option<String>,
+        /// Only this action (sign, key.generate, login.failed, …).
+        #[arg(long)]
+        action: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export every row.
+    Export {
+        /// jsonl: one JSON object per line.
+        #[arg(long, default_value = "jsonl")]
+        format: String,
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

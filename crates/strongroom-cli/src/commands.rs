@@ -12,8 +12,8 @@ use strongroom_ops::{
 };
 
 use crate::cli::{
-    AttestArgs, Cli, Command, KeyCommand, ModuleCommand, ProvenanceArgs, SbomArgs, SbomCommand,
-    ScanArgs, SignArgs, TokenArgs, TokenCommand, VerifyArgs, VulndbCommand,
+    AttestArgs, AuditCommand, Cli, Command, KeyCommand, ModuleCommand, ProvenanceArgs, SbomArgs,
+    SbomCommand, ScanArgs, SignArgs, TokenArgs, TokenCommand, VerifyArgs, VulndbCommand,
 };
 use crate::exit;
 use crate::terminal::Terminal;
@@ -27,8 +27,17 @@ fn home_dir(cli_home: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     }
 }
 
+thread_local! {
+    /// `--operator`, applied to every station this command opens.
+    static OPERATOR: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
 fn open_station(home: Option<PathBuf>) -> anyhow::Result<Station> {
-    Ok(Station::open(&home_dir(home)?)?)
+    let mut station = Station::open(&home_dir(home)?)?;
+    if let Some(op) = OPERATOR.with(|o| o.borrow().clone()) {
+        station.set_operator(&op);
+    }
+    Ok(station)
 }
 
 /// Treats a closed standard output (`| head`, `| grep -q`) as fine for printing a result whose
@@ -56,6 +65,7 @@ fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    OPERATOR.with(|o| *o.borrow_mut() = cli.operator.clone());
     match cli.command {
         Command::Key(k) => key(cli.home, k),
         Command::Sign(s) => sign(cli.home, s),
@@ -65,6 +75,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Provenance(p) => provenance(p),
         Command::Vulndb(v) => vulndb(cli.home, v),
         Command::Scan(a) => scan(cli.home, a),
+        Command::Audit(a) => audit(cli.home, a),
         Command::Token(t) => token(cli.home, t),
         Command::Module(m) => module(cli.home, m),
     }
@@ -257,7 +268,7 @@ fn key(home: Option<PathBuf>, cmd: KeyCommand) -> anyhow::Result<u8> {
             }
         }
         KeyCommand::Export { key, output } => {
-            let pem = open_station(home)?.public_key(&key)?.to_pem();
+            let pem = open_station(home)?.export_public_key(&key)?;
             write_output(pem.as_bytes(), output.as_deref())?;
         }
     }
@@ -363,6 +374,67 @@ fn sbom(a: SbomArgs) -> anyhow::Result<u8> {
             Ok(exit::OK)
         }
         (None, None) => anyhow::bail!("give an artifact or directory, or `sbom validate FILE`"),
+    }
+}
+
+fn audit(home: Option<PathBuf>, cmd: AuditCommand) -> anyhow::Result<u8> {
+    let station = open_station(home)?;
+    match cmd {
+        AuditCommand::Verify { json } => {
+            let report = station.audit_verify()?;
+            printed((|| -> anyhow::Result<()> {
+                if json {
+                    print_json(&report)?;
+                } else if let Some(p) = &report.problem {
+                    println!("BROKEN: {p} ({} rows)", report.rows);
+                } else {
+                    println!(
+                        "intact: {} rows, head {}",
+                        report.rows,
+                        report.head.as_deref().unwrap_or("(empty)")
+                    );
+                }
+                Ok(())
+            })())?;
+            Ok(if report.problem.is_some() {
+                exit::VERIFY_FAILED
+            } else {
+                exit::OK
+            })
+        }
+        AuditCommand::List {
+            since,
+            action,
+            json,
+        } => {
+            let rows = station.audit_list(action.as_deref(), since.as_deref())?;
+            if json {
+                print_json(&rows)?;
+            } else {
+                let mut out = std::io::stdout().lock();
+                for r in rows {
+                    writeln!(
+                        out,
+                        "{:>6} {} {:<12} {:<14} {:<7} {}",
+                        r.seq, r.time, r.operator, r.action, r.outcome, r.object
+                    )?;
+                }
+            }
+            Ok(exit::OK)
+        }
+        AuditCommand::Export { format, output } => {
+            anyhow::ensure!(
+                format == "jsonl",
+                "unknown export format {format:?}: use jsonl"
+            );
+            let mut text = String::new();
+            for r in station.audit_list(None, None)? {
+                text.push_str(&serde_json::to_string(&r)?);
+                text.push('\n');
+            }
+            write_output(text.as_bytes(), output.as_deref())?;
+            Ok(exit::OK)
+        }
     }
 }
 

@@ -187,6 +187,29 @@ pub fn read_predicate(path: &std::path::Path) -> Result<PredicateFile, OpsError>
 impl Station {
     /// Signs `predicate` about the artifacts as one DSSE bundle.
     pub fn attest(&self, req: &AttestRequest, cb: &dyn Callbacks) -> Result<Attested, OpsError> {
+        let key = crate::audit::key_for_log(&req.key);
+        match self.attest_unrecorded(req, cb) {
+            Ok(done) => {
+                self.record(
+                    "attest",
+                    &key,
+                    crate::audit::Outcome::Ok,
+                    serde_json::json!({"predicate_type": done.predicate_type, "subjects": done.subjects, "bundle": done.bundle}),
+                )?;
+                Ok(done)
+            }
+            Err(e) => {
+                self.record_failure("attest", &key, &e);
+                Err(e)
+            }
+        }
+    }
+
+    fn attest_unrecorded(
+        &self,
+        req: &AttestRequest,
+        cb: &dyn Callbacks,
+    ) -> Result<Attested, OpsError> {
         let sizes = check_files(&req.artifacts)?;
         let PredicateFile {
             predicate,

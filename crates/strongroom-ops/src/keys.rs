@@ -61,7 +61,15 @@ impl Station {
             attributes: serde_json::json!({}),
         });
         match inserted {
-            Ok(rec) => Ok(KeyInfo::from(&rec)),
+            Ok(rec) => {
+                self.record(
+                    "key.generate",
+                    rec.key_id.as_str(),
+                    crate::audit::Outcome::Ok,
+                    serde_json::json!({"label": rec.label, "algorithm": rec.algorithm.to_string(), "backend": "software"}),
+                )?;
+                Ok(KeyInfo::from(&rec))
+            }
             Err(e) => {
                 // Never leave a key file without its inventory row.
                 let _ = std::fs::remove_file(&path);
@@ -78,6 +86,18 @@ impl Station {
     /// Resolves a `--key` argument (label or key id) to its inventory row.
     pub fn find_key(&self, key: &str) -> Result<KeyRecord, OpsError> {
         Ok(self.store.find_key(&KeyRef::parse(key)?)?)
+    }
+
+    /// The public key of an inventory key as PEM, for publishing (recorded in the audit log).
+    pub fn export_public_key(&self, key: &str) -> Result<String, OpsError> {
+        let rec = self.find_key(key)?;
+        self.record(
+            "key.export",
+            rec.key_id.as_str(),
+            crate::audit::Outcome::Ok,
+            serde_json::json!({"label": rec.label}),
+        )?;
+        Ok(rec.public_key.to_pem())
     }
 
     /// The public key of an inventory key.

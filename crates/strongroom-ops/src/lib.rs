@@ -6,6 +6,7 @@
 //! or knows about terminals or windows.
 
 pub mod attest;
+mod audit;
 mod callbacks;
 pub mod dto;
 mod error;
@@ -18,6 +19,7 @@ mod tokens;
 mod verify;
 pub mod vulns;
 
+pub use audit::Outcome as AuditOutcome;
 pub use callbacks::{Callbacks, Progress, SecretRequest};
 pub use error::{ErrorKind, OpsError};
 pub use keys::GenerateKey;

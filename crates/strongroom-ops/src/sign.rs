@@ -56,6 +56,33 @@ impl Station {
         req: &SignRequest,
         cb: &dyn Callbacks,
     ) -> Result<Vec<SignedFile>, OpsError> {
+        let key = crate::audit::key_for_log(&req.key);
+        match self.sign_files_unrecorded(req, cb) {
+            Ok(signed) => {
+                let artifacts: Vec<_> = signed
+                    .iter()
+                    .map(|f| serde_json::json!({"artifact": f.artifact, "sha256": f.sha256, "bundle": f.bundle}))
+                    .collect();
+                self.record(
+                    "sign",
+                    &key,
+                    crate::audit::Outcome::Ok,
+                    serde_json::json!({"files": signed.len(), "artifacts": artifacts}),
+                )?;
+                Ok(signed)
+            }
+            Err(e) => {
+                self.record_failure("sign", &key, &e);
+                Err(e)
+            }
+        }
+    }
+
+    fn sign_files_unrecorded(
+        &self,
+        req: &SignRequest,
+        cb: &dyn Callbacks,
+    ) -> Result<Vec<SignedFile>, OpsError> {
         let sizes = check_files(&req.files)?;
         if let Some(d) = &req.out_dir {
             if d.exists() && !d.is_dir() {

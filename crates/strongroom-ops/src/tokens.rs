@@ -77,9 +77,15 @@ impl Station {
             .map_err(|_| OpsError::MissingFile(path.to_owned()))?;
         let mut list = self.allowed_modules()?;
         if !list.contains(&canonical) {
-            list.push(canonical);
+            list.push(canonical.clone());
         }
         self.store.set_setting(ALLOWED_MODULES, &list)?;
+        self.record(
+            "module.allow",
+            &canonical.display().to_string(),
+            crate::audit::Outcome::Ok,
+            serde_json::json!({}),
+        )?;
         Ok(list)
     }
 
@@ -92,6 +98,12 @@ impl Station {
             .filter(|p| p != &canonical && p != path)
             .collect();
         self.store.set_setting(ALLOWED_MODULES, &list)?;
+        self.record(
+            "module.remove",
+            &canonical.display().to_string(),
+            crate::audit::Outcome::Ok,
+            serde_json::json!({}),
+        )?;
         Ok(list)
     }
 
@@ -187,6 +199,12 @@ impl Station {
             }
         }
         let location = format!("{}?module-path={}", key.uri, percent_encode_path(module));
+        self.record(
+            if key.attributes.local { "key.generate" } else { "key.adopt" },
+            key.public_key.key_id().as_str(),
+            crate::audit::Outcome::Ok,
+            serde_json::json!({"label": label, "algorithm": key.algorithm.to_string(), "backend": "pkcs11", "uri": location, "hardware_bound": key.attributes.hardware_bound()}),
+        )?;
         let rec = self.store.insert_key(&NewKey {
             label,
             public_key: &key.public_key,
@@ -221,7 +239,9 @@ impl Station {
         cb: &dyn Callbacks,
     ) -> Result<KeyInfo, OpsError> {
         self.check_new_label(&req.label)?;
-        let session = self.open_token(&req.target, None, cb)?;
+        let session = self
+            .open_token(&req.target, None, cb)
+            .inspect_err(|e| self.record_failure("key.generate", &req.label, e))?;
         let key = session.generate_key(req.algorithm, &req.label)?;
         self.record_token_key(&req.label, &key, session.module_path())
     }

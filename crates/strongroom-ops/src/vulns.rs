@@ -145,7 +145,16 @@ impl Station {
                 })
             });
             cb.progress(Progress::ItemsFinish);
-            out.push(ImportSummary::from(&report?));
+            let report = report.map_err(OpsError::from).inspect_err(|e| {
+                self.record_failure("vulndb.import", &f.display().to_string(), e)
+            })?;
+            self.record(
+                "vulndb.import",
+                &format!("sha256:{}", report.sha256),
+                crate::audit::Outcome::Ok,
+                serde_json::json!({"file": f.display().to_string(), "records": report.records_total, "imported": report.imported, "updated": report.updated}),
+            )?;
+            out.push(ImportSummary::from(&report));
         }
         Ok(out)
     }

@@ -104,10 +104,10 @@ fn row_hash(seq: i64, fields: [&str; 7]) -> String {
 
 impl Store {
     /// Appends one row in its own immediate transaction, chained to the current head.
-    pub fn append_audit(&mut self, row: &NewAuditRow<'_>) -> Result<AuditRow, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    pub fn append_audit(&self, row: &NewAuditRow<'_>) -> Result<AuditRow, StoreError> {
+        // An immediate transaction takes the write lock before reading the head, so concurrent
+        // writers (the app and a CLI) queue behind the busy timeout instead of forking the chain.
+        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
         let last: Option<(i64, String)> = tx
             .query_row(
                 "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",

@@ -10,7 +10,7 @@ use strongroom_store::Store;
 
 fn store_with_rows(n: usize) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(dir.path()).unwrap();
+    let store = Store::open(dir.path()).unwrap();
     for i in 0..n {
         store
             .append_audit(&NewAuditRow {
