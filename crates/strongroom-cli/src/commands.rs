@@ -27,15 +27,17 @@ fn home_dir(cli_home: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     }
 }
 
-thread_local! {
-    /// `--operator`, applied to every station this command opens.
-    static OPERATOR: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+/// What every command needs from the global options.
+pub struct Ctx {
+    pub home: Option<PathBuf>,
+    /// `--operator`, recorded in the audit log.
+    pub operator: Option<String>,
 }
 
-fn open_station(home: Option<PathBuf>) -> anyhow::Result<Station> {
-    let mut station = Station::open(&home_dir(home)?)?;
-    if let Some(op) = OPERATOR.with(|o| o.borrow().clone()) {
-        station.set_operator(&op);
+fn open_station(ctx: &Ctx) -> anyhow::Result<Station> {
+    let mut station = Station::open(&home_dir(ctx.home.clone())?)?;
+    if let Some(op) = &ctx.operator {
+        station.set_operator(op);
     }
     Ok(station)
 }
@@ -65,19 +67,22 @@ fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
-    OPERATOR.with(|o| *o.borrow_mut() = cli.operator.clone());
+    let ctx = Ctx {
+        home: cli.home,
+        operator: cli.operator,
+    };
     match cli.command {
-        Command::Key(k) => key(cli.home, k),
-        Command::Sign(s) => sign(cli.home, s),
-        Command::Verify(v) => verify(cli.home, v),
-        Command::Attest(a) => attest(cli.home, a),
+        Command::Key(k) => key(&ctx, k),
+        Command::Sign(s) => sign(&ctx, s),
+        Command::Verify(v) => verify(&ctx, v),
+        Command::Attest(a) => attest(&ctx, a),
         Command::Sbom(a) => sbom(a),
         Command::Provenance(p) => provenance(p),
-        Command::Vulndb(v) => vulndb(cli.home, v),
-        Command::Scan(a) => scan(cli.home, a),
-        Command::Audit(a) => audit(cli.home, a),
-        Command::Token(t) => token(cli.home, t),
-        Command::Module(m) => module(cli.home, m),
+        Command::Vulndb(v) => vulndb(&ctx, v),
+        Command::Scan(a) => scan(&ctx, a),
+        Command::Audit(a) => audit(&ctx, a),
+        Command::Token(t) => token(&ctx, t),
+        Command::Module(m) => module(&ctx, m),
     }
 }
 
@@ -133,9 +138,9 @@ fn print_key(info: &KeyInfo, json: bool, verb: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn token(home: Option<PathBuf>, cmd: TokenCommand) -> anyhow::Result<u8> {
+fn token(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<u8> {
     let TokenCommand::List { module, json } = cmd;
-    let modules = open_station(home)?.list_tokens(module.as_deref())?;
+    let modules = open_station(ctx)?.list_tokens(module.as_deref())?;
     if json {
         print_json(&modules)?;
         return Ok(exit::OK);
@@ -170,8 +175,8 @@ fn token(home: Option<PathBuf>, cmd: TokenCommand) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-fn module(home: Option<PathBuf>, cmd: ModuleCommand) -> anyhow::Result<u8> {
-    let station = open_station(home)?;
+fn module(ctx: &Ctx, cmd: ModuleCommand) -> anyhow::Result<u8> {
+    let station = open_station(ctx)?;
     let (list, json) = match cmd {
         ModuleCommand::List { json } => (station.allowed_modules()?, json),
         ModuleCommand::Allow { path } => (station.allow_module(&path)?, false),
@@ -189,10 +194,10 @@ fn module(home: Option<PathBuf>, cmd: ModuleCommand) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-fn key(home: Option<PathBuf>, cmd: KeyCommand) -> anyhow::Result<u8> {
+fn key(ctx: &Ctx, cmd: KeyCommand) -> anyhow::Result<u8> {
     match cmd {
         KeyCommand::Generate(g) => {
-            let station = open_station(home)?;
+            let station = open_station(ctx)?;
             let cb = Terminal::new(
                 g.secrets.passphrase_file.as_deref(),
                 g.pin.pin_file.as_deref(),
@@ -218,7 +223,7 @@ fn key(home: Option<PathBuf>, cmd: KeyCommand) -> anyhow::Result<u8> {
             print_key(&info, g.json, "generated")?;
         }
         KeyCommand::Show { key, json } => {
-            print_key(&open_station(home)?.show_key(&key)?, json, "")?;
+            print_key(&open_station(ctx)?.show_key(&key)?, json, "")?;
         }
         KeyCommand::Adopt {
             token,
@@ -227,7 +232,7 @@ fn key(home: Option<PathBuf>, cmd: KeyCommand) -> anyhow::Result<u8> {
             pin,
             json,
         } => {
-            let station = open_station(home)?;
+            let station = open_station(ctx)?;
             let cb = Terminal::new(None, pin.pin_file.as_deref())?;
             let target =
                 target(&token).context("--token is required: the token that holds the key")?;
@@ -242,7 +247,7 @@ fn key(home: Option<PathBuf>, cmd: KeyCommand) -> anyhow::Result<u8> {
             print_key(&info, json, "adopted")?;
         }
         KeyCommand::List { json } => {
-            let keys = open_station(home)?.list_keys()?;
+            let keys = open_station(ctx)?.list_keys()?;
             if json {
                 print_json(&keys)?;
             } else if keys.is_empty() {
@@ -268,15 +273,15 @@ fn key(home: Option<PathBuf>, cmd: KeyCommand) -> anyhow::Result<u8> {
             }
         }
         KeyCommand::Export { key, output } => {
-            let pem = open_station(home)?.export_public_key(&key)?;
+            let pem = open_station(ctx)?.export_public_key(&key)?;
             write_output(pem.as_bytes(), output.as_deref())?;
         }
     }
     Ok(exit::OK)
 }
 
-fn sign(home: Option<PathBuf>, s: SignArgs) -> anyhow::Result<u8> {
-    let station = open_station(home)?;
+fn sign(ctx: &Ctx, s: SignArgs) -> anyhow::Result<u8> {
+    let station = open_station(ctx)?;
     let cb = Terminal::new(
         s.secrets.passphrase_file.as_deref(),
         s.pin.pin_file.as_deref(),
@@ -377,8 +382,8 @@ fn sbom(a: SbomArgs) -> anyhow::Result<u8> {
     }
 }
 
-fn audit(home: Option<PathBuf>, cmd: AuditCommand) -> anyhow::Result<u8> {
-    let station = open_station(home)?;
+fn audit(ctx: &Ctx, cmd: AuditCommand) -> anyhow::Result<u8> {
+    let station = open_station(ctx)?;
     match cmd {
         AuditCommand::Verify { json } => {
             let report = station.audit_verify()?;
@@ -438,8 +443,8 @@ fn audit(home: Option<PathBuf>, cmd: AuditCommand) -> anyhow::Result<u8> {
     }
 }
 
-fn vulndb(home: Option<PathBuf>, cmd: VulndbCommand) -> anyhow::Result<u8> {
-    let station = open_station(home)?;
+fn vulndb(ctx: &Ctx, cmd: VulndbCommand) -> anyhow::Result<u8> {
+    let station = open_station(ctx)?;
     match cmd {
         VulndbCommand::Import { files, json } => {
             let cb = Terminal::new(None, None)?;
@@ -496,8 +501,8 @@ fn vulndb(home: Option<PathBuf>, cmd: VulndbCommand) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-fn scan(home: Option<PathBuf>, a: ScanArgs) -> anyhow::Result<u8> {
-    let station = open_station(home)?;
+fn scan(ctx: &Ctx, a: ScanArgs) -> anyhow::Result<u8> {
+    let station = open_station(ctx)?;
     let cb = Terminal::new(None, None)?;
     let report = station.scan(
         &strongroom_ops::vulns::ScanRequest {
@@ -581,8 +586,8 @@ fn provenance(p: ProvenanceArgs) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-fn attest(home: Option<PathBuf>, a: AttestArgs) -> anyhow::Result<u8> {
-    let station = open_station(home)?;
+fn attest(ctx: &Ctx, a: AttestArgs) -> anyhow::Result<u8> {
+    let station = open_station(ctx)?;
     let cb = Terminal::new(
         a.secrets.passphrase_file.as_deref(),
         a.pin.pin_file.as_deref(),
@@ -635,7 +640,7 @@ fn verification_key(
     )
 }
 
-fn verify(home: Option<PathBuf>, v: VerifyArgs) -> anyhow::Result<u8> {
+fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {
     let document = match (&v.bundle, &v.file) {
         (Some(b), _) => b.clone(),
         (None, Some(f)) => {
@@ -645,7 +650,7 @@ fn verify(home: Option<PathBuf>, v: VerifyArgs) -> anyhow::Result<u8> {
         }
         (None, None) => anyhow::bail!("give the signed FILE, or --bundle BUNDLE"),
     };
-    let key = verification_key(home, &v.key)?;
+    let key = verification_key(ctx.home.clone(), &v.key)?;
     let cb = Terminal::new(None, None)?;
     let report = verify_signature(
         &VerifyRequest {

@@ -476,17 +476,5 @@ pub fn convert_cyclonedx_to_spdx(v: &Value, doc: &DocumentInfo) -> Result<Value,
             }
         }
     }
-    Ok(json!({
-        "spdxVersion": "SPDX-2.3",
-        "dataLicense": "CC0-1.0",
-        "SPDXID": "SPDXRef-DOCUMENT",
-        "name": doc.name,
-        "documentNamespace": doc.namespace,
-        "creationInfo": {
-            "created": doc.created,
-            "creators": [format!("Tool: {}", doc.tool)],
-        },
-        "packages": packages,
-        "relationships": relationships,
-    }))
+    Ok(crate::spdx::document(doc, packages, relationships))
 }

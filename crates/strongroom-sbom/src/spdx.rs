@@ -138,6 +138,15 @@ pub fn to_spdx_json(catalog: &Catalog, doc: &DocumentInfo) -> Value {
             "relatedSpdxElement": package_id(c),
         }));
     }
+    document(doc, packages, relationships)
+}
+
+/// An SPDX 2.3 document around `packages` and `relationships`.
+pub(crate) fn document(
+    doc: &DocumentInfo,
+    packages: Vec<Value>,
+    relationships: Vec<Value>,
+) -> Value {
     json!({
         "spdxVersion": "SPDX-2.3",
         "dataLicense": "CC0-1.0",
