@@ -14,8 +14,13 @@ SR="$TARGET/release/strongroom"
 DEMO="$(mktemp -d -t strongroom-demo.XXXXXX)"
 export STRONGROOM_HOME="$DEMO/station"
 export STRONGROOM_PASSPHRASE="demo passphrase, not for real keys"
+# The operator every command logs in as (a one-person demo station holds every role).
+export STRONGROOM_OPERATOR=demo
+export STRONGROOM_OPERATOR_PASSPHRASE="demo operator passphrase"
 cd "$DEMO"
 run() { printf '\n$ %s\n' "$*"; "$@"; }
+
+run "$SR" operator init --name demo --roles release-officer,approver,auditor
 
 printf 'release 1.0.0 of something important\n' > release.tar.gz
 run "$SR" key generate --algorithm ecdsa-p256 --label release-officer
@@ -32,4 +37,8 @@ if run "$SR" verify --key release-officer.pub release.tar.gz; then
   echo "demo: a tampered file verified, which is a bug" >&2
   exit 1
 fi
+run "$SR" audit key set attest
+run "$SR" audit checkpoint
+run "$SR" audit list
+run "$SR" audit verify
 printf '\ndemo ok: files are in %s\n' "$DEMO"

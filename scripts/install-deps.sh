@@ -15,7 +15,7 @@ command -v cargo >/dev/null || die "no Rust toolchain (cargo) on PATH; this proj
 # Debian packages: build, run, and (for tests) the independent verifiers and SoftHSM.
 pkgs=(pkg-config gcc libc6-dev openssl ca-certificates)
 if [ "$what" = test ]; then
-  pkgs+=(softhsm2 opensc age git python3 python3-venv nodejs maven default-jdk-headless dpkg sqlite3)
+  pkgs+=(softhsm2 opensc age jq git python3 python3-venv nodejs maven default-jdk-headless dpkg sqlite3)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

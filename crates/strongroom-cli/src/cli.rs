@@ -12,10 +12,14 @@ pub struct Cli {
     #[arg(long, global = true, env = "STRONGROOM_HOME", value_name = "DIR")]
     pub home: Option<PathBuf>,
 
-    /// The operator recorded in the audit log (default: the login name). Recorded, not yet
-    /// authenticated: operator accounts come later.
+    /// The operator account to act as (default: the login name). Its passphrase comes from
+    /// --operator-passphrase-file, STRONGROOM_OPERATOR_PASSPHRASE or a prompt.
     #[arg(long, global = true, env = "STRONGROOM_OPERATOR", value_name = "NAME")]
     pub operator: Option<String>,
+
+    /// Read the operator's passphrase from the first line of FILE.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub operator_passphrase_file: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -28,8 +32,12 @@ pub enum Command {
     Key(KeyCommand),
     /// Sign files into Sigstore bundles (FILE.sigstore.json).
     Sign(SignArgs),
-    /// Verify a Sigstore bundle or DSSE envelope against a public key and the file.
+    /// Verify a release bundle (BUNDLE.zip), or a Sigstore bundle or DSSE envelope against a
+    /// public key and the file.
     Verify(VerifyArgs),
+    /// Create release bundles and approve them.
+    #[command(subcommand)]
+    Release(crate::release::ReleaseCommand),
     /// Sign a predicate (SBOM, provenance, scan, custom) about artifacts as an in-toto attestation.
     Attest(AttestArgs),
     /// Generate an SBOM for an artifact or directory, offline; or validate or convert one.
@@ -41,15 +49,22 @@ pub enum Command {
     Vulndb(VulndbCommand),
     /// Scan an SBOM or an artifact for known vulnerabilities, offline.
     Scan(ScanArgs),
-    /// Read and check the station's hash-chained audit log.
+    /// Read and check the station's hash-chained audit log; sign checkpoints of it.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Operator accounts and their roles.
+    #[command(subcommand)]
+    Operator(OperatorCommand),
     /// List PKCS#11 tokens.
     #[command(subcommand)]
     Token(TokenCommand),
     /// Manage the allowlist of PKCS#11 modules that may be loaded.
     #[command(subcommand)]
     Module(ModuleCommand),
+    /// The trust store: trusted keys (roles, stages, validity), revocations, the trust policy,
+    /// and signed trust packages to move them between stations.
+    #[command(subcommand)]
+    Trust(TrustCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -247,9 +262,111 @@ pub enum VulndbCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum OperatorCommand {
+    /// Claim a new station: create the first operator, a custodian. Refused once any exists.
+    Init {
+        #[arg(long)]
+        name: String,
+        /// Further roles for this first account (comma-separated), e.g. for a one-person test
+        /// station: release-officer,approver,auditor.
+        #[arg(long, value_name = "ROLES")]
+        roles: Option<String>,
+    },
+    /// Add an operator (custodian only).
+    Add {
+        name: String,
+        /// Comma-separated: custodian, release-officer, approver, auditor.
+        #[arg(long, value_name = "ROLES")]
+        roles: String,
+        #[command(flatten)]
+        new: NewPassphraseArgs,
+    },
+    /// List operators and their roles.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change your passphrase, or (custodian) another operator's.
+    Passwd {
+        name: Option<String>,
+        #[command(flatten)]
+        new: NewPassphraseArgs,
+    },
+    /// Disable an account (custodian only); it can no longer log in.
+    Disable { name: String },
+    /// Re-enable a disabled account (custodian only).
+    Enable { name: String },
+    /// Give an operator more roles (custodian only).
+    Grant {
+        name: String,
+        #[arg(value_name = "ROLES")]
+        roles: String,
+    },
+    /// Take roles from an operator (custodian only).
+    Revoke {
+        name: String,
+        #[arg(value_name = "ROLES")]
+        roles: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct NewPassphraseArgs {
+    /// Read the new operator passphrase from the first line of FILE (else
+    /// STRONGROOM_NEW_OPERATOR_PASSPHRASE, else a prompt, twice).
+    #[arg(long, value_name = "FILE")]
+    pub new_passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditKeyCommand {
+    /// Set the key that signs checkpoints: a label, key id or pkcs11: URI (custodian only).
+    Set { key: String },
+    /// Show the configured audit key.
+    Show,
+}
+
+#[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Walk the hash chain; exit 1 and name the first edited, deleted or inserted row.
+    /// Walk the hash chain and the checkpoints; exit 1 and name the first edited, deleted or
+    /// inserted row, or the first checkpoint the chain no longer matches.
     Verify {
+        /// Require every checkpoint to be signed by this public key (a PEM file, or a label or
+        /// key id of the inventory), and at least one checkpoint.
+        #[arg(long, value_name = "PUB")]
+        key: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign the current chain head (row count and hash) with the audit key.
+    Checkpoint {
+        /// Sign with this key instead of the configured audit key.
+        #[arg(long)]
+        key: Option<String>,
+        #[command(flatten)]
+        secrets: SecretArgs,
+        #[command(flatten)]
+        pin: PinArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The audit key setting.
+    #[command(subcommand)]
+    Key(AuditKeyCommand),
+    /// Write the rows about OBJECTs (release id, bundle or artifact sha256) with the chain that
+    /// links them to the latest checkpoint, as JSON.
+    Excerpt {
+        #[arg(required = true, value_name = "OBJECT")]
+        objects: Vec<String>,
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Check an excerpt with the audit key's public key alone (no station needed).
+    VerifyExcerpt {
+        file: PathBuf,
+        /// The audit key's public key (PEM file).
+        #[arg(long, value_name = "PUB")]
+        key: PathBuf,
         #[arg(long)]
         json: bool,
     },
@@ -335,16 +452,124 @@ pub struct VerifyArgs {
     /// For attestations: require this predicate type (sbom, provenance, vulns or custom:URI).
     #[arg(long = "type", value_name = "TYPE")]
     pub kind: Option<String>,
-    /// The public key: a PEM file, or the label or key id of a key in the inventory.
+    /// The public key: a PEM file, or the label or key id of a key in the inventory. Not used
+    /// for release bundles (their keys are checked against the trust store).
     #[arg(long)]
-    pub key: String,
+    pub key: Option<String>,
     /// The bundle or envelope. Default: FILE.sigstore.json.
     #[arg(long, value_name = "BUNDLE")]
     pub bundle: Option<PathBuf>,
     /// Print a JSON report with one entry per check.
     #[arg(long)]
     pub json: bool,
-    /// The signed file.
+    /// Release bundles: a directory holding the artifacts (when the bundle does not carry them).
+    #[arg(long, value_name = "DIR")]
+    pub artifacts: Option<PathBuf>,
+    /// Release bundles: verify against this trust package instead of the station's trust store.
+    #[arg(long, value_name = "PKG.json")]
+    pub trust: Option<PathBuf>,
+    /// Release bundles: your own Rego rules on top of the stage's policy; repeatable.
+    #[arg(long, value_name = "FILE.rego")]
+    pub policy: Vec<PathBuf>,
+    /// Release bundles: also write a printable HTML report to FILE.
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+    /// Release bundles: an age identity file for an encrypted bundle.
+    #[arg(long, value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+    /// Release bundles: read an encrypted bundle's passphrase from the first line of FILE.
+    #[arg(long, value_name = "FILE")]
+    pub bundle_passphrase_file: Option<PathBuf>,
+    /// The signed file, or a release bundle (BUNDLE.zip).
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Trust a public key (PEM SubjectPublicKeyInfo) under a name.
+    Add {
+        #[arg(value_name = "PUB.pem")]
+        pem: PathBuf,
+        /// The trust name: letters, digits, '.', '_' and '-'.
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: dev, test, staging, production. Default: every stage.
+        #[arg(long, value_name = "STAGES")]
+        stages: Option<String>,
+        /// Comma-separated: signer, approver, custodian.
+        #[arg(long, value_name = "ROLES", default_value = "signer")]
+        roles: String,
+        /// The key is not valid before this RFC 3339 time.
+        #[arg(long, value_name = "TIME")]
+        not_before: Option<String>,
+        /// The key is not valid after this RFC 3339 time.
+        #[arg(long, value_name = "TIME")]
+        not_after: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a trusted key: signatures it made from --at on do not count; earlier ones stand,
+    /// flagged.
+    Revoke {
+        /// The trusted key's name or key id.
+        #[arg(value_name = "KEY|NAME")]
+        key: String,
+        /// When the key stopped being trustworthy (RFC 3339). Default: now.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        #[arg(long, value_name = "TEXT", default_value = "")]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show trusted keys, revocations and the trust policy.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign the station's trust (keys, revocations, policy) into a trust package.
+    Export {
+        /// The signing key (label, key id or pkcs11: URI); importers must trust it as custodian.
+        #[arg(long)]
+        key: String,
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        secrets: SecretArgs,
+        #[command(flatten)]
+        pin: PinArgs,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import a trust package signed by a custodian this station trusts; its keys and policy
+    /// replace the station's, the station's revocations are kept.
+    Import {
+        #[arg(value_name = "PACKAGE.json")]
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The trust policy's Rego modules (exported with the trust).
+    #[command(subcommand)]
+    Policy(TrustPolicyCommand),
+    /// Replace the trust policy's data: a JSON object (allowed_builders, min_approvers, …).
+    Data {
+        #[arg(value_name = "FILE.json")]
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrustPolicyCommand {
+    /// Add a Rego module (or replace the one with the same file name).
+    Add {
+        #[arg(value_name = "FILE.rego")]
+        file: PathBuf,
+    },
+    /// Remove a Rego module by file name.
+    Remove { name: String },
 }

@@ -12,8 +12,9 @@ use strongroom_ops::{
 };
 
 use crate::cli::{
-    AttestArgs, AuditCommand, Cli, Command, KeyCommand, ModuleCommand, ProvenanceArgs, SbomArgs,
-    SbomCommand, ScanArgs, SignArgs, TokenArgs, TokenCommand, VerifyArgs, VulndbCommand,
+    AttestArgs, AuditCommand, AuditKeyCommand, Cli, Command, KeyCommand, ModuleCommand,
+    NewPassphraseArgs, OperatorCommand, ProvenanceArgs, SbomArgs, SbomCommand, ScanArgs, SignArgs,
+    TokenArgs, TokenCommand, VerifyArgs, VulndbCommand,
 };
 use crate::exit;
 use crate::terminal::Terminal;
@@ -30,21 +31,68 @@ fn home_dir(cli_home: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 /// What every command needs from the global options.
 pub struct Ctx {
     pub home: Option<PathBuf>,
-    /// `--operator`, recorded in the audit log.
+    /// `--operator`: the account to log in as (default: the login name).
     pub operator: Option<String>,
+    /// `--operator-passphrase-file`.
+    pub operator_passphrase_file: Option<PathBuf>,
 }
 
-fn open_station(ctx: &Ctx) -> anyhow::Result<Station> {
-    let mut station = Station::open(&home_dir(ctx.home.clone())?)?;
-    if let Some(op) = &ctx.operator {
-        station.set_operator(op);
+impl Ctx {
+    fn operator_name(&self) -> String {
+        self.operator
+            .clone()
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "unknown".into())
     }
+
+    /// The operator's passphrase: `--operator-passphrase-file`, the environment, or a prompt.
+    fn operator_passphrase(&self, name: &str) -> anyhow::Result<secrecy::SecretString> {
+        match crate::terminal::preset(
+            self.operator_passphrase_file.as_deref(),
+            crate::terminal::OPERATOR_PASSPHRASE_ENV,
+        )? {
+            Some(p) => Ok(p),
+            None => crate::terminal::prompt(&format!("Passphrase for operator {name:?}: "))
+                .ok_or_else(|| {
+                    strongroom_ops::OpsError::OperatorPassphraseUnavailable(name.to_owned()).into()
+                }),
+        }
+    }
+}
+
+/// Opens the station and, once it has operator accounts, logs in (once per command).
+pub(crate) fn open_station(ctx: &Ctx) -> anyhow::Result<Station> {
+    let mut station = Station::open(&home_dir(ctx.home.clone())?)?;
+    login(ctx, &mut station)?;
     Ok(station)
+}
+
+fn login(ctx: &Ctx, station: &mut Station) -> anyhow::Result<()> {
+    let name = ctx.operator_name();
+    station.set_operator(&name);
+    if station.is_claimed()? {
+        let passphrase = ctx.operator_passphrase(&name)?;
+        station.login(&name, &passphrase)?;
+    }
+    Ok(())
+}
+
+/// A new operator passphrase: FILE, STRONGROOM_NEW_OPERATOR_PASSPHRASE, or a prompt (twice).
+fn new_passphrase(args: &NewPassphraseArgs, name: &str) -> anyhow::Result<secrecy::SecretString> {
+    match crate::terminal::preset(
+        args.new_passphrase_file.as_deref(),
+        crate::terminal::NEW_OPERATOR_PASSPHRASE_ENV,
+    )? {
+        Some(p) => Ok(p),
+        None => crate::terminal::prompt_new(&format!("operator {name:?}")).ok_or_else(|| {
+            strongroom_ops::OpsError::OperatorPassphraseUnavailable(name.to_owned()).into()
+        }),
+    }
 }
 
 /// Treats a closed standard output (`| head`, `| grep -q`) as fine for printing a result whose
 /// exit code is already decided, so a failed verdict is never turned into success.
-fn printed(r: anyhow::Result<()>) -> anyhow::Result<()> {
+pub(crate) fn printed(r: anyhow::Result<()>) -> anyhow::Result<()> {
     match r {
         Err(e)
             if e.chain().any(|c| {
@@ -58,7 +106,7 @@ fn printed(r: anyhow::Result<()>) -> anyhow::Result<()> {
     }
 }
 
-fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     // As an io::Error, so that a closed pipe is recognised as one.
     serde_json::to_writer_pretty(&mut out, value).map_err(std::io::Error::from)?;
@@ -70,19 +118,23 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     let ctx = Ctx {
         home: cli.home,
         operator: cli.operator,
+        operator_passphrase_file: cli.operator_passphrase_file,
     };
     match cli.command {
         Command::Key(k) => key(&ctx, k),
         Command::Sign(s) => sign(&ctx, s),
         Command::Verify(v) => verify(&ctx, v),
+        Command::Release(r) => crate::release::release(&ctx, r),
         Command::Attest(a) => attest(&ctx, a),
         Command::Sbom(a) => sbom(a),
         Command::Provenance(p) => provenance(p),
         Command::Vulndb(v) => vulndb(&ctx, v),
         Command::Scan(a) => scan(&ctx, a),
         Command::Audit(a) => audit(&ctx, a),
+        Command::Operator(o) => operator(&ctx, o),
         Command::Token(t) => token(&ctx, t),
         Command::Module(m) => module(&ctx, m),
+        Command::Trust(t) => trust(&ctx, t),
     }
 }
 
@@ -383,10 +435,17 @@ fn sbom(a: SbomArgs) -> anyhow::Result<u8> {
 }
 
 fn audit(ctx: &Ctx, cmd: AuditCommand) -> anyhow::Result<u8> {
+    if let AuditCommand::VerifyExcerpt { file, key, json } = &cmd {
+        return verify_excerpt(file, key, *json);
+    }
     let station = open_station(ctx)?;
     match cmd {
-        AuditCommand::Verify { json } => {
-            let report = station.audit_verify()?;
+        AuditCommand::Verify { key, json } => {
+            let pinned = match key {
+                Some(k) => Some(audit_public_key(&station, &k)?),
+                None => None,
+            };
+            let report = station.audit_verify_with_key(pinned.as_ref())?;
             printed((|| -> anyhow::Result<()> {
                 if json {
                     print_json(&report)?;
@@ -398,6 +457,17 @@ fn audit(ctx: &Ctx, cmd: AuditCommand) -> anyhow::Result<u8> {
                         report.rows,
                         report.head.as_deref().unwrap_or("(empty)")
                     );
+                    match &report.last_checkpoint {
+                        Some(c) => println!(
+                            "{} checkpoint{} verified; the latest covers row {} ({}), signed by {}",
+                            report.checkpoints,
+                            if report.checkpoints == 1 { "" } else { "s" },
+                            c.rows,
+                            c.time,
+                            c.key_id
+                        ),
+                        None => println!("no checkpoints yet"),
+                    }
                 }
                 Ok(())
             })())?;
@@ -420,7 +490,7 @@ fn audit(ctx: &Ctx, cmd: AuditCommand) -> anyhow::Result<u8> {
                 for r in rows {
                     writeln!(
                         out,
-                        "{:>6} {} {:<12} {:<14} {:<7} {}",
+                        "{:>6} {} {:<12} {:<16} {:<7} {}",
                         r.seq, r.time, r.operator, r.action, r.outcome, r.object
                     )?;
                 }
@@ -440,7 +510,206 @@ fn audit(ctx: &Ctx, cmd: AuditCommand) -> anyhow::Result<u8> {
             write_output(text.as_bytes(), output.as_deref())?;
             Ok(exit::OK)
         }
+        AuditCommand::Checkpoint {
+            key,
+            secrets,
+            pin,
+            json,
+        } => {
+            let cb = Terminal::new(secrets.passphrase_file.as_deref(), pin.pin_file.as_deref())?;
+            let c = station.audit_checkpoint(key.as_deref(), &cb)?;
+            if json {
+                print_json(&c)?;
+            } else {
+                println!(
+                    "checkpoint {}: row {} head {} signed by {}",
+                    c.id, c.rows, c.head, c.key_id
+                );
+            }
+            Ok(exit::OK)
+        }
+        AuditCommand::Key(AuditKeyCommand::Set { key }) => {
+            station.set_audit_key(&key)?;
+            println!("audit checkpoints are signed with {key}");
+            Ok(exit::OK)
+        }
+        AuditCommand::Key(AuditKeyCommand::Show) => {
+            match station.audit_key()? {
+                Some(k) => println!("{k}"),
+                None => println!("no audit key: set one with `strongroom audit key set KEY`"),
+            }
+            Ok(exit::OK)
+        }
+        AuditCommand::Excerpt { objects, output } => {
+            let objects: Vec<&str> = objects.iter().map(String::as_str).collect();
+            let excerpt = station.audit_excerpt(&objects)?;
+            write_json_output(&serde_json::to_value(&excerpt)?, output.as_deref())?;
+            Ok(exit::OK)
+        }
+        AuditCommand::VerifyExcerpt { .. } => unreachable!("handled before opening the station"),
     }
+}
+
+/// `audit verify --key`: a PEM file, or an inventory key of this station.
+fn audit_public_key(station: &Station, key: &str) -> anyhow::Result<strongroom_core::PublicKey> {
+    if station.has_key(key)? {
+        return Ok(station.public_key(key)?);
+    }
+    Ok(load_public_key_file(Path::new(key))?)
+}
+
+/// `audit verify-excerpt`: stateless, like `verify` with a key file.
+fn verify_excerpt(file: &Path, key: &Path, json: bool) -> anyhow::Result<u8> {
+    let key = load_public_key_file(key)?;
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let excerpt: strongroom_core::audit_chain::AuditExcerpt = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not an audit excerpt", file.display()))?;
+    let result = strongroom_core::audit_chain::verify_excerpt(&excerpt, &key);
+    printed((|| -> anyhow::Result<()> {
+        match (&result, json) {
+            (Ok(r), true) => print_json(&serde_json::json!({"verified": true, "report": r}))?,
+            (Err(e), true) => {
+                print_json(&serde_json::json!({"verified": false, "error": e.to_string()}))?
+            }
+            (Ok(r), false) => {
+                let mut out = std::io::stdout().lock();
+                for row in &r.rows {
+                    writeln!(
+                        out,
+                        "{:>6} {} {:<12} {:<16} {:<7} {}",
+                        row.seq, row.time, row.operator, row.action, row.outcome, row.object
+                    )?;
+                }
+                writeln!(
+                    out,
+                    "VERIFIED: {} rows (and {} linked) are in the chain that station {} signed at row {} ({}) with key {}",
+                    r.rows.len(),
+                    r.links,
+                    r.checkpoint.station,
+                    r.checkpoint.rows,
+                    r.checkpoint.time,
+                    r.key_id
+                )?;
+                if excerpt.later_rows > 0 {
+                    writeln!(
+                        out,
+                        "note: {} later rows about these objects are not covered by this checkpoint",
+                        excerpt.later_rows
+                    )?;
+                }
+            }
+            (Err(e), false) => println!("NOT VERIFIED: {e}"),
+        }
+        Ok(())
+    })())?;
+    Ok(if result.is_ok() {
+        exit::OK
+    } else {
+        exit::VERIFY_FAILED
+    })
+}
+
+fn operator(ctx: &Ctx, cmd: OperatorCommand) -> anyhow::Result<u8> {
+    if let OperatorCommand::Init { name, roles } = &cmd {
+        let mut station = Station::open(&home_dir(ctx.home.clone())?)?;
+        station.set_operator(name);
+        let extra = match roles {
+            Some(r) => strongroom_ops::Role::parse_list(r)?,
+            None => Vec::new(),
+        };
+        if station.is_claimed()? {
+            return Err(strongroom_ops::OpsError::from(
+                strongroom_store::StoreError::StationClaimed,
+            )
+            .into());
+        }
+        let passphrase = match crate::terminal::preset(
+            ctx.operator_passphrase_file.as_deref(),
+            crate::terminal::OPERATOR_PASSPHRASE_ENV,
+        )? {
+            Some(p) => p,
+            None => {
+                crate::terminal::prompt_new(&format!("operator {name:?}")).ok_or_else(|| {
+                    strongroom_ops::OpsError::OperatorPassphraseUnavailable(name.clone())
+                })?
+            }
+        };
+        let info = station.init_operator(name, &extra, &passphrase)?;
+        println!(
+            "station claimed: operator {:?} with roles {}",
+            info.name,
+            role_list(&info.roles)
+        );
+        return Ok(exit::OK);
+    }
+    let station = open_station(ctx)?;
+    let info = match cmd {
+        OperatorCommand::Init { .. } => unreachable!("handled above"),
+        OperatorCommand::List { json } => {
+            let ops = station.list_operators()?;
+            if json {
+                print_json(&ops)?;
+            } else {
+                let mut out = std::io::stdout().lock();
+                writeln!(
+                    out,
+                    "{:<20} {:<40} {:<9} {:<21} CREATED BY",
+                    "NAME", "ROLES", "STATUS", "CREATED"
+                )?;
+                for o in ops {
+                    writeln!(
+                        out,
+                        "{:<20} {:<40} {:<9} {:<21} {}",
+                        o.name,
+                        role_list(&o.roles),
+                        if o.disabled { "disabled" } else { "enabled" },
+                        o.created_at,
+                        o.created_by
+                    )?;
+                }
+            }
+            return Ok(exit::OK);
+        }
+        OperatorCommand::Add { name, roles, new } => {
+            let roles = strongroom_ops::Role::parse_list(&roles)?;
+            let passphrase = new_passphrase(&new, &name)?;
+            station.add_operator(&name, &roles, &passphrase)?
+        }
+        OperatorCommand::Passwd { name, new } => {
+            let who = name
+                .clone()
+                .unwrap_or_else(|| station.operator().to_owned());
+            let passphrase = new_passphrase(&new, &who)?;
+            station.change_operator_passphrase(name.as_deref(), &passphrase)?
+        }
+        OperatorCommand::Disable { name } => station.set_operator_disabled(&name, true)?,
+        OperatorCommand::Enable { name } => station.set_operator_disabled(&name, false)?,
+        OperatorCommand::Grant { name, roles } => {
+            station.grant_roles(&name, &strongroom_ops::Role::parse_list(&roles)?)?
+        }
+        OperatorCommand::Revoke { name, roles } => {
+            station.revoke_roles(&name, &strongroom_ops::Role::parse_list(&roles)?)?
+        }
+    };
+    println!(
+        "operator {:?}: roles {}{}",
+        info.name,
+        role_list(&info.roles),
+        if info.disabled { " (disabled)" } else { "" }
+    );
+    Ok(exit::OK)
+}
+
+fn role_list(roles: &[strongroom_ops::Role]) -> String {
+    if roles.is_empty() {
+        return "none".into();
+    }
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn vulndb(ctx: &Ctx, cmd: VulndbCommand) -> anyhow::Result<u8> {
@@ -617,22 +886,26 @@ fn attest(ctx: &Ctx, a: AttestArgs) -> anyhow::Result<u8> {
 
 /// `--key` names a key of the inventory (label or key id) when the station has one by that
 /// name; otherwise it is a PEM file. The inventory wins, so a file planted in the working
-/// directory cannot stand in for a trusted key.
+/// directory cannot stand in for a trusted key. An inventory key is used by a logged-in
+/// operator (the verification is recorded); a key file needs no station and no account.
 fn verification_key(
-    home: Option<PathBuf>,
+    ctx: &Ctx,
     key: &str,
-) -> anyhow::Result<strongroom_core::PublicKey> {
-    let home = home_dir(home)?;
+) -> anyhow::Result<(strongroom_core::PublicKey, Option<Station>)> {
+    let home = home_dir(ctx.home.clone())?;
     let is_ref = strongroom_core::keyref::KeyRef::parse(key)
         .is_ok_and(|r| !matches!(r, strongroom_core::keyref::KeyRef::Pkcs11Uri(_)));
     if is_ref && home.join("strongroom.db").exists() {
-        if let Ok(k) = Station::open(&home)?.public_key(key) {
-            return Ok(k);
+        let mut station = Station::open(&home)?;
+        if station.has_key(key)? {
+            login(ctx, &mut station)?;
+            let k = station.public_key(key)?;
+            return Ok((k, Some(station)));
         }
     }
     let path = Path::new(key);
     if path.exists() {
-        return Ok(load_public_key_file(path)?);
+        return Ok((load_public_key_file(path)?, None));
     }
     anyhow::bail!(
         "{key}: no such key in the inventory at {} and no such public key file",
@@ -641,6 +914,14 @@ fn verification_key(
 }
 
 fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {
+    if let (None, Some(f)) = (&v.key, &v.file) {
+        if crate::release::is_release_bundle(f) {
+            return crate::release::verify(ctx, &v, f);
+        }
+    }
+    let Some(key_arg) = &v.key else {
+        anyhow::bail!("give --key KEY to verify a signature (only release bundles need none)");
+    };
     let document = match (&v.bundle, &v.file) {
         (Some(b), _) => b.clone(),
         (None, Some(f)) => {
@@ -650,17 +931,18 @@ fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {
         }
         (None, None) => anyhow::bail!("give the signed FILE, or --bundle BUNDLE"),
     };
-    let key = verification_key(ctx.home.clone(), &v.key)?;
+    let (key, station) = verification_key(ctx, key_arg)?;
     let cb = Terminal::new(None, None)?;
-    let report = verify_signature(
-        &VerifyRequest {
-            document,
-            key,
-            artifact: v.file.clone(),
-            expect_type: v.kind.as_deref().map(str::parse).transpose()?,
-        },
-        &cb,
-    )?;
+    let req = VerifyRequest {
+        document,
+        key,
+        artifact: v.file.clone(),
+        expect_type: v.kind.as_deref().map(str::parse).transpose()?,
+    };
+    let report = match &station {
+        Some(station) => station.verify_signature(&req, &cb)?,
+        None => verify_signature(&req, &cb)?,
+    };
     let dto = VerifyReport::from(&report);
     printed((|| -> anyhow::Result<()> {
         if v.json {
@@ -698,4 +980,211 @@ fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {
     } else {
         exit::VERIFY_FAILED
     })
+}
+
+fn trust(ctx: &Ctx, cmd: crate::cli::TrustCommand) -> anyhow::Result<u8> {
+    use crate::cli::{TrustCommand, TrustPolicyCommand};
+    use strongroom_ops::trust::{TrustAdd, TrustExport, TrustPolicyInfo};
+    use strongroom_ops::OpsError;
+    use strongroom_policy::{KeyRole, Stage, Timestamp};
+
+    let time = |s: Option<String>| s.as_deref().map(Timestamp::parse).transpose();
+    let print_policy = |p: &TrustPolicyInfo| -> anyhow::Result<()> {
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "policy modules: {}",
+            if p.policy_modules.is_empty() {
+                "(none)".to_owned()
+            } else {
+                p.policy_modules.join(", ")
+            }
+        )?;
+        writeln!(out, "policy data: {}", p.policy_data)?;
+        Ok(())
+    };
+    let station = open_station(ctx)?;
+    match cmd {
+        TrustCommand::Add {
+            pem,
+            name,
+            stages,
+            roles,
+            not_before,
+            not_after,
+            json,
+        } => {
+            let info = station.trust_add(&TrustAdd {
+                pem_path: pem,
+                name,
+                stages: Stage::parse_list(stages.as_deref().unwrap_or(""))
+                    .map_err(OpsError::from)?,
+                roles: KeyRole::parse_list(&roles).map_err(OpsError::from)?,
+                not_before: time(not_before)?,
+                not_after: time(not_after)?,
+            })?;
+            if json {
+                print_json(&info)?;
+            } else {
+                println!(
+                    "trusted {:?} ({}) as {} for {}",
+                    info.name,
+                    info.key_id,
+                    info.roles.join(", "),
+                    if info.stages.is_empty() {
+                        "every stage".to_owned()
+                    } else {
+                        info.stages.join(", ")
+                    }
+                );
+            }
+        }
+        TrustCommand::Revoke {
+            key,
+            at,
+            reason,
+            json,
+        } => {
+            let r = station.trust_revoke(&key, time(at)?, &reason)?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!(
+                    "revoked {:?} ({}) as of {}: {}",
+                    r.name.as_deref().unwrap_or("?"),
+                    r.key_id,
+                    r.revoked_at,
+                    r.reason
+                );
+            }
+        }
+        TrustCommand::List { json } => {
+            let list = station.trust_list()?;
+            if json {
+                print_json(&list)?;
+                return Ok(exit::OK);
+            }
+            let mut out = std::io::stdout().lock();
+            if list.keys.is_empty() {
+                writeln!(
+                    out,
+                    "no trusted keys: add one with `strongroom trust add PUB.pem --name NAME`"
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "{:<20} {:<26} {:<16} {:<13} {:<44} KEY ID",
+                    "NAME", "ROLES", "STAGES", "STATE", "VALID"
+                )?;
+                for k in &list.keys {
+                    let stages = if k.stages.is_empty() {
+                        "all".to_owned()
+                    } else {
+                        k.stages.join(",")
+                    };
+                    let valid = format!(
+                        "{}..{}",
+                        k.not_before.as_deref().unwrap_or(""),
+                        k.not_after.as_deref().unwrap_or("")
+                    );
+                    writeln!(
+                        out,
+                        "{:<20} {:<26} {:<16} {:<13} {:<44} {}",
+                        k.name,
+                        k.roles.join(","),
+                        stages,
+                        k.state,
+                        valid,
+                        k.key_id
+                    )?;
+                }
+            }
+            for r in &list.revocations {
+                writeln!(
+                    out,
+                    "revoked: {} ({}) as of {}: {}",
+                    r.name.as_deref().unwrap_or("unknown key"),
+                    r.key_id,
+                    r.revoked_at,
+                    r.reason
+                )?;
+            }
+            drop(out);
+            print_policy(&TrustPolicyInfo {
+                policy_modules: list.policy_modules,
+                policy_data: list.policy_data,
+            })?;
+        }
+        TrustCommand::Export {
+            key,
+            output,
+            force,
+            secrets,
+            pin,
+            json,
+        } => {
+            let cb = Terminal::new(secrets.passphrase_file.as_deref(), pin.pin_file.as_deref())?;
+            let done = station.trust_export(
+                &TrustExport {
+                    key,
+                    output,
+                    force,
+                    allow_pin_in_uri: pin.allow_pin_in_uri,
+                },
+                &cb,
+            )?;
+            if json {
+                print_json(&done)?;
+            } else {
+                println!(
+                    "wrote {} ({} keys, {} revocations, {} policy modules), signed by {}, sha256 {}",
+                    done.path,
+                    done.keys,
+                    done.revocations,
+                    done.policy_modules,
+                    done.signer_key_id,
+                    done.sha256
+                );
+            }
+            if !done.signer_is_custodian_here {
+                eprintln!(
+                    "warning: the signing key is not an active custodian in this station's trust store; stations that share it will refuse the package"
+                );
+            }
+        }
+        TrustCommand::Import { file, json } => {
+            let done = station.trust_import(&file)?;
+            if json {
+                print_json(&done)?;
+            } else {
+                println!(
+                    "imported trust from {} issued {} by {:?}, signed by {:?} ({}): {} keys, {} revocations ({} kept from this station), {} policy modules",
+                    file.display(),
+                    done.issued_at,
+                    done.issuer,
+                    done.signer_name,
+                    done.signer_key_id,
+                    done.keys,
+                    done.revocations,
+                    done.kept_revocations,
+                    done.policy_modules
+                );
+            }
+            if !done.signer_still_custodian {
+                eprintln!(
+                    "warning: the package's signing key is no longer a custodian here; the next trust package must be signed by another custodian"
+                );
+            }
+        }
+        TrustCommand::Policy(TrustPolicyCommand::Add { file }) => {
+            print_policy(&station.trust_policy_add(&file)?)?;
+        }
+        TrustCommand::Policy(TrustPolicyCommand::Remove { name }) => {
+            print_policy(&station.trust_policy_remove(&name)?)?;
+        }
+        TrustCommand::Data { file } => {
+            print_policy(&station.trust_data_set(&file)?)?;
+        }
+    }
+    Ok(exit::OK)
 }

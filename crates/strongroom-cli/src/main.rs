@@ -3,6 +3,7 @@
 
 mod cli;
 mod commands;
+mod release;
 mod terminal;
 
 use std::process::ExitCode;
@@ -19,6 +20,7 @@ pub mod exit {
     pub const CONFLICT: u8 = 5;
     pub const DEVICE: u8 = 6;
     pub const STORAGE: u8 = 7;
+    pub const FORBIDDEN: u8 = 8;
 }
 
 fn main() -> ExitCode {
@@ -51,6 +53,8 @@ fn exit_code(kind: strongroom_ops::ErrorKind) -> u8 {
         Conflict => exit::CONFLICT,
         Device => exit::DEVICE,
         Storage => exit::STORAGE,
+        Rejected => exit::VERIFY_FAILED,
+        Forbidden => exit::FORBIDDEN,
         _ => exit::USAGE,
     }
 }

@@ -14,6 +14,10 @@ use strongroom_ops::{Callbacks, Progress, SecretRequest};
 pub const PASSPHRASE_ENV: &str = "STRONGROOM_PASSPHRASE";
 /// Environment variable holding the token PIN.
 pub const PIN_ENV: &str = "STRONGROOM_PIN";
+/// Environment variable holding the operator's passphrase (login, and `operator init`).
+pub const OPERATOR_PASSPHRASE_ENV: &str = "STRONGROOM_OPERATOR_PASSPHRASE";
+/// Environment variable holding a new operator passphrase (`operator add`, `operator passwd`).
+pub const NEW_OPERATOR_PASSPHRASE_ENV: &str = "STRONGROOM_NEW_OPERATOR_PASSPHRASE";
 
 pub struct Terminal {
     /// A passphrase given by file or environment; prompts are used only without one.
@@ -23,7 +27,8 @@ pub struct Terminal {
     bar: Mutex<Option<ProgressBar>>,
 }
 
-fn preset(file: Option<&Path>, env: &str) -> anyhow::Result<Option<SecretString>> {
+/// A secret from FILE (its first line) or else the environment variable `env`.
+pub fn preset(file: Option<&Path>, env: &str) -> anyhow::Result<Option<SecretString>> {
     Ok(match file {
         Some(p) => Some(read_secret_file(p)?),
         None => std::env::var(env).ok().map(SecretString::from),
@@ -51,13 +56,27 @@ pub fn read_secret_file(path: &Path) -> anyhow::Result<SecretString> {
     Ok(SecretString::from(line.to_owned()))
 }
 
-fn prompt(text: &str) -> Option<SecretString> {
+/// A secret from a non-echoing prompt, when standard input is a terminal.
+pub fn prompt(text: &str) -> Option<SecretString> {
     if !std::io::stdin().is_terminal() {
         return None;
     }
     rpassword::prompt_password(text)
         .ok()
         .map(SecretString::from)
+}
+
+/// A new secret from a prompt, asked twice until both agree (three tries).
+pub fn prompt_new(what: &str) -> Option<SecretString> {
+    for _ in 0..3 {
+        let first = prompt(&format!("New passphrase for {what}: "))?;
+        let again = prompt("Repeat the passphrase: ")?;
+        if first.expose_secret() == again.expose_secret() {
+            return Some(first);
+        }
+        eprintln!("The passphrases differ; try again.");
+    }
+    None
 }
 
 impl Callbacks for Terminal {
@@ -74,17 +93,7 @@ impl Callbacks for Terminal {
             SecretRequest::KeyPassphrase { label } => {
                 prompt(&format!("Passphrase for key {label:?}: "))
             }
-            SecretRequest::NewKeyPassphrase { label } => {
-                for _ in 0..3 {
-                    let first = prompt(&format!("New passphrase for key {label:?}: "))?;
-                    let again = prompt("Repeat the passphrase: ")?;
-                    if first.expose_secret() == again.expose_secret() {
-                        return Some(first);
-                    }
-                    eprintln!("The passphrases differ; try again.");
-                }
-                None
-            }
+            SecretRequest::NewKeyPassphrase { label } => prompt_new(&format!("key {label:?}")),
         }
     }
 

@@ -125,6 +125,16 @@ pub struct DigestSet {
 }
 
 impl DigestSet {
+    /// A set of digests learnt elsewhere (a manifest's record of a file of `len` bytes), for
+    /// checking signatures without the bytes. Must hold a SHA-256 digest.
+    pub fn from_digests(len: u64, digests: Vec<Digest>) -> Self {
+        assert!(
+            digests.iter().any(|d| d.alg == HashAlg::Sha256),
+            "a DigestSet always holds SHA-256"
+        );
+        DigestSet { len, digests }
+    }
+
     /// The digest for `alg`, if it was requested.
     pub fn get(&self, alg: HashAlg) -> Option<&Digest> {
         self.digests.iter().find(|d| d.alg == alg)

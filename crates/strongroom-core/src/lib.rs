@@ -7,6 +7,7 @@
 //! [`intoto::CheckedStatement`]) at this boundary; the rest of the program only sees those.
 
 pub mod artifact;
+pub mod audit_chain;
 mod b64;
 pub mod bundle;
 pub mod digest;

@@ -187,6 +187,7 @@ pub fn read_predicate(path: &std::path::Path) -> Result<PredicateFile, OpsError>
 impl Station {
     /// Signs `predicate` about the artifacts as one DSSE bundle.
     pub fn attest(&self, req: &AttestRequest, cb: &dyn Callbacks) -> Result<Attested, OpsError> {
+        self.require(crate::operators::Action::Attest)?;
         let key = crate::audit::key_for_log(&req.key);
         match self.attest_unrecorded(req, cb) {
             Ok(done) => {

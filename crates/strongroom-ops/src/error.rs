@@ -8,6 +8,7 @@ use strongroom_core::keyref::KeyRefError;
 use strongroom_core::keys::KeyError;
 use strongroom_core::SignError;
 use strongroom_hsm::HsmError;
+use strongroom_policy::{PackageError, PolicyError, TrustError};
 use strongroom_sbom::provenance::ProvenanceError;
 use strongroom_sbom::SbomError;
 use strongroom_store::StoreError;
@@ -30,6 +31,11 @@ pub enum ErrorKind {
     Device,
     /// Local storage failed (database, disk).
     Storage,
+    /// A verification refused the input: an untrusted, revoked or altered trust package (and,
+    /// for release code, a policy denial). The CLI exits 1, as for a failed `verify`.
+    Rejected,
+    /// The operator's roles do not allow the action, or the station has no operators yet.
+    Forbidden,
 }
 
 impl ErrorKind {
@@ -42,6 +48,8 @@ impl ErrorKind {
             ErrorKind::Conflict => "conflict",
             ErrorKind::Device => "device",
             ErrorKind::Storage => "storage",
+            ErrorKind::Rejected => "rejected",
+            ErrorKind::Forbidden => "forbidden",
         }
     }
 }
@@ -118,6 +126,70 @@ pub enum OpsError {
     Hsm(#[from] HsmError),
     #[error("the token key {label:?} no longer matches the inventory: {reason}")]
     TokenKeyChanged { label: String, reason: String },
+    #[error(transparent)]
+    Trust(#[from] TrustError),
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    #[error("{}: {source}", path.display())]
+    TrustPackage {
+        path: PathBuf,
+        #[source]
+        source: Box<PackageError>,
+    },
+    #[error("no trusted key {0:?} in the trust store")]
+    TrustKeyNotFound(String),
+    #[error("the trusted key {name:?} is already revoked as of {revoked_at}")]
+    AlreadyRevoked { name: String, revoked_at: String },
+    #[error("{}: this station trusts no active custodian key, so it cannot accept a trust package (this one is signed by key {signer})", path.display())]
+    NoCustodian { path: PathBuf, signer: String },
+    #[error("{}: the trust package was issued at {issued_at}, before the one imported last ({last}); importing it could undo newer trust decisions", path.display())]
+    StaleTrustPackage {
+        path: PathBuf,
+        issued_at: String,
+        last: String,
+    },
+    #[error("no policy module {0:?} in the trust policy")]
+    PolicyModuleNotFound(String),
+    #[error(
+        "operator {operator:?} (roles: {}) may not perform {action:?}: it needs the role {}",
+        crate::operators::held_names(held),
+        crate::operators::names(allowed)
+    )]
+    Forbidden {
+        operator: String,
+        action: String,
+        held: Vec<crate::operators::Role>,
+        allowed: Vec<crate::operators::Role>,
+    },
+    #[error("this station has no operator accounts yet, so nobody may perform {action:?}")]
+    Unclaimed { action: String },
+    #[error("{action:?} needs a logged-in operator")]
+    NotLoggedIn { action: String },
+    #[error("login failed for operator {0:?}: unknown operator or wrong passphrase")]
+    LoginFailed(String),
+    #[error("operator {0:?} is disabled")]
+    OperatorDisabled(String),
+    #[error("the passphrase of operator {0:?} is needed and none was given")]
+    OperatorPassphraseUnavailable(String),
+    #[error("no audit key is set, so no checkpoint can be signed")]
+    NoAuditKey,
+    #[error("the audit log has no signed checkpoint yet")]
+    NoCheckpoint,
+    #[error("no audit row up to the latest checkpoint is about {0}")]
+    NoAuditRows(String),
+    #[error(transparent)]
+    ReleaseBundle(#[from] strongroom_bundle::BundleError),
+    #[error("the {stage} policy refuses this release, so nothing was signed:\n  - {}", reasons.join("\n  - "))]
+    PolicyDenied { stage: String, reasons: Vec<String> },
+    #[error("{} does not verify, so it cannot be approved:\n  - {}", bundle.display(), reasons.join("\n  - "))]
+    BundleRejected {
+        bundle: PathBuf,
+        reasons: Vec<String>,
+    },
+    #[error("key {key} has already signed this release; the same key counts once")]
+    AlreadyApproved { key: String },
+    #[error("{} is age-encrypted", .0.display())]
+    EncryptedBundle(PathBuf),
 }
 
 /// The kind and remedy of a PKCS#11 failure.
@@ -161,6 +233,32 @@ fn hsm_remedy(e: &HsmError) -> Option<String> {
     })
 }
 
+/// What to do about a refused trust package.
+fn package_remedy(e: &PackageError) -> Option<String> {
+    Some(match e {
+        PackageError::UntrustedSigner { .. } => {
+            "if you trust its issuer, add their key first with `strongroom trust add ISSUER.pem --name NAME --roles custodian`; nothing was imported".into()
+        }
+        PackageError::NotCustodian { .. } => {
+            "only keys trusted with the custodian role may sign trust packages; ask the issuer to sign with one; nothing was imported".into()
+        }
+        PackageError::SignerRevoked { .. }
+        | PackageError::SignerExpired { .. }
+        | PackageError::SignerNotYetValid { .. } => {
+            "ask the issuer for a package signed by a current custodian key; nothing was imported".into()
+        }
+        PackageError::BadSignature { .. } => {
+            "the file was changed after it was signed: get a fresh copy from its issuer; nothing was imported".into()
+        }
+        PackageError::NotABundle(_)
+        | PackageError::WrongDocument(_)
+        | PackageError::WrongPayloadType(_) => {
+            "give the file that `strongroom trust export` wrote".into()
+        }
+        _ => return None,
+    })
+}
+
 impl OpsError {
     pub fn kind(&self) -> ErrorKind {
         use OpsError::*;
@@ -191,7 +289,12 @@ impl OpsError {
                 StoreError::KeyNotFound(_) => ErrorKind::NotFound,
                 StoreError::WrongPassphrase { .. } => ErrorKind::Auth,
                 StoreError::LabelTaken(_) | StoreError::KeyIdTaken(_) => ErrorKind::Conflict,
+                StoreError::TrustNameTaken(_) | StoreError::TrustKeyTaken(_) => ErrorKind::Conflict,
                 StoreError::NewerSchema { .. } => ErrorKind::Usage,
+                StoreError::OperatorNotFound(_) => ErrorKind::NotFound,
+                StoreError::OperatorExists(_)
+                | StoreError::StationClaimed
+                | StoreError::LastCustodian => ErrorKind::Conflict,
                 _ => ErrorKind::Storage,
             },
             Hsm(e) => hsm_kind(e),
@@ -200,6 +303,33 @@ impl OpsError {
             Vuln(VulnError::Io { .. } | VulnError::Sqlite(_)) => ErrorKind::Storage,
             Vuln(_) => ErrorKind::Usage,
             TokenKeyChanged { .. } => ErrorKind::Device,
+            Trust(_) | Policy(_) => ErrorKind::Usage,
+            TrustPackage { source, .. } if source.is_refusal() => ErrorKind::Rejected,
+            TrustPackage { .. } => ErrorKind::Usage,
+            NoCustodian { .. } | StaleTrustPackage { .. } => ErrorKind::Rejected,
+            TrustKeyNotFound(_) | PolicyModuleNotFound(_) => ErrorKind::NotFound,
+            AlreadyRevoked { .. } => ErrorKind::Conflict,
+            Forbidden { .. } | Unclaimed { .. } => ErrorKind::Forbidden,
+            NotLoggedIn { .. }
+            | LoginFailed(_)
+            | OperatorDisabled(_)
+            | OperatorPassphraseUnavailable(_) => ErrorKind::Auth,
+            NoAuditKey | NoCheckpoint | NoAuditRows(_) => ErrorKind::NotFound,
+            ReleaseBundle(e) => {
+                use strongroom_bundle::BundleError as B;
+                match e {
+                    B::Io { .. } | B::Write { .. } => ErrorKind::Storage,
+                    B::OutputExists(_) => ErrorKind::Conflict,
+                    B::NoMatchingIdentity(_)
+                    | B::WrongPassphrase(_)
+                    | B::IdentityNeeded(_)
+                    | B::PassphraseNeeded(_) => ErrorKind::Auth,
+                    _ => ErrorKind::Usage,
+                }
+            }
+            PolicyDenied { .. } | BundleRejected { .. } => ErrorKind::Rejected,
+            AlreadyApproved { .. } => ErrorKind::Conflict,
+            EncryptedBundle(_) => ErrorKind::Usage,
         }
     }
 
@@ -247,6 +377,64 @@ impl OpsError {
             TokenKeyChanged { .. } => {
                 "the key on the token was replaced or the wrong token is inserted; check `strongroom key show`".into()
             }
+            Trust(TrustError::UnknownStage(_)) => "stages are dev, test, staging and production, comma-separated".into(),
+            Trust(TrustError::UnknownRole(_)) => "roles are signer, approver and custodian, comma-separated".into(),
+            Policy(PolicyError::Syntax { .. }) => "fix the Rego at that line; docs/policy.md shows the rule forms".into(),
+            Policy(PolicyError::TimeLimit { .. }) => "simplify the rule: iterate over input, not over large ranges".into(),
+            TrustPackage { source, .. } => return package_remedy(source),
+            NoCustodian { .. } => {
+                "add the issuer's key first with `strongroom trust add ISSUER.pem --roles custodian`".into()
+            }
+            StaleTrustPackage { .. } => "get the newest trust package from its issuer; nothing was imported".into(),
+            TrustKeyNotFound(_) => "list trusted keys with `strongroom trust list`".into(),
+            PolicyModuleNotFound(_) => "list the policy modules with `strongroom trust list`".into(),
+            AlreadyRevoked { .. } => {
+                "nothing changed; give an earlier --at to move the revocation earlier".into()
+            }
+            Store(StoreError::TrustNameTaken(_)) => "choose another --name".into(),
+            Store(StoreError::TrustKeyTaken(_)) => "the key is trusted already; see `strongroom trust list`".into(),
+            Forbidden { operator, allowed, .. } => format!(
+                "run it as an operator holding the role (--operator NAME), or ask a custodian to grant it: `strongroom operator grant {operator} {}`",
+                allowed.first().map_or("ROLE", |r| r.as_str())
+            ),
+            Unclaimed { .. } => {
+                "create the first custodian with `strongroom operator init --name NAME`".into()
+            }
+            NotLoggedIn { .. } => {
+                "give the operator with --operator NAME (or STRONGROOM_OPERATOR) and the passphrase".into()
+            }
+            LoginFailed(_) => {
+                "check the operator name and passphrase (--operator-passphrase-file, STRONGROOM_OPERATOR_PASSPHRASE or the prompt); it was tried once and recorded".into()
+            }
+            OperatorPassphraseUnavailable(_) => {
+                "give it with --operator-passphrase-file FILE or STRONGROOM_OPERATOR_PASSPHRASE, or run on a terminal to be asked".into()
+            }
+            OperatorDisabled(_) => "a custodian can re-enable it with `strongroom operator enable NAME`".into(),
+            NoAuditKey => {
+                "a custodian sets one with `strongroom audit key set KEY`, or give --key KEY".into()
+            }
+            NoCheckpoint => "sign one with `strongroom audit checkpoint`".into(),
+            ReleaseBundle(e) => return e.remedy(),
+            PolicyDenied { .. } => {
+                "fix what the policy names (see `docs/policy.md`) and run `release create` again; the refusal is in the audit log".into()
+            }
+            BundleRejected { .. } => {
+                "do not approve it: ask the release officer for a fresh bundle, and run `strongroom verify` on it to see every check".into()
+            }
+            AlreadyApproved { .. } => {
+                "a second approval must come from another operator with another key".into()
+            }
+            EncryptedBundle(_) => {
+                "give the identity with --identity FILE (an age key file), or --passphrase-file for a passphrase-encrypted bundle".into()
+            }
+            NoAuditRows(_) => "check the object names (a release id, a bundle or artifact sha256), and run `strongroom audit checkpoint` if the rows are newer than the last checkpoint".into(),
+            Store(StoreError::StationClaimed) => {
+                "log in as a custodian and use `strongroom operator add NAME --roles ROLES`".into()
+            }
+            Store(StoreError::LastCustodian) => {
+                "grant the custodian role to another operator first".into()
+            }
+            Store(StoreError::OperatorNotFound(_)) => "list operators with `strongroom operator list`".into(),
             _ => return None,
         })
     }

@@ -7,6 +7,7 @@ use strongroom_core::{Algorithm, PublicKey, Signer, SoftwareKey};
 use strongroom_store::{keyfile, Backend, KeyRecord, NewKey, StoreError};
 
 use crate::dto::KeyInfo;
+use crate::operators::Action;
 use crate::{Callbacks, OpsError, SecretRequest, Station};
 
 /// Shortest passphrase accepted for a new software key.
@@ -26,6 +27,7 @@ impl Station {
         req: &GenerateKey,
         cb: &dyn Callbacks,
     ) -> Result<KeyInfo, OpsError> {
+        self.require(Action::KeyGenerate)?;
         check_label(&req.label)?;
         if self.store.key_by_label(&req.label)?.is_some() {
             return Err(StoreError::LabelTaken(req.label.clone()).into());
@@ -80,17 +82,39 @@ impl Station {
 
     /// The whole inventory, oldest first.
     pub fn list_keys(&self) -> Result<Vec<KeyInfo>, OpsError> {
+        self.require(Action::KeyList)?;
         Ok(self.store.list_keys()?.iter().map(KeyInfo::from).collect())
     }
 
     /// Resolves a `--key` argument (label or key id) to its inventory row.
     pub fn find_key(&self, key: &str) -> Result<KeyRecord, OpsError> {
+        self.require(Action::KeyShow)?;
+        self.lookup_key(key)
+    }
+
+    /// [`Station::find_key`] without the role check, for operations that checked their own.
+    pub(crate) fn lookup_key(&self, key: &str) -> Result<KeyRecord, OpsError> {
         Ok(self.store.find_key(&KeyRef::parse(key)?)?)
+    }
+
+    /// Whether the inventory holds `key` (a label or key id). Needs no role: it tells only
+    /// whether a name is taken, so that `verify --key NAME` can prefer the inventory over a
+    /// file of the same name before anyone logs in.
+    pub fn has_key(&self, key: &str) -> Result<bool, OpsError> {
+        match KeyRef::parse(key) {
+            Ok(KeyRef::Pkcs11Uri(_)) | Err(_) => Ok(false),
+            Ok(r) => match self.store.find_key(&r) {
+                Ok(_) => Ok(true),
+                Err(StoreError::KeyNotFound(_)) => Ok(false),
+                Err(e) => Err(e.into()),
+            },
+        }
     }
 
     /// The public key of an inventory key as PEM, for publishing (recorded in the audit log).
     pub fn export_public_key(&self, key: &str) -> Result<String, OpsError> {
-        let rec = self.find_key(key)?;
+        self.require(Action::KeyExport)?;
+        let rec = self.lookup_key(key)?;
         self.record(
             "key.export",
             rec.key_id.as_str(),

@@ -55,6 +55,16 @@ fn tool() -> String {
 
 /// Catalogues `path` (a file, archive, image or directory) offline into an SBOM.
 pub fn generate_sbom(path: &Path, format: SbomFormat) -> Result<GeneratedSbom, OpsError> {
+    generate_sbom_at(path, format, &now_rfc3339())
+}
+
+/// [`generate_sbom`] with the document's creation time given (RFC 3339), so a release made
+/// twice from the same inputs carries the same SBOM.
+pub fn generate_sbom_at(
+    path: &Path,
+    format: SbomFormat,
+    created: &str,
+) -> Result<GeneratedSbom, OpsError> {
     if !path.exists() {
         return Err(OpsError::MissingFile(path.to_owned()));
     }
@@ -73,7 +83,7 @@ pub fn generate_sbom(path: &Path, format: SbomFormat) -> Result<GeneratedSbom, O
             ),
             sha256.trim_start_matches("sha256:")
         ),
-        created: now_rfc3339(),
+        created: created.to_owned(),
         tool: tool(),
     };
     let document = match format {

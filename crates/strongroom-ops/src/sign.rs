@@ -56,6 +56,7 @@ impl Station {
         req: &SignRequest,
         cb: &dyn Callbacks,
     ) -> Result<Vec<SignedFile>, OpsError> {
+        self.require(crate::operators::Action::Sign)?;
         let key = crate::audit::key_for_log(&req.key);
         match self.sign_files_unrecorded(req, cb) {
             Ok(signed) => {

@@ -1,4 +1,5 @@
-//! The station: an opened data directory (database and key files) that stateful operations act on.
+//! The station: an opened data directory (database and key files) that stateful operations act
+//! on, and who is logged in to it (see `operators.rs`).
 
 use std::path::Path;
 
@@ -10,9 +11,11 @@ use crate::OpsError;
 #[derive(Debug)]
 pub struct Station {
     pub(crate) store: Store,
-    /// Who acts, as recorded in the audit log. Until operator accounts exist this is the name
-    /// the caller gives (`--operator`, or the login name): recorded, not authenticated.
+    /// Who acts, as recorded in the audit log: after [`Station::login`] the authenticated
+    /// operator; before it, the name the caller gave (recorded with refusals, not trusted).
     pub(crate) operator: String,
+    /// The logged-in operator's roles; `None` until a successful login.
+    pub(crate) session: Option<crate::operators::Session>,
 }
 
 impl Station {
@@ -21,12 +24,15 @@ impl Station {
         Ok(Station {
             store: Store::open(home)?,
             operator: std::env::var("USER").unwrap_or_else(|_| "unknown".into()),
+            session: None,
         })
     }
 
-    /// Sets the operator name recorded in the audit log.
+    /// Sets the (unauthenticated) name recorded before a login, for example with a refusal.
+    /// It ends any login: roles come only from [`Station::login`].
     pub fn set_operator(&mut self, name: &str) {
         self.operator = name.to_owned();
+        self.session = None;
     }
 
     pub fn home(&self) -> &Path {

@@ -14,6 +14,7 @@ use strongroom_store::settings::ALLOWED_MODULES;
 use strongroom_store::{Backend, KeyRecord, NewKey, StoreError};
 
 use crate::dto::KeyInfo;
+use crate::operators::Action;
 use crate::{Callbacks, OpsError, SecretRequest, Station};
 
 /// The tokens one module shows.
@@ -67,11 +68,13 @@ impl Station {
     }
 
     pub fn allowed_modules(&self) -> Result<Vec<PathBuf>, OpsError> {
+        self.require(Action::ModuleList)?;
         Ok(self.module_policy()?.allowed().to_vec())
     }
 
     /// Adds a module to the allowlist. The file must exist; its canonical path is recorded.
     pub fn allow_module(&self, path: &Path) -> Result<Vec<PathBuf>, OpsError> {
+        self.require(Action::ModuleAllow)?;
         let canonical = path
             .canonicalize()
             .map_err(|_| OpsError::MissingFile(path.to_owned()))?;
@@ -91,6 +94,7 @@ impl Station {
 
     /// Removes a module from the allowlist (an empty list allows nothing).
     pub fn disallow_module(&self, path: &Path) -> Result<Vec<PathBuf>, OpsError> {
+        self.require(Action::ModuleRemove)?;
         let canonical = path.canonicalize().unwrap_or_else(|_| path.to_owned());
         let list: Vec<PathBuf> = self
             .allowed_modules()?
@@ -117,6 +121,7 @@ impl Station {
 
     /// Every token of every allowed module (or of `module` alone).
     pub fn list_tokens(&self, module: Option<&Path>) -> Result<Vec<ModuleTokens>, OpsError> {
+        self.require(Action::TokenList)?;
         let policy = self.module_policy()?;
         self.candidate_modules(module)?
             .into_iter()
@@ -238,6 +243,7 @@ impl Station {
         req: &GenerateTokenKey,
         cb: &dyn Callbacks,
     ) -> Result<KeyInfo, OpsError> {
+        self.require(Action::KeyGenerate)?;
         self.check_new_label(&req.label)?;
         let session = self
             .open_token(&req.target, None, cb)
@@ -252,6 +258,7 @@ impl Station {
         req: &AdoptTokenKey,
         cb: &dyn Callbacks,
     ) -> Result<KeyInfo, OpsError> {
+        self.require(Action::KeyAdopt)?;
         self.check_new_label(&req.label)?;
         let selector = if req.object.starts_with("pkcs11:") {
             KeySelector::Uri(Box::new(

@@ -116,6 +116,43 @@ pub fn verify_signature(req: &VerifyRequest, cb: &dyn Callbacks) -> Result<Repor
     Ok(report)
 }
 
+impl crate::Station {
+    /// [`verify_signature`] by a logged-in operator (any role), recorded in the audit log as
+    /// `verify` with its verdict. Verifying with a public-key file needs no station: call
+    /// [`verify_signature`] directly.
+    pub fn verify_signature(
+        &self,
+        req: &VerifyRequest,
+        cb: &dyn Callbacks,
+    ) -> Result<Report, OpsError> {
+        self.require(crate::operators::Action::Verify)?;
+        let key_id = req.key.key_id().to_string();
+        match verify_signature(req, cb) {
+            Ok(report) => {
+                self.record(
+                    "verify",
+                    &key_id,
+                    if report.passed() {
+                        crate::audit::Outcome::Ok
+                    } else {
+                        crate::audit::Outcome::Failed
+                    },
+                    serde_json::json!({
+                        "document": req.document.display().to_string(),
+                        "artifact": req.artifact.as_ref().map(|a| a.display().to_string()),
+                        "verdict": report.verdict().to_string(),
+                    }),
+                )?;
+                Ok(report)
+            }
+            Err(e) => {
+                self.record_failure("verify", &key_id, &e);
+                Err(e)
+            }
+        }
+    }
+}
+
 /// Adds a `predicate-type` check: the signed statement's predicate type must be the expected one.
 fn check_predicate_type(report: &mut Report, doc: &CheckedDocument, kind: &PredicateKind) {
     let signed = report

@@ -11,6 +11,7 @@ use strongroom_vuln::{
 };
 
 use crate::hashing::check_file;
+use crate::operators::Action;
 use crate::verify::read_capped;
 use crate::{Callbacks, OpsError, Progress, Station};
 
@@ -127,6 +128,7 @@ impl Station {
         files: &[PathBuf],
         cb: &dyn Callbacks,
     ) -> Result<Vec<ImportSummary>, OpsError> {
+        self.require(Action::VulndbImport)?;
         if files.is_empty() {
             return Err(OpsError::NoFiles);
         }
@@ -161,6 +163,7 @@ impl Station {
 
     /// The staleness threshold in days.
     pub fn vulndb_max_age_days(&self) -> Result<u32, OpsError> {
+        self.require(Action::VulndbStatus)?;
         Ok(self
             .store
             .setting::<u32>(MAX_AGE_SETTING)?
@@ -168,11 +171,19 @@ impl Station {
     }
 
     pub fn set_vulndb_max_age_days(&self, days: u32) -> Result<(), OpsError> {
-        Ok(self.store.set_setting(MAX_AGE_SETTING, &days)?)
+        self.require(Action::VulndbConfigure)?;
+        self.store.set_setting(MAX_AGE_SETTING, &days)?;
+        self.record(
+            "vulndb.configure",
+            MAX_AGE_SETTING,
+            crate::audit::Outcome::Ok,
+            serde_json::json!({"max_age_days": days}),
+        )
     }
 
     /// Records per ecosystem, snapshot date and age, and whether it is stale.
     pub fn vulndb_status(&self) -> Result<VulnStatus, OpsError> {
+        self.require(Action::VulndbStatus)?;
         let status = self.vulndb()?.status()?;
         let max_age_days = self.vulndb_max_age_days()?;
         Ok(VulnStatus {
@@ -194,8 +205,45 @@ impl Station {
 
     /// Scans an SBOM or an artifact against the imported data.
     pub fn scan(&self, req: &ScanRequest, cb: &dyn Callbacks) -> Result<ScanReport, OpsError> {
-        let started = time::OffsetDateTime::now_utc();
+        self.require(Action::Scan)?;
         let packages = packages_of(&req.input)?;
+        self.scan_packages(
+            &req.input.display().to_string(),
+            packages,
+            req.fail_on,
+            None,
+            cb,
+        )
+    }
+
+    /// Scans an SBOM document already in memory (a release's, named `label`). `at` fixes the
+    /// predicate's scan times (RFC 3339) for reproducible releases.
+    pub(crate) fn scan_document(
+        &self,
+        label: &str,
+        document: &serde_json::Value,
+        at: Option<&str>,
+        cb: &dyn Callbacks,
+    ) -> Result<ScanReport, OpsError> {
+        let at = at
+            .map(|t| {
+                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                    .map_err(|e| OpsError::BadInput(format!("{t:?}: not an RFC 3339 time ({e})")))
+            })
+            .transpose()?;
+        let packages = registry_packages(strongroom_sbom::components_from_sbom(document)?);
+        self.scan_packages(label, packages, None, at, cb)
+    }
+
+    fn scan_packages(
+        &self,
+        input: &str,
+        packages: Vec<PackageRef>,
+        fail_on: Option<Level>,
+        at: Option<time::OffsetDateTime>,
+        cb: &dyn Callbacks,
+    ) -> Result<ScanReport, OpsError> {
+        let started = at.unwrap_or_else(time::OffsetDateTime::now_utc);
         let status = self.vulndb_status()?;
         let database_warning = if status.records == 0 {
             Some("the vulnerability database is empty: import OSV all.zip files with `strongroom vulndb import`".to_owned())
@@ -220,7 +268,7 @@ impl Station {
         }
         // An advisory without a usable rating (many Debian ones) is not evidence of low risk:
         // it meets any threshold.
-        let failed = req.fail_on.is_some_and(|t| {
+        let failed = fail_on.is_some_and(|t| {
             findings.iter().any(|f| {
                 f.severity
                     .as_ref()
@@ -236,11 +284,11 @@ impl Station {
             },
             &ScanTime {
                 started_on: started,
-                finished_on: time::OffsetDateTime::now_utc(),
+                finished_on: at.unwrap_or_else(time::OffsetDateTime::now_utc),
             },
         )?;
         Ok(ScanReport {
-            input: req.input.display().to_string(),
+            input: input.to_owned(),
             components: packages.len(),
             findings,
             counts,
@@ -260,7 +308,12 @@ fn packages_of(input: &Path) -> Result<Vec<PackageRef>, OpsError> {
         Some(doc) => strongroom_sbom::components_from_sbom(&doc)?,
         None => strongroom_sbom::catalog(input, &strongroom_sbom::Limits::default())?.components,
     };
-    Ok(components
+    Ok(registry_packages(components))
+}
+
+/// The components worth looking up: registry packages (local path/workspace ones are skipped).
+fn registry_packages(components: Vec<strongroom_sbom::Component>) -> Vec<PackageRef> {
+    components
         .into_iter()
         .filter(|c| !c.local)
         .map(|c| PackageRef {
@@ -271,7 +324,7 @@ fn packages_of(input: &Path) -> Result<Vec<PackageRef>, OpsError> {
             purl: Some(c.purl),
             found_in: Some(c.found_in),
         })
-        .collect())
+        .collect()
 }
 
 /// The file as an SBOM document, when it is one (SPDX or CycloneDX JSON).

@@ -21,7 +21,14 @@ fn a_batch_is_signed_in_one_login_and_a_wrong_pin_is_tried_once() {
     let token = TestToken::new("ops-token");
     let home = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();
-    let station = Station::open(home.path()).unwrap();
+    let mut station = Station::open(home.path()).unwrap();
+    station
+        .init_operator(
+            "admin",
+            &[strongroom_ops::Role::ReleaseOfficer],
+            &SecretString::from("admin passphrase"),
+        )
+        .unwrap();
     station
         .generate_token_key(
             &GenerateTokenKey {

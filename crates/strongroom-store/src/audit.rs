@@ -1,19 +1,26 @@
 //! The audit log: append-only rows (SQLite triggers refuse UPDATE and DELETE), each holding the
 //! hash of the previous row together with its own content, so that an edit, deletion or
-//! insertion made behind the log's back (with the triggers dropped) breaks the chain.
+//! insertion made behind the log's back (with the triggers dropped) breaks the chain; and the
+//! signed checkpoints of the chain head, which catch even a history rewritten consistently.
 //!
-//! Row hash: hex SHA-256 of the compact JSON array
-//! `[seq, time, operator, action, object, outcome, details, prev_hash]`; the first row's
+//! The hashing is `strongroom_core::audit_chain` (one implementation for the station and for
+//! verifiers of excerpts): `content_hash` = SHA-256 of `[seq, time, operator, action, object,
+//! outcome, details]`, `hash` = SHA-256 of `prev_hash || content_hash`; the first row's
 //! `prev_hash` is 64 zeros.
 
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use std::collections::{BTreeMap, HashMap};
+
+use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use serde::Serialize;
-use strongroom_core::HashAlg;
+use strongroom_core::audit_chain::{Checkpoint, RowContent};
+use strongroom_core::PublicKey;
+
+pub use strongroom_core::audit_chain::GENESIS;
 
 use crate::{now_rfc3339, Store, StoreError};
 
-/// `prev_hash` of the first row.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// The action of the row that records a checkpoint.
+pub const CHECKPOINT_ACTION: &str = "audit.checkpoint";
 
 /// A security-relevant act about to be recorded.
 #[derive(Clone, Debug)]
@@ -42,6 +49,31 @@ pub struct AuditRow {
     pub hash: String,
 }
 
+/// A row as stored, for building excerpts: its hashed content and its links.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredRow {
+    pub content: RowContent,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// A signed checkpoint of the chain head, as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CheckpointRecord {
+    pub id: i64,
+    /// The chain had this many rows (the head is row number `rows`).
+    pub rows: u64,
+    pub head: String,
+    pub time: String,
+    /// The Sigstore key id of the key that signed it.
+    pub key_id: String,
+    #[serde(skip)]
+    pub public_key_pem: String,
+    /// The Sigstore bundle (DSSE) JSON.
+    #[serde(skip)]
+    pub bundle: String,
+}
+
 /// What `verify_audit_chain` found first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum ChainProblem {
@@ -53,6 +85,11 @@ pub enum ChainProblem {
     BrokenLink { seq: i64 },
     /// A row's details are not JSON.
     Unreadable { seq: i64, reason: String },
+    /// A signed checkpoint no longer matches the chain (or is itself damaged): the history was
+    /// rewritten, even if consistently.
+    Checkpoint { id: i64, rows: u64, reason: String },
+    /// A checkpoint key was required but no checkpoint is signed by it.
+    NoCheckpoint { key_id: String },
 }
 
 impl std::fmt::Display for ChainProblem {
@@ -77,105 +114,272 @@ impl std::fmt::Display for ChainProblem {
             ChainProblem::Unreadable { seq, reason } => {
                 write!(f, "row {seq} is unreadable: {reason}")
             }
+            ChainProblem::Checkpoint { id, rows, reason } => {
+                write!(f, "checkpoint {id} (of row {rows}) fails: {reason}")
+            }
+            ChainProblem::NoCheckpoint { key_id } => {
+                write!(f, "no checkpoint is signed by the expected key {key_id}")
+            }
         }
     }
 }
 
-/// The result of walking the whole chain.
+/// The result of walking the whole chain and its checkpoints.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ChainReport {
     pub rows: u64,
     /// The last row's hash (the chain head), when there are rows.
     pub head: Option<String>,
+    /// Checkpoints whose signature and head were checked.
+    pub checkpoints: u64,
+    /// The newest checkpoint.
+    pub last_checkpoint: Option<CheckpointRecord>,
     /// The first problem found, if any.
     pub problem: Option<ChainProblem>,
 }
 
-/// The hash of a row: `fields` are time, operator, action, object, outcome, details (JSON text)
-/// and prev_hash, in that order.
-fn row_hash(seq: i64, fields: [&str; 7]) -> String {
-    let [time, operator, action, object, outcome, details, prev_hash] = fields;
-    let canonical =
-        serde_json::json!([seq, time, operator, action, object, outcome, details, prev_hash]);
-    HashAlg::Sha256
-        .hash(canonical.to_string().as_bytes())
-        .to_hex()
+const ROW_COLUMNS: &str = "seq, time, operator, action, object, outcome, details, prev_hash, hash";
+
+fn stored_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRow> {
+    Ok(StoredRow {
+        content: RowContent {
+            seq: r.get(0)?,
+            time: r.get(1)?,
+            operator: r.get(2)?,
+            action: r.get(3)?,
+            object: r.get(4)?,
+            outcome: r.get(5)?,
+            details: r.get(6)?,
+        },
+        prev_hash: r.get(7)?,
+        hash: r.get(8)?,
+    })
+}
+
+fn checkpoint_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<CheckpointRecord> {
+    Ok(CheckpointRecord {
+        id: r.get(0)?,
+        rows: r.get::<_, i64>(1)? as u64,
+        head: r.get(2)?,
+        time: r.get(3)?,
+        key_id: r.get(4)?,
+        public_key_pem: r.get(5)?,
+        bundle: r.get(6)?,
+    })
+}
+
+const CHECKPOINT_COLUMNS: &str = "id, rows, head, time, key_id, public_key_pem, bundle";
+
+/// Appends one row inside `tx`, chained to the current head.
+pub(crate) fn append_in(
+    tx: &Transaction<'_>,
+    row: &NewAuditRow<'_>,
+) -> Result<AuditRow, StoreError> {
+    let last: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (seq, prev_hash) = match last {
+        Some((s, h)) => (s + 1, h),
+        None => (1, GENESIS.to_owned()),
+    };
+    let content = RowContent {
+        seq,
+        time: now_rfc3339(),
+        operator: row.operator.to_owned(),
+        action: row.action.to_owned(),
+        object: row.object.to_owned(),
+        outcome: row.outcome.to_owned(),
+        details: row.details.to_string(),
+    };
+    let hash = content.chain_hash(&prev_hash);
+    tx.execute(
+        "INSERT INTO audit_log (seq, time, operator, action, object, outcome, details, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            seq,
+            content.time,
+            content.operator,
+            content.action,
+            content.object,
+            content.outcome,
+            content.details,
+            prev_hash,
+            hash
+        ],
+    )?;
+    Ok(AuditRow {
+        seq,
+        time: content.time,
+        operator: content.operator,
+        action: content.action,
+        object: content.object,
+        outcome: content.outcome,
+        details: row.details.clone(),
+        prev_hash,
+        hash,
+    })
 }
 
 impl Store {
+    /// Starts an immediate transaction: it takes the write lock before anything is read, so
+    /// concurrent writers (the app and a CLI) queue behind the busy timeout instead of forking
+    /// the chain.
+    pub(crate) fn write_tx(&self) -> Result<Transaction<'_>, StoreError> {
+        Ok(Transaction::new_unchecked(
+            &self.conn,
+            TransactionBehavior::Immediate,
+        )?)
+    }
+
     /// Appends one row in its own immediate transaction, chained to the current head.
     pub fn append_audit(&self, row: &NewAuditRow<'_>) -> Result<AuditRow, StoreError> {
-        // An immediate transaction takes the write lock before reading the head, so concurrent
-        // writers (the app and a CLI) queue behind the busy timeout instead of forking the chain.
-        let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
-        let last: Option<(i64, String)> = tx
+        let tx = self.write_tx()?;
+        let done = append_in(&tx, row)?;
+        tx.commit()?;
+        Ok(done)
+    }
+
+    /// Appends many rows in one transaction (all or none): for bulk tools and benchmarks.
+    pub fn append_audit_batch(&self, rows: &[NewAuditRow<'_>]) -> Result<u64, StoreError> {
+        let tx = self.write_tx()?;
+        for row in rows {
+            append_in(&tx, row)?;
+        }
+        tx.commit()?;
+        Ok(rows.len() as u64)
+    }
+
+    /// The chain head: the last row's number and hash.
+    pub fn audit_head(&self) -> Result<Option<(u64, String)>, StoreError> {
+        Ok(self
+            .conn
             .query_row(
                 "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
                 [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get(1)?)),
             )
-            .optional()?;
-        let (seq, prev_hash) = match last {
-            Some((s, h)) => (s + 1, h),
-            None => (1, GENESIS.to_owned()),
-        };
-        let time = now_rfc3339();
-        let details = row.details.to_string();
-        let hash = row_hash(
-            seq,
-            [
-                &time,
-                row.operator,
-                row.action,
-                row.object,
-                row.outcome,
-                &details,
-                &prev_hash,
-            ],
-        );
-        tx.execute(
-            "INSERT INTO audit_log (seq, time, operator, action, object, outcome, details, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![seq, time, row.operator, row.action, row.object, row.outcome, details, prev_hash, hash],
-        )?;
-        tx.commit()?;
-        Ok(AuditRow {
-            seq,
-            time,
-            operator: row.operator.to_owned(),
-            action: row.action.to_owned(),
-            object: row.object.to_owned(),
-            outcome: row.outcome.to_owned(),
-            details: row.details.clone(),
-            prev_hash,
-            hash,
-        })
+            .optional()?)
     }
 
-    /// Walks every row in order and reports the first edited, deleted or inserted row.
-    pub fn verify_audit_chain(&self) -> Result<ChainReport, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT seq, time, operator, action, object, outcome, details, prev_hash, hash
-             FROM audit_log ORDER BY seq",
+    /// Records a signed checkpoint, and the row saying so, in one transaction.
+    pub fn insert_checkpoint(
+        &self,
+        checkpoint: &Checkpoint,
+        key: &PublicKey,
+        bundle_json: &str,
+        operator: &str,
+    ) -> Result<(CheckpointRecord, AuditRow), StoreError> {
+        let tx = self.write_tx()?;
+        let key_id = key.key_id().to_string();
+        tx.execute(
+            "INSERT INTO audit_checkpoints (rows, head, time, key_id, public_key_pem, bundle)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                checkpoint.rows as i64,
+                checkpoint.head,
+                checkpoint.time,
+                key_id,
+                key.to_pem(),
+                bundle_json
+            ],
         )?;
+        let id = tx.last_insert_rowid();
+        let row = append_in(
+            &tx,
+            &NewAuditRow {
+                operator,
+                action: CHECKPOINT_ACTION,
+                object: &checkpoint.head,
+                outcome: "ok",
+                details: serde_json::json!({"checkpoint": id, "rows": checkpoint.rows, "head": checkpoint.head, "key_id": key_id}),
+            },
+        )?;
+        tx.commit()?;
+        let rec = CheckpointRecord {
+            id,
+            rows: checkpoint.rows,
+            head: checkpoint.head.clone(),
+            time: checkpoint.time.clone(),
+            key_id,
+            public_key_pem: key.to_pem(),
+            bundle: bundle_json.to_owned(),
+        };
+        Ok((rec, row))
+    }
+
+    /// Every checkpoint, oldest first.
+    pub fn checkpoints(&self) -> Result<Vec<CheckpointRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY id"
+        ))?;
+        let rows = stmt.query_map([], checkpoint_record)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The newest checkpoint (the one covering the most rows).
+    pub fn latest_checkpoint(&self) -> Result<Option<CheckpointRecord>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY rows DESC, id DESC LIMIT 1"
+                ),
+                [],
+                checkpoint_record,
+            )
+            .optional()?)
+    }
+
+    /// Rows `from..=to` as stored, in order.
+    pub fn audit_chain_rows(&self, from: i64, to: i64) -> Result<Vec<StoredRow>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {ROW_COLUMNS} FROM audit_log WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq"
+        ))?;
+        let rows = stmt.query_map(params![from, to], stored_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Walks every row in order and reports the first edited, deleted or inserted row, then
+    /// checks every checkpoint (see [`Store::verify_audit_chain_with`]).
+    pub fn verify_audit_chain(&self) -> Result<ChainReport, StoreError> {
+        self.verify_audit_chain_with(None)
+    }
+
+    /// Like [`Store::verify_audit_chain`]; with `checkpoint_key`, every checkpoint must also be
+    /// signed by that key (known from outside the database), and there must be one.
+    ///
+    /// Each checkpoint's signature must verify with its recorded public key, its payload must
+    /// name this station and the recorded row count and head, and row `rows` must still have
+    /// that hash. Every `audit.checkpoint` row must have its checkpoint, and the reverse.
+    pub fn verify_audit_chain_with(
+        &self,
+        checkpoint_key: Option<&PublicKey>,
+    ) -> Result<ChainReport, StoreError> {
+        let checkpoints = self.checkpoints()?;
+        let wanted: std::collections::HashSet<u64> = checkpoints.iter().map(|c| c.rows).collect();
+        let mut hash_at: HashMap<u64, String> = HashMap::new();
+        // (rows, head) → seq of the `audit.checkpoint` rows.
+        let mut recorded: BTreeMap<(u64, String), i64> = BTreeMap::new();
+
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {ROW_COLUMNS} FROM audit_log ORDER BY seq"))?;
         let mut rows = stmt.query([])?;
         let mut expected_seq = 1i64;
         let mut prev = GENESIS.to_owned();
         let mut count = 0u64;
         let mut problem = None;
         while let Some(r) = rows.next()? {
-            let seq: i64 = r.get(0)?;
-            let fields: [String; 8] = [
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-            ];
-            let [time, operator, action, object, outcome, details, prev_hash, hash] = fields;
+            let StoredRow {
+                content,
+                prev_hash,
+                hash,
+            } = stored_row(r)?;
+            let seq = content.seq;
             count += 1;
             if problem.is_none() {
                 if seq != expected_seq {
@@ -183,29 +387,86 @@ impl Store {
                         expected_seq,
                         found_seq: seq,
                     });
-                } else if row_hash(
-                    seq,
-                    [
-                        &time, &operator, &action, &object, &outcome, &details, &prev_hash,
-                    ],
-                ) != hash
-                {
+                } else if content.chain_hash(&prev_hash) != hash {
                     problem = Some(ChainProblem::Edited { seq });
                 } else if prev_hash != prev {
                     problem = Some(ChainProblem::BrokenLink { seq });
-                } else if let Err(e) = serde_json::from_str::<serde_json::Value>(&details) {
+                } else if let Err(e) =
+                    serde_json::from_str::<serde::de::IgnoredAny>(&content.details)
+                {
                     problem = Some(ChainProblem::Unreadable {
                         seq,
                         reason: e.to_string(),
                     });
+                } else if content.action == CHECKPOINT_ACTION && content.outcome == "ok" {
+                    let d: serde_json::Value =
+                        serde_json::from_str(&content.details).unwrap_or_default();
+                    if let (Some(n), Some(h)) = (d["rows"].as_u64(), d["head"].as_str()) {
+                        recorded.insert((n, h.to_owned()), seq);
+                    }
                 }
+            }
+            if seq > 0 && wanted.contains(&(seq as u64)) {
+                hash_at.insert(seq as u64, hash.clone());
             }
             expected_seq = seq + 1;
             prev = hash;
         }
+        drop(rows);
+        drop(stmt);
+
+        let station = self.station_id()?;
+        if problem.is_none() {
+            problem = checkpoints.iter().find_map(|c| {
+                check_checkpoint(c, &station, &hash_at, count, checkpoint_key)
+                    .err()
+                    .map(|reason| ChainProblem::Checkpoint {
+                        id: c.id,
+                        rows: c.rows,
+                        reason,
+                    })
+            });
+        }
+        if problem.is_none() {
+            // A checkpoint row without its checkpoint: the checkpoint was deleted.
+            for ((n, h), seq) in &recorded {
+                if !checkpoints.iter().any(|c| c.rows == *n && &c.head == h) {
+                    problem = Some(ChainProblem::Checkpoint {
+                        id: 0,
+                        rows: *n,
+                        reason: format!(
+                            "row {seq} records a checkpoint of row {n} that is no longer in the checkpoint table: it was deleted"
+                        ),
+                    });
+                    break;
+                }
+            }
+        }
+        if problem.is_none() {
+            // A checkpoint without its row: inserted behind the log's back.
+            if let Some(c) = checkpoints
+                .iter()
+                .find(|c| !recorded.contains_key(&(c.rows, c.head.clone())))
+            {
+                problem = Some(ChainProblem::Checkpoint {
+                    id: c.id,
+                    rows: c.rows,
+                    reason: "no audit row records this checkpoint: it was inserted behind the log's back".into(),
+                });
+            }
+        }
+        if problem.is_none() {
+            if let (Some(k), true) = (checkpoint_key, checkpoints.is_empty()) {
+                problem = Some(ChainProblem::NoCheckpoint {
+                    key_id: k.key_id().to_string(),
+                });
+            }
+        }
         Ok(ChainReport {
             rows: count,
             head: (count > 0).then_some(prev),
+            checkpoints: checkpoints.len() as u64,
+            last_checkpoint: checkpoints.into_iter().max_by_key(|c| (c.rows, c.id)),
             problem,
         })
     }
@@ -216,27 +477,160 @@ impl Store {
         action: Option<&str>,
         since: Option<&str>,
     ) -> Result<Vec<AuditRow>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT seq, time, operator, action, object, outcome, details, prev_hash, hash
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {ROW_COLUMNS}
              FROM audit_log
              WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR time >= ?2)
-             ORDER BY seq",
-        )?;
+             ORDER BY seq"
+        ))?;
         let rows = stmt.query_map(params![action, since], |r| {
-            let details: String = r.get(6)?;
+            let s = stored_row(r)?;
+            let c = s.content;
             Ok(AuditRow {
-                seq: r.get(0)?,
-                time: r.get(1)?,
-                operator: r.get(2)?,
-                action: r.get(3)?,
-                object: r.get(4)?,
-                outcome: r.get(5)?,
-                details: serde_json::from_str(&details)
-                    .unwrap_or(serde_json::Value::String(details)),
-                prev_hash: r.get(7)?,
-                hash: r.get(8)?,
+                seq: c.seq,
+                time: c.time,
+                operator: c.operator,
+                action: c.action,
+                object: c.object,
+                outcome: c.outcome,
+                details: serde_json::from_str(&c.details)
+                    .unwrap_or(serde_json::Value::String(c.details)),
+                prev_hash: s.prev_hash,
+                hash: s.hash,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// One checkpoint against the walked chain; `Err` says what is wrong.
+fn check_checkpoint(
+    c: &CheckpointRecord,
+    station: &str,
+    hash_at: &HashMap<u64, String>,
+    rows: u64,
+    pinned: Option<&PublicKey>,
+) -> Result<(), String> {
+    let key = PublicKey::from_pem(&c.public_key_pem)
+        .map_err(|e| format!("its recorded public key is unreadable: {e}"))?;
+    if key.key_id().as_str() != c.key_id {
+        return Err("its recorded public key is not the key id it names".into());
+    }
+    if let Some(p) = pinned {
+        if p != &key {
+            return Err(format!(
+                "it is signed by key {}, not by the expected key {}",
+                c.key_id,
+                p.key_id()
+            ));
+        }
+    }
+    let signed = Checkpoint::open_json(&c.bundle, &key).map_err(|e| e.to_string())?;
+    if signed.rows != c.rows || signed.head != c.head || signed.time != c.time {
+        return Err("its signed payload differs from the recorded row count, head or time".into());
+    }
+    if signed.station != station {
+        return Err(format!(
+            "it was signed for station {}, not this station ({station})",
+            signed.station
+        ));
+    }
+    match hash_at.get(&c.rows) {
+        None => Err(format!(
+            "the log has {rows} rows and no row {}: rows were deleted",
+            c.rows
+        )),
+        Some(h) if h != &c.head => Err(format!(
+            "row {} now has hash {h}, but the checkpoint signed {}: the history up to row {} was rewritten",
+            c.rows, c.head, c.rows
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strongroom_core::{Algorithm, Signer, SoftwareKey};
+
+    fn row<'a>(action: &'a str) -> NewAuditRow<'a> {
+        NewAuditRow {
+            operator: "op",
+            action,
+            object: "obj",
+            outcome: "ok",
+            details: serde_json::json!({"a": 1}),
+        }
+    }
+
+    fn checkpoint(s: &Store, key: &SoftwareKey) -> CheckpointRecord {
+        let (rows, head) = s.audit_head().unwrap().unwrap();
+        let cp = Checkpoint {
+            station: s.station_id().unwrap(),
+            rows,
+            head,
+            time: now_rfc3339(),
+        };
+        let bundle = cp.sign(key).unwrap().to_pretty_json();
+        s.insert_checkpoint(&cp, key.public_key(), &bundle, "op")
+            .unwrap()
+            .0
+    }
+
+    #[test]
+    fn chain_and_checkpoints_verify() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        s.append_audit_batch(&[row("a"), row("b"), row("c")])
+            .unwrap();
+        let key = SoftwareKey::generate(Algorithm::Ed25519).unwrap();
+        let c = checkpoint(&s, &key);
+        assert_eq!(c.rows, 3);
+        s.append_audit(&row("d")).unwrap();
+        let rep = s.verify_audit_chain_with(Some(key.public_key())).unwrap();
+        assert_eq!(rep.problem, None);
+        assert_eq!((rep.rows, rep.checkpoints), (5, 1));
+        // Another key was expected.
+        let other = SoftwareKey::generate(Algorithm::Ed25519).unwrap();
+        let rep = s.verify_audit_chain_with(Some(other.public_key())).unwrap();
+        assert!(
+            matches!(&rep.problem, Some(ChainProblem::Checkpoint { id, reason, .. }) if *id == c.id && reason.contains("not by the expected key")),
+            "{:?}",
+            rep.problem
+        );
+    }
+
+    #[test]
+    fn pinned_key_needs_a_checkpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        s.append_audit(&row("a")).unwrap();
+        let key = SoftwareKey::generate(Algorithm::Ed25519).unwrap();
+        let rep = s.verify_audit_chain_with(Some(key.public_key())).unwrap();
+        assert!(matches!(
+            rep.problem,
+            Some(ChainProblem::NoCheckpoint { .. })
+        ));
+        assert_eq!(s.verify_audit_chain().unwrap().problem, None);
+    }
+
+    #[test]
+    fn a_deleted_checkpoint_is_caught() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        s.append_audit(&row("a")).unwrap();
+        let key = SoftwareKey::generate(Algorithm::Ed25519).unwrap();
+        checkpoint(&s, &key);
+        s.conn
+            .execute_batch(
+                "DROP TRIGGER audit_checkpoints_no_delete; DELETE FROM audit_checkpoints;",
+            )
+            .unwrap();
+        let rep = s.verify_audit_chain().unwrap();
+        assert!(
+            matches!(&rep.problem, Some(ChainProblem::Checkpoint { reason, .. }) if reason.contains("row 2 records a checkpoint of row 1")),
+            "{:?}",
+            rep.problem
+        );
     }
 }

@@ -45,10 +45,78 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    // 4: operator accounts (see operators.rs): roles as a JSON array, an argon2id PHC string.
+    "CREATE TABLE operators (
+        name            TEXT PRIMARY KEY,
+        roles           TEXT NOT NULL DEFAULT '[]',
+        passphrase_hash TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        created_by      TEXT NOT NULL,
+        disabled        INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))
+    );",
+    // 5: signed checkpoints of the audit chain head (append-only too), and the station's id.
+    "CREATE TABLE audit_checkpoints (
+        id             INTEGER PRIMARY KEY,
+        rows           INTEGER NOT NULL,
+        head           TEXT NOT NULL,
+        time           TEXT NOT NULL,
+        key_id         TEXT NOT NULL,
+        public_key_pem TEXT NOT NULL,
+        bundle         TEXT NOT NULL
+    );
+    CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+        BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
+    CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+        BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
+    INSERT OR IGNORE INTO settings (key, value)
+        VALUES ('station.id', json_quote(lower(hex(randomblob(16)))));",
+    // 6: trust store (see trust.rs): trusted keys, revocations (several per key allowed; the
+    // earliest counts), and the trust policy's Rego modules and data.
+    "CREATE TABLE trust_keys (
+        key_id         TEXT PRIMARY KEY,
+        name           TEXT NOT NULL UNIQUE,
+        public_key_pem TEXT NOT NULL,
+        roles          TEXT NOT NULL,
+        stages         TEXT NOT NULL DEFAULT '[]',
+        not_before     TEXT,
+        not_after      TEXT,
+        added_at       TEXT NOT NULL,
+        added_by       TEXT NOT NULL
+    );
+    CREATE TABLE trust_revocations (
+        id         INTEGER PRIMARY KEY,
+        key_id     TEXT NOT NULL,
+        revoked_at TEXT NOT NULL,
+        reason     TEXT NOT NULL
+    );
+    CREATE TABLE trust_policy_modules (
+        name TEXT PRIMARY KEY,
+        rego TEXT NOT NULL
+    );
+    CREATE TABLE trust_policy_data (
+        id   INTEGER PRIMARY KEY CHECK (id = 1),
+        data TEXT NOT NULL
+    );",
 ];
 
 /// The schema version this build writes and understands.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// Creates a station database at `path` with only the first `version` migrations applied, as an
+/// older build would have left it: for upgrade and durability tests.
+pub fn create_db_at_version(path: &Path, version: u32) -> Result<(), StoreError> {
+    let mut conn = Connection::open(path)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    let n = (version as usize).min(MIGRATIONS.len());
+    crate::migrate::apply(&mut conn, &MIGRATIONS[..n]).map_err(|e| match e {
+        crate::migrate::MigrateError::Sqlite(e) => StoreError::Sqlite(e),
+        crate::migrate::MigrateError::Newer { found, supported } => StoreError::NewerSchema {
+            path: path.to_owned(),
+            found,
+            supported,
+        },
+    })
+}
 
 /// The station's data directory: `strongroom.db` and `keys/`.
 pub struct Store {

@@ -32,6 +32,20 @@ pub enum StoreError {
     KeyFile { path: PathBuf, reason: String },
     #[error("the inventory row for {label:?} is corrupt: {reason}")]
     CorruptRow { label: String, reason: String },
+    #[error("the trust store already holds a key named {0:?}")]
+    TrustNameTaken(String),
+    #[error("the trust store already holds this key, as {0:?}")]
+    TrustKeyTaken(String),
+    #[error("an operator named {0:?} already exists")]
+    OperatorExists(String),
+    #[error("no operator {0:?}")]
+    OperatorNotFound(String),
+    #[error("the station already has operators; the first custodian is made only once")]
+    StationClaimed,
+    #[error("the change would leave the station without an enabled custodian")]
+    LastCustodian,
+    #[error("operator passphrase hash: {0}")]
+    PassphraseHash(String),
 }
 
 impl StoreError {

@@ -11,8 +11,10 @@ pub mod fsutil;
 pub mod keyfile;
 mod keys;
 pub mod migrate;
+pub mod operators;
 pub mod settings;
+pub mod trust;
 
-pub use db::{Store, SCHEMA_VERSION};
+pub use db::{create_db_at_version, Store, SCHEMA_VERSION};
 pub use error::StoreError;
 pub use keys::{now_rfc3339, Backend, KeyRecord, KeyStatus, NewKey};

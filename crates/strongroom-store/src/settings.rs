@@ -8,6 +8,10 @@ use crate::{Store, StoreError};
 
 /// Setting key: the PKCS#11 module paths that may be loaded (JSON array of strings).
 pub const ALLOWED_MODULES: &str = "pkcs11.allowed_modules";
+/// Setting key: the station's id, a random value made by the migration that added checkpoints.
+pub const STATION_ID: &str = "station.id";
+/// Setting key: the key (label, key id or `pkcs11:` URI) that signs audit checkpoints.
+pub const AUDIT_KEY: &str = "audit.key";
 
 impl Store {
     /// The value stored under `key`, or `None` when it was never set.
@@ -25,6 +29,13 @@ impl Store {
             })
         })
         .transpose()
+    }
+
+    /// The station's id, named in its signed audit checkpoints.
+    pub fn station_id(&self) -> Result<String, StoreError> {
+        Ok(self
+            .setting::<String>(STATION_ID)?
+            .unwrap_or_else(|| "unknown".to_owned()))
     }
 
     /// Stores `value` under `key`, replacing any previous value.

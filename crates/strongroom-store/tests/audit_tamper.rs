@@ -119,7 +119,8 @@ fn a_deleted_row_is_named() {
 fn an_inserted_row_is_named_even_with_a_correct_own_hash() {
     let (dir, store) = store_with_rows(4);
     drop(store);
-    // A forged row 5 whose own hash is computed exactly as ours, but which links to genesis.
+    // A forged row 5 whose own hash is computed exactly as ours (content hash of the fields,
+    // then SHA-256 of `prev_hash || content_hash`), but which links to genesis.
     let prev = "0".repeat(64);
     let fields = serde_json::json!([
         5,
@@ -128,12 +129,11 @@ fn an_inserted_row_is_named_even_with_a_correct_own_hash() {
         "sign",
         "x",
         "ok",
-        "{}",
-        prev
+        "{}"
     ]);
-    let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
-        fields.to_string().as_bytes(),
-    ));
+    let sha = |b: &[u8]| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b));
+    let content = sha(fields.to_string().as_bytes());
+    let hash = sha(format!("{prev}{content}").as_bytes());
     let (ok, err) = sqlite3(
         dir.path(),
         &format!("INSERT INTO audit_log VALUES (5, '2026-01-01T00:00:00Z', 'mallory', 'sign', 'x', 'ok', '{{}}', '{prev}', '{hash}');"),

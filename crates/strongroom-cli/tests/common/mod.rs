@@ -7,6 +7,14 @@ use std::process::{Command, Output};
 
 pub const PASSPHRASE: &str = "correct horse battery staple";
 
+/// The operator every test station is claimed by: a custodian holding every other role too.
+pub const ADMIN: &str = "admin";
+
+/// The passphrase test operator `name` logs in with.
+pub fn op_passphrase(name: &str) -> String {
+    format!("{name} passphrase")
+}
+
 pub struct Out {
     pub code: i32,
     pub stdout: String,
@@ -70,25 +78,79 @@ pub struct Env {
 }
 
 impl Env {
+    /// A station claimed by [`ADMIN`], who holds every role; commands run as ADMIN.
     pub fn new() -> Self {
+        let env = Env::unclaimed();
+        env.bare_cmd()
+            .env("STRONGROOM_OPERATOR_PASSPHRASE", op_passphrase(ADMIN))
+            .args([
+                "operator",
+                "init",
+                "--name",
+                ADMIN,
+                "--roles",
+                "release-officer,approver,auditor",
+            ])
+            .output()
+            .map(Out::from)
+            .unwrap()
+            .ok();
+        env
+    }
+
+    /// A station with no operator accounts yet.
+    pub fn unclaimed() -> Self {
         Env {
             home: tempfile::tempdir().unwrap(),
             work: tempfile::tempdir().unwrap(),
         }
     }
 
-    pub fn cmd(&self) -> Command {
+    /// The binary on this station, with the key passphrase set and no operator.
+    pub fn bare_cmd(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_strongroom"));
         c.arg("--home")
             .arg(self.home.path())
             .current_dir(self.work.path())
             .env_remove("STRONGROOM_HOME")
+            .env_remove("STRONGROOM_OPERATOR")
+            .env_remove("STRONGROOM_OPERATOR_PASSPHRASE")
+            .env_remove("STRONGROOM_NEW_OPERATOR_PASSPHRASE")
             .env("STRONGROOM_PASSPHRASE", PASSPHRASE);
+        c
+    }
+
+    /// The binary, acting as [`ADMIN`].
+    pub fn cmd(&self) -> Command {
+        self.cmd_as(ADMIN)
+    }
+
+    /// The binary, acting as operator `name` (with [`op_passphrase`]).
+    pub fn cmd_as(&self, name: &str) -> Command {
+        let mut c = self.bare_cmd();
+        c.env("STRONGROOM_OPERATOR", name)
+            .env("STRONGROOM_OPERATOR_PASSPHRASE", op_passphrase(name));
         c
     }
 
     pub fn run(&self, args: &[&str]) -> Out {
         Out::from(self.cmd().args(args).output().unwrap())
+    }
+
+    pub fn run_as(&self, name: &str, args: &[&str]) -> Out {
+        Out::from(self.cmd_as(name).args(args).output().unwrap())
+    }
+
+    /// Adds operator `name` with `roles` (comma-separated), as ADMIN.
+    pub fn add_operator(&self, name: &str, roles: &str) {
+        Out::from(
+            self.cmd()
+                .env("STRONGROOM_NEW_OPERATOR_PASSPHRASE", op_passphrase(name))
+                .args(["operator", "add", name, "--roles", roles])
+                .output()
+                .unwrap(),
+        )
+        .ok();
     }
 
     pub fn path(&self, name: &str) -> PathBuf {

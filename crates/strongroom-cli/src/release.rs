@@ -1,0 +1,356 @@
+//! `strongroom release create|approve` and `strongroom verify BUNDLE.zip`: syntax and the thin
+//! shell over `strongroom_ops::release`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use secrecy::SecretString;
+use strongroom_bundle::age::{Identity, Recipient};
+use strongroom_ops::release::{
+    verify_bundle, ApproveRelease, BundleReport, CreateRelease, SbomChoice, VerifyBundle,
+};
+
+use crate::cli::{PinArgs, SecretArgs, VerifyArgs};
+use crate::commands::{open_station, print_json, printed, Ctx};
+use crate::exit;
+use crate::terminal::{preset, prompt, prompt_new, Terminal};
+
+/// The environment variable holding a bundle's encryption passphrase.
+pub const BUNDLE_PASSPHRASE_ENV: &str = "STRONGROOM_BUNDLE_PASSPHRASE";
+
+#[derive(Debug, Subcommand)]
+pub enum ReleaseCommand {
+    /// Hash, SBOM, scan, provenance, policy gate, sign and pack artifacts into one bundle.
+    Create(CreateArgs),
+    /// Add your signature over a bundle's manifest (M-of-N approval).
+    Approve(ApproveArgs),
+}
+
+/// How the bundle is encrypted on the way out.
+#[derive(Debug, Args)]
+pub struct EncryptArgs {
+    /// age-encrypt the bundle to this X25519 recipient (age1…); repeat for several.
+    #[arg(long = "encrypt-to", value_name = "RECIPIENT")]
+    pub encrypt_to: Vec<String>,
+    /// age-encrypt the bundle with a passphrase (from --bundle-passphrase-file,
+    /// STRONGROOM_BUNDLE_PASSPHRASE or a prompt).
+    #[arg(long)]
+    pub encrypt_with_passphrase: bool,
+}
+
+/// How an encrypted bundle is opened.
+#[derive(Debug, Args)]
+pub struct DecryptArgs {
+    /// An age identity file (AGE-SECRET-KEY-1…) for an encrypted bundle.
+    #[arg(long, value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+    /// Read the bundle's age passphrase from the first line of FILE.
+    #[arg(long, value_name = "FILE")]
+    pub bundle_passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub version: String,
+    /// dev, test, staging or production.
+    #[arg(long)]
+    pub stage: String,
+    /// The release officer's key: label, key id, or pkcs11: URI.
+    #[arg(long)]
+    pub key: String,
+    /// auto (catalogue each artifact), none, FILE (one artifact) or NAME=FILE; repeatable.
+    #[arg(long, value_name = "auto|none|FILE|NAME=FILE", default_value = "auto")]
+    pub sbom: Vec<String>,
+    /// The format of generated SBOMs: spdx-json or cyclonedx-json.
+    #[arg(long, default_value = "spdx-json")]
+    pub sbom_format: String,
+    /// CI's build metadata (docs/build-meta.md), signed as SLSA provenance.
+    #[arg(long, value_name = "META.json")]
+    pub provenance: Option<PathBuf>,
+    /// Scan each SBOM against the offline vulnerability database.
+    #[arg(long)]
+    pub scan: bool,
+    /// Carry the artifacts themselves in the bundle.
+    #[arg(long)]
+    pub include_artifacts: bool,
+    /// Your own Rego rules (deny/warn), on top of the stage's policy; repeatable.
+    #[arg(long, value_name = "FILE.rego")]
+    pub policy: Vec<PathBuf>,
+    #[command(flatten)]
+    pub encrypt: EncryptArgs,
+    /// Where to write the bundle.
+    #[arg(short, long, value_name = "OUT.zip")]
+    pub output: PathBuf,
+    /// Replace an existing bundle.
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub pin: PinArgs,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+    #[arg(long)]
+    pub json: bool,
+    /// The artifacts.
+    #[arg(value_name = "ARTIFACT", required = true)]
+    pub artifacts: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The bundle to approve.
+    #[arg(value_name = "BUNDLE.zip")]
+    pub bundle: PathBuf,
+    /// The approver's key: label, key id, or pkcs11: URI.
+    #[arg(long)]
+    pub key: String,
+    /// Write the approved bundle here instead of replacing BUNDLE.zip.
+    #[arg(short, long, value_name = "OUT.zip")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub decrypt: DecryptArgs,
+    #[command(flatten)]
+    pub encrypt: EncryptArgs,
+    #[command(flatten)]
+    pub pin: PinArgs,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `strongroom release …`
+pub fn release(ctx: &Ctx, cmd: ReleaseCommand) -> anyhow::Result<u8> {
+    match cmd {
+        ReleaseCommand::Create(a) => create(ctx, a),
+        ReleaseCommand::Approve(a) => approve(ctx, a),
+    }
+}
+
+fn create(ctx: &Ctx, a: CreateArgs) -> anyhow::Result<u8> {
+    let station = open_station(ctx)?;
+    let cb = Terminal::new(
+        a.secrets.passphrase_file.as_deref(),
+        a.pin.pin_file.as_deref(),
+    )?;
+    let sbom = sbom_choice(&a.sbom, &a.sbom_format)?;
+    let encrypt_to = recipients(&a.encrypt, None)?;
+    let done = station.release_create(
+        &CreateRelease {
+            name: a.name,
+            version: a.version,
+            stage: a.stage,
+            key: a.key,
+            artifacts: a.artifacts,
+            sbom,
+            provenance: a.provenance,
+            scan: a.scan,
+            include_artifacts: a.include_artifacts,
+            policies: a.policy,
+            output: a.output,
+            force: a.force,
+            encrypt_to,
+            allow_pin_in_uri: a.pin.allow_pin_in_uri,
+        },
+        &cb,
+    )?;
+    if a.json {
+        print_json(&done)?;
+    } else {
+        println!(
+            "created {} {} ({}) -> {}{}",
+            done.name,
+            done.version,
+            done.stage,
+            done.bundle,
+            if done.encrypted {
+                " (age-encrypted)"
+            } else {
+                ""
+            }
+        );
+        println!("artifacts: {}, entries: {}", done.artifacts, done.entries);
+        println!("manifest:  sha256:{}", done.manifest_sha256);
+        println!("bundle:    sha256:{}", done.bundle_sha256);
+        if done.approvals_needed > 0 {
+            println!(
+                "needs {} more distinct approver(s): `strongroom release approve {} --key KEY`",
+                done.approvals_needed, done.bundle
+            );
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn approve(ctx: &Ctx, a: ApproveArgs) -> anyhow::Result<u8> {
+    let station = open_station(ctx)?;
+    let cb = Terminal::new(
+        a.secrets.passphrase_file.as_deref(),
+        a.pin.pin_file.as_deref(),
+    )?;
+    let identity = identity(&a.decrypt, &a.bundle)?;
+    let encrypt_to = recipients(&a.encrypt, None)?;
+    let done = station.release_approve(
+        &ApproveRelease {
+            bundle: a.bundle,
+            key: a.key,
+            output: a.output,
+            identity,
+            encrypt_to,
+            allow_pin_in_uri: a.pin.allow_pin_in_uri,
+        },
+        &cb,
+    )?;
+    if a.json {
+        print_json(&done)?;
+    } else {
+        println!("approved as {} -> {}", done.operator, done.bundle);
+        println!(
+            "distinct approvers: {} of {} required",
+            done.distinct_approvers, done.required
+        );
+    }
+    Ok(exit::OK)
+}
+
+/// True when `path` should be verified as a release bundle (a zip, or age-encrypted).
+pub fn is_release_bundle(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let n = std::io::Read::read(&mut f, &mut magic).unwrap_or(0);
+    (n == 4 && &magic == b"PK\x03\x04") || strongroom_bundle::age::is_age(path).unwrap_or(false)
+}
+
+/// `strongroom verify BUNDLE.zip …`
+pub fn verify(ctx: &Ctx, v: &VerifyArgs, bundle: &Path) -> anyhow::Result<u8> {
+    let identity = identity(
+        &DecryptArgs {
+            identity: v.identity.clone(),
+            bundle_passphrase_file: v.bundle_passphrase_file.clone(),
+        },
+        bundle,
+    )?;
+    let req = VerifyBundle {
+        bundle: bundle.to_owned(),
+        artifacts_dir: v.artifacts.clone(),
+        policies: v.policy.clone(),
+        identity,
+    };
+    let cb = Terminal::new(None, None)?;
+    let report = match &v.trust {
+        // A trust package named on the command line stands on its own: no station needed.
+        Some(pkg) => {
+            let (trust, source) = strongroom_ops::trust::trust_for_verification(pkg, None)?;
+            verify_bundle(&req, &trust, &source, &cb)?
+        }
+        None => open_station(ctx)?.release_verify(&req, &cb)?,
+    };
+    if let Some(path) = &v.report {
+        strongroom_store::fsutil::write_atomic(
+            path,
+            strongroom_store::fsutil::Overwrite::Allow,
+            |f| f.write_all(report.to_html().as_bytes()),
+        )?;
+    }
+    printed(print_report(&report, v.json))?;
+    Ok(if report.verified {
+        exit::OK
+    } else {
+        exit::VERIFY_FAILED
+    })
+}
+
+fn print_report(report: &BundleReport, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(report);
+    }
+    let mut out = std::io::stdout().lock();
+    for c in &report.checks {
+        writeln!(
+            out,
+            "{:<5} {:<18} {}",
+            c.outcome.to_uppercase(),
+            c.id,
+            c.detail
+        )?;
+    }
+    let what = match &report.release {
+        Some(r) => format!("{} {} ({})", r.name, r.version, r.stage),
+        None => report.bundle.clone(),
+    };
+    match report.verdict.as_str() {
+        "pass" => writeln!(out, "VERIFIED: {what}")?,
+        "warn" => writeln!(out, "VERIFIED WITH WARNINGS: {what}")?,
+        _ => {
+            let n = report.checks.iter().filter(|c| c.outcome == "fail").count();
+            writeln!(
+                out,
+                "NOT VERIFIED: {what} ({n} check{} failed)",
+                if n == 1 { "" } else { "s" }
+            )?
+        }
+    }
+    Ok(())
+}
+
+fn sbom_choice(values: &[String], format: &str) -> anyhow::Result<SbomChoice> {
+    let format = format.parse()?;
+    match values {
+        [one] if one == "auto" => Ok(SbomChoice::Auto(format)),
+        [one] if one == "none" => Ok(SbomChoice::None),
+        _ => {
+            let mut files = Vec::new();
+            for v in values {
+                if v == "auto" || v == "none" {
+                    anyhow::bail!("--sbom {v} cannot be combined with SBOM files");
+                }
+                match v.split_once('=') {
+                    Some((name, file)) => files.push((Some(name.to_owned()), PathBuf::from(file))),
+                    None => files.push((None, PathBuf::from(v))),
+                }
+            }
+            Ok(SbomChoice::Files(files))
+        }
+    }
+}
+
+fn recipients(e: &EncryptArgs, passphrase_file: Option<&Path>) -> anyhow::Result<Vec<Recipient>> {
+    let mut out = Vec::new();
+    for r in &e.encrypt_to {
+        out.push(Recipient::parse_x25519(r)?);
+    }
+    if e.encrypt_with_passphrase {
+        let p = match preset(passphrase_file, BUNDLE_PASSPHRASE_ENV)? {
+            Some(p) => p,
+            None => prompt_new("the bundle").ok_or_else(|| {
+                anyhow::anyhow!(
+                    "the bundle passphrase is needed: set {BUNDLE_PASSPHRASE_ENV} or run on a terminal"
+                )
+            })?,
+        };
+        out.push(Recipient::Passphrase(p));
+    }
+    Ok(out)
+}
+
+/// The identity for an encrypted bundle: a file, else a passphrase (file, environment,
+/// prompt) — asked for only when the bundle is encrypted.
+fn identity(d: &DecryptArgs, bundle: &Path) -> anyhow::Result<Option<Identity>> {
+    if let Some(f) = &d.identity {
+        return Ok(Some(Identity::File(f.clone())));
+    }
+    if !strongroom_bundle::age::is_age(bundle).unwrap_or(false) {
+        return Ok(None);
+    }
+    let p: Option<SecretString> =
+        match preset(d.bundle_passphrase_file.as_deref(), BUNDLE_PASSPHRASE_ENV)? {
+            Some(p) => Some(p),
+            None => prompt(&format!("Passphrase for {}: ", bundle.display())),
+        };
+    Ok(p.map(Identity::Passphrase))
+}

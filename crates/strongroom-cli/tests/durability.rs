@@ -1,0 +1,264 @@
+//! Durability and concurrency of the station database, with the real binary: SIGKILL at random
+//! moments of audit-writing commands (and of a schema migration) never leaves a broken chain or
+//! a half-applied migration, and two writers at once lose no row.
+
+mod common;
+
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use strongroom_hsm::testing::{TestToken, USER_PIN};
+
+/// A small xorshift generator; the seed is printed so a failing run can be repeated
+/// (`STRONGROOM_TEST_SEED`).
+struct Rng(u64);
+
+impl Rng {
+    fn new() -> Self {
+        let seed = std::env::var("STRONGROOM_TEST_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .unwrap()
+                    .as_nanos() as u64
+                    | 1
+            });
+        eprintln!("STRONGROOM_TEST_SEED={seed}");
+        Rng(seed)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// `SELECT …` on the station database through the sqlite3 shell.
+fn query(db: &std::path::Path, sql: &str) -> String {
+    let o = Command::new("sqlite3").arg(db).arg(sql).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap().trim().to_owned()
+}
+
+/// Kills a whole process group (the shell loop and the strongroom it is running).
+fn kill_group(child: &mut Child) {
+    let pgid = child.id().to_string();
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{pgid}")])
+        .status();
+    let _ = child.wait();
+}
+
+#[test]
+fn sigkill_at_random_points_of_audit_writes_never_breaks_the_chain() {
+    let _token = TestToken::new("audit-hsm");
+    let env = Env::new();
+    let module = env.file("module.so", b"not a real module");
+    // The audit key lives on the token, so a checkpoint (PIN login, sign, one transaction for the
+    // checkpoint and its row) is fast enough to be cut at any point.
+    let hsm = |args: &[&str]| {
+        let o = env
+            .cmd()
+            .env("STRONGROOM_PIN", USER_PIN)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{o:?}");
+    };
+    hsm(&[
+        "key",
+        "generate",
+        "--token",
+        "audit-hsm",
+        "--algorithm",
+        "ecdsa-p256",
+        "--label",
+        "audit",
+    ]);
+    hsm(&["audit", "key", "set", "audit"]);
+
+    let exe = env!("CARGO_BIN_EXE_strongroom");
+    let db = env.home.path().join("strongroom.db");
+    let script = format!(
+        "while :; do '{exe}' module allow '{m}'; '{exe}' audit checkpoint; '{exe}' module remove '{m}'; '{exe}' key export audit; done >/dev/null 2>&1",
+        m = module.display()
+    );
+    let mut rng = Rng::new();
+    let mut last_rows = 0u64;
+    for run in 0..40 {
+        // The environment of `env.cmd()` (operator, passphrases), for a shell loop in its own
+        // process group.
+        let template = env.cmd();
+        let mut sh = Command::new("sh");
+        for (k, v) in template.get_envs() {
+            match v {
+                Some(v) => sh.env(k, v),
+                None => sh.env_remove(k),
+            };
+        }
+        sh.arg("-c")
+            .arg(&script)
+            .env("STRONGROOM_HOME", env.home.path())
+            .env("STRONGROOM_PIN", USER_PIN)
+            .current_dir(env.work.path())
+            .stdin(Stdio::null())
+            .process_group(0);
+        let mut proc = sh.spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(20 + rng.below(400)));
+        kill_group(&mut proc);
+
+        let out = env.run(&["audit", "verify", "--json"]);
+        assert_eq!(out.code, 0, "run {run}: {}{}", out.stdout, out.stderr);
+        let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        let rows = report["rows"].as_u64().unwrap();
+        assert!(
+            rows >= last_rows,
+            "run {run}: rows went from {last_rows} to {rows}"
+        );
+        last_rows = rows;
+        assert_eq!(
+            query(&db, "PRAGMA user_version"),
+            strongroom_store::SCHEMA_VERSION.to_string(),
+            "run {run}"
+        );
+        // A checkpoint and its row are one transaction: never one without the other.
+        assert_eq!(
+            query(&db, "SELECT count(*) FROM audit_checkpoints"),
+            query(
+                &db,
+                "SELECT count(*) FROM audit_log WHERE action = 'audit.checkpoint' AND outcome = 'ok'"
+            ),
+            "run {run}"
+        );
+    }
+    assert!(last_rows > 40, "the loops wrote only {last_rows} rows");
+    // Acts that failed (for example a token left busy by a killed process) are recorded as such.
+    eprintln!(
+        "{last_rows} rows; failures recorded: {}",
+        query(
+            &db,
+            "SELECT group_concat(action || ': ' || json_extract(details, '$.error'), '; ') FROM audit_log WHERE outcome != 'ok'"
+        )
+    );
+}
+
+#[test]
+fn sigkill_during_a_migration_leaves_the_old_or_the_new_schema() {
+    let exe = env!("CARGO_BIN_EXE_strongroom");
+    let mut rng = Rng::new();
+    let (mut old, mut new) = (0, 0);
+    for run in 0..30 {
+        let home = tempfile::tempdir().unwrap();
+        let db = home.path().join("strongroom.db");
+        // A station as a build with three migrations left it, with a key row and settings.
+        strongroom_store::create_db_at_version(&db, 3).unwrap();
+        query(
+            &db,
+            "INSERT INTO settings (key, value) VALUES ('vulndb.max_age_days', '30');",
+        );
+        let mut child = Command::new(exe)
+            .args(["--home", home.path().to_str().unwrap(), "operator", "list"])
+            .env_remove("STRONGROOM_OPERATOR_PASSPHRASE")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_micros(rng.below(12_000)));
+        kill_group(&mut child);
+
+        let version: u32 = query(&db, "PRAGMA user_version").parse().unwrap();
+        let tables = query(
+            &db,
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('operators', 'audit_checkpoints', 'audit_checkpoints_no_update')",
+        );
+        let station_id = query(
+            &db,
+            "SELECT count(*) FROM settings WHERE key = 'station.id'",
+        );
+        if version == 3 {
+            old += 1;
+            assert_eq!(
+                (tables.as_str(), station_id.as_str()),
+                ("0", "0"),
+                "run {run}"
+            );
+        } else {
+            new += 1;
+            assert_eq!(version, strongroom_store::SCHEMA_VERSION, "run {run}");
+            assert_eq!(
+                (tables.as_str(), station_id.as_str()),
+                ("3", "1"),
+                "run {run}"
+            );
+        }
+        // Either way the station opens and works afterwards.
+        let o = Command::new(exe)
+            .args(["--home", home.path().to_str().unwrap()])
+            .args(["operator", "init", "--name", "admin"])
+            .env("STRONGROOM_OPERATOR_PASSPHRASE", "admin passphrase")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "run {run}: {o:?}");
+        assert_eq!(
+            query(
+                &db,
+                "SELECT value FROM settings WHERE key = 'vulndb.max_age_days'"
+            ),
+            "30"
+        );
+    }
+    eprintln!("{old} runs were killed before the migration committed, {new} after");
+}
+
+#[test]
+fn two_writers_at_once_lose_no_row() {
+    let env = Env::new();
+    let module = env.file("module.so", b"not a real module");
+    let before = {
+        let out = env.run(&["audit", "verify", "--json"]).ok();
+        serde_json::from_str::<serde_json::Value>(&out.stdout).unwrap()["rows"]
+            .as_u64()
+            .unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(4);
+    let home = env.home.path().to_owned();
+    let m = module.clone();
+    // The in-process writer stands in for the desktop app: the same operations API, its own
+    // connection, one row per call.
+    let app = std::thread::spawn(move || {
+        let mut station = strongroom_ops::Station::open(&home).unwrap();
+        station
+            .login(ADMIN, &secrecy::SecretString::from(op_passphrase(ADMIN)))
+            .unwrap();
+        let mut n = 0u64;
+        while Instant::now() < deadline {
+            station.allow_module(&m).unwrap();
+            station.disallow_module(&m).unwrap();
+            n += 2;
+        }
+        n
+    });
+    // Meanwhile the CLI, one process per command.
+    let mut cli = 0u64;
+    let m = module.to_str().unwrap();
+    while Instant::now() < deadline {
+        env.run(&["module", "allow", m]).ok();
+        env.run(&["module", "remove", m]).ok();
+        cli += 2;
+    }
+    let app = app.join().unwrap();
+    let out = env.run(&["audit", "verify", "--json"]).ok();
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(report["problem"], serde_json::Value::Null);
+    assert_eq!(report["rows"].as_u64().unwrap(), before + app + cli);
+    assert!(app > 0 && cli > 0);
+    eprintln!("{app} rows from the app side and {cli} from the CLI");
+}

@@ -1,0 +1,662 @@
+//! Release bundles end to end with the real binary: a production release signed by a software
+//! key and approved by a second software key and a SoftHSM token key, verified; then each way a
+//! bundle can be wrong (an entry removed or added, an SBOM byte flipped, an artifact swapped, one
+//! approver twice, a key revoked or expired before signing, a policy violated) fails with its
+//! reason. Also: determinism, age encryption, and independent verification of every Sigstore
+//! bundle inside.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use common::*;
+use strongroom_hsm::testing::{TestToken, USER_PIN};
+
+const TOKEN: &str = "approvals";
+const BUILDER: &str =
+    "https://github.com/acme/release-infra/.github/workflows/release.yml@refs/heads/main";
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Runs python3 with a zipfile script over `zip` (rewrites, listing).
+fn py(code: &str, args: &[&str], cwd: &Path) -> Out {
+    let mut all = vec!["-c", code];
+    all.extend_from_slice(args);
+    external("python3", &all, cwd).ok()
+}
+
+/// Copies `src` to `dst` without the entry `drop`, and with `add` added.
+fn rewrite(env: &Env, src: &str, dst: &str, drop: &str, add: Option<(&str, &[u8])>) {
+    let (add_name, add_file) = match add {
+        Some((n, bytes)) => (n.to_owned(), s(&env.file("added.bin", bytes)).to_owned()),
+        None => (String::new(), String::new()),
+    };
+    py(
+        "import sys, zipfile\n\
+         src, dst, drop, add_name, add_file = sys.argv[1:6]\n\
+         with zipfile.ZipFile(src) as zi, zipfile.ZipFile(dst, 'w', zipfile.ZIP_DEFLATED) as zo:\n\
+         \x20   for i in zi.infolist():\n\
+         \x20       if i.filename != drop:\n\
+         \x20           zo.writestr(i, zi.read(i.filename))\n\
+         \x20   if add_name:\n\
+         \x20       zo.write(add_file, add_name)\n",
+        &[src, dst, drop, &add_name, &add_file],
+        env.work.path(),
+    );
+}
+
+/// Copies `src` to `dst` with one byte of entry `name` flipped.
+fn flip(env: &Env, src: &str, dst: &str, name: &str) {
+    py(
+        "import sys, zipfile\n\
+         src, dst, name = sys.argv[1:4]\n\
+         with zipfile.ZipFile(src) as zi, zipfile.ZipFile(dst, 'w', zipfile.ZIP_DEFLATED) as zo:\n\
+         \x20   for i in zi.infolist():\n\
+         \x20       b = zi.read(i.filename)\n\
+         \x20       if i.filename == name:\n\
+         \x20           b = bytearray(b); b[len(b)//2] ^= 0x01; b = bytes(b)\n\
+         \x20       zo.writestr(i, b)\n",
+        &[src, dst, name],
+        env.work.path(),
+    );
+}
+
+fn unzip(env: &Env, zip: &str, dir: &str) -> PathBuf {
+    py(
+        "import sys, zipfile\nzipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])\n",
+        &[zip, dir],
+        env.work.path(),
+    );
+    env.path(dir)
+}
+
+fn run_pin(env: &Env, who: &str, args: &[&str]) -> Out {
+    let o = env
+        .cmd_as(who)
+        .env("STRONGROOM_PIN", USER_PIN)
+        .args(args)
+        .output()
+        .unwrap();
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// Lines of `out` that start with `outcome` and mention `needle`.
+#[track_caller]
+fn line(out: &Out, outcome: &str, needle: &str) {
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with(outcome) && l.contains(needle)),
+        "no {outcome} line with {needle:?} in:\n{}",
+        out.stdout
+    );
+}
+
+/// The world of the test: a station with operators alice (release officer), bob and carol
+/// (approvers); alice's P-256 software key, bob's Ed25519 software key, carol's P-256 key on a
+/// SoftHSM token; all three trusted for production; two artifacts and build metadata.
+struct World {
+    _token: TestToken,
+    env: Env,
+}
+
+impl World {
+    fn new() -> Self {
+        let token = TestToken::new(TOKEN);
+        let env = Env::new();
+        env.add_operator("alice", "release-officer");
+        env.add_operator("bob", "approver");
+        env.add_operator("carol", "approver");
+        let alice = env.key("alice-release", "ecdsa-p256");
+        let bob = env.key("bob-approve", "ed25519");
+        run_pin(
+            &env,
+            ADMIN,
+            &[
+                "key",
+                "generate",
+                "--token",
+                TOKEN,
+                "--algorithm",
+                "ecdsa-p256",
+                "--label",
+                "carol-hsm",
+            ],
+        )
+        .ok();
+        env.run(&["key", "export", "carol-hsm", "-o", "carol-hsm.pub"])
+            .ok();
+        for (pem, name, roles) in [
+            (s(&alice), "alice-release", "signer"),
+            (s(&bob), "bob-approve", "approver"),
+            ("carol-hsm.pub", "carol-hsm", "approver"),
+        ] {
+            env.run(&[
+                "trust",
+                "add",
+                pem,
+                "--name",
+                name,
+                "--roles",
+                roles,
+                "--stages",
+                "production",
+            ])
+            .ok();
+        }
+        env.write_json(
+            "data.json",
+            &serde_json::json!({"allowed_builders": [BUILDER]}),
+        );
+        env.run(&["trust", "data", "data.json"]).ok();
+        // The audit key signs checkpoints, so bundles carry a provable audit excerpt.
+        let audit = env.key("audit", "ed25519");
+        env.run(&[
+            "trust",
+            "add",
+            s(&audit),
+            "--name",
+            "station-audit",
+            "--roles",
+            "signer",
+            "--stages",
+            "dev",
+        ])
+        .ok();
+        env.run(&["audit", "key", "set", "audit"]).ok();
+        std::fs::create_dir(env.path("dist")).unwrap();
+        std::fs::create_dir(env.path("src")).unwrap();
+        std::fs::write(env.path("src/README"), b"widget release bytes\n".repeat(50)).unwrap();
+        external(
+            "tar",
+            &["czf", "dist/widget-1.4.0.tar.gz", "-C", "src", "."],
+            env.work.path(),
+        )
+        .ok();
+        std::fs::write(
+            env.path("dist/widget-cli"),
+            b"\x7fELF pretend binary".repeat(30),
+        )
+        .unwrap();
+        std::fs::copy(
+            repo_root().join("docs/build-meta.example.json"),
+            env.path("meta.json"),
+        )
+        .unwrap();
+        World { _token: token, env }
+    }
+
+    fn create(&self, out: &str, extra: &[&str]) -> Out {
+        let mut args = vec![
+            "release",
+            "create",
+            "--name",
+            "widget",
+            "--version",
+            "1.4.0",
+            "--stage",
+            "production",
+            "--key",
+            "alice-release",
+            "--provenance",
+            "meta.json",
+            "--scan",
+            "-o",
+            out,
+        ];
+        args.extend_from_slice(extra);
+        args.extend(["dist/widget-1.4.0.tar.gz", "dist/widget-cli"]);
+        self.env.run_as("alice", &args)
+    }
+
+    fn approve(&self, who: &str, key: &str, bundle: &str) -> Out {
+        run_pin(
+            &self.env,
+            who,
+            &["release", "approve", bundle, "--key", key],
+        )
+    }
+
+    fn verify(&self, bundle: &str, extra: &[&str]) -> Out {
+        let mut args = vec!["verify", bundle];
+        args.extend_from_slice(extra);
+        self.env.run_as(ADMIN, &args)
+    }
+
+    /// A fully approved production bundle at `name`.
+    fn approved(&self, name: &str) {
+        self.create(name, &[])
+            .ok()
+            .stdout_has("needs 2 more distinct approver(s)");
+        self.approve("bob", "bob-approve", name).ok();
+        self.approve("carol", "carol-hsm", name)
+            .ok()
+            .stdout_has("distinct approvers: 2 of 2");
+    }
+}
+
+#[test]
+fn a_production_release_with_two_software_keys_and_a_token_key_verifies() {
+    let w = World::new();
+    let env = &w.env;
+    w.create("rel.zip", &[]).ok();
+    // Created but not yet approved: the two-person rule is not met.
+    let o = w.verify("rel.zip", &[]).code(1);
+    line(&o, "FAIL", "approval-threshold");
+    line(&o, "FAIL", "needs 2 distinct approvers");
+    w.approve("bob", "bob-approve", "rel.zip")
+        .ok()
+        .stdout_has("distinct approvers: 1 of 2");
+    w.approve("carol", "carol-hsm", "rel.zip").ok();
+
+    let o = w
+        .verify(
+            "rel.zip",
+            &["--artifacts", "dist", "--report", "report.html"],
+        )
+        .ok();
+    assert!(
+        o.stdout.contains("VERIFIED: widget 1.4.0 (production)"),
+        "{}",
+        o.stdout
+    );
+    for id in [
+        "manifest-complete",
+        "artifact-signature",
+        "attestation",
+        "artifact-digest",
+        "approval",
+        "approval-threshold",
+        "policy",
+        "audit-excerpt",
+        "sbom-match",
+        "key-trust",
+    ] {
+        line(&o, "PASS", id);
+    }
+    let html = std::fs::read_to_string(env.path("report.html")).unwrap();
+    assert!(
+        html.contains("VERIFIED") && html.contains("widget 1.4.0") && html.contains("@media print")
+    );
+    assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("src="));
+
+    // The JSON report: three manifest signatures, two distinct approvers.
+    let j: serde_json::Value =
+        serde_json::from_str(&w.verify("rel.zip", &["--json"]).ok().stdout).unwrap();
+    assert_eq!(j["verified"], true);
+    assert_eq!(j["approvals"]["distinct_approvers"], 2);
+    assert_eq!(j["signatures"].as_array().unwrap().len(), 3);
+
+    // The audit log names both approvers, and the verification itself.
+    let log = env.run(&["audit", "list", "--json"]).ok().stdout;
+    for needle in [
+        "release.sign",
+        "release.approve",
+        "\"bob\"",
+        "\"carol\"",
+        "bundle.export",
+        "policy.decision",
+        "\"verify\"",
+    ] {
+        assert!(log.contains(needle), "{needle} not in the audit log");
+    }
+    env.run(&["audit", "verify"]).ok();
+
+    // Every Sigstore bundle inside verifies with sigstore-js given only the public key.
+    let dir = unzip(env, "rel.zip", "unzipped");
+    let alice_key = dir
+        .join("keys")
+        .read_dir()
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    for name in ["widget-1.4.0.tar.gz", "widget-cli"] {
+        let artifact = env.path(&format!("dist/{name}"));
+        sigstore_js(
+            &dir.join(format!("signatures/{name}.sigstore.json")),
+            &alice_key,
+            &artifact,
+            env.work.path(),
+        )
+        .ok();
+        for kind in ["sbom", "provenance", "vulns"] {
+            let b = dir.join(format!("attestations/{name}.{kind}.sigstore.json"));
+            sigstore_js(&b, &alice_key, &artifact, env.work.path()).ok();
+        }
+    }
+    for approval in std::fs::read_dir(dir.join("approvals")).unwrap() {
+        let p = approval.unwrap().path();
+        if p.extension().is_some_and(|e| e == "json") {
+            let pem = p.to_str().unwrap().replace(".sigstore.json", ".pem");
+            sigstore_js(
+                &p,
+                Path::new(&pem),
+                &dir.join("manifest.json"),
+                env.work.path(),
+            )
+            .ok();
+        }
+    }
+}
+
+#[test]
+fn each_kind_of_tampering_fails_with_its_reason() {
+    let w = World::new();
+    let env = &w.env;
+    w.approved("rel.zip");
+    w.verify("rel.zip", &[]).ok();
+
+    rewrite(
+        env,
+        "rel.zip",
+        "removed.zip",
+        "sboms/widget-cli.spdx.json",
+        None,
+    );
+    line(
+        &w.verify("removed.zip", &[]).code(1),
+        "FAIL",
+        "sboms/widget-cli.spdx.json",
+    );
+
+    rewrite(
+        env,
+        "rel.zip",
+        "added.zip",
+        "",
+        Some(("signatures/extra.sigstore.json", b"{}")),
+    );
+    let o = w.verify("added.zip", &[]).code(1);
+    line(&o, "FAIL", "manifest-complete");
+    line(&o, "FAIL", "signatures/extra.sigstore.json");
+
+    flip(
+        env,
+        "rel.zip",
+        "flipped.zip",
+        "sboms/widget-1.4.0.tar.gz.spdx.json",
+    );
+    let o = w.verify("flipped.zip", &[]).code(1);
+    line(&o, "FAIL", "sboms/widget-1.4.0.tar.gz.spdx.json");
+
+    std::fs::create_dir(env.path("swapped")).unwrap();
+    std::fs::copy(env.path("dist/widget-cli"), env.path("swapped/widget-cli")).unwrap();
+    std::fs::write(env.path("swapped/widget-1.4.0.tar.gz"), b"a trojan").unwrap();
+    let o = w.verify("rel.zip", &["--artifacts", "swapped"]).code(1);
+    line(&o, "FAIL", "widget-1.4.0.tar.gz: the file has sha256:");
+    line(&o, "PASS", "widget-cli: the bytes match");
+
+    let o = w.verify("rel.zip", &["--policy", s(&env.file("embargo.rego", b"package acme.embargo\n\nimport rego.v1\n\ndeny contains msg if {\n\tinput.release.version == \"1.4.0\"\n\tmsg := \"1.4.0 is embargoed\"\n}\n"))]).code(1);
+    line(&o, "FAIL", "1.4.0 is embargoed");
+    // The same policy refuses the release before anything is signed.
+    let o = w
+        .create("embargoed.zip", &["--policy", "embargo.rego"])
+        .code(1);
+    assert!(o.stderr.contains("1.4.0 is embargoed"), "{}", o.stderr);
+    assert!(!env.path("embargoed.zip").exists());
+}
+
+#[test]
+fn one_approver_counts_once_whatever_the_key() {
+    let w = World::new();
+    let env = &w.env;
+    w.create("rel.zip", &[]).ok();
+    w.approve("bob", "bob-approve", "rel.zip").ok();
+    // The same key again is refused outright.
+    w.approve("bob", "bob-approve", "rel.zip")
+        .code(5)
+        .stderr_has("counts once");
+    // Bob with a second trusted key: two keys, one operator, one approver.
+    let bob2 = env.key("bob-second", "ecdsa-p256");
+    env.run(&[
+        "trust",
+        "add",
+        s(&bob2),
+        "--name",
+        "bob-second",
+        "--roles",
+        "approver",
+    ])
+    .ok();
+    w.approve("bob", "bob-second", "rel.zip")
+        .ok()
+        .stderr_has("already signed this release");
+    let o = w.verify("rel.zip", &[]).code(1);
+    line(
+        &o,
+        "FAIL",
+        "1 distinct approver(s), 2 required (2 key(s), 1 operator(s)",
+    );
+}
+
+#[test]
+fn keys_revoked_or_expired_before_signing_do_not_count() {
+    let w = World::new();
+    let env = &w.env;
+    w.approved("rel.zip");
+    // A trust package in which carol's key expired in 2020: handed to verify with --trust.
+    let other = Env::new();
+    let custodian = other.key("custodian", "ed25519");
+    other
+        .run(&[
+            "trust",
+            "add",
+            s(&custodian),
+            "--name",
+            "custodian",
+            "--roles",
+            "custodian",
+        ])
+        .ok();
+    for (name, roles, extra) in [
+        ("alice-release", "signer", vec![]),
+        ("bob-approve", "approver", vec![]),
+        (
+            "carol-hsm",
+            "approver",
+            vec!["--not-after", "2020-01-01T00:00:00Z"],
+        ),
+    ] {
+        let pem = std::fs::read(env.path(&format!("{name}.pub"))).unwrap();
+        let p = other.file(&format!("{name}.pub"), &pem);
+        let mut args = vec!["trust", "add", s(&p), "--name", name, "--roles", roles];
+        args.extend(extra);
+        other.run(&args).ok();
+    }
+    other.write_json(
+        "data.json",
+        &serde_json::json!({"allowed_builders": [BUILDER]}),
+    );
+    other.run(&["trust", "data", "data.json"]).ok();
+    other
+        .run(&["trust", "export", "--key", "custodian", "-o", "pkg.json"])
+        .ok();
+    let o = w
+        .verify("rel.zip", &["--trust", s(&other.path("pkg.json"))])
+        .code(1);
+    line(&o, "FAIL", "key-validity");
+    line(&o, "FAIL", "expired at 2020-01-01");
+    line(&o, "FAIL", "1 distinct approver(s), 2 required");
+
+    // Revoked in the station's own trust store, as of before bob signed.
+    env.run(&[
+        "trust",
+        "revoke",
+        "bob-approve",
+        "--at",
+        "2021-06-01T00:00:00Z",
+        "--reason",
+        "laptop stolen",
+    ])
+    .ok();
+    let o = w.verify("rel.zip", &[]).code(1);
+    line(&o, "FAIL", "revoked at 2021-06-01");
+    line(&o, "FAIL", "laptop stolen");
+}
+
+#[test]
+fn two_runs_give_identical_bytes() {
+    let env = Env::new();
+    env.key("dev-key", "ed25519");
+    std::fs::write(env.path("a.bin"), b"artifact a").unwrap();
+    std::fs::write(env.path("b.bin"), b"artifact b").unwrap();
+    let make = |out: &str| {
+        env.cmd()
+            .env("SOURCE_DATE_EPOCH", "1763800000")
+            .args([
+                "release",
+                "create",
+                "--name",
+                "tool",
+                "--version",
+                "2",
+                "--stage",
+                "dev",
+                "--key",
+                "dev-key",
+                "--include-artifacts",
+                "-o",
+                out,
+                "b.bin",
+                "a.bin",
+            ])
+            .output()
+            .unwrap()
+    };
+    assert!(make("one.zip").status.success());
+    assert!(make("two.zip").status.success());
+    let one = std::fs::read(env.path("one.zip")).unwrap();
+    assert_eq!(
+        one,
+        std::fs::read(env.path("two.zip")).unwrap(),
+        "two runs differ"
+    );
+    // And the bundle is a plain zip any tool lists, in sorted order, with the fixed timestamp.
+    let listing = py(
+        "import sys, zipfile\nfor i in zipfile.ZipFile(sys.argv[1]).infolist(): print(i.filename, i.date_time)\n",
+        &["one.zip"],
+        env.work.path(),
+    );
+    let names: Vec<&str> = listing
+        .stdout
+        .lines()
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    assert!(
+        names.contains(&"artifacts/a.bin")
+            && names.contains(&"manifest.json")
+            && names.contains(&"README.txt")
+    );
+    assert!(
+        listing
+            .stdout
+            .lines()
+            .all(|l| l.ends_with("(1980, 1, 1, 0, 0, 0)")),
+        "{}",
+        listing.stdout
+    );
+    env.run(&["verify", "one.zip"])
+        .code(1)
+        .stdout_has("key-trust");
+}
+
+#[test]
+fn encrypted_bundles_round_trip_with_the_age_cli() {
+    let env = Env::new();
+    env.key("dev-key", "ed25519");
+    let pubkey = env.path("dev-key.pub");
+    env.run(&[
+        "trust",
+        "add",
+        s(&pubkey),
+        "--name",
+        "dev-key",
+        "--roles",
+        "signer",
+    ])
+    .ok();
+    std::fs::write(env.path("a.bin"), b"artifact a").unwrap();
+    external("age-keygen", &["-o", "id.txt"], env.work.path()).ok();
+    let id = std::fs::read_to_string(env.path("id.txt")).unwrap();
+    let recipient = id
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .unwrap()
+        .to_owned();
+    env.run(&[
+        "release",
+        "create",
+        "--name",
+        "tool",
+        "--version",
+        "2",
+        "--stage",
+        "dev",
+        "--key",
+        "dev-key",
+        "--encrypt-to",
+        &recipient,
+        "-o",
+        "sealed.zip",
+        "a.bin",
+    ])
+    .ok()
+    .stdout_has("age-encrypted");
+    // Without the identity: a clear error. With it: verified.
+    env.run(&["verify", "sealed.zip"])
+        .code(2)
+        .stderr_has("--identity");
+    let o = env
+        .run(&["verify", "sealed.zip", "--identity", "id.txt"])
+        .ok();
+    line(&o, "PASS", "encryption");
+    // Debian's age CLI decrypts it to the plain zip, which verifies too.
+    external(
+        "age",
+        &["-d", "-i", "id.txt", "-o", "plain.zip", "sealed.zip"],
+        env.work.path(),
+    )
+    .ok();
+    env.run(&["verify", "plain.zip"]).ok();
+    // Truncated ciphertext: refused, nothing verified.
+    let bytes = std::fs::read(env.path("sealed.zip")).unwrap();
+    let mut f = std::fs::File::create(env.path("cut.zip")).unwrap();
+    f.write_all(&bytes[..bytes.len() - 40]).unwrap();
+    let o = env.run(&["verify", "cut.zip", "--identity", "id.txt"]);
+    assert!(o.code >= 2, "{}", o.stdout);
+}
+
+#[test]
+fn hostile_zips_are_refused_before_anything_is_read() {
+    let env = Env::new();
+    // Path traversal and a zip bomb, made with Python's zipfile.
+    py(
+        "import zipfile\n\
+         with zipfile.ZipFile('traversal.zip', 'w') as z: z.writestr('../evil.txt', 'x')\n\
+         with zipfile.ZipFile('bomb.zip', 'w', zipfile.ZIP_DEFLATED) as z: z.writestr('manifest.json', b'\\0' * (64 << 20))\n\
+         with zipfile.ZipFile('many.zip', 'w') as z:\n\
+         \x20   for i in range(100000): z.writestr(f'e{i}', b'')\n",
+        &[],
+        env.work.path(),
+    );
+    env.run(&["verify", "traversal.zip"])
+        .code(2)
+        .stderr_has("..");
+    env.run(&["verify", "bomb.zip"]).code(2).stderr_has("ratio");
+    env.run(&["verify", "many.zip"])
+        .code(2)
+        .stderr_has("entries");
+    assert!(!env.work.path().parent().unwrap().join("evil.txt").exists());
+}

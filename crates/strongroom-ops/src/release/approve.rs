@@ -1,0 +1,172 @@
+//! `release approve`: another officer signs the same manifest (M-of-N). The bundle must verify
+//! as it stands (apart from the approvals it is still collecting) before anyone adds a name to it.
+
+use std::path::PathBuf;
+
+use strongroom_bundle::paths::{layout, AUDIT_EXCERPT_PATH};
+use strongroom_bundle::{BundleWriter, EntrySource};
+use strongroom_policy::SignatureKind;
+
+use super::facts::signature_facts;
+use super::{key_hex, manifest_statement, policy_stage, sign_manifest, timestamp};
+use crate::{Callbacks, OpsError, Station};
+
+/// A request to approve a release bundle.
+#[derive(Debug)]
+pub struct ApproveRelease {
+    pub bundle: PathBuf,
+    /// Label, key id or `pkcs11:` URI of the approver's key.
+    pub key: String,
+    /// Where to write the approved bundle; the bundle itself (replaced atomically) when `None`.
+    pub output: Option<PathBuf>,
+    /// How to open an age-encrypted bundle.
+    pub identity: Option<strongroom_bundle::age::Identity>,
+    /// Encrypt the approved bundle (approving does not keep the original's recipients).
+    pub encrypt_to: Vec<strongroom_bundle::age::Recipient>,
+    pub allow_pin_in_uri: bool,
+}
+
+/// What `release approve` did.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Approved {
+    pub bundle: String,
+    pub bundle_sha256: String,
+    pub manifest_sha256: String,
+    pub key_id: String,
+    pub operator: String,
+    /// Distinct approvers now, and how many the stage requires.
+    pub distinct_approvers: u64,
+    pub required: u64,
+}
+
+/// Checks whose failure does not stop an approval: the ones approvals are there to satisfy.
+const COLLECTING: &[&str] = &["approval-threshold", "policy", "audit-excerpt"];
+
+impl Station {
+    /// Adds this operator's signature over the bundle's manifest.
+    pub fn release_approve(
+        &self,
+        req: &ApproveRelease,
+        cb: &dyn Callbacks,
+    ) -> Result<Approved, OpsError> {
+        let object = req.bundle.display().to_string();
+        self.require(crate::Action::ReleaseApprove)?;
+        self.release_approve_unrecorded(req, cb)
+            .inspect_err(|e| self.record_failure("release.approve", &object, e))
+    }
+
+    fn release_approve_unrecorded(
+        &self,
+        req: &ApproveRelease,
+        cb: &dyn Callbacks,
+    ) -> Result<Approved, OpsError> {
+        let trust = self.trust_set()?;
+        let opened = super::open_bundle(&req.bundle, req.identity.as_ref())?;
+        let check = super::verify::verify_opened(
+            &opened,
+            &super::VerifyBundle {
+                bundle: req.bundle.clone(),
+                ..Default::default()
+            },
+            &trust,
+            "the station's trust store",
+            cb,
+        )?;
+        let blocking: Vec<String> = check
+            .checks
+            .iter()
+            .filter(|c| c.outcome == "fail" && !COLLECTING.contains(&c.id.as_str()))
+            .map(|c| format!("{}: {}", c.id, c.detail))
+            .collect();
+        if !blocking.is_empty() {
+            return Err(OpsError::BundleRejected {
+                bundle: req.bundle.clone(),
+                reasons: blocking,
+            });
+        }
+        let (manifest, _) = strongroom_bundle::read_manifest(&opened.zip)?;
+        let manifest_sha256 = check.manifest_sha256.clone();
+
+        let signer = self.signer_for(&req.key, req.allow_pin_in_uri, cb)?;
+        let key = signer.public_key();
+        let hex = key_hex(key);
+        if check
+            .signature_facts
+            .iter()
+            .any(|s| s.keyid == key.key_id().to_string())
+        {
+            return Err(OpsError::AlreadyApproved {
+                key: crate::audit::key_for_log(&req.key),
+            });
+        }
+        if check
+            .signature_facts
+            .iter()
+            .any(|s| s.operator.as_deref() == Some(self.operator.as_str()))
+        {
+            cb.notice(&format!(
+                "operator {} has already signed this release: the two-person rule counts one operator once, whatever the key",
+                self.operator
+            ));
+        }
+        let signed_at = super::rfc3339(time::OffsetDateTime::now_utc());
+        let statement = manifest_statement(
+            &manifest_sha256,
+            manifest.release(),
+            "approval",
+            &self.operator,
+            &signed_at,
+        );
+        let (sig_json, pem) = sign_manifest(&*signer, &statement)?;
+
+        // Every entry as it was, the new approval, and a fresh audit excerpt.
+        let mut w = BundleWriter::from_zip(opened.zip.clone())?;
+        w.remove(AUDIT_EXCERPT_PATH);
+        w.add(&layout::approval_bundle(&hex), EntrySource::Bytes(sig_json))?;
+        w.add(&layout::approval_key(&hex), EntrySource::Bytes(pem))?;
+        let object = super::manifest_object(&manifest_sha256);
+        self.record(
+            "release.approve",
+            &object,
+            crate::AuditOutcome::Ok,
+            serde_json::json!({
+                "release": format!("{}@{}", manifest.release().name(), manifest.release().version()),
+                "stage": manifest.release().stage().as_str(),
+                "key": crate::audit::key_for_log(&req.key),
+                "key_id": key.key_id().to_string(),
+                "kind": "approval",
+            }),
+        )?;
+        self.attach_audit_excerpt(&mut w, &object, cb)?;
+        let out = req.output.clone().unwrap_or_else(|| req.bundle.clone());
+        let written = super::write_bundle(&w, &out, req.output.is_none(), &req.encrypt_to)?;
+        self.record(
+            "bundle.export",
+            &object,
+            crate::AuditOutcome::Ok,
+            serde_json::json!({"bundle": out.display().to_string(), "bundle_sha256": written,
+                "encrypted": !req.encrypt_to.is_empty()}),
+        )?;
+        let stage = policy_stage(manifest.release().stage());
+        let mut signatures = check.signature_facts.clone();
+        signatures.push(signature_facts(
+            &trust,
+            &key.key_id(),
+            SignatureKind::Approval,
+            &self.operator,
+            timestamp(&signed_at)?,
+            true,
+            stage,
+        ));
+        let count = strongroom_policy::ApprovalFacts::count(stage, &signatures);
+        Ok(Approved {
+            bundle: out.display().to_string(),
+            bundle_sha256: written,
+            manifest_sha256,
+            key_id: key.key_id().to_string(),
+            operator: self.operator.clone(),
+            distinct_approvers: count.distinct_approvers,
+            required: check.approvals.required,
+        })
+    }
+}

@@ -1,0 +1,568 @@
+//! `release create`: hash, SBOM, scan, provenance, policy gate, sign, pack — in that order, so
+//! nothing is signed that the policy refuses and nothing is written unless everything worked.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use serde_json::Value;
+use strongroom_bundle::manifest::media_types;
+use strongroom_bundle::paths::layout;
+use strongroom_bundle::{
+    ArtifactName, ArtifactRecord, BundleWriter, Entry, EntrySource, KeyNote, Manifest, ReadmeInfo,
+    Release, Role, Sha256Digest,
+};
+use strongroom_core::artifact::{digests_needed, sign_artifacts};
+use strongroom_core::bundle::BundleJson;
+use strongroom_core::digest::DigestSet;
+use strongroom_core::dsse::{pae, Envelope, INTOTO_PAYLOAD_TYPE};
+use strongroom_core::intoto::{Statement, Subject};
+use strongroom_core::Signer;
+use strongroom_policy::{
+    ArtifactFacts, Phase, PolicyInput, ProvenanceFacts, ReleaseFacts, SbomFacts, SignatureKind,
+};
+
+use super::facts::{required_approvals, signature_facts, vuln_facts};
+use super::{
+    artifact_name, key_hex, manifest_object, manifest_statement, policy_stage, release_time,
+    sign_manifest, timestamp, MANIFEST_SIGNATURE_PREDICATE,
+};
+use crate::attest::{CYCLONEDX_PREDICATE, SLSA_PROVENANCE_V1, SPDX_PREDICATE, VULNS_PREDICATE};
+use crate::hashing::{check_files, hash_files};
+use crate::sbom::SbomFormat;
+use crate::{Callbacks, OpsError, Station};
+
+/// Where each artifact's SBOM comes from.
+#[derive(Clone, Debug)]
+pub enum SbomChoice {
+    /// Catalogue every artifact offline (the default).
+    Auto(SbomFormat),
+    /// Given SBOM files: `(artifact name, file)`; the name may be omitted when there is one
+    /// artifact.
+    Files(Vec<(Option<String>, PathBuf)>),
+    /// No SBOMs (a production policy refuses this).
+    None,
+}
+
+/// A request to create a release bundle.
+#[derive(Debug)]
+pub struct CreateRelease {
+    pub name: String,
+    pub version: String,
+    /// `dev`, `test`, `staging` or `production`.
+    pub stage: String,
+    /// Label, key id or `pkcs11:` URI of the release officer's key.
+    pub key: String,
+    pub artifacts: Vec<PathBuf>,
+    pub sbom: SbomChoice,
+    /// CI's build metadata (`docs/build-meta.md`), made into SLSA provenance.
+    pub provenance: Option<PathBuf>,
+    /// Scan each SBOM against the offline vulnerability database.
+    pub scan: bool,
+    /// Put the artifacts themselves into the bundle.
+    pub include_artifacts: bool,
+    /// Extra Rego modules (`--policy FILE.rego`).
+    pub policies: Vec<PathBuf>,
+    pub output: PathBuf,
+    pub force: bool,
+    pub encrypt_to: Vec<strongroom_bundle::age::Recipient>,
+    pub allow_pin_in_uri: bool,
+}
+
+/// What `release create` wrote.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReleaseCreated {
+    pub bundle: String,
+    pub bundle_sha256: String,
+    pub manifest_sha256: String,
+    pub name: String,
+    pub version: String,
+    pub stage: String,
+    pub artifacts: usize,
+    pub entries: usize,
+    pub encrypted: bool,
+    /// The policy's warnings (a deny stops creation).
+    pub policy_warnings: Vec<String>,
+    /// Approvals still needed before the bundle passes its stage's threshold.
+    pub approvals_needed: u64,
+}
+
+/// One artifact on its way into the bundle.
+struct Prepared {
+    name: ArtifactName,
+    path: PathBuf,
+    size: u64,
+    sbom: Option<PreparedSbom>,
+    vulns: Option<Value>,
+}
+
+struct PreparedSbom {
+    format: SbomFormat,
+    document: Value,
+    components: usize,
+}
+
+impl Station {
+    /// Creates a release bundle; see the module documentation for the order of steps.
+    pub fn release_create(
+        &self,
+        req: &CreateRelease,
+        cb: &dyn Callbacks,
+    ) -> Result<ReleaseCreated, OpsError> {
+        let object = format!("release:{}@{}", req.name, req.version);
+        self.require(crate::Action::ReleaseCreate)?;
+        self.release_create_unrecorded(req, cb)
+            .inspect_err(|e| self.record_failure("release.create", &object, e))
+    }
+
+    fn release_create_unrecorded(
+        &self,
+        req: &CreateRelease,
+        cb: &dyn Callbacks,
+    ) -> Result<ReleaseCreated, OpsError> {
+        if req.artifacts.is_empty() {
+            return Err(OpsError::NoFiles);
+        }
+        let stage: strongroom_bundle::Stage = req.stage.parse()?;
+        let release = Release::new(&req.name, &req.version, stage, release_time()?)?;
+        let created = release.created().to_owned();
+        let sizes = check_files(&req.artifacts)?;
+        let mut prepared: Vec<Prepared> = Vec::with_capacity(req.artifacts.len());
+        for (path, size) in req.artifacts.iter().zip(&sizes) {
+            let name = artifact_name(path)?;
+            if prepared.iter().any(|p| p.name == name) {
+                return Err(OpsError::BadInput(format!(
+                    "two artifacts are named {name:?}: names must be unique within a release"
+                )));
+            }
+            prepared.push(Prepared {
+                name,
+                path: path.clone(),
+                size: *size,
+                sbom: None,
+                vulns: None,
+            });
+        }
+        if req.output.exists() && !req.force {
+            return Err(OpsError::OutputExists(req.output.clone()));
+        }
+        let user_policies = crate::trust::read_policy_files(&req.policies)?;
+        let trust = self.trust_set()?;
+
+        // SBOMs, scans and provenance need no key: do them before asking for a PIN.
+        attach_sboms(&mut prepared, &req.sbom, &created)?;
+        if req.scan {
+            for p in &mut prepared {
+                let Some(sbom) = &p.sbom else {
+                    return Err(OpsError::BadInput(format!(
+                        "--scan needs an SBOM for {}: use --sbom auto or give one",
+                        p.name
+                    )));
+                };
+                let report =
+                    self.scan_document(p.name.as_str(), &sbom.document, Some(&created), cb)?;
+                p.vulns = Some(report.predicate);
+            }
+        }
+        let provenance = match &req.provenance {
+            Some(meta) => {
+                let bytes = crate::verify::read_capped(meta, 16 << 20)?;
+                let meta = strongroom_sbom::provenance::BuildMeta::parse(&bytes)?;
+                Some(strongroom_sbom::provenance::to_slsa_predicate(&meta))
+            }
+            None => None,
+        };
+
+        let signer = self.signer_for(&req.key, req.allow_pin_in_uri, cb)?;
+        let signer: &dyn Signer = &*signer;
+        let digests = hash_files(&req.artifacts, &sizes, &digests_needed(signer), cb)?;
+
+        // The policy gate, before anything is signed.
+        let pstage = policy_stage(stage);
+        let input = PolicyInput::new(
+            Phase::Create,
+            ReleaseFacts {
+                name: release.name().to_owned(),
+                version: release.version().to_owned(),
+                stage: pstage,
+                created: created.clone(),
+            },
+            prepared
+                .iter()
+                .zip(&digests)
+                .map(|(p, d)| artifact_facts(p, d, provenance.as_ref()))
+                .collect(),
+            vec![signature_facts(
+                &trust,
+                &signer.public_key().key_id(),
+                SignatureKind::Release,
+                &self.operator,
+                timestamp(&created)?,
+                true,
+                pstage,
+            )],
+        );
+        let decision = self.policy_gate(&input, &user_policies)?;
+        let warnings: Vec<String> = decision.warn.iter().map(|f| f.message.clone()).collect();
+        const SHOWN: usize = 5;
+        for w in warnings.iter().take(SHOWN) {
+            cb.notice(&format!("policy warning: {w}"));
+        }
+        if warnings.len() > SHOWN {
+            cb.notice(&format!(
+                "… and {} more policy warnings (every one is in the audit log's policy.decision row)",
+                warnings.len() - SHOWN
+            ));
+        }
+
+        // Sign: artifact signatures in one batch, then every attestation in one batch.
+        let batch: Vec<(&str, &DigestSet)> = prepared
+            .iter()
+            .map(|p| p.name.as_str())
+            .zip(&digests)
+            .collect();
+        let artifact_bundles = sign_artifacts(signer, &batch)?;
+        let mut statements: Vec<(&ArtifactName, &'static str, Statement)> = Vec::new();
+        for (p, d) in prepared.iter().zip(&digests) {
+            let subject = || vec![Subject::new(p.name.as_str(), &[d.sha256()])];
+            if let Some(s) = &p.sbom {
+                let pt = match s.format {
+                    SbomFormat::SpdxJson => SPDX_PREDICATE,
+                    SbomFormat::CycloneDxJson => CYCLONEDX_PREDICATE,
+                };
+                statements.push((
+                    &p.name,
+                    "sbom",
+                    Statement::new(subject(), pt, s.document.clone()),
+                ));
+            }
+            if let Some(pred) = &provenance {
+                statements.push((
+                    &p.name,
+                    "provenance",
+                    Statement::new(subject(), SLSA_PROVENANCE_V1, pred.clone()),
+                ));
+            }
+            if let Some(v) = &p.vulns {
+                statements.push((
+                    &p.name,
+                    "vulns",
+                    Statement::new(subject(), VULNS_PREDICATE, v.clone()),
+                ));
+            }
+        }
+        let payloads: Vec<Vec<u8>> = statements
+            .iter()
+            .map(|(_, _, s)| s.to_json_bytes())
+            .collect();
+        let paes: Vec<Vec<u8>> = payloads
+            .iter()
+            .map(|p| pae(INTOTO_PAYLOAD_TYPE, p))
+            .collect();
+        let sigs = signer.sign_batch(&paes.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
+
+        // Pack: every listed entry goes into both the zip and the manifest.
+        let key = signer.public_key();
+        let hex = key_hex(key);
+        let note = KeyNote {
+            key_id_hex: hex.clone(),
+            algorithm: key.algorithm(),
+        };
+        let mut pack = Pack::default();
+        let mut records = Vec::with_capacity(prepared.len());
+        for ((p, d), b) in prepared.iter().zip(&digests).zip(&artifact_bundles) {
+            let sha256 = Sha256Digest(d.sha256().as_bytes().try_into().expect("32 bytes"));
+            records.push(ArtifactRecord {
+                name: p.name.clone(),
+                sha256,
+                size: p.size,
+                included: req.include_artifacts,
+            });
+            if req.include_artifacts {
+                let path = layout::artifact(&p.name);
+                pack.writer.add(&path, EntrySource::File(p.path.clone()))?;
+                pack.entries.push(Entry {
+                    path,
+                    role: Role::Artifact,
+                    media_type: media_types::OCTET_STREAM.to_owned(),
+                    sha256,
+                    size: p.size,
+                    subjects: vec![p.name.clone()],
+                    predicate_type: None,
+                });
+            }
+            let path = layout::artifact_signature(&p.name);
+            pack.signed_by.insert(path.clone(), note.clone());
+            pack.add(
+                &path,
+                Role::ArtifactSignature,
+                media_types::SIGSTORE_BUNDLE,
+                b.to_pretty_json().into_bytes(),
+                Some(&p.name),
+                None,
+            )?;
+            if let Some(s) = &p.sbom {
+                let (path, media) = match s.format {
+                    SbomFormat::SpdxJson => (layout::spdx_sbom(&p.name), media_types::SPDX_JSON),
+                    SbomFormat::CycloneDxJson => {
+                        (layout::cyclonedx_sbom(&p.name), media_types::CYCLONEDX_JSON)
+                    }
+                };
+                pack.add(
+                    &path,
+                    Role::Sbom,
+                    media,
+                    pretty(&s.document),
+                    Some(&p.name),
+                    None,
+                )?;
+            }
+        }
+        for (((name, kind, st), payload), sig) in statements.iter().zip(payloads).zip(sigs) {
+            let env = Envelope::signed_by(key, INTOTO_PAYLOAD_TYPE, payload, sig);
+            let path = layout::attestation(name, kind);
+            pack.signed_by.insert(path.clone(), note.clone());
+            pack.add(
+                &path,
+                Role::Attestation,
+                media_types::SIGSTORE_BUNDLE,
+                BundleJson::dsse(key, &env).to_pretty_json().into_bytes(),
+                Some(name),
+                Some(&st.predicate_type),
+            )?;
+        }
+        pack.add(
+            &layout::public_key(&hex),
+            Role::PublicKey,
+            media_types::PEM,
+            key.to_pem().into_bytes(),
+            None,
+            None,
+        )?;
+        let Pack {
+            mut writer,
+            entries,
+            signed_by,
+        } = pack;
+        let draft = Manifest::new(release.clone(), records, entries)?;
+        let readme = strongroom_bundle::readme_text(
+            &draft,
+            &ReadmeInfo {
+                signed_by,
+                approval_predicate_type: MANIFEST_SIGNATURE_PREDICATE.to_owned(),
+            },
+        )
+        .into_bytes();
+        let manifest = draft.with_entry(Entry::from_bytes(
+            strongroom_bundle::paths::README_PATH,
+            Role::Readme,
+            media_types::TEXT,
+            &readme,
+        ))?;
+        writer.add(
+            strongroom_bundle::paths::README_PATH,
+            EntrySource::Bytes(readme),
+        )?;
+        let manifest_bytes = manifest.to_bytes();
+        let manifest_sha256 = Sha256Digest::of_bytes(&manifest_bytes).to_hex();
+        writer.add(super::MANIFEST_NAME, EntrySource::Bytes(manifest_bytes))?;
+        let statement = manifest_statement(
+            &manifest_sha256,
+            &release,
+            "release",
+            &self.operator,
+            &created,
+        );
+        let (sig_json, pem) = sign_manifest(signer, &statement)?;
+        writer.add(&layout::approval_bundle(&hex), EntrySource::Bytes(sig_json))?;
+        writer.add(&layout::approval_key(&hex), EntrySource::Bytes(pem))?;
+
+        // The act is recorded before the bundle is written, so the bundle can carry it.
+        let object = manifest_object(&manifest_sha256);
+        self.record(
+            "release.sign",
+            &object,
+            crate::AuditOutcome::Ok,
+            serde_json::json!({
+                "release": format!("{}@{}", release.name(), release.version()),
+                "stage": stage.as_str(),
+                "key": crate::audit::key_for_log(&req.key),
+                "key_id": key.key_id().to_string(),
+                "kind": "release",
+                "artifacts": prepared.iter().zip(&digests)
+                    .map(|(p, d)| serde_json::json!({"name": p.name.as_str(), "sha256": d.sha256().to_hex()}))
+                    .collect::<Vec<_>>(),
+                "policy_warnings": warnings,
+            }),
+        )?;
+        self.attach_audit_excerpt(&mut writer, &object, cb)?;
+        let written = super::write_bundle(&writer, &req.output, req.force, &req.encrypt_to)?;
+        self.record(
+            "bundle.export",
+            &object,
+            crate::AuditOutcome::Ok,
+            serde_json::json!({"bundle": req.output.display().to_string(),
+                "bundle_sha256": written, "encrypted": !req.encrypt_to.is_empty()}),
+        )?;
+        let required = required_approvals(&trust, pstage);
+        Ok(ReleaseCreated {
+            bundle: req.output.display().to_string(),
+            bundle_sha256: written,
+            manifest_sha256,
+            name: release.name().to_owned(),
+            version: release.version().to_owned(),
+            stage: stage.as_str().to_owned(),
+            artifacts: prepared.len(),
+            entries: manifest.entries().len(),
+            encrypted: !req.encrypt_to.is_empty(),
+            policy_warnings: warnings,
+            approvals_needed: required.saturating_sub(input.approvals.distinct_approvers),
+        })
+    }
+}
+
+/// The zip and the manifest entries being built together.
+#[derive(Default)]
+struct Pack {
+    writer: BundleWriter,
+    entries: Vec<Entry>,
+    /// Which key signed each signature and attestation, for the README.
+    signed_by: BTreeMap<String, KeyNote>,
+}
+
+impl Pack {
+    fn add(
+        &mut self,
+        path: &str,
+        role: Role,
+        media_type: &str,
+        bytes: Vec<u8>,
+        subject: Option<&ArtifactName>,
+        predicate_type: Option<&str>,
+    ) -> Result<(), OpsError> {
+        let mut entry =
+            Entry::from_bytes(path, role, media_type, &bytes).with_subjects(subject.cloned());
+        if let Some(pt) = predicate_type {
+            entry = entry.with_predicate_type(pt);
+        }
+        self.writer.add(path, EntrySource::Bytes(bytes))?;
+        self.entries.push(entry);
+        Ok(())
+    }
+}
+
+/// The policy's view of one artifact.
+fn artifact_facts(p: &Prepared, d: &DigestSet, provenance: Option<&Value>) -> ArtifactFacts {
+    ArtifactFacts {
+        name: p.name.to_string(),
+        sha256: d.sha256().to_hex(),
+        size: p.size,
+        sbom: match &p.sbom {
+            Some(s) => SbomFacts {
+                present: true,
+                format: Some(sbom_format_word(s.format).to_owned()),
+                components: Some(s.components as u64),
+            },
+            None => SbomFacts::default(),
+        },
+        provenance: match provenance {
+            Some(pred) => ProvenanceFacts {
+                present: true,
+                builder_id: pred["runDetails"]["builder"]["id"]
+                    .as_str()
+                    .map(str::to_owned),
+            },
+            None => ProvenanceFacts::default(),
+        },
+        vulnerabilities: p.vulns.as_ref().map(vuln_facts).unwrap_or_default(),
+    }
+}
+
+pub(crate) fn sbom_format_word(f: SbomFormat) -> &'static str {
+    match f {
+        SbomFormat::SpdxJson => "spdx-2.3",
+        SbomFormat::CycloneDxJson => "cyclonedx-1.6",
+    }
+}
+
+/// Fills in each artifact's SBOM: catalogued offline, or read from the given files.
+fn attach_sboms(
+    prepared: &mut [Prepared],
+    choice: &SbomChoice,
+    created: &str,
+) -> Result<(), OpsError> {
+    match choice {
+        SbomChoice::None => Ok(()),
+        SbomChoice::Auto(format) => {
+            for p in prepared.iter_mut() {
+                let g = crate::sbom::generate_sbom_at(&p.path, *format, created)?;
+                p.sbom = Some(PreparedSbom {
+                    format: *format,
+                    document: g.document,
+                    components: g.components,
+                });
+            }
+            Ok(())
+        }
+        SbomChoice::Files(files) => {
+            let mut by_name: BTreeMap<String, &PathBuf> = BTreeMap::new();
+            for (name, file) in files {
+                let name = match name {
+                    Some(n) => n.clone(),
+                    None if prepared.len() == 1 => prepared[0].name.to_string(),
+                    None => {
+                        return Err(OpsError::BadInput(format!(
+                            "--sbom {}: with several artifacts, say which one it describes: --sbom NAME=FILE",
+                            file.display()
+                        )))
+                    }
+                };
+                if !prepared.iter().any(|p| p.name.as_str() == name) {
+                    return Err(OpsError::BadInput(format!(
+                        "--sbom {name}={}: no artifact is named {name:?}",
+                        file.display()
+                    )));
+                }
+                if by_name.insert(name.clone(), file).is_some() {
+                    return Err(OpsError::BadInput(format!(
+                        "two SBOMs were given for {name}"
+                    )));
+                }
+            }
+            for p in prepared.iter_mut() {
+                let Some(file) = by_name.get(p.name.as_str()) else {
+                    continue;
+                };
+                let v = crate::sbom::validate_sbom(file)?;
+                if !v.valid {
+                    return Err(OpsError::BadInput(format!(
+                        "{} is not a valid SBOM: {}",
+                        file.display(),
+                        v.problems.first().map_or("unknown problem", String::as_str)
+                    )));
+                }
+                let bytes = crate::verify::read_capped(file, 256 << 20)?;
+                let document: Value = serde_json::from_slice(&bytes).map_err(|e| {
+                    OpsError::BadInput(format!("{}: not JSON ({e})", file.display()))
+                })?;
+                let format = if document.get("spdxVersion").is_some() {
+                    SbomFormat::SpdxJson
+                } else {
+                    SbomFormat::CycloneDxJson
+                };
+                p.sbom = Some(PreparedSbom {
+                    format,
+                    document,
+                    components: v.components.unwrap_or(0),
+                });
+            }
+            Ok(())
+        }
+    }
+}
+
+fn pretty(v: &Value) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(v).expect("JSON values serialise");
+    out.push(b'\n');
+    out
+}

@@ -1,0 +1,406 @@
+//! Releases: `release create` runs the whole chain (hash, SBOM, scan, provenance, policy gate,
+//! sign, pack) into one attestation bundle; `release approve` adds another officer's signature
+//! over the same manifest; `verify BUNDLE.zip` checks everything a bundle claims. The container
+//! itself (manifest, zip, age) is `strongroom-bundle`; the trust set and Rego policies are
+//! `strongroom-policy`.
+
+mod approve;
+mod create;
+mod facts;
+pub mod html;
+mod verify;
+
+use std::path::Path;
+
+use serde::Serialize;
+use strongroom_bundle::age::{Identity, Recipient};
+use strongroom_bundle::{BundleWriter, Limits, Release, SafeZip};
+use strongroom_core::dsse::{Envelope, INTOTO_PAYLOAD_TYPE};
+use strongroom_core::intoto::{Statement, Subject};
+use strongroom_core::{HashAlg, PublicKey, Signer};
+use strongroom_policy::{Decision, PolicyInput, PolicyModule, TrustSet};
+
+use crate::{Callbacks, OpsError, Station};
+
+pub use approve::{ApproveRelease, Approved};
+pub use create::{CreateRelease, ReleaseCreated, SbomChoice};
+pub use verify::{verify_bundle, VerifyBundle};
+
+/// The predicate type of a signature over a release manifest (the creator's and approvers').
+pub const MANIFEST_SIGNATURE_PREDICATE: &str =
+    "https://strongroom.dev/attestation/release-approval/v1";
+
+/// The subject name of a manifest signature.
+pub const MANIFEST_NAME: &str = strongroom_bundle::paths::MANIFEST_PATH;
+
+/// Lowercase hex SHA-256 of a key's DER SPKI: how a bundle names keys and approvals.
+pub fn key_hex(key: &PublicKey) -> String {
+    HashAlg::Sha256.hash(&key.to_spki_der()).to_hex()
+}
+
+/// The audit-log object of a release: its manifest digest.
+pub(crate) fn manifest_object(manifest_sha256: &str) -> String {
+    format!("manifest:sha256:{manifest_sha256}")
+}
+
+/// The creation time of a release: `SOURCE_DATE_EPOCH` when set (the reproducible-builds
+/// convention, which makes two runs byte-identical), else now.
+pub(crate) fn release_time() -> Result<time::OffsetDateTime, OpsError> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) => {
+            let secs: i64 = s.trim().parse().map_err(|_| {
+                OpsError::BadInput(format!(
+                    "SOURCE_DATE_EPOCH={s:?} is not a number of seconds since 1970"
+                ))
+            })?;
+            time::OffsetDateTime::from_unix_timestamp(secs)
+                .map_err(|_| OpsError::BadInput(format!("SOURCE_DATE_EPOCH={s} is out of range")))
+        }
+        Err(_) => Ok(time::OffsetDateTime::now_utc()),
+    }
+}
+
+/// RFC 3339 UTC, whole seconds.
+pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
+    let t = t
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .expect("0 is a valid nanosecond");
+    t.format(&time::format_description::well_known::Rfc3339)
+        .expect("UTC times format")
+}
+
+pub(crate) fn timestamp(s: &str) -> Result<strongroom_policy::Timestamp, OpsError> {
+    strongroom_policy::Timestamp::parse(s).map_err(|e| OpsError::BadInput(e.to_string()))
+}
+
+/// The policy crate's name for a manifest's stage.
+pub(crate) fn policy_stage(stage: strongroom_bundle::Stage) -> strongroom_policy::Stage {
+    match stage {
+        strongroom_bundle::Stage::Dev => strongroom_policy::Stage::Dev,
+        strongroom_bundle::Stage::Test => strongroom_policy::Stage::Test,
+        strongroom_bundle::Stage::Staging => strongroom_policy::Stage::Staging,
+        strongroom_bundle::Stage::Production => strongroom_policy::Stage::Production,
+    }
+}
+
+/// The statement a manifest signature signs.
+pub(crate) fn manifest_statement(
+    manifest_sha256: &str,
+    release: &Release,
+    kind: &str,
+    operator: &str,
+    signed_at: &str,
+) -> Statement {
+    let digest = strongroom_core::Digest::from_hex(HashAlg::Sha256, manifest_sha256)
+        .expect("a SHA-256 we computed");
+    Statement::new(
+        vec![Subject::new(MANIFEST_NAME, &[&digest])],
+        MANIFEST_SIGNATURE_PREDICATE,
+        serde_json::json!({
+            "kind": kind,
+            "release": {"name": release.name(), "version": release.version(),
+                "stage": release.stage().as_str()},
+            "operator": operator,
+            "signedAt": signed_at,
+        }),
+    )
+}
+
+/// Signs a manifest statement: the Sigstore bundle JSON, and the signer's public key PEM.
+pub(crate) fn sign_manifest(
+    signer: &dyn Signer,
+    statement: &Statement,
+) -> Result<(Vec<u8>, Vec<u8>), OpsError> {
+    let env = Envelope::sign(signer, INTOTO_PAYLOAD_TYPE, statement.to_json_bytes())?;
+    Ok((
+        strongroom_core::bundle::BundleJson::dsse(signer.public_key(), &env)
+            .to_pretty_json()
+            .into_bytes(),
+        signer.public_key().to_pem().into_bytes(),
+    ))
+}
+
+/// Evaluates the stage's policy, the trust policy's modules and the user's own.
+pub(crate) fn evaluate_policy(
+    input: &PolicyInput,
+    trust: &TrustSet,
+    user: &[PolicyModule],
+) -> Result<Decision, OpsError> {
+    Ok(strongroom_policy::evaluate(
+        &input.to_value(),
+        input.release.stage,
+        trust.policy(),
+        user,
+    )?)
+}
+
+/// A bundle opened for reading: decrypted to a private temp file first when age-encrypted.
+pub(crate) struct Opened {
+    pub zip: std::sync::Arc<SafeZip>,
+    /// SHA-256 of the file as given (the ciphertext, when encrypted).
+    pub sha256: String,
+    pub encrypted: bool,
+    /// Keeps the decrypted temp file alive while `zip` reads it.
+    _plain: Option<tempfile::NamedTempFile>,
+}
+
+pub(crate) fn open_bundle(path: &Path, identity: Option<&Identity>) -> Result<Opened, OpsError> {
+    if !path.is_file() {
+        return Err(OpsError::MissingFile(path.to_owned()));
+    }
+    let (sha, _) = strongroom_bundle::Sha256Digest::of_file(path)?;
+    if strongroom_bundle::age::is_age(path)? {
+        let identity = identity.ok_or_else(|| OpsError::EncryptedBundle(path.to_owned()))?;
+        let plain = strongroom_bundle::age::decrypt_to_temp(path, identity)?;
+        let zip = SafeZip::open(plain.path(), &Limits::default())?;
+        return Ok(Opened {
+            zip: std::sync::Arc::new(zip),
+            sha256: sha.to_hex(),
+            encrypted: true,
+            _plain: Some(plain),
+        });
+    }
+    Ok(Opened {
+        zip: std::sync::Arc::new(SafeZip::open(path, &Limits::default())?),
+        sha256: sha.to_hex(),
+        encrypted: false,
+        _plain: None,
+    })
+}
+
+/// Writes the bundle atomically; with recipients, writes the zip to a temp file beside `out`
+/// and age-encrypts it into place. Returns the SHA-256 of what was written.
+pub(crate) fn write_bundle(
+    w: &BundleWriter,
+    out: &Path,
+    overwrite: bool,
+    encrypt_to: &[Recipient],
+) -> Result<String, OpsError> {
+    if encrypt_to.is_empty() {
+        return Ok(w.write_atomic(out, overwrite)?.sha256.to_hex());
+    }
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let plain = tempfile::Builder::new()
+        .prefix(".strongroom-plain-")
+        .tempfile_in(dir)
+        .map_err(|source| strongroom_bundle::BundleError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+    w.write_atomic(plain.path(), true)?;
+    let written = strongroom_bundle::age::encrypt_file(plain.path(), out, encrypt_to, overwrite)?;
+    Ok(written.sha256.to_hex())
+}
+
+impl Station {
+    /// Runs the policy at `release create` (recorded as `policy.decision`): a denial stops the
+    /// release before anything is signed.
+    pub(crate) fn policy_gate(
+        &self,
+        input: &PolicyInput,
+        user: &[PolicyModule],
+    ) -> Result<Decision, OpsError> {
+        let decision = self.policy_decision(input, user)?;
+        if !decision.allowed() {
+            return Err(OpsError::PolicyDenied {
+                stage: input.release.stage.as_str().to_owned(),
+                reasons: decision
+                    .deny
+                    .iter()
+                    .map(|f| format!("{}: {}", f.policy, f.message))
+                    .collect(),
+            });
+        }
+        Ok(decision)
+    }
+
+    /// Adds `audit/excerpt.json`: the release's rows, linked to a checkpoint signed now with the
+    /// station's audit key when one is set.
+    pub(crate) fn attach_audit_excerpt(
+        &self,
+        w: &mut BundleWriter,
+        object: &str,
+        cb: &dyn Callbacks,
+    ) -> Result<(), OpsError> {
+        if self.audit_checkpoint_now(cb)?.is_none() {
+            cb.notice(
+                "no audit key is set, so no checkpoint covers this release: the bundle's audit \
+                 excerpt cannot prove its rows (set one with `strongroom audit key set KEY`)",
+            );
+        }
+        let excerpt = match self.audit_excerpt(&[object]) {
+            Ok(e) => e,
+            Err(OpsError::NoCheckpoint) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let mut bytes = serde_json::to_vec_pretty(&excerpt).expect("excerpts serialise");
+        bytes.push(b'\n');
+        w.add(
+            strongroom_bundle::paths::AUDIT_EXCERPT_PATH,
+            strongroom_bundle::EntrySource::Bytes(bytes),
+        )?;
+        Ok(())
+    }
+}
+
+/// A verification report on a whole bundle (JSON output, HTML page, GUI).
+#[derive(Clone, Debug, Serialize)]
+pub struct BundleReport {
+    pub bundle: String,
+    pub bundle_sha256: String,
+    pub manifest_sha256: String,
+    pub release: Option<ReleaseLine>,
+    pub artifacts: Vec<ArtifactLine>,
+    pub signatures: Vec<SignatureLine>,
+    pub approvals: ApprovalsLine,
+    pub checks: Vec<CheckLine>,
+    /// `pass`, `warn` or `fail`.
+    pub verdict: String,
+    pub verified: bool,
+    pub trust_source: String,
+    pub checked_at: String,
+    pub tool: String,
+    /// The manifest signatures as the policy saw them.
+    #[serde(skip)]
+    pub(crate) signature_facts: Vec<strongroom_policy::SignatureFacts>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ReleaseLine {
+    pub name: String,
+    pub version: String,
+    pub stage: String,
+    pub created: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ArtifactLine {
+    pub name: String,
+    pub sha256: String,
+    pub size: u64,
+    /// `Some(true)` the bytes were present and match, `Some(false)` they differ, `None` absent.
+    pub bytes_checked: Option<bool>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SignatureLine {
+    pub kind: String,
+    pub key_id: String,
+    pub key_name: Option<String>,
+    pub operator: String,
+    pub signed_at: String,
+    /// One phrase: `valid, trusted`, `valid, but revoked at …`, …
+    pub status: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ApprovalsLine {
+    pub distinct_keys: u64,
+    pub distinct_operators: u64,
+    pub distinct_approvers: u64,
+    pub required: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckLine {
+    pub id: String,
+    pub outcome: String,
+    pub detail: String,
+}
+
+impl BundleReport {
+    /// The printable HTML page.
+    pub fn to_html(&self) -> String {
+        html::render(self)
+    }
+}
+
+/// The file name of `path` as an artifact name in the bundle.
+pub(crate) fn artifact_name(path: &Path) -> Result<strongroom_bundle::ArtifactName, OpsError> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| OpsError::BadInput(format!("{}: not a file name", path.display())))?;
+    let name = name.to_str().ok_or_else(|| {
+        OpsError::BadInput(format!(
+            "{}: artifact names must be UTF-8 to be listed in a manifest",
+            path.display()
+        ))
+    })?;
+    Ok(strongroom_bundle::ArtifactName::parse(name)?)
+}
+
+/// The report line on a bundle's audit excerpt: its rows must lead to a checkpoint signed by a
+/// key the trust set knows, and include this release's signing.
+pub(crate) fn audit_excerpt_check(
+    bytes: &[u8],
+    manifest_sha256: &str,
+    trust: &TrustSet,
+) -> (strongroom_core::verify::Outcome, String) {
+    use strongroom_core::audit_chain::{verify_excerpt, AuditExcerpt};
+    use strongroom_core::verify::Outcome;
+    let excerpt: AuditExcerpt = match serde_json::from_slice(bytes) {
+        Ok(e) => e,
+        Err(e) => {
+            return (
+                Outcome::Fail,
+                format!("audit/excerpt.json is unreadable: {e}"),
+            )
+        }
+    };
+    let hint = serde_json::to_value(&excerpt.checkpoint)
+        .ok()
+        .and_then(|v| {
+            v["verificationMaterial"]["publicKey"]["hint"]
+                .as_str()
+                .map(str::to_owned)
+        });
+    let Some(trusted) = hint
+        .as_deref()
+        .and_then(strongroom_core::KeyId::parse)
+        .and_then(|id| trust.key(&id))
+    else {
+        return (
+            Outcome::Warn,
+            format!(
+                "the audit checkpoint is signed by key {}, which the trust store does not know: add the station's audit key to check the excerpt",
+                hint.as_deref().unwrap_or("(unnamed)")
+            ),
+        );
+    };
+    match verify_excerpt(&excerpt, trusted.public_key()) {
+        Ok(r) => {
+            let object = manifest_object(manifest_sha256);
+            let about: Vec<&str> = r
+                .rows
+                .iter()
+                .filter(|row| row.object == object)
+                .map(|row| row.action.as_str())
+                .collect();
+            if about.is_empty() {
+                return (
+                    Outcome::Warn,
+                    format!("the audit excerpt verifies but records nothing about this manifest (checkpoint by {})", trusted.name()),
+                );
+            }
+            (
+                Outcome::Pass,
+                format!(
+                    "{} audit row(s) about this release ({}) lead to checkpoint {} of {} rows signed by {}",
+                    about.len(),
+                    about.join(", "),
+                    r.checkpoint.head.get(..12).unwrap_or(&r.checkpoint.head),
+                    r.checkpoint.rows,
+                    trusted.name()
+                ),
+            )
+        }
+        Err(e) => (
+            Outcome::Fail,
+            format!("the audit excerpt does not prove its rows: {e}"),
+        ),
+    }
+}

@@ -1,0 +1,144 @@
+//! The policy decision through the operations API, on a real station: the station's trust
+//! policy (modules and data) and `--policy` files join the built-in rules, and every decision is
+//! an audit row (`policy.decision`, outcome `denied` when a rule denied).
+
+use secrecy::SecretString;
+use strongroom_ops::trust::read_policy_files;
+use strongroom_ops::{OpsError, Role, Station};
+use strongroom_policy::{
+    ArtifactFacts, KeyRole, Phase, PolicyInput, ProvenanceFacts, ReleaseFacts, SbomFacts,
+    SignatureFacts, SignatureKind, Stage, VulnFacts,
+};
+
+fn station(dir: &std::path::Path) -> Station {
+    let mut s = Station::open(dir).unwrap();
+    s.init_operator(
+        "admin",
+        &[Role::ReleaseOfficer, Role::Approver, Role::Auditor],
+        &SecretString::from("admin passphrase"),
+    )
+    .unwrap();
+    s
+}
+
+fn input(version: &str, builder: &str) -> PolicyInput {
+    let sig = |name: &str, kind, op: &str, roles: &[KeyRole]| SignatureFacts {
+        keyid: format!("{name}="),
+        key_name: Some(name.into()),
+        kind,
+        operator: Some(op.into()),
+        signed_at: "2026-11-22T10:00:00Z".into(),
+        valid: true,
+        trusted: true,
+        roles: roles.to_vec(),
+        stages: vec![],
+        active_at_signing: true,
+        revoked: false,
+        revoked_before_signing: false,
+        key_problems: vec![],
+    };
+    PolicyInput::new(
+        Phase::Verify,
+        ReleaseFacts {
+            name: "app".into(),
+            version: version.into(),
+            stage: Stage::Production,
+            created: "2026-11-22T10:00:00Z".into(),
+        },
+        vec![ArtifactFacts {
+            name: "app.tar.gz".into(),
+            sha256: "00".repeat(32),
+            size: 1,
+            sbom: SbomFacts {
+                present: true,
+                format: Some("spdx-2.3".into()),
+                components: Some(1),
+            },
+            provenance: ProvenanceFacts {
+                present: true,
+                builder_id: Some(builder.into()),
+            },
+            vulnerabilities: VulnFacts {
+                scanned: true,
+                ..Default::default()
+            },
+        }],
+        vec![
+            sig("rel", SignatureKind::Release, "alice", &[KeyRole::Signer]),
+            sig("a1", SignatureKind::Approval, "bob", &[KeyRole::Approver]),
+            sig("a2", SignatureKind::Approval, "carol", &[KeyRole::Approver]),
+        ],
+    )
+}
+
+#[test]
+fn the_trust_policy_and_policy_files_decide_and_are_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let s = station(dir.path());
+    let builder = "https://ci.example/builder@v1";
+
+    // No allowed builders yet: production refuses the builder.
+    let d = s.policy_decision(&input("1.0.0", builder), &[]).unwrap();
+    assert!(!d.allowed());
+    assert!(
+        d.deny[0].message.contains("not an allowed builder"),
+        "{d:?}"
+    );
+
+    let data = work.path().join("data.json");
+    std::fs::write(&data, format!(r#"{{"allowed_builders": ["{builder}"]}}"#)).unwrap();
+    s.trust_data_set(&data).unwrap();
+    let module = work.path().join("no-rc.rego");
+    std::fs::write(
+        &module,
+        "package acme\n\nimport rego.v1\n\ndeny contains \"release candidates stay out of production\" if contains(input.release.version, \"-rc\")\n",
+    )
+    .unwrap();
+    s.trust_policy_add(&module).unwrap();
+    assert!(s
+        .policy_decision(&input("1.0.0", builder), &[])
+        .unwrap()
+        .allowed());
+    let d = s
+        .policy_decision(&input("1.0.0-rc1", builder), &[])
+        .unwrap();
+    assert_eq!(d.deny.len(), 1);
+    assert_eq!(d.deny[0].policy, "acme");
+
+    // A --policy file in v0 syntax adds a warning.
+    let extra = work.path().join("extra.rego");
+    std::fs::write(
+        &extra,
+        "package team\n\nwarn[msg] {\n  input.release.name == \"app\"\n  msg := \"app releases need a changelog\"\n}\n",
+    )
+    .unwrap();
+    let modules = read_policy_files(std::slice::from_ref(&extra)).unwrap();
+    assert_eq!(modules[0].name, extra.display().to_string());
+    let d = s
+        .policy_decision(&input("1.0.0", builder), &modules)
+        .unwrap();
+    assert!(d.allowed());
+    assert_eq!(d.warn[0].message, "app releases need a changelog");
+
+    // A broken --policy file is an error naming it, recorded as a failure.
+    std::fs::write(&extra, "package team\n\nwarn[msg] {\n").unwrap();
+    let err = s
+        .policy_decision(
+            &input("1.0.0", builder),
+            &read_policy_files(std::slice::from_ref(&extra)).unwrap(),
+        )
+        .unwrap_err();
+    assert!(matches!(err, OpsError::Policy(_)), "{err:?}");
+    assert!(err.to_string().contains("extra.rego:"), "{err}");
+
+    let rows = s.audit_list(Some("policy.decision"), None).unwrap();
+    let outcomes: Vec<&str> = rows.iter().map(|r| r.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["denied", "ok", "denied", "ok", "failed"]);
+    assert_eq!(rows[2].object, "app@1.0.0-rc1");
+    assert_eq!(
+        rows[2].details["deny"][0]["message"],
+        "release candidates stay out of production"
+    );
+    assert!(read_policy_files(&[work.path().join("missing.rego")]).is_err());
+}

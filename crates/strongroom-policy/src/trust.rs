@@ -1,0 +1,601 @@
+//! The trust model: which public keys a station trusts, in which roles, for which release stages
+//! and during which window, which of them were revoked and when, and the policy that travels with
+//! them. [`TrustSet::status`] answers "could this key act so at that time?".
+//!
+//! Revocation semantics: a key revoked at or before the moment it signed makes that signature
+//! invalid; a key revoked after it signed leaves the signature valid, but flagged.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use strongroom_core::keyref::check_label;
+use strongroom_core::{KeyId, PublicKey};
+
+use crate::Timestamp;
+
+/// A release stage. (The bundle manifest carries the same four words as text; this crate owns the
+/// enum so that the trust and policy layer depends on no container format.)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    Dev,
+    Test,
+    Staging,
+    Production,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 4] = [Stage::Dev, Stage::Test, Stage::Staging, Stage::Production];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Dev => "dev",
+            Stage::Test => "test",
+            Stage::Staging => "staging",
+            Stage::Production => "production",
+        }
+    }
+
+    /// Parses a comma-separated list (`dev,test`), sorted and without duplicates.
+    pub fn parse_list(s: &str) -> Result<Vec<Stage>, TrustError> {
+        parse_list(s)
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Stage {
+    type Err = TrustError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Stage::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s.trim())
+            .ok_or_else(|| TrustError::UnknownStage(s.to_owned()))
+    }
+}
+
+/// What a trusted key may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyRole {
+    /// Signs releases (the manifest signature made by `release create`).
+    Signer,
+    /// Approves releases (M-of-N signatures over the same manifest).
+    Approver,
+    /// Signs trust packages: its signature lets another station import keys and policy.
+    Custodian,
+}
+
+impl KeyRole {
+    pub const ALL: [KeyRole; 3] = [KeyRole::Signer, KeyRole::Approver, KeyRole::Custodian];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyRole::Signer => "signer",
+            KeyRole::Approver => "approver",
+            KeyRole::Custodian => "custodian",
+        }
+    }
+
+    /// Parses a comma-separated list (`signer,approver`), sorted and without duplicates.
+    pub fn parse_list(s: &str) -> Result<Vec<KeyRole>, TrustError> {
+        parse_list(s)
+    }
+}
+
+impl fmt::Display for KeyRole {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for KeyRole {
+    type Err = TrustError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        KeyRole::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim())
+            .ok_or_else(|| TrustError::UnknownRole(s.to_owned()))
+    }
+}
+
+fn parse_list<T: FromStr<Err = TrustError> + Ord>(s: &str) -> Result<Vec<T>, TrustError> {
+    let set: BTreeSet<T> = s
+        .split(',')
+        .filter(|p| !p.trim().is_empty())
+        .map(str::parse)
+        .collect::<Result<_, _>>()?;
+    Ok(set.into_iter().collect())
+}
+
+/// Why a trust entry or set is not acceptable.
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TrustError {
+    #[error("unknown stage {0:?} (expected dev, test, staging or production)")]
+    UnknownStage(String),
+    #[error("unknown role {0:?} (expected signer, approver or custodian)")]
+    UnknownRole(String),
+    #[error("invalid trust name {0:?}: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")]
+    BadName(String),
+    #[error("the key {name:?} has no role: give at least one of signer, approver, custodian")]
+    NoRoles { name: String },
+    #[error("the key {name:?} would never be valid: not-before {not_before} is after not-after {not_after}")]
+    EmptyWindow {
+        name: String,
+        not_before: Timestamp,
+        not_after: Timestamp,
+    },
+    #[error("the public key of {name:?} is unusable: {reason}")]
+    PublicKey { name: String, reason: String },
+    #[error("the public key of {name:?} has key id {actual}, not the {stated} its entry states")]
+    KeyIdMismatch {
+        name: String,
+        stated: String,
+        actual: String,
+    },
+    #[error("two trusted keys are named {0:?}")]
+    DuplicateName(String),
+    #[error("the key {key_id} is trusted twice, as {first:?} and {second:?}")]
+    DuplicateKey {
+        key_id: String,
+        first: String,
+        second: String,
+    },
+    #[error("invalid policy module name {0:?}: use 1 to 128 printable characters, no '/' or '\\'")]
+    BadModuleName(String),
+    #[error("two policy modules are named {0:?}")]
+    DuplicateModule(String),
+    #[error("policy data must be a JSON object, not {0}")]
+    DataNotObject(String),
+}
+
+/// What it takes to trust a key; [`TrustedKey::new`] checks it.
+#[derive(Clone, Debug)]
+pub struct NewTrustedKey {
+    pub name: String,
+    /// PEM SubjectPublicKeyInfo.
+    pub pem: String,
+    /// Empty: every stage.
+    pub stages: Vec<Stage>,
+    pub roles: Vec<KeyRole>,
+    pub not_before: Option<Timestamp>,
+    pub not_after: Option<Timestamp>,
+    pub added_at: Timestamp,
+    pub added_by: String,
+}
+
+/// A key the station trusts. Its key id is always the id of its public key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrustedKey {
+    key_id: KeyId,
+    public_key: PublicKey,
+    name: String,
+    pem: String,
+    stages: Vec<Stage>,
+    roles: Vec<KeyRole>,
+    not_before: Option<Timestamp>,
+    not_after: Option<Timestamp>,
+    added_at: Timestamp,
+    added_by: String,
+}
+
+impl TrustedKey {
+    /// Checks the name, the PEM public key, the roles (at least one) and the validity window. The
+    /// PEM is stored normalised; roles and stages are sorted and deduplicated.
+    pub fn new(k: NewTrustedKey) -> Result<Self, TrustError> {
+        check_label(&k.name).map_err(|_| TrustError::BadName(k.name.clone()))?;
+        let public_key = PublicKey::from_pem(&k.pem).map_err(|e| TrustError::PublicKey {
+            name: k.name.clone(),
+            reason: e.to_string(),
+        })?;
+        let roles: BTreeSet<KeyRole> = k.roles.into_iter().collect();
+        if roles.is_empty() {
+            return Err(TrustError::NoRoles { name: k.name });
+        }
+        let stages: BTreeSet<Stage> = k.stages.into_iter().collect();
+        if let (Some(nb), Some(na)) = (k.not_before, k.not_after) {
+            if nb > na {
+                return Err(TrustError::EmptyWindow {
+                    name: k.name,
+                    not_before: nb,
+                    not_after: na,
+                });
+            }
+        }
+        Ok(TrustedKey {
+            key_id: public_key.key_id(),
+            pem: public_key.to_pem(),
+            public_key,
+            name: k.name,
+            stages: stages.into_iter().collect(),
+            roles: roles.into_iter().collect(),
+            not_before: k.not_before,
+            not_after: k.not_after,
+            added_at: k.added_at,
+            added_by: k.added_by,
+        })
+    }
+
+    pub fn key_id(&self) -> &KeyId {
+        &self.key_id
+    }
+    pub fn public_key(&self) -> &PublicKey {
+        &self.public_key
+    }
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn pem(&self) -> &str {
+        &self.pem
+    }
+    /// The stages the key may act for; empty means every stage.
+    pub fn stages(&self) -> &[Stage] {
+        &self.stages
+    }
+    pub fn roles(&self) -> &[KeyRole] {
+        &self.roles
+    }
+    pub fn not_before(&self) -> Option<Timestamp> {
+        self.not_before
+    }
+    pub fn not_after(&self) -> Option<Timestamp> {
+        self.not_after
+    }
+    pub fn added_at(&self) -> Timestamp {
+        self.added_at
+    }
+    pub fn added_by(&self) -> &str {
+        &self.added_by
+    }
+    pub fn has_role(&self, role: KeyRole) -> bool {
+        self.roles.contains(&role)
+    }
+    pub fn allows_stage(&self, stage: Stage) -> bool {
+        self.stages.is_empty() || self.stages.contains(&stage)
+    }
+}
+
+/// A key's revocation. A key may be revoked more than once; the earliest time counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revocation {
+    pub key_id: KeyId,
+    pub revoked_at: Timestamp,
+    pub reason: String,
+}
+
+/// One Rego module of the trust policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyModule {
+    /// A file name such as `no-beta-builds.rego`; errors name it.
+    pub name: String,
+    pub rego: String,
+}
+
+impl PolicyModule {
+    pub fn new(name: impl Into<String>, rego: impl Into<String>) -> Self {
+        PolicyModule {
+            name: name.into(),
+            rego: rego.into(),
+        }
+    }
+}
+
+/// The policy that travels with the trust: Rego modules added to the built-in rules, and the
+/// parameters (`data.strongroom.config`) merged over the built-in defaults.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyBundle {
+    pub modules: Vec<PolicyModule>,
+    /// A JSON object, e.g. `{"allowed_builders": ["https://…"], "min_approvers": {"production": 3}}`.
+    pub data: serde_json::Value,
+}
+
+impl Default for PolicyBundle {
+    fn default() -> Self {
+        PolicyBundle {
+            modules: Vec::new(),
+            data: serde_json::Value::Object(Default::default()),
+        }
+    }
+}
+
+impl PolicyBundle {
+    /// Module names are unique and file-name-like; data is an object. (Rego syntax is checked by
+    /// [`crate::rego::check_modules`].)
+    pub fn check(&self) -> Result<(), TrustError> {
+        let mut seen = BTreeSet::new();
+        for m in &self.modules {
+            check_module_name(&m.name)?;
+            if !seen.insert(m.name.as_str()) {
+                return Err(TrustError::DuplicateModule(m.name.clone()));
+            }
+        }
+        if !self.data.is_object() {
+            return Err(TrustError::DataNotObject(json_kind(&self.data).to_owned()));
+        }
+        Ok(())
+    }
+}
+
+/// Checks a policy module name: 1 to 128 printable characters, no path separators.
+pub fn check_module_name(name: &str) -> Result<(), TrustError> {
+    let ok = !name.trim().is_empty()
+        && name.chars().count() <= 128
+        && !name
+            .chars()
+            .any(|c| c.is_control() || c == '/' || c == '\\');
+    if ok {
+        Ok(())
+    } else {
+        Err(TrustError::BadModuleName(name.to_owned()))
+    }
+}
+
+pub(crate) fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// Everything a station trusts: keys, revocations, policy. Names and key ids are unique.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TrustSet {
+    keys: Vec<TrustedKey>,
+    revocations: Vec<Revocation>,
+    policy: PolicyBundle,
+}
+
+/// A key's revocation as seen from one moment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RevocationStatus {
+    pub revoked_at: Timestamp,
+    pub reason: String,
+    /// Revoked at or before the moment asked about: a signature made then is invalid.
+    pub before: bool,
+}
+
+/// Whether a key could act in a role, at a stage, at a moment; see [`TrustSet::status`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KeyStatus {
+    #[serde(serialize_with = "ser_key_id")]
+    pub key_id: KeyId,
+    /// The key is in the trust set.
+    pub known: bool,
+    pub name: Option<String>,
+    pub roles: Vec<KeyRole>,
+    /// The key's stages; empty means every stage.
+    pub stages: Vec<Stage>,
+    /// The key holds the role asked about (true when none was asked about).
+    pub has_role: bool,
+    /// The key may act for the stage asked about (true when none was asked about).
+    pub stage_allowed: bool,
+    /// The moment is before the key's not-before.
+    pub not_yet_valid: bool,
+    /// The moment is after the key's not-after.
+    pub expired: bool,
+    pub not_before: Option<Timestamp>,
+    pub not_after: Option<Timestamp>,
+    /// Set when the key was ever revoked (the earliest revocation), whether before or after.
+    pub revoked: Option<RevocationStatus>,
+}
+
+fn ser_key_id<S: serde::Serializer>(id: &KeyId, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(id.as_str())
+}
+
+impl KeyStatus {
+    /// Revoked at or before the moment: a signature made then does not count.
+    pub fn revoked_before(&self) -> bool {
+        self.revoked.as_ref().is_some_and(|r| r.before)
+    }
+
+    /// Known, inside its validity window, and not revoked at that moment.
+    pub fn active(&self) -> bool {
+        self.known && !self.not_yet_valid && !self.expired && !self.revoked_before()
+    }
+
+    /// Active, and holding the role and stage asked about.
+    pub fn acceptable(&self) -> bool {
+        self.active() && self.has_role && self.stage_allowed
+    }
+
+    /// Why the key is not acceptable, one phrase per reason (empty when it is).
+    pub fn problems(
+        &self,
+        at: Timestamp,
+        stage: Option<Stage>,
+        role: Option<KeyRole>,
+    ) -> Vec<String> {
+        if !self.known {
+            return vec![format!("key {} is not in the trust store", self.key_id)];
+        }
+        let mut out = Vec::new();
+        if self.not_yet_valid {
+            if let Some(nb) = self.not_before {
+                out.push(format!("not valid until {nb} (at {at})"));
+            }
+        }
+        if self.expired {
+            if let Some(na) = self.not_after {
+                out.push(format!("expired at {na} (before {at})"));
+            }
+        }
+        if let Some(r) = self.revoked.as_ref().filter(|r| r.before) {
+            out.push(format!("revoked at {} ({})", r.revoked_at, r.reason));
+        }
+        if !self.has_role {
+            if let Some(role) = role {
+                out.push(format!("lacks the {role} role"));
+            }
+        }
+        if !self.stage_allowed {
+            if let Some(stage) = stage {
+                out.push(format!("not trusted for the {stage} stage"));
+            }
+        }
+        out
+    }
+}
+
+impl TrustSet {
+    /// Checks that names, key ids and module names are unique and the data is an object.
+    pub fn new(
+        keys: Vec<TrustedKey>,
+        revocations: Vec<Revocation>,
+        policy: PolicyBundle,
+    ) -> Result<Self, TrustError> {
+        let mut names = BTreeSet::new();
+        for (i, k) in keys.iter().enumerate() {
+            if !names.insert(k.name.as_str()) {
+                return Err(TrustError::DuplicateName(k.name.clone()));
+            }
+            if let Some(first) = keys[..i].iter().find(|o| o.key_id == k.key_id) {
+                return Err(TrustError::DuplicateKey {
+                    key_id: k.key_id.to_string(),
+                    first: first.name.clone(),
+                    second: k.name.clone(),
+                });
+            }
+        }
+        policy.check()?;
+        Ok(TrustSet {
+            keys,
+            revocations,
+            policy,
+        })
+    }
+
+    pub fn keys(&self) -> &[TrustedKey] {
+        &self.keys
+    }
+    pub fn revocations(&self) -> &[Revocation] {
+        &self.revocations
+    }
+    pub fn policy(&self) -> &PolicyBundle {
+        &self.policy
+    }
+
+    pub fn key(&self, id: &KeyId) -> Option<&TrustedKey> {
+        self.keys.iter().find(|k| &k.key_id == id)
+    }
+
+    pub fn key_by_name(&self, name: &str) -> Option<&TrustedKey> {
+        self.keys.iter().find(|k| k.name == name)
+    }
+
+    /// A key by its trust name or its key id.
+    pub fn find(&self, name_or_id: &str) -> Option<&TrustedKey> {
+        self.key_by_name(name_or_id)
+            .or_else(|| KeyId::parse(name_or_id.trim()).and_then(|id| self.key(&id)))
+    }
+
+    /// The earliest revocation of a key, if it was ever revoked.
+    pub fn revocation(&self, id: &KeyId) -> Option<&Revocation> {
+        self.revocations
+            .iter()
+            .filter(|r| &r.key_id == id)
+            .min_by_key(|r| r.revoked_at)
+    }
+
+    /// Whether any key holds the custodian role and is active at `at`: without one, no trust
+    /// package can be imported.
+    pub fn has_active_custodian(&self, at: Timestamp) -> bool {
+        self.keys.iter().any(|k| {
+            self.status(&k.key_id, at, None, Some(KeyRole::Custodian))
+                .acceptable()
+        })
+    }
+
+    /// Whether key `id` could act in `role` (if given) for `stage` (if given) at moment `at`.
+    pub fn status(
+        &self,
+        id: &KeyId,
+        at: Timestamp,
+        stage: Option<Stage>,
+        role: Option<KeyRole>,
+    ) -> KeyStatus {
+        let revoked = self.revocation(id).map(|r| RevocationStatus {
+            revoked_at: r.revoked_at,
+            reason: r.reason.clone(),
+            before: r.revoked_at <= at,
+        });
+        match self.key(id) {
+            None => KeyStatus {
+                key_id: id.clone(),
+                known: false,
+                name: None,
+                roles: Vec::new(),
+                stages: Vec::new(),
+                has_role: false,
+                stage_allowed: false,
+                not_yet_valid: false,
+                expired: false,
+                not_before: None,
+                not_after: None,
+                revoked,
+            },
+            Some(k) => KeyStatus {
+                key_id: id.clone(),
+                known: true,
+                name: Some(k.name.clone()),
+                roles: k.roles.clone(),
+                stages: k.stages.clone(),
+                has_role: role.is_none_or(|r| k.has_role(r)),
+                stage_allowed: stage.is_none_or(|s| k.allows_stage(s)),
+                not_yet_valid: k.not_before.is_some_and(|nb| at < nb),
+                expired: k.not_after.is_some_and(|na| at > na),
+                not_before: k.not_before,
+                not_after: k.not_after,
+                revoked,
+            },
+        }
+    }
+
+    /// This set with `earlier`'s revocations added: revocations are sticky, so importing a trust
+    /// package never un-revokes a key the station had revoked.
+    pub fn keeping_revocations_of(mut self, earlier: &TrustSet) -> TrustSet {
+        for r in &earlier.revocations {
+            if !self.revocations.contains(r) {
+                self.revocations.push(r.clone());
+            }
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_parse_sorted_and_deduplicated() {
+        assert_eq!(
+            Stage::parse_list("production, dev,dev").unwrap(),
+            vec![Stage::Dev, Stage::Production]
+        );
+        assert_eq!(
+            KeyRole::parse_list("custodian,signer").unwrap(),
+            vec![KeyRole::Signer, KeyRole::Custodian]
+        );
+        assert_eq!(
+            Stage::parse_list("prod").unwrap_err(),
+            TrustError::UnknownStage("prod".into())
+        );
+        assert_eq!(
+            KeyRole::parse_list("signer,admin").unwrap_err(),
+            TrustError::UnknownRole("admin".into())
+        );
+        assert!(Stage::parse_list("").unwrap().is_empty());
+    }
+}
