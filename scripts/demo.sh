@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end demo of the CLI (the README's run command until the desktop app lands):
-# makes a throwaway station, generates a key, signs a file, verifies it, then shows a tampered
-# copy being refused.
+# makes a throwaway station, generates a key, signs a file, verifies it, shows a tampered copy
+# being refused, then makes a release bundle that a second officer approves, and verifies it.
 #   bash scripts/demo.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -39,6 +39,27 @@ if run "$SR" verify --key release-officer.pub release.tar.gz; then
 fi
 run "$SR" audit key set attest
 run "$SR" audit checkpoint
+
+printf '\n# a release: trust the keys, create a staging bundle, a second officer approves it\n'
+printf 'widget 1.0.0\n' > widget.bin
+run "$SR" key export attest -o attest.pub
+run "$SR" trust add release-officer.pub --name release-officer --roles signer,approver
+run "$SR" trust add attest.pub --name station-audit --roles signer --stages dev
+STRONGROOM_NEW_OPERATOR_PASSPHRASE="bob's demo passphrase" run "$SR" operator add bob --roles approver
+run "$SR" key generate --algorithm ed25519 --label bob-key
+run "$SR" key export bob-key -o bob-key.pub
+run "$SR" trust add bob-key.pub --name bob-key --roles approver
+run "$SR" release create --name widget --version 1.0.0 --stage staging --key release-officer \
+  -o widget-1.0.0.zip widget.bin
+STRONGROOM_OPERATOR=bob STRONGROOM_OPERATOR_PASSPHRASE="bob's demo passphrase" \
+  run "$SR" release approve widget-1.0.0.zip --key bob-key
+run "$SR" verify widget-1.0.0.zip --artifacts . --report report.html
+printf 'widget 1.0.1, swapped in\n' > swapped.bin && mkdir swapped && cp swapped.bin swapped/widget.bin
+printf '\n# a different artifact under the released name; verification must fail:\n'
+if run "$SR" verify widget-1.0.0.zip --artifacts swapped; then
+  echo "demo: a swapped artifact verified, which is a bug" >&2
+  exit 1
+fi
 run "$SR" audit list
 run "$SR" audit verify
 printf '\ndemo ok: files are in %s\n' "$DEMO"

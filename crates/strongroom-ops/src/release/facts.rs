@@ -88,7 +88,7 @@ pub fn key_check(
         return (
             "key-trust",
             Outcome::Fail,
-            format!("{what} {key} is not in the trust store: add it with `strongroom trust add` or import a trust package that lists it"),
+            format!("{what}: key {key} is not in the trust store; add it with `strongroom trust add` or import a trust package that lists it"),
         );
     }
     let problems = status.problems(at, Some(stage), Some(role));
@@ -114,14 +114,14 @@ pub fn key_check(
             "revocation",
             Outcome::Warn,
             format!(
-                "{what} {name} was revoked at {} ({}), after it signed at {at}: the signature stands, but the key signs nothing new",
+                "{what}: key {name} was revoked at {} ({}), after it signed at {at}: the signature stands, but the key signs nothing new",
                 r.revoked_at, r.reason
             ),
         ),
         None => (
             "key-trust",
             Outcome::Pass,
-            format!("{what} {name}: trusted as {role} for {stage}, active when it signed ({at})"),
+            format!("{what}: key {name} trusted as {role} for {stage}, active when it signed ({at})"),
         ),
     }
 }

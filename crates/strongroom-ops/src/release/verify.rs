@@ -533,7 +533,7 @@ pub(crate) fn verify_opened(
             signed_at,
             stage,
             KeyRole::Signer,
-            "artifact signing key",
+            "artifact signatures",
         );
         lines.push(id, o, d);
     }
@@ -774,7 +774,7 @@ fn check_approval(
         signed_at,
         stage,
         super::facts::role_of(kind),
-        &format!("the {word} key of {operator}"),
+        &format!("{word} by {operator}"),
     );
     lines.push(id, o, d);
     Some((fact, key))
