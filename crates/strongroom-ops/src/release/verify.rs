@@ -109,7 +109,16 @@ struct Work {
     /// The artifact it is about.
     artifact: String,
     predicate_type: Option<String>,
-    bytes: Vec<u8>,
+}
+
+impl Work {
+    fn check_id(&self) -> &'static str {
+        if self.role == Role::ArtifactSignature {
+            "artifact-signature"
+        } else {
+            "attestation"
+        }
+    }
 }
 
 /// What verifying one document found out.
@@ -434,7 +443,6 @@ pub(crate) fn verify_opened(
                 .map(|n| n.to_string())
                 .unwrap_or_default(),
             predicate_type: e.predicate_type.clone(),
-            bytes: zip.read(&e.path, MAX_JSON_ENTRY)?,
         });
     }
     let records: BTreeMap<&str, &ArtifactRecord> = manifest
@@ -442,7 +450,14 @@ pub(crate) fn verify_opened(
         .iter()
         .map(|a| (a.name.as_str(), a))
         .collect();
-    let done = crate::util::par_map(&work, |w| verify_one(w, &keys, &records, &present));
+    // Each worker inflates its own entries too: the reader is shared, without a shared cursor.
+    let done = crate::util::par_map(&work, |w| match zip.read(&w.path, MAX_JSON_ENTRY) {
+        Ok(bytes) => verify_one(w, &bytes, &keys, &records, &present),
+        Err(e) => Done {
+            lines: vec![(w.check_id(), Outcome::Fail, format!("{}: {e}", w.path))],
+            ..Done::default()
+        },
+    });
     let mut facts: BTreeMap<String, PolicyArtifact> = manifest
         .artifacts()
         .iter()
@@ -783,18 +798,15 @@ fn check_approval(
 /// Verifies one artifact signature or attestation against the key its hint names.
 fn verify_one(
     w: &Work,
+    bytes: &[u8],
     keys: &BTreeMap<String, PublicKey>,
     records: &BTreeMap<&str, &ArtifactRecord>,
     present: &BTreeMap<String, DigestSet>,
 ) -> Done {
     let mut d = Done::default();
-    let id: &'static str = if w.role == Role::ArtifactSignature {
-        "artifact-signature"
-    } else {
-        "attestation"
-    };
+    let id = w.check_id();
     let fail = |d: &mut Done, msg: String| d.lines.push((id, Outcome::Fail, msg));
-    let doc = match CheckedDocument::parse(&w.bytes) {
+    let doc = match CheckedDocument::parse(bytes) {
         Ok(doc) => doc,
         Err(e) => {
             fail(&mut d, format!("{}: {e}", w.path));
