@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -115,48 +114,7 @@ impl<'de> Deserialize<'de> for Sha256Digest {
     }
 }
 
-/// The stage a release is made for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Stage {
-    Dev,
-    Test,
-    Staging,
-    Production,
-}
-
-impl Stage {
-    pub const ALL: [Stage; 4] = [Stage::Dev, Stage::Test, Stage::Staging, Stage::Production];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Dev => "dev",
-            Stage::Test => "test",
-            Stage::Staging => "staging",
-            Stage::Production => "production",
-        }
-    }
-}
-
-impl fmt::Display for Stage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Stage {
-    type Err = BundleError;
-    fn from_str(s: &str) -> Result<Stage, BundleError> {
-        Stage::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| {
-                BundleError::Manifest(format!(
-                    "unknown stage {s:?}; expected dev, test, staging or production"
-                ))
-            })
-    }
-}
+pub use strongroom_core::Stage;
 
 /// What a release is: name, version, stage and creation time (RFC 3339 UTC, whole seconds).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -986,7 +986,7 @@ fn trust(ctx: &Ctx, cmd: crate::cli::TrustCommand) -> anyhow::Result<u8> {
     use crate::cli::{TrustCommand, TrustPolicyCommand};
     use strongroom_ops::trust::{TrustAdd, TrustExport, TrustPolicyInfo};
     use strongroom_ops::OpsError;
-    use strongroom_policy::{KeyRole, Stage, Timestamp};
+    use strongroom_policy::{KeyRole, Timestamp};
 
     let time = |s: Option<String>| s.as_deref().map(Timestamp::parse).transpose();
     let print_policy = |p: &TrustPolicyInfo| -> anyhow::Result<()> {
@@ -1017,7 +1017,7 @@ fn trust(ctx: &Ctx, cmd: crate::cli::TrustCommand) -> anyhow::Result<u8> {
             let info = station.trust_add(&TrustAdd {
                 pem_path: pem,
                 name,
-                stages: Stage::parse_list(stages.as_deref().unwrap_or(""))
+                stages: strongroom_policy::trust::parse_stages(stages.as_deref().unwrap_or(""))
                     .map_err(OpsError::from)?,
                 roles: KeyRole::parse_list(&roles).map_err(OpsError::from)?,
                 not_before: time(not_before)?,

@@ -24,17 +24,7 @@ fn setup() -> (TestToken, Env) {
 }
 
 fn hsm_run(env: &Env, args: &[&str]) -> Out {
-    let o = env
-        .cmd()
-        .env("STRONGROOM_PIN", USER_PIN)
-        .args(args)
-        .output()
-        .unwrap();
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
+    env.run_pin_as(ADMIN, args)
 }
 
 /// A P-256 key pair made on the token by pkcs11-tool, not by us.

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use common::*;
-use strongroom_hsm::testing::{TestToken, USER_PIN};
+use strongroom_hsm::testing::TestToken;
 
 const TOKEN: &str = "approvals";
 const BUILDER: &str =
@@ -73,20 +73,6 @@ fn unzip(env: &Env, zip: &str, dir: &str) -> PathBuf {
     env.path(dir)
 }
 
-fn run_pin(env: &Env, who: &str, args: &[&str]) -> Out {
-    let o = env
-        .cmd_as(who)
-        .env("STRONGROOM_PIN", USER_PIN)
-        .args(args)
-        .output()
-        .unwrap();
-    Out {
-        code: o.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-    }
-}
-
 /// Lines of `out` that start with `outcome` and mention `needle`.
 #[track_caller]
 fn line(out: &Out, outcome: &str, needle: &str) {
@@ -116,8 +102,7 @@ impl World {
         env.add_operator("carol", "approver");
         let alice = env.key("alice-release", "ecdsa-p256");
         let bob = env.key("bob-approve", "ed25519");
-        run_pin(
-            &env,
+        env.run_pin_as(
             ADMIN,
             &[
                 "key",
@@ -217,11 +202,8 @@ impl World {
     }
 
     fn approve(&self, who: &str, key: &str, bundle: &str) -> Out {
-        run_pin(
-            &self.env,
-            who,
-            &["release", "approve", bundle, "--key", key],
-        )
+        self.env
+            .run_pin_as(who, &["release", "approve", bundle, "--key", key])
     }
 
     fn verify(&self, bundle: &str, extra: &[&str]) -> Out {

@@ -16,8 +16,10 @@ pub mod intoto;
 pub mod keyref;
 pub mod keys;
 pub mod signer;
+pub mod stage;
 pub mod verify;
 
 pub use digest::{Digest, HashAlg};
 pub use keys::{Algorithm, KeyId, PublicKey};
 pub use signer::{SignError, Signer, SoftwareKey};
+pub use stage::{Stage, UnknownStage};

@@ -15,49 +15,11 @@ use strongroom_core::{KeyId, PublicKey};
 
 use crate::Timestamp;
 
-/// A release stage. (The bundle manifest carries the same four words as text; this crate owns the
-/// enum so that the trust and policy layer depends on no container format.)
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Stage {
-    Dev,
-    Test,
-    Staging,
-    Production,
-}
+pub use strongroom_core::Stage;
 
-impl Stage {
-    pub const ALL: [Stage; 4] = [Stage::Dev, Stage::Test, Stage::Staging, Stage::Production];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Dev => "dev",
-            Stage::Test => "test",
-            Stage::Staging => "staging",
-            Stage::Production => "production",
-        }
-    }
-
-    /// Parses a comma-separated list (`dev,test`), sorted and without duplicates.
-    pub fn parse_list(s: &str) -> Result<Vec<Stage>, TrustError> {
-        parse_list(s)
-    }
-}
-
-impl fmt::Display for Stage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Stage {
-    type Err = TrustError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Stage::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s.trim())
-            .ok_or_else(|| TrustError::UnknownStage(s.to_owned()))
-    }
+/// Parses a comma-separated list of stages (`dev,test`), sorted and without duplicates.
+pub fn parse_stages(s: &str) -> Result<Vec<Stage>, TrustError> {
+    parse_list(s)
 }
 
 /// What a trusted key may do.
@@ -105,13 +67,22 @@ impl FromStr for KeyRole {
     }
 }
 
-fn parse_list<T: FromStr<Err = TrustError> + Ord>(s: &str) -> Result<Vec<T>, TrustError> {
+fn parse_list<T: FromStr + Ord>(s: &str) -> Result<Vec<T>, TrustError>
+where
+    TrustError: From<T::Err>,
+{
     let set: BTreeSet<T> = s
         .split(',')
         .filter(|p| !p.trim().is_empty())
-        .map(str::parse)
+        .map(|p| p.parse::<T>().map_err(TrustError::from))
         .collect::<Result<_, _>>()?;
     Ok(set.into_iter().collect())
+}
+
+impl From<strongroom_core::UnknownStage> for TrustError {
+    fn from(e: strongroom_core::UnknownStage) -> Self {
+        TrustError::UnknownStage(e.0)
+    }
 }
 
 /// Why a trust entry or set is not acceptable.
@@ -581,7 +552,7 @@ mod tests {
     #[test]
     fn lists_parse_sorted_and_deduplicated() {
         assert_eq!(
-            Stage::parse_list("production, dev,dev").unwrap(),
+            parse_stages("production, dev,dev").unwrap(),
             vec![Stage::Dev, Stage::Production]
         );
         assert_eq!(
@@ -589,13 +560,13 @@ mod tests {
             vec![KeyRole::Signer, KeyRole::Custodian]
         );
         assert_eq!(
-            Stage::parse_list("prod").unwrap_err(),
+            parse_stages("prod").unwrap_err(),
             TrustError::UnknownStage("prod".into())
         );
         assert_eq!(
             KeyRole::parse_list("signer,admin").unwrap_err(),
             TrustError::UnknownRole("admin".into())
         );
-        assert!(Stage::parse_list("").unwrap().is_empty());
+        assert!(parse_stages("").unwrap().is_empty());
     }
 }

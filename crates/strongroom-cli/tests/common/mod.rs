@@ -141,6 +141,17 @@ impl Env {
         Out::from(self.cmd_as(name).args(args).output().unwrap())
     }
 
+    /// As operator `name`, with the test token's user PIN in `STRONGROOM_PIN`.
+    pub fn run_pin_as(&self, name: &str, args: &[&str]) -> Out {
+        Out::from(
+            self.cmd_as(name)
+                .env("STRONGROOM_PIN", strongroom_hsm::testing::USER_PIN)
+                .args(args)
+                .output()
+                .unwrap(),
+        )
+    }
+
     /// Adds operator `name` with `roles` (comma-separated), as ADMIN.
     pub fn add_operator(&self, name: &str, roles: &str) {
         Out::from(

@@ -8,7 +8,7 @@ use strongroom_bundle::{BundleWriter, EntrySource};
 use strongroom_policy::SignatureKind;
 
 use super::facts::signature_facts;
-use super::{key_hex, manifest_statement, policy_stage, sign_manifest, timestamp};
+use super::{key_hex, manifest_statement, sign_manifest, timestamp};
 use crate::{Callbacks, OpsError, Station};
 
 /// A request to approve a release bundle.
@@ -147,7 +147,7 @@ impl Station {
             serde_json::json!({"bundle": out.display().to_string(), "bundle_sha256": written,
                 "encrypted": !req.encrypt_to.is_empty()}),
         )?;
-        let stage = policy_stage(manifest.release().stage());
+        let stage = manifest.release().stage();
         let mut signatures = check.signature_facts.clone();
         signatures.push(signature_facts(
             &trust,

@@ -24,8 +24,8 @@ use strongroom_policy::{
 
 use super::facts::{required_approvals, signature_facts, vuln_facts};
 use super::{
-    artifact_name, key_hex, manifest_object, manifest_statement, policy_stage, release_time,
-    sign_manifest, timestamp, MANIFEST_SIGNATURE_PREDICATE,
+    artifact_name, key_hex, manifest_object, manifest_statement, release_time, sign_manifest,
+    timestamp, MANIFEST_SIGNATURE_PREDICATE,
 };
 use crate::attest::{CYCLONEDX_PREDICATE, SLSA_PROVENANCE_V1, SPDX_PREDICATE, VULNS_PREDICATE};
 use crate::hashing::{check_files, hash_files};
@@ -123,7 +123,10 @@ impl Station {
         if req.artifacts.is_empty() {
             return Err(OpsError::NoFiles);
         }
-        let stage: strongroom_bundle::Stage = req.stage.parse()?;
+        let stage: strongroom_core::Stage = req
+            .stage
+            .parse()
+            .map_err(|e: strongroom_core::UnknownStage| OpsError::BadInput(e.to_string()))?;
         let release = Release::new(&req.name, &req.version, stage, release_time()?)?;
         let created = release.created().to_owned();
         let sizes = check_files(&req.artifacts)?;
@@ -178,13 +181,12 @@ impl Station {
         let digests = hash_files(&req.artifacts, &sizes, &digests_needed(signer), cb)?;
 
         // The policy gate, before anything is signed.
-        let pstage = policy_stage(stage);
         let input = PolicyInput::new(
             Phase::Create,
             ReleaseFacts {
                 name: release.name().to_owned(),
                 version: release.version().to_owned(),
-                stage: pstage,
+                stage,
                 created: created.clone(),
             },
             prepared
@@ -199,7 +201,7 @@ impl Station {
                 &self.operator,
                 timestamp(&created)?,
                 true,
-                pstage,
+                stage,
             )],
         );
         let decision = self.policy_gate(&input, &user_policies)?;
@@ -404,7 +406,7 @@ impl Station {
             serde_json::json!({"bundle": req.output.display().to_string(),
                 "bundle_sha256": written, "encrypted": !req.encrypt_to.is_empty()}),
         )?;
-        let required = required_approvals(&trust, pstage);
+        let required = required_approvals(&trust, stage);
         Ok(ReleaseCreated {
             bundle: req.output.display().to_string(),
             bundle_sha256: written,

@@ -74,16 +74,6 @@ pub(crate) fn timestamp(s: &str) -> Result<strongroom_policy::Timestamp, OpsErro
     strongroom_policy::Timestamp::parse(s).map_err(|e| OpsError::BadInput(e.to_string()))
 }
 
-/// The policy crate's name for a manifest's stage.
-pub(crate) fn policy_stage(stage: strongroom_bundle::Stage) -> strongroom_policy::Stage {
-    match stage {
-        strongroom_bundle::Stage::Dev => strongroom_policy::Stage::Dev,
-        strongroom_bundle::Stage::Test => strongroom_policy::Stage::Test,
-        strongroom_bundle::Stage::Staging => strongroom_policy::Stage::Staging,
-        strongroom_bundle::Stage::Production => strongroom_policy::Stage::Production,
-    }
-}
-
 /// The statement a manifest signature signs.
 pub(crate) fn manifest_statement(
     manifest_sha256: &str,

@@ -19,8 +19,8 @@ use strongroom_policy::{
 
 use super::facts::{key_check, required_approvals, signature_facts, status_phrase, vuln_facts};
 use super::{
-    key_hex, policy_stage, timestamp, ApprovalsLine, ArtifactLine, BundleReport, CheckLine,
-    ReleaseLine, SignatureLine, MANIFEST_NAME, MANIFEST_SIGNATURE_PREDICATE,
+    key_hex, timestamp, ApprovalsLine, ArtifactLine, BundleReport, CheckLine, ReleaseLine,
+    SignatureLine, MANIFEST_NAME, MANIFEST_SIGNATURE_PREDICATE,
 };
 use crate::attest::{CYCLONEDX_PREDICATE, SLSA_PROVENANCE_V1, SPDX_PREDICATE, VULNS_PREDICATE};
 use crate::{Callbacks, OpsError, Station};
@@ -239,7 +239,7 @@ pub(crate) fn verify_opened(
     let manifest_sha256 = HashAlg::Sha256.hash(&manifest_bytes).to_hex();
     report.manifest_sha256 = manifest_sha256.clone();
     let rel = manifest.release();
-    let stage = policy_stage(rel.stage());
+    let stage = rel.stage();
     report.release = Some(ReleaseLine {
         name: rel.name().to_owned(),
         version: rel.version().to_owned(),
