@@ -136,6 +136,24 @@ pub fn encrypt_file(
     })
 }
 
+/// Copies `src` to `out` unencrypted, atomically, as [`encrypt_file`] writes an encrypted one
+/// (for exporting a bundle without recipients). Returns the SHA-256 and size written.
+pub fn copy_file(src: &Path, out: &Path, overwrite: bool) -> Result<WrittenBundle, BundleError> {
+    let mut input = File::open(src).map_err(|e| BundleError::io(src, e))?;
+    write_atomic(out, overwrite, |file| {
+        let mut hashed = HashingWriter {
+            inner: file,
+            hash: Sha256::new(),
+            len: 0,
+        };
+        copy(&mut input, &mut hashed, src, out)?;
+        Ok(WrittenBundle {
+            sha256: Sha256Digest(hashed.hash.finalize().into()),
+            size: hashed.len,
+        })
+    })
+}
+
 /// `true` when `path` starts like an age file, binary (`age-encryption.org/v1`) or
 /// ASCII-armored (`-----BEGIN AGE ENCRYPTED FILE-----`, leading whitespace allowed).
 pub fn is_age(path: &Path) -> Result<bool, BundleError> {

@@ -156,6 +156,19 @@ pub enum KeyCommand {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+    /// Retire a key: it stays listed and its signatures still verify, but it signs nothing more.
+    Retire {
+        /// Key label or key id.
+        key: String,
+    },
+    /// Revoke a key (lost or compromised): it signs nothing more; the reason is recorded.
+    Revoke {
+        /// Key label or key id.
+        key: String,
+        /// Why (recorded in the audit log).
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -22,8 +22,7 @@ use crate::terminal::Terminal;
 fn home_dir(cli_home: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     match cli_home {
         Some(h) => Ok(h),
-        None => directories::ProjectDirs::from("", "", "strongroom")
-            .map(|d| d.data_dir().to_owned())
+        None => Station::default_home()
             .context("no home directory: give --home DIR or set STRONGROOM_HOME"),
     }
 }
@@ -328,6 +327,14 @@ fn key(ctx: &Ctx, cmd: KeyCommand) -> anyhow::Result<u8> {
             let pem = open_station(ctx)?.export_public_key(&key)?;
             write_output(pem.as_bytes(), output.as_deref())?;
         }
+        KeyCommand::Retire { key } => {
+            let k = open_station(ctx)?.retire_key(&key)?;
+            println!("retired {} ({})", k.label, k.key_id);
+        }
+        KeyCommand::Revoke { key, reason } => {
+            let k = open_station(ctx)?.revoke_key(&key, &reason)?;
+            println!("revoked {} ({})", k.label, k.key_id);
+        }
     }
     Ok(exit::OK)
 }
@@ -502,12 +509,7 @@ fn audit(ctx: &Ctx, cmd: AuditCommand) -> anyhow::Result<u8> {
                 format == "jsonl",
                 "unknown export format {format:?}: use jsonl"
             );
-            let mut text = String::new();
-            for r in station.audit_list(None, None)? {
-                text.push_str(&serde_json::to_string(&r)?);
-                text.push('\n');
-            }
-            write_output(text.as_bytes(), output.as_deref())?;
+            write_output(station.audit_jsonl()?.as_bytes(), output.as_deref())?;
             Ok(exit::OK)
         }
         AuditCommand::Checkpoint {

@@ -25,6 +25,8 @@ pub enum ReleaseCommand {
     Create(CreateArgs),
     /// Add your signature over a bundle's manifest (M-of-N approval).
     Approve(ApproveArgs),
+    /// Copy a finished bundle to the folder that leaves the room, optionally age-encrypted.
+    Export(ExportArgs),
 }
 
 /// How the bundle is encrypted on the way out.
@@ -122,12 +124,48 @@ pub struct ApproveArgs {
     pub json: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The bundle to export.
+    #[arg(value_name = "BUNDLE.zip")]
+    pub bundle: PathBuf,
+    /// The folder to write it into (for example the removable medium); it must exist.
+    #[arg(long, value_name = "DIR")]
+    pub to: PathBuf,
+    #[command(flatten)]
+    pub encrypt: EncryptArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `strongroom release …`
 pub fn release(ctx: &Ctx, cmd: ReleaseCommand) -> anyhow::Result<u8> {
     match cmd {
         ReleaseCommand::Create(a) => create(ctx, a),
         ReleaseCommand::Approve(a) => approve(ctx, a),
+        ReleaseCommand::Export(a) => export(ctx, a),
     }
+}
+
+fn export(ctx: &Ctx, a: ExportArgs) -> anyhow::Result<u8> {
+    let station = open_station(ctx)?;
+    let encrypt_to = recipients(&a.encrypt, None)?;
+    let done = station.release_export(&a.bundle, &a.to, &encrypt_to)?;
+    if a.json {
+        print_json(&done)?;
+    } else {
+        println!(
+            "exported -> {}{}",
+            done.path,
+            if done.encrypted {
+                " (age-encrypted)"
+            } else {
+                ""
+            }
+        );
+        println!("sha256:{}", done.sha256);
+    }
+    Ok(exit::OK)
 }
 
 fn create(ctx: &Ctx, a: CreateArgs) -> anyhow::Result<u8> {
@@ -146,7 +184,9 @@ fn create(ctx: &Ctx, a: CreateArgs) -> anyhow::Result<u8> {
             key: a.key,
             artifacts: a.artifacts,
             sbom,
-            provenance: a.provenance,
+            provenance: a
+                .provenance
+                .map(strongroom_ops::release::BuildMetaSource::File),
             scan: a.scan,
             include_artifacts: a.include_artifacts,
             policies: a.policy,
@@ -251,11 +291,7 @@ pub fn verify(ctx: &Ctx, v: &VerifyArgs, bundle: &Path) -> anyhow::Result<u8> {
         None => open_station(ctx)?.release_verify(&req, &cb)?,
     };
     if let Some(path) = &v.report {
-        strongroom_store::fsutil::write_atomic(
-            path,
-            strongroom_store::fsutil::Overwrite::Allow,
-            |f| f.write_all(report.to_html().as_bytes()),
-        )?;
+        report.save(path, strongroom_ops::release::ReportFormat::Html)?;
     }
     printed(print_report(&report, v.json))?;
     Ok(if report.verified {

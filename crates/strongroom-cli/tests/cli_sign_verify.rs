@@ -132,3 +132,39 @@ fn empty_file_is_signable() {
     ])
     .ok();
 }
+
+#[test]
+fn retired_and_revoked_keys_sign_nothing_but_old_signatures_still_verify() {
+    let env = Env::new();
+    env.key("old", "ed25519");
+    env.key("lost", "ecdsa-p256");
+    std::fs::write(env.path("a.bin"), b"artifact").unwrap();
+    env.run(&["sign", "--key", "old", "a.bin"]).ok();
+    env.run(&["key", "retire", "old"])
+        .ok()
+        .stdout_has("retired old");
+    // Listed as retired; refuses to sign, and nothing was written.
+    env.run(&["key", "list"]).ok().stdout_has("retired");
+    std::fs::write(env.path("b.bin"), b"other").unwrap();
+    env.run(&["sign", "--key", "old", "b.bin"])
+        .code(2)
+        .stderr_has("is retired and signs nothing more");
+    assert!(!env.path("b.bin.sigstore.json").exists());
+    // The signature made before retirement still verifies with the key.
+    env.run(&["verify", "--key", "old", "a.bin"]).ok();
+    // Revocation needs a reason; a retired key may still be revoked; revoked stays revoked.
+    env.run(&["key", "revoke", "lost", "--reason", " "]).code(2);
+    env.run(&["key", "revoke", "lost", "--reason", "laptop stolen"])
+        .ok();
+    env.run(&["key", "revoke", "old", "--reason", "superseded"])
+        .ok();
+    env.run(&["key", "retire", "lost"])
+        .code(5)
+        .stderr_has("is revoked; it cannot become retired");
+    env.run(&["sign", "--key", "lost", "b.bin"]).code(2);
+    // Both acts are in the audit log, with the reason.
+    env.run(&["audit", "list", "--action", "key.revoke", "--json"])
+        .ok()
+        .stdout_has("laptop stolen");
+    env.run(&["audit", "verify"]).ok();
+}

@@ -642,3 +642,74 @@ fn hostile_zips_are_refused_before_anything_is_read() {
         .stderr_has("entries");
     assert!(!env.work.path().parent().unwrap().join("evil.txt").exists());
 }
+
+#[test]
+fn export_copies_or_encrypts_a_bundle_and_never_overwrites() {
+    let env = Env::new();
+    env.key("dev-key", "ed25519");
+    std::fs::write(env.path("a.bin"), b"artifact a").unwrap();
+    env.run(&[
+        "release",
+        "create",
+        "--name",
+        "tool",
+        "--version",
+        "3",
+        "--stage",
+        "dev",
+        "--key",
+        "dev-key",
+        "-o",
+        "tool.zip",
+        "a.bin",
+    ])
+    .ok();
+    std::fs::create_dir(env.path("media")).unwrap();
+    // Plain: byte-identical copy, the digest printed is the file's.
+    let o = env
+        .run(&["release", "export", "tool.zip", "--to", "media"])
+        .ok();
+    let copied = std::fs::read(env.path("media/tool.zip")).unwrap();
+    assert_eq!(copied, std::fs::read(env.path("tool.zip")).unwrap());
+    let sum = external("sha256sum", &["media/tool.zip"], env.work.path()).ok();
+    o.stdout_has(sum.stdout.split_whitespace().next().unwrap());
+    // Again: refused, the copy untouched.
+    env.run(&["release", "export", "tool.zip", "--to", "media"])
+        .code(5)
+        .stderr_has("already exists");
+    // Encrypted to a recipient: Debian's age CLI opens it to the same zip.
+    external("age-keygen", &["-o", "id.txt"], env.work.path()).ok();
+    let id = std::fs::read_to_string(env.path("id.txt")).unwrap();
+    let recipient = id
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .unwrap()
+        .to_owned();
+    env.run(&[
+        "release",
+        "export",
+        "tool.zip",
+        "--to",
+        "media",
+        "--encrypt-to",
+        &recipient,
+    ])
+    .ok()
+    .stdout_has("media/tool.zip.age");
+    external(
+        "age",
+        &["-d", "-i", "id.txt", "-o", "back.zip", "media/tool.zip.age"],
+        env.work.path(),
+    )
+    .ok();
+    assert_eq!(std::fs::read(env.path("back.zip")).unwrap(), copied);
+    // Not a bundle: refused, nothing written.
+    std::fs::write(env.path("junk.zip"), b"not a zip at all").unwrap();
+    let o = env.run(&["release", "export", "junk.zip", "--to", "media"]);
+    assert_ne!(o.code, 0);
+    assert!(!env.path("media/junk.zip").exists());
+    // The exports are in the audit log.
+    env.run(&["audit", "list", "--action", "release.export"])
+        .ok()
+        .stdout_has("release.export");
+}

@@ -34,6 +34,7 @@ const USABLE_MECHANISMS: [(MechanismType, &str); 11] = [
 
 /// What the token says about its user PIN (`CKF_USER_PIN_*` flags).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PinFlags {
     /// At least one wrong PIN was entered since the last success (`CKF_USER_PIN_COUNT_LOW`).
     pub count_low: bool,
@@ -47,6 +48,7 @@ pub struct PinFlags {
 
 /// One token, as listed for a person choosing where to keep a key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TokenInfo {
     /// Informational only: slot ids change between runs. Select tokens by label or serial.
     pub slot_id: u64,

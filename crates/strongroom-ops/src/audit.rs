@@ -115,6 +115,27 @@ impl Station {
         Ok(self.store.audit_rows(action, since)?)
     }
 
+    /// Every row as JSON Lines (`audit export`), oldest first.
+    pub fn audit_jsonl(&self) -> Result<String, OpsError> {
+        let mut text = String::new();
+        for r in self.audit_list(None, None)? {
+            text.push_str(&serde_json::to_string(&r).expect("a row serialises"));
+            text.push('\n');
+        }
+        Ok(text)
+    }
+
+    /// [`Station::audit_jsonl`] written to `path` atomically; returns the number of rows.
+    pub fn audit_export(&self, path: &std::path::Path) -> Result<usize, OpsError> {
+        let text = self.audit_jsonl()?;
+        strongroom_store::fsutil::write_atomic(
+            path,
+            strongroom_store::fsutil::Overwrite::Allow,
+            |f| std::io::Write::write_all(f, text.as_bytes()),
+        )?;
+        Ok(text.lines().count())
+    }
+
     /// Sets the key that signs checkpoints: an inventory label or key id, or a `pkcs11:` URI
     /// (without a PIN). Custodian only.
     pub fn set_audit_key(&self, key: &str) -> Result<(), OpsError> {

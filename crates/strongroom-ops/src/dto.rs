@@ -7,6 +7,7 @@ use strongroom_store::KeyRecord;
 
 /// One key of the inventory.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct KeyInfo {
     pub label: String,
     pub key_id: String,
@@ -38,6 +39,7 @@ impl From<&KeyRecord> for KeyInfo {
 
 /// One signed artifact.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SignedFile {
     pub artifact: String,
     pub bundle: String,
@@ -48,6 +50,7 @@ pub struct SignedFile {
 
 /// One verification check.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CheckDto {
     pub id: String,
     /// `pass`, `warn`, `fail` or `skip`.
@@ -57,6 +60,7 @@ pub struct CheckDto {
 
 /// A verification result.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct VerifyReport {
     /// True only when no check failed (exit code 0).
     pub verified: bool,

@@ -124,6 +124,8 @@ pub enum OpsError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Hsm(#[from] HsmError),
+    #[error("the key {label:?} is {status} and signs nothing more")]
+    KeyNotActive { label: String, status: String },
     #[error("the token key {label:?} no longer matches the inventory: {reason}")]
     TokenKeyChanged { label: String, reason: String },
     #[error(transparent)]
@@ -287,6 +289,7 @@ impl OpsError {
             SecretUnavailable { .. } => ErrorKind::Auth,
             Store(e) => match e {
                 StoreError::KeyNotFound(_) => ErrorKind::NotFound,
+                StoreError::KeyStatus { .. } => ErrorKind::Conflict,
                 StoreError::WrongPassphrase { .. } => ErrorKind::Auth,
                 StoreError::LabelTaken(_) | StoreError::KeyIdTaken(_) => ErrorKind::Conflict,
                 StoreError::TrustNameTaken(_) | StoreError::TrustKeyTaken(_) => ErrorKind::Conflict,
@@ -303,6 +306,7 @@ impl OpsError {
             Vuln(VulnError::Io { .. } | VulnError::Sqlite(_)) => ErrorKind::Storage,
             Vuln(_) => ErrorKind::Usage,
             TokenKeyChanged { .. } => ErrorKind::Device,
+            KeyNotActive { .. } => ErrorKind::Usage,
             Trust(_) | Policy(_) => ErrorKind::Usage,
             TrustPackage { source, .. } if source.is_refusal() => ErrorKind::Rejected,
             TrustPackage { .. } => ErrorKind::Usage,
@@ -330,6 +334,24 @@ impl OpsError {
             PolicyDenied { .. } | BundleRejected { .. } => ErrorKind::Rejected,
             AlreadyApproved { .. } => ErrorKind::Conflict,
             EncryptedBundle(_) => ErrorKind::Usage,
+        }
+    }
+
+    /// The token's PIN state after a refused PIN (few tries left, final try, locked), for a
+    /// dialog that shows how many tries remain; `None` for any other error.
+    pub fn pin_flags(&self) -> Option<strongroom_hsm::PinFlags> {
+        let hsm = match self {
+            OpsError::Hsm(e) => e,
+            OpsError::Sign(SignError::Backend(src)) => src.downcast_ref::<HsmError>()?,
+            _ => return None,
+        };
+        match hsm {
+            HsmError::PinIncorrect { flags } => Some(*flags),
+            HsmError::PinLocked => Some(strongroom_hsm::PinFlags {
+                locked: true,
+                ..Default::default()
+            }),
+            _ => None,
         }
     }
 
@@ -373,6 +395,9 @@ impl OpsError {
             }
             Sign(SignError::Backend(src)) => {
                 return src.downcast_ref::<HsmError>().and_then(hsm_remedy)
+            }
+            KeyNotActive { .. } => {
+                "choose an active key (key list shows each key's status); signatures it made earlier still verify".into()
             }
             TokenKeyChanged { .. } => {
                 "the key on the token was replaced or the wrong token is inserted; check `strongroom key show`".into()

@@ -4,7 +4,7 @@
 use secrecy::{ExposeSecret, SecretString};
 use strongroom_core::keyref::{check_label, KeyRef};
 use strongroom_core::{Algorithm, PublicKey, Signer, SoftwareKey};
-use strongroom_store::{keyfile, Backend, KeyRecord, NewKey, StoreError};
+use strongroom_store::{keyfile, Backend, KeyRecord, KeyStatus, NewKey, StoreError};
 
 use crate::dto::KeyInfo;
 use crate::operators::Action;
@@ -124,6 +124,68 @@ impl Station {
         Ok(rec.public_key.to_pem())
     }
 
+    /// [`Station::export_public_key`] written to `path` atomically, never over an existing file.
+    pub fn save_public_key(&self, key: &str, path: &std::path::Path) -> Result<(), OpsError> {
+        if path.symlink_metadata().is_ok() {
+            return Err(OpsError::OutputExists(path.to_owned()));
+        }
+        let pem = self.export_public_key(key)?;
+        strongroom_store::fsutil::write_atomic(
+            path,
+            strongroom_store::fsutil::Overwrite::Refuse,
+            |f| std::io::Write::write_all(f, pem.as_bytes()),
+        )?;
+        Ok(())
+    }
+
+    /// Retires a key: it stays in the inventory (its signatures still verify) but signs nothing
+    /// more. The change and its audit row are one transaction.
+    pub fn retire_key(&self, key: &str) -> Result<KeyInfo, OpsError> {
+        self.require(Action::KeyRetire)?;
+        self.set_status(key, KeyStatus::Retired, "key.retire", serde_json::json!({}))
+    }
+
+    /// Revokes a key (lost, compromised): it signs nothing more, and `reason` is recorded. Trust
+    /// stores elsewhere learn of it through `trust revoke` and a new trust package.
+    pub fn revoke_key(&self, key: &str, reason: &str) -> Result<KeyInfo, OpsError> {
+        self.require(Action::KeyRevoke)?;
+        if reason.trim().is_empty() {
+            return Err(OpsError::BadInput(
+                "give a reason for the revocation (it goes into the audit log)".into(),
+            ));
+        }
+        self.set_status(
+            key,
+            KeyStatus::Revoked,
+            "key.revoke",
+            serde_json::json!({"reason": reason}),
+        )
+    }
+
+    fn set_status(
+        &self,
+        key: &str,
+        status: KeyStatus,
+        action: &str,
+        details: serde_json::Value,
+    ) -> Result<KeyInfo, OpsError> {
+        let rec = self.lookup_key(key)?;
+        let mut details = details;
+        details["label"] = rec.label.clone().into();
+        let rec = self.store.set_key_status(
+            &rec.label,
+            status,
+            &strongroom_store::audit::NewAuditRow {
+                operator: &self.operator,
+                action,
+                object: rec.key_id.as_str(),
+                outcome: crate::audit::Outcome::Ok.as_str(),
+                details,
+            },
+        )?;
+        Ok(KeyInfo::from(&rec))
+    }
+
     /// The public key of an inventory key.
     pub fn public_key(&self, key: &str) -> Result<PublicKey, OpsError> {
         Ok(self.find_key(key)?.public_key)
@@ -145,6 +207,12 @@ impl Station {
             }
             other => {
                 let rec = self.store.find_key(&other)?;
+                if rec.status != KeyStatus::Active {
+                    return Err(OpsError::KeyNotActive {
+                        label: rec.label,
+                        status: rec.status.as_str().to_owned(),
+                    });
+                }
                 self.unlock(&rec, cb)
             }
         }

@@ -21,8 +21,11 @@ use crate::keys::MIN_PASSPHRASE_CHARS;
 use crate::{OpsError, Station};
 
 /// What an operator is trusted with. An operator may hold several.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Role {
     /// Keys, tokens, PKCS#11 modules, trust, operators.
     Custodian,
@@ -129,6 +132,8 @@ pub enum Action {
     KeyGenerate,
     KeyAdopt,
     KeyExport,
+    KeyRetire,
+    KeyRevoke,
     KeyList,
     KeyShow,
     TokenList,
@@ -163,6 +168,8 @@ impl Action {
         Action::KeyGenerate,
         Action::KeyAdopt,
         Action::KeyExport,
+        Action::KeyRetire,
+        Action::KeyRevoke,
         Action::KeyList,
         Action::KeyShow,
         Action::TokenList,
@@ -198,6 +205,8 @@ impl Action {
             Action::KeyGenerate => "key.generate",
             Action::KeyAdopt => "key.adopt",
             Action::KeyExport => "key.export",
+            Action::KeyRetire => "key.retire",
+            Action::KeyRevoke => "key.revoke",
             Action::KeyList => "key.list",
             Action::KeyShow => "key.show",
             Action::TokenList => "token.list",
@@ -231,7 +240,11 @@ impl Action {
     /// THE role matrix: which roles may do this.
     pub fn allowed_roles(self) -> &'static [Role] {
         match self {
-            Action::KeyGenerate | Action::KeyAdopt | Action::KeyExport => CUSTODIAN,
+            Action::KeyGenerate
+            | Action::KeyAdopt
+            | Action::KeyExport
+            | Action::KeyRetire
+            | Action::KeyRevoke => CUSTODIAN,
             Action::ModuleAllow | Action::ModuleRemove => CUSTODIAN,
             Action::VulndbConfigure => CUSTODIAN,
             Action::AuditKeySet => CUSTODIAN,
@@ -269,6 +282,7 @@ impl fmt::Display for Action {
 
 /// An operator account, as shown (never with its passphrase hash).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct OperatorInfo {
     pub name: String,
     pub roles: Vec<Role>,

@@ -35,6 +35,12 @@ impl Station {
         self.session = None;
     }
 
+    /// The data directory used when none is given (`~/.local/share/strongroom` on Linux). The
+    /// CLI and the app both default to it; `STRONGROOM_HOME` overrides it in both.
+    pub fn default_home() -> Option<std::path::PathBuf> {
+        directories::ProjectDirs::from("", "", "strongroom").map(|d| d.data_dir().to_owned())
+    }
+
     pub fn home(&self) -> &Path {
         self.store.home()
     }

@@ -19,6 +19,7 @@ use crate::{Callbacks, OpsError, SecretRequest, Station};
 
 /// The tokens one module shows.
 #[derive(Clone, Debug, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ModuleTokens {
     pub module: String,
     pub tokens: Vec<TokenInfo>,

@@ -7,9 +7,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use strongroom_core::HashAlg;
+pub use strongroom_policy::trust::parse_stages;
+pub use strongroom_policy::KeyRole;
 use strongroom_policy::{
-    check_modules, evaluate, Decision, KeyRole, NewTrustedKey, PackageError, PolicyInput,
-    PolicyModule, Revocation, Stage, Timestamp, TrustPackage, TrustSet, TrustedKey,
+    check_modules, evaluate, Decision, NewTrustedKey, PackageError, PolicyInput, PolicyModule,
+    Revocation, Stage, Timestamp, TrustPackage, TrustSet, TrustedKey,
 };
 use strongroom_store::fsutil::{write_atomic, Overwrite};
 
@@ -49,6 +51,7 @@ pub struct TrustExport {
 
 /// One trusted key as `trust list` shows it.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TrustedKeyInfo {
     pub name: String,
     pub key_id: String,
@@ -70,6 +73,7 @@ pub struct TrustedKeyInfo {
 
 /// One revocation.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct RevocationInfo {
     pub key_id: String,
     /// The trusted key's name, when the key is in the trust store.
@@ -80,6 +84,7 @@ pub struct RevocationInfo {
 
 /// The whole trust store.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TrustListing {
     pub keys: Vec<TrustedKeyInfo>,
     pub revocations: Vec<RevocationInfo>,
@@ -91,6 +96,7 @@ pub struct TrustListing {
 
 /// A written trust package.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TrustExported {
     pub path: String,
     pub sha256: String,
@@ -106,6 +112,7 @@ pub struct TrustExported {
 
 /// An imported trust package.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TrustImported {
     pub sha256: String,
     pub issuer: String,
@@ -124,6 +131,7 @@ pub struct TrustImported {
 
 /// A changed trust policy.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct TrustPolicyInfo {
     pub policy_modules: Vec<String>,
     pub policy_data: serde_json::Value,

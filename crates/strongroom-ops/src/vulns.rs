@@ -24,6 +24,7 @@ const MAX_SBOM_BYTES: u64 = 256 << 20;
 
 /// A summary of one import, for people and `--json`.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ImportSummary {
     pub file: String,
     pub sha256: String,
@@ -65,6 +66,7 @@ impl From<&ImportReport> for ImportSummary {
 
 /// The vulnerability database's state.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct VulnStatus {
     pub records: u64,
     pub ecosystems: BTreeMap<String, u64>,
@@ -79,6 +81,7 @@ pub struct VulnStatus {
 
 /// What a scan found.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ScanReport {
     pub input: String,
     /// Components looked up (registry packages; local path/workspace packages are skipped).

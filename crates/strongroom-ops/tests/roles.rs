@@ -93,6 +93,16 @@ fn cases() -> Vec<(Action, &'static str, Call)> {
             Box::new(|s, _| s.export_public_key("no-such-key").map(drop)),
         ),
         (
+            Action::KeyRetire,
+            "retire_key",
+            Box::new(|s, _| s.retire_key("no-such-key").map(drop)),
+        ),
+        (
+            Action::KeyRevoke,
+            "revoke_key",
+            Box::new(|s, _| s.revoke_key("no-such-key", "lost").map(drop)),
+        ),
+        (
             Action::KeyList,
             "list_keys",
             Box::new(|s, _| s.list_keys().map(drop)),

@@ -37,6 +37,7 @@ pub struct NewAuditRow<'a> {
 
 /// A recorded row.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AuditRow {
     pub seq: i64,
     pub time: String,
@@ -59,6 +60,7 @@ pub struct StoredRow {
 
 /// A signed checkpoint of the chain head, as stored.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CheckpointRecord {
     pub id: i64,
     /// The chain had this many rows (the head is row number `rows`).
@@ -76,6 +78,7 @@ pub struct CheckpointRecord {
 
 /// What `verify_audit_chain` found first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum ChainProblem {
     /// The row's content no longer gives its stored hash: it was edited.
     Edited { seq: i64 },
@@ -126,6 +129,7 @@ impl std::fmt::Display for ChainProblem {
 
 /// The result of walking the whole chain and its checkpoints.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ChainReport {
     pub rows: u64,
     /// The last row's hash (the chain head), when there are rows.

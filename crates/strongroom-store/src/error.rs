@@ -26,6 +26,12 @@ pub enum StoreError {
     KeyIdTaken(String),
     #[error("no key {0:?} in the inventory")]
     KeyNotFound(String),
+    #[error("the key {label:?} is {from}; it cannot become {to}")]
+    KeyStatus {
+        label: String,
+        from: String,
+        to: String,
+    },
     #[error("wrong passphrase for the key file {}", path.display())]
     WrongPassphrase { path: PathBuf },
     #[error("the key file {} is unusable: {reason}", path.display())]

@@ -215,6 +215,44 @@ impl Store {
     }
 
     /// Removes a key row; used to roll back a key whose file could not be written.
+    /// Moves a key from `active` to `status` (retired or revoked) and appends `audit` in the same
+    /// transaction. A revoked key stays revoked; a retired key may still be revoked.
+    pub fn set_key_status(
+        &self,
+        label: &str,
+        status: KeyStatus,
+        audit: &crate::audit::NewAuditRow<'_>,
+    ) -> Result<KeyRecord, StoreError> {
+        let tx = self.write_tx()?;
+        let rec = tx
+            .query_row(
+                &format!("SELECT {COLUMNS} FROM keys WHERE label = ?1"),
+                [label],
+                record,
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::KeyNotFound(label.to_owned()))??;
+        let allowed = matches!(
+            (rec.status, status),
+            (KeyStatus::Active, KeyStatus::Retired | KeyStatus::Revoked)
+                | (KeyStatus::Retired, KeyStatus::Revoked)
+        );
+        if !allowed {
+            return Err(StoreError::KeyStatus {
+                label: label.to_owned(),
+                from: rec.status.as_str().to_owned(),
+                to: status.as_str().to_owned(),
+            });
+        }
+        tx.execute(
+            "UPDATE keys SET status = ?2 WHERE label = ?1",
+            params![label, status.as_str()],
+        )?;
+        crate::audit::append_in(&tx, audit)?;
+        tx.commit()?;
+        Ok(KeyRecord { status, ..rec })
+    }
+
     pub fn delete_key(&self, label: &str) -> Result<(), StoreError> {
         self.conn
             .execute("DELETE FROM keys WHERE label = ?1", [label])?;

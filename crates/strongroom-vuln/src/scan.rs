@@ -18,6 +18,7 @@ use crate::version::ParsedVersion;
 
 /// A package to check, as an SBOM names it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PackageRef {
     /// OSV ecosystem name: `crates.io`, `PyPI`, `npm`, `Go`, `Debian` (or `Debian:12`),
     /// `Maven`, or any other OSV ecosystem.
@@ -31,6 +32,7 @@ pub struct PackageRef {
 
 /// One vulnerability affecting one package.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Finding {
     pub id: String,
     pub aliases: Vec<String>,

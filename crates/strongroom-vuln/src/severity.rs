@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// Critical`, so `level >= Level::High` is a threshold test that `Unknown` never passes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Level {
     Unknown,
     None,
@@ -70,6 +71,7 @@ impl fmt::Display for Level {
 
 /// The severity of a finding.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Severity {
     /// CVSS v3.x base score, computed from `vector` (never copied from the record).
     pub cvss_score: Option<f64>,

@@ -28,6 +28,7 @@ pub struct ApproveRelease {
 
 /// What `release approve` did.
 #[derive(Clone, Debug, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Approved {
     pub bundle: String,
     pub bundle_sha256: String,

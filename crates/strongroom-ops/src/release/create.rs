@@ -44,6 +44,14 @@ pub enum SbomChoice {
     None,
 }
 
+/// Where the build metadata comes from: CI's file, or the same JSON filled in by hand (the app's
+/// provenance form). Both are parsed by the same strict reader.
+#[derive(Clone, Debug)]
+pub enum BuildMetaSource {
+    File(PathBuf),
+    Json(Vec<u8>),
+}
+
 /// A request to create a release bundle.
 #[derive(Debug)]
 pub struct CreateRelease {
@@ -56,7 +64,7 @@ pub struct CreateRelease {
     pub artifacts: Vec<PathBuf>,
     pub sbom: SbomChoice,
     /// CI's build metadata (`docs/build-meta.md`), made into SLSA provenance.
-    pub provenance: Option<PathBuf>,
+    pub provenance: Option<BuildMetaSource>,
     /// Scan each SBOM against the offline vulnerability database.
     pub scan: bool,
     /// Put the artifacts themselves into the bundle.
@@ -71,6 +79,7 @@ pub struct CreateRelease {
 
 /// What `release create` wrote.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ReleaseCreated {
     pub bundle: String,
     pub bundle_sha256: String,
@@ -88,18 +97,18 @@ pub struct ReleaseCreated {
 }
 
 /// One artifact on its way into the bundle.
-struct Prepared {
-    name: ArtifactName,
-    path: PathBuf,
-    size: u64,
-    sbom: Option<PreparedSbom>,
-    vulns: Option<Value>,
+pub(super) struct Prepared {
+    pub(super) name: ArtifactName,
+    pub(super) path: PathBuf,
+    pub(super) size: u64,
+    pub(super) sbom: Option<PreparedSbom>,
+    pub(super) vulns: Option<crate::vulns::ScanReport>,
 }
 
-struct PreparedSbom {
-    format: SbomFormat,
-    document: Value,
-    components: usize,
+pub(super) struct PreparedSbom {
+    pub(super) format: SbomFormat,
+    pub(super) document: Value,
+    pub(super) components: usize,
 }
 
 impl Station {
@@ -120,90 +129,34 @@ impl Station {
         req: &CreateRelease,
         cb: &dyn Callbacks,
     ) -> Result<ReleaseCreated, OpsError> {
-        if req.artifacts.is_empty() {
-            return Err(OpsError::NoFiles);
-        }
-        let stage: strongroom_core::Stage = req
-            .stage
-            .parse()
-            .map_err(|e: strongroom_core::UnknownStage| OpsError::BadInput(e.to_string()))?;
-        let release = Release::new(&req.name, &req.version, stage, release_time()?)?;
-        let created = release.created().to_owned();
-        let sizes = check_files(&req.artifacts)?;
-        let mut prepared: Vec<Prepared> = Vec::with_capacity(req.artifacts.len());
-        for (path, size) in req.artifacts.iter().zip(&sizes) {
-            let name = artifact_name(path)?;
-            if prepared.iter().any(|p| p.name == name) {
-                return Err(OpsError::BadInput(format!(
-                    "two artifacts are named {name:?}: names must be unique within a release"
-                )));
-            }
-            prepared.push(Prepared {
-                name,
-                path: path.clone(),
-                size: *size,
-                sbom: None,
-                vulns: None,
-            });
-        }
         if req.output.exists() && !req.force {
             return Err(OpsError::OutputExists(req.output.clone()));
         }
-        let user_policies = crate::trust::read_policy_files(&req.policies)?;
-        let trust = self.trust_set()?;
-
-        // SBOMs, scans and provenance need no key: do them before asking for a PIN.
-        attach_sboms(&mut prepared, &req.sbom, &created)?;
-        if req.scan {
-            for p in &mut prepared {
-                let Some(sbom) = &p.sbom else {
-                    return Err(OpsError::BadInput(format!(
-                        "--scan needs an SBOM for {}: use --sbom auto or give one",
-                        p.name
-                    )));
-                };
-                let report =
-                    self.scan_document(p.name.as_str(), &sbom.document, Some(&created), cb)?;
-                p.vulns = Some(report.predicate);
-            }
-        }
-        let provenance = match &req.provenance {
-            Some(meta) => {
-                let bytes = crate::verify::read_capped(meta, 16 << 20)?;
-                let meta = strongroom_sbom::provenance::BuildMeta::parse(&bytes)?;
-                Some(strongroom_sbom::provenance::to_slsa_predicate(&meta))
-            }
-            None => None,
-        };
+        let Front {
+            stage,
+            release,
+            created,
+            sizes,
+            prepared,
+            provenance,
+            user_policies,
+            trust,
+        } = self.front(req, cb)?;
 
         let signer = self.signer_for(&req.key, req.allow_pin_in_uri, cb)?;
         let signer: &dyn Signer = &*signer;
         let digests = hash_files(&req.artifacts, &sizes, &digests_needed(signer), cb)?;
 
         // The policy gate, before anything is signed.
-        let input = PolicyInput::new(
-            Phase::Create,
-            ReleaseFacts {
-                name: release.name().to_owned(),
-                version: release.version().to_owned(),
-                stage,
-                created: created.clone(),
-            },
-            prepared
-                .iter()
-                .zip(&digests)
-                .map(|(p, d)| artifact_facts(p, d, provenance.as_ref()))
-                .collect(),
-            vec![signature_facts(
-                &trust,
-                &signer.public_key().key_id(),
-                SignatureKind::Release,
-                &self.operator,
-                timestamp(&created)?,
-                true,
-                stage,
-            )],
-        );
+        let input = create_input(
+            self,
+            &trust,
+            &release,
+            &prepared,
+            &digests,
+            provenance.as_ref(),
+            &signer.public_key().key_id(),
+        )?;
         let decision = self.policy_gate(&input, &user_policies)?;
         let warnings: Vec<String> = decision.warn.iter().map(|f| f.message.clone()).collect();
         const SHOWN: usize = 5;
@@ -249,7 +202,7 @@ impl Station {
                 statements.push((
                     &p.name,
                     "vulns",
-                    Statement::new(subject(), VULNS_PREDICATE, v.clone()),
+                    Statement::new(subject(), VULNS_PREDICATE, v.predicate.clone()),
                 ));
             }
         }
@@ -453,6 +406,128 @@ impl Pack {
     }
 }
 
+/// Everything `release create` works out before it needs a key: checked inputs, SBOMs, scans,
+/// provenance, the extra policies and the trust. The wizard's preview stops after it.
+pub(super) struct Front {
+    pub(super) stage: strongroom_core::Stage,
+    pub(super) release: Release,
+    pub(super) created: String,
+    pub(super) sizes: Vec<u64>,
+    pub(super) prepared: Vec<Prepared>,
+    pub(super) provenance: Option<Value>,
+    pub(super) user_policies: Vec<strongroom_policy::PolicyModule>,
+    pub(super) trust: strongroom_policy::TrustSet,
+}
+
+impl Station {
+    /// Checks the request and does the keyless work: SBOMs, scans and provenance.
+    pub(super) fn front(&self, req: &CreateRelease, cb: &dyn Callbacks) -> Result<Front, OpsError> {
+        if req.artifacts.is_empty() {
+            return Err(OpsError::NoFiles);
+        }
+        let stage: strongroom_core::Stage = req
+            .stage
+            .parse()
+            .map_err(|e: strongroom_core::UnknownStage| OpsError::BadInput(e.to_string()))?;
+        let release = Release::new(&req.name, &req.version, stage, release_time()?)?;
+        let created = release.created().to_owned();
+        let sizes = check_files(&req.artifacts)?;
+        let mut prepared: Vec<Prepared> = Vec::with_capacity(req.artifacts.len());
+        for (path, size) in req.artifacts.iter().zip(&sizes) {
+            let name = artifact_name(path)?;
+            if prepared.iter().any(|p| p.name == name) {
+                return Err(OpsError::BadInput(format!(
+                    "two artifacts are named {name:?}: names must be unique within a release"
+                )));
+            }
+            prepared.push(Prepared {
+                name,
+                path: path.clone(),
+                size: *size,
+                sbom: None,
+                vulns: None,
+            });
+        }
+        let user_policies = crate::trust::read_policy_files(&req.policies)?;
+        let trust = self.trust_set()?;
+
+        // SBOMs, scans and provenance need no key: do them before asking for a PIN.
+        attach_sboms(&mut prepared, &req.sbom, &created)?;
+        if req.scan {
+            for p in &mut prepared {
+                let Some(sbom) = &p.sbom else {
+                    return Err(OpsError::BadInput(format!(
+                        "--scan needs an SBOM for {}: use --sbom auto or give one",
+                        p.name
+                    )));
+                };
+                let report =
+                    self.scan_document(p.name.as_str(), &sbom.document, Some(&created), cb)?;
+                p.vulns = Some(report);
+            }
+        }
+        let provenance = match &req.provenance {
+            Some(source) => {
+                let bytes = match source {
+                    BuildMetaSource::File(path) => crate::verify::read_capped(path, 16 << 20)?,
+                    BuildMetaSource::Json(bytes) => bytes.clone(),
+                };
+                let meta = strongroom_sbom::provenance::BuildMeta::parse(&bytes)?;
+                Some(strongroom_sbom::provenance::to_slsa_predicate(&meta))
+            }
+            None => None,
+        };
+
+        Ok(Front {
+            stage,
+            release,
+            created,
+            sizes,
+            prepared,
+            provenance,
+            user_policies,
+            trust,
+        })
+    }
+}
+
+/// The policy input at creation time, for the release signed by `key_id`.
+pub(super) fn create_input(
+    station: &Station,
+    trust: &strongroom_policy::TrustSet,
+    release: &Release,
+    prepared: &[Prepared],
+    digests: &[DigestSet],
+    provenance: Option<&Value>,
+    key_id: &strongroom_core::keys::KeyId,
+) -> Result<PolicyInput, OpsError> {
+    let created = release.created().to_owned();
+    let stage = release.stage();
+    Ok(PolicyInput::new(
+        Phase::Create,
+        ReleaseFacts {
+            name: release.name().to_owned(),
+            version: release.version().to_owned(),
+            stage,
+            created: created.clone(),
+        },
+        prepared
+            .iter()
+            .zip(digests)
+            .map(|(p, d)| artifact_facts(p, d, provenance))
+            .collect(),
+        vec![signature_facts(
+            trust,
+            key_id,
+            SignatureKind::Release,
+            &station.operator,
+            timestamp(&created)?,
+            true,
+            stage,
+        )],
+    ))
+}
+
 /// The policy's view of one artifact.
 fn artifact_facts(p: &Prepared, d: &DigestSet, provenance: Option<&Value>) -> ArtifactFacts {
     ArtifactFacts {
@@ -476,7 +551,11 @@ fn artifact_facts(p: &Prepared, d: &DigestSet, provenance: Option<&Value>) -> Ar
             },
             None => ProvenanceFacts::default(),
         },
-        vulnerabilities: p.vulns.as_ref().map(vuln_facts).unwrap_or_default(),
+        vulnerabilities: p
+            .vulns
+            .as_ref()
+            .map(|r| vuln_facts(&r.predicate))
+            .unwrap_or_default(),
     }
 }
 

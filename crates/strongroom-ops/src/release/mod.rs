@@ -6,14 +6,15 @@
 
 mod approve;
 mod create;
+mod export;
 mod facts;
 pub mod html;
+mod preview;
 mod verify;
 
 use std::path::Path;
 
 use serde::Serialize;
-use strongroom_bundle::age::{Identity, Recipient};
 use strongroom_bundle::{BundleWriter, Limits, Release, SafeZip};
 use strongroom_core::dsse::{Envelope, INTOTO_PAYLOAD_TYPE};
 use strongroom_core::intoto::{Statement, Subject};
@@ -23,7 +24,12 @@ use strongroom_policy::{Decision, PolicyInput, PolicyModule, TrustSet};
 use crate::{Callbacks, OpsError, Station};
 
 pub use approve::{ApproveRelease, Approved};
-pub use create::{CreateRelease, ReleaseCreated, SbomChoice};
+pub use create::{BuildMetaSource, CreateRelease, ReleaseCreated, SbomChoice};
+pub use export::Exported;
+pub use preview::{
+    HashedFile, PolicyPreview, PreviewKey, PreviewSbom, PreviewScan, ReleasePreview,
+};
+pub use strongroom_bundle::age::{Identity, Recipient};
 pub use verify::{verify_bundle, VerifyBundle};
 
 /// The predicate type of a signature over a release manifest (the creator's and approvers').
@@ -239,6 +245,7 @@ impl Station {
 
 /// A verification report on a whole bundle (JSON output, HTML page, GUI).
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct BundleReport {
     pub bundle: String,
     pub bundle_sha256: String,
@@ -260,6 +267,7 @@ pub struct BundleReport {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ReleaseLine {
     pub name: String,
     pub version: String,
@@ -268,6 +276,7 @@ pub struct ReleaseLine {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ArtifactLine {
     pub name: String,
     pub sha256: String,
@@ -277,6 +286,7 @@ pub struct ArtifactLine {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SignatureLine {
     pub kind: String,
     pub key_id: String,
@@ -288,6 +298,7 @@ pub struct SignatureLine {
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ApprovalsLine {
     pub distinct_keys: u64,
     pub distinct_operators: u64,
@@ -296,13 +307,41 @@ pub struct ApprovalsLine {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CheckLine {
     pub id: String,
     pub outcome: String,
     pub detail: String,
 }
 
+/// How a saved report is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// A self-contained printable page.
+    Html,
+    /// The report as `verify --json` prints it.
+    Json,
+}
+
 impl BundleReport {
+    /// Writes the report to `path` atomically (replacing an older report there).
+    pub fn save(&self, path: &Path, format: ReportFormat) -> Result<(), OpsError> {
+        let bytes = match format {
+            ReportFormat::Html => self.to_html().into_bytes(),
+            ReportFormat::Json => {
+                let mut v = serde_json::to_vec_pretty(self).expect("a report serialises");
+                v.push(b'\n');
+                v
+            }
+        };
+        strongroom_store::fsutil::write_atomic(
+            path,
+            strongroom_store::fsutil::Overwrite::Allow,
+            |f| std::io::Write::write_all(f, &bytes),
+        )?;
+        Ok(())
+    }
+
     /// The printable HTML page.
     pub fn to_html(&self) -> String {
         html::render(self)

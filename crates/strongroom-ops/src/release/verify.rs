@@ -23,7 +23,7 @@ use super::{
     SignatureLine, MANIFEST_NAME, MANIFEST_SIGNATURE_PREDICATE,
 };
 use crate::attest::{CYCLONEDX_PREDICATE, SLSA_PROVENANCE_V1, SPDX_PREDICATE, VULNS_PREDICATE};
-use crate::{Callbacks, OpsError, Station};
+use crate::{Callbacks, OpsError, Progress, Station};
 
 /// Largest JSON entry (signature bundle, SBOM, manifest) read from a bundle.
 const MAX_JSON_ENTRY: u64 = 256 << 20;
@@ -451,13 +451,35 @@ pub(crate) fn verify_opened(
         .map(|a| (a.name.as_str(), a))
         .collect();
     // Each worker inflates its own entries too: the reader is shared, without a shared cursor.
-    let done = crate::util::par_map(&work, |w| match zip.read(&w.path, MAX_JSON_ENTRY) {
-        Ok(bytes) => verify_one(w, &bytes, &keys, &records, &present),
-        Err(e) => Done {
-            lines: vec![(w.check_id(), Outcome::Fail, format!("{}: {e}", w.path))],
-            ..Done::default()
-        },
+    // Progress in about 100 steps, so a bundle of many signatures cannot flood the window.
+    let total = work.len() as u64;
+    let step = (total / 100).max(1);
+    let checked = std::sync::atomic::AtomicU64::new(0);
+    let what = "signatures and attestations checked";
+    cb.progress(Progress::Items {
+        what: what.into(),
+        done: 0,
+        total,
     });
+    let done = crate::util::par_map(&work, |w| {
+        let result = match zip.read(&w.path, MAX_JSON_ENTRY) {
+            Ok(bytes) => verify_one(w, &bytes, &keys, &records, &present),
+            Err(e) => Done {
+                lines: vec![(w.check_id(), Outcome::Fail, format!("{}: {e}", w.path))],
+                ..Done::default()
+            },
+        };
+        let n = checked.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if n % step == 0 || n == total {
+            cb.progress(Progress::Items {
+                what: what.into(),
+                done: n,
+                total,
+            });
+        }
+        result
+    });
+    cb.progress(Progress::ItemsFinish);
     let mut facts: BTreeMap<String, PolicyArtifact> = manifest
         .artifacts()
         .iter()

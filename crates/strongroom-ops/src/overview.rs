@@ -1,0 +1,105 @@
+//! The station at a glance, for the desktop app's first screen: who is logged in, tokens, keys,
+//! the vulnerability database's age and the audit chain's state, each part shown only to roles
+//! that may see it.
+
+use serde::Serialize;
+
+use crate::dto::KeyInfo;
+use crate::operators::Role;
+use crate::vulns::VulnStatus;
+use crate::{Action, ModuleTokens, OpsError, Station};
+
+/// Who is at the station.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SessionInfo {
+    /// The data directory.
+    pub home: String,
+    /// Whether any operator account exists (an unclaimed station offers `operator init`).
+    pub claimed: bool,
+    /// The logged-in operator, if any.
+    pub operator: Option<String>,
+    pub roles: Vec<Role>,
+}
+
+/// One part of the overview: its value, or why it could not be had.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Part<T> {
+    pub value: Option<T>,
+    /// What went wrong, or that the operator's roles do not cover it.
+    pub error: Option<String>,
+}
+
+impl<T> Part<T> {
+    fn of(station: &Station, action: Action, get: impl FnOnce() -> Result<T, OpsError>) -> Self {
+        if !station.may(action) {
+            return Part {
+                value: None,
+                error: Some(format!(
+                    "your roles do not include {} (needs {})",
+                    action.name(),
+                    crate::operators::names(action.allowed_roles())
+                )),
+            };
+        }
+        match get() {
+            Ok(value) => Part {
+                value: Some(value),
+                error: None,
+            },
+            Err(e) => Part {
+                value: None,
+                error: Some(match e.remedy() {
+                    Some(r) => format!("{e} — {r}"),
+                    None => e.to_string(),
+                }),
+            },
+        }
+    }
+}
+
+/// The station at a glance.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Overview {
+    pub session: SessionInfo,
+    pub keys: Part<Vec<KeyInfo>>,
+    pub tokens: Part<Vec<ModuleTokens>>,
+    pub vulndb: Part<VulnStatus>,
+    pub audit: Part<strongroom_store::audit::ChainReport>,
+}
+
+impl Station {
+    /// Who is logged in (works before a login, and on an unclaimed station).
+    pub fn session_info(&self) -> Result<SessionInfo, OpsError> {
+        Ok(SessionInfo {
+            home: self.home().display().to_string(),
+            claimed: self.is_claimed()?,
+            operator: self.authenticated().then(|| self.operator.clone()),
+            roles: self.roles().to_vec(),
+        })
+    }
+
+    /// Everything the first screen shows. Parts the operator's roles do not cover are left out
+    /// without recording a refusal: showing less is not an attempt.
+    pub fn overview(&self) -> Result<Overview, OpsError> {
+        Ok(Overview {
+            session: self.session_info()?,
+            keys: Part::of(self, Action::KeyList, || self.list_keys()),
+            tokens: Part::of(self, Action::TokenList, || self.list_tokens(None)),
+            vulndb: Part::of(self, Action::VulndbStatus, || self.vulndb_status()),
+            audit: Part::of(self, Action::AuditVerify, || self.audit_verify()),
+        })
+    }
+
+    /// A second handle on the same station and login, for work that runs on another thread
+    /// (the app hashes or signs on a worker while the window keeps reading).
+    pub fn reopen(&self) -> Result<Station, OpsError> {
+        Ok(Station {
+            store: strongroom_store::Store::open(self.home())?,
+            operator: self.operator.clone(),
+            session: self.session.clone(),
+        })
+    }
+}

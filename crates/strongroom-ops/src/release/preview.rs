@@ -1,0 +1,167 @@
+//! The release wizard's preview: everything `release create` would do short of asking for the
+//! key's secret and signing — digests, SBOMs, scans, provenance and the policy's decision, with
+//! its reasons — so the officer sees what would pass or fail before anything is signed.
+
+use serde::Serialize;
+use serde_json::Value;
+use strongroom_core::HashAlg;
+
+use super::create::{create_input, CreateRelease, Front};
+use super::facts::{required_approvals, status_phrase};
+use crate::hashing::hash_files;
+use crate::{Callbacks, OpsError, Station};
+
+/// A file and its SHA-256.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct HashedFile {
+    pub path: String,
+    /// The name it has in the release (the file name).
+    pub name: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// One artifact's SBOM.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PreviewSbom {
+    pub artifact: String,
+    /// `spdx-2.3` or `cyclonedx-1.6`.
+    pub format: String,
+    pub components: u64,
+    /// `generated` (catalogued here) or `imported` (a given file).
+    pub source: String,
+}
+
+/// One artifact's scan.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PreviewScan {
+    pub artifact: String,
+    pub report: crate::vulns::ScanReport,
+}
+
+/// What the policy would decide.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PolicyPreview {
+    pub allowed: bool,
+    /// `policy: message` for each denial.
+    pub deny: Vec<String>,
+    pub warn: Vec<String>,
+}
+
+/// The signing key and how the trust store sees it.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PreviewKey {
+    pub label: String,
+    pub key_id: String,
+    pub backend: String,
+    /// For example `trusted signer for production` or `valid, key not trusted`.
+    pub trust: String,
+}
+
+/// The preview of a release.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ReleasePreview {
+    pub artifacts: Vec<HashedFile>,
+    pub sboms: Vec<PreviewSbom>,
+    pub scans: Vec<PreviewScan>,
+    /// The SLSA provenance v1 predicate that would be signed.
+    pub provenance: Option<Value>,
+    pub policy: PolicyPreview,
+    pub key: PreviewKey,
+    /// Distinct trusted approvers the stage needs after signing.
+    pub approvals_required: u64,
+}
+
+impl Station {
+    /// Runs `release create` up to and including the policy gate, without the key's secret and
+    /// without writing anything but the `policy.decision` audit row. A denial is a result here,
+    /// not an error.
+    pub fn release_preview(
+        &self,
+        req: &CreateRelease,
+        cb: &dyn Callbacks,
+    ) -> Result<ReleasePreview, OpsError> {
+        self.require(crate::Action::ReleaseCreate)?;
+        let front: Front = self.front(req, cb)?;
+        let key = self.lookup_key(&req.key)?;
+        let extra: Vec<HashAlg> = key.public_key.algorithm().prehash().into_iter().collect();
+        let digests = hash_files(&req.artifacts, &front.sizes, &extra, cb)?;
+        let input = create_input(
+            self,
+            &front.trust,
+            &front.release,
+            &front.prepared,
+            &digests,
+            front.provenance.as_ref(),
+            &key.key_id,
+        )?;
+        let decision = self.policy_decision(&input, &front.user_policies)?;
+        let imported = matches!(req.sbom, super::SbomChoice::Files(_));
+        Ok(ReleasePreview {
+            artifacts: front
+                .prepared
+                .iter()
+                .zip(&digests)
+                .map(|(p, d)| HashedFile {
+                    path: p.path.display().to_string(),
+                    name: p.name.to_string(),
+                    size: p.size,
+                    sha256: d.sha256().to_hex(),
+                })
+                .collect(),
+            sboms: front
+                .prepared
+                .iter()
+                .filter_map(|p| {
+                    p.sbom.as_ref().map(|s| PreviewSbom {
+                        artifact: p.name.to_string(),
+                        format: super::create::sbom_format_word(s.format).to_owned(),
+                        components: s.components as u64,
+                        source: if imported { "imported" } else { "generated" }.to_owned(),
+                    })
+                })
+                .collect(),
+            scans: front
+                .prepared
+                .iter()
+                .filter_map(|p| {
+                    p.vulns.as_ref().map(|r| PreviewScan {
+                        artifact: p.name.to_string(),
+                        report: r.clone(),
+                    })
+                })
+                .collect(),
+            provenance: front.provenance.clone(),
+            policy: PolicyPreview {
+                allowed: decision.allowed(),
+                deny: decision
+                    .deny
+                    .iter()
+                    .map(|f| format!("{}: {}", f.policy, f.message))
+                    .collect(),
+                warn: decision
+                    .warn
+                    .iter()
+                    .map(|f| format!("{}: {}", f.policy, f.message))
+                    .collect(),
+            },
+            key: PreviewKey {
+                label: key.label.clone(),
+                key_id: key.key_id.to_string(),
+                backend: key.backend.as_str().to_owned(),
+                trust: input
+                    .signatures
+                    .first()
+                    .map(status_phrase)
+                    .unwrap_or_default(),
+            },
+            approvals_required: required_approvals(&front.trust, front.release.stage()),
+        })
+    }
+}
