@@ -2,7 +2,7 @@
 # Installs what Strongroom needs on a fresh Debian 12 machine (run as root). Idempotent: it only
 # calls apt-get or cargo when something is missing.
 #
-#   bash scripts/install-deps.sh run    # what `scripts/demo.sh` needs
+#   bash scripts/install-deps.sh run    # what `scripts/app.sh` and `scripts/demo.sh` need
 #   bash scripts/install-deps.sh test   # what `scripts/test.sh` needs (a superset)
 set -euo pipefail
 what="${1:-test}"
@@ -13,16 +13,21 @@ die() { printf 'install-deps: error: %s\n' "$*" >&2; exit 1; }
 command -v cargo >/dev/null || die "no Rust toolchain (cargo) on PATH; this project builds with the machine's rustup toolchain"
 
 # Debian packages: build, run, and (for tests) the independent verifiers and SoftHSM.
-pkgs=(pkg-config gcc libc6-dev openssl ca-certificates)
+pkgs=(pkg-config gcc libc6-dev openssl ca-certificates nodejs)
+# The desktop app (Tauri 2 on WebKitGTK 4.1); xvfb and xauth let it run on a machine without a
+# display (the run command falls back to a virtual one).
+pkgs+=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev libssl-dev xvfb xauth)
 if [ "$what" = test ]; then
-  pkgs+=(softhsm2 opensc age jq git python3 python3-venv nodejs maven default-jdk-headless dpkg sqlite3)
+  pkgs+=(softhsm2 opensc age jq git python3 python3-venv maven default-jdk-headless dpkg sqlite3)
+  # The app's end-to-end tests: WebKitWebDriver (behind tauri-driver) and window screenshots.
+  pkgs+=(webkit2gtk-driver imagemagick xdotool x11-utils)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 # node and npm may come from outside Debian's packages (they do on the reference machine).
-if [ "$what" = test ] && command -v node >/dev/null && command -v npm >/dev/null; then
+if command -v node >/dev/null && command -v npm >/dev/null; then
   missing=("${missing[@]/nodejs}")
 fi
 missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
@@ -42,6 +47,10 @@ if [ "$what" = test ]; then
   if ! command -v cargo-nextest >/dev/null; then
     log "cargo install cargo-nextest"
     cargo install --locked cargo-nextest
+  fi
+  if ! command -v tauri-driver >/dev/null; then
+    log "cargo install tauri-driver"
+    cargo install --locked tauri-driver --version '^2'
   fi
 fi
 log "ok ($what)"

@@ -2,8 +2,10 @@
 # The whole test suite, from a fresh Debian 12 machine (as root) to a verdict:
 #   bash scripts/test.sh
 # It installs what it needs (Debian packages, npm and PyPI verifiers, cargo tools), then runs
-# rustfmt, clippy with warnings as errors, every test with cargo-nextest, and checks that the
-# tests left the working tree clean.
+# the desktop UI's type check, unit tests and build, rustfmt, clippy with warnings as errors,
+# every Rust test with cargo-nextest (which also regenerates the app's TypeScript bindings), the
+# desktop app's end-to-end tests under Xvfb over WebDriver, and checks that nothing left the
+# working tree changed (stale bindings included).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -13,6 +15,9 @@ step "dependencies"
 bash scripts/install-deps.sh test
 bash scripts/setup-interop.sh
 
+step "desktop UI: npm ci, svelte-check, unit tests, vite build"
+(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run check && npm test && npm run build)
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -21,6 +26,17 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "tests (cargo nextest)"
 cargo nextest run --workspace --locked --profile ci
+
+step "the app's TypeScript bindings are current"
+stale="$(git status --porcelain -- ui/src/bindings 2>/dev/null || true)"
+if [ -n "$stale" ]; then
+  printf 'the generated TypeScript bindings differ from the committed ones; commit ui/src/bindings:\n%s\n' "$stale" >&2
+  exit 1
+fi
+
+step "desktop app end-to-end (the built app under Xvfb, tauri-driver + WebKitWebDriver)"
+cargo build -p strongroom-app --locked
+bash tests/gui/run.sh
 
 if git rev-parse --git-dir >/dev/null 2>&1; then
   step "the tests left the tree clean"

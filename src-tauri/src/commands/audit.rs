@@ -1,0 +1,32 @@
+//! The Audit screen: rows, chain verification and export.
+
+use strongroom_ops::{AuditRow, ChainReport};
+use tauri::State;
+
+use super::picked;
+use crate::ipc::IpcError;
+use crate::state::AppState;
+
+#[tauri::command(async)]
+pub fn audit_list(
+    state: State<'_, AppState>,
+    action: Option<String>,
+    since: Option<String>,
+) -> Result<Vec<AuditRow>, IpcError> {
+    let blank = |o: Option<String>| o.filter(|s| !s.trim().is_empty());
+    let (action, since) = (blank(action), blank(since));
+    state.with(|s| s.audit_list(action.as_deref(), since.as_deref()))
+}
+
+#[tauri::command(async)]
+pub async fn audit_verify(state: State<'_, AppState>) -> Result<ChainReport, IpcError> {
+    state.work(|s| s.audit_verify()).await
+}
+
+/// Writes every row as JSON Lines; returns the path.
+#[tauri::command(async)]
+pub fn audit_export(state: State<'_, AppState>, path: String) -> Result<String, IpcError> {
+    let path = picked(&path)?;
+    state.with(|s| s.audit_export(&path))?;
+    Ok(path.display().to_string())
+}

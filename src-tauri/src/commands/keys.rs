@@ -1,0 +1,96 @@
+//! The Keys screen: the inventory, tokens and slots, key generation and public key export.
+
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+use strongroom_ops::dto::KeyInfo;
+use strongroom_ops::{GenerateKey, GenerateTokenKey, ModuleTokens, OpsError, TokenTarget};
+use tauri::State;
+
+use super::picked;
+use crate::ipc::{Gui, IpcError};
+use crate::state::AppState;
+
+fn algorithm(name: &str) -> Result<strongroom_core::Algorithm, IpcError> {
+    name.parse()
+        .map_err(|e: strongroom_core::keys::KeyError| IpcError::from(OpsError::Key(e)))
+}
+
+#[tauri::command(async)]
+pub fn list_keys(state: State<'_, AppState>) -> Result<Vec<KeyInfo>, IpcError> {
+    state.with(|s| s.list_keys())
+}
+
+#[tauri::command(async)]
+pub fn list_tokens(state: State<'_, AppState>) -> Result<Vec<ModuleTokens>, IpcError> {
+    state.with(|s| s.list_tokens(None))
+}
+
+#[tauri::command(async)]
+pub async fn generate_software_key(
+    state: State<'_, AppState>,
+    label: String,
+    algorithm: String,
+    passphrase: SecretString,
+) -> Result<KeyInfo, IpcError> {
+    let req = GenerateKey {
+        label,
+        algorithm: self::algorithm(&algorithm)?,
+    };
+    state
+        .work(move |s| s.generate_software_key(&req, &Gui::new(None, Some(passphrase))))
+        .await
+}
+
+#[tauri::command(async)]
+pub async fn generate_token_key(
+    state: State<'_, AppState>,
+    token: String,
+    module: Option<String>,
+    label: String,
+    algorithm: String,
+    pin: SecretString,
+) -> Result<KeyInfo, IpcError> {
+    let req = GenerateTokenKey {
+        target: TokenTarget::label(&token, module.as_deref().map(PathBuf::from)),
+        algorithm: self::algorithm(&algorithm)?,
+        label,
+    };
+    state
+        .work(move |s| s.generate_token_key(&req, &Gui::new(None, Some(pin))))
+        .await
+}
+
+/// The public key as PEM SubjectPublicKeyInfo.
+#[tauri::command(async)]
+pub fn export_public_key(state: State<'_, AppState>, key: String) -> Result<String, IpcError> {
+    state.with(|s| s.export_public_key(&key))
+}
+
+/// Writes the public key PEM to `path` (never over an existing file); returns the path.
+#[tauri::command(async)]
+pub fn save_public_key(
+    state: State<'_, AppState>,
+    key: String,
+    path: String,
+) -> Result<String, IpcError> {
+    let path = picked(&path)?;
+    state.with(|s| s.save_public_key(&key, &path))?;
+    Ok(path.display().to_string())
+}
+
+/// Retires a key (custodian): it signs nothing more; earlier signatures still verify.
+#[tauri::command(async)]
+pub fn retire_key(state: State<'_, AppState>, key: String) -> Result<KeyInfo, IpcError> {
+    state.with(|s| s.retire_key(&key))
+}
+
+/// Revokes a key (custodian) with a reason for the audit log.
+#[tauri::command(async)]
+pub fn revoke_key(
+    state: State<'_, AppState>,
+    key: String,
+    reason: String,
+) -> Result<KeyInfo, IpcError> {
+    state.with(|s| s.revoke_key(&key, &reason))
+}

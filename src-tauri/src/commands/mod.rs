@@ -1,0 +1,52 @@
+//! The IPC commands: each takes the state, calls the operations API and maps its error to
+//! `{code, message, remedy, pin}`. Nothing here decides anything the CLI would decide
+//! differently.
+
+pub mod audit;
+pub mod keys;
+pub mod release;
+pub mod session;
+pub mod settings;
+pub mod trust;
+
+use std::path::PathBuf;
+
+use crate::ipc::IpcError;
+
+/// A path the person typed, dropped or picked: absolute, or it is refused (a relative path
+/// would be resolved against wherever the app happened to start).
+pub(crate) fn picked(path: &str) -> Result<PathBuf, IpcError> {
+    let p = PathBuf::from(path.trim());
+    if path.trim().is_empty() {
+        return Err(IpcError::usage(
+            "no path given",
+            "drop a file on the window, use Browse…, or type a full path",
+        ));
+    }
+    if !p.is_absolute() {
+        return Err(IpcError::usage(
+            format!("{path:?} is not a full path"),
+            "give a path that starts with /",
+        ));
+    }
+    Ok(p)
+}
+
+pub(crate) fn picked_all(paths: &[String]) -> Result<Vec<PathBuf>, IpcError> {
+    paths.iter().map(|p| picked(p)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_full_paths_are_accepted() {
+        assert_eq!(picked(" /tmp/a.zip ").unwrap(), PathBuf::from("/tmp/a.zip"));
+        let e = picked("a.zip").unwrap_err();
+        assert_eq!(e.code, "usage");
+        assert!(e.message.contains("not a full path"));
+        assert_eq!(picked("  ").unwrap_err().code, "usage");
+        assert!(picked_all(&["/a".into(), "b".into()]).is_err());
+    }
+}

@@ -1,0 +1,319 @@
+//! The Sign wizard and the Verify screen: hashing, the release preview, creating, approving
+//! and exporting a bundle, verifying one and saving the report.
+
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use strongroom_ops::hashing::{check_files, hash_files as hash_paths};
+use strongroom_ops::release::{
+    ApproveRelease, Approved, BuildMetaSource, BundleReport, CreateRelease, Exported, HashedFile,
+    ReleaseCreated, ReleasePreview, ReportFormat, SbomChoice, VerifyBundle,
+};
+use strongroom_ops::sbom::SbomFormat;
+use strongroom_ops::Station;
+use tauri::ipc::Channel;
+use tauri::State;
+
+use super::{picked, picked_all};
+use crate::ipc::{Gui, IpcError, ProgressEvent};
+use crate::state::AppState;
+
+/// Where each artifact's SBOM comes from.
+#[derive(Debug, Deserialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum SbomForm {
+    Auto { format: SbomFormatName },
+    Files { files: Vec<SbomFile> },
+    None,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum SbomFormatName {
+    Spdx,
+    Cyclonedx,
+}
+
+#[derive(Debug, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct SbomFile {
+    /// The artifact's file name; may be null when the release has one artifact.
+    pub artifact: Option<String>,
+    pub path: String,
+}
+
+/// Where the build metadata comes from.
+#[derive(Debug, Deserialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum ProvenanceForm {
+    None,
+    File {
+        path: String,
+    },
+    /// The fields of `docs/build-meta.md`, typed into the wizard's form.
+    Form {
+        #[ts(type = "Record<string, unknown>")]
+        meta: serde_json::Value,
+    },
+}
+
+/// The wizard's answers.
+#[derive(Debug, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct ReleaseForm {
+    pub name: String,
+    pub version: String,
+    pub stage: String,
+    pub key: String,
+    pub artifacts: Vec<String>,
+    pub sbom: SbomForm,
+    pub provenance: ProvenanceForm,
+    pub scan: bool,
+    pub include_artifacts: bool,
+    pub policies: Vec<String>,
+}
+
+/// Unsigned bundles wait here until approved and exported.
+fn staging_dir(home: &std::path::Path) -> PathBuf {
+    home.join("releases")
+}
+
+impl ReleaseForm {
+    fn into_request(self, output: PathBuf) -> Result<CreateRelease, IpcError> {
+        let sbom = match self.sbom {
+            SbomForm::Auto { format } => SbomChoice::Auto(match format {
+                SbomFormatName::Spdx => SbomFormat::SpdxJson,
+                SbomFormatName::Cyclonedx => SbomFormat::CycloneDxJson,
+            }),
+            SbomForm::Files { files } => SbomChoice::Files(
+                files
+                    .into_iter()
+                    .map(|f| Ok((f.artifact, picked(&f.path)?)))
+                    .collect::<Result<_, IpcError>>()?,
+            ),
+            SbomForm::None => SbomChoice::None,
+        };
+        let provenance = match self.provenance {
+            ProvenanceForm::None => None,
+            ProvenanceForm::File { path } => Some(BuildMetaSource::File(picked(&path)?)),
+            ProvenanceForm::Form { meta } => Some(BuildMetaSource::Json(
+                serde_json::to_vec(&meta).map_err(IpcError::internal)?,
+            )),
+        };
+        Ok(CreateRelease {
+            name: self.name,
+            version: self.version,
+            stage: self.stage,
+            key: self.key,
+            artifacts: picked_all(&self.artifacts)?,
+            sbom,
+            provenance,
+            scan: self.scan,
+            include_artifacts: self.include_artifacts,
+            policies: picked_all(&self.policies)?,
+            output,
+            force: false,
+            encrypt_to: Vec::new(),
+            allow_pin_in_uri: false,
+        })
+    }
+
+    fn output(&self, home: &std::path::Path) -> PathBuf {
+        let safe = |s: &str| {
+            s.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect::<String>()
+        };
+        staging_dir(home).join(format!(
+            "{}-{}.strongroom.zip",
+            safe(&self.name),
+            safe(&self.version)
+        ))
+    }
+}
+
+/// SHA-256 of each file, with progress; nothing is recorded or written.
+#[tauri::command(async)]
+pub async fn hash_files(
+    paths: Vec<String>,
+    on_progress: Channel<ProgressEvent>,
+) -> Result<Vec<HashedFile>, IpcError> {
+    let paths = picked_all(&paths)?;
+    tauri::async_runtime::spawn_blocking(move || {
+        let sizes = check_files(&paths)?;
+        let digests = hash_paths(&paths, &sizes, &[], &Gui::new(Some(on_progress), None))?;
+        Ok(paths
+            .iter()
+            .zip(sizes)
+            .zip(digests)
+            .map(|((p, size), d)| HashedFile {
+                path: p.display().to_string(),
+                name: p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                size,
+                sha256: d.sha256().to_hex(),
+            })
+            .collect())
+    })
+    .await
+    .map_err(IpcError::internal)?
+    .map_err(|e: strongroom_ops::OpsError| e.into())
+}
+
+#[tauri::command(async)]
+pub async fn release_preview(
+    state: State<'_, AppState>,
+    req: ReleaseForm,
+    on_progress: Channel<ProgressEvent>,
+) -> Result<ReleasePreview, IpcError> {
+    let req = req.into_request(PathBuf::new())?;
+    state
+        .work(move |s| s.release_preview(&req, &Gui::new(Some(on_progress), None)))
+        .await
+}
+
+/// Signs the release into the station's staging folder (`<home>/releases/`).
+#[tauri::command(async)]
+pub async fn release_create(
+    state: State<'_, AppState>,
+    req: ReleaseForm,
+    secret: Option<SecretString>,
+    on_progress: Channel<ProgressEvent>,
+) -> Result<ReleaseCreated, IpcError> {
+    let output = req.output(&state.home);
+    std::fs::create_dir_all(staging_dir(&state.home)).map_err(|e| {
+        IpcError::from(strongroom_ops::OpsError::Read {
+            path: staging_dir(&state.home),
+            source: e,
+        })
+    })?;
+    let req = req.into_request(output)?;
+    state
+        .work(move |s| s.release_create(&req, &Gui::new(Some(on_progress), secret)))
+        .await
+}
+
+/// A second operator signs in for this one call and countersigns the bundle's manifest.
+#[tauri::command(async)]
+#[allow(clippy::too_many_arguments)]
+pub async fn release_approve(
+    state: State<'_, AppState>,
+    bundle: String,
+    key: String,
+    operator: String,
+    operator_passphrase: SecretString,
+    secret: Option<SecretString>,
+    on_progress: Channel<ProgressEvent>,
+) -> Result<Approved, IpcError> {
+    let bundle = picked(&bundle)?;
+    let home = state.home.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        let mut second = Station::open(&home)?;
+        second.login(&operator, &operator_passphrase)?;
+        second.release_approve(
+            &ApproveRelease {
+                bundle,
+                key,
+                output: None,
+                identity: None,
+                encrypt_to: Vec::new(),
+                allow_pin_in_uri: false,
+            },
+            &Gui::new(Some(on_progress), secret),
+        )
+    })
+    .await
+    .map_err(IpcError::internal)?
+    .map_err(IpcError::from)
+}
+
+/// Copies the bundle to the folder going out of the room, optionally age-encrypted.
+#[tauri::command(async)]
+pub fn release_export(
+    state: State<'_, AppState>,
+    bundle: String,
+    folder: String,
+    encrypt_to: Vec<String>,
+) -> Result<Exported, IpcError> {
+    let bundle = picked(&bundle)?;
+    let folder = picked(&folder)?;
+    let recipients = encrypt_to
+        .iter()
+        .filter(|r| !r.trim().is_empty())
+        .map(|r| strongroom_bundle_recipient(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    state.with(|s| s.release_export(&bundle, &folder, &recipients))
+}
+
+fn strongroom_bundle_recipient(r: &str) -> Result<strongroom_ops::release::Recipient, IpcError> {
+    strongroom_ops::release::Recipient::parse_x25519(r)
+        .map_err(|e| IpcError::from(strongroom_ops::OpsError::ReleaseBundle(e)))
+}
+
+/// Verifies a bundle against the station's trust; keeps the report for [`save_report`].
+#[tauri::command(async)]
+pub async fn verify_bundle(
+    state: State<'_, AppState>,
+    bundle: String,
+    artifacts_dir: Option<String>,
+    policies: Vec<String>,
+    passphrase: Option<SecretString>,
+    on_progress: Channel<ProgressEvent>,
+) -> Result<BundleReport, IpcError> {
+    let req = VerifyBundle {
+        bundle: picked(&bundle)?,
+        artifacts_dir: match artifacts_dir.as_deref().map(str::trim) {
+            Some(d) if !d.is_empty() => Some(picked(d)?),
+            _ => None,
+        },
+        policies: picked_all(&policies)?,
+        identity: passphrase.map(strongroom_ops::release::Identity::Passphrase),
+    };
+    let report = state
+        .work(move |s| s.release_verify(&req, &Gui::new(Some(on_progress), None)))
+        .await?;
+    *state.last_report.lock().map_err(IpcError::internal)? = Some(report.clone());
+    Ok(report)
+}
+
+/// Writes the last verification report as `html` or `json`; returns the path.
+#[tauri::command(async)]
+pub fn save_report(
+    state: State<'_, AppState>,
+    path: String,
+    format: String,
+) -> Result<String, IpcError> {
+    let path = picked(&path)?;
+    let report = state
+        .last_report
+        .lock()
+        .map_err(IpcError::internal)?
+        .clone()
+        .ok_or_else(|| {
+            IpcError::usage("no bundle has been verified yet", "verify a bundle first")
+        })?;
+    let format = match format.as_str() {
+        "html" => ReportFormat::Html,
+        "json" => ReportFormat::Json,
+        other => {
+            return Err(IpcError::usage(
+                format!("unknown report format {other:?}"),
+                "choose html or json",
+            ))
+        }
+    };
+    report.save(&path, format)?;
+    Ok(path.display().to_string())
+}

@@ -1,0 +1,80 @@
+//! The Trust screen: trusted keys, revocations, policy modules, and signed trust packages.
+
+use secrecy::SecretString;
+use strongroom_ops::trust::{
+    parse_stages, KeyRole, TrustAdd, TrustExport, TrustExported, TrustImported, TrustListing,
+    TrustPolicyInfo, TrustedKeyInfo,
+};
+use strongroom_ops::OpsError;
+use tauri::State;
+
+use super::picked;
+use crate::ipc::{Gui, IpcError};
+use crate::state::AppState;
+
+#[tauri::command(async)]
+pub fn trust_list(state: State<'_, AppState>) -> Result<TrustListing, IpcError> {
+    state.with(|s| s.trust_list())
+}
+
+#[tauri::command(async)]
+pub fn trust_import(state: State<'_, AppState>, path: String) -> Result<TrustImported, IpcError> {
+    let path = picked(&path)?;
+    state.with(|s| s.trust_import(&path))
+}
+
+/// Signs the station's trust into a package with `key` (the custodian's).
+#[tauri::command(async)]
+pub async fn trust_export(
+    state: State<'_, AppState>,
+    key: String,
+    output: String,
+    secret: Option<SecretString>,
+) -> Result<TrustExported, IpcError> {
+    let req = TrustExport {
+        key,
+        output: picked(&output)?,
+        force: false,
+        allow_pin_in_uri: false,
+    };
+    state
+        .work(move |s| s.trust_export(&req, &Gui::new(None, secret)))
+        .await
+}
+
+/// Trusts the PEM public key at `pem_path` for `roles` and `stages` (empty: every stage).
+#[tauri::command(async)]
+pub fn trust_add(
+    state: State<'_, AppState>,
+    pem_path: String,
+    name: String,
+    roles: Vec<String>,
+    stages: Vec<String>,
+) -> Result<TrustedKeyInfo, IpcError> {
+    let req = TrustAdd {
+        pem_path: picked(&pem_path)?,
+        name,
+        stages: parse_stages(&stages.join(",")).map_err(OpsError::from)?,
+        roles: KeyRole::parse_list(&roles.join(",")).map_err(OpsError::from)?,
+        not_before: None,
+        not_after: None,
+    };
+    state.with(|s| s.trust_add(&req))
+}
+
+#[tauri::command(async)]
+pub fn trust_policy_add(
+    state: State<'_, AppState>,
+    path: String,
+) -> Result<TrustPolicyInfo, IpcError> {
+    let path = picked(&path)?;
+    state.with(|s| s.trust_policy_add(&path))
+}
+
+#[tauri::command(async)]
+pub fn trust_policy_remove(
+    state: State<'_, AppState>,
+    name: String,
+) -> Result<TrustPolicyInfo, IpcError> {
+    state.with(|s| s.trust_policy_remove(&name))
+}

@@ -1,0 +1,268 @@
+// End-to-end tests of the real built Strongroom app (see run.sh for the station it starts on).
+// Each step drives the window the way a person would: typing paths, pressing buttons, answering
+// the PIN dialog. Screenshots of every screen go to $SCREENSHOT_DIR.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { startApp } from "./driver.mjs";
+
+const { APP, WORK, SCREENSHOT_DIR } = process.env;
+const PIN = "123456"; // the throw-away SoftHSM token's PUBLIC test PIN
+const t0 = performance.now();
+let passed = 0, failed = 0;
+const { browser, stop } = await startApp(APP);
+const $ = (tid) => browser.$(`[data-testid="${tid}"]`);
+
+async function test(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`ok - ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok - ${name}\n  ${String(e.stack ?? e).split("\n").slice(0, 6).join("\n  ")}`);
+    try { await browser.saveScreenshot(path.join(SCREENSHOT_DIR, `FAILED-${name.replace(/\W+/g, "-")}.png`)); } catch {}
+  }
+}
+const shot = (name) => browser.saveScreenshot(path.join(SCREENSHOT_DIR, `${name}.png`));
+async function textOf(tid, timeout = 20000) {
+  const el = await $(tid);
+  await el.waitForDisplayed({ timeout });
+  return el.getText();
+}
+async function waitText(tid, re, timeout = 60000) {
+  const el = await $(tid);
+  await el.waitForDisplayed({ timeout });
+  await browser.waitUntil(async () => re.test(await el.getText()), {
+    timeout,
+    timeoutMsg: `${tid} never matched ${re}; it shows: ${await el.getText().catch(() => "?")}`,
+  });
+  return el.getText();
+}
+async function type(tid, value) {
+  const el = await $(tid);
+  await el.waitForDisplayed({ timeout: 20000 });
+  await el.clearValue();
+  await el.setValue(value);
+}
+async function click(tid) {
+  const el = await $(tid);
+  await el.waitForClickable({ timeout: 20000 });
+  await el.click();
+}
+async function select(tid, value) {
+  const el = await $(tid);
+  await el.waitForDisplayed({ timeout: 20000 });
+  await el.selectByAttribute("value", value);
+}
+async function go(screen) {
+  await click(`nav-${screen.toLowerCase()}`);
+  await browser.waitUntil(async () => (await browser.getTitle()) === `Strongroom — ${screen}`, {
+    timeout: 10000,
+    timeoutMsg: `title did not become "Strongroom — ${screen}"`,
+  });
+}
+/** Waits for the Sign wizard to show step `n` (1-based). */
+async function atStep(n, timeout = 120000) {
+  const el = await $("wizard-step");
+  await browser.waitUntil(async () => (await el.getAttribute("data-step")) === String(n), {
+    timeout,
+    timeoutMsg: `the wizard did not reach step ${n}`,
+  });
+}
+/** Answers the secret dialog (PIN or passphrase; `twice` for a new passphrase). */
+async function answer(secret, { twice = false } = {}) {
+  await type("secret-input", secret);
+  if (twice) await type("secret-confirm", secret);
+  await click("secret-submit");
+}
+
+try {
+  await test("the app serves its own UI and opens on the login screen", async () => {
+    const url = await browser.getUrl();
+    assert.ok(url.startsWith("tauri://"), `url was ${url}`);
+    await $("login-name").then((e) => e.waitForDisplayed({ timeout: 20000 }));
+    await shot("login");
+  });
+
+  await test("a wrong operator passphrase is refused with a reason", async () => {
+    await type("login-name", "admin");
+    await type("login-pass", "not the passphrase");
+    await click("login-button");
+    await waitText("error", /passphrase|log in|login/i, 20000);
+  });
+
+  await test("log in; the Station screen shows the operator, token and audit chain", async () => {
+    await type("login-pass", "admin passphrase");
+    await click("login-button");
+    await waitText("station-operator", /admin/);
+    await waitText("station-tokens", /e2e-token/);
+    await waitText("station-audit", /\d+ rows?|OK|intact/i);
+    assert.equal(await browser.getTitle(), "Strongroom — Station");
+    await shot("station");
+  });
+
+  await test("generate a software key", async () => {
+    await go("Keys");
+    await type("soft-label", "release-soft");
+    await select("soft-alg", "ed25519");
+    await click("gen-software");
+    await answer("release key passphrase", { twice: true });
+    await waitText("keys-table", /release-soft/);
+    assert.equal(await (await $("secret-input")).isExisting(), false, "the dialog closed");
+  });
+
+  await test("a wrong PIN shows the token's message and what it says about tries left", async () => {
+    const tokenSelect = await $("token-select");
+    await tokenSelect.waitForEnabled({ timeout: 20000 });
+    assert.match(await tokenSelect.getText(), /e2e-token/);
+    await tokenSelect.selectByIndex(0);
+    await type("token-label", "release-hsm");
+    await select("token-alg", "ecdsa-p256");
+    await click("gen-token");
+    await answer("000000");
+    const msg = await waitText("secret-error", /PIN/i);
+    assert.match(msg, /incorrect|wrong/i);
+    const tries = await textOf("secret-error-pin");
+    assert.match(tries, /tries|try|locked/i);
+    await shot("wrong-pin");
+  });
+
+  await test("generate a token key on the SoftHSM token; its details show it cannot leave the token", async () => {
+    await answer(PIN); // the dialog stays open after a wrong PIN: try again
+
+    await waitText("keys-table", /release-hsm/);
+    await (await browser.$('[data-testid="key-row-release-hsm"] button')).click();
+    const details = await waitText("key-details", /pkcs11:/);
+    assert.match(details, /extractable/i);
+    await shot("keys");
+  });
+
+  await test("export the token key's public key and trust it as a staging signer", async () => {
+    await click("export-pem");
+    const pem = await $("pem-text");
+    await browser.waitUntil(async () => /BEGIN PUBLIC KEY/.test(await pem.getValue()), { timeout: 20000 });
+    await type("pem-path", path.join(WORK, "release-hsm.pem"));
+    await click("pem-save");
+    await browser.waitUntil(() => fs.existsSync(path.join(WORK, "release-hsm.pem")), { timeout: 10000 });
+    await go("Trust");
+    await type("trust-add-pem", path.join(WORK, "release-hsm.pem"));
+    await type("trust-add-name", "release-hsm");
+    for (const box of ["trust-add-role-signer", "trust-add-stage-staging"]) {
+      if (!(await (await $(box)).isSelected())) await click(box);
+    }
+    await click("trust-add-button");
+    await waitText("trust-add-result", /release-hsm/);
+    await waitText("trust-keys", /release-hsm/);
+    await shot("trust");
+  });
+
+  let bundle;
+  await test("sign a release with the token key and collect two approvals", async () => {
+    await go("Sign");
+    for (const f of ["strongroom-demo-1.4.2.tar.gz", "README.demo"]) {
+      await type("artifact-path", path.join(WORK, "artifacts", f));
+      await click("artifact-add");
+    }
+    await type("rel-name", "strongroom-demo");
+    await type("rel-version", "1.4.2");
+    await select("rel-stage", "staging");
+    await select("rel-key", "release-hsm");
+    await click("wizard-next"); // hashes, with a progress bar, then moves on
+    await atStep(2);
+    await click("wizard-back");
+    await atStep(1);
+    const listed = await waitText("artifact-list", /[0-9a-f]{64}/);
+    assert.equal(listed.match(/[0-9a-f]{64}/g).length, 2, listed);
+    await shot("sign-artifacts");
+    await click("wizard-next");
+    await atStep(2); // SBOM: generated
+    await click("wizard-next");
+    await atStep(3); // scan: the preview runs
+    await click("wizard-next");
+    await atStep(4); // provenance: none
+    await click("wizard-next");
+    await atStep(5);
+    await waitText("policy-preview", /./);
+    assert.equal(await (await $("policy-allowed")).getAttribute("data-allowed"), "true");
+    await shot("sign-policy");
+    await click("wizard-next");
+    await atStep(6);
+    await click("sign-button");
+    await answer(PIN);
+    bundle = (await waitText("created-bundle", /\.zip/)).match(/\/\S+\.zip/)[0];
+    await click("wizard-next");
+    await atStep(7);
+    for (const who of ["bob", "carol"]) {
+      await type("approve-operator", who);
+      await type("approve-passphrase", `${who} passphrase`);
+      await type("approve-key", `${who}-key`);
+      await click("approve-button");
+      await answer(`${who} key passphrase`);
+      await waitText("approvals-count", who === "bob" ? /1 of 2/ : /2 of 2/);
+    }
+    await shot("sign-approvals");
+    await click("wizard-next");
+    await atStep(8);
+    await type("export-folder", path.join(WORK, "out"));
+    await click("export-button");
+    await waitText("export-result", /[0-9a-f]{64}/);
+    bundle = path.join(WORK, "out", path.basename(bundle));
+    assert.ok(fs.existsSync(bundle), `${bundle} was exported`);
+  });
+
+  await test("verify the exported bundle: VERIFIED, and the HTML report is saved", async () => {
+    await go("Verify");
+    await type("verify-bundle", bundle);
+    await click("verify-button");
+    const verdict = await waitText("verify-verdict", /VERIFIED/);
+    assert.doesNotMatch(verdict, /NOT VERIFIED/);
+    await type("report-path", path.join(WORK, "report.html"));
+    await click("save-html");
+    await browser.waitUntil(() => fs.existsSync(path.join(WORK, "report.html")), { timeout: 10000 });
+    await shot("verify");
+  });
+
+  await test("verify a tampered copy: NOT VERIFIED, with the reason", async () => {
+    const tampered = path.join(WORK, "tampered.zip");
+    execFileSync("python3", ["-c", `
+import sys, zipfile
+src, dst = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as o:
+    for i in z.infolist():
+        data = z.read(i.filename)
+        if i.filename.startswith("sboms/"):
+            data = data.replace(b"strongroom-demo", b"strongroom-dem0", 1)
+        o.writestr(i, data)
+`, bundle, tampered]);
+    await type("verify-bundle", tampered);
+    await click("verify-button");
+    await waitText("verify-verdict", /NOT VERIFIED/);
+    const checks = await textOf("verify-checks");
+    assert.match(checks, /sboms\/|digest|sha256|altered|does not match/i);
+    await shot("verify-tampered");
+  });
+
+  await test("audit: the chain verifies and the table lists the release's rows", async () => {
+    await go("Audit");
+    await waitText("audit-table", /release\.sign/);
+    await waitText("audit-table", /carol\s*release\.approve/);
+    await click("audit-verify");
+    await waitText("audit-status", /OK|intact|verified/i);
+    await shot("audit");
+  });
+
+  await test("settings show the data directory, the module allowlist and operators", async () => {
+    await go("Settings");
+    const home = await $("settings-home");
+    await home.waitForDisplayed({ timeout: 20000 });
+    assert.equal(await home.getValue(), path.join(WORK, "home"));
+    await waitText("operators-table", /carol/);
+    await shot("settings");
+  });
+} finally {
+  await stop();
+}
+console.log(`${passed} passed, ${failed} failed (${Math.round((performance.now() - t0) / 1000)} s)`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);

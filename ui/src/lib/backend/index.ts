@@ -1,0 +1,135 @@
+// The one place that talks to the Rust side: one typed function per Tauri command.
+// Every function may reject with an IpcError {code, message, remedy, pin}; use errorText(e) to show it.
+import { Channel, invoke } from '@tauri-apps/api/core';
+import type {
+  Approved,
+  AuditRow,
+  BundleReport,
+  ChainReport,
+  Exported,
+  HashedFile,
+  ImportSummary,
+  IpcError,
+  KeyInfo,
+  ModuleTokens,
+  OperatorInfo,
+  Overview,
+  Progress,
+  ReleaseCreated,
+  ReleaseForm,
+  ReleasePreview,
+  Role,
+  SessionInfo,
+  Settings,
+  TrustExported,
+  TrustImported,
+  TrustListing,
+  TrustPolicyInfo,
+  TrustedKeyInfo,
+} from '../types';
+
+export type OnProgress = (p: Progress) => void;
+
+/** True when `e` has the shape of the backend's typed error. */
+export function isIpcError(e: unknown): e is IpcError {
+  return typeof e === 'object' && e !== null && typeof (e as IpcError).message === 'string' && 'code' in e;
+}
+
+/** "message — remedy" for an IpcError; a readable string for anything else. */
+export function errorText(e: unknown): string {
+  if (isIpcError(e)) return e.remedy ? `${e.message} — ${e.remedy}` : e.message;
+  if (e instanceof Error) return e.message;
+  if (typeof e === 'string') return e;
+  try {
+    return JSON.stringify(e);
+  } catch {
+    return String(e);
+  }
+}
+
+/** Normalises any rejection to an IpcError so the UI can always show message + remedy. */
+export function toIpcError(e: unknown): IpcError {
+  if (isIpcError(e)) {
+    return { code: e.code, message: e.message, remedy: e.remedy ?? null, pin: e.pin ?? null };
+  }
+  return { code: 'internal', message: errorText(e), remedy: null, pin: null };
+}
+
+function channel(onProgress?: OnProgress): Channel<Progress> {
+  const ch = new Channel<Progress>();
+  ch.onmessage = (p) => onProgress?.(p);
+  return ch;
+}
+
+// --- session ---
+export const sessionInfo = () => invoke<SessionInfo>('session_info');
+/** Creates the first operator (always a custodian, plus `roles`) and signs them in. */
+export const claimStation = (name: string, roles: Role[], passphrase: string) =>
+  invoke<SessionInfo>('claim_station', { name, roles, passphrase });
+export const login = (name: string, passphrase: string) => invoke<SessionInfo>('login', { name, passphrase });
+export const logout = () => invoke<SessionInfo>('logout');
+
+// --- station ---
+export const stationOverview = () => invoke<Overview>('station_overview');
+
+// --- keys ---
+export const listKeys = () => invoke<KeyInfo[]>('list_keys');
+export const listTokens = () => invoke<ModuleTokens[]>('list_tokens');
+export const generateSoftwareKey = (label: string, algorithm: string, passphrase: string) =>
+  invoke<KeyInfo>('generate_software_key', { label, algorithm, passphrase });
+export const generateTokenKey = (token: string, module: string | null, label: string, algorithm: string, pin: string) =>
+  invoke<KeyInfo>('generate_token_key', { token, module, label, algorithm, pin });
+export const exportPublicKey = (key: string) => invoke<string>('export_public_key', { key });
+export const savePublicKey = (key: string, path: string) => invoke<string>('save_public_key', { key, path });
+export const retireKey = (key: string) => invoke<KeyInfo>('retire_key', { key });
+export const revokeKey = (key: string, reason: string) => invoke<KeyInfo>('revoke_key', { key, reason });
+
+// --- releases ---
+export const hashFiles = (paths: string[], onProgress?: OnProgress) =>
+  invoke<HashedFile[]>('hash_files', { paths, onProgress: channel(onProgress) });
+export const releasePreview = (req: ReleaseForm, onProgress?: OnProgress) =>
+  invoke<ReleasePreview>('release_preview', { req, onProgress: channel(onProgress) });
+export const releaseCreate = (req: ReleaseForm, secret: string, onProgress?: OnProgress) =>
+  invoke<ReleaseCreated>('release_create', { req, secret, onProgress: channel(onProgress) });
+export const releaseApprove = (
+  a: { bundle: string; key: string; operator: string; operatorPassphrase: string; secret: string },
+  onProgress?: OnProgress,
+) => invoke<Approved>('release_approve', { ...a, onProgress: channel(onProgress) });
+export const releaseExport = (bundle: string, folder: string, encryptTo: string[]) =>
+  invoke<Exported>('release_export', { bundle, folder, encryptTo });
+
+// --- verify ---
+export const verifyBundle = (
+  a: { bundle: string; artifactsDir: string | null; policies: string[]; passphrase: string | null },
+  onProgress?: OnProgress,
+) => invoke<BundleReport>('verify_bundle', { ...a, onProgress: channel(onProgress) });
+export const saveReport = (path: string, format: 'html' | 'json') => invoke<string>('save_report', { path, format });
+
+// --- trust ---
+export const trustList = () => invoke<TrustListing>('trust_list');
+export const trustImport = (path: string) => invoke<TrustImported>('trust_import', { path });
+export const trustExport = (key: string, output: string, secret: string) =>
+  invoke<TrustExported>('trust_export', { key, output, secret });
+export const trustAdd = (pemPath: string, name: string, roles: string[], stages: string[]) =>
+  invoke<TrustedKeyInfo>('trust_add', { pemPath, name, roles, stages });
+export const trustPolicyAdd = (path: string) => invoke<TrustPolicyInfo>('trust_policy_add', { path });
+export const trustPolicyRemove = (name: string) => invoke<TrustPolicyInfo>('trust_policy_remove', { name });
+
+// --- audit ---
+export const auditList = (action: string | null, since: string | null) =>
+  invoke<AuditRow[]>('audit_list', { action, since });
+export const auditVerify = () => invoke<ChainReport>('audit_verify');
+export const auditExport = (path: string) => invoke<string>('audit_export', { path });
+
+// --- settings ---
+export const getSettings = () => invoke<Settings>('get_settings');
+export const allowModule = (path: string) => invoke<string[]>('allow_module', { path });
+export const disallowModule = (path: string) => invoke<string[]>('disallow_module', { path });
+export const setVulndbMaxAge = (days: number) => invoke<Settings>('set_vulndb_max_age', { days });
+export const listOperators = () => invoke<OperatorInfo[]>('list_operators');
+export const addOperator = (name: string, roles: Role[], passphrase: string) =>
+  invoke<OperatorInfo>('add_operator', { name, roles, passphrase });
+export const setOperatorDisabled = (name: string, disabled: boolean) =>
+  invoke<OperatorInfo>('set_operator_disabled', { name, disabled });
+export const importVulndb = (path: string, onProgress?: OnProgress) =>
+  invoke<ImportSummary[]>('import_vulndb', { path, onProgress: channel(onProgress) });

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { entries, formatBytes, pinPhrase, shortHash } from './format';
+import { initialProgress, reduceProgress, startProgress } from './progress';
+
+const flags = { count_low: false, final_try: false, locked: false, to_be_changed: false };
+
+describe('format', () => {
+  it('words the PIN flags, most serious first', () => {
+    expect(pinPhrase({ ...flags, locked: true, final_try: true })).toBe('the PIN is locked');
+    expect(pinPhrase({ ...flags, final_try: true, count_low: true })).toBe('one try left before the PIN locks');
+    expect(pinPhrase({ ...flags, count_low: true })).toBe('the token reports few tries left');
+    expect(pinPhrase(flags)).toBe('the token does not report how many tries are left');
+  });
+  it('formats sizes and hashes', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(shortHash('a'.repeat(64))).toBe(`${'a'.repeat(16)}…`);
+    expect(entries({ extractable: false, sensitive: true })).toEqual([
+      ['extractable', 'false'],
+      ['sensitive', 'true'],
+    ]);
+  });
+});
+
+describe('progress reducer', () => {
+  it('counts bytes and files while hashing', () => {
+    let s = startProgress();
+    s = reduceProgress(s, { kind: 'hash_start', files: 2, total_bytes: 300 });
+    s = reduceProgress(s, { kind: 'hashed', bytes: 100 });
+    s = reduceProgress(s, { kind: 'hash_file_done', path: '/a' });
+    expect([s.bytes, s.filesDone, s.files, s.totalBytes]).toEqual([100, 1, 2, 300]);
+    s = reduceProgress(s, { kind: 'hash_finish' });
+    expect([s.bytes, s.filesDone]).toEqual([300, 2]);
+  });
+  it('records stages once, items and notices', () => {
+    let s = initialProgress();
+    for (const name of ['hashing', 'sbom', 'hashing', 'signing']) s = reduceProgress(s, { kind: 'stage', name });
+    s = reduceProgress(s, { kind: 'items', what: 'components', done: 3, total: 9 });
+    s = reduceProgress(s, { kind: 'notice', message: 'database is stale' });
+    expect(s.stages).toEqual(['hashing', 'sbom', 'signing']);
+    expect(s.stage).toBe('signing');
+    expect(s.items).toEqual({ what: 'components', done: 3, total: 9 });
+    s = reduceProgress(s, { kind: 'items_finish' });
+    expect(s.items?.done).toBe(9);
+    expect(s.notices).toEqual(['database is stale']);
+  });
+});

@@ -1,0 +1,142 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import { ipcError, lastCall, mockBackend, pending, session } from '../test/ipc';
+import Keys from './Keys.svelte';
+
+const flags = { count_low: false, final_try: false, locked: false, to_be_changed: false };
+const soft = {
+  label: 'release-2025', key_id: 'SHA256:softkeyid0123456789', algorithm: 'ed25519', backend: 'software', status: 'active',
+  created: '2025-01-01T00:00:00Z', uri: null, attributes: {},
+};
+const hard = {
+  label: 'vault-p256', key_id: 'SHA256:tokenkeyid0123456789', algorithm: 'ecdsa-p256', backend: 'pkcs11', status: 'active',
+  created: '2025-02-01T00:00:00Z', uri: 'pkcs11:token=vault;object=vault-p256;type=private',
+  attributes: { extractable: false, sensitive: true, never_extractable: true },
+};
+const tokens = [{ module: '/usr/lib/softhsm/libsofthsm2.so', tokens: [{
+  slot_id: 3, label: 'vault', manufacturer: 'SoftHSM project', model: 'SoftHSM v2', serial: 'abc', login_required: true,
+  user_pin_initialized: true, protected_authentication_path: false, user_pin: flags, mechanisms: ['CKM_ECDSA'], algorithms: ['ecdsa-p256', 'ecdsa-p384'],
+}] }];
+
+describe('Keys screen', () => {
+  it('loading', () => {
+    mockBackend({ list_keys: pending, list_tokens: pending });
+    render(Keys, { session });
+    expect(screen.getByTestId('loading')).toBeTruthy();
+  });
+
+  it('empty', async () => {
+    mockBackend({ list_keys: [], list_tokens: [] });
+    render(Keys, { session });
+    await waitFor(() => expect(screen.getByTestId('keys-empty')).toBeTruthy());
+    expect(screen.getByTestId('tokens-empty')).toBeTruthy();
+    expect((screen.getByTestId('gen-token') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('error', async () => {
+    mockBackend({ list_keys: () => { throw ipcError('store', 'keys table unreadable', 'run strongroom doctor'); }, list_tokens: [] });
+    render(Keys, { session });
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('run strongroom doctor'));
+  });
+
+  it('shows a token listing error without hiding the keys', async () => {
+    mockBackend({ list_keys: [soft], list_tokens: () => { throw ipcError('pkcs11', 'module failed to load', 'check the module path in Settings'); } });
+    render(Keys, { session });
+    await waitFor(() => expect(screen.getByTestId('key-row-release-2025')).toBeTruthy());
+    expect(screen.getByTestId('tokens-error').textContent).toContain('check the module path in Settings');
+  });
+
+  it('success: details show the PKCS#11 URI and token attributes; export and save PEM', async () => {
+    const calls = mockBackend({
+      list_keys: [soft, hard], list_tokens: tokens,
+      export_public_key: '-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n',
+      save_public_key: (p: Record<string, unknown>) => p.path,
+    });
+    render(Keys, { session });
+    await waitFor(() => expect(screen.getByTestId('keys-table')).toBeTruthy());
+    expect(screen.getByTestId('tokens-list').textContent).toContain('vault');
+    await fireEvent.click(screen.getByTestId('key-row-vault-p256'));
+    const details = screen.getByTestId('key-details');
+    expect(details.textContent).toContain('pkcs11:token=vault;object=vault-p256;type=private');
+    const attrs = screen.getByTestId('key-attributes').textContent!;
+    expect(attrs).toContain('extractable');
+    expect(attrs).toContain('false');
+    expect(attrs).toContain('sensitive');
+    await fireEvent.click(screen.getByTestId('export-pem'));
+    await waitFor(() => expect((screen.getByTestId('pem-text') as HTMLTextAreaElement).value).toContain('BEGIN PUBLIC KEY'));
+    expect((screen.getByTestId('pem-text') as HTMLTextAreaElement).readOnly).toBe(true);
+    await fireEvent.input(screen.getByTestId('pem-path'), { target: { value: '/media/usb/vault.pem' } });
+    await fireEvent.click(screen.getByTestId('pem-save'));
+    await waitFor(() => expect(screen.getByRole('status').textContent).toContain('/media/usb/vault.pem'));
+    expect(lastCall(calls, 'save_public_key').payload).toEqual({ key: 'vault-p256', path: '/media/usb/vault.pem' });
+  });
+
+  it('generates a software key with the passphrase asked twice, then forgets it', async () => {
+    let keys = [soft];
+    const created = { ...soft, label: 'ci-key', key_id: 'SHA256:new', algorithm: 'ecdsa-p384' };
+    const calls = mockBackend({
+      list_keys: () => keys, list_tokens: [],
+      generate_software_key: () => { keys = [soft, created]; return created; },
+    });
+    render(Keys, { session });
+    await waitFor(() => expect(screen.getByTestId('keys-table')).toBeTruthy());
+    await fireEvent.input(screen.getByTestId('soft-label'), { target: { value: 'ci-key' } });
+    await fireEvent.change(screen.getByTestId('soft-alg'), { target: { value: 'ecdsa-p384' } });
+    await fireEvent.click(screen.getByTestId('gen-software'));
+    const a = screen.getByTestId('secret-input') as HTMLInputElement;
+    await fireEvent.input(a, { target: { value: 'a long passphrase!' } });
+    await fireEvent.input(screen.getByTestId('secret-confirm'), { target: { value: 'a long passphrase!' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    await waitFor(() => expect(screen.getByTestId('key-row-ci-key')).toBeTruthy());
+    expect(lastCall(calls, 'generate_software_key').payload).toEqual({ label: 'ci-key', algorithm: 'ecdsa-p384', passphrase: 'a long passphrase!' });
+    expect(a.value).toBe('');
+    expect(screen.queryByTestId('secret-dialog')).toBeNull();
+    await waitFor(() => expect(screen.getByTestId('key-details').textContent).toContain('ci-key'));
+  });
+
+  it('generating on a token asks the PIN; a wrong PIN shows the tries phrase', async () => {
+    const calls = mockBackend({
+      list_keys: [soft], list_tokens: tokens,
+      generate_token_key: () => { throw ipcError('pin_incorrect', 'the token rejected the PIN', 'type the user PIN of token vault', { ...flags, count_low: true }); },
+    });
+    render(Keys, { session });
+    await waitFor(() => expect(screen.getByTestId('keys-table')).toBeTruthy());
+    await fireEvent.input(screen.getByTestId('token-label'), { target: { value: 'hsm-key' } });
+    await fireEvent.change(screen.getByTestId('token-alg'), { target: { value: 'ecdsa-p384' } });
+    await fireEvent.click(screen.getByTestId('gen-token'));
+    const pin = screen.getByTestId('secret-input') as HTMLInputElement;
+    await fireEvent.input(pin, { target: { value: '9999' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    await waitFor(() => expect(screen.getByTestId('secret-error-pin').textContent).toContain('the token reports few tries left'));
+    expect(pin.value).toBe('');
+    expect(lastCall(calls, 'generate_token_key').payload).toEqual({
+      token: 'vault', module: '/usr/lib/softhsm/libsofthsm2.so', label: 'hsm-key', algorithm: 'ecdsa-p384', pin: '9999',
+    });
+  });
+
+  it('revoke asks for confirmation and a reason', async () => {
+    const calls = mockBackend({ list_keys: [soft], list_tokens: [], revoke_key: { ...soft, status: 'revoked' } });
+    render(Keys, { session });
+    await waitFor(() => expect(screen.getByTestId('keys-table')).toBeTruthy());
+    await fireEvent.click(screen.getByTestId('key-row-release-2025'));
+    await fireEvent.click(screen.getByTestId('revoke-key'));
+    expect(screen.getByTestId('confirm-dialog')).toBeTruthy();
+    expect((screen.getByTestId('confirm-ok') as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.input(screen.getByTestId('confirm-reason'), { target: { value: 'laptop lost' } });
+    await fireEvent.click(screen.getByTestId('confirm-ok'));
+    await waitFor(() => expect(screen.getByRole('status').textContent).toContain('now revoked'));
+    expect(lastCall(calls, 'revoke_key').payload).toEqual({ key: 'release-2025', reason: 'laptop lost' });
+    expect((screen.getByTestId('revoke-key') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('retire cancelled does nothing', async () => {
+    const calls = mockBackend({ list_keys: [soft], list_tokens: [] });
+    render(Keys, { session });
+    await waitFor(() => expect(screen.getByTestId('keys-table')).toBeTruthy());
+    await fireEvent.click(screen.getByTestId('key-row-release-2025'));
+    await fireEvent.click(screen.getByTestId('retire-key'));
+    await fireEvent.click(screen.getByTestId('confirm-cancel'));
+    expect(screen.queryByTestId('confirm-dialog')).toBeNull();
+    expect(calls.some((c) => c.cmd === 'retire_key')).toBe(false);
+  });
+});

@@ -1,0 +1,113 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import { ipcError, lastCall, mockBackend, pending, sendProgress } from '../test/ipc';
+import Settings from './Settings.svelte';
+
+const settings = { home: '/var/lib/strongroom', modules: [], vulndb_max_age_days: 30 };
+const op = (name: string, disabled = false) => ({ name, roles: ['custodian'], created_at: '2025', created_by: 'alice', disabled });
+
+describe('Settings screen', () => {
+  it('loading', () => {
+    mockBackend({ get_settings: pending, list_operators: pending });
+    render(Settings);
+    expect(screen.getByTestId('loading')).toBeTruthy();
+  });
+
+  it('empty', async () => {
+    mockBackend({ get_settings: settings, list_operators: [] });
+    render(Settings);
+    await waitFor(() => expect((screen.getByTestId('settings-home') as HTMLInputElement).value).toBe('/var/lib/strongroom'));
+    expect((screen.getByTestId('settings-home') as HTMLInputElement).readOnly).toBe(true);
+    expect(screen.getByTestId('modules-list').textContent).toContain('No module allowed');
+    await waitFor(() => expect(screen.getByTestId('operators-table').textContent).toContain('No operators'));
+  });
+
+  it('error', async () => {
+    mockBackend({ get_settings: () => { throw ipcError('store', 'settings unreadable', 'check the station database'); }, list_operators: [] });
+    render(Settings);
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('check the station database'));
+  });
+
+  it('success: modules allow/remove, max age, vulndb import with progress', async () => {
+    const calls = mockBackend({
+      get_settings: { ...settings, modules: ['/usr/lib/a.so'] },
+      list_operators: [op('alice')],
+      allow_module: ['/usr/lib/a.so', '/usr/lib/softhsm/libsofthsm2.so'],
+      disallow_module: ['/usr/lib/softhsm/libsofthsm2.so'],
+      set_vulndb_max_age: { ...settings, vulndb_max_age_days: 14 },
+      import_vulndb: (p: Record<string, unknown>) => {
+        sendProgress(p, [{ kind: 'items', what: 'records', done: 500, total: 1000 }]);
+        return [{ file: 'osv.zip', sha256: 'x', records_total: 1000, imported: 990, updated: 0, unchanged: 0, skipped_withdrawn: 8, rejected: 2,
+          ecosystems: { npm: 990 }, unknown_ecosystems: [], newest_modified: '2025-05-01', warnings: ['2 records had no affected ranges'] }];
+      },
+    });
+    render(Settings);
+    await waitFor(() => expect(screen.getByTestId('modules-list').textContent).toContain('/usr/lib/a.so'));
+    await fireEvent.input(screen.getByTestId('module-path'), { target: { value: '/usr/lib/softhsm/libsofthsm2.so' } });
+    await fireEvent.click(screen.getByTestId('module-allow'));
+    await waitFor(() => expect(screen.getByTestId('modules-list').textContent).toContain('libsofthsm2.so'));
+    expect(lastCall(calls, 'allow_module').payload).toEqual({ path: '/usr/lib/softhsm/libsofthsm2.so' });
+    await fireEvent.click(screen.getByTestId('module-remove-0'));
+    await waitFor(() => expect(screen.getByTestId('modules-list').textContent).not.toContain('/usr/lib/a.so'));
+    expect(lastCall(calls, 'disallow_module').payload).toEqual({ path: '/usr/lib/a.so' });
+
+    await fireEvent.input(screen.getByTestId('max-age'), { target: { value: '14' } });
+    await fireEvent.click(screen.getByTestId('max-age-save'));
+    await waitFor(() => expect(screen.getByTestId('max-age-saved').textContent).toContain('14 days'));
+    expect(lastCall(calls, 'set_vulndb_max_age').payload).toEqual({ days: 14 });
+
+    await fireEvent.input(screen.getByTestId('vulndb-path'), { target: { value: '/media/usb/osv.zip' } });
+    await fireEvent.click(screen.getByTestId('vulndb-import'));
+    await waitFor(() => expect(screen.getByTestId('vulndb-result').textContent).toContain('990 new'));
+    expect(screen.getByTestId('vulndb-result').textContent).toContain('2 records had no affected ranges');
+  });
+
+  it('vulndb import shows progress while running and an error afterwards', async () => {
+    let release: (v: unknown) => void = () => {};
+    mockBackend({
+      get_settings: settings,
+      list_operators: [],
+      import_vulndb: (p: Record<string, unknown>) => {
+        sendProgress(p, [{ kind: 'items', what: 'records', done: 250, total: 1000 }]);
+        return new Promise((_, reject) => (release = reject));
+      },
+    });
+    render(Settings);
+    await waitFor(() => expect(screen.getByTestId('vulndb-path')).toBeTruthy());
+    await fireEvent.input(screen.getByTestId('vulndb-path'), { target: { value: '/x.zip' } });
+    await fireEvent.click(screen.getByTestId('vulndb-import'));
+    await waitFor(() => expect(screen.getByTestId('vulndb-progress').textContent).toContain('records: 250 of 1000'));
+    release(ipcError('bad_input', 'not an OSV archive', 'download all.zip from osv.dev'));
+    await waitFor(() => expect(screen.getByTestId('vulndb-error').textContent).toContain('download all.zip from osv.dev'));
+  });
+
+  it('adds an operator with roles and a passphrase typed twice, and disables one', async () => {
+    const calls = mockBackend({
+      get_settings: settings,
+      list_operators: [op('alice')],
+      add_operator: (p: Record<string, unknown>) => ({ ...op(p.name as string), roles: p.roles }),
+      set_operator_disabled: op('alice', true),
+    });
+    render(Settings);
+    await waitFor(() => expect(screen.getByTestId('operators-table').textContent).toContain('alice'));
+    await fireEvent.input(screen.getByTestId('op-name'), { target: { value: 'bob' } });
+    await fireEvent.click(screen.getByTestId('op-role-approver'));
+    const p1 = screen.getByTestId('op-pass') as HTMLInputElement;
+    const p2 = screen.getByTestId('op-pass2') as HTMLInputElement;
+    await fireEvent.input(p1, { target: { value: 'bob passphrase 1' } });
+    await fireEvent.input(p2, { target: { value: 'bob passphrase 2' } });
+    await fireEvent.click(screen.getByTestId('op-add'));
+    expect(screen.getByTestId('op-error').textContent).toContain('differ');
+    expect(calls.some((c) => c.cmd === 'add_operator')).toBe(false);
+    await fireEvent.input(p1, { target: { value: 'bob passphrase 1' } });
+    await fireEvent.input(p2, { target: { value: 'bob passphrase 1' } });
+    await fireEvent.click(screen.getByTestId('op-add'));
+    await waitFor(() => expect(screen.getByTestId('op-row-bob')).toBeTruthy());
+    expect(lastCall(calls, 'add_operator').payload).toEqual({ name: 'bob', roles: ['release-officer', 'approver'], passphrase: 'bob passphrase 1' });
+    expect(p1.value).toBe('');
+    expect(p2.value).toBe('');
+    await fireEvent.click(screen.getByTestId('op-toggle-alice'));
+    await waitFor(() => expect(screen.getByTestId('op-row-alice').textContent).toContain('disabled'));
+    expect(lastCall(calls, 'set_operator_disabled').payload).toEqual({ name: 'alice', disabled: true });
+  });
+});

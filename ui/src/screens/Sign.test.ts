@@ -1,0 +1,247 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import { ipcError, lastCall, mockBackend, pending, sendProgress, session } from '../test/ipc';
+import type { ReleasePreview } from '../lib/types';
+import Sign from './Sign.svelte';
+
+const flags = { count_low: false, final_try: false, locked: false, to_be_changed: false };
+const softKey = { label: 'alice-release', key_id: 'SHA256:a', algorithm: 'ed25519', backend: 'software', status: 'active', created: '2025', uri: null, attributes: {} };
+const tokenKey = { label: 'vault-key', key_id: 'SHA256:t', algorithm: 'ecdsa-p256', backend: 'pkcs11', status: 'active', created: '2025', uri: 'pkcs11:object=vault-key', attributes: {} };
+const oldKey = { ...softKey, label: 'old', status: 'retired' };
+const hashedFile = { path: '/dist/widget-1.4.0.tar.gz', name: 'widget-1.4.0.tar.gz', size: 4096, sha256: 'c'.repeat(64) };
+
+const preview = (over: Partial<ReleasePreview['policy']> = {}): ReleasePreview => ({
+  artifacts: [hashedFile],
+  sboms: [{ artifact: 'widget-1.4.0.tar.gz', format: 'spdx', components: 12, source: 'generated' }],
+  scans: [{
+    artifact: 'widget-1.4.0.tar.gz',
+    report: {
+      input: 'widget-1.4.0.tar.gz.spdx.json', components: 12, counts: { critical: 1, high: 0, medium: 2 }, failed: false, database_warning: null,
+      findings: [{ id: 'GHSA-xxxx', aliases: ['CVE-2024-1'], summary: 'bad', severity: { cvss_score: 9.8, vector: 'CVSS:3.1/AV:N', level: 'critical' },
+        package: { name: 'lodash', version: '4.17.0', ecosystem: 'npm', purl: null, found_in: null }, affected_ranges: '<4.17.21', fixed_versions: ['4.17.21'] }],
+    },
+  }],
+  provenance: null,
+  policy: { allowed: true, deny: [], warn: ['no provenance attached'], ...over },
+  key: { label: 'alice-release', key_id: 'SHA256:a', backend: 'software', trust: 'trusted signer for production' },
+  approvals_required: 2,
+});
+
+const created = {
+  bundle: '/station/staging/widget-1.4.0.zip', bundle_sha256: 'd'.repeat(64), manifest_sha256: 'e'.repeat(64), name: 'widget', version: '1.4.0',
+  stage: 'production', artifacts: 1, entries: 9, encrypted: false, policy_warnings: [], approvals_needed: 1,
+};
+
+function base(extra: Record<string, unknown> = {}) {
+  return mockBackend({
+    list_keys: [softKey, tokenKey, oldKey],
+    hash_files: (p: Record<string, unknown>) => {
+      sendProgress(p, [
+        { kind: 'hash_start', files: 1, total_bytes: 4096 },
+        { kind: 'hashed', bytes: 4096 },
+        { kind: 'hash_file_done', path: hashedFile.path },
+        { kind: 'hash_finish' },
+      ]);
+      return [hashedFile];
+    },
+    release_preview: preview(),
+    ...extra,
+  });
+}
+
+async function stepOne(keyLabel = 'alice-release') {
+  await waitFor(() => expect(screen.getByTestId('rel-key').textContent).toContain('alice-release'));
+  expect(screen.getByTestId('rel-key').textContent).not.toContain('old');
+  await fireEvent.input(screen.getByTestId('artifact-path'), { target: { value: hashedFile.path } });
+  await fireEvent.click(screen.getByTestId('artifact-add'));
+  await fireEvent.input(screen.getByTestId('rel-name'), { target: { value: 'widget' } });
+  await fireEvent.input(screen.getByTestId('rel-version'), { target: { value: '1.4.0' } });
+  await fireEvent.change(screen.getByTestId('rel-key'), { target: { value: keyLabel } });
+  await fireEvent.click(screen.getByTestId('wizard-next'));
+  await waitFor(() => expect(screen.getByTestId('wizard-step').dataset.step).toBe('2'));
+}
+
+async function next(to: number) {
+  await fireEvent.click(screen.getByTestId('wizard-next'));
+  await waitFor(() => expect(screen.getByTestId('wizard-step').dataset.step).toBe(String(to)));
+}
+
+describe('Sign wizard', () => {
+  it('loading: keys loading, then hashing shows progress while pending', async () => {
+    mockBackend({
+      list_keys: [softKey],
+      hash_files: (p: Record<string, unknown>) => {
+        sendProgress(p, [{ kind: 'hash_start', files: 1, total_bytes: 2048 }, { kind: 'hashed', bytes: 1024 }]);
+        return pending();
+      },
+    });
+    render(Sign, { session });
+    expect(screen.getByTestId('rel-key').textContent).toContain('Loading keys');
+    await waitFor(() => expect(screen.getByTestId('rel-key').textContent).toContain('alice-release'));
+    await fireEvent.input(screen.getByTestId('artifact-path'), { target: { value: '/dist/a' } });
+    await fireEvent.click(screen.getByTestId('artifact-add'));
+    await fireEvent.input(screen.getByTestId('rel-name'), { target: { value: 'w' } });
+    await fireEvent.input(screen.getByTestId('rel-version'), { target: { value: '1' } });
+    await fireEvent.click(screen.getByTestId('wizard-next'));
+    await waitFor(() => expect(screen.getByTestId('hash-progress').textContent).toContain('Hashed 1.0 KiB of 2.0 KiB, 0 of 1 files'));
+    expect(screen.getByTestId('wizard-next').textContent).toContain('Hashing');
+  });
+
+  it('empty: Next refuses without artifacts; no active key is said so', async () => {
+    const calls = mockBackend({ list_keys: [oldKey] });
+    render(Sign, { session });
+    await waitFor(() => expect(screen.getByTestId('rel-key').textContent).toContain('No active key'));
+    expect(screen.getByTestId('artifact-list').textContent).toContain('No artifacts yet');
+    await fireEvent.click(screen.getByTestId('wizard-next'));
+    expect(screen.getByTestId('step-error').textContent).toContain('Add at least one artifact');
+    expect(screen.getByTestId('wizard-step').dataset.step).toBe('1');
+    expect(calls.some((c) => c.cmd === 'hash_files')).toBe(false);
+  });
+
+  it('error: a hashing failure shows message and remedy and stays on step 1', async () => {
+    base({ hash_files: () => { throw ipcError('io', 'cannot read /dist/widget-1.4.0.tar.gz', 'check the file exists and is readable'); } });
+    render(Sign, { session });
+    await waitFor(() => expect(screen.getByTestId('rel-key').textContent).toContain('alice-release'));
+    await fireEvent.input(screen.getByTestId('artifact-path'), { target: { value: hashedFile.path } });
+    await fireEvent.click(screen.getByTestId('artifact-add'));
+    await fireEvent.input(screen.getByTestId('rel-name'), { target: { value: 'widget' } });
+    await fireEvent.input(screen.getByTestId('rel-version'), { target: { value: '1.4.0' } });
+    await fireEvent.click(screen.getByTestId('wizard-next'));
+    await waitFor(() => expect(screen.getByTestId('step-error').textContent).toContain('check the file exists and is readable'));
+    expect(screen.getByTestId('wizard-step').dataset.step).toBe('1');
+  });
+
+  it('success: the whole wizard, from artifacts to export', async () => {
+    const approved = { bundle: created.bundle, bundle_sha256: 'f'.repeat(64), manifest_sha256: created.manifest_sha256, key_id: 'SHA256:b', operator: 'bob', distinct_approvers: 2, required: 2 };
+    const calls = base({
+      release_create: (p: Record<string, unknown>) => {
+        sendProgress(p, [{ kind: 'stage', name: 'signing' }, { kind: 'stage', name: 'writing' }]);
+        return created;
+      },
+      release_approve: approved,
+      release_export: { path: '/media/usb/widget-1.4.0.zip', sha256: 'f'.repeat(64), encrypted: true },
+    });
+    render(Sign, { session });
+    await stepOne();
+    expect(lastCall(calls, 'hash_files').payload.paths).toEqual([hashedFile.path]);
+    // step 2: SBOM auto, CycloneDX
+    await fireEvent.change(screen.getByTestId('sbom-format'), { target: { value: 'cyclonedx' } });
+    await next(3);
+    // step 3: preview shows the scan
+    await fireEvent.click(screen.getByTestId('preview-button'));
+    await waitFor(() => expect(screen.getByTestId('scan-results').textContent).toContain('GHSA-xxxx'));
+    expect(screen.getByTestId('scan-results').textContent).toContain('critical: 1');
+    expect(screen.getByTestId('scan-results').textContent).toContain('4.17.21');
+    expect(screen.getByTestId('scan-results').textContent).toContain('critical (9.8)');
+    const req = lastCall(calls, 'release_preview').payload.req as Record<string, unknown>;
+    expect(req).toMatchObject({
+      name: 'widget', version: '1.4.0', stage: 'production', key: 'alice-release', artifacts: [hashedFile.path],
+      sbom: { kind: 'auto', format: 'cyclonedx' }, provenance: { kind: 'none' }, scan: true, include_artifacts: true, policies: [],
+    });
+    await next(4);
+    // step 4: provenance form
+    await fireEvent.click(screen.getByTestId('prov-form'));
+    await fireEvent.input(screen.getByTestId('prov-builder'), { target: { value: 'https://ci.example/runner' } });
+    await fireEvent.input(screen.getByTestId('prov-type'), { target: { value: 'https://ci.example/build/v1' } });
+    await fireEvent.input(screen.getByTestId('prov-repo'), { target: { value: 'git+https://git.example/widget' } });
+    await fireEvent.input(screen.getByTestId('prov-commit'), { target: { value: 'abc123' } });
+    await fireEvent.input(screen.getByTestId('prov-params'), { target: { value: 'not json' } });
+    await fireEvent.click(screen.getByTestId('wizard-next'));
+    expect(screen.getByTestId('step-error').textContent).toContain('not a JSON object');
+    await fireEvent.input(screen.getByTestId('prov-params'), { target: { value: '{}' } });
+    await fireEvent.click(screen.getByTestId('wizard-next'));
+    expect(screen.getByTestId('step-error').textContent).toContain('parameters are empty');
+    await fireEvent.input(screen.getByTestId('prov-params'), { target: { value: '{"target": "x86_64"}' } });
+    await next(5);
+    // step 5: policy preview allowed, warn shown
+    await waitFor(() => expect(screen.getByTestId('policy-allowed').dataset.allowed).toBe('true'));
+    expect(screen.getByTestId('policy-warn').textContent).toContain('no provenance attached');
+    expect(screen.getByTestId('policy-preview').textContent).toContain('trusted signer for production');
+    expect((lastCall(calls, 'release_preview').payload.req as Record<string, unknown>).provenance).toEqual({
+      kind: 'form',
+      meta: { builder_id: 'https://ci.example/runner', build_type: 'https://ci.example/build/v1',
+        source: { repository: 'git+https://git.example/widget', commit: 'abc123' }, parameters: { target: 'x86_64' } },
+    });
+    await next(6);
+    // step 6: sign with the passphrase
+    await fireEvent.click(screen.getByTestId('sign-button'));
+    expect(screen.getByTestId('sign-dialog').textContent).toContain('Passphrase for key alice-release');
+    const input = screen.getByTestId('secret-input') as HTMLInputElement;
+    await fireEvent.input(input, { target: { value: 'alice key passphrase' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    await waitFor(() => expect(screen.getByTestId('created-bundle').textContent).toContain(created.bundle));
+    expect(input.value).toBe('');
+    expect(lastCall(calls, 'release_create').payload.secret).toBe('alice key passphrase');
+    // the inputs are fixed once signed
+    expect((screen.getByTestId('step-1') as HTMLButtonElement).disabled).toBe(true);
+    await next(7);
+    // step 7: a second operator approves
+    expect(screen.getByTestId('approvals-count').textContent).toContain('1 of 2 approvals');
+    await fireEvent.input(screen.getByTestId('approve-operator'), { target: { value: 'bob' } });
+    const opPass = screen.getByTestId('approve-passphrase') as HTMLInputElement;
+    await fireEvent.input(opPass, { target: { value: 'bob operator pass' } });
+    await fireEvent.input(screen.getByTestId('approve-key'), { target: { value: 'vault-key' } });
+    await fireEvent.click(screen.getByTestId('approve-button'));
+    expect(screen.getByTestId('approve-dialog').textContent).toContain('Token PIN for key vault-key');
+    await fireEvent.input(screen.getByTestId('secret-input'), { target: { value: '123456' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    await waitFor(() => expect(screen.getByTestId('approvals-count').textContent).toContain('2 of 2 approvals'));
+    expect(lastCall(calls, 'release_approve').payload).toMatchObject({
+      bundle: created.bundle, key: 'vault-key', operator: 'bob', operatorPassphrase: 'bob operator pass', secret: '123456',
+    });
+    expect(opPass.value).toBe('');
+    await next(8);
+    // step 8: export, encrypted to two recipients
+    await fireEvent.input(screen.getByTestId('export-folder'), { target: { value: '/media/usb' } });
+    await fireEvent.input(screen.getByTestId('export-recipients'), { target: { value: 'age1one\n\n age1two \n' } });
+    await fireEvent.click(screen.getByTestId('export-button'));
+    await waitFor(() => expect(screen.getByTestId('export-result').textContent).toContain('/media/usb/widget-1.4.0.zip'));
+    expect(lastCall(calls, 'release_export').payload).toEqual({ bundle: created.bundle, folder: '/media/usb', encryptTo: ['age1one', 'age1two'] });
+  });
+
+  it('refuses Next when the policy denies', async () => {
+    base({ release_preview: preview({ allowed: false, deny: ['production needs a scan with no critical findings'], warn: [] }) });
+    render(Sign, { session });
+    await stepOne();
+    await next(3);
+    await next(4);
+    await next(5);
+    await waitFor(() => expect(screen.getByTestId('policy-allowed').dataset.allowed).toBe('false'));
+    expect(screen.getByTestId('policy-deny').textContent).toContain('production needs a scan with no critical findings');
+    const nextBtn = screen.getByTestId('wizard-next') as HTMLButtonElement;
+    expect(nextBtn.disabled).toBe(true);
+    await fireEvent.click(nextBtn);
+    expect(screen.getByTestId('wizard-step').dataset.step).toBe('5');
+    expect(screen.queryByTestId('sign-button')).toBeNull();
+  });
+
+  it('a wrong PIN when signing with a token key shows the tries phrase', async () => {
+    base({
+      release_preview: { ...preview(), key: { label: 'vault-key', key_id: 'SHA256:t', backend: 'pkcs11', trust: 'trusted' } },
+      release_create: () => { throw ipcError('pin_incorrect', 'the token rejected the PIN', 'type the user PIN', { ...flags, locked: true }); },
+    });
+    render(Sign, { session });
+    await stepOne('vault-key');
+    await next(3);
+    await next(4);
+    await next(5);
+    await waitFor(() => expect(screen.getByTestId('policy-allowed').dataset.allowed).toBe('true'));
+    await next(6);
+    await fireEvent.click(screen.getByTestId('sign-button'));
+    expect(screen.getByTestId('sign-dialog').textContent).toContain('Token PIN for key vault-key');
+    await fireEvent.input(screen.getByTestId('secret-input'), { target: { value: '000000' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    await waitFor(() => expect(screen.getByTestId('secret-error-pin').textContent).toContain('the PIN is locked'));
+    expect((screen.getByTestId('secret-input') as HTMLInputElement).value).toBe('');
+    expect(screen.queryByTestId('created-bundle')).toBeNull();
+  });
+
+  it('a preview error is shown with its remedy', async () => {
+    base({ release_preview: () => { throw ipcError('vulndb', 'the vulnerability database is empty', 'import an OSV snapshot in Settings'); } });
+    render(Sign, { session });
+    await stepOne();
+    await next(3);
+    await fireEvent.click(screen.getByTestId('preview-button'));
+    await waitFor(() => expect(screen.getByTestId('preview-error').textContent).toContain('import an OSV snapshot in Settings'));
+  });
+});

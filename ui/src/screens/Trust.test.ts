@@ -1,0 +1,138 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import { ipcError, lastCall, mockBackend, pending } from '../test/ipc';
+import Trust from './Trust.svelte';
+
+const emptyListing = { keys: [], revocations: [], policy_modules: [], policy_data: null };
+const tk = (name: string, state = 'active') => ({
+  name, key_id: `SHA256:${name}=`, algorithm: 'ecdsa-p256', roles: ['signer', 'approver'], stages: ['production'],
+  not_before: null, not_after: '2027-01-01T00:00:00Z', added_at: '2025-01-01T00:00:00Z', added_by: 'alice', state,
+  revoked_at: state === 'revoked' ? '2025-06-01T00:00:00Z' : null, revocation_reason: state === 'revoked' ? 'key compromise' : null,
+  public_key_pem: '-----BEGIN PUBLIC KEY-----',
+});
+const custodianKey = { label: 'custody', key_id: 'k', algorithm: 'ed25519', backend: 'software', status: 'active', created: '', uri: null, attributes: {} };
+
+describe('Trust screen', () => {
+  it('loading', () => {
+    mockBackend({ trust_list: pending, list_keys: [] });
+    render(Trust);
+    expect(screen.getByTestId('loading')).toBeTruthy();
+  });
+
+  it('empty', async () => {
+    mockBackend({ trust_list: emptyListing, list_keys: [] });
+    render(Trust);
+    await waitFor(() => expect(screen.getByTestId('trust-keys').textContent).toContain('No trusted keys yet'));
+    expect(screen.getByTestId('trust-revocations').textContent).toContain('No revocations');
+    expect(screen.getByTestId('trust-policies').textContent).toContain('built-in');
+  });
+
+  it('error', async () => {
+    mockBackend({ trust_list: () => { throw ipcError('permission', 'only a custodian or auditor may list trust', 'log in as a custodian'); }, list_keys: [] });
+    render(Trust);
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('log in as a custodian'));
+  });
+
+  it('success: keys with state, roles, stages, validity; revocations; policy modules add/remove', async () => {
+    const calls = mockBackend({
+      trust_list: { keys: [tk('alice-release'), tk('mallory', 'revoked')], revocations: [{ key_id: 'SHA256:mallory=', name: 'mallory', revoked_at: '2025-06-01T00:00:00Z', reason: 'key compromise' }], policy_modules: ['extra.rego'], policy_data: {} },
+      list_keys: [custodianKey],
+      trust_policy_add: { policy_modules: ['extra.rego', 'sbom.rego'], policy_data: {} },
+      trust_policy_remove: { policy_modules: ['sbom.rego'], policy_data: {} },
+    });
+    render(Trust);
+    await waitFor(() => expect(screen.getByTestId('trust-keys')).toBeTruthy());
+    const alice = screen.getByTestId('trust-key-alice-release').textContent!;
+    expect(alice).toContain('active');
+    expect(alice).toContain('signer, approver');
+    expect(alice).toContain('production');
+    expect(alice).toContain('2027-01-01');
+    expect(screen.getByTestId('trust-key-mallory').textContent).toContain('key compromise');
+    expect(screen.getByTestId('trust-revocations').textContent).toContain('mallory');
+    await fireEvent.input(screen.getByTestId('policy-add-path'), { target: { value: '/policies/sbom.rego' } });
+    await fireEvent.click(screen.getByTestId('policy-add-button'));
+    await waitFor(() => expect(screen.getByTestId('trust-policies').textContent).toContain('sbom.rego'));
+    expect(lastCall(calls, 'trust_policy_add').payload).toEqual({ path: '/policies/sbom.rego' });
+    await fireEvent.click(screen.getByTestId('policy-remove-extra.rego'));
+    await waitFor(() => expect(screen.getByTestId('trust-policies').textContent).not.toContain('extra.rego'));
+    expect(lastCall(calls, 'trust_policy_remove').payload).toEqual({ name: 'extra.rego' });
+  });
+
+  it('imports a package and shows an import error with its remedy', async () => {
+    let n = 0;
+    const calls = mockBackend({
+      trust_list: emptyListing,
+      list_keys: [],
+      trust_import: () => {
+        n++;
+        if (n === 1) throw ipcError('untrusted', 'the package is signed by an unknown key', 'add the issuer’s key first with --roles custodian');
+        return { sha256: 'a', issuer: 'hq', issued_at: '2025-05-01', signer_key_id: 'k', signer_name: 'hq-custodian', keys: 3, revocations: 1, policy_modules: 0, kept_revocations: 0, signer_still_custodian: true };
+      },
+    });
+    render(Trust);
+    await waitFor(() => expect(screen.getByTestId('trust-import-path')).toBeTruthy());
+    await fireEvent.input(screen.getByTestId('trust-import-path'), { target: { value: '/media/usb/trust.json' } });
+    await fireEvent.click(screen.getByTestId('trust-import'));
+    await waitFor(() => expect(screen.getByTestId('trust-import-error').textContent).toContain('add the issuer’s key first'));
+    await fireEvent.click(screen.getByTestId('trust-import'));
+    await waitFor(() => expect(screen.getByTestId('trust-import-result').textContent).toContain('Imported 3 keys'));
+    expect(lastCall(calls, 'trust_import').payload).toEqual({ path: '/media/usb/trust.json' });
+  });
+
+  it('exports a signed package with the key secret from the dialog', async () => {
+    const calls = mockBackend({
+      trust_list: emptyListing,
+      list_keys: [custodianKey],
+      trust_export: { path: '/out/trust.json', sha256: 'b'.repeat(64), signer_key_id: 'k', issued_at: 'now', keys: 2, revocations: 0, policy_modules: 0, signer_is_custodian_here: true },
+    });
+    render(Trust);
+    await waitFor(() => expect(screen.getByTestId('trust-export-key').textContent).toContain('custody'));
+    await fireEvent.input(screen.getByTestId('trust-export-path'), { target: { value: '/out/trust.json' } });
+    await fireEvent.click(screen.getByTestId('trust-export-button'));
+    const input = screen.getByTestId('secret-input') as HTMLInputElement;
+    await fireEvent.input(input, { target: { value: 'custodian passphrase' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    await waitFor(() => expect(screen.getByTestId('trust-export-result').textContent).toContain('/out/trust.json'));
+    expect(lastCall(calls, 'trust_export').payload).toEqual({ key: 'custody', output: '/out/trust.json', secret: 'custodian passphrase' });
+    expect(input.value).toBe('');
+  });
+
+  it('adds a trusted key from a PEM with roles and stages', async () => {
+    const calls = mockBackend({ trust_list: emptyListing, list_keys: [], trust_add: tk('bob-approve') });
+    render(Trust);
+    await waitFor(() => expect(screen.getByTestId('trust-add-pem')).toBeTruthy());
+    await fireEvent.input(screen.getByTestId('trust-add-pem'), { target: { value: '/keys/bob.pem' } });
+    await fireEvent.input(screen.getByTestId('trust-add-name'), { target: { value: 'bob-approve' } });
+    await fireEvent.click(screen.getByTestId('trust-add-role-signer'));
+    await fireEvent.click(screen.getByTestId('trust-add-role-approver'));
+    await fireEvent.click(screen.getByTestId('trust-add-stage-production'));
+    await fireEvent.click(screen.getByTestId('trust-add-button'));
+    await waitFor(() => expect(screen.getByTestId('trust-add-result').textContent).toContain('bob-approve'));
+    expect(lastCall(calls, 'trust_add').payload).toEqual({ pemPath: '/keys/bob.pem', name: 'bob-approve', roles: ['approver'], stages: ['production'] });
+  });
+
+  it('tests a policy against a bundle and shows the policy checks', async () => {
+    const calls = mockBackend({
+      trust_list: emptyListing,
+      list_keys: [],
+      verify_bundle: {
+        bundle: '/b.zip', bundle_sha256: '', manifest_sha256: '', release: null, artifacts: [], signatures: [],
+        approvals: { distinct_keys: 0, distinct_operators: 0, distinct_approvers: 0, required: 0 },
+        checks: [
+          { id: 'manifest', outcome: 'pass', detail: 'ok' },
+          { id: 'policy', outcome: 'fail', detail: 'deny: artifacts must be under 100 MiB (sizes.rego)' },
+        ],
+        verdict: 'fail', verified: false, trust_source: 'station', checked_at: '', tool: '',
+      },
+    });
+    render(Trust);
+    await waitFor(() => expect(screen.getByTestId('policy-test-bundle')).toBeTruthy());
+    await fireEvent.input(screen.getByTestId('policy-test-bundle'), { target: { value: '/b.zip' } });
+    await fireEvent.input(screen.getByTestId('policy-test-path'), { target: { value: '/p/sizes.rego' } });
+    await fireEvent.click(screen.getByTestId('policy-test-button'));
+    await waitFor(() => expect(screen.getByTestId('policy-test-result').textContent).toContain('artifacts must be under 100 MiB'));
+    expect(screen.getByTestId('policy-test-result').textContent).toContain('FAIL');
+    expect(screen.getByTestId('policy-test-result').textContent).not.toContain('manifest');
+    expect(lastCall(calls, 'verify_bundle').payload).toMatchObject({ bundle: '/b.zip', policies: ['/p/sizes.rego'], artifactsDir: null, passphrase: null });
+  });
+});

@@ -1,0 +1,135 @@
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import { simulateDrop } from '../lib/platform';
+import { ipcError, lastCall, mockBackend, pending, sendProgress } from '../test/ipc';
+import type { BundleReport } from '../lib/types';
+import Verify from './Verify.svelte';
+
+const report = (over: Partial<BundleReport> = {}): BundleReport => ({
+  bundle: '/in/app-1.2.0.zip',
+  bundle_sha256: 'b'.repeat(64),
+  manifest_sha256: 'm'.repeat(64),
+  release: { name: 'app', version: '1.2.0', stage: 'production', created: '2025-03-01T10:00:00Z' },
+  artifacts: [{ name: 'app.tar.gz', sha256: 'a'.repeat(64), size: 2048, bytes_checked: true }],
+  signatures: [{ kind: 'release', key_id: 'SHA256:k1', key_name: 'release-2025', operator: 'alice', signed_at: '2025-03-01T10:00:00Z', status: 'valid' }],
+  approvals: { distinct_keys: 2, distinct_operators: 2, distinct_approvers: 2, required: 2 },
+  checks: [
+    { id: 'manifest-signature', outcome: 'pass', detail: 'signed by release-2025' },
+    { id: 'key-validity', outcome: 'warn', detail: 'key revoked after signing' },
+  ],
+  verdict: 'warn',
+  verified: true,
+  trust_source: 'station trust set',
+  checked_at: '2025-03-02T00:00:00Z',
+  tool: 'strongroom 0.1.0',
+  ...over,
+});
+
+async function fill(bundle = '/in/app-1.2.0.zip') {
+  await fireEvent.input(screen.getByTestId('verify-bundle'), { target: { value: bundle } });
+}
+
+describe('Verify screen', () => {
+  it('empty: asks for a bundle before calling the backend', async () => {
+    const calls = mockBackend({});
+    render(Verify);
+    await fireEvent.click(screen.getByTestId('verify-button'));
+    expect(screen.getByRole('alert').textContent).toContain('Choose the bundle to verify');
+    expect(calls.length).toBe(0);
+  });
+
+  it('loading: busy button and progress while verifying', async () => {
+    mockBackend({
+      verify_bundle: (p: Record<string, unknown>) => {
+        sendProgress(p, [{ kind: 'stage', name: 'hashing' }, { kind: 'hash_start', files: 1, total_bytes: 100 }]);
+        return pending();
+      },
+    });
+    render(Verify);
+    await fill();
+    await fireEvent.click(screen.getByTestId('verify-button'));
+    await waitFor(() => expect(screen.getByTestId('verify-progress').textContent).toContain('hashing'));
+    expect(screen.getByTestId('verify-button').textContent).toContain('Verifying');
+    expect((screen.getByTestId('verify-button') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('error: message and remedy', async () => {
+    mockBackend({ verify_bundle: () => { throw ipcError('bad_input', 'not a Strongroom bundle', 'choose the .zip written by release create'); } });
+    render(Verify);
+    await fill('/in/readme.txt');
+    await fireEvent.click(screen.getByTestId('verify-button'));
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('choose the .zip written by release create'));
+    expect(screen.queryByTestId('verify-verdict')).toBeNull();
+  });
+
+  it('success: verdict, checks with words, signatures, artifacts, approvals; save HTML and JSON', async () => {
+    const calls = mockBackend({ verify_bundle: report(), save_report: (p: Record<string, unknown>) => p.path });
+    render(Verify);
+    await fill();
+    await fireEvent.input(screen.getByTestId('verify-artifacts'), { target: { value: '/in/dist' } });
+    await fireEvent.click(screen.getByTestId('verify-button'));
+    await waitFor(() => expect(screen.getByTestId('verify-verdict').textContent).toContain('VERIFIED'));
+    expect(screen.getByTestId('verify-verdict').textContent).not.toContain('NOT VERIFIED');
+    expect(screen.getByTestId('verify-verdict').textContent).toContain('VERIFIED WITH WARNINGS');
+    expect(screen.getByTestId('verify-verdict').textContent).toContain('1 warning');
+    expect(screen.getByTestId('check-key-validity').textContent).toContain('WARN');
+    expect(screen.getByTestId('check-manifest-signature').textContent).toContain('PASS');
+    expect(screen.getByTestId('verify-signatures').textContent).toContain('release-2025');
+    expect(screen.getByTestId('verify-artifacts-table').textContent).toContain('app.tar.gz');
+    expect(screen.getByTestId('verify-approvals').textContent).toContain('2 of 2 approvals');
+    expect(lastCall(calls, 'verify_bundle').payload).toMatchObject({ bundle: '/in/app-1.2.0.zip', artifactsDir: '/in/dist', policies: [], passphrase: null });
+
+    await fireEvent.input(screen.getByTestId('report-path'), { target: { value: '/out/report.html' } });
+    await fireEvent.click(screen.getByTestId('save-html'));
+    await waitFor(() => expect(screen.getByTestId('report-saved').textContent).toContain('/out/report.html'));
+    expect(lastCall(calls, 'save_report').payload).toEqual({ path: '/out/report.html', format: 'html' });
+    await fireEvent.input(screen.getByTestId('report-path'), { target: { value: '/out/report.json' } });
+    await fireEvent.click(screen.getByTestId('save-json'));
+    await waitFor(() => expect(lastCall(calls, 'save_report').payload).toEqual({ path: '/out/report.json', format: 'json' }));
+  });
+
+  it('shows a failed check with its reason', async () => {
+    mockBackend({
+      verify_bundle: report({
+        verified: false,
+        verdict: 'fail',
+        checks: [
+          { id: 'artifact-digests', outcome: 'fail', detail: 'app.tar.gz: sha256 differs from the manifest' },
+          { id: 'manifest-signature', outcome: 'pass', detail: 'ok' },
+        ],
+        artifacts: [{ name: 'app.tar.gz', sha256: 'a'.repeat(64), size: 10, bytes_checked: false }],
+      }),
+    });
+    render(Verify);
+    await fill();
+    await fireEvent.click(screen.getByTestId('verify-button'));
+    await waitFor(() => expect(screen.getByTestId('verify-verdict').textContent).toContain('NOT VERIFIED'));
+    expect(screen.getByTestId('verify-verdict').textContent).toContain('1 check failed');
+    const failed = screen.getByTestId('check-artifact-digests');
+    expect(failed.textContent).toContain('FAIL');
+    expect(failed.textContent).toContain('app.tar.gz: sha256 differs from the manifest');
+    expect(screen.getByTestId('verify-artifacts-table').textContent).toContain('MISMATCH');
+  });
+
+  it('an encrypted bundle asks for the passphrase in the dialog and passes it once', async () => {
+    const calls = mockBackend({ verify_bundle: report() });
+    render(Verify);
+    await fill('/in/app.zip.age');
+    await fireEvent.click(screen.getByTestId('verify-encrypted'));
+    await fireEvent.click(screen.getByTestId('verify-button'));
+    const input = screen.getByTestId('secret-input') as HTMLInputElement;
+    await fireEvent.input(input, { target: { value: 'bundle secret words' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    await waitFor(() => expect(screen.getByTestId('verify-verdict')).toBeTruthy());
+    expect(lastCall(calls, 'verify_bundle').payload.passphrase).toBe('bundle secret words');
+    expect(input.value).toBe('');
+  });
+
+  it('a drop fills the bundle and the artifacts folder', async () => {
+    mockBackend({});
+    render(Verify);
+    expect(simulateDrop(screen.getByTestId('verify-drop'), ['/media/usb/app.zip', '/media/usb/dist'])).toBe(true);
+    await waitFor(() => expect((screen.getByTestId('verify-bundle') as HTMLInputElement).value).toBe('/media/usb/app.zip'));
+    expect((screen.getByTestId('verify-artifacts') as HTMLInputElement).value).toBe('/media/usb/dist');
+  });
+});
