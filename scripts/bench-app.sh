@@ -15,7 +15,9 @@ PROFILE="${PROFILE:-release}"
 if [ "$PROFILE" = release ]; then
   cargo build --release -p strongroom-app -p strongroom-cli --locked
 else
-  cargo build -p strongroom-app -p strongroom-cli --locked
+  # The same builds the tests make (building both at once would change features and rebuild).
+  cargo build -p strongroom-app --locked
+  [ -x "$TARGET/debug/strongroom" ] || cargo build -p strongroom-cli --locked
 fi
 APP="$TARGET/$PROFILE/strongroom-app"; CLI="$TARGET/$PROFILE/strongroom"
 MINI=/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser
