@@ -89,11 +89,13 @@ pub enum ProgressEvent {
 /// Minimum spacing of `Hashed` events: the page redraws its bar no more often than this.
 const HASHED_EVERY: Duration = Duration::from_millis(50);
 
-/// The app's side of [`Callbacks`]: progress to a `Channel`, and the one secret the web view
-/// sent with this call (it is dropped, and zeroized, when the command ends).
+/// The app's side of [`Callbacks`]: progress to a `Channel`, and the secret the web view sent
+/// with this call (it is dropped, and zeroized, when the command ends).
 pub struct Gui {
     channel: Option<Channel<ProgressEvent>>,
     secret: Option<SecretString>,
+    /// For a call that unlocks one key and makes another (rotation): the new key's passphrase.
+    new_secret: Option<SecretString>,
     pending: Mutex<(u64, Instant)>,
 }
 
@@ -102,8 +104,16 @@ impl Gui {
         Gui {
             channel,
             secret,
+            new_secret: None,
             pending: Mutex::new((0, Instant::now())),
         }
+    }
+
+    /// Gives a new software key its own passphrase, apart from the secret that unlocks the old
+    /// key; without this, the one secret answers every request.
+    pub fn with_new_secret(mut self, secret: Option<SecretString>) -> Self {
+        self.new_secret = secret;
+        self
     }
 
     fn send(&self, event: ProgressEvent) {
@@ -125,9 +135,14 @@ impl Gui {
 }
 
 impl Callbacks for Gui {
-    fn secret(&self, _request: &SecretRequest) -> Option<SecretString> {
-        // The dialog asked for the secret this call needs before the call was made.
-        self.secret.clone()
+    fn secret(&self, request: &SecretRequest) -> Option<SecretString> {
+        // The dialog asked for the secrets this call needs before the call was made.
+        match request {
+            SecretRequest::NewKeyPassphrase { .. } if self.new_secret.is_some() => {
+                self.new_secret.clone()
+            }
+            _ => self.secret.clone(),
+        }
     }
 
     fn progress(&self, event: Progress) {
@@ -180,6 +195,29 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
+
+    #[test]
+    fn a_rotation_gets_the_old_and_the_new_secret_apart() {
+        use secrecy::ExposeSecret;
+        let gui = Gui::new(None, Some("old-pin".into())).with_new_secret(Some("new-pass".into()));
+        let ask = |r: SecretRequest| gui.secret(&r).unwrap().expose_secret().to_owned();
+        assert_eq!(
+            ask(SecretRequest::TokenPin { token: "t".into() }),
+            "old-pin"
+        );
+        assert_eq!(
+            ask(SecretRequest::KeyPassphrase { label: "k".into() }),
+            "old-pin"
+        );
+        assert_eq!(
+            ask(SecretRequest::NewKeyPassphrase { label: "n".into() }),
+            "new-pass"
+        );
+        // Without a separate one, a new key takes the one secret (plain key generation).
+        let gui = Gui::new(None, Some("only".into()));
+        let got = gui.secret(&SecretRequest::NewKeyPassphrase { label: "n".into() });
+        assert_eq!(got.unwrap().expose_secret(), "only");
+    }
 
     #[test]
     fn errors_keep_their_kind_and_remedy() {

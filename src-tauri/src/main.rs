@@ -53,6 +53,7 @@ fn main() {
             keys::export_public_key,
             keys::save_public_key,
             keys::retire_key,
+            keys::rotate_key,
             keys::revoke_key,
             release::hash_files,
             release::release_preview,

@@ -113,6 +113,31 @@ try {
     assert.equal(await (await $("secret-input")).isExisting(), false, "the dialog closed");
   });
 
+  await test("rotate the software key: the old key vouches for its successor and is retired", async () => {
+    const asAdmin = { ...process.env, STRONGROOM_OPERATOR: "admin", STRONGROOM_OPERATOR_PASSPHRASE: "admin passphrase" };
+    const oldPem = path.join(WORK, "release-soft.pem");
+    fs.writeFileSync(oldPem, execFileSync(process.env.CLI, ["key", "export", "release-soft"], { env: asAdmin }));
+    const dir = path.join(WORK, "rotation");
+    fs.mkdirSync(dir, { recursive: true });
+    await (await browser.$('[data-testid="key-row-release-soft"] button')).click();
+    await click("rotate-key");
+    await type("rotate-label", "release-soft-2");
+    await type("rotate-dir", dir);
+    await click("rotate-start");
+    await type("secret-input", "release key passphrase");
+    await type("secret-new", "next release passphrase");
+    await type("secret-new-confirm", "next release passphrase");
+    await click("secret-submit");
+    await waitText("key-details", /release-soft-2/);
+    await waitText("key-row-release-soft", /retired/);
+    // Checked outside the app: the statement, signed by the old key, names the new key's PEM.
+    execFileSync(process.env.CLI, [
+      "verify", "--key", oldPem, "--type", "key-rotation",
+      "--bundle", path.join(dir, "release-soft-2.rotation.sigstore.json"),
+      path.join(dir, "release-soft-2.pub.pem"),
+    ], { env: asAdmin });
+  });
+
   await test("a wrong PIN shows the token's message and what it says about tries left", async () => {
     const tokenSelect = await $("token-select");
     await tokenSelect.waitForEnabled({ timeout: 20000 });

@@ -161,6 +161,31 @@ pub enum KeyCommand {
         /// Key label or key id.
         key: String,
     },
+    /// Rotate a key: generate its successor beside it (same token or software, same algorithm),
+    /// sign a statement introducing the new key with the old one, and retire the old key.
+    /// Writes NEW.pub.pem and NEW.rotation.sigstore.json to --out; anyone with the old public
+    /// key checks them with `strongroom verify --key OLD.pem --type key-rotation --bundle
+    /// NEW.rotation.sigstore.json NEW.pub.pem`.
+    Rotate {
+        /// The key to replace: label or key id.
+        key: String,
+        /// Label of the new key.
+        #[arg(long)]
+        label: String,
+        /// Folder for the new public key and the rotation statement.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[command(flatten)]
+        secrets: SecretArgs,
+        /// Read the new software key's passphrase from the first line of FILE (else
+        /// STRONGROOM_NEW_PASSPHRASE, else a prompt, twice).
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+        #[command(flatten)]
+        pin: PinArgs,
+        #[arg(long)]
+        json: bool,
+    },
     /// Revoke a key (lost or compromised): it signs nothing more; the reason is recorded.
     Revoke {
         /// Key label or key id.
@@ -462,7 +487,8 @@ pub struct AttestArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// For attestations: require this predicate type (sbom, provenance, vulns or custom:URI).
+    /// For attestations: require this predicate type (sbom, provenance, vulns, key-rotation or
+    /// custom:URI).
     #[arg(long = "type", value_name = "TYPE")]
     pub kind: Option<String>,
     /// The public key: a PEM file, or the label or key id of a key in the inventory. Not used

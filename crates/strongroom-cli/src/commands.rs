@@ -8,7 +8,7 @@ use strongroom_ops::dto::KeyInfo;
 use strongroom_ops::dto::VerifyReport;
 use strongroom_ops::{
     load_public_key_file, verify_signature, AdoptTokenKey, GenerateKey, GenerateTokenKey,
-    SignRequest, Station, TokenTarget, VerifyRequest, BUNDLE_SUFFIX,
+    RotateKey, SignRequest, Station, TokenTarget, VerifyRequest, BUNDLE_SUFFIX,
 };
 
 use crate::cli::{
@@ -330,6 +330,35 @@ fn key(ctx: &Ctx, cmd: KeyCommand) -> anyhow::Result<u8> {
         KeyCommand::Retire { key } => {
             let k = open_station(ctx)?.retire_key(&key)?;
             println!("retired {} ({})", k.label, k.key_id);
+        }
+        KeyCommand::Rotate {
+            key,
+            label,
+            out,
+            secrets,
+            new_passphrase_file,
+            pin,
+            json,
+        } => {
+            let station = open_station(ctx)?;
+            let cb = Terminal::new(secrets.passphrase_file.as_deref(), pin.pin_file.as_deref())?
+                .separate_new_passphrase(new_passphrase_file.as_deref())?;
+            let r = station.rotate_key(
+                &RotateKey {
+                    key,
+                    new_label: label,
+                    out_dir: out,
+                },
+                &cb,
+            )?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!("retired {} ({})", r.old.label, r.old.key_id);
+                println!("generated {} ({})", r.new.label, r.new.key_id);
+                println!("wrote {}", r.public_key);
+                println!("wrote {} (signed by {})", r.statement, r.old.label);
+            }
         }
         KeyCommand::Revoke { key, reason } => {
             let k = open_station(ctx)?.revoke_key(&key, &reason)?;

@@ -12,6 +12,8 @@ use strongroom_ops::{Callbacks, Progress, SecretRequest};
 
 /// Environment variable holding the key passphrase.
 pub const PASSPHRASE_ENV: &str = "STRONGROOM_PASSPHRASE";
+/// Environment variable holding the passphrase for a successor key (`key rotate`).
+pub const NEW_PASSPHRASE_ENV: &str = "STRONGROOM_NEW_PASSPHRASE";
 /// Environment variable holding the token PIN.
 pub const PIN_ENV: &str = "STRONGROOM_PIN";
 /// Environment variable holding the operator's passphrase (login, and `operator init`).
@@ -22,6 +24,10 @@ pub const NEW_OPERATOR_PASSPHRASE_ENV: &str = "STRONGROOM_NEW_OPERATOR_PASSPHRAS
 pub struct Terminal {
     /// A passphrase given by file or environment; prompts are used only without one.
     passphrase: Option<SecretString>,
+    /// A separate passphrase for a new key, when one key is unlocked and another made in one
+    /// operation (`key rotate`); without it, new keys get `passphrase`.
+    new_passphrase: Option<SecretString>,
+    separate_new: bool,
     /// Likewise for a token PIN.
     pin: Option<SecretString>,
     bar: Mutex<Option<ProgressBar>>,
@@ -40,9 +46,19 @@ impl Terminal {
     pub fn new(passphrase_file: Option<&Path>, pin_file: Option<&Path>) -> anyhow::Result<Self> {
         Ok(Terminal {
             passphrase: preset(passphrase_file, PASSPHRASE_ENV)?,
+            new_passphrase: None,
+            separate_new: false,
             pin: preset(pin_file, PIN_ENV)?,
             bar: Mutex::new(None),
         })
+    }
+
+    /// Gives new keys their own passphrase source (FILE, else `STRONGROOM_NEW_PASSPHRASE`, else
+    /// a prompt), apart from the one that unlocks an existing key.
+    pub fn separate_new_passphrase(mut self, file: Option<&Path>) -> anyhow::Result<Self> {
+        self.new_passphrase = preset(file, NEW_PASSPHRASE_ENV)?;
+        self.separate_new = true;
+        Ok(self)
     }
 }
 
@@ -83,6 +99,8 @@ impl Callbacks for Terminal {
     fn secret(&self, request: &SecretRequest) -> Option<SecretString> {
         let preset = match request {
             SecretRequest::TokenPin { .. } => &self.pin,
+            // Never the old key's passphrase for its successor, unless given again on purpose.
+            SecretRequest::NewKeyPassphrase { .. } if self.separate_new => &self.new_passphrase,
             _ => &self.passphrase,
         };
         if let Some(p) = preset {

@@ -168,3 +168,144 @@ fn retired_and_revoked_keys_sign_nothing_but_old_signatures_still_verify() {
         .stdout_has("laptop stolen");
     env.run(&["audit", "verify"]).ok();
 }
+
+/// The rotation statement's in-toto payload.
+fn rotation_payload(bundle: &std::path::Path) -> serde_json::Value {
+    let b: serde_json::Value = serde_json::from_slice(&std::fs::read(bundle).unwrap()).unwrap();
+    serde_json::from_slice(&b64(b["dsseEnvelope"]["payload"].as_str().unwrap())).unwrap()
+}
+
+#[test]
+fn rotation_vouches_for_the_successor_with_the_old_key_and_retires_it() {
+    const NEW_PASSPHRASE: &str = "a different passphrase for k2";
+    let env = Env::new();
+    let k1_pub = env.key("k1", "ecdsa-p256");
+    let k1_id = env.run(&["key", "show", "k1", "--json"]).ok().stdout;
+    let k1_id: serde_json::Value = serde_json::from_str(&k1_id).unwrap();
+    let out = env.path("rot");
+    std::fs::create_dir(&out).unwrap();
+    let rotate = |label: &str| {
+        let mut c = env.cmd();
+        c.env("STRONGROOM_NEW_PASSPHRASE", NEW_PASSPHRASE).args([
+            "key",
+            "rotate",
+            "k1",
+            "--label",
+            label,
+            "--out",
+            out.to_str().unwrap(),
+            "--json",
+        ]);
+        Out::from(c.output().unwrap())
+    };
+    // Without a passphrase for the successor (no terminal, no file, no variable) nothing
+    // happens: the old key's passphrase is never reused for the new key.
+    env.run(&["key", "rotate", "k1", "--label", "k2", "--out", "rot"])
+        .code(4)
+        .stderr_has("a passphrase for the new key");
+    // A file in the way: refused before anything is made.
+    std::fs::write(out.join("k2.pub.pem"), b"in the way").unwrap();
+    rotate("k2").code(2).stderr_has("k2.pub.pem");
+    std::fs::remove_file(out.join("k2.pub.pem")).unwrap();
+    let list = env.run(&["key", "list"]).ok().stdout;
+    assert!(!list.contains("k2"), "{list}");
+    assert!(std::fs::read_dir(&out).unwrap().next().is_none());
+
+    let r: serde_json::Value = serde_json::from_str(&rotate("k2").ok().stdout).unwrap();
+    assert_eq!(r["old"]["label"], "k1");
+    assert_eq!(r["old"]["status"], "retired");
+    assert_eq!(r["new"]["label"], "k2");
+    assert_eq!(r["new"]["status"], "active");
+    assert_eq!(r["new"]["algorithm"], "ecdsa-p256");
+    let pem = out.join("k2.pub.pem");
+    let statement = out.join("k2.rotation.sigstore.json");
+    assert_eq!(r["public_key"], pem.to_str().unwrap());
+    assert_eq!(r["statement"], statement.to_str().unwrap());
+    let (pem_s, statement_s) = (pem.to_str().unwrap(), statement.to_str().unwrap());
+
+    // The statement: about the new PEM file, naming both keys.
+    let p = rotation_payload(&statement);
+    assert_eq!(
+        p["predicateType"],
+        "https://strongroom.dev/attestation/key-rotation/v1"
+    );
+    assert_eq!(p["subject"][0]["name"], "k2.pub.pem");
+    let pem_text = std::fs::read_to_string(&pem).unwrap();
+    assert_eq!(p["predicate"]["newKey"]["publicKey"], pem_text.as_str());
+    assert_eq!(p["predicate"]["previousKey"]["keyid"], k1_id["key_id"]);
+    assert_eq!(
+        p["predicate"]["previousKey"]["publicKey"],
+        std::fs::read_to_string(&k1_pub).unwrap().as_str()
+    );
+    assert_eq!(p["predicate"]["operator"], ADMIN);
+
+    // Anyone with the old public key checks the new one: us, securesystemslib, sigstore-js.
+    let k1 = k1_pub.to_str().unwrap();
+    let rotation = ["--type", "key-rotation", "--bundle", statement_s];
+    env.run(&[&["verify", "--key", k1][..], &rotation, &[pem_s]].concat())
+        .ok()
+        .stdout_has("PASS  predicate-type");
+    python(
+        "dsse_verify.py",
+        &[
+            "--bundle",
+            statement_s,
+            "--key",
+            k1,
+            "--artifact",
+            pem_s,
+            "--strict",
+        ],
+        env.work.path(),
+    )
+    .ok();
+    sigstore_js(&statement, &k1_pub, &pem, env.work.path()).ok();
+    // A substituted key file, or the new key vouching for itself, fails.
+    let other = env.key("other", "ed25519");
+    env.run(&[
+        "verify",
+        "--key",
+        k1,
+        "--bundle",
+        statement_s,
+        other.to_str().unwrap(),
+    ])
+    .code(1);
+    env.run(&["verify", "--key", pem_s, "--bundle", statement_s, pem_s])
+        .code(1);
+
+    // The successor signs with its own passphrase; the old key signs nothing more.
+    env.file("a.bin", b"release 2");
+    env.cmd()
+        .env("STRONGROOM_PASSPHRASE", NEW_PASSPHRASE)
+        .args(["sign", "--key", "k2", "a.bin"])
+        .output()
+        .map(Out::from)
+        .unwrap()
+        .ok();
+    env.run(&["verify", "--key", pem_s, "a.bin"]).ok();
+    env.run(&["sign", "--key", "k1", "a.bin", "--force"])
+        .code(2)
+        .stderr_has("is retired");
+    rotate("k3").code(2).stderr_has("is retired");
+
+    // One audit row for the rotation, naming the successor and the statement's digest.
+    let rows = env
+        .run(&["audit", "list", "--action", "key.rotate", "--json"])
+        .ok()
+        .stdout;
+    let rows: serde_json::Value = serde_json::from_str(&rows).unwrap();
+    let ok: Vec<_> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["outcome"] == "ok")
+        .collect();
+    assert_eq!(ok.len(), 1, "{rows}");
+    assert_eq!(ok[0]["details"]["new_label"], "k2");
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+        std::fs::read(&statement).unwrap(),
+    ));
+    assert_eq!(ok[0]["details"]["statement_sha256"], digest.as_str());
+    env.run(&["audit", "verify"]).ok();
+}

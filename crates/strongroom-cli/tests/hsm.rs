@@ -417,3 +417,82 @@ fn attestations_with_token_keys() {
         }
     }
 }
+
+#[test]
+fn a_token_key_rotates_on_its_token_with_one_pin() {
+    let (_token, env) = setup();
+    let t1_pub = token_key(&env, "t1", "ecdsa-p256");
+    // A wrong PIN: nothing made, the old key still active.
+    let o = env
+        .cmd()
+        .env("STRONGROOM_PIN", "999999")
+        .args(["key", "rotate", "t1", "--label", "t2", "--out", "."])
+        .output()
+        .map(Out::from)
+        .unwrap()
+        .code(4)
+        .stderr_has("PIN incorrect");
+    assert!(!o.stderr.contains("999999"));
+    let list = hsm_run(&env, &["key", "list"]).ok().stdout;
+    assert!(!list.contains("t2"), "{list}");
+    assert!(!env.path("t2.pub.pem").exists());
+
+    let r = json(
+        &hsm_run(
+            &env,
+            &[
+                "key", "rotate", "t1", "--label", "t2", "--out", ".", "--json",
+            ],
+        )
+        .ok(),
+    );
+    assert_eq!(r["old"]["status"], "retired");
+    assert_eq!(r["new"]["backend"], "pkcs11");
+    assert_eq!(r["new"]["algorithm"], "ecdsa-p256");
+    assert!(r["new"]["uri"]
+        .as_str()
+        .unwrap()
+        .starts_with(&format!("pkcs11:token={TOKEN};object=t2;id=")));
+    assert_eq!(r["new"]["attributes"]["cka"]["never_extractable"], true);
+    assert_eq!(r["new"]["attributes"]["cka"]["local"], true);
+    // The statement verifies with the old public key, here and with securesystemslib.
+    let (pem, statement) = (
+        env.path("t2.pub.pem"),
+        env.path("t2.rotation.sigstore.json"),
+    );
+    hsm_run(
+        &env,
+        &[
+            "verify",
+            "--key",
+            s(&t1_pub),
+            "--type",
+            "key-rotation",
+            "--bundle",
+            s(&statement),
+            s(&pem),
+        ],
+    )
+    .ok();
+    python(
+        "dsse_verify.py",
+        &[
+            "--bundle",
+            s(&statement),
+            "--key",
+            s(&t1_pub),
+            "--artifact",
+            s(&pem),
+            "--strict",
+        ],
+        env.work.path(),
+    )
+    .ok();
+    // The successor signs; the retired key does not.
+    let art = env.file("a", b"x");
+    hsm_run(&env, &["sign", "--key", "t2", s(&art)]).ok();
+    hsm_run(&env, &["verify", "--key", s(&pem), s(&art)]).ok();
+    hsm_run(&env, &["sign", "--key", "t1", "--force", s(&art)])
+        .code(2)
+        .stderr_has("is retired");
+}

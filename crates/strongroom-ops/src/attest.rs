@@ -42,10 +42,14 @@ impl std::str::FromStr for PredicateKind {
             "sbom" => Ok(PredicateKind::Sbom),
             "provenance" | "slsaprovenance1" => Ok(PredicateKind::Provenance),
             "vulns" => Ok(PredicateKind::Vulns),
+            // What `key rotate` writes; a name so that checking one needs no URI typed.
+            "key-rotation" => Ok(PredicateKind::Custom(
+                crate::rotate::KEY_ROTATION_PREDICATE.to_owned(),
+            )),
             _ => match s.strip_prefix("custom:") {
                 Some(uri) if uri.contains(':') => Ok(PredicateKind::Custom(uri.to_owned())),
                 _ => Err(OpsError::BadInput(format!(
-                    "unknown attestation type {s:?}: use sbom, provenance, vulns or custom:URI"
+                    "unknown attestation type {s:?}: use sbom, provenance, vulns, key-rotation or custom:URI"
                 ))),
             },
         }

@@ -128,6 +128,14 @@ pub enum OpsError {
     KeyNotActive { label: String, status: String },
     #[error("the token key {label:?} no longer matches the inventory: {reason}")]
     TokenKeyChanged { label: String, reason: String },
+    /// A rotation failed after its new key was made: the new key is recorded, the old one is
+    /// still active.
+    #[error("the new key {new:?} was generated and recorded, but the rotation of {old:?} did not finish: {cause}")]
+    RotationIncomplete {
+        old: String,
+        new: String,
+        cause: Box<OpsError>,
+    },
     #[error(transparent)]
     Trust(#[from] TrustError),
     #[error(transparent)]
@@ -307,6 +315,7 @@ impl OpsError {
             Vuln(_) => ErrorKind::Usage,
             TokenKeyChanged { .. } => ErrorKind::Device,
             KeyNotActive { .. } => ErrorKind::Usage,
+            RotationIncomplete { cause, .. } => cause.kind(),
             Trust(_) | Policy(_) => ErrorKind::Usage,
             TrustPackage { source, .. } if source.is_refusal() => ErrorKind::Rejected,
             TrustPackage { .. } => ErrorKind::Usage,
@@ -396,6 +405,10 @@ impl OpsError {
             Sign(SignError::Backend(src)) => {
                 return src.downcast_ref::<HsmError>().and_then(hsm_remedy)
             }
+            RotationIncomplete { old, new, cause } => format!(
+                "{old:?} is still active and nothing was written; {}then either retire {new:?} and rotate again, or retire {old:?} and publish {new:?} by other means",
+                cause.remedy().map(|r| format!("{r}; ")).unwrap_or_default()
+            ),
             KeyNotActive { .. } => {
                 "choose an active key (key list shows each key's status); signatures it made earlier still verify".into()
             }

@@ -162,7 +162,7 @@ impl Station {
         )
     }
 
-    fn set_status(
+    pub(crate) fn set_status(
         &self,
         key: &str,
         status: KeyStatus,
@@ -224,7 +224,11 @@ impl Station {
     }
 
     /// Unlocks a key for signing, asking for its passphrase or PIN through `cb`.
-    fn unlock(&self, rec: &KeyRecord, cb: &dyn Callbacks) -> Result<Box<dyn Signer>, OpsError> {
+    pub(crate) fn unlock(
+        &self,
+        rec: &KeyRecord,
+        cb: &dyn Callbacks,
+    ) -> Result<Box<dyn Signer>, OpsError> {
         match rec.backend {
             Backend::Software => {
                 let passphrase: SecretString = cb

@@ -134,6 +134,7 @@ pub enum Action {
     KeyExport,
     KeyRetire,
     KeyRevoke,
+    KeyRotate,
     KeyList,
     KeyShow,
     TokenList,
@@ -170,6 +171,7 @@ impl Action {
         Action::KeyExport,
         Action::KeyRetire,
         Action::KeyRevoke,
+        Action::KeyRotate,
         Action::KeyList,
         Action::KeyShow,
         Action::TokenList,
@@ -207,6 +209,7 @@ impl Action {
             Action::KeyExport => "key.export",
             Action::KeyRetire => "key.retire",
             Action::KeyRevoke => "key.revoke",
+            Action::KeyRotate => "key.rotate",
             Action::KeyList => "key.list",
             Action::KeyShow => "key.show",
             Action::TokenList => "token.list",
@@ -244,7 +247,8 @@ impl Action {
             | Action::KeyAdopt
             | Action::KeyExport
             | Action::KeyRetire
-            | Action::KeyRevoke => CUSTODIAN,
+            | Action::KeyRevoke
+            | Action::KeyRotate => CUSTODIAN,
             Action::ModuleAllow | Action::ModuleRemove => CUSTODIAN,
             Action::VulndbConfigure => CUSTODIAN,
             Action::AuditKeySet => CUSTODIAN,

@@ -190,7 +190,7 @@ impl Station {
         )?))
     }
 
-    fn record_token_key(
+    pub(crate) fn record_token_key(
         &self,
         label: &str,
         key: &TokenKey,
@@ -229,7 +229,7 @@ impl Station {
         Ok(KeyInfo::from(&rec))
     }
 
-    fn check_new_label(&self, label: &str) -> Result<(), OpsError> {
+    pub(crate) fn check_new_label(&self, label: &str) -> Result<(), OpsError> {
         check_label(label)?;
         if self.store.key_by_label(label)?.is_some() {
             return Err(StoreError::LabelTaken(label.to_owned()).into());

@@ -103,6 +103,21 @@ fn cases() -> Vec<(Action, &'static str, Call)> {
             Box::new(|s, _| s.revoke_key("no-such-key", "lost").map(drop)),
         ),
         (
+            Action::KeyRotate,
+            "rotate_key",
+            Box::new(|s, _| {
+                s.rotate_key(
+                    &strongroom_ops::RotateKey {
+                        key: "no-such-key".into(),
+                        new_label: "next".into(),
+                        out_dir: std::env::temp_dir(),
+                    },
+                    &Secrets,
+                )
+                .map(drop)
+            }),
+        ),
+        (
             Action::KeyList,
             "list_keys",
             Box::new(|s, _| s.list_keys().map(drop)),

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use secrecy::SecretString;
 use strongroom_ops::dto::KeyInfo;
-use strongroom_ops::{GenerateKey, GenerateTokenKey, ModuleTokens, OpsError, TokenTarget};
+use strongroom_ops::{
+    GenerateKey, GenerateTokenKey, ModuleTokens, OpsError, RotateKey, Rotated, TokenTarget,
+};
 use tauri::State;
 
 use super::picked;
@@ -83,6 +85,33 @@ pub fn save_public_key(
 #[tauri::command(async)]
 pub fn retire_key(state: State<'_, AppState>, key: String) -> Result<KeyInfo, IpcError> {
     state.with(|s| s.retire_key(&key))
+}
+
+/// Rotates a key (custodian): a successor beside it, vouched for by the old key in a statement
+/// written with the new public key to the picked folder; the old key is retired. `secret`
+/// unlocks the old key (passphrase or PIN); `new_passphrase` seals a new software key.
+#[tauri::command(async)]
+pub async fn rotate_key(
+    state: State<'_, AppState>,
+    key: String,
+    new_label: String,
+    out_dir: String,
+    secret: SecretString,
+    new_passphrase: Option<SecretString>,
+) -> Result<Rotated, IpcError> {
+    let req = RotateKey {
+        key,
+        new_label,
+        out_dir: picked(&out_dir)?,
+    };
+    state
+        .work(move |s| {
+            s.rotate_key(
+                &req,
+                &Gui::new(None, Some(secret)).with_new_secret(new_passphrase),
+            )
+        })
+        .await
 }
 
 /// Revokes a key (custodian) with a reason for the audit log.

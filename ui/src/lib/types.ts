@@ -26,6 +26,7 @@ export type { ReleaseCreated } from '../bindings/ReleaseCreated';
 export type { ReleaseForm } from '../bindings/ReleaseForm';
 export type { ReleasePreview } from '../bindings/ReleasePreview';
 export type { Role } from '../bindings/Role';
+export type { Rotated } from '../bindings/Rotated';
 export type { ScanReport } from '../bindings/ScanReport';
 export type { SessionInfo } from '../bindings/SessionInfo';
 export type { Settings } from '../bindings/Settings';

@@ -73,7 +73,7 @@ describe('Keys screen', () => {
 
   it('generates a software key with the passphrase asked twice, then forgets it', async () => {
     let keys = [soft];
-    const created = { ...soft, label: 'ci-key', key_id: 'SHA256:new', algorithm: 'ecdsa-p384' };
+    const created = { ...soft, label: 'ci-key', key_id: 'SHA256:new', algorithm: 'ecdsa-p256' };
     const calls = mockBackend({
       list_keys: () => keys, list_tokens: [],
       generate_software_key: () => { keys = [soft, created]; return created; },
@@ -81,14 +81,14 @@ describe('Keys screen', () => {
     render(Keys, { session });
     await waitFor(() => expect(screen.getByTestId('keys-table')).toBeTruthy());
     await fireEvent.input(screen.getByTestId('soft-label'), { target: { value: 'ci-key' } });
-    await fireEvent.change(screen.getByTestId('soft-alg'), { target: { value: 'ecdsa-p384' } });
+    await fireEvent.change(screen.getByTestId('soft-alg'), { target: { value: 'ecdsa-p256' } });
     await fireEvent.click(screen.getByTestId('gen-software'));
     const a = screen.getByTestId('secret-input') as HTMLInputElement;
     await fireEvent.input(a, { target: { value: 'a long passphrase!' } });
     await fireEvent.input(screen.getByTestId('secret-confirm'), { target: { value: 'a long passphrase!' } });
     await fireEvent.click(screen.getByTestId('secret-submit'));
     await waitFor(() => expect(screen.getByTestId('key-row-ci-key')).toBeTruthy());
-    expect(lastCall(calls, 'generate_software_key').payload).toEqual({ label: 'ci-key', algorithm: 'ecdsa-p384', passphrase: 'a long passphrase!' });
+    expect(lastCall(calls, 'generate_software_key').payload).toEqual({ label: 'ci-key', algorithm: 'ecdsa-p256', passphrase: 'a long passphrase!' });
     expect(a.value).toBe('');
     expect(screen.queryByTestId('secret-dialog')).toBeNull();
     await waitFor(() => expect(screen.getByTestId('key-details').textContent).toContain('ci-key'));
@@ -138,5 +138,85 @@ describe('Keys screen', () => {
     await fireEvent.click(screen.getByTestId('confirm-cancel'));
     expect(screen.queryByTestId('confirm-dialog')).toBeNull();
     expect(calls.some((c) => c.cmd === 'retire_key')).toBe(false);
+  });
+
+  it('rotation needs a label and a folder before any secret is asked', async () => {
+    const calls = mockBackend({ list_keys: [soft], list_tokens: [] });
+    render(Keys, { session });
+    await waitFor(() => expect(screen.getByTestId('keys-table')).toBeTruthy());
+    await fireEvent.click(screen.getByTestId('key-row-release-2025'));
+    await fireEvent.click(screen.getByTestId('rotate-key'));
+    await fireEvent.click(screen.getByTestId('rotate-start'));
+    expect(screen.getByTestId('rotate-error').textContent).toContain('Type a label for the new key');
+    expect(screen.queryByTestId('rotate-dialog')).toBeNull();
+    expect(calls.some((c) => c.cmd === 'rotate_key')).toBe(false);
+  });
+
+  it('rotates a software key: the old and the new passphrase go to one call and are then forgotten', async () => {
+    let keys = [soft];
+    const next = { ...soft, label: 'release-2026', key_id: 'SHA256:next' };
+    const calls = mockBackend({
+      list_keys: () => keys, list_tokens: [],
+      rotate_key: () => {
+        keys = [{ ...soft, status: 'retired' }, next];
+        return {
+          old: keys[0], new: next,
+          public_key: '/media/usb/release-2026.pub.pem', statement: '/media/usb/release-2026.rotation.sigstore.json',
+        };
+      },
+    });
+    render(Keys, { session });
+    await waitFor(() => expect(screen.getByTestId('keys-table')).toBeTruthy());
+    await fireEvent.click(screen.getByTestId('key-row-release-2025'));
+    await fireEvent.click(screen.getByTestId('rotate-key'));
+    await fireEvent.input(screen.getByTestId('rotate-label'), { target: { value: 'release-2026' } });
+    await fireEvent.input(screen.getByTestId('rotate-dir'), { target: { value: '/media/usb' } });
+    await fireEvent.click(screen.getByTestId('rotate-start'));
+    const old = screen.getByTestId('secret-input') as HTMLInputElement;
+    const fresh = screen.getByTestId('secret-new') as HTMLInputElement;
+    await fireEvent.input(old, { target: { value: 'the old passphrase' } });
+    await fireEvent.input(fresh, { target: { value: 'a brand new passphrase' } });
+    await fireEvent.input(screen.getByTestId('secret-new-confirm'), { target: { value: 'a brand new passphrase?' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    expect(screen.getByRole('alert').textContent).toContain('new passphrase differ');
+    expect(calls.some((c) => c.cmd === 'rotate_key')).toBe(false);
+    await fireEvent.input(old, { target: { value: 'the old passphrase' } });
+    await fireEvent.input(fresh, { target: { value: 'a brand new passphrase' } });
+    await fireEvent.input(screen.getByTestId('secret-new-confirm'), { target: { value: 'a brand new passphrase' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    await waitFor(() => expect(screen.getByRole('status').textContent).toContain('release-2025 is retired'));
+    expect(lastCall(calls, 'rotate_key').payload).toEqual({
+      key: 'release-2025', newLabel: 'release-2026', outDir: '/media/usb',
+      secret: 'the old passphrase', newPassphrase: 'a brand new passphrase',
+    });
+    expect(old.value).toBe('');
+    expect(fresh.value).toBe('');
+    expect(screen.queryByTestId('rotate-dialog')).toBeNull();
+    expect(screen.getByRole('status').textContent).toContain('release-2026.rotation.sigstore.json');
+    expect(screen.getByTestId('key-details').textContent).toContain('release-2026');
+  });
+
+  it('rotating a token key asks only the PIN; a wrong PIN keeps the dialog with the tries phrase', async () => {
+    const calls = mockBackend({
+      list_keys: [hard], list_tokens: tokens,
+      rotate_key: () => { throw ipcError('pin_incorrect', 'the token rejected the PIN', 'type the user PIN of token vault', { ...flags, final_try: true }); },
+    });
+    render(Keys, { session });
+    await waitFor(() => expect(screen.getByTestId('keys-table')).toBeTruthy());
+    await fireEvent.click(screen.getByTestId('key-row-vault-p256'));
+    await fireEvent.click(screen.getByTestId('rotate-key'));
+    await fireEvent.input(screen.getByTestId('rotate-label'), { target: { value: 'vault-p256-2' } });
+    await fireEvent.input(screen.getByTestId('rotate-dir'), { target: { value: '/media/usb' } });
+    await fireEvent.click(screen.getByTestId('rotate-start'));
+    expect(screen.queryByTestId('secret-new')).toBeNull();
+    const pin = screen.getByTestId('secret-input') as HTMLInputElement;
+    await fireEvent.input(pin, { target: { value: '1234' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    await waitFor(() => expect(screen.getByTestId('secret-error-pin')).toBeTruthy());
+    expect(screen.getByTestId('rotate-dialog')).toBeTruthy();
+    expect(pin.value).toBe('');
+    expect(lastCall(calls, 'rotate_key').payload).toEqual({
+      key: 'vault-p256', newLabel: 'vault-p256-2', outDir: '/media/usb', secret: '1234', newPassphrase: null,
+    });
   });
 });

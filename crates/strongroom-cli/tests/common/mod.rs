@@ -22,7 +22,7 @@ pub struct Out {
 }
 
 impl Out {
-    fn from(o: Output) -> Self {
+    pub fn from(o: Output) -> Self {
         Out {
             code: o.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
@@ -116,6 +116,7 @@ impl Env {
             .env_remove("STRONGROOM_OPERATOR")
             .env_remove("STRONGROOM_OPERATOR_PASSPHRASE")
             .env_remove("STRONGROOM_NEW_OPERATOR_PASSPHRASE")
+            .env_remove("STRONGROOM_NEW_PASSPHRASE")
             .env("STRONGROOM_PASSPHRASE", PASSPHRASE);
         c
     }

@@ -19,6 +19,7 @@ import type {
   ReleaseForm,
   ReleasePreview,
   Role,
+  Rotated,
   SessionInfo,
   Settings,
   TrustExported,
@@ -82,6 +83,8 @@ export const generateTokenKey = (token: string, module: string | null, label: st
 export const exportPublicKey = (key: string) => invoke<string>('export_public_key', { key });
 export const savePublicKey = (key: string, path: string) => invoke<string>('save_public_key', { key, path });
 export const retireKey = (key: string) => invoke<KeyInfo>('retire_key', { key });
+export const rotateKey = (key: string, newLabel: string, outDir: string, secret: string, newPassphrase: string | null) =>
+  invoke<Rotated>('rotate_key', { key, newLabel, outDir, secret, newPassphrase });
 export const revokeKey = (key: string, reason: string) => invoke<KeyInfo>('revoke_key', { key, reason });
 
 // --- releases ---
