@@ -70,6 +70,9 @@ export const claimStation = (name: string, roles: Role[], passphrase: string) =>
 export const login = (name: string, passphrase: string) => invoke<SessionInfo>('login', { name, passphrase });
 export const logout = () => invoke<SessionInfo>('logout');
 
+/** The first screen is drawn; returns ms since the process started. */
+export const appReady = () => invoke<number>('app_ready');
+
 // --- station ---
 export const stationOverview = () => invoke<Overview>('station_overview');
 
