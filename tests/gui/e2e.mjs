@@ -289,5 +289,45 @@ with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) 
 } finally {
   await stop();
 }
+
+// The same app started again on a desktop that asks for a dark theme (GTK_THEME reaches the
+// app through tauri-driver and WebKitWebDriver): WebKit reports prefers-color-scheme: dark.
+process.env.GTK_THEME = "Adwaita:dark";
+const dark = await startApp(APP);
+await test("dark theme: the window follows the desktop and every text stays readable (WCAG AA)", async () => {
+  const b = dark.browser;
+  await (await b.$('[data-testid="login-name"]')).waitForDisplayed({ timeout: 20000 });
+  const r = await b.execute(() => {
+    const rgba = (c) => (c.match(/[\d.]+/g) ?? ["0", "0", "0", "0"]).map(Number);
+    const lum = ([r, g, b]) => {
+      const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    };
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = rgba(getComputedStyle(e).backgroundColor);
+        if (c.length < 4 || c[3] > 0) return c;
+      }
+      return [255, 255, 255];
+    };
+    let worst = { ratio: Infinity, text: "" };
+    for (const el of document.querySelectorAll("h1, h2, p, label, legend, button, a, span, td, th, dt, dd")) {
+      if (!el.textContent.trim() || el.disabled || el.getClientRects().length === 0) continue;
+      const [fg, bg] = [lum(rgba(getComputedStyle(el).color)), lum(background(el))];
+      const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+      if (ratio < worst.ratio) worst = { ratio, text: el.textContent.trim().slice(0, 40) };
+    }
+    return {
+      dark: matchMedia("(prefers-color-scheme: dark)").matches,
+      page: lum(background(document.body)),
+      worst,
+    };
+  });
+  assert.equal(r.dark, true, "WebKit did not report a dark preference");
+  assert.ok(r.page < 0.05, `the page background is not dark (luminance ${r.page})`);
+  assert.ok(r.worst.ratio >= 4.5, `"${r.worst.text}" has a contrast of ${r.worst.ratio.toFixed(2)}:1`);
+  await b.saveScreenshot(path.join(SCREENSHOT_DIR, "login-dark.png"));
+});
+await dark.stop();
 console.log(`${passed} passed, ${failed} failed (${Math.round((performance.now() - t0) / 1000)} s)`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);
