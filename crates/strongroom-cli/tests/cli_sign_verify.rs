@@ -309,3 +309,70 @@ fn rotation_vouches_for_the_successor_with_the_old_key_and_retires_it() {
     assert_eq!(ok[0]["details"]["statement_sha256"], digest.as_str());
     env.run(&["audit", "verify"]).ok();
 }
+
+/// A tiny tmpfs, for a full disk. `None` where mounting is not allowed (it needs root or
+/// CAP_SYS_ADMIN); the reference and CI machines run the tests as root.
+struct TinyDisk(std::path::PathBuf);
+
+impl TinyDisk {
+    fn mount(dir: std::path::PathBuf, bytes: u64) -> Option<Self> {
+        std::fs::create_dir_all(&dir).unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}"), "tmpfs"])
+            .arg(&dir)
+            .output()
+            .is_ok_and(|o| o.status.success());
+        ok.then_some(TinyDisk(dir))
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_rotation_cut_short_by_a_full_disk_keeps_the_old_key_and_says_so() {
+    let env = Env::new();
+    env.key("k1", "ed25519");
+    // One page: the new public key fits, the statement does not.
+    let Some(disk) = TinyDisk::mount(env.path("usb"), 4096) else {
+        eprintln!("SKIPPED: cannot mount a tmpfs here (needs root)");
+        return;
+    };
+    let out = env
+        .cmd()
+        .env("STRONGROOM_NEW_PASSPHRASE", "the successor's passphrase")
+        .args(["key", "rotate", "k1", "--label", "k2", "--out"])
+        .arg(&disk.0)
+        .output()
+        .map(Out::from)
+        .unwrap()
+        .code(7)
+        .stderr_has("the new key \"k2\" was generated and recorded");
+    assert!(
+        out.stderr.contains("\"k1\" is still active"),
+        "{}",
+        out.stderr
+    );
+    // Nothing half-written on the medium: no public key without its statement, no temp file.
+    let left: Vec<_> = std::fs::read_dir(&disk.0).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+    let keys = env.run(&["key", "list", "--json"]).ok().stdout;
+    let keys: serde_json::Value = serde_json::from_str(&keys).unwrap();
+    let status = |l: &str| {
+        keys.as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["label"] == l)
+            .map(|k| k["status"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(status("k1").as_deref(), Some("active"));
+    assert_eq!(status("k2").as_deref(), Some("active"));
+    // The failed rotation is on record.
+    env.run(&["audit", "list", "--action", "key.rotate"])
+        .ok()
+        .stdout_has("failed");
+    env.run(&["audit", "verify"]).ok();
+}
