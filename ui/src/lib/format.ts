@@ -80,3 +80,8 @@ export function severityText(s: Severity | null | undefined): string {
   if (!s) return 'unknown';
   return s.cvss_score !== null && s.cvss_score !== undefined ? `${s.level} (${s.cvss_score.toFixed(1)})` : s.level;
 }
+
+/** What a secret dialog asks for to unlock `label`: the token PIN or the key's passphrase. */
+export function unlockLabel(backend: string | null | undefined, label: string): string {
+  return backend === 'pkcs11' ? `Token PIN for key ${label}` : `Passphrase for key ${label}`;
+}
