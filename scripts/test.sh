@@ -10,6 +10,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 step() { printf '\n== %s\n' "$*"; }
+# A full run gains little from incremental compilation and its cache is gigabytes; CI's disk is
+# not ours to size. Set CARGO_INCREMENTAL=1 to keep it.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+disk() { df -h --output=avail,target . | tail -n 1 | awk '{print "disk free: " $1 " on " $2}'; }
+disk
 
 step "dependencies"
 bash scripts/install-deps.sh test
@@ -46,5 +51,6 @@ if git rev-parse --git-dir >/dev/null 2>&1; then
     exit 1
   fi
 fi
+disk
 echo
 echo "all checks passed"
