@@ -30,7 +30,7 @@ impl From<OpsError> for IpcError {
         IpcError {
             code: e.kind().code().to_owned(),
             message: e.to_string(),
-            remedy: e.remedy(),
+            remedy: e.remedy(strongroom_ops::Edge::App),
             pin: e.pin_flags(),
         }
     }
@@ -226,6 +226,18 @@ mod tests {
         assert_eq!(e.message, "/no/such: no such file");
         assert!(e.remedy.unwrap().contains("check the path"));
         assert!(e.pin.is_none());
+    }
+
+    #[test]
+    fn remedies_are_in_the_apps_words() {
+        let e = IpcError::from(OpsError::OutputExists("/media/usb/r.zip".into()));
+        assert_eq!(e.code, "usage");
+        let remedy = e.remedy.unwrap();
+        assert!(
+            remedy.contains("choose another file name or folder"),
+            "{remedy}"
+        );
+        assert!(!remedy.contains("--force"), "{remedy}");
     }
 
     #[test]

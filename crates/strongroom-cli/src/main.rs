@@ -33,7 +33,7 @@ fn main() -> ExitCode {
             }
             eprintln!("error: {err:#}");
             let (code, remedy) = match err.downcast_ref::<strongroom_ops::OpsError>() {
-                Some(e) => (exit_code(e.kind()), e.remedy()),
+                Some(e) => (exit_code(e.kind()), e.remedy(strongroom_ops::Edge::Cli)),
                 None => (exit::USAGE, None),
             };
             if let Some(r) = remedy {

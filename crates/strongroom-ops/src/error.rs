@@ -54,6 +54,25 @@ impl ErrorKind {
     }
 }
 
+/// Who reads a remedy. The CLI's name flags and commands; the app's name its screens and buttons,
+/// since most of its users never open a terminal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Edge {
+    Cli,
+    App,
+}
+
+impl Edge {
+    /// The remedy in this edge's words.
+    fn say(self, cli: &str, app: &str) -> String {
+        match self {
+            Edge::Cli => cli,
+            Edge::App => app,
+        }
+        .to_owned()
+    }
+}
+
 /// Why an operation could not be carried out. Nothing was written when one of these is returned.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -220,35 +239,39 @@ fn hsm_kind(e: &HsmError) -> ErrorKind {
     }
 }
 
-fn hsm_remedy(e: &HsmError) -> Option<String> {
+fn hsm_remedy(e: &HsmError, to: Edge) -> Option<String> {
     Some(match e {
-        HsmError::ModuleNotAllowed { .. } => {
-            "a key custodian can allow it with `strongroom module allow PATH`".into()
-        }
+        HsmError::ModuleNotAllowed { .. } => to.say(
+            "a key custodian can allow it with `strongroom module allow PATH`",
+            "a key custodian can allow it under Settings, Allowed PKCS#11 modules",
+        ),
         HsmError::PinIncorrect { .. } => {
             "check the PIN and try again; it was tried once and not retried, and nothing was signed".into()
         }
         HsmError::PinLocked => "the token's security officer must unlock the user PIN".into(),
-        HsmError::TokenNotFound { .. } => {
-            "insert the token, or list the tokens with `strongroom token list`".into()
-        }
+        HsmError::TokenNotFound { .. } => to.say(
+            "insert the token, or list the tokens with `strongroom token list`",
+            "insert the token; Keys, Tokens and slots lists the tokens present",
+        ),
         HsmError::AmbiguousKey { .. } => {
             "name the key more precisely: add id=… to the pkcs11: URI, or adopt it under its own label".into()
         }
-        HsmError::TokenRemoved { .. } => {
-            "reinsert the token and run the command again; nothing was written".into()
-        }
+        HsmError::TokenRemoved { .. } => to.say(
+            "reinsert the token and run the command again; nothing was written",
+            "reinsert the token and try again; nothing was written",
+        ),
         HsmError::Uri(_) => "see `docs/cli.md` for the pkcs11: URI form".into(),
         _ => return None,
     })
 }
 
 /// What to do about a refused trust package.
-fn package_remedy(e: &PackageError) -> Option<String> {
+fn package_remedy(e: &PackageError, to: Edge) -> Option<String> {
     Some(match e {
-        PackageError::UntrustedSigner { .. } => {
-            "if you trust its issuer, add their key first with `strongroom trust add ISSUER.pem --name NAME --roles custodian`; nothing was imported".into()
-        }
+        PackageError::UntrustedSigner { .. } => to.say(
+            "if you trust its issuer, add their key first with `strongroom trust add ISSUER.pem --name NAME --roles custodian`; nothing was imported",
+            "if you trust its issuer, first trust their key with the custodian role (Trust, Trust a key from a PEM file); nothing was imported",
+        ),
         PackageError::NotCustodian { .. } => {
             "only keys trusted with the custodian role may sign trust packages; ask the issuer to sign with one; nothing was imported".into()
         }
@@ -262,9 +285,10 @@ fn package_remedy(e: &PackageError) -> Option<String> {
         }
         PackageError::NotABundle(_)
         | PackageError::WrongDocument(_)
-        | PackageError::WrongPayloadType(_) => {
-            "give the file that `strongroom trust export` wrote".into()
-        }
+        | PackageError::WrongPayloadType(_) => to.say(
+            "give the file that `strongroom trust export` wrote",
+            "give the file that the issuing station wrote with Export a signed trust package",
+        ),
         _ => return None,
     })
 }
@@ -364,36 +388,53 @@ impl OpsError {
         }
     }
 
-    /// What the user can do next, when there is something useful to say.
-    pub fn remedy(&self) -> Option<String> {
+    /// What the user can do next, when there is something useful to say, in the words of the
+    /// edge that shows it.
+    pub fn remedy(&self, to: Edge) -> Option<String> {
         use OpsError::*;
         Some(match self {
-            NoFiles => "name at least one file".into(),
+            NoFiles => to.say("name at least one file", "add at least one file"),
             MissingFile(_) => "check the path; nothing was signed or written".into(),
-            IsDirectory(_) => "name the files inside it (for example dir/*)".into(),
-            NotADirectory(_) => "give a directory for -o; it must exist".into(),
+            IsDirectory(_) => to.say(
+                "name the files inside it (for example dir/*)",
+                "add the files inside it, not the folder",
+            ),
+            NotADirectory(_) => to.say(
+                "give a directory for -o; it must exist",
+                "choose a folder that exists",
+            ),
             TooLarge { .. } => "check that this is the file you meant".into(),
-            OutputExists(_) => "nothing was written; add --force to replace existing bundles".into(),
-            OutputClash(_) => "sign files with the same name into different -o directories".into(),
+            OutputExists(_) => to.say(
+                "nothing was written; add --force to replace existing bundles",
+                "nothing was written; choose another file name or folder",
+            ),
+            OutputClash(_) => to.say(
+                "sign files with the same name into different -o directories",
+                "two of the files have the same name: sign them in separate releases",
+            ),
             Bundle { .. } => {
                 "give the .sigstore.json bundle or DSSE envelope that was written when the file was signed".into()
             }
-            PublicKeyFile { .. } => {
-                "give the PEM public key (-----BEGIN PUBLIC KEY-----), as `strongroom key export` writes it".into()
-            }
-            KeyRef(_) => "list keys with `strongroom key list`".into(),
-            SecretUnavailable { .. } => {
-                "give it with --passphrase-file FILE or STRONGROOM_PASSPHRASE, or run on a terminal to be asked".into()
-            }
+            PublicKeyFile { .. } => to.say(
+                "give the PEM public key (-----BEGIN PUBLIC KEY-----), as `strongroom key export` writes it",
+                "give the PEM public key (-----BEGIN PUBLIC KEY-----), as Export public key on the Keys screen saves it",
+            ),
+            KeyRef(_) | Store(StoreError::KeyNotFound(_)) => to.say(
+                "list keys with `strongroom key list`",
+                "the Keys screen lists this station's keys",
+            ),
+            SecretUnavailable { .. } => to.say(
+                "give it with --passphrase-file FILE or STRONGROOM_PASSPHRASE, or run on a terminal to be asked",
+                "type it in the dialog that asks for it",
+            ),
             WeakPassphrase(_) => "use a passphrase of at least 8 characters".into(),
-            Store(StoreError::KeyNotFound(_)) => "list keys with `strongroom key list`".into(),
             Store(StoreError::WrongPassphrase { .. }) => {
                 "try again with the right passphrase; nothing was signed. A lost passphrase cannot be recovered".into()
             }
-            Store(StoreError::LabelTaken(_)) => "choose another --label".into(),
+            Store(StoreError::LabelTaken(_)) => to.say("choose another --label", "choose another label"),
             Store(StoreError::NewerSchema { .. }) => "upgrade strongroom".into(),
             Read { .. } => "check the file's permissions and the medium".into(),
-            Hsm(e) => return hsm_remedy(e),
+            Hsm(e) => return hsm_remedy(e, to),
             Sbom(SbomError::LimitExceeded { .. }) => {
                 "the input exceeds a safety limit (size, depth, entries or compression ratio); check that it is the artifact you meant".into()
             }
@@ -403,77 +444,231 @@ impl OpsError {
                 "nothing was imported; download the ecosystem's all.zip again on the connected side".into()
             }
             Sign(SignError::Backend(src)) => {
-                return src.downcast_ref::<HsmError>().and_then(hsm_remedy)
+                return src.downcast_ref::<HsmError>().and_then(|e| hsm_remedy(e, to))
             }
             RotationIncomplete { old, new, cause } => format!(
                 "{old:?} is still active and nothing was written; {}then either retire {new:?} and rotate again, or retire {old:?} and publish {new:?} by other means",
-                cause.remedy().map(|r| format!("{r}; ")).unwrap_or_default()
+                cause.remedy(to).map(|r| format!("{r}; ")).unwrap_or_default()
             ),
-            KeyNotActive { .. } => {
-                "choose an active key (key list shows each key's status); signatures it made earlier still verify".into()
-            }
-            TokenKeyChanged { .. } => {
-                "the key on the token was replaced or the wrong token is inserted; check `strongroom key show`".into()
-            }
+            KeyNotActive { .. } => to.say(
+                "choose an active key (key list shows each key's status); signatures it made earlier still verify",
+                "choose an active key (the Keys screen shows each key's status); signatures it made earlier still verify",
+            ),
+            TokenKeyChanged { .. } => to.say(
+                "the key on the token was replaced or the wrong token is inserted; check `strongroom key show`",
+                "the key on the token was replaced or the wrong token is inserted; compare the token with the key's details on the Keys screen",
+            ),
             Trust(TrustError::UnknownStage(_)) => "stages are dev, test, staging and production, comma-separated".into(),
             Trust(TrustError::UnknownRole(_)) => "roles are signer, approver and custodian, comma-separated".into(),
             Policy(PolicyError::Syntax { .. }) => "fix the Rego at that line; docs/policy.md shows the rule forms".into(),
             Policy(PolicyError::TimeLimit { .. }) => "simplify the rule: iterate over input, not over large ranges".into(),
-            TrustPackage { source, .. } => return package_remedy(source),
-            NoCustodian { .. } => {
-                "add the issuer's key first with `strongroom trust add ISSUER.pem --roles custodian`".into()
-            }
-            StaleTrustPackage { .. } => "get the newest trust package from its issuer; nothing was imported".into(),
-            TrustKeyNotFound(_) => "list trusted keys with `strongroom trust list`".into(),
-            PolicyModuleNotFound(_) => "list the policy modules with `strongroom trust list`".into(),
-            AlreadyRevoked { .. } => {
-                "nothing changed; give an earlier --at to move the revocation earlier".into()
-            }
-            Store(StoreError::TrustNameTaken(_)) => "choose another --name".into(),
-            Store(StoreError::TrustKeyTaken(_)) => "the key is trusted already; see `strongroom trust list`".into(),
-            Forbidden { operator, allowed, .. } => format!(
-                "run it as an operator holding the role (--operator NAME), or ask a custodian to grant it: `strongroom operator grant {operator} {}`",
-                allowed.first().map_or("ROLE", |r| r.as_str())
+            TrustPackage { source, .. } => return package_remedy(source, to),
+            NoCustodian { .. } => to.say(
+                "add the issuer's key first with `strongroom trust add ISSUER.pem --roles custodian`",
+                "first trust the issuer's key with the custodian role (Trust, Trust a key from a PEM file)",
             ),
-            Unclaimed { .. } => {
-                "create the first custodian with `strongroom operator init --name NAME`".into()
+            StaleTrustPackage { .. } => "get the newest trust package from its issuer; nothing was imported".into(),
+            TrustKeyNotFound(_) => to.say(
+                "list trusted keys with `strongroom trust list`",
+                "the Trust screen lists the trusted keys",
+            ),
+            PolicyModuleNotFound(_) => to.say(
+                "list the policy modules with `strongroom trust list`",
+                "the Trust screen lists the policy modules",
+            ),
+            AlreadyRevoked { .. } => to.say(
+                "nothing changed; give an earlier --at to move the revocation earlier",
+                "nothing changed; the revocation stands as it was",
+            ),
+            Store(StoreError::TrustNameTaken(_)) => to.say("choose another --name", "choose another name"),
+            Store(StoreError::TrustKeyTaken(_)) => to.say(
+                "the key is trusted already; see `strongroom trust list`",
+                "the key is trusted already; the Trust screen lists it",
+            ),
+            Forbidden { operator, allowed, .. } => {
+                let role = allowed.first().map_or("ROLE", |r| r.as_str());
+                match to {
+                    Edge::Cli => format!(
+                        "run it as an operator holding the role (--operator NAME), or ask a custodian to grant it: `strongroom operator grant {operator} {role}`"
+                    ),
+                    Edge::App => format!(
+                        "log out and in again as an operator holding the role {role}, or ask a custodian to grant it to {operator}"
+                    ),
+                }
             }
-            NotLoggedIn { .. } => {
-                "give the operator with --operator NAME (or STRONGROOM_OPERATOR) and the passphrase".into()
-            }
-            LoginFailed(_) => {
-                "check the operator name and passphrase (--operator-passphrase-file, STRONGROOM_OPERATOR_PASSPHRASE or the prompt); it was tried once and recorded".into()
-            }
-            OperatorPassphraseUnavailable(_) => {
-                "give it with --operator-passphrase-file FILE or STRONGROOM_OPERATOR_PASSPHRASE, or run on a terminal to be asked".into()
-            }
-            OperatorDisabled(_) => "a custodian can re-enable it with `strongroom operator enable NAME`".into(),
-            NoAuditKey => {
-                "a custodian sets one with `strongroom audit key set KEY`, or give --key KEY".into()
-            }
+            Unclaimed { .. } => to.say(
+                "create the first custodian with `strongroom operator init --name NAME`",
+                "claim the station first: the login screen offers it while no operator exists",
+            ),
+            NotLoggedIn { .. } => to.say(
+                "give the operator with --operator NAME (or STRONGROOM_OPERATOR) and the passphrase",
+                "log in first",
+            ),
+            LoginFailed(_) => to.say(
+                "check the operator name and passphrase (--operator-passphrase-file, STRONGROOM_OPERATOR_PASSPHRASE or the prompt); it was tried once and recorded",
+                "check the operator name and passphrase; the failed try was recorded",
+            ),
+            OperatorPassphraseUnavailable(_) => to.say(
+                "give it with --operator-passphrase-file FILE or STRONGROOM_OPERATOR_PASSPHRASE, or run on a terminal to be asked",
+                "type the operator's passphrase",
+            ),
+            OperatorDisabled(_) => to.say(
+                "a custodian can re-enable it with `strongroom operator enable NAME`",
+                "a custodian can enable it again under Settings, Operators",
+            ),
+            NoAuditKey => "a custodian sets one with `strongroom audit key set KEY`, or give --key KEY".into(),
             NoCheckpoint => "sign one with `strongroom audit checkpoint`".into(),
             ReleaseBundle(e) => return e.remedy(),
-            PolicyDenied { .. } => {
-                "fix what the policy names (see `docs/policy.md`) and run `release create` again; the refusal is in the audit log".into()
-            }
-            BundleRejected { .. } => {
-                "do not approve it: ask the release officer for a fresh bundle, and run `strongroom verify` on it to see every check".into()
-            }
+            PolicyDenied { .. } => to.say(
+                "fix what the policy names (see `docs/policy.md`) and run `release create` again; the refusal is in the audit log",
+                "fix what the policy names (see docs/policy.md) and sign again; the refusal is in the audit log",
+            ),
+            BundleRejected { .. } => to.say(
+                "do not approve it: ask the release officer for a fresh bundle, and run `strongroom verify` on it to see every check",
+                "do not approve it: ask the release officer for a fresh bundle, and open it on the Verify screen to see every check",
+            ),
             AlreadyApproved { .. } => {
                 "a second approval must come from another operator with another key".into()
             }
-            EncryptedBundle(_) => {
-                "give the identity with --identity FILE (an age key file), or --passphrase-file for a passphrase-encrypted bundle".into()
-            }
+            EncryptedBundle(_) => to.say(
+                "give the identity with --identity FILE (an age key file), or --passphrase-file for a passphrase-encrypted bundle",
+                "tick \"The bundle is encrypted with a passphrase\" and verify again",
+            ),
             NoAuditRows(_) => "check the object names (a release id, a bundle or artifact sha256), and run `strongroom audit checkpoint` if the rows are newer than the last checkpoint".into(),
-            Store(StoreError::StationClaimed) => {
-                "log in as a custodian and use `strongroom operator add NAME --roles ROLES`".into()
-            }
+            Store(StoreError::StationClaimed) => to.say(
+                "log in as a custodian and use `strongroom operator add NAME --roles ROLES`",
+                "log in as a custodian and add operators under Settings, Operators",
+            ),
             Store(StoreError::LastCustodian) => {
                 "grant the custodian role to another operator first".into()
             }
-            Store(StoreError::OperatorNotFound(_)) => "list operators with `strongroom operator list`".into(),
+            Store(StoreError::OperatorNotFound(_)) => to.say(
+                "list operators with `strongroom operator list`",
+                "Settings, Operators lists this station's operators",
+            ),
             _ => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::operators::Role;
+
+    /// Every error whose CLI remedy names a flag, a variable or a command.
+    fn cli_worded() -> Vec<OpsError> {
+        let p = || PathBuf::from("/media/x");
+        let s = || "x".to_owned();
+        vec![
+            OpsError::NotADirectory(p()),
+            OpsError::OutputExists(p()),
+            OpsError::OutputClash(p()),
+            OpsError::PublicKeyFile {
+                path: p(),
+                source: KeyError::Pem(s()),
+            },
+            OpsError::SecretUnavailable { what: s() },
+            OpsError::Store(StoreError::KeyNotFound(s())),
+            OpsError::Store(StoreError::LabelTaken(s())),
+            OpsError::Hsm(HsmError::ModuleNotAllowed {
+                path: p(),
+                allowed: vec![],
+            }),
+            OpsError::Hsm(HsmError::TokenNotFound {
+                wanted: s(),
+                available: vec![],
+            }),
+            OpsError::Hsm(HsmError::TokenRemoved {
+                rv: s(),
+                function: s(),
+            }),
+            OpsError::KeyNotActive {
+                label: s(),
+                status: s(),
+            },
+            OpsError::TokenKeyChanged {
+                label: s(),
+                reason: s(),
+            },
+            OpsError::NoCustodian {
+                path: p(),
+                signer: s(),
+            },
+            OpsError::TrustKeyNotFound(s()),
+            OpsError::PolicyModuleNotFound(s()),
+            OpsError::AlreadyRevoked {
+                name: s(),
+                revoked_at: s(),
+            },
+            OpsError::Store(StoreError::TrustNameTaken(s())),
+            OpsError::Store(StoreError::TrustKeyTaken(s())),
+            OpsError::Forbidden {
+                operator: s(),
+                action: s(),
+                held: vec![],
+                allowed: vec![Role::Custodian],
+            },
+            OpsError::Unclaimed { action: s() },
+            OpsError::NotLoggedIn { action: s() },
+            OpsError::LoginFailed(s()),
+            OpsError::OperatorPassphraseUnavailable(s()),
+            OpsError::OperatorDisabled(s()),
+            OpsError::PolicyDenied {
+                stage: s(),
+                reasons: vec![],
+            },
+            OpsError::BundleRejected {
+                bundle: p(),
+                reasons: vec![],
+            },
+            OpsError::EncryptedBundle(p()),
+            OpsError::Store(StoreError::StationClaimed),
+            OpsError::Store(StoreError::OperatorNotFound(s())),
+            OpsError::RotationIncomplete {
+                old: s(),
+                new: s(),
+                cause: Box::new(OpsError::OutputExists(p())),
+            },
+        ]
+    }
+
+    fn speaks_cli(remedy: &str) -> bool {
+        let flag = remedy
+            .match_indices("--")
+            .any(|(i, _)| remedy[i + 2..].starts_with(|c: char| c.is_ascii_lowercase()));
+        flag || [" -o", "STRONGROOM_", "`", "key list", "the command"]
+            .iter()
+            .any(|cli| remedy.contains(cli))
+    }
+
+    #[test]
+    fn the_app_is_never_told_to_use_a_flag_or_a_command() {
+        for e in cli_worded() {
+            let cli = e
+                .remedy(Edge::Cli)
+                .unwrap_or_else(|| panic!("{e:?}: no CLI remedy"));
+            let app = e
+                .remedy(Edge::App)
+                .unwrap_or_else(|| panic!("{e:?}: no app remedy"));
+            assert!(
+                speaks_cli(&cli),
+                "{e:?}: the CLI remedy {cli:?} names no flag or command; drop it from this list"
+            );
+            assert!(!speaks_cli(&app), "{e:?}: the app is told {app:?}");
+        }
+    }
+
+    #[test]
+    fn a_rotation_cut_short_explains_its_cause_in_each_edges_words() {
+        let e = OpsError::RotationIncomplete {
+            old: "old".into(),
+            new: "new".into(),
+            cause: Box::new(OpsError::OutputExists("/media/new.pub.pem".into())),
+        };
+        assert!(e.remedy(Edge::Cli).unwrap().contains("add --force"));
+        let app = e.remedy(Edge::App).unwrap();
+        assert!(app.contains("choose another file name or folder"), "{app}");
+        assert!(app.starts_with("\"old\" is still active"), "{app}");
     }
 }

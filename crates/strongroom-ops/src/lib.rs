@@ -27,7 +27,7 @@ pub mod vulns;
 
 pub use audit::Outcome as AuditOutcome;
 pub use callbacks::{Callbacks, Progress, SecretRequest};
-pub use error::{ErrorKind, OpsError};
+pub use error::{Edge, ErrorKind, OpsError};
 pub use keys::GenerateKey;
 pub use operators::{Action, OperatorInfo, Role};
 pub use rotate::{RotateKey, Rotated};

@@ -50,7 +50,7 @@ impl<T> Part<T> {
             },
             Err(e) => Part {
                 value: None,
-                error: Some(match e.remedy() {
+                error: Some(match e.remedy(crate::Edge::App) {
                     Some(r) => format!("{e} — {r}"),
                     None => e.to_string(),
                 }),

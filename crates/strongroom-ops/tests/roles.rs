@@ -431,7 +431,9 @@ fn an_unclaimed_station_refuses_everything_with_a_remedy() {
         assert_eq!(e.kind(), ErrorKind::Forbidden, "{op}: {e}");
         assert!(e.to_string().contains("no operator accounts"), "{e}");
         assert!(
-            e.remedy().unwrap().contains("strongroom operator init"),
+            e.remedy(strongroom_ops::Edge::Cli)
+                .unwrap()
+                .contains("strongroom operator init"),
             "{op}"
         );
         assert_eq!(
