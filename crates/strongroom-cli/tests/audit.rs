@@ -74,6 +74,8 @@ fn acts_and_failures_are_recorded_and_tampering_is_caught() {
     assert_eq!(actions[0], ("alice", "key.generate", "ok"));
     assert_eq!(actions[1], ("alice", "sign", "ok"));
     assert_eq!(actions[2], ("bob", "login.failed", "denied"));
+    // The login failure names the act it interrupted.
+    assert_eq!(rows[2]["details"]["while"], "sign", "{}", rows[2]);
     assert_eq!(actions[3], ("alice", "key.export", "ok"));
     assert_eq!(actions[4], (ADMIN, "sign", "failed"));
     assert_eq!(

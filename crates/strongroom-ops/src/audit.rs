@@ -75,13 +75,14 @@ impl Station {
     /// Records a failed act; the operation's own error matters more than a failure to log it.
     /// Refusals were recorded by `require` already.
     pub(crate) fn record_failure(&self, action: &str, object: &str, err: &OpsError) {
-        let (action, outcome) = match err.kind() {
+        let (recorded, outcome) = match err.kind() {
             crate::ErrorKind::Forbidden => return,
             crate::ErrorKind::Auth => ("login.failed", Outcome::Denied),
             _ => (action, Outcome::Failed),
         };
+        // `while` names the act that was attempted, also when the row is a login failure.
         let _ = self.record(
-            action,
+            recorded,
             object,
             outcome,
             serde_json::json!({"error": err.to_string(), "while": action}),
