@@ -269,6 +269,19 @@ with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) 
     await shot("verify-tampered");
   });
 
+  await test("verify a copy encrypted to an age recipient (by the age CLI), opened with the identity file", async () => {
+    const identity = path.join(WORK, "compliance.agekey");
+    execFileSync("age-keygen", ["-o", identity], { stdio: "ignore" });
+    const recipient = execFileSync("age-keygen", ["-y", identity]).toString().trim();
+    const sealed = path.join(WORK, "sealed.zip.age");
+    execFileSync("age", ["-r", recipient, "-o", sealed, bundle]);
+    await type("verify-bundle", sealed);
+    await type("verify-identity", identity);
+    await click("verify-button");
+    // The tampered copy's NOT VERIFIED is on screen until this report replaces it.
+    await waitText("verify-verdict", /^(?![\s\S]*NOT VERIFIED)[\s\S]*VERIFIED/);
+  });
+
   await test("audit: the chain verifies and the table lists the release's rows", async () => {
     await go("Audit");
     await waitText("audit-table", /release\.sign/);

@@ -532,7 +532,7 @@ impl OpsError {
             }
             EncryptedBundle(_) => to.say(
                 "give the identity with --identity FILE (an age key file), or --passphrase-file for a passphrase-encrypted bundle",
-                "tick \"The bundle is encrypted with a passphrase\" and verify again",
+                "give the age identity file of a recipient it was encrypted to, or tick \"The bundle is encrypted with a passphrase\", and verify again",
             ),
             NoAuditRows(_) => "check the object names (a release id, a bundle or artifact sha256), and run `strongroom audit checkpoint` if the rows are newer than the last checkpoint".into(),
             Store(StoreError::StationClaimed) => to.say(

@@ -270,8 +270,21 @@ pub async fn verify_bundle(
     artifacts_dir: Option<String>,
     policies: Vec<String>,
     passphrase: Option<SecretString>,
+    identity_file: Option<String>,
     on_progress: Channel<ProgressEvent>,
 ) -> Result<BundleReport, IpcError> {
+    let identity_file = identity_file.filter(|f| !f.trim().is_empty());
+    let identity = match (passphrase, identity_file) {
+        (Some(_), Some(_)) => {
+            return Err(IpcError::usage(
+                "both a passphrase and an identity file were given for the bundle",
+                "give one: the passphrase for a bundle encrypted with a passphrase, the identity file for one encrypted to recipients",
+            ))
+        }
+        (Some(p), None) => Some(strongroom_ops::release::Identity::Passphrase(p)),
+        (None, Some(f)) => Some(strongroom_ops::release::Identity::File(picked(&f)?)),
+        (None, None) => None,
+    };
     let req = VerifyBundle {
         bundle: picked(&bundle)?,
         artifacts_dir: match artifacts_dir.as_deref().map(str::trim) {
@@ -279,7 +292,7 @@ pub async fn verify_bundle(
             _ => None,
         },
         policies: picked_all(&policies)?,
-        identity: passphrase.map(strongroom_ops::release::Identity::Passphrase),
+        identity,
     };
     let report = state
         .work(move |s| s.release_verify(&req, &Gui::new(Some(on_progress), None)))

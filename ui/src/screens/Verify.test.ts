@@ -125,6 +125,31 @@ describe('Verify screen', () => {
     expect(input.value).toBe('');
   });
 
+  it('a bundle encrypted to recipients is opened with the identity file, without a dialog', async () => {
+    const calls = mockBackend({ verify_bundle: report() });
+    render(Verify);
+    await fill('/in/app.zip.age');
+    await fireEvent.input(screen.getByTestId('verify-identity'), { target: { value: ' /media/keys/me.txt ' } });
+    await fireEvent.click(screen.getByTestId('verify-button'));
+    await waitFor(() => expect(screen.getByTestId('verify-verdict')).toBeTruthy());
+    expect(screen.queryByTestId('secret-input')).toBeNull();
+    const payload = lastCall(calls, 'verify_bundle').payload;
+    expect(payload.identityFile).toBe('/media/keys/me.txt');
+    expect(payload.passphrase).toBeNull();
+  });
+
+  it('an identity file and a passphrase together are refused before any call', async () => {
+    const calls = mockBackend({ verify_bundle: report() });
+    render(Verify);
+    await fill('/in/app.zip.age');
+    await fireEvent.input(screen.getByTestId('verify-identity'), { target: { value: '/media/keys/me.txt' } });
+    await fireEvent.click(screen.getByTestId('verify-encrypted'));
+    await fireEvent.click(screen.getByTestId('verify-button'));
+    expect(screen.getByRole('alert').textContent).toContain('not both');
+    expect(screen.queryByTestId('secret-input')).toBeNull();
+    expect(calls.filter((c) => c.cmd === 'verify_bundle').length).toBe(0);
+  });
+
   it('a drop fills the bundle and the artifacts folder', async () => {
     mockBackend({});
     render(Verify);

@@ -106,9 +106,15 @@ export const releaseExport = (bundle: string, folder: string, encryptTo: string[
 
 // --- verify ---
 export const verifyBundle = (
-  a: { bundle: string; artifactsDir: string | null; policies: string[]; passphrase: string | null },
+  a: { bundle: string; artifactsDir: string | null; policies: string[]; passphrase?: string | null; identityFile?: string | null },
   onProgress?: OnProgress,
-) => invoke<BundleReport>('verify_bundle', { ...a, onProgress: channel(onProgress) });
+) =>
+  invoke<BundleReport>('verify_bundle', {
+    ...a,
+    passphrase: a.passphrase ?? null,
+    identityFile: a.identityFile ?? null,
+    onProgress: channel(onProgress),
+  });
 export const saveReport = (path: string, format: 'html' | 'json') => invoke<string>('save_report', { path, format });
 
 // --- trust ---
