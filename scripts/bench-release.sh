@@ -20,7 +20,11 @@ export STRONGROOM_OPERATOR=bench STRONGROOM_OPERATOR_PASSPHRASE="operator passph
 "$SR" operator init --name bench --roles release-officer,approver,auditor >/dev/null
 "$SR" key generate --algorithm ecdsa-p256 --label rel >/dev/null
 "$SR" key export rel -o "$W/rel.pub"
-"$SR" trust add "$W/rel.pub" --name rel --roles signer,approver >/dev/null
+"$SR" trust add "$W/rel.pub" --name rel --purpose signer --holder bench >/dev/null
+"$SR" key generate --algorithm ed25519 --label audit --purpose audit >/dev/null
+"$SR" key export audit -o "$W/audit.pub"
+"$SR" trust add "$W/audit.pub" --name audit --purpose audit --holder bench >/dev/null
+"$SR" audit key set audit >/dev/null
 
 cp docs/build-meta.example.json "$W/meta.json"
 make_release() { # N OUT

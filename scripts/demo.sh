@@ -25,6 +25,7 @@ run "$SR" operator init --name demo --roles release-officer,approver,auditor
 printf 'release 1.0.0 of something important\n' > release.tar.gz
 run "$SR" key generate --algorithm ecdsa-p256 --label release-officer
 run "$SR" key generate --algorithm ed25519 --label attest
+run "$SR" key generate --algorithm ed25519 --label station-audit --purpose audit
 run "$SR" key list
 run "$SR" key export release-officer -o release-officer.pub
 run "$SR" sign --key release-officer release.tar.gz
@@ -37,18 +38,18 @@ if run "$SR" verify --key release-officer.pub release.tar.gz; then
   echo "demo: a tampered file verified, which is a bug" >&2
   exit 1
 fi
-run "$SR" audit key set attest
+run "$SR" key export station-audit -o station-audit.pub
+run "$SR" trust add station-audit.pub --name station-audit --purpose audit --holder demo
+run "$SR" audit key set station-audit
 run "$SR" audit checkpoint
 
 printf '\n# a release: trust the keys, create a staging bundle, a second officer approves it\n'
 printf 'widget 1.0.0\n' > widget.bin
-run "$SR" key export attest -o attest.pub
-run "$SR" trust add release-officer.pub --name release-officer --roles signer,approver
-run "$SR" trust add attest.pub --name station-audit --roles signer --stages dev
+run "$SR" trust add release-officer.pub --name release-officer --purpose signer --holder demo
 STRONGROOM_NEW_OPERATOR_PASSPHRASE="bob's demo passphrase" run "$SR" operator add bob --roles approver
-run "$SR" key generate --algorithm ed25519 --label bob-key
+run "$SR" key generate --algorithm ed25519 --label bob-key --purpose approver
 run "$SR" key export bob-key -o bob-key.pub
-run "$SR" trust add bob-key.pub --name bob-key --roles approver
+run "$SR" trust add bob-key.pub --name bob-key --purpose approver --holder bob
 run "$SR" release create --name widget --version 1.0.0 --stage staging --key release-officer \
   -o widget-1.0.0.zip widget.bin
 STRONGROOM_OPERATOR=bob STRONGROOM_OPERATOR_PASSPHRASE="bob's demo passphrase" \
@@ -61,5 +62,6 @@ if run "$SR" verify widget-1.0.0.zip --artifacts swapped; then
   exit 1
 fi
 run "$SR" audit list
-run "$SR" audit verify
+run "$SR" audit verify --since widget-1.0.0.zip --key station-audit.pub
+run "$SR" operator quorum
 printf '\ndemo ok: files are in %s\n' "$DEMO"

@@ -174,9 +174,10 @@ try {
     await go("Trust");
     await type("trust-add-pem", path.join(WORK, "release-hsm.pem"));
     await type("trust-add-name", "release-hsm");
-    for (const box of ["trust-add-role-signer", "trust-add-stage-staging"]) {
+    for (const box of ["trust-add-purpose-signer", "trust-add-stage-staging"]) {
       if (!(await (await $(box)).isSelected())) await click(box);
     }
+    await type("trust-add-holder", "admin");
     await click("trust-add-button");
     await waitText("trust-add-result", /release-hsm/);
     await waitText("trust-keys", /release-hsm/);

@@ -38,10 +38,18 @@ STRONGROOM_NEW_OPERATOR_PASSPHRASE="bob passphrase" as admin operator add bob --
 STRONGROOM_NEW_OPERATOR_PASSPHRASE="carol passphrase" as admin operator add carol --roles approver
 as admin module allow "$MODULE"
 for who in bob carol; do
-  STRONGROOM_PASSPHRASE="$who key passphrase" as admin key generate --label "$who-key" --algorithm ed25519
+  STRONGROOM_PASSPHRASE="$who key passphrase" as admin key generate --label "$who-key" --algorithm ed25519 --purpose approver
   as admin key export "$who-key" -o "$WORK/$who-key.pem"
-  as admin trust add "$WORK/$who-key.pem" --name "$who-key" --roles approver
+  as admin trust add "$WORK/$who-key.pem" --name "$who-key" --purpose approver --holder "$who"
 done
+# The audit key signs the checkpoint every release bundle carries (and each approval's); trusted
+# for the audit purpose, so that approvals are proven by the bundle's audit excerpt. The station
+# unlocks it from its secret file, so nobody at the keyboard types its passphrase.
+STRONGROOM_PASSPHRASE="audit key passphrase" as admin key generate --label station-audit --algorithm ed25519 --purpose audit
+as admin key export station-audit -o "$WORK/station-audit.pem"
+as admin trust add "$WORK/station-audit.pem" --name station-audit --purpose audit --holder admin
+(umask 077 && printf 'audit key passphrase\n' >"$WORK/audit.secret")
+as admin audit key set station-audit --secret-file "$WORK/audit.secret"
 printf '{"min_approvers": {"staging": 2}}\n' >"$WORK/data.json"
 as admin trust data "$WORK/data.json"
 mkdir -p "$WORK/src/demo" && head -c 300000 /dev/urandom >"$WORK/src/demo/demo.bin"

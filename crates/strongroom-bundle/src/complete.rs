@@ -11,8 +11,10 @@ use crate::manifest::{Manifest, Sha256Digest, MAX_MANIFEST_BYTES};
 use crate::paths::{classify_unlisted, layout, Unlisted, AUDIT_EXCERPT_PATH, MANIFEST_PATH};
 use crate::reader::SafeZip;
 
-/// Largest approval Sigstore bundle read into memory.
-pub const MAX_APPROVAL_BYTES: u64 = 64 << 20;
+/// Largest approval Sigstore bundle (or its PEM key) accepted: an approval is a few KiB.
+pub const MAX_APPROVAL_BYTES: u64 = 256 << 10;
+/// Most approvals one bundle may carry (each is one person's signature over the manifest).
+pub const MAX_APPROVALS: usize = 64;
 /// Largest PEM public key read into memory.
 pub const MAX_PEM_BYTES: u64 = 64 << 10;
 /// Largest audit excerpt read into memory.
@@ -182,23 +184,56 @@ pub struct Approval {
 }
 
 /// The approvals in the zip, sorted by key id. Only complete pairs are returned;
-/// [`check_completeness`] reports the unpaired files.
+/// [`check_completeness`] reports the unpaired files. Their count ([`MAX_APPROVALS`]) and sizes
+/// ([`MAX_APPROVAL_BYTES`]) are checked from the central directory before anything is read.
 pub fn approvals(zip: &SafeZip) -> Result<Vec<Approval>, BundleError> {
-    let mut out = Vec::new();
+    let mut pairs = Vec::new();
     for name in zip.names() {
         if let Some(Unlisted::ApprovalBundle(id)) = classify_unlisted(name) {
             let key = layout::approval_key(&id);
-            if !zip.contains(&key) {
-                continue;
+            if zip.contains(&key) {
+                pairs.push((name.to_owned(), key, id));
             }
-            out.push(Approval {
-                bundle: zip.read(name, MAX_APPROVAL_BYTES)?,
-                public_key_pem: zip.read(&key, MAX_PEM_BYTES)?,
-                key_id_hex: id,
-            });
         }
     }
-    Ok(out)
+    let limit = |entry: Option<String>, limit, actual, allowed| BundleError::LimitExceeded {
+        path: zip.path().to_owned(),
+        entry,
+        limit,
+        actual,
+        allowed,
+    };
+    if pairs.len() > MAX_APPROVALS {
+        return Err(limit(
+            None,
+            crate::error::LimitKind::Approvals,
+            pairs.len() as u64,
+            MAX_APPROVALS as u64,
+        ));
+    }
+    for (name, key, _) in &pairs {
+        for (entry, allowed) in [(name, MAX_APPROVAL_BYTES), (key, MAX_PEM_BYTES)] {
+            let size = zip.entry(entry).map_or(0, |e| e.size());
+            if size > allowed {
+                return Err(limit(
+                    Some(entry.clone()),
+                    crate::error::LimitKind::ApprovalBytes,
+                    size,
+                    allowed,
+                ));
+            }
+        }
+    }
+    pairs
+        .into_iter()
+        .map(|(name, key, id)| {
+            Ok(Approval {
+                bundle: zip.read(&name, MAX_APPROVAL_BYTES)?,
+                public_key_pem: zip.read(&key, MAX_PEM_BYTES)?,
+                key_id_hex: id,
+            })
+        })
+        .collect()
 }
 
 /// The audit excerpt's bytes, if the zip has one.

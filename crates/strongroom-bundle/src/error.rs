@@ -18,6 +18,11 @@ pub enum LimitKind {
     Ratio,
     /// The `max_read` cap of one in-memory read ([`crate::reader::SafeZip::read`]).
     ReadCap,
+    /// [`crate::complete::MAX_APPROVALS`]: too many approvals in one bundle.
+    Approvals,
+    /// [`crate::complete::MAX_APPROVAL_BYTES`]: one approval or its key is larger than any
+    /// approval Strongroom writes.
+    ApprovalBytes,
 }
 
 impl fmt::Display for LimitKind {
@@ -28,6 +33,8 @@ impl fmt::Display for LimitKind {
             LimitKind::TotalBytes => "total uncompressed size (max_total_bytes)",
             LimitKind::Ratio => "compression ratio (max_ratio)",
             LimitKind::ReadCap => "in-memory read size",
+            LimitKind::Approvals => "approval count",
+            LimitKind::ApprovalBytes => "approval size",
         })
     }
 }
@@ -276,6 +283,12 @@ impl BundleError {
     pub fn remedy(&self) -> Option<String> {
         use BundleError::*;
         Some(match self {
+            LimitExceeded {
+                limit: LimitKind::Approvals | LimitKind::ApprovalBytes,
+                ..
+            } => {
+                "no release has that many or that large approvals: someone added junk to the bundle; copy it again from its origin".into()
+            }
             LimitExceeded { limit: LimitKind::ReadCap, .. } => {
                 "this entry is far larger than a file of its kind should be; check the bundle's origin".into()
             }

@@ -21,6 +21,16 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE")]
     pub operator_passphrase_file: Option<PathBuf>,
 
+    /// A second custodian who consents to this command's change (repeat for a quorum of more
+    /// than 2). Their passphrase comes from --cosigner-passphrase-file (one per --cosigner, in
+    /// order), STRONGROOM_COSIGNER_PASSPHRASE (one cosigner) or a prompt.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub cosigner: Vec<String>,
+
+    /// Read a cosigner's passphrase from the first line of FILE (repeat, in --cosigner order).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub cosigner_passphrase_file: Vec<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -143,6 +153,9 @@ pub enum KeyCommand {
         /// The inventory label to record it under.
         #[arg(long)]
         label: String,
+        /// What the key signs: signer, approver, custodian or audit.
+        #[arg(long, default_value = "signer")]
+        purpose: String,
         #[command(flatten)]
         pin: PinArgs,
         #[arg(long)]
@@ -204,6 +217,10 @@ pub struct GenerateArgs {
     /// Inventory label (and, on a token, CKA_LABEL): letters, digits, '.', '_' and '-'.
     #[arg(long)]
     pub label: String,
+    /// What the key will sign, its one purpose: signer (releases, artifacts, attestations),
+    /// approver (release approvals), custodian (trust packages) or audit (audit checkpoints).
+    #[arg(long, default_value = "signer")]
+    pub purpose: String,
     /// Generate the key on this PKCS#11 token instead of in software.
     #[command(flatten)]
     pub token: TokenArgs,
@@ -346,6 +363,9 @@ pub enum OperatorCommand {
         #[arg(value_name = "ROLES")]
         roles: String,
     },
+    /// Show the custodian quorum, or set it (custodian only, with the quorum in force): how many
+    /// distinct custodians must consent to a change of who is trusted.
+    Quorum { quorum: Option<u32> },
 }
 
 #[derive(Debug, Args)]
@@ -358,8 +378,15 @@ pub struct NewPassphraseArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditKeyCommand {
-    /// Set the key that signs checkpoints: a label, key id or pkcs11: URI (custodian only).
-    Set { key: String },
+    /// Set the key that signs checkpoints: the label or key id of a key of purpose audit
+    /// (custodian only, with the quorum's consent).
+    Set {
+        key: String,
+        /// A file (mode 600) holding the audit key's passphrase or PIN: the station then signs
+        /// the checkpoint of each release and approval itself, without asking for it.
+        #[arg(long, value_name = "FILE")]
+        secret_file: Option<PathBuf>,
+    },
     /// Show the configured audit key.
     Show,
 }
@@ -373,6 +400,10 @@ pub enum AuditCommand {
         /// key id of the inventory), and at least one checkpoint.
         #[arg(long, value_name = "PUB")]
         key: Option<String>,
+        /// Require the log to extend a checkpoint witnessed earlier: a release bundle, a
+        /// checkpoint or excerpt file, or ROWS:HEAD as `audit checkpoint` prints it.
+        #[arg(long, value_name = "CHECKPOINT")]
+        since: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -536,9 +567,13 @@ pub enum TrustCommand {
         /// Comma-separated: dev, test, staging, production. Default: every stage.
         #[arg(long, value_name = "STAGES")]
         stages: Option<String>,
-        /// Comma-separated: signer, approver, custodian.
-        #[arg(long, value_name = "ROLES", default_value = "signer")]
-        roles: String,
+        /// What the key is trusted to sign: signer, approver, custodian or audit (one).
+        #[arg(long, default_value = "signer")]
+        purpose: String,
+        /// Who holds the key: an operator name. Approvals are counted by holder, so one person
+        /// with two keys counts once.
+        #[arg(long, value_name = "OPERATOR")]
+        holder: String,
         /// The key is not valid before this RFC 3339 time.
         #[arg(long, value_name = "TIME")]
         not_before: Option<String>,
@@ -547,6 +582,19 @@ pub enum TrustCommand {
         not_after: Option<String>,
         #[arg(long)]
         json: bool,
+    },
+    /// Add your custodian signature to a trust package (written back in place): how the second
+    /// custodian of a quorum signs a package the first exported.
+    Countersign {
+        #[arg(value_name = "PACKAGE.json")]
+        file: PathBuf,
+        /// Your custodian key (label, key id or pkcs11: URI).
+        #[arg(long)]
+        key: String,
+        #[command(flatten)]
+        secrets: SecretArgs,
+        #[command(flatten)]
+        pin: PinArgs,
     },
     /// Revoke a trusted key: signatures it made from --at on do not count; earlier ones stand,
     /// flagged.
@@ -567,16 +615,22 @@ pub enum TrustCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Sign the station's trust (keys, revocations, policy) into a trust package.
+    /// Sign the station's trust (keys, revocations, policy) into a trust package, with the
+    /// custodian keys of the quorum (yours, and each cosigner's).
     Export {
-        /// The signing key (label, key id or pkcs11: URI); importers must trust it as custodian.
-        #[arg(long)]
-        key: String,
+        /// A custodian key to sign with (label, key id or pkcs11: URI); repeat, one per
+        /// custodian of the quorum. Importers must trust them as custodian keys.
+        #[arg(long, required = true)]
+        key: Vec<String>,
         #[arg(short, long, value_name = "FILE")]
         output: PathBuf,
         /// Replace an existing file.
         #[arg(long)]
         force: bool,
+        /// Write the package even with fewer custodian signatures than the quorum; the others
+        /// add theirs with `trust countersign`. No station imports it until they have.
+        #[arg(long)]
+        partial: bool,
         #[command(flatten)]
         secrets: SecretArgs,
         #[command(flatten)]
@@ -584,8 +638,8 @@ pub enum TrustCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Import a trust package signed by a custodian this station trusts; its keys and policy
-    /// replace the station's, the station's revocations are kept.
+    /// Import a trust package signed by the threshold of custodians this station trusts; its
+    /// keys and policy replace the station's, the station's revocations are kept.
     Import {
         #[arg(value_name = "PACKAGE.json")]
         file: PathBuf,

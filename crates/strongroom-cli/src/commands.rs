@@ -34,6 +34,10 @@ pub struct Ctx {
     pub operator: Option<String>,
     /// `--operator-passphrase-file`.
     pub operator_passphrase_file: Option<PathBuf>,
+    /// `--cosigner`: custodians who consent to this command's change.
+    pub cosigners: Vec<String>,
+    /// `--cosigner-passphrase-file`, in `--cosigner` order.
+    pub cosigner_passphrase_files: Vec<PathBuf>,
 }
 
 impl Ctx {
@@ -72,6 +76,28 @@ fn login(ctx: &Ctx, station: &mut Station) -> anyhow::Result<()> {
     if station.is_claimed()? {
         let passphrase = ctx.operator_passphrase(&name)?;
         station.login(&name, &passphrase)?;
+    }
+    anyhow::ensure!(
+        ctx.cosigner_passphrase_files.len() <= ctx.cosigners.len(),
+        "--cosigner-passphrase-file is given {} times for {} --cosigner",
+        ctx.cosigner_passphrase_files.len(),
+        ctx.cosigners.len()
+    );
+    for (i, cosigner) in ctx.cosigners.iter().enumerate() {
+        let env = (ctx.cosigners.len() == 1).then_some(crate::terminal::COSIGNER_PASSPHRASE_ENV);
+        let passphrase = match crate::terminal::preset_opt(
+            ctx.cosigner_passphrase_files.get(i).map(PathBuf::as_path),
+            env,
+        )? {
+            Some(p) => p,
+            None => crate::terminal::prompt(&format!(
+                "Passphrase for custodian {cosigner:?}, who consents to this change: "
+            ))
+            .ok_or_else(|| {
+                strongroom_ops::OpsError::OperatorPassphraseUnavailable(cosigner.clone())
+            })?,
+        };
+        station.add_cosigner(cosigner, &passphrase)?;
     }
     Ok(())
 }
@@ -118,6 +144,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         home: cli.home,
         operator: cli.operator,
         operator_passphrase_file: cli.operator_passphrase_file,
+        cosigners: cli.cosigner,
+        cosigner_passphrase_files: cli.cosigner_passphrase_file,
     };
     match cli.command {
         Command::Key(k) => key(&ctx, k),
@@ -146,6 +174,23 @@ fn target(t: &TokenArgs) -> Option<TokenTarget> {
     Some(target)
 }
 
+/// What a one-custodian station says, loudly.
+const NO_QUORUM_WARNING: &str = "WARNING: this station has no custodian quorum: one custodian alone changes who is trusted, and a VERIFIED verdict rests on that one person. Add a second custodian (the quorum then becomes 2).";
+
+/// A key's purpose from a flag.
+fn parse_purpose(s: &str) -> anyhow::Result<strongroom_core::Purpose> {
+    s.parse::<strongroom_core::Purpose>()
+        .map_err(|e| strongroom_ops::OpsError::from(strongroom_policy::TrustError::from(e)).into())
+}
+
+/// Prints the station's key warnings (trust-deciding keys sharing a token) to standard error.
+fn warn_keys(station: &Station) -> anyhow::Result<()> {
+    for w in station.key_warnings()? {
+        eprintln!("warning: {w}");
+    }
+    Ok(())
+}
+
 fn print_key(info: &KeyInfo, json: bool, verb: &str) -> anyhow::Result<()> {
     if json {
         return print_json(info);
@@ -155,6 +200,12 @@ fn print_key(info: &KeyInfo, json: bool, verb: &str) -> anyhow::Result<()> {
         writeln!(out, "{verb} {} key {:?}", info.algorithm, info.label)?;
     }
     writeln!(out, "key id:    {}", info.key_id)?;
+    writeln!(
+        out,
+        "purpose:   {} (signs {})",
+        info.purpose,
+        info.purpose.signs()
+    )?;
     writeln!(out, "algorithm: {}", info.algorithm)?;
     writeln!(out, "backend:   {}", info.backend)?;
     writeln!(out, "status:    {}", info.status)?;
@@ -254,12 +305,14 @@ fn key(ctx: &Ctx, cmd: KeyCommand) -> anyhow::Result<u8> {
                 g.pin.pin_file.as_deref(),
             )?;
             let algorithm = g.algorithm.parse()?;
+            let purpose = parse_purpose(&g.purpose)?;
             let info = match target(&g.token) {
                 Some(target) => station.generate_token_key(
                     &GenerateTokenKey {
                         target,
                         algorithm,
                         label: g.label,
+                        purpose,
                     },
                     &cb,
                 )?,
@@ -267,11 +320,13 @@ fn key(ctx: &Ctx, cmd: KeyCommand) -> anyhow::Result<u8> {
                     &GenerateKey {
                         label: g.label,
                         algorithm,
+                        purpose,
                     },
                     &cb,
                 )?,
             };
             print_key(&info, g.json, "generated")?;
+            warn_keys(&station)?;
         }
         KeyCommand::Show { key, json } => {
             print_key(&open_station(ctx)?.show_key(&key)?, json, "")?;
@@ -280,6 +335,7 @@ fn key(ctx: &Ctx, cmd: KeyCommand) -> anyhow::Result<u8> {
             token,
             object,
             label,
+            purpose,
             pin,
             json,
         } => {
@@ -292,13 +348,19 @@ fn key(ctx: &Ctx, cmd: KeyCommand) -> anyhow::Result<u8> {
                     target,
                     object,
                     label,
+                    purpose: parse_purpose(&purpose)?,
                 },
                 &cb,
             )?;
             print_key(&info, json, "adopted")?;
+            warn_keys(&station)?;
         }
         KeyCommand::List { json } => {
-            let keys = open_station(ctx)?.list_keys()?;
+            let station = open_station(ctx)?;
+            let keys = station.list_keys()?;
+            if !json {
+                warn_keys(&station)?;
+            }
             if json {
                 print_json(&keys)?;
             } else if keys.is_empty() {
@@ -307,15 +369,21 @@ fn key(ctx: &Ctx, cmd: KeyCommand) -> anyhow::Result<u8> {
                 let mut out = std::io::stdout().lock();
                 writeln!(
                     out,
-                    "{:<24} {:<11} {:<9} {:<8} {:<21} KEY ID",
-                    "LABEL", "ALGORITHM", "BACKEND", "STATUS", "CREATED"
+                    "{:<24} {:<10} {:<11} {:<9} {:<8} {:<21} KEY ID",
+                    "LABEL", "PURPOSE", "ALGORITHM", "BACKEND", "STATUS", "CREATED"
                 )?;
                 // Token keys show their URI on a second line.
                 for k in keys {
                     writeln!(
                         out,
-                        "{:<24} {:<11} {:<9} {:<8} {:<21} {}",
-                        k.label, k.algorithm, k.backend, k.status, k.created, k.key_id
+                        "{:<24} {:<10} {:<11} {:<9} {:<8} {:<21} {}",
+                        k.label,
+                        k.purpose.as_str(),
+                        k.algorithm,
+                        k.backend,
+                        k.status,
+                        k.created,
+                        k.key_id
                     )?;
                     if let Some(uri) = &k.uri {
                         writeln!(out, "  {uri}")?;
@@ -476,12 +544,16 @@ fn audit(ctx: &Ctx, cmd: AuditCommand) -> anyhow::Result<u8> {
     }
     let station = open_station(ctx)?;
     match cmd {
-        AuditCommand::Verify { key, json } => {
+        AuditCommand::Verify { key, since, json } => {
             let pinned = match key {
                 Some(k) => Some(audit_public_key(&station, &k)?),
                 None => None,
             };
-            let report = station.audit_verify_with_key(pinned.as_ref())?;
+            let witness = since
+                .as_deref()
+                .map(|w| strongroom_ops::Witness::parse(w, None))
+                .transpose()?;
+            let report = station.audit_verify_since(pinned.as_ref(), witness.as_ref())?;
             printed((|| -> anyhow::Result<()> {
                 if json {
                     print_json(&report)?;
@@ -495,7 +567,7 @@ fn audit(ctx: &Ctx, cmd: AuditCommand) -> anyhow::Result<u8> {
                     );
                     match &report.last_checkpoint {
                         Some(c) => println!(
-                            "{} checkpoint{} verified; the latest covers row {} ({}), signed by {}",
+                            "{} checkpoint{} verified, each chained to the one before; the latest covers row {} ({}), signed by {}",
                             report.checkpoints,
                             if report.checkpoints == 1 { "" } else { "s" },
                             c.rows,
@@ -503,6 +575,20 @@ fn audit(ctx: &Ctx, cmd: AuditCommand) -> anyhow::Result<u8> {
                             c.key_id
                         ),
                         None => println!("no checkpoints yet"),
+                    }
+                    if let Some(w) = &witness {
+                        println!(
+                            "the log extends the witnessed checkpoint of row {} ({})",
+                            w.rows, w.source
+                        );
+                    }
+                    if report.uncovered > 0 {
+                        println!(
+                            "{} row{} after the latest checkpoint {} covered by no signature yet: sign a checkpoint (`strongroom audit checkpoint`) to cover them",
+                            report.uncovered,
+                            if report.uncovered == 1 { "" } else { "s" },
+                            if report.uncovered == 1 { "is" } else { "are" }
+                        );
                     }
                 }
                 Ok(())
@@ -556,12 +642,17 @@ fn audit(ctx: &Ctx, cmd: AuditCommand) -> anyhow::Result<u8> {
                     "checkpoint {}: row {} head {} signed by {}",
                     c.id, c.rows, c.head, c.key_id
                 );
+                println!(
+                    "witness (keep it outside the station; `audit verify --since` checks the log still extends it): {}:{}",
+                    c.rows, c.head
+                );
             }
             Ok(exit::OK)
         }
-        AuditCommand::Key(AuditKeyCommand::Set { key }) => {
-            station.set_audit_key(&key)?;
+        AuditCommand::Key(AuditKeyCommand::Set { key, secret_file }) => {
+            station.set_audit_key(&key, secret_file.as_deref())?;
             println!("audit checkpoints are signed with {key}");
+            warn_keys(&station)?;
             Ok(exit::OK)
         }
         AuditCommand::Key(AuditKeyCommand::Show) => {
@@ -596,7 +687,8 @@ fn verify_excerpt(file: &Path, key: &Path, json: bool) -> anyhow::Result<u8> {
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let excerpt: strongroom_core::audit_chain::AuditExcerpt = serde_json::from_str(&text)
         .with_context(|| format!("{} is not an audit excerpt", file.display()))?;
-    let result = strongroom_core::audit_chain::verify_excerpt(&excerpt, &key);
+    let objects: Vec<&str> = excerpt.objects.iter().map(String::as_str).collect();
+    let result = strongroom_core::audit_chain::verify_excerpt(&excerpt, &key, &objects);
     printed((|| -> anyhow::Result<()> {
         match (&result, json) {
             (Ok(r), true) => print_json(&serde_json::json!({"verified": true, "report": r}))?,
@@ -713,6 +805,20 @@ fn operator(ctx: &Ctx, cmd: OperatorCommand) -> anyhow::Result<u8> {
                 .unwrap_or_else(|| station.operator().to_owned());
             let passphrase = new_passphrase(&new, &who)?;
             station.change_operator_passphrase(name.as_deref(), &passphrase)?
+        }
+        OperatorCommand::Quorum { quorum } => {
+            if let Some(q) = quorum {
+                station.set_quorum(q)?;
+            }
+            let (q, custodians) = station.quorum();
+            println!(
+                "custodian quorum: {q} of {custodians} enabled custodian{}",
+                if custodians == 1 { "" } else { "s" }
+            );
+            if q < 2 {
+                eprintln!("{}", NO_QUORUM_WARNING);
+            }
+            return Ok(exit::OK);
         }
         OperatorCommand::Disable { name } => station.set_operator_disabled(&name, true)?,
         OperatorCommand::Enable { name } => station.set_operator_disabled(&name, false)?,
@@ -1017,7 +1123,7 @@ fn trust(ctx: &Ctx, cmd: crate::cli::TrustCommand) -> anyhow::Result<u8> {
     use crate::cli::{TrustCommand, TrustPolicyCommand};
     use strongroom_ops::trust::{TrustAdd, TrustExport, TrustPolicyInfo};
     use strongroom_ops::OpsError;
-    use strongroom_policy::{KeyRole, Timestamp};
+    use strongroom_policy::Timestamp;
 
     let time = |s: Option<String>| s.as_deref().map(Timestamp::parse).transpose();
     let print_policy = |p: &TrustPolicyInfo| -> anyhow::Result<()> {
@@ -1040,7 +1146,8 @@ fn trust(ctx: &Ctx, cmd: crate::cli::TrustCommand) -> anyhow::Result<u8> {
             pem,
             name,
             stages,
-            roles,
+            purpose,
+            holder,
             not_before,
             not_after,
             json,
@@ -1050,7 +1157,8 @@ fn trust(ctx: &Ctx, cmd: crate::cli::TrustCommand) -> anyhow::Result<u8> {
                 name,
                 stages: strongroom_policy::trust::parse_stages(stages.as_deref().unwrap_or(""))
                     .map_err(OpsError::from)?,
-                roles: KeyRole::parse_list(&roles).map_err(OpsError::from)?,
+                purpose: parse_purpose(&purpose)?,
+                holder,
                 not_before: time(not_before)?,
                 not_after: time(not_after)?,
             })?;
@@ -1058,10 +1166,11 @@ fn trust(ctx: &Ctx, cmd: crate::cli::TrustCommand) -> anyhow::Result<u8> {
                 print_json(&info)?;
             } else {
                 println!(
-                    "trusted {:?} ({}) as {} for {}",
+                    "trusted {:?} ({}), held by {}, to sign {} for {}",
                     info.name,
                     info.key_id,
-                    info.roles.join(", "),
+                    info.holder,
+                    info.purpose.signs(),
                     if info.stages.is_empty() {
                         "every stage".to_owned()
                     } else {
@@ -1104,8 +1213,8 @@ fn trust(ctx: &Ctx, cmd: crate::cli::TrustCommand) -> anyhow::Result<u8> {
             } else {
                 writeln!(
                     out,
-                    "{:<20} {:<26} {:<16} {:<13} {:<44} KEY ID",
-                    "NAME", "ROLES", "STAGES", "STATE", "VALID"
+                    "{:<20} {:<10} {:<16} {:<16} {:<13} {:<44} KEY ID",
+                    "NAME", "PURPOSE", "HOLDER", "STAGES", "STATE", "VALID"
                 )?;
                 for k in &list.keys {
                     let stages = if k.stages.is_empty() {
@@ -1120,9 +1229,10 @@ fn trust(ctx: &Ctx, cmd: crate::cli::TrustCommand) -> anyhow::Result<u8> {
                     );
                     writeln!(
                         out,
-                        "{:<20} {:<26} {:<16} {:<13} {:<44} {}",
+                        "{:<20} {:<10} {:<16} {:<16} {:<13} {:<44} {}",
                         k.name,
-                        k.roles.join(","),
+                        k.purpose.as_str(),
+                        k.holder,
                         stages,
                         k.state,
                         valid,
@@ -1150,6 +1260,7 @@ fn trust(ctx: &Ctx, cmd: crate::cli::TrustCommand) -> anyhow::Result<u8> {
             key,
             output,
             force,
+            partial,
             secrets,
             pin,
             json,
@@ -1157,10 +1268,11 @@ fn trust(ctx: &Ctx, cmd: crate::cli::TrustCommand) -> anyhow::Result<u8> {
             let cb = Terminal::new(secrets.passphrase_file.as_deref(), pin.pin_file.as_deref())?;
             let done = station.trust_export(
                 &TrustExport {
-                    key,
+                    keys: key,
                     output,
                     force,
                     allow_pin_in_uri: pin.allow_pin_in_uri,
+                    partial,
                 },
                 &cb,
             )?;
@@ -1168,20 +1280,38 @@ fn trust(ctx: &Ctx, cmd: crate::cli::TrustCommand) -> anyhow::Result<u8> {
                 print_json(&done)?;
             } else {
                 println!(
-                    "wrote {} ({} keys, {} revocations, {} policy modules), signed by {}, sha256 {}",
+                    "wrote {} ({} keys, {} revocations, {} policy modules), signed by {} custodian(s) ({}), threshold {}, sha256 {}",
                     done.path,
                     done.keys,
                     done.revocations,
                     done.policy_modules,
-                    done.signer_key_id,
+                    done.holders.len(),
+                    done.holders.join(", "),
+                    done.threshold,
                     done.sha256
                 );
             }
-            if !done.signer_is_custodian_here {
+            if (done.holders.len() as u32) < done.threshold {
                 eprintln!(
-                    "warning: the signing key is not an active custodian in this station's trust store; stations that share it will refuse the package"
+                    "note: {} more custodian(s) must countersign it (`strongroom trust countersign {} --key THEIR-KEY`) before any station imports it",
+                    done.threshold - done.holders.len() as u32,
+                    done.path
                 );
             }
+        }
+        TrustCommand::Countersign {
+            file,
+            key,
+            secrets,
+            pin,
+        } => {
+            let cb = Terminal::new(secrets.passphrase_file.as_deref(), pin.pin_file.as_deref())?;
+            let signers = station.trust_countersign(&file, &key, pin.allow_pin_in_uri, &cb)?;
+            println!(
+                "signed {}: it now carries {} signature(s)",
+                file.display(),
+                signers.len()
+            );
         }
         TrustCommand::Import { file, json } => {
             let done = station.trust_import(&file)?;
@@ -1189,21 +1319,17 @@ fn trust(ctx: &Ctx, cmd: crate::cli::TrustCommand) -> anyhow::Result<u8> {
                 print_json(&done)?;
             } else {
                 println!(
-                    "imported trust from {} issued {} by {:?}, signed by {:?} ({}): {} keys, {} revocations ({} kept from this station), {} policy modules",
+                    "imported trust from {} issued {} by {:?}, signed by {} custodian(s) ({}): {} keys, {} revocations ({} kept from this station), {} policy modules; the next package needs {} custodian(s)",
                     file.display(),
                     done.issued_at,
                     done.issuer,
-                    done.signer_name,
-                    done.signer_key_id,
+                    done.holders.len(),
+                    done.holders.join(", "),
                     done.keys,
                     done.revocations,
                     done.kept_revocations,
-                    done.policy_modules
-                );
-            }
-            if !done.signer_still_custodian {
-                eprintln!(
-                    "warning: the package's signing key is no longer a custodian here; the next trust package must be signed by another custodian"
+                    done.policy_modules,
+                    done.threshold
                 );
             }
         }

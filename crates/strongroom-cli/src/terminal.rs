@@ -20,6 +20,8 @@ pub const PIN_ENV: &str = "STRONGROOM_PIN";
 pub const OPERATOR_PASSPHRASE_ENV: &str = "STRONGROOM_OPERATOR_PASSPHRASE";
 /// Environment variable holding a new operator passphrase (`operator add`, `operator passwd`).
 pub const NEW_OPERATOR_PASSPHRASE_ENV: &str = "STRONGROOM_NEW_OPERATOR_PASSPHRASE";
+/// Environment variable holding the passphrase of the one `--cosigner`.
+pub const COSIGNER_PASSPHRASE_ENV: &str = "STRONGROOM_COSIGNER_PASSPHRASE";
 
 pub struct Terminal {
     /// A passphrase given by file or environment; prompts are used only without one.
@@ -35,9 +37,16 @@ pub struct Terminal {
 
 /// A secret from FILE (its first line) or else the environment variable `env`.
 pub fn preset(file: Option<&Path>, env: &str) -> anyhow::Result<Option<SecretString>> {
+    preset_opt(file, Some(env))
+}
+
+/// [`preset`], where the environment may not apply.
+pub fn preset_opt(file: Option<&Path>, env: Option<&str>) -> anyhow::Result<Option<SecretString>> {
     Ok(match file {
         Some(p) => Some(read_secret_file(p)?),
-        None => std::env::var(env).ok().map(SecretString::from),
+        None => env
+            .and_then(|e| std::env::var(e).ok())
+            .map(SecretString::from),
     })
 }
 

@@ -140,7 +140,7 @@ fn sqlite(env: &Env, sql: &str) {
 /// more act, and a checkpoint.
 fn checkpointed() -> Env {
     let env = Env::new();
-    env.key("audit", "ed25519");
+    env.key_for("audit", "ed25519", "audit");
     env.key("rel", "ecdsa-p256");
     env.run(&["audit", "key", "set", "audit"]).ok();
     env.file("app.bin", b"app");
@@ -210,7 +210,7 @@ fn a_deleted_or_forged_checkpoint_is_caught() {
         .stdout_has("no longer in the checkpoint table");
     // With a pinned key, a station with no checkpoint at all fails.
     let env = Env::new();
-    env.key("audit", "ed25519");
+    env.key_for("audit", "ed25519", "audit");
     env.run(&["audit", "verify", "--key", "audit.pub"])
         .code(1)
         .stdout_has("no checkpoint is signed by the expected key");
@@ -309,14 +309,16 @@ fn an_excerpt_proves_its_rows_with_the_audit_key_alone() {
 import base64, hashlib, json, sys
 ex = json.load(open(sys.argv[1]))
 prev = ex["prev_hash"]
+sha = lambda b: hashlib.sha256(b).hexdigest()
 for e in ex["entries"]:
     if "row" in e:
         r = e["row"]
-        text = json.dumps([r["seq"], r["time"], r["operator"], r["action"], r["object"], r["outcome"], r["details"]], separators=(",", ":"), ensure_ascii=False)
-        content = hashlib.sha256(text.encode()).hexdigest()
+        body = json.dumps([r["seq"], r["time"], r["operator"], r["action"], r["outcome"], r["details"]], separators=(",", ":"), ensure_ascii=False)
+        obj, body = sha(r["object"].encode()), sha(body.encode())
     else:
-        content = e["link"]["content_hash"]
-    prev = hashlib.sha256((prev + content).encode()).hexdigest()
+        obj, body = e["link"]["object_hash"], e["link"]["body_hash"]
+    content = sha((obj + body).encode())
+    prev = sha((prev + content).encode())
 payload = json.loads(base64.b64decode(ex["checkpoint"]["dsseEnvelope"]["payload"]))
 print("OK" if payload["head"] == prev else "MISMATCH", payload["rows"])
 "#;

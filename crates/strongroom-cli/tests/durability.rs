@@ -80,6 +80,8 @@ fn sigkill_at_random_points_of_audit_writes_never_breaks_the_chain() {
         "ecdsa-p256",
         "--label",
         "audit",
+        "--purpose",
+        "audit",
     ]);
     hsm(&["audit", "key", "set", "audit"]);
 
@@ -156,12 +158,9 @@ fn sigkill_during_a_migration_leaves_the_old_or_the_new_schema() {
     for run in 0..30 {
         let home = tempfile::tempdir().unwrap();
         let db = home.path().join("strongroom.db");
-        // A station as a build with three migrations left it, with a key row and settings.
-        strongroom_store::create_db_at_version(&db, 3).unwrap();
-        query(
-            &db,
-            "INSERT INTO settings (key, value) VALUES ('vulndb.max_age_days', '30');",
-        );
+        // A new station's database, before its first migration (every table is made in one
+        // transaction when it is first opened).
+        strongroom_store::create_db_at_version(&db, 0).unwrap();
         let mut child = Command::new(exe)
             .args(["--home", home.path().to_str().unwrap(), "operator", "list"])
             .env_remove("STRONGROOM_OPERATOR_PASSPHRASE")
@@ -179,18 +178,14 @@ fn sigkill_during_a_migration_leaves_the_old_or_the_new_schema() {
             &db,
             "SELECT count(*) FROM sqlite_master WHERE name IN ('operators', 'audit_checkpoints', 'audit_checkpoints_no_update')",
         );
-        let station_id = query(
-            &db,
-            "SELECT count(*) FROM settings WHERE key = 'station.id'",
-        );
-        if version == 3 {
+        if version == 0 {
             old += 1;
-            assert_eq!(
-                (tables.as_str(), station_id.as_str()),
-                ("0", "0"),
-                "run {run}"
-            );
+            assert_eq!(tables.as_str(), "0", "run {run}");
         } else {
+            let station_id = query(
+                &db,
+                "SELECT count(*) FROM settings WHERE key = 'station.id'",
+            );
             new += 1;
             assert_eq!(version, strongroom_store::SCHEMA_VERSION, "run {run}");
             assert_eq!(
@@ -210,12 +205,32 @@ fn sigkill_during_a_migration_leaves_the_old_or_the_new_schema() {
         assert_eq!(
             query(
                 &db,
-                "SELECT value FROM settings WHERE key = 'vulndb.max_age_days'"
+                "SELECT count(*) FROM settings WHERE key = 'station.id'"
             ),
-            "30"
+            "1"
         );
     }
     eprintln!("{old} runs were killed before the migration committed, {new} after");
+}
+
+#[test]
+fn a_station_made_before_the_access_log_is_refused_unchanged() {
+    let exe = env!("CARGO_BIN_EXE_strongroom");
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("strongroom.db");
+    strongroom_store::create_db_at_version(&db, 6).unwrap();
+    let o = Command::new(exe)
+        .args(["--home", home.path().to_str().unwrap(), "operator", "list"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("made by an older Strongroom (schema version 6)"),
+        "{err}"
+    );
+    assert!(err.contains("hint:"), "{err}");
+    assert_eq!(query(&db, "PRAGMA user_version"), "6");
 }
 
 #[test]

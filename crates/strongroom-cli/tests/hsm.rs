@@ -334,17 +334,21 @@ fn uri_matching_two_objects_is_refused_naming_both() {
         out.stderr
     );
     assert!(!env.path("a.sigstore.json").exists());
-    // Adding the id makes it unique.
+    // Adding the id makes it unique; a key another tool made must be adopted (with its purpose)
+    // before it signs anything: until then its purpose is unknown.
+    let uri = format!("pkcs11:token={TOKEN};object=dup;id=%02");
+    hsm_run(&env, &["sign", "--key", &uri, s(&art)])
+        .code(2)
+        .stderr_has("its purpose is unknown")
+        .stderr_has("key adopt --purpose");
     hsm_run(
         &env,
         &[
-            "sign",
-            "--key",
-            &format!("pkcs11:token={TOKEN};object=dup;id=%02"),
-            s(&art),
+            "key", "adopt", "--token", TOKEN, "--object", &uri, "--label", "dup-2",
         ],
     )
     .ok();
+    hsm_run(&env, &["sign", "--key", &uri, s(&art)]).ok();
 }
 
 #[test]

@@ -133,9 +133,8 @@ fn refusals_name_the_role_exit_8_and_are_logged() {
         .output()
         .map(|o| {
             assert_eq!(o.status.code(), Some(4));
-            assert!(
-                String::from_utf8_lossy(&o.stderr).contains("unknown operator or wrong passphrase")
-            );
+            assert!(String::from_utf8_lossy(&o.stderr)
+                .contains("unknown operator, wrong passphrase or disabled account"));
         })
         .unwrap();
     let o = env
@@ -221,7 +220,7 @@ fn operator_accounts_are_managed_and_every_change_is_logged() {
     let rows = audit_rows(&env);
     let changes: Vec<String> = rows
         .iter()
-        .filter(|r| r["action"].as_str().unwrap().starts_with("operator."))
+        .filter(|r| r["action"].as_str().unwrap().starts_with("operator.") && r["outcome"] == "ok")
         .map(|r| {
             format!(
                 "{} {} {}",

@@ -101,7 +101,7 @@ impl World {
         env.add_operator("bob", "approver");
         env.add_operator("carol", "approver");
         let alice = env.key("alice-release", "ecdsa-p256");
-        let bob = env.key("bob-approve", "ed25519");
+        let bob = env.key_for("bob-approve", "ed25519", "approver");
         env.run_pin_as(
             ADMIN,
             &[
@@ -113,28 +113,19 @@ impl World {
                 "ecdsa-p256",
                 "--label",
                 "carol-hsm",
+                "--purpose",
+                "approver",
             ],
         )
         .ok();
         env.run(&["key", "export", "carol-hsm", "-o", "carol-hsm.pub"])
             .ok();
-        for (pem, name, roles) in [
-            (s(&alice), "alice-release", "signer"),
-            (s(&bob), "bob-approve", "approver"),
-            ("carol-hsm.pub", "carol-hsm", "approver"),
+        for (pem, name, purpose, holder) in [
+            (alice, "alice-release", "signer", "alice"),
+            (bob, "bob-approve", "approver", "bob"),
+            (env.path("carol-hsm.pub"), "carol-hsm", "approver", "carol"),
         ] {
-            env.run(&[
-                "trust",
-                "add",
-                pem,
-                "--name",
-                name,
-                "--roles",
-                roles,
-                "--stages",
-                "production",
-            ])
-            .ok();
+            env.trust(&pem, name, purpose, holder, &["--stages", "production"]);
         }
         env.write_json(
             "data.json",
@@ -142,20 +133,7 @@ impl World {
         );
         env.run(&["trust", "data", "data.json"]).ok();
         // The audit key signs checkpoints, so bundles carry a provable audit excerpt.
-        let audit = env.key("audit", "ed25519");
-        env.run(&[
-            "trust",
-            "add",
-            s(&audit),
-            "--name",
-            "station-audit",
-            "--roles",
-            "signer",
-            "--stages",
-            "dev",
-        ])
-        .ok();
-        env.run(&["audit", "key", "set", "audit"]).ok();
+        env.audit_key();
         std::fs::create_dir(env.path("dist")).unwrap();
         std::fs::create_dir(env.path("src")).unwrap();
         std::fs::write(env.path("src/README"), b"widget release bytes\n".repeat(50)).unwrap();
@@ -397,18 +375,9 @@ fn one_approver_counts_once_whatever_the_key() {
     w.approve("bob", "bob-approve", "rel.zip")
         .code(5)
         .stderr_has("counts once");
-    // Bob with a second trusted key: two keys, one operator, one approver.
-    let bob2 = env.key("bob-second", "ecdsa-p256");
-    env.run(&[
-        "trust",
-        "add",
-        s(&bob2),
-        "--name",
-        "bob-second",
-        "--roles",
-        "approver",
-    ])
-    .ok();
+    // Bob with a second trusted key: two keys, one holder, one approver.
+    let bob2 = env.key_for("bob-second", "ecdsa-p256", "approver");
+    env.trust(&bob2, "bob-second", "approver", "bob", &[]);
     w.approve("bob", "bob-second", "rel.zip")
         .ok()
         .stderr_has("already signed this release");
@@ -416,7 +385,7 @@ fn one_approver_counts_once_whatever_the_key() {
     line(
         &o,
         "FAIL",
-        "1 distinct approver(s), 2 required (2 key(s), 1 operator(s)",
+        "1 distinct approver(s), 2 required (2 key(s) held by 1 person(s)",
     );
 }
 
@@ -427,32 +396,22 @@ fn keys_revoked_or_expired_before_signing_do_not_count() {
     w.approved("rel.zip");
     // A trust package in which carol's key expired in 2020: handed to verify with --trust.
     let other = Env::new();
-    let custodian = other.key("custodian", "ed25519");
-    other
-        .run(&[
-            "trust",
-            "add",
-            s(&custodian),
-            "--name",
-            "custodian",
-            "--roles",
-            "custodian",
-        ])
-        .ok();
-    for (name, roles, extra) in [
-        ("alice-release", "signer", vec![]),
-        ("bob-approve", "approver", vec![]),
+    let custodian = other.key_for("custodian", "ed25519", "custodian");
+    other.trust(&custodian, "custodian", "custodian", ADMIN, &[]);
+    for (name, purpose, holder, extra) in [
+        ("alice-release", "signer", "alice", vec![]),
+        ("bob-approve", "approver", "bob", vec![]),
         (
             "carol-hsm",
             "approver",
+            "carol",
             vec!["--not-after", "2020-01-01T00:00:00Z"],
         ),
+        ("station-audit", "audit", ADMIN, vec![]),
     ] {
         let pem = std::fs::read(env.path(&format!("{name}.pub"))).unwrap();
         let p = other.file(&format!("{name}.pub"), &pem);
-        let mut args = vec!["trust", "add", s(&p), "--name", name, "--roles", roles];
-        args.extend(extra);
-        other.run(&args).ok();
+        other.trust(&p, name, purpose, holder, &extra);
     }
     other.write_json(
         "data.json",
@@ -486,9 +445,10 @@ fn keys_revoked_or_expired_before_signing_do_not_count() {
 }
 
 #[test]
-fn two_runs_give_identical_bytes() {
+fn two_runs_give_identical_signed_content() {
     let env = Env::new();
     env.key("dev-key", "ed25519");
+    env.audit_key();
     std::fs::write(env.path("a.bin"), b"artifact a").unwrap();
     std::fs::write(env.path("b.bin"), b"artifact b").unwrap();
     let make = |out: &str| {
@@ -516,12 +476,21 @@ fn two_runs_give_identical_bytes() {
     };
     assert!(make("one.zip").status.success());
     assert!(make("two.zip").status.success());
-    let one = std::fs::read(env.path("one.zip")).unwrap();
-    assert_eq!(
-        one,
-        std::fs::read(env.path("two.zip")).unwrap(),
-        "two runs differ"
-    );
+    // Every entry but the audit excerpt (real rows of the station's log, with real times) is
+    // byte-identical: the manifest, and so every signature over it.
+    let entries = |zip: &str| {
+        py(
+            "import sys, zipfile, hashlib\n\
+             z = zipfile.ZipFile(sys.argv[1])\n\
+             for i in z.infolist():\n\
+             \x20   if i.filename != 'audit/excerpt.json': print(i.filename, hashlib.sha256(z.read(i)).hexdigest())\n",
+            &[zip],
+            env.work.path(),
+        )
+        .stdout
+    };
+    assert_eq!(entries("one.zip"), entries("two.zip"), "two runs differ");
+    assert!(entries("one.zip").contains("manifest.json"));
     // And the bundle is a plain zip any tool lists, in sorted order, with the fixed timestamp.
     let listing = py(
         "import sys, zipfile\nfor i in zipfile.ZipFile(sys.argv[1]).infolist(): print(i.filename, i.date_time)\n",
@@ -558,17 +527,9 @@ fn two_runs_give_identical_bytes() {
 fn encrypted_bundles_round_trip_with_the_age_cli() {
     let env = Env::new();
     env.key("dev-key", "ed25519");
+    env.audit_key();
     let pubkey = env.path("dev-key.pub");
-    env.run(&[
-        "trust",
-        "add",
-        s(&pubkey),
-        "--name",
-        "dev-key",
-        "--roles",
-        "signer",
-    ])
-    .ok();
+    env.trust(&pubkey, "dev-key", "signer", ADMIN, &[]);
     std::fs::write(env.path("a.bin"), b"artifact a").unwrap();
     external("age-keygen", &["-o", "id.txt"], env.work.path()).ok();
     let id = std::fs::read_to_string(env.path("id.txt")).unwrap();
@@ -647,6 +608,7 @@ fn hostile_zips_are_refused_before_anything_is_read() {
 fn export_copies_or_encrypts_a_bundle_and_never_overwrites() {
     let env = Env::new();
     env.key("dev-key", "ed25519");
+    env.audit_key();
     std::fs::write(env.path("a.bin"), b"artifact a").unwrap();
     env.run(&[
         "release",

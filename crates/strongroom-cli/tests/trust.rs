@@ -1,7 +1,8 @@
-//! The trust store from the CLI: add, list, revoke, policy and data; a trust package exported by
-//! one station and imported by another; refusal of packages that are unsigned, signed by a key
-//! the station does not trust as a custodian, tampered with, or older than the last import; and
-//! the audit rows every change leaves. securesystemslib checks the package's signature
+//! The trust store from the CLI: add (purpose, holder), list, revoke, policy and data; a trust
+//! package exported by one station and imported by another; refusal of packages that are
+//! unsigned, signed by a key the station does not trust as a custodian, tampered with, older
+//! than the last import, or signed by fewer custodians than the threshold in force; and the
+//! audit rows every change leaves. securesystemslib checks the package's signatures
 //! independently, and a token key can sign it.
 
 mod common;
@@ -63,32 +64,34 @@ deny contains msg if {
 }
 "#;
 
-/// Station A: a custodian key (in its inventory), a production signer trusted for a window, an
-/// approver revoked, a policy module and data.
+/// Station A: a custodian key (in its inventory, held by ADMIN), a production signer trusted for
+/// a window, an approver revoked, a policy module and data.
 fn issuer() -> Env {
     let a = Env::new();
-    a.key("custodian", "ecdsa-p256");
+    let custodian = a.key_for("custodian", "ecdsa-p256", "custodian");
     let signer = openssl_pub(&a, "release");
     let approver = openssl_pub(&a, "approver");
     a.run(&[
         "trust",
         "add",
-        "custodian.pub",
+        custodian.to_str().unwrap(),
         "--name",
         "acme-custodian",
-        "--roles",
+        "--purpose",
         "custodian",
+        "--holder",
+        ADMIN,
     ])
     .ok()
-    .stdout_has("as custodian for every stage");
+    .stdout_has("held by admin, to sign trust packages for every stage");
     a.run(&[
         "trust",
         "add",
         &signer,
         "--name",
         "acme-release",
-        "--roles",
-        "signer,approver",
+        "--holder",
+        "alice",
         "--stages",
         "production,staging",
         "--not-before",
@@ -98,7 +101,15 @@ fn issuer() -> Env {
     ])
     .ok();
     a.run(&[
-        "trust", "add", &approver, "--name", "bob", "--roles", "approver",
+        "trust",
+        "add",
+        &approver,
+        "--name",
+        "bob",
+        "--purpose",
+        "approver",
+        "--holder",
+        "bob",
     ])
     .ok();
     a.run(&[
@@ -141,7 +152,8 @@ fn a_package_moves_trust_between_two_stations() {
     assert_eq!(keys.len(), 3);
     let release = &keys[1];
     assert_eq!(release["name"], "acme-release");
-    assert_eq!(release["roles"], serde_json::json!(["signer", "approver"]));
+    assert_eq!(release["purpose"], "signer");
+    assert_eq!(release["holder"], "alice");
     assert_eq!(
         release["stages"],
         serde_json::json!(["staging", "production"])
@@ -174,23 +186,22 @@ fn a_package_moves_trust_between_two_stations() {
             "acme-trust.json",
         ])
         .ok();
-    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+    assert!(!out.stderr.contains("note"), "{}", out.stderr);
     let package = a.path("acme-trust.json");
-    let bundle: serde_json::Value =
+    let envelope: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&package).unwrap()).unwrap();
     assert_eq!(
-        bundle["dsseEnvelope"]["payloadType"],
-        "application/vnd.strongroom.trust.v1+json"
+        envelope["payloadType"],
+        "application/vnd.strongroom.trust.v2+json"
     );
     // An independent DSSE verifier (securesystemslib) accepts it with the public key alone.
     python(
         "dsse_verify.py",
         &[
-            "--bundle",
+            "--envelope",
             package.to_str().unwrap(),
             "--key",
             a.path("custodian.pub").to_str().unwrap(),
-            "--strict",
         ],
         a.work.path(),
     )
@@ -216,27 +227,18 @@ fn a_package_moves_trust_between_two_stations() {
         .code(1)
         .stderr_has("trusts no active custodian key")
         .stderr_has(
-            "add the issuer's key first with `strongroom trust add ISSUER.pem --roles custodian`",
+            "add the issuers' keys first with `strongroom trust add ISSUER.pem --purpose custodian --holder PERSON`",
         );
 
-    b.run(&[
-        "trust",
-        "add",
-        "issuer.pub",
-        "--name",
-        "issuer",
-        "--roles",
-        "custodian",
-    ])
-    .ok();
+    b.trust(&b.path("issuer.pub"), "issuer", "custodian", ADMIN, &[]);
     let out = b
         .run(&["trust", "import", "acme-trust.json", "--json"])
         .ok();
     let imported: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(imported["issuer"], ADMIN);
-    assert_eq!(imported["signer_name"], "issuer");
+    assert_eq!(imported["holders"], serde_json::json!([ADMIN]));
     assert_eq!(imported["keys"], 3);
-    assert_eq!(imported["signer_still_custodian"], true);
+    assert_eq!(imported["threshold"], 1);
     let list_b = json(b.run(&["trust", "list", "--json"]).ok());
     assert_eq!(portable(&list_b), portable(&list_a));
 
@@ -290,16 +292,7 @@ fn untrusted_unsigned_tampered_and_stale_packages_are_refused() {
 
     let b = Env::new();
     let stranger = openssl_pub(&b, "stranger");
-    b.run(&[
-        "trust",
-        "add",
-        &stranger,
-        "--name",
-        "stranger",
-        "--roles",
-        "custodian",
-    ])
-    .ok();
+    b.trust(&b.path(&stranger), "stranger", "custodian", "stranger", &[]);
     let before = json(b.run(&["trust", "list", "--json"]).ok());
     let unchanged = |b: &Env| {
         assert_eq!(json(b.run(&["trust", "list", "--json"]).ok()), before);
@@ -309,28 +302,17 @@ fn untrusted_unsigned_tampered_and_stale_packages_are_refused() {
     b.file("pkg.json", &pkg);
     b.run(&["trust", "import", "pkg.json"])
         .code(1)
-        .stderr_has(&format!(
-            "signed by key {signer_id}, which this station does not trust"
-        ))
-        .stderr_has("hint: if you trust its issuer, add their key first");
+        .stderr_has(&format!("key {signer_id} is not trusted here"))
+        .stderr_has("hint: if you trust its issuers, add their custodian keys first");
     unchanged(&b);
 
     // Trusted, but not as a custodian.
     std::fs::copy(a.path("custodian.pub"), b.path("issuer.pub")).unwrap();
-    b.run(&[
-        "trust",
-        "add",
-        "issuer.pub",
-        "--name",
-        "issuer",
-        "--roles",
-        "signer",
-    ])
-    .ok();
+    b.trust(&b.path("issuer.pub"), "issuer", "signer", ADMIN, &[]);
     let before_signer = json(b.run(&["trust", "list", "--json"]).ok());
     b.run(&["trust", "import", "pkg.json"])
         .code(1)
-        .stderr_has("which is trusted but not as a custodian (its roles: signer)");
+        .stderr_has("is a signer key, not a custodian key");
     assert_eq!(
         json(b.run(&["trust", "list", "--json"]).ok()),
         before_signer
@@ -339,36 +321,25 @@ fn untrusted_unsigned_tampered_and_stale_packages_are_refused() {
     // A trusted custodian, but the package was altered after signing.
     let c = Env::new();
     std::fs::copy(a.path("custodian.pub"), c.path("issuer.pub")).unwrap();
-    c.run(&[
-        "trust",
-        "add",
-        "issuer.pub",
-        "--name",
-        "issuer",
-        "--roles",
-        "custodian",
-    ])
-    .ok();
-    let mut bundle: serde_json::Value = serde_json::from_slice(&pkg).unwrap();
-    let payload = b64(bundle["dsseEnvelope"]["payload"].as_str().unwrap());
-    let text = String::from_utf8(payload).unwrap().replace(
-        "\"roles\":[\"approver\"]",
-        "\"roles\":[\"approver\",\"custodian\"]",
-    );
-    assert!(text.contains("\"roles\":[\"approver\",\"custodian\"]"));
-    bundle["dsseEnvelope"]["payload"] = b64e(text.as_bytes()).into();
-    c.write_json("tampered.json", &bundle);
+    c.trust(&c.path("issuer.pub"), "issuer", "custodian", ADMIN, &[]);
+    let mut envelope: serde_json::Value = serde_json::from_slice(&pkg).unwrap();
+    let payload = b64(envelope["payload"].as_str().unwrap());
+    let text = String::from_utf8(payload)
+        .unwrap()
+        .replace("\"purpose\":\"approver\"", "\"purpose\":\"custodian\"");
+    assert!(text.contains("\"holder\":\"bob\"") && !text.contains("\"purpose\":\"approver\""));
+    envelope["payload"] = b64e(text.as_bytes()).into();
+    c.write_json("tampered.json", &envelope);
     std::fs::copy(a.path("custodian.pub"), c.path("custodian.pub")).unwrap();
     python(
         "dsse_verify.py",
-        &["--bundle", "tampered.json", "--key", "custodian.pub"],
+        &["--envelope", "tampered.json", "--key", "custodian.pub"],
         c.work.path(),
     )
     .code(1);
     c.run(&["trust", "import", "tampered.json"])
         .code(1)
-        .stderr_has(&format!("signature by key {signer_id} does not verify"))
-        .stderr_has("the file was changed after it was signed");
+        .stderr_has(&format!("the signature by key {signer_id} does not verify"));
 
     // Unsigned: the bare payload, or the bundle with its signature removed.
     c.file("payload.json", text.as_bytes());
@@ -376,7 +347,7 @@ fn untrusted_unsigned_tampered_and_stale_packages_are_refused() {
         .code(2)
         .stderr_has("not a trust package");
     let mut unsigned: serde_json::Value = serde_json::from_slice(&pkg).unwrap();
-    unsigned["dsseEnvelope"]["signatures"] = serde_json::json!([]);
+    unsigned["signatures"] = serde_json::json!([]);
     c.write_json("unsigned.json", &unsigned);
     c.run(&["trust", "import", "unsigned.json"])
         .code(2)
@@ -416,16 +387,7 @@ fn revocations_survive_an_import_that_lacks_them() {
     let b = Env::new();
     std::fs::copy(a.path("custodian.pub"), b.path("issuer.pub")).unwrap();
     std::fs::copy(a.path("pkg.json"), b.path("pkg.json")).unwrap();
-    b.run(&[
-        "trust",
-        "add",
-        "issuer.pub",
-        "--name",
-        "issuer",
-        "--roles",
-        "custodian",
-    ])
-    .ok();
+    b.trust(&b.path("issuer.pub"), "issuer", "custodian", ADMIN, &[]);
     b.run(&["trust", "import", "pkg.json"]).ok();
     // B revokes the release key locally; a re-import of the same package does not undo that.
     b.run(&[
@@ -454,36 +416,49 @@ fn bad_requests_are_refused_with_a_reason() {
     let env = Env::new();
     let k = openssl_pub(&env, "k");
     let other = openssl_pub(&env, "other");
-    env.run(&["trust", "add", &k, "--name", "k"]).ok();
+    let add = |args: &[&str]| {
+        let mut all = vec!["trust", "add"];
+        all.extend_from_slice(args);
+        all.extend(["--holder", "someone"]);
+        env.run(&all)
+    };
+    add(&[&k, "--name", "k"]).ok();
     // Same name, same key: conflict (exit 5).
-    env.run(&["trust", "add", &other, "--name", "k"])
+    add(&[&other, "--name", "k"])
         .code(5)
         .stderr_has("already holds a key named \"k\"");
-    env.run(&["trust", "add", &k, "--name", "k2"])
+    add(&[&k, "--name", "k2"])
         .code(5)
         .stderr_has("already holds this key, as \"k\"");
-    // Unknown stage or role, bad times, an empty window, a non-key file.
-    env.run(&["trust", "add", &other, "--name", "o", "--stages", "prod"])
+    // Unknown stage or purpose, bad holder, bad times, an empty window, a non-key file.
+    add(&[&other, "--name", "o", "--stages", "prod"])
         .code(2)
         .stderr_has("unknown stage \"prod\"")
         .stderr_has("hint: stages are dev, test, staging and production");
-    env.run(&["trust", "add", &other, "--name", "o", "--roles", "admin"])
+    add(&[&other, "--name", "o", "--purpose", "admin"])
         .code(2)
-        .stderr_has("unknown role \"admin\"");
+        .stderr_has("unknown purpose \"admin\"");
+    add(&[&other, "--name", "o", "--purpose", "signer,approver"])
+        .code(2)
+        .stderr_has("unknown purpose");
     env.run(&[
         "trust",
         "add",
         &other,
         "--name",
         "o",
-        "--not-after",
-        "tomorrow",
+        "--holder",
+        "two words",
     ])
     .code(2)
-    .stderr_has("not an RFC 3339 time");
-    env.run(&[
-        "trust",
-        "add",
+    .stderr_has("invalid holder");
+    env.run(&["trust", "add", &other, "--name", "o"])
+        .code(2)
+        .stderr_has("--holder");
+    add(&[&other, "--name", "o", "--not-after", "tomorrow"])
+        .code(2)
+        .stderr_has("not an RFC 3339 time");
+    add(&[
         &other,
         "--name",
         "o",
@@ -495,10 +470,8 @@ fn bad_requests_are_refused_with_a_reason() {
     .code(2)
     .stderr_has("would never be valid");
     env.file("notakey.pem", b"hello");
-    env.run(&["trust", "add", "notakey.pem", "--name", "o"])
-        .code(2);
-    env.run(&["trust", "add", "missing.pem", "--name", "o"])
-        .code(3);
+    add(&["notakey.pem", "--name", "o"]).code(2);
+    add(&["missing.pem", "--name", "o"]).code(3);
 
     // Revocation: unknown key, twice, then moved earlier.
     env.run(&["trust", "revoke", "nobody"])
@@ -583,20 +556,13 @@ fn a_token_custodian_key_signs_the_package() {
             "ecdsa-p384",
             "--label",
             "hsm-custodian",
+            "--purpose",
+            "custodian",
         ],
     );
     a.run(&["key", "export", "hsm-custodian", "-o", "hsm.pub"])
         .ok();
-    a.run(&[
-        "trust",
-        "add",
-        "hsm.pub",
-        "--name",
-        "hsm-custodian",
-        "--roles",
-        "custodian",
-    ])
-    .ok();
+    a.trust(&a.path("hsm.pub"), "hsm-custodian", "custodian", ADMIN, &[]);
     hsm(
         &a,
         &[
@@ -612,18 +578,9 @@ fn a_token_custodian_key_signs_the_package() {
     let b = Env::new();
     std::fs::copy(a.path("hsm.pub"), b.path("hsm.pub")).unwrap();
     std::fs::copy(a.path("pkg.json"), b.path("pkg.json")).unwrap();
-    b.run(&[
-        "trust",
-        "add",
-        "hsm.pub",
-        "--name",
-        "acme-hsm",
-        "--roles",
-        "custodian",
-    ])
-    .ok();
+    b.trust(&b.path("hsm.pub"), "acme-hsm", "custodian", ADMIN, &[]);
     let out = json(b.run(&["trust", "import", "pkg.json", "--json"]).ok());
-    assert_eq!(out["signer_name"], "acme-hsm");
+    assert_eq!(out["holders"], serde_json::json!([ADMIN]));
     assert_eq!(
         json(b.run(&["trust", "list", "--json"]).ok())["keys"][0]["name"],
         "hsm-custodian"

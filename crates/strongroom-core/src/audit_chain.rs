@@ -2,15 +2,21 @@
 //! before it, what a signed checkpoint says, and how an excerpt of rows is checked against a
 //! checkpoint with nothing but the checkpoint key (no station, no database).
 //!
-//! Definitions (also in `docs/audit.md`):
-//! - `content_hash` = lowercase hex SHA-256 of the compact JSON array
-//!   `[seq, time, operator, action, object, outcome, details]`, where `details` is the JSON text
-//!   exactly as stored (a string inside the array);
-//! - `hash` = lowercase hex SHA-256 of the ASCII text `prev_hash || content_hash` (two 64-digit
-//!   hex strings), the first row's `prev_hash` being [`GENESIS`];
+//! Definitions (also in `docs/audit.md`); every hash is lowercase hex SHA-256, and `a || b` is
+//! the ASCII concatenation of two 64-digit hex strings:
+//! - `object_hash` = SHA-256 of the row's `object` (UTF-8);
+//! - `body_hash` = SHA-256 of the compact JSON array `[seq, time, operator, action, outcome,
+//!   details]`, where `details` is the JSON text exactly as stored (a string inside the array);
+//! - `content_hash` = SHA-256 of `object_hash || body_hash`. The object is hashed on its own so
+//!   that an excerpt can carry an unrelated row as its two hashes and still show that the row is
+//!   not about the release it proves (see [`verify_excerpt`]);
+//! - `hash` = SHA-256 of `prev_hash || content_hash`, the first row's `prev_hash` being
+//!   [`GENESIS`];
 //! - a checkpoint is a DSSE envelope (in a Sigstore v0.3 bundle) over the JSON
-//!   `{"station", "rows", "head", "time"}` with payload type [`CHECKPOINT_PAYLOAD_TYPE`]: `rows`
-//!   is the number of rows and `head` the hash of row number `rows`.
+//!   `{"station", "rows", "head", "time", "prev"}` with payload type
+//!   [`CHECKPOINT_PAYLOAD_TYPE`]: `rows` is the number of rows, `head` the hash of row number
+//!   `rows`, and `prev` the SHA-256 of the previous checkpoint's payload ([`GENESIS`] for the
+//!   first), so checkpoints form a chain of their own.
 
 use serde::{Deserialize, Serialize};
 
@@ -43,21 +49,35 @@ pub struct RowContent {
     pub details: String,
 }
 
+/// Lowercase hex SHA-256 of a row's object: what an excerpt shows of an unrelated row.
+pub fn object_hash(object: &str) -> String {
+    HashAlg::Sha256.hash(object.as_bytes()).to_hex()
+}
+
 impl RowContent {
-    /// Lowercase hex SHA-256 of `[seq, time, operator, action, object, outcome, details]`.
-    pub fn content_hash(&self) -> String {
+    /// Lowercase hex SHA-256 of the row's object.
+    pub fn object_hash(&self) -> String {
+        object_hash(&self.object)
+    }
+
+    /// Lowercase hex SHA-256 of `[seq, time, operator, action, outcome, details]`.
+    pub fn body_hash(&self) -> String {
         // A tuple serialises as the same compact JSON array as `json!([...])`, without copying.
         let canonical = serde_json::to_vec(&(
             self.seq,
             &self.time,
             &self.operator,
             &self.action,
-            &self.object,
             &self.outcome,
             &self.details,
         ))
         .expect("strings and numbers serialise");
         HashAlg::Sha256.hash(&canonical).to_hex()
+    }
+
+    /// Lowercase hex SHA-256 of `object_hash || body_hash`.
+    pub fn content_hash(&self) -> String {
+        link_hash(&self.object_hash(), &self.body_hash())
     }
 
     /// This row's chain hash when the row before it has hash `prev_hash`.
@@ -66,11 +86,12 @@ impl RowContent {
     }
 }
 
-/// Lowercase hex SHA-256 of the ASCII concatenation `prev_hash || content_hash`.
-pub fn link_hash(prev_hash: &str, content_hash: &str) -> String {
-    let mut text = Vec::with_capacity(prev_hash.len() + content_hash.len());
-    text.extend_from_slice(prev_hash.as_bytes());
-    text.extend_from_slice(content_hash.as_bytes());
+/// Lowercase hex SHA-256 of the ASCII concatenation `a || b` of two hex hashes (a row's link
+/// `prev_hash || content_hash`, or its content `object_hash || body_hash`).
+pub fn link_hash(a: &str, b: &str) -> String {
+    let mut text = Vec::with_capacity(a.len() + b.len());
+    text.extend_from_slice(a.as_bytes());
+    text.extend_from_slice(b.as_bytes());
     HashAlg::Sha256.hash(&text).to_hex()
 }
 
@@ -81,8 +102,10 @@ pub fn is_hash(s: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-/// What a checkpoint signs: the chain had `rows` rows and row `rows` had hash `head`.
+/// What a checkpoint signs: the chain had `rows` rows, row `rows` had hash `head`, and the
+/// checkpoint before this one had a payload hashing to `prev`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Checkpoint {
     /// The station's id (a random value made when its database was created).
     pub station: String,
@@ -90,14 +113,34 @@ pub struct Checkpoint {
     pub head: String,
     /// When it was signed, RFC 3339 UTC.
     pub time: String,
+    /// SHA-256 of the previous checkpoint's payload, [`GENESIS`] for the station's first.
+    pub prev: String,
 }
 
 impl Checkpoint {
+    /// The payload bytes this checkpoint signs (compact JSON, fields in declaration order).
+    pub fn payload(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("a checkpoint serialises")
+    }
+
+    /// Lowercase hex SHA-256 of [`Checkpoint::payload`]: what the next checkpoint's `prev` is.
+    pub fn hash(&self) -> String {
+        HashAlg::Sha256.hash(&self.payload()).to_hex()
+    }
+
     /// Signs the checkpoint: a Sigstore v0.3 bundle around one DSSE envelope.
     pub fn sign(&self, signer: &dyn Signer) -> Result<BundleJson, SignError> {
-        let payload = serde_json::to_vec(self).expect("a checkpoint serialises");
-        let env = Envelope::sign(signer, CHECKPOINT_PAYLOAD_TYPE, payload)?;
+        let env = Envelope::sign(signer, CHECKPOINT_PAYLOAD_TYPE, self.payload())?;
         Ok(BundleJson::dsse(signer.public_key(), &env))
+    }
+
+    /// The key hint a checkpoint bundle names (not yet verified).
+    pub fn key_hint(bundle: &BundleJson) -> Option<String> {
+        bundle
+            .verification_material
+            .public_key
+            .as_ref()
+            .map(|k| k.hint.clone())
     }
 
     /// Checks a checkpoint bundle's signature with `key`, then reads what it signed.
@@ -132,9 +175,9 @@ impl Checkpoint {
         // Read only after the signature verified.
         let cp: Checkpoint = serde_json::from_slice(&env.payload)
             .map_err(|e| CheckpointError::Payload(e.to_string()))?;
-        if !is_hash(&cp.head) || cp.rows == 0 {
+        if !is_hash(&cp.head) || !is_hash(&cp.prev) || cp.rows == 0 {
             return Err(CheckpointError::Payload(
-                "the head is not a SHA-256 hex value, or the row count is 0".into(),
+                "the head or prev is not a SHA-256 hex value, or the row count is 0".into(),
             ));
         }
         Ok(cp)
@@ -164,13 +207,18 @@ pub enum CheckpointError {
     Payload(String),
 }
 
-/// One entry of an excerpt: a whole row (one the excerpt is about), or only the content hash
-/// of an unrelated row between them, enough to carry the chain to the checkpoint.
+/// One entry of an excerpt: a whole row (one the excerpt is about), or only the two hashes of
+/// an unrelated row between them: enough to carry the chain to the checkpoint, and to show,
+/// through its `object_hash`, which object the row is about without showing the object.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExcerptEntry {
     Row(RowContent),
-    Link { seq: i64, content_hash: String },
+    Link {
+        seq: i64,
+        object_hash: String,
+        body_hash: String,
+    },
 }
 
 impl ExcerptEntry {
@@ -237,16 +285,27 @@ pub enum ExcerptError {
          inserted (computed {computed}, signed {signed})"
     )]
     HeadMismatch { computed: String, signed: String },
+    #[error(
+        "row {seq} is about {object} but the excerpt shows only its hashes: the excerpt hides a \
+         row about what it claims to prove"
+    )]
+    HiddenRow { seq: i64, object: String },
 }
 
 /// Checks an excerpt with the checkpoint key alone: the checkpoint's signature, then that the
 /// entries, consecutive and hashed in order from `prev_hash`, reach the signed head exactly at
 /// the signed row count. Any altered, dropped or inserted row changes the head (SHA-256), and
 /// only the key's holder can sign another.
+///
+/// The excerpt must also show in full every row whose object is one of `complete_for`, from its
+/// first entry to the checkpoint: a row about one carried as hashes only is
+/// [`ExcerptError::HiddenRow`].
 pub fn verify_excerpt(
     excerpt: &AuditExcerpt,
     checkpoint_key: &PublicKey,
+    complete_for: &[&str],
 ) -> Result<ExcerptReport, ExcerptError> {
+    let hidden: Vec<(&str, String)> = complete_for.iter().map(|o| (*o, object_hash(o))).collect();
     if excerpt.format != EXCERPT_FORMAT {
         return Err(ExcerptError::Format(excerpt.format.clone()));
     }
@@ -280,12 +339,22 @@ pub fn verify_excerpt(
                 rows.push(r.clone());
                 r.content_hash()
             }
-            ExcerptEntry::Link { seq, content_hash } => {
-                if !is_hash(content_hash) {
+            ExcerptEntry::Link {
+                seq,
+                object_hash,
+                body_hash,
+            } => {
+                if !is_hash(object_hash) || !is_hash(body_hash) {
                     return Err(ExcerptError::MalformedHash { seq: *seq });
                 }
+                if let Some((object, _)) = hidden.iter().find(|(_, h)| h == object_hash) {
+                    return Err(ExcerptError::HiddenRow {
+                        seq: *seq,
+                        object: (*object).to_owned(),
+                    });
+                }
                 links += 1;
-                content_hash.clone()
+                link_hash(object_hash, body_hash)
             }
         };
         prev = link_hash(&prev, &content);
@@ -345,6 +414,7 @@ mod tests {
             rows: n as u64,
             head: hashes[n as usize].clone(),
             time: "2026-01-01T00:00:01Z".into(),
+            prev: GENESIS.into(),
         };
         let entries = rows[2..]
             .iter()
@@ -354,7 +424,8 @@ mod tests {
                 } else {
                     ExcerptEntry::Link {
                         seq: r.seq,
-                        content_hash: r.content_hash(),
+                        object_hash: r.object_hash(),
+                        body_hash: r.body_hash(),
                     }
                 }
             })
@@ -370,15 +441,18 @@ mod tests {
         (ex, key)
     }
 
+    fn sha(text: &str) -> String {
+        HashAlg::Sha256.hash(text.as_bytes()).to_hex()
+    }
+
     #[test]
     fn hashes_are_the_documented_ones() {
         let r = row(1, "sign", "k");
-        // sha256 of `[1,"2026-01-01T00:00:00Z","alice","sign","k","ok","{\"n\":1}"]`
-        let text = r#"[1,"2026-01-01T00:00:00Z","alice","sign","k","ok","{\"n\":1}"]"#;
-        assert_eq!(
-            r.content_hash(),
-            HashAlg::Sha256.hash(text.as_bytes()).to_hex()
-        );
+        // body: sha256 of `[1,"2026-01-01T00:00:00Z","alice","sign","ok","{\"n\":1}"]`
+        let body = sha(r#"[1,"2026-01-01T00:00:00Z","alice","sign","ok","{\"n\":1}"]"#);
+        assert_eq!(r.body_hash(), body);
+        assert_eq!(r.object_hash(), sha("k"));
+        assert_eq!(r.content_hash(), sha(&format!("{}{body}", sha("k"))));
         let both = format!("{GENESIS}{}", r.content_hash());
         assert_eq!(
             r.chain_hash(GENESIS),
@@ -389,14 +463,38 @@ mod tests {
     #[test]
     fn a_good_excerpt_verifies() {
         let (ex, key) = excerpt(7);
-        let rep = verify_excerpt(&ex, key.public_key()).unwrap();
+        let rep = verify_excerpt(&ex, key.public_key(), &["rel-1"]).unwrap();
         assert_eq!(rep.rows.len(), 2);
         assert_eq!(rep.links, 3);
         assert_eq!(rep.checkpoint.rows, 7);
         // It survives JSON.
         let back: AuditExcerpt =
             serde_json::from_str(&serde_json::to_string(&ex).unwrap()).unwrap();
-        verify_excerpt(&back, key.public_key()).unwrap();
+        verify_excerpt(&back, key.public_key(), &["rel-1"]).unwrap();
+    }
+
+    #[test]
+    fn a_row_about_the_release_hidden_as_hashes_is_caught() {
+        let (mut ex, key) = excerpt(7);
+        // Row 5 is about rel-1; carrying it as hashes still reaches the signed head...
+        let ExcerptEntry::Row(r) = ex.entries[2].clone() else {
+            panic!("row 5 is a whole row")
+        };
+        ex.entries[2] = ExcerptEntry::Link {
+            seq: 5,
+            object_hash: r.object_hash(),
+            body_hash: r.body_hash(),
+        };
+        let rep = verify_excerpt(&ex, key.public_key(), &[]).unwrap();
+        assert_eq!(rep.rows.len(), 1);
+        // ...but not as a complete excerpt about rel-1.
+        assert_eq!(
+            verify_excerpt(&ex, key.public_key(), &["rel-1"]).unwrap_err(),
+            ExcerptError::HiddenRow {
+                seq: 5,
+                object: "rel-1".into()
+            }
+        );
     }
 
     #[test]
@@ -406,7 +504,7 @@ mod tests {
             r.operator = "mallory".into();
         }
         assert!(matches!(
-            verify_excerpt(&ex, key.public_key()),
+            verify_excerpt(&ex, key.public_key(), &[]),
             Err(ExcerptError::HeadMismatch { .. })
         ));
     }
@@ -417,7 +515,7 @@ mod tests {
         let mut dropped = ex.clone();
         dropped.entries.remove(2);
         assert_eq!(
-            verify_excerpt(&dropped, key.public_key()),
+            verify_excerpt(&dropped, key.public_key(), &[]),
             Err(ExcerptError::Gap {
                 expected: 5,
                 found: 6
@@ -427,7 +525,7 @@ mod tests {
         let mut short = ex.clone();
         short.entries.pop();
         assert!(matches!(
-            verify_excerpt(&short, key.public_key()),
+            verify_excerpt(&short, key.public_key(), &[]),
             Err(ExcerptError::WrongEnd { last: 6, rows: 7 })
         ));
         // Renumbering after a drop still cannot reach the signed head.
@@ -441,10 +539,11 @@ mod tests {
         }
         renumbered.entries.push(ExcerptEntry::Link {
             seq: 7,
-            content_hash: GENESIS.into(),
+            object_hash: GENESIS.into(),
+            body_hash: GENESIS.into(),
         });
         assert!(matches!(
-            verify_excerpt(&renumbered, key.public_key()),
+            verify_excerpt(&renumbered, key.public_key(), &[]),
             Err(ExcerptError::HeadMismatch { .. })
         ));
     }
@@ -454,7 +553,7 @@ mod tests {
         let (ex, _key) = excerpt(5);
         let other = SoftwareKey::generate(Algorithm::EcdsaP256).unwrap();
         assert!(matches!(
-            verify_excerpt(&ex, other.public_key()),
+            verify_excerpt(&ex, other.public_key(), &[]),
             Err(ExcerptError::Checkpoint(
                 CheckpointError::BadSignature { .. }
             ))
@@ -464,7 +563,7 @@ mod tests {
         let mut ex2 = ex;
         ex2.checkpoint = BundleJson::dsse(other.public_key(), &env);
         assert!(matches!(
-            verify_excerpt(&ex2, other.public_key()),
+            verify_excerpt(&ex2, other.public_key(), &[]),
             Err(ExcerptError::Checkpoint(CheckpointError::PayloadType(_)))
         ));
     }

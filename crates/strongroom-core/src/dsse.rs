@@ -10,11 +10,15 @@ use crate::signer::{SignError, Signer};
 /// The payload type of in-toto statements.
 pub const INTOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
 
+/// How every pre-authentication encoding begins. Signers of raw files refuse inputs that begin
+/// so: a signature over such a file would be a DSSE signature too.
+pub const PAE_PREFIX: &[u8] = b"DSSEv1 ";
+
 /// `PAE(type, body) = "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`, the bytes a DSSE
 /// signature covers.
 pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(payload_type.len() + payload.len() + 32);
-    out.extend_from_slice(b"DSSEv1 ");
+    out.extend_from_slice(PAE_PREFIX);
     out.extend_from_slice(payload_type.len().to_string().as_bytes());
     out.push(b' ');
     out.extend_from_slice(payload_type.as_bytes());

@@ -15,11 +15,13 @@ pub mod dsse;
 pub mod intoto;
 pub mod keyref;
 pub mod keys;
+pub mod purpose;
 pub mod signer;
 pub mod stage;
 pub mod verify;
 
 pub use digest::{Digest, HashAlg};
 pub use keys::{Algorithm, KeyId, PublicKey};
+pub use purpose::{Purpose, UnknownPurpose};
 pub use signer::{SignError, Signer, SoftwareKey};
 pub use stage::{Stage, UnknownStage};

@@ -39,6 +39,7 @@ fn appends(dir: PathBuf, n: u64) {
             &GenerateKey {
                 label: "bench".into(),
                 algorithm: Algorithm::Ed25519,
+                purpose: strongroom_core::Purpose::Signer,
             },
             &Pass,
         )

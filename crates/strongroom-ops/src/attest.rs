@@ -111,10 +111,19 @@ impl PredicateKind {
                 Ok(SLSA_PROVENANCE_V1.to_owned())
             }
             PredicateKind::Vulns => Ok(VULNS_PREDICATE.to_owned()),
+            PredicateKind::Custom(uri) if uri.starts_with(RESERVED_PREDICATES) => {
+                Err(OpsError::BadInput(format!(
+                    "{uri}: predicate types under {RESERVED_PREDICATES} are Strongroom's own (artifact signatures, release approvals, key rotations); `attest` never signs them, so that an attestation cannot pass for one of those"
+                )))
+            }
             PredicateKind::Custom(uri) => Ok(uri.clone()),
         }
     }
 }
+
+/// The namespace of the predicate types Strongroom gives a meaning of its own; `attest` refuses
+/// them.
+pub const RESERVED_PREDICATES: &str = "https://strongroom.dev/";
 
 /// A request to attest artifacts.
 #[derive(Clone, Debug)]
@@ -230,7 +239,12 @@ impl Station {
         if output.exists() && !req.force {
             return Err(OpsError::OutputExists(output));
         }
-        let signer = self.signer_for(&req.key, req.allow_pin_in_uri, cb)?;
+        let signer = self.signer_for(
+            &req.key,
+            strongroom_core::Purpose::Signer,
+            req.allow_pin_in_uri,
+            cb,
+        )?;
         let subjects = subjects(&req.artifacts, &sizes, cb)?;
         if let Some(expected) = statement_subjects {
             let mut given: Vec<String> = subjects

@@ -7,7 +7,7 @@
 use strongroom_core::audit_chain::{AuditExcerpt, Checkpoint, ExcerptEntry, EXCERPT_FORMAT};
 use strongroom_core::PublicKey;
 use strongroom_store::audit::{AuditRow, ChainReport, CheckpointRecord, NewAuditRow, GENESIS};
-use strongroom_store::settings::AUDIT_KEY;
+use strongroom_store::settings::{AUDIT_KEY, AUDIT_SECRET_FILE};
 
 use crate::operators::Action;
 use crate::{Callbacks, OpsError, Station};
@@ -30,15 +30,137 @@ impl Outcome {
     }
 }
 
-/// A `--key` argument as it may be logged: a `pkcs11:` URI loses any `pin-value`.
+/// A `--key` argument as it may be logged: a `pkcs11:` URI loses any `pin-value`, and anything
+/// that is neither a URI, a label nor a key id (a mistyped URI such as `pkcs11 :…?pin-value=…`,
+/// which may hold a PIN) is not logged at all.
 pub(crate) fn key_for_log(key: &str) -> String {
-    if key.len() >= 7 && key[..7].eq_ignore_ascii_case("pkcs11:") {
-        match strongroom_hsm::Pkcs11Uri::parse(key, true) {
-            Ok(uri) => uri.to_string_without_pin(),
-            Err(_) => "pkcs11:<unparsable URI, not logged>".to_owned(),
+    match strongroom_core::keyref::KeyRef::parse(key) {
+        Ok(strongroom_core::keyref::KeyRef::Pkcs11Uri(_)) => {
+            match strongroom_hsm::Pkcs11Uri::parse(key, true) {
+                Ok(uri) => uri.to_string_without_pin(),
+                Err(_) => "pkcs11:<unparsable URI, not logged>".to_owned(),
+            }
         }
-    } else {
-        key.to_owned()
+        Ok(_) => key.to_owned(),
+        Err(_) => "<unreadable key reference, not logged>".to_owned(),
+    }
+}
+
+/// The audit key's secret file: a regular file, readable by its owner only (the station's
+/// account). Returns its full path.
+fn check_secret_file(path: &std::path::Path) -> Result<std::path::PathBuf, OpsError> {
+    let full = path
+        .canonicalize()
+        .map_err(|_| OpsError::MissingFile(path.to_owned()))?;
+    let meta = std::fs::metadata(&full).map_err(|source| OpsError::Read {
+        path: full.clone(),
+        source,
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o077 != 0 {
+            return Err(OpsError::BadInput(format!(
+                "{}: the audit key's secret file must be readable by its owner only (chmod 600)",
+                full.display()
+            )));
+        }
+    }
+    if !meta.is_file() {
+        return Err(OpsError::NotRegularFile(full));
+    }
+    read_secret_file(&full)?;
+    Ok(full)
+}
+
+/// The first line of a secret file.
+fn read_secret_file(path: &std::path::Path) -> Result<secrecy::SecretString, OpsError> {
+    let text = zeroize::Zeroizing::new(
+        String::from_utf8(crate::verify::read_capped(path, 4096)?).map_err(|_| {
+            OpsError::BadInput(format!("{}: a secret file is UTF-8 text", path.display()))
+        })?,
+    );
+    let line = text.lines().next().unwrap_or("");
+    if line.is_empty() {
+        return Err(OpsError::BadInput(format!(
+            "{}: the secret file is empty",
+            path.display()
+        )));
+    }
+    Ok(secrecy::SecretString::from(line.to_owned()))
+}
+
+/// A checkpoint witnessed outside the station: the log had `rows` rows and row `rows` had hash
+/// `head`. From a release bundle's audit excerpt, a checkpoint or excerpt file, or a printed
+/// `ROWS:HEAD`.
+#[derive(Clone, Debug)]
+pub struct Witness {
+    pub rows: u64,
+    pub head: String,
+    /// The signed checkpoint, when the witness is one (a printed head is not).
+    pub checkpoint: Option<strongroom_core::bundle::BundleJson>,
+    /// Where it came from, for messages.
+    pub source: String,
+}
+
+impl Witness {
+    /// Reads a witness: `ROWS:HEAD` (as `audit checkpoint` prints it), a release bundle (its
+    /// audit excerpt's checkpoint), an audit excerpt, or a checkpoint bundle file. The
+    /// checkpoint's signature is checked by [`Station::audit_verify_since`].
+    pub fn parse(
+        arg: &str,
+        identity: Option<&crate::release::Identity>,
+    ) -> Result<Witness, OpsError> {
+        if let Some((rows, head)) = arg.split_once(':') {
+            if let (Ok(rows), true) = (
+                rows.parse::<u64>(),
+                strongroom_core::audit_chain::is_hash(head),
+            ) {
+                return Ok(Witness {
+                    rows,
+                    head: head.to_owned(),
+                    checkpoint: None,
+                    source: arg.to_owned(),
+                });
+            }
+        }
+        let path = std::path::Path::new(arg);
+        if !path.is_file() {
+            return Err(OpsError::BadInput(format!(
+                "{arg}: neither ROWS:HEAD (as `strongroom audit checkpoint` prints it) nor a file"
+            )));
+        }
+        let bytes = if crate::release::looks_like_bundle(path)? {
+            let opened = crate::release::open_bundle(path, identity)?;
+            strongroom_bundle::audit_excerpt(&opened.zip)?.ok_or_else(|| {
+                OpsError::BadInput(format!("{arg}: the bundle carries no audit excerpt"))
+            })?
+        } else {
+            crate::verify::read_capped(path, 64 << 20)?
+        };
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| OpsError::BadInput(format!("{arg}: not JSON: {e}")))?;
+        let bundle = if value.get("format").is_some() {
+            value["checkpoint"].clone()
+        } else {
+            value
+        };
+        let bundle: strongroom_core::bundle::BundleJson = serde_json::from_value(bundle)
+            .map_err(|e| OpsError::BadInput(format!("{arg}: not a checkpoint bundle: {e}")))?;
+        let payload = bundle
+            .dsse_envelope
+            .as_ref()
+            .and_then(|e| strongroom_core::dsse::Envelope::from_json(e).ok())
+            .and_then(|e| serde_json::from_slice::<Checkpoint>(&e.payload).ok())
+            .ok_or_else(|| {
+                OpsError::BadInput(format!("{arg}: its checkpoint payload is unreadable"))
+            })?;
+        Ok(Witness {
+            rows: payload.rows,
+            head: payload.head,
+            checkpoint: Some(bundle),
+            source: arg.to_owned(),
+        })
     }
 }
 
@@ -102,8 +224,81 @@ impl Station {
         &self,
         checkpoint_key: Option<&PublicKey>,
     ) -> Result<ChainReport, OpsError> {
+        self.audit_verify_since(checkpoint_key, None)
+    }
+
+    /// [`Station::audit_verify_with_key`], and the log must still extend `witness`: a
+    /// checkpoint shown outside the station earlier (a release bundle's, a file, or a printed
+    /// `ROWS:HEAD`). A log cut back or rewritten after that point fails, even if the database
+    /// was made consistent again.
+    pub fn audit_verify_since(
+        &self,
+        checkpoint_key: Option<&PublicKey>,
+        witness: Option<&Witness>,
+    ) -> Result<ChainReport, OpsError> {
         self.require(Action::AuditVerify)?;
-        Ok(self.store.verify_audit_chain_with(checkpoint_key)?)
+        let mut report = self.store.verify_audit_chain_with(checkpoint_key)?;
+        if let (None, Some(w)) = (&report.problem, witness) {
+            if let Some(bundle) = &w.checkpoint {
+                self.check_witness_signature(bundle, checkpoint_key)?;
+            }
+            report.problem = self.store.extends(w.rows, &w.head)?.err();
+        }
+        if report.problem.is_none() {
+            if let Some(t) = self.verified().tamper.clone() {
+                return Err(OpsError::Tampered(t));
+            }
+        }
+        Ok(report)
+    }
+
+    /// A signed witness checkpoint must be this station's: signed by `pinned`, or else by a key
+    /// that signed one of the station's own checkpoints.
+    fn check_witness_signature(
+        &self,
+        bundle: &strongroom_core::bundle::BundleJson,
+        pinned: Option<&PublicKey>,
+    ) -> Result<(), OpsError> {
+        let mut keys: Vec<PublicKey> = pinned.into_iter().cloned().collect();
+        if pinned.is_none() {
+            // The keys that signed this station's checkpoints, its audit key, and the keys it
+            // trusts for the audit purpose (the checkpoints themselves may be gone).
+            let mut add = |k: PublicKey| {
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            };
+            for c in self.store.checkpoints()? {
+                if let Ok(k) = PublicKey::from_pem(&c.public_key_pem) {
+                    add(k);
+                }
+            }
+            if let Some(id) = self.store.setting::<String>(AUDIT_KEY)? {
+                if let Ok(r) = self.lookup_key(&id) {
+                    add(r.public_key);
+                }
+            }
+            for k in self.store.trust_list()?.keys() {
+                if k.purpose() == strongroom_core::Purpose::Audit {
+                    add(k.public_key().clone());
+                }
+            }
+        }
+        let station = self.store.station_id()?;
+        for k in &keys {
+            if let Ok(cp) = Checkpoint::open(bundle, k) {
+                if cp.station != station {
+                    return Err(OpsError::BadInput(format!(
+                        "the witness checkpoint was signed for station {}, not this one ({station})",
+                        cp.station
+                    )));
+                }
+                return Ok(());
+            }
+        }
+        Err(OpsError::BadInput(
+            "the witness checkpoint's signature does not verify with this station's audit key: it is not this station's checkpoint".into(),
+        ))
     }
 
     /// Rows in order, optionally of one action and from a time on (RFC 3339).
@@ -137,28 +332,54 @@ impl Station {
         Ok(text.lines().count())
     }
 
-    /// Sets the key that signs checkpoints: an inventory label or key id, or a `pkcs11:` URI
-    /// (without a PIN). Custodian only.
-    pub fn set_audit_key(&self, key: &str) -> Result<(), OpsError> {
+    /// Sets the key that signs checkpoints: an inventory label or key id of an `audit`-purpose
+    /// key, and optionally a file holding its passphrase or PIN (readable by its owner only),
+    /// from which the station unlocks it for the checkpoint every release and approval needs.
+    /// Custodian only, with the custodian quorum's consent: the audit key decides what the
+    /// audit trail proves.
+    pub fn set_audit_key(
+        &self,
+        key: &str,
+        secret_file: Option<&std::path::Path>,
+    ) -> Result<(), OpsError> {
         self.require(Action::AuditKeySet)?;
         let logged = key_for_log(key);
-        if logged != key {
-            return Err(OpsError::BadInput(
-                "the audit key's pkcs11: URI must not carry pin-value: the setting is stored in clear; use pin-source or the prompt".into(),
-            ));
-        }
-        // A label or key id must name an inventory key now.
-        let key_id = match strongroom_core::keyref::KeyRef::parse(key)? {
-            strongroom_core::keyref::KeyRef::Pkcs11Uri(_) => None,
-            other => Some(self.store.find_key(&other)?.key_id.to_string()),
+        self.set_audit_key_unrecorded(key, secret_file)
+            .inspect_err(|e| self.record_failure("audit.key", &logged, e))
+    }
+
+    fn set_audit_key_unrecorded(
+        &self,
+        key: &str,
+        secret_file: Option<&std::path::Path>,
+    ) -> Result<(), OpsError> {
+        let secret_file = secret_file.map(check_secret_file).transpose()?;
+        let rec = match strongroom_core::keyref::KeyRef::parse(key)? {
+            strongroom_core::keyref::KeyRef::Pkcs11Uri(_) => {
+                return Err(OpsError::BadInput(
+                    "name the audit key by its inventory label or key id (adopt a token key first, with --purpose audit)".into(),
+                ))
+            }
+            other => self.store.find_key(&other)?,
         };
-        self.store.set_setting(AUDIT_KEY, &key)?;
-        self.record(
+        crate::keys::check_purpose(&rec, strongroom_core::Purpose::Audit)?;
+        let shown = secret_file.as_ref().map(|p| p.display().to_string());
+        self.act(
             "audit.key",
-            key,
-            Outcome::Ok,
-            serde_json::json!({"key_id": key_id}),
-        )
+            &rec.label,
+            vec![
+                strongroom_store::state::Change::Setting {
+                    key: AUDIT_KEY.to_owned(),
+                    value: Some(rec.key_id.to_string().into()),
+                },
+                strongroom_store::state::Change::Setting {
+                    key: AUDIT_SECRET_FILE.to_owned(),
+                    value: shown.clone().map(Into::into),
+                },
+            ],
+            serde_json::json!({"key_id": rec.key_id.to_string(), "label": rec.label, "secret_file": shown}),
+        )?;
+        Ok(())
     }
 
     /// The configured audit key, if any.
@@ -205,22 +426,29 @@ impl Station {
     }
 
     fn checkpoint_with(&self, key: &str, cb: &dyn Callbacks) -> Result<CheckpointRecord, OpsError> {
-        let signer = self.signer_for(key, false, cb)?;
-        let (rows, head) = self.store.audit_head()?.ok_or_else(|| {
-            OpsError::BadInput("the audit log is empty: there is nothing to checkpoint".into())
-        })?;
-        let checkpoint = Checkpoint {
-            station: self.store.station_id()?,
-            rows,
-            head,
-            time: strongroom_store::now_rfc3339(),
+        // The configured secret file unlocks the configured audit key; anything else asks.
+        let configured = self.store.setting::<String>(AUDIT_KEY)?.as_deref() == Some(key);
+        let file = match self.store.setting::<String>(AUDIT_SECRET_FILE)? {
+            Some(f) if configured => Some(read_secret_file(std::path::Path::new(&f))?),
+            _ => None,
         };
-        let bundle = checkpoint.sign(&*signer)?.to_pretty_json();
-        let (rec, _) = self.store.insert_checkpoint(
-            &checkpoint,
-            signer.public_key(),
-            &bundle,
+        let signer = match file {
+            Some(secret) => self.signer_for(
+                key,
+                strongroom_core::Purpose::Audit,
+                false,
+                &crate::callbacks::WithSecret { secret, inner: cb },
+            )?,
+            None => self.signer_for(key, strongroom_core::Purpose::Audit, false, cb)?,
+        };
+        let (rec, _) = self.store.record_checkpoint::<OpsError>(
+            &self.store.station_id()?,
+            &strongroom_store::now_rfc3339(),
             &self.operator,
+            |checkpoint: &Checkpoint| {
+                let bundle = checkpoint.sign(&*signer)?.to_pretty_json();
+                Ok((bundle, signer.public_key().clone()))
+            },
         )?;
         Ok(rec)
     }
@@ -275,7 +503,8 @@ impl Station {
                 } else {
                     ExcerptEntry::Link {
                         seq: r.content.seq,
-                        content_hash: r.content.content_hash(),
+                        object_hash: r.content.object_hash(),
+                        body_hash: r.content.body_hash(),
                     }
                 }
             })

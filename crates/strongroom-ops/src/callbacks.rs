@@ -47,3 +47,22 @@ pub trait Callbacks: Sync {
     /// that a token's PIN has a single try left); the default ignores it.
     fn notice(&self, _message: &str) {}
 }
+
+/// Answers every secret request with one secret (a file the station reads, such as the audit
+/// key's), and passes progress and notices on to the person.
+pub(crate) struct WithSecret<'a> {
+    pub(crate) secret: SecretString,
+    pub(crate) inner: &'a dyn Callbacks,
+}
+
+impl Callbacks for WithSecret<'_> {
+    fn secret(&self, _: &SecretRequest) -> Option<SecretString> {
+        Some(self.secret.clone())
+    }
+    fn progress(&self, event: Progress) {
+        self.inner.progress(event)
+    }
+    fn notice(&self, message: &str) {
+        self.inner.notice(message)
+    }
+}

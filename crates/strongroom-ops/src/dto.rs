@@ -14,6 +14,8 @@ pub struct KeyInfo {
     pub algorithm: String,
     pub backend: String,
     pub status: String,
+    /// The one kind of signature the key makes.
+    pub purpose: strongroom_core::Purpose,
     pub created: String,
     /// Token keys: the PKCS#11 URI that names the key (never with a PIN).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -30,6 +32,7 @@ impl From<&KeyRecord> for KeyInfo {
             algorithm: r.algorithm.to_string(),
             backend: r.backend.to_string(),
             status: r.status.to_string(),
+            purpose: r.purpose,
             created: r.created.clone(),
             uri: (r.backend == strongroom_store::Backend::Pkcs11).then(|| r.location.clone()),
             attributes: r.attributes.clone(),

@@ -194,13 +194,15 @@ pub enum OpsError {
     Unclaimed { action: String },
     #[error("{action:?} needs a logged-in operator")]
     NotLoggedIn { action: String },
-    #[error("login failed for operator {0:?}: unknown operator or wrong passphrase")]
+    #[error(
+        "login failed for operator {0:?}: unknown operator, wrong passphrase or disabled account"
+    )]
     LoginFailed(String),
-    #[error("operator {0:?} is disabled")]
-    OperatorDisabled(String),
     #[error("the passphrase of operator {0:?} is needed and none was given")]
     OperatorPassphraseUnavailable(String),
-    #[error("no audit key is set, so no checkpoint can be signed")]
+    #[error(
+        "no audit key is set, so no checkpoint can be signed: every release bundle carries one"
+    )]
     NoAuditKey,
     #[error("the audit log has no signed checkpoint yet")]
     NoCheckpoint,
@@ -219,6 +221,36 @@ pub enum OpsError {
     AlreadyApproved { key: String },
     #[error("{} is age-encrypted", .0.display())]
     EncryptedBundle(PathBuf),
+    #[error("the station refuses to act: {0}")]
+    Tampered(crate::access::Tamper),
+    #[error("{action} changes who is trusted and needs the consent of {quorum} distinct custodians; it has {}", consent_list(consenting))]
+    QuorumRequired {
+        action: String,
+        quorum: u32,
+        consenting: Vec<String>,
+    },
+    #[error("the change would leave {custodians} enabled custodian(s), fewer than the custodian quorum of {quorum}")]
+    BelowQuorum { custodians: usize, quorum: u32 },
+    #[error("{0} is not an enabled custodian")]
+    NotACustodian(String),
+    #[error("operator {name:?} has failed to log in too often: refused for {minutes} minutes from the last failure, without checking the passphrase")]
+    LoginThrottled { name: String, minutes: i64 },
+    #[error("{key:?} is a {purpose} key: it signs {}, not {}", purpose.signs(), needed.signs())]
+    WrongPurpose {
+        key: String,
+        purpose: strongroom_core::Purpose,
+        needed: strongroom_core::Purpose,
+    },
+    #[error("{0}: the key is not in this station's inventory, so its purpose is unknown")]
+    UnknownKeyPurpose(String),
+}
+
+fn consent_list(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
 }
 
 /// The kind and remedy of a PKCS#11 failure.
@@ -268,27 +300,21 @@ fn hsm_remedy(e: &HsmError, to: Edge) -> Option<String> {
 /// What to do about a refused trust package.
 fn package_remedy(e: &PackageError, to: Edge) -> Option<String> {
     Some(match e {
-        PackageError::UntrustedSigner { .. } => to.say(
-            "if you trust its issuer, add their key first with `strongroom trust add ISSUER.pem --name NAME --roles custodian`; nothing was imported",
-            "if you trust its issuer, first trust their key with the custodian role (Trust, Trust a key from a PEM file); nothing was imported",
+        PackageError::BelowThreshold { counted, .. } if counted.is_empty() => to.say(
+            "if you trust its issuers, add their custodian keys first with `strongroom trust add ISSUER.pem --name NAME --purpose custodian --holder PERSON`; nothing was imported",
+            "if you trust its issuers, first trust their keys with the custodian purpose (Trust, Trust a key from a PEM file); nothing was imported",
         ),
-        PackageError::NotCustodian { .. } => {
-            "only keys trusted with the custodian role may sign trust packages; ask the issuer to sign with one; nothing was imported".into()
-        }
-        PackageError::SignerRevoked { .. }
-        | PackageError::SignerExpired { .. }
-        | PackageError::SignerNotYetValid { .. } => {
-            "ask the issuer for a package signed by a current custodian key; nothing was imported".into()
-        }
-        PackageError::BadSignature { .. } => {
-            "the file was changed after it was signed: get a fresh copy from its issuer; nothing was imported".into()
-        }
-        PackageError::NotABundle(_)
-        | PackageError::WrongDocument(_)
-        | PackageError::WrongPayloadType(_) => to.say(
+        PackageError::BelowThreshold { .. } => to.say(
+            "more custodians must sign it: each adds a signature with `strongroom trust countersign PKG --key THEIR-KEY`; nothing was imported",
+            "more custodians must sign it on their station; nothing was imported",
+        ),
+        PackageError::NotAnEnvelope(_) | PackageError::WrongPayloadType(_) => to.say(
             "give the file that `strongroom trust export` wrote",
             "give the file that the issuing station wrote with Export a signed trust package",
         ),
+        PackageError::Stale { .. } => {
+            "get the newest trust package from its issuers; nothing was imported".into()
+        }
         _ => return None,
     })
 }
@@ -325,7 +351,7 @@ impl OpsError {
                 StoreError::WrongPassphrase { .. } => ErrorKind::Auth,
                 StoreError::LabelTaken(_) | StoreError::KeyIdTaken(_) => ErrorKind::Conflict,
                 StoreError::TrustNameTaken(_) | StoreError::TrustKeyTaken(_) => ErrorKind::Conflict,
-                StoreError::NewerSchema { .. } => ErrorKind::Usage,
+                StoreError::NewerSchema { .. } | StoreError::OldStation { .. } => ErrorKind::Usage,
                 StoreError::OperatorNotFound(_) => ErrorKind::NotFound,
                 StoreError::OperatorExists(_)
                 | StoreError::StationClaimed
@@ -347,10 +373,9 @@ impl OpsError {
             TrustKeyNotFound(_) | PolicyModuleNotFound(_) => ErrorKind::NotFound,
             AlreadyRevoked { .. } => ErrorKind::Conflict,
             Forbidden { .. } | Unclaimed { .. } => ErrorKind::Forbidden,
-            NotLoggedIn { .. }
-            | LoginFailed(_)
-            | OperatorDisabled(_)
-            | OperatorPassphraseUnavailable(_) => ErrorKind::Auth,
+            NotLoggedIn { .. } | LoginFailed(_) | OperatorPassphraseUnavailable(_) => {
+                ErrorKind::Auth
+            }
             NoAuditKey | NoCheckpoint | NoAuditRows(_) => ErrorKind::NotFound,
             ReleaseBundle(e) => {
                 use strongroom_bundle::BundleError as B;
@@ -367,6 +392,11 @@ impl OpsError {
             PolicyDenied { .. } | BundleRejected { .. } => ErrorKind::Rejected,
             AlreadyApproved { .. } => ErrorKind::Conflict,
             EncryptedBundle(_) => ErrorKind::Usage,
+            Tampered(_) => ErrorKind::Rejected,
+            QuorumRequired { .. } | NotACustodian(_) => ErrorKind::Forbidden,
+            BelowQuorum { .. } => ErrorKind::Conflict,
+            LoginThrottled { .. } => ErrorKind::Auth,
+            WrongPurpose { .. } | UnknownKeyPurpose(_) => ErrorKind::Usage,
         }
     }
 
@@ -427,12 +457,15 @@ impl OpsError {
                 "give it with --passphrase-file FILE or STRONGROOM_PASSPHRASE, or run on a terminal to be asked",
                 "type it in the dialog that asks for it",
             ),
-            WeakPassphrase(_) => "use a passphrase of at least 8 characters".into(),
+            WeakPassphrase(_) => "choose a longer passphrase: at least 12 characters for an operator, 8 for a key".into(),
             Store(StoreError::WrongPassphrase { .. }) => {
                 "try again with the right passphrase; nothing was signed. A lost passphrase cannot be recovered".into()
             }
             Store(StoreError::LabelTaken(_)) => to.say("choose another --label", "choose another label"),
             Store(StoreError::NewerSchema { .. }) => "upgrade strongroom".into(),
+            Store(StoreError::OldStation { .. }) => {
+                "keep using the Strongroom that made it for this station, or start a new station (its trust moves in a trust package); nothing was changed".into()
+            }
             Read { .. } => "check the file's permissions and the medium".into(),
             Hsm(e) => return hsm_remedy(e, to),
             Sbom(SbomError::LimitExceeded { .. }) => {
@@ -459,12 +492,13 @@ impl OpsError {
                 "the key on the token was replaced or the wrong token is inserted; compare the token with the key's details on the Keys screen",
             ),
             Trust(TrustError::UnknownStage(_)) => "stages are dev, test, staging and production, comma-separated".into(),
-            Trust(TrustError::UnknownRole(_)) => "roles are signer, approver and custodian, comma-separated".into(),
+            Trust(TrustError::UnknownPurpose(_)) => "a key's purpose is one of signer, approver, custodian or audit".into(),
+            Trust(TrustError::BadHolder(_)) => "name the person who holds the key by their operator name".into(),
             Policy(PolicyError::Syntax { .. }) => "fix the Rego at that line; docs/policy.md shows the rule forms".into(),
             Policy(PolicyError::TimeLimit { .. }) => "simplify the rule: iterate over input, not over large ranges".into(),
             TrustPackage { source, .. } => return package_remedy(source, to),
             NoCustodian { .. } => to.say(
-                "add the issuer's key first with `strongroom trust add ISSUER.pem --roles custodian`",
+                "add the issuers' keys first with `strongroom trust add ISSUER.pem --purpose custodian --holder PERSON`",
                 "first trust the issuer's key with the custodian role (Trust, Trust a key from a PEM file)",
             ),
             StaleTrustPackage { .. } => "get the newest trust package from its issuer; nothing was imported".into(),
@@ -512,11 +546,10 @@ impl OpsError {
                 "give it with --operator-passphrase-file FILE or STRONGROOM_OPERATOR_PASSPHRASE, or run on a terminal to be asked",
                 "type the operator's passphrase",
             ),
-            OperatorDisabled(_) => to.say(
-                "a custodian can re-enable it with `strongroom operator enable NAME`",
-                "a custodian can enable it again under Settings, Operators",
+            NoAuditKey => to.say(
+                "custodians set one (a key of purpose audit, with the quorum's consent) with `strongroom audit key set KEY`; nothing was signed",
+                "custodians set one under Settings, Audit key (a key of purpose audit, with the quorum's consent); nothing was signed",
             ),
-            NoAuditKey => "a custodian sets one with `strongroom audit key set KEY`, or give --key KEY".into(),
             NoCheckpoint => "sign one with `strongroom audit checkpoint`".into(),
             ReleaseBundle(e) => return e.remedy(),
             PolicyDenied { .. } => to.say(
@@ -533,6 +566,28 @@ impl OpsError {
             EncryptedBundle(_) => to.say(
                 "give the identity with --identity FILE (an age key file), or --passphrase-file for a passphrase-encrypted bundle",
                 "give the age identity file of a recipient it was encrypted to, or tick \"The bundle is encrypted with a passphrase\", and verify again",
+            ),
+            Tampered(_) => to.say(
+                "the database was changed outside Strongroom: stop using this station, keep the file as evidence, and compare it with a copy you trust; `strongroom audit verify` and `audit list` still work",
+                "the database was changed outside Strongroom: stop using this station, keep the file as evidence, and compare it with a copy you trust; the Audit screen still works",
+            ),
+            QuorumRequired { .. } => to.say(
+                "a second custodian must consent: add --cosigner NAME (their passphrase from --cosigner-passphrase-file, STRONGROOM_COSIGNER_PASSPHRASE or the prompt); nothing was changed",
+                "a second custodian must consent: choose Add a custodian's consent and have them type their passphrase; nothing was changed",
+            ),
+            BelowQuorum { .. } => to.say(
+                "add or enable another custodian first, or lower the quorum with `strongroom operator quorum N` (which needs the quorum itself)",
+                "add or enable another custodian first, or lower the custodian quorum under Settings (which needs the quorum itself)",
+            ),
+            NotACustodian(_) => "a consent counts only from an enabled operator holding the custodian role".into(),
+            LoginThrottled { .. } => "wait, then try again with the right passphrase; every try is in the audit log".into(),
+            WrongPurpose { .. } => to.say(
+                "use a key made for this purpose (`strongroom key list` shows each key's purpose), or generate one with --purpose",
+                "choose a key made for this purpose (the Keys screen shows each key's purpose)",
+            ),
+            UnknownKeyPurpose(_) => to.say(
+                "record the token key with `strongroom key adopt --purpose PURPOSE` first",
+                "record the token key on the Keys screen (Adopt a token key) with its purpose first",
             ),
             NoAuditRows(_) => "check the object names (a release id, a bundle or artifact sha256), and run `strongroom audit checkpoint` if the rows are newer than the last checkpoint".into(),
             Store(StoreError::StationClaimed) => to.say(
@@ -613,7 +668,6 @@ mod tests {
             OpsError::NotLoggedIn { action: s() },
             OpsError::LoginFailed(s()),
             OpsError::OperatorPassphraseUnavailable(s()),
-            OpsError::OperatorDisabled(s()),
             OpsError::PolicyDenied {
                 stage: s(),
                 reasons: vec![],

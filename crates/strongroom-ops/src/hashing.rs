@@ -38,6 +38,38 @@ pub fn check_files(paths: &[PathBuf]) -> Result<Vec<u64>, OpsError> {
     paths.iter().map(|p| check_file(p)).collect()
 }
 
+/// Refuses files to be signed whose bytes begin as a DSSE pre-authentication encoding
+/// (`DSSEv1 `): an ECDSA or RSA signature over such a file's digest would also be a valid DSSE
+/// signature over the envelope it encodes (a trust package, a checkpoint, an approval), so
+/// signing it would carry the key's signature into another domain.
+pub fn refuse_pae_inputs(paths: &[PathBuf]) -> Result<(), OpsError> {
+    for p in paths {
+        let mut head = [0u8; 7];
+        let n = std::fs::File::open(p)
+            .and_then(|mut f| {
+                let mut got = 0;
+                while got < head.len() {
+                    match std::io::Read::read(&mut f, &mut head[got..])? {
+                        0 => break,
+                        k => got += k,
+                    }
+                }
+                Ok(got)
+            })
+            .map_err(|source| OpsError::Read {
+                path: p.clone(),
+                source,
+            })?;
+        if &head[..n] == strongroom_core::dsse::PAE_PREFIX {
+            return Err(OpsError::BadInput(format!(
+                "{}: the file begins as a DSSE pre-authentication encoding (\"DSSEv1 \"); a signature over it would also sign the envelope it encodes, so Strongroom refuses to sign it (every signature has one purpose)",
+                p.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// In-toto subjects for already-checked artifacts: each file's name and SHA-256.
 pub fn subjects(
     artifacts: &[PathBuf],

@@ -3,8 +3,9 @@
 
 use secrecy::{ExposeSecret, SecretString};
 use strongroom_core::keyref::{check_label, KeyRef};
-use strongroom_core::{Algorithm, PublicKey, Signer, SoftwareKey};
-use strongroom_store::{keyfile, Backend, KeyRecord, KeyStatus, NewKey, StoreError};
+use strongroom_core::{Algorithm, PublicKey, Purpose, Signer, SoftwareKey};
+use strongroom_store::state::Change;
+use strongroom_store::{keyfile, Backend, KeyRecord, KeyRow, KeyStatus, NewKey, StoreError};
 
 use crate::dto::KeyInfo;
 use crate::operators::Action;
@@ -18,6 +19,22 @@ pub const MIN_PASSPHRASE_CHARS: usize = 8;
 pub struct GenerateKey {
     pub label: String,
     pub algorithm: Algorithm,
+    /// The one kind of signature the key will make.
+    pub purpose: Purpose,
+}
+
+/// Refuses a key whose purpose is not `needed`: a key signs for one purpose only, so that a
+/// signature made for one can never be taken for another.
+pub(crate) fn check_purpose(rec: &KeyRecord, needed: Purpose) -> Result<(), OpsError> {
+    if rec.purpose == needed {
+        Ok(())
+    } else {
+        Err(OpsError::WrongPurpose {
+            key: rec.label.clone(),
+            purpose: rec.purpose,
+            needed,
+        })
+    }
 }
 
 impl Station {
@@ -55,29 +72,63 @@ impl Station {
         );
         let path = self.store.key_dir().join(&file_name);
         keyfile::write(&path, &key, &passphrase)?;
-        let inserted = self.store.insert_key(&NewKey {
+        let row = KeyRow::new(&NewKey {
             label: &req.label,
             public_key: key.public_key(),
             backend: Backend::Software,
             location: &file_name,
             attributes: serde_json::json!({}),
+            purpose: req.purpose,
         });
-        match inserted {
-            Ok(rec) => {
-                self.record(
-                    "key.generate",
-                    rec.key_id.as_str(),
-                    crate::audit::Outcome::Ok,
-                    serde_json::json!({"label": rec.label, "algorithm": rec.algorithm.to_string(), "backend": "software"}),
-                )?;
-                Ok(KeyInfo::from(&rec))
-            }
+        let recorded = self.act(
+            "key.generate",
+            &row.key_id,
+            vec![Change::KeyPut { key: row.clone() }],
+            serde_json::json!({"label": row.label, "algorithm": row.algorithm, "backend": "software", "purpose": req.purpose}),
+        );
+        match recorded {
+            Ok(_) => Ok(KeyInfo::from(&row.record()?)),
             Err(e) => {
                 // Never leave a key file without its inventory row.
                 let _ = std::fs::remove_file(&path);
-                Err(e.into())
+                Err(e)
             }
         }
+    }
+
+    /// Keys of a trust-deciding purpose (custodian, audit) that share a token with keys of
+    /// another purpose: whoever can use the token's PIN for a release key can then sign trust
+    /// packages or checkpoints outside Strongroom. One warning per such key.
+    pub fn key_warnings(&self) -> Result<Vec<String>, OpsError> {
+        self.require(Action::KeyList)?;
+        let keys = self.store.list_keys()?;
+        let token = |k: &KeyRecord| {
+            (k.backend == Backend::Pkcs11)
+                .then(|| k.attributes["token_serial"].as_str().map(str::to_owned))
+                .flatten()
+        };
+        let mut out = Vec::new();
+        for k in keys.iter().filter(|k| k.purpose.guards_trust()) {
+            let Some(serial) = token(k) else { continue };
+            let others: Vec<&str> = keys
+                .iter()
+                .filter(|o| o.purpose != k.purpose && token(o).as_deref() == Some(&serial))
+                .map(|o| o.label.as_str())
+                .collect();
+            if !others.is_empty() {
+                out.push(format!(
+                    "the {} key {:?} shares token {} with {} ({}): one PIN unlocks them all, so whoever signs with those can sign {} too; keep {} keys on a token of their own (docs/security.md)",
+                    k.purpose,
+                    k.label,
+                    k.attributes["token"].as_str().unwrap_or(&serial),
+                    if others.len() == 1 { "the key" } else { "the keys" },
+                    others.join(", "),
+                    k.purpose.signs(),
+                    k.purpose
+                ));
+            }
+        }
+        Ok(out)
     }
 
     /// The whole inventory, oldest first.
@@ -172,18 +223,34 @@ impl Station {
         let rec = self.lookup_key(key)?;
         let mut details = details;
         details["label"] = rec.label.clone().into();
-        let rec = self.store.set_key_status(
-            &rec.label,
-            status,
-            &strongroom_store::audit::NewAuditRow {
-                operator: &self.operator,
-                action,
-                object: rec.key_id.as_str(),
-                outcome: crate::audit::Outcome::Ok.as_str(),
-                details,
-            },
-        )?;
-        Ok(KeyInfo::from(&rec))
+        let row = Self::status_change(&rec, status)?;
+        self.act(
+            action,
+            rec.key_id.as_str(),
+            vec![Change::KeyPut { key: row.clone() }],
+            details,
+        )
+        .inspect_err(|e| self.record_failure(action, rec.key_id.as_str(), e))?;
+        Ok(KeyInfo::from(&row.record()?))
+    }
+
+    /// The inventory row of `rec` moved to `status` (active → retired or revoked, retired →
+    /// revoked; a revoked key stays revoked).
+    pub(crate) fn status_change(rec: &KeyRecord, status: KeyStatus) -> Result<KeyRow, OpsError> {
+        let allowed = matches!(
+            (rec.status, status),
+            (KeyStatus::Active, KeyStatus::Retired | KeyStatus::Revoked)
+                | (KeyStatus::Retired, KeyStatus::Revoked)
+        );
+        if !allowed {
+            return Err(StoreError::KeyStatus {
+                label: rec.label.clone(),
+                from: rec.status.as_str().to_owned(),
+                to: status.as_str().to_owned(),
+            }
+            .into());
+        }
+        Ok(rec.row_with_status(status))
     }
 
     /// The public key of an inventory key.
@@ -191,11 +258,14 @@ impl Station {
         Ok(self.find_key(key)?.public_key)
     }
 
-    /// A signer for a `--key` argument: an inventory label or key id (software or token key), or
-    /// a `pkcs11:` URI. `pin-value` in a URI is accepted only with `allow_pin_in_uri`.
+    /// A signer for a `--key` argument of the given purpose: an inventory label or key id
+    /// (software or token key), or a `pkcs11:` URI naming a token key the inventory holds.
+    /// `pin-value` in a URI is accepted only with `allow_pin_in_uri`. A key of another
+    /// purpose, or one the inventory does not hold (so whose purpose is unknown), is refused.
     pub(crate) fn signer_for(
         &self,
         key: &str,
+        purpose: Purpose,
         allow_pin_in_uri: bool,
         cb: &dyn Callbacks,
     ) -> Result<Box<dyn Signer>, OpsError> {
@@ -203,19 +273,33 @@ impl Station {
             KeyRef::Pkcs11Uri(uri) => {
                 let uri = strongroom_hsm::Pkcs11Uri::parse(&uri, allow_pin_in_uri)
                     .map_err(strongroom_hsm::HsmError::from)?;
-                Ok(Box::new(self.unlock_uri(&uri, cb)?))
+                let signer = self.unlock_uri(&uri, cb)?;
+                let id = signer.key().public_key.key_id();
+                let rec = self
+                    .store
+                    .key_by_id(&id)?
+                    .ok_or_else(|| OpsError::UnknownKeyPurpose(uri.to_string_without_pin()))?;
+                check_purpose(&rec, purpose)?;
+                Self::check_active(&rec)?;
+                Ok(Box::new(signer))
             }
             other => {
                 let rec = self.store.find_key(&other)?;
-                if rec.status != KeyStatus::Active {
-                    return Err(OpsError::KeyNotActive {
-                        label: rec.label,
-                        status: rec.status.as_str().to_owned(),
-                    });
-                }
+                check_purpose(&rec, purpose)?;
+                Self::check_active(&rec)?;
                 self.unlock(&rec, cb)
             }
         }
+    }
+
+    fn check_active(rec: &KeyRecord) -> Result<(), OpsError> {
+        if rec.status != KeyStatus::Active {
+            return Err(OpsError::KeyNotActive {
+                label: rec.label.clone(),
+                status: rec.status.as_str().to_owned(),
+            });
+        }
+        Ok(())
     }
 
     /// Full details of one inventory key.

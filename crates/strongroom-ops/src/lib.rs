@@ -5,6 +5,7 @@
 //! API boundary: callers talk to a person only through [`Callbacks`]; nothing here prints, prompts
 //! or knows about terminals or windows.
 
+mod access;
 pub mod attest;
 mod audit;
 mod callbacks;
@@ -25,7 +26,8 @@ mod util;
 mod verify;
 pub mod vulns;
 
-pub use audit::Outcome as AuditOutcome;
+pub use access::Tamper;
+pub use audit::{Outcome as AuditOutcome, Witness};
 pub use callbacks::{Callbacks, Progress, SecretRequest};
 pub use error::{Edge, ErrorKind, OpsError};
 pub use keys::GenerateKey;

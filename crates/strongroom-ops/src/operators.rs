@@ -11,13 +11,12 @@ use std::str::FromStr;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use strongroom_store::audit::NewAuditRow;
-use strongroom_store::operators::{
-    check_passphrase, hash_passphrase, OperatorChange, OperatorRecord,
-};
+use strongroom_store::operators::{Credential, OperatorKey, OperatorRecord};
+use strongroom_store::state::Change;
 use strongroom_store::StoreError;
 
 use crate::audit::Outcome;
-use crate::keys::MIN_PASSPHRASE_CHARS;
+use crate::station::Session;
 use crate::{OpsError, Station};
 
 /// What an operator is trusted with. An operator may hold several.
@@ -158,6 +157,7 @@ pub enum Action {
     OperatorChange,
     TrustChange,
     TrustList,
+    QuorumSet,
     ReleaseCreate,
     ReleaseApprove,
     ReleaseExport,
@@ -195,6 +195,7 @@ impl Action {
         Action::OperatorChange,
         Action::TrustChange,
         Action::TrustList,
+        Action::QuorumSet,
         Action::ReleaseCreate,
         Action::ReleaseApprove,
         Action::ReleaseExport,
@@ -233,6 +234,7 @@ impl Action {
             Action::OperatorChange => "operator.change",
             Action::TrustChange => "trust.change",
             Action::TrustList => "trust.list",
+            Action::QuorumSet => "quorum.set",
             Action::ReleaseCreate => "release.create",
             Action::ReleaseApprove => "release.approve",
             Action::ReleaseExport => "release.export",
@@ -253,7 +255,7 @@ impl Action {
             Action::VulndbConfigure => CUSTODIAN,
             Action::AuditKeySet => CUSTODIAN,
             Action::OperatorAdd | Action::OperatorChange => CUSTODIAN,
-            Action::TrustChange => CUSTODIAN,
+            Action::TrustChange | Action::QuorumSet => CUSTODIAN,
             Action::Sign | Action::Attest => RELEASE_OFFICER,
             Action::ReleaseCreate | Action::ReleaseExport => RELEASE_OFFICER,
             Action::ReleaseApprove => APPROVER,
@@ -303,7 +305,10 @@ fn roles_of(names: &[String]) -> Vec<Role> {
 }
 
 fn role_names(roles: &[Role]) -> Vec<String> {
-    roles.iter().map(|r| r.as_str().to_owned()).collect()
+    let mut v: Vec<String> = roles.iter().map(|r| r.as_str().to_owned()).collect();
+    v.sort();
+    v.dedup();
+    v
 }
 
 impl From<&OperatorRecord> for OperatorInfo {
@@ -318,81 +323,112 @@ impl From<&OperatorRecord> for OperatorInfo {
     }
 }
 
-/// Operator names: 1 to 64 letters, digits, `.`, `_`, `-`, `@`, starting with a letter or digit.
+/// Operator names: 1 to 64 letters, digits, `.`, `_`, `-`, `@`, starting with a letter or digit
+/// (the same rule as key holders in the trust store, which name operators).
 fn check_name(name: &str) -> Result<(), OpsError> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
-    if ok {
-        Ok(())
-    } else {
-        Err(OpsError::BadInput(format!(
+    strongroom_policy::check_holder(name).map_err(|_| {
+        OpsError::BadInput(format!(
             "{name:?} is not a valid operator name: use 1 to 64 letters, digits, '.', '_', '-' or '@', starting with a letter or digit"
-        )))
-    }
+        ))
+    })
 }
 
-fn check_new_passphrase(p: &SecretString) -> Result<(), OpsError> {
-    if p.expose_secret().chars().count() < MIN_PASSPHRASE_CHARS {
+/// New operator passphrases: at least [`MIN_OPERATOR_PASSPHRASE_CHARS`] characters, not all
+/// of them whitespace.
+pub fn check_new_passphrase(p: &SecretString) -> Result<(), OpsError> {
+    let text = p.expose_secret();
+    if text.trim().is_empty() {
+        return Err(OpsError::WeakPassphrase("it is only whitespace".to_owned()));
+    }
+    if text.chars().count() < MIN_OPERATOR_PASSPHRASE_CHARS {
         return Err(OpsError::WeakPassphrase(format!(
-            "fewer than {MIN_PASSPHRASE_CHARS} characters"
+            "fewer than {MIN_OPERATOR_PASSPHRASE_CHARS} characters"
         )));
     }
     Ok(())
 }
 
-/// The authenticated operator of a station.
-#[derive(Clone, Debug)]
-pub(crate) struct Session {
-    pub(crate) roles: Vec<Role>,
-}
+/// Shortest operator passphrase accepted: the app and the CLI ask for the same.
+pub const MIN_OPERATOR_PASSPHRASE_CHARS: usize = 12;
+
+/// Failed logins of one name within [`THROTTLE_WINDOW_SECS`] after which the name is refused
+/// without its passphrase being checked, until the window has passed.
+pub const THROTTLE_FAILURES: u64 = 5;
+pub const THROTTLE_WINDOW_SECS: i64 = 15 * 60;
 
 impl Station {
     /// True once the station has an operator account.
     pub fn is_claimed(&self) -> Result<bool, OpsError> {
-        Ok(self.store.operator_count()? > 0)
+        self.refresh()?;
+        Ok(!self.state().operators.is_empty())
     }
 
-    /// Authenticates `name` (Argon2id check of the passphrase). A failure is recorded as
-    /// `login.failed` (outcome denied) and returned as an authentication error, the same for an
-    /// unknown name and a wrong passphrase; nothing retries. Success is not recorded by itself:
-    /// every act after it is recorded under the operator's name.
-    pub fn login(&mut self, name: &str, passphrase: &SecretString) -> Result<(), OpsError> {
-        self.session = None;
-        if !self.is_claimed()? {
-            return Err(OpsError::Unclaimed {
-                action: "login".into(),
-            });
-        }
-        let rec = self.store.operator(name)?;
-        let refusal = match &rec {
-            None => Some(("no such operator", OpsError::LoginFailed(name.to_owned()))),
-            Some(r) if !check_passphrase(&r.passphrase_hash, passphrase)? => {
-                Some(("wrong passphrase", OpsError::LoginFailed(name.to_owned())))
-            }
-            Some(r) if r.disabled => Some((
-                "the account is disabled",
-                OpsError::OperatorDisabled(name.to_owned()),
-            )),
-            Some(_) => None,
-        };
-        if let Some((reason, err)) = refusal {
+    /// Checks `name`'s passphrase against the credential the audit log proves (not the table),
+    /// and returns the key it derives. Refused the same way for an unknown name, a wrong
+    /// passphrase and a disabled account, so that the answer tells nothing; the reason is
+    /// recorded as `login.failed` (details `while`: what the passphrase was for). After
+    /// [`THROTTLE_FAILURES`] failures in [`THROTTLE_WINDOW_SECS`], the name is refused without
+    /// a check until the window has passed.
+    pub(crate) fn check_credential(
+        &self,
+        name: &str,
+        passphrase: &SecretString,
+        while_: &str,
+    ) -> Result<OperatorKey, OpsError> {
+        self.refresh()?;
+        let since = time::OffsetDateTime::now_utc() - time::Duration::seconds(THROTTLE_WINDOW_SECS);
+        let since = crate::release::rfc3339(since);
+        let fail = |reason: &str| {
             let _ = self.store.append_audit(&NewAuditRow {
                 operator: name,
                 action: "login.failed",
                 object: name,
                 outcome: Outcome::Denied.as_str(),
-                details: serde_json::json!({"reason": reason}),
+                details: serde_json::json!({"reason": reason, "while": while_}),
             });
-            return Err(err);
+        };
+        if self.store.failed_logins_since(name, &since)? >= THROTTLE_FAILURES {
+            fail("too many failed logins: refused without checking the passphrase");
+            return Err(OpsError::LoginThrottled {
+                name: name.to_owned(),
+                minutes: THROTTLE_WINDOW_SECS / 60,
+            });
         }
-        let rec = rec.expect("checked above");
-        self.operator = rec.name.clone();
+        let state = self.state();
+        let Some(rec) = state.operator(name) else {
+            // The same work as a real check, so that timing does not tell names apart.
+            let _ = strongroom_store::operators::Credential::new(passphrase);
+            fail("no such operator");
+            return Err(OpsError::LoginFailed(name.to_owned()));
+        };
+        let Some(key) = rec.credential.unlock(passphrase)? else {
+            fail("wrong passphrase");
+            return Err(OpsError::LoginFailed(name.to_owned()));
+        };
+        if rec.disabled {
+            fail("the account is disabled");
+            return Err(OpsError::LoginFailed(name.to_owned()));
+        }
+        Ok(key)
+    }
+
+    /// Authenticates `name`: the passphrase derives the key its credential names (see
+    /// [`Station::check_credential`] for refusals, which are recorded; nothing retries).
+    /// Success is not recorded by itself: every act after it is recorded under the operator's
+    /// name.
+    pub fn login(&mut self, name: &str, passphrase: &SecretString) -> Result<(), OpsError> {
+        self.session = None;
+        self.clear_cosigners();
+        if !self.is_claimed()? {
+            return Err(OpsError::Unclaimed {
+                action: "login".into(),
+            });
+        }
+        let key = self.check_credential(name, passphrase, "login")?;
+        self.operator = name.to_owned();
         self.session = Some(Session {
-            roles: roles_of(&rec.roles),
+            name: name.to_owned(),
+            key,
         });
         Ok(())
     }
@@ -408,9 +444,13 @@ impl Station {
         self.session.is_some()
     }
 
-    /// The logged-in operator's roles (none before a login).
-    pub fn roles(&self) -> &[Role] {
-        self.session.as_ref().map_or(&[], |s| &s.roles)
+    /// The logged-in operator's roles as the proven state holds them now (none before a login,
+    /// and none once the account is disabled).
+    pub fn roles(&self) -> Vec<Role> {
+        match &self.session {
+            Some(s) => crate::access::roles_in(&self.verified().state, &s.name),
+            None => Vec::new(),
+        }
     }
 
     /// Whether the logged-in operator may do `action` (no record is made; for showing or hiding
@@ -419,10 +459,19 @@ impl Station {
         self.roles().iter().any(|r| action.allows(*r))
     }
 
-    /// The check at the top of every operation: `Ok` when the logged-in operator holds a role
+    /// The check at the top of every operation. It first catches up with the audit log, so that
+    /// an account disabled or a role revoked by another process stops this session's very next
+    /// act; a station whose tables differ from what the log proves refuses everything but
+    /// reading and checking the audit log. Then `Ok` when the logged-in operator holds a role
     /// that may do `action`; otherwise the refusal is recorded (`access.denied`) and returned,
     /// naming the operator, the action and the roles that may do it.
     pub(crate) fn require(&self, action: Action) -> Result<(), OpsError> {
+        self.refresh()?;
+        if let Some(t) = self.verified().tamper.clone() {
+            if !matches!(action, Action::AuditVerify | Action::AuditList) {
+                return Err(OpsError::Tampered(t));
+            }
+        }
         if self.may(action) {
             return Ok(());
         }
@@ -431,7 +480,7 @@ impl Station {
             OpsError::Forbidden {
                 operator: self.operator.clone(),
                 action: action.name().to_owned(),
-                held: self.roles().to_vec(),
+                held: self.roles(),
                 allowed: allowed.clone(),
             }
         } else if !self.is_claimed()? {
@@ -467,33 +516,41 @@ impl Station {
     ) -> Result<OperatorInfo, OpsError> {
         check_name(name)?;
         check_new_passphrase(passphrase)?;
+        if self.is_claimed()? {
+            return Err(StoreError::StationClaimed.into());
+        }
         let mut roles = vec![Role::Custodian];
         roles.extend_from_slice(extra_roles);
-        roles.sort();
-        roles.dedup();
-        let phc = hash_passphrase(passphrase)?;
-        let rec = self.store.insert_operator(
+        let (credential, key) = Credential::new(passphrase)?;
+        let rec = OperatorRecord {
+            name: name.to_owned(),
+            roles: role_names(&roles),
+            credential,
+            created_at: strongroom_store::now_rfc3339(),
+            created_by: name.to_owned(),
+            disabled: false,
+        };
+        let session = Session {
+            name: name.to_owned(),
+            key,
+        };
+        self.commit(
+            &session,
+            &[],
+            "operator.init",
             name,
-            &role_names(&roles),
-            &phc,
-            name,
-            true,
-            &NewAuditRow {
-                operator: name,
-                action: "operator.init",
-                object: name,
-                outcome: Outcome::Ok.as_str(),
-                details: serde_json::json!({"roles": roles}),
-            },
+            vec![Change::OperatorPut {
+                operator: rec.clone(),
+            }],
+            serde_json::json!({"roles": roles_of(&rec.roles)}),
         )?;
-        self.operator = rec.name.clone();
-        self.session = Some(Session {
-            roles: roles.clone(),
-        });
+        self.operator = name.to_owned();
+        self.session = Some(session);
         Ok(OperatorInfo::from(&rec))
     }
 
-    /// Adds an operator (custodian only).
+    /// Adds an operator (custodian only; with the custodian or approver role, the custodian
+    /// quorum must consent).
     pub fn add_operator(
         &self,
         name: &str,
@@ -503,24 +560,27 @@ impl Station {
         self.require(Action::OperatorAdd)?;
         check_name(name)?;
         check_new_passphrase(passphrase)?;
-        let mut roles = roles.to_vec();
-        roles.sort();
-        roles.dedup();
-        let phc = hash_passphrase(passphrase)?;
-        let rec = self.store.insert_operator(
+        if self.state().operator(name).is_some() {
+            return Err(StoreError::OperatorExists(name.to_owned()).into());
+        }
+        let (credential, _) = Credential::new(passphrase)?;
+        let rec = OperatorRecord {
+            name: name.to_owned(),
+            roles: role_names(roles),
+            credential,
+            created_at: strongroom_store::now_rfc3339(),
+            created_by: self.operator.clone(),
+            disabled: false,
+        };
+        self.act(
+            "operator.add",
             name,
-            &role_names(&roles),
-            &phc,
-            &self.operator,
-            false,
-            &NewAuditRow {
-                operator: &self.operator,
-                action: "operator.add",
-                object: name,
-                outcome: Outcome::Ok.as_str(),
-                details: serde_json::json!({"roles": roles}),
-            },
-        )?;
+            vec![Change::OperatorPut {
+                operator: rec.clone(),
+            }],
+            serde_json::json!({"roles": roles_of(&rec.roles)}),
+        )
+        .inspect_err(|e| self.record_failure("operator.add", name, e))?;
         Ok(OperatorInfo::from(&rec))
     }
 
@@ -528,42 +588,42 @@ impl Station {
     pub fn list_operators(&self) -> Result<Vec<OperatorInfo>, OpsError> {
         self.require(Action::OperatorList)?;
         Ok(self
-            .store
-            .list_operators()?
+            .state()
+            .operators
             .iter()
             .map(OperatorInfo::from)
             .collect())
     }
 
     fn account(&self, name: &str) -> Result<OperatorRecord, OpsError> {
-        self.store
-            .operator(name)?
+        self.state()
+            .operator(name)
+            .cloned()
             .ok_or_else(|| StoreError::OperatorNotFound(name.to_owned()).into())
     }
 
     fn change(
         &self,
-        name: &str,
-        change: &OperatorChange,
+        rec: OperatorRecord,
         action: &str,
         details: serde_json::Value,
     ) -> Result<OperatorInfo, OpsError> {
-        let rec = self.store.update_operator(
-            name,
-            change,
-            &NewAuditRow {
-                operator: &self.operator,
-                action,
-                object: name,
-                outcome: Outcome::Ok.as_str(),
-                details,
-            },
-        )?;
+        let name = rec.name.clone();
+        self.act(
+            action,
+            &name,
+            vec![Change::OperatorPut {
+                operator: rec.clone(),
+            }],
+            details,
+        )
+        .inspect_err(|e| self.record_failure(action, &name, e))?;
         Ok(OperatorInfo::from(&rec))
     }
 
     /// Sets a new passphrase: any logged-in operator for their own account (`name` `None` or
-    /// their own name), a custodian for anyone's.
+    /// their own name), signed with the key of the old one; for someone else's account a
+    /// custodian, with the quorum's consent (otherwise one custodian could act as anyone).
     pub fn change_operator_passphrase(
         &self,
         name: Option<&str>,
@@ -572,31 +632,29 @@ impl Station {
         let own = name.is_none_or(|n| n == self.operator);
         if !own || self.session.is_none() {
             self.require(Action::OperatorChange)?;
+        } else {
+            self.refresh()?;
         }
         let name = name.unwrap_or(&self.operator).to_owned();
         check_new_passphrase(new)?;
-        self.account(&name)?;
-        let phc = hash_passphrase(new)?;
-        self.change(
-            &name,
-            &OperatorChange::Passphrase(phc),
-            "operator.passwd",
-            serde_json::json!({"own": own}),
-        )
+        let mut rec = self.account(&name)?;
+        rec.credential = Credential::new(new)?.0;
+        self.change(rec, "operator.passwd", serde_json::json!({"own": own}))
     }
 
     /// Disables or re-enables an account (custodian only). The last enabled custodian cannot
-    /// be disabled.
+    /// be disabled; disabling a custodian, or enabling an account with the custodian or
+    /// approver role, needs the quorum's consent.
     pub fn set_operator_disabled(
         &self,
         name: &str,
         disabled: bool,
     ) -> Result<OperatorInfo, OpsError> {
         self.require(Action::OperatorChange)?;
-        self.account(name)?;
+        let mut rec = self.account(name)?;
+        rec.disabled = disabled;
         self.change(
-            name,
-            &OperatorChange::Disabled(disabled),
+            rec,
             if disabled {
                 "operator.disable"
             } else {
@@ -606,34 +664,60 @@ impl Station {
         )
     }
 
-    /// Adds roles to an account (custodian only).
+    /// Adds roles to an account (custodian only; the custodian or approver role needs the
+    /// quorum's consent).
     pub fn grant_roles(&self, name: &str, roles: &[Role]) -> Result<OperatorInfo, OpsError> {
         self.require(Action::OperatorChange)?;
-        let mut now = roles_of(&self.account(name)?.roles);
+        let mut rec = self.account(name)?;
+        let mut now = roles_of(&rec.roles);
         now.extend_from_slice(roles);
-        now.sort();
-        now.dedup();
+        rec.roles = role_names(&now);
+        let now = roles_of(&rec.roles);
         self.change(
-            name,
-            &OperatorChange::Roles(role_names(&now)),
+            rec,
             "operator.grant",
             serde_json::json!({"granted": roles, "roles": now}),
         )
     }
 
-    /// Takes roles from an account (custodian only); the last enabled custodian keeps theirs.
+    /// Takes roles from an account (custodian only); the last enabled custodian keeps theirs,
+    /// and taking a custodian's role needs the quorum's consent.
     pub fn revoke_roles(&self, name: &str, roles: &[Role]) -> Result<OperatorInfo, OpsError> {
         self.require(Action::OperatorChange)?;
-        let now: Vec<Role> = roles_of(&self.account(name)?.roles)
+        let mut rec = self.account(name)?;
+        let now: Vec<Role> = roles_of(&rec.roles)
             .into_iter()
             .filter(|r| !roles.contains(r))
             .collect();
+        rec.roles = role_names(&now);
         self.change(
-            name,
-            &OperatorChange::Roles(role_names(&now)),
+            rec,
             "operator.revoke",
             serde_json::json!({"revoked": roles, "roles": now}),
         )
+    }
+
+    /// Sets the custodian quorum: how many distinct custodians must consent to an act that
+    /// changes who is trusted. Needs the quorum in force; may not exceed the enabled
+    /// custodians.
+    pub fn set_quorum(&self, quorum: u32) -> Result<u32, OpsError> {
+        self.require(Action::QuorumSet)?;
+        if quorum == 0 {
+            return Err(OpsError::BadInput(
+                "the quorum is at least 1 custodian".into(),
+            ));
+        }
+        self.act(
+            "quorum.set",
+            &quorum.to_string(),
+            vec![Change::Setting {
+                key: strongroom_store::settings::QUORUM.to_owned(),
+                value: Some(quorum.into()),
+            }],
+            serde_json::json!({"quorum": quorum}),
+        )
+        .inspect_err(|e| self.record_failure("quorum.set", &quorum.to_string(), e))?;
+        Ok(quorum)
     }
 }
 

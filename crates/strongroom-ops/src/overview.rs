@@ -77,7 +77,7 @@ impl Station {
             home: self.home().display().to_string(),
             claimed: self.is_claimed()?,
             operator: self.authenticated().then(|| self.operator.clone()),
-            roles: self.roles().to_vec(),
+            roles: self.roles(),
         })
     }
 
@@ -90,16 +90,6 @@ impl Station {
             tokens: Part::of(self, Action::TokenList, || self.list_tokens(None)),
             vulndb: Part::of(self, Action::VulndbStatus, || self.vulndb_status()),
             audit: Part::of(self, Action::AuditVerify, || self.audit_verify()),
-        })
-    }
-
-    /// A second handle on the same station and login, for work that runs on another thread
-    /// (the app hashes or signs on a worker while the window keeps reading).
-    pub fn reopen(&self) -> Result<Station, OpsError> {
-        Ok(Station {
-            store: strongroom_store::Store::open(self.home())?,
-            operator: self.operator.clone(),
-            session: self.session.clone(),
         })
     }
 }

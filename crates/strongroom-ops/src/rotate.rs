@@ -1,5 +1,5 @@
-//! Key rotation: a new key on the same backend as the old one, vouched for by the old key in a
-//! signed in-toto statement, and the old key retired in the same step.
+//! Key rotation: a new key on the same backend and for the same purpose as the old one, vouched
+//! for by the old key in a signed in-toto statement, and the old key retired in the same step.
 //!
 //! The statement is a Sigstore bundle (DSSE, in-toto Statement v1) whose one subject is the new
 //! key's PEM file, so anyone holding the old public key can check the new one with any DSSE or
@@ -134,6 +134,7 @@ impl Station {
                     &GenerateKey {
                         label: label.to_owned(),
                         algorithm: old.algorithm,
+                        purpose: old.purpose,
                     },
                     cb,
                 )?;
@@ -144,7 +145,7 @@ impl Station {
                 let signer = self.unlock_token_key(old, cb)?;
                 let session = signer.session().clone();
                 let key = session.generate_key(old.algorithm, label)?;
-                let new = self.record_token_key(label, &key, session.module_path())?;
+                let new = self.record_token_key(label, &key, session.module_path(), old.purpose)?;
                 Ok((Box::new(signer), self.lookup_key(&new.label)?))
             }
         }

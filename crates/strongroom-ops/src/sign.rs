@@ -85,6 +85,7 @@ impl Station {
         cb: &dyn Callbacks,
     ) -> Result<Vec<SignedFile>, OpsError> {
         let sizes = check_files(&req.files)?;
+        crate::hashing::refuse_pae_inputs(&req.files)?;
         if let Some(d) = &req.out_dir {
             if d.exists() && !d.is_dir() {
                 return Err(OpsError::NotADirectory(d.clone()));
@@ -118,7 +119,12 @@ impl Station {
                 return Err(OpsError::OutputExists(existing.clone()));
             }
         }
-        let signer = self.signer_for(&req.key, req.allow_pin_in_uri, cb)?;
+        let signer = self.signer_for(
+            &req.key,
+            strongroom_core::Purpose::Signer,
+            req.allow_pin_in_uri,
+            cb,
+        )?;
         let signer: &dyn Signer = &*signer;
         let extra = digests_needed(signer);
         let form = ArtifactForm::for_signer(signer);

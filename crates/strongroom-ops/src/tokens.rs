@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use strongroom_core::keyref::check_label;
-use strongroom_core::Algorithm;
+use strongroom_core::{Algorithm, Purpose};
 use strongroom_hsm::{
     HsmError, HsmSigner, KeySelector, Module, ModulePolicy, PinSource, Pkcs11Uri, TokenInfo,
     TokenKey, TokenSelector, TokenSession,
 };
 use strongroom_store::settings::ALLOWED_MODULES;
-use strongroom_store::{Backend, KeyRecord, NewKey, StoreError};
+use strongroom_store::state::Change;
+use strongroom_store::{Backend, KeyRecord, KeyRow, NewKey, StoreError};
 
 use crate::dto::KeyInfo;
 use crate::operators::Action;
@@ -47,6 +48,8 @@ pub struct GenerateTokenKey {
     pub target: TokenTarget,
     pub algorithm: Algorithm,
     pub label: String,
+    /// The one kind of signature the key will make.
+    pub purpose: Purpose,
 }
 
 /// A request to record a key that already exists on a token (made by another tool).
@@ -57,6 +60,8 @@ pub struct AdoptTokenKey {
     pub object: String,
     /// The inventory label to record it under.
     pub label: String,
+    /// The one kind of signature the key will make.
+    pub purpose: Purpose,
 }
 
 impl Station {
@@ -83,13 +88,7 @@ impl Station {
         if !list.contains(&canonical) {
             list.push(canonical.clone());
         }
-        self.store.set_setting(ALLOWED_MODULES, &list)?;
-        self.record(
-            "module.allow",
-            &canonical.display().to_string(),
-            crate::audit::Outcome::Ok,
-            serde_json::json!({}),
-        )?;
+        self.set_modules("module.allow", &canonical, &list)?;
         Ok(list)
     }
 
@@ -102,14 +101,23 @@ impl Station {
             .into_iter()
             .filter(|p| p != &canonical && p != path)
             .collect();
-        self.store.set_setting(ALLOWED_MODULES, &list)?;
-        self.record(
-            "module.remove",
-            &canonical.display().to_string(),
-            crate::audit::Outcome::Ok,
-            serde_json::json!({}),
-        )?;
+        self.set_modules("module.remove", &canonical, &list)?;
         Ok(list)
+    }
+
+    fn set_modules(&self, action: &str, module: &Path, list: &[PathBuf]) -> Result<(), OpsError> {
+        let shown = module.display().to_string();
+        self.act(
+            action,
+            &shown,
+            vec![Change::Setting {
+                key: ALLOWED_MODULES.to_owned(),
+                value: Some(serde_json::to_value(list).expect("paths serialise")),
+            }],
+            serde_json::json!({}),
+        )
+        .inspect_err(|e| self.record_failure(action, &shown, e))?;
+        Ok(())
     }
 
     fn candidate_modules(&self, module: Option<&Path>) -> Result<Vec<PathBuf>, OpsError> {
@@ -195,6 +203,7 @@ impl Station {
         label: &str,
         key: &TokenKey,
         module: &Path,
+        purpose: Purpose,
     ) -> Result<KeyInfo, OpsError> {
         if let Algorithm::Rsa(bits) = key.algorithm {
             if bits < 2048 {
@@ -205,13 +214,7 @@ impl Station {
             }
         }
         let location = format!("{}?module-path={}", key.uri, percent_encode_path(module));
-        self.record(
-            if key.attributes.local { "key.generate" } else { "key.adopt" },
-            key.public_key.key_id().as_str(),
-            crate::audit::Outcome::Ok,
-            serde_json::json!({"label": label, "algorithm": key.algorithm.to_string(), "backend": "pkcs11", "uri": location, "hardware_bound": key.attributes.hardware_bound()}),
-        )?;
-        let rec = self.store.insert_key(&NewKey {
+        let row = KeyRow::new(&NewKey {
             label,
             public_key: &key.public_key,
             backend: Backend::Pkcs11,
@@ -225,8 +228,18 @@ impl Station {
                 "cka": key.attributes,
                 "hardware_bound": key.attributes.hardware_bound(),
             }),
-        })?;
-        Ok(KeyInfo::from(&rec))
+            purpose,
+        });
+        if let Some(existing) = self.store.key_by_id(&key.public_key.key_id())? {
+            return Err(StoreError::KeyIdTaken(existing.label).into());
+        }
+        self.act(
+            if key.attributes.local { "key.generate" } else { "key.adopt" },
+            key.public_key.key_id().as_str(),
+            vec![Change::KeyPut { key: row.clone() }],
+            serde_json::json!({"label": label, "algorithm": key.algorithm.to_string(), "backend": "pkcs11", "uri": location, "hardware_bound": key.attributes.hardware_bound(), "purpose": purpose}),
+        )?;
+        Ok(KeyInfo::from(&row.record()?))
     }
 
     pub(crate) fn check_new_label(&self, label: &str) -> Result<(), OpsError> {
@@ -250,7 +263,7 @@ impl Station {
             .open_token(&req.target, None, cb)
             .inspect_err(|e| self.record_failure("key.generate", &req.label, e))?;
         let key = session.generate_key(req.algorithm, &req.label)?;
-        self.record_token_key(&req.label, &key, session.module_path())
+        self.record_token_key(&req.label, &key, session.module_path(), req.purpose)
     }
 
     /// Records a key another tool made on a token.
@@ -270,7 +283,7 @@ impl Station {
         };
         let session = self.open_token(&req.target, None, cb)?;
         let key = session.find_key(selector)?;
-        self.record_token_key(&req.label, &key, session.module_path())
+        self.record_token_key(&req.label, &key, session.module_path(), req.purpose)
     }
 
     /// Opens the token of an inventory key and returns a signer for it.

@@ -1,19 +1,22 @@
-//! Trust store use cases: trusting a key (roles, stages, validity window), revoking one, listing
-//! the trust, the trust policy (Rego modules and data), and exporting and importing it as a
-//! signed trust package. Every change is recorded in the audit log. Also the policy decision for
-//! a release (`Station::policy_decision`), evaluated with the station's trust policy.
+//! Trust store use cases: trusting a key (purpose, holder, stages, validity window), revoking
+//! one, listing the trust, the trust policy (Rego modules and data), and exporting and importing
+//! it as a trust package signed by a threshold of custodians. Every change is an act of the
+//! audit log; trusting approver, custodian or audit keys, changing the policy and exporting need
+//! the custodian quorum. Also the policy decision for a release (`Station::policy_decision`),
+//! evaluated with the station's trust policy.
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use strongroom_core::HashAlg;
+use strongroom_core::{HashAlg, Purpose, Signer};
 pub use strongroom_policy::trust::parse_stages;
-pub use strongroom_policy::KeyRole;
 use strongroom_policy::{
     check_modules, evaluate, Decision, NewTrustedKey, PackageError, PolicyInput, PolicyModule,
     Revocation, Stage, Timestamp, TrustPackage, TrustSet, TrustedKey,
 };
 use strongroom_store::fsutil::{write_atomic, Overwrite};
+use strongroom_store::state::Change;
+use strongroom_store::trust::{RevocationRow, TrustKeyRow, TrustRows, LAST_IMPORT, THRESHOLD};
 
 use crate::audit::Outcome;
 use crate::verify::read_capped;
@@ -32,21 +35,29 @@ pub struct TrustAdd {
     pub name: String,
     /// Empty: every stage.
     pub stages: Vec<Stage>,
-    /// At least one.
-    pub roles: Vec<KeyRole>,
+    /// The one kind of signature the key is trusted for.
+    pub purpose: Purpose,
+    /// Who holds the key: an operator name (approvals are counted by holder).
+    pub holder: String,
     pub not_before: Option<Timestamp>,
     pub not_after: Option<Timestamp>,
 }
 
-/// A request to write the station's trust as a signed trust package.
+/// A request to write the station's trust as a trust package.
 #[derive(Clone, Debug)]
 pub struct TrustExport {
-    /// The signing key: an inventory label or key id (software or token), or a `pkcs11:` URI.
-    pub key: String,
+    /// The custodian keys that sign it, each an inventory label or key id (software or token)
+    /// or a `pkcs11:` URI; their holders must be the operator and the custodians who consented,
+    /// and at least as many as the custodian quorum.
+    pub keys: Vec<String>,
     pub output: PathBuf,
     /// Replace an existing file.
     pub force: bool,
     pub allow_pin_in_uri: bool,
+    /// Write the package even when fewer custodians sign it than its threshold: the others
+    /// countersign it afterwards ([`Station::trust_countersign`]), on this station or theirs.
+    /// No station imports it until enough have.
+    pub partial: bool,
 }
 
 /// One trusted key as `trust list` shows it.
@@ -56,7 +67,10 @@ pub struct TrustedKeyInfo {
     pub name: String,
     pub key_id: String,
     pub algorithm: String,
-    pub roles: Vec<String>,
+    /// The one kind of signature the key is trusted for.
+    pub purpose: Purpose,
+    /// Who holds the key.
+    pub holder: String,
     /// Empty: every stage.
     pub stages: Vec<String>,
     pub not_before: Option<String>,
@@ -100,14 +114,17 @@ pub struct TrustListing {
 pub struct TrustExported {
     pub path: String,
     pub sha256: String,
-    pub signer_key_id: String,
+    /// The keys that signed it.
+    pub signer_key_ids: Vec<String>,
+    /// Their holders.
+    pub holders: Vec<String>,
+    /// How many custodians must sign it (and the next package) for a station to import it;
+    /// more than `holders` for a partial package that still needs countersignatures.
+    pub threshold: u32,
     pub issued_at: String,
     pub keys: usize,
     pub revocations: usize,
     pub policy_modules: usize,
-    /// The signing key is an active custodian in this station's own trust store; if not, other
-    /// stations holding the same trust will refuse the package.
-    pub signer_is_custodian_here: bool,
 }
 
 /// An imported trust package.
@@ -117,16 +134,16 @@ pub struct TrustImported {
     pub sha256: String,
     pub issuer: String,
     pub issued_at: String,
-    pub signer_key_id: String,
-    pub signer_name: String,
+    /// The keys whose signatures counted, and their holders.
+    pub signer_key_ids: Vec<String>,
+    pub holders: Vec<String>,
+    /// The threshold the station now enforces on the next package.
+    pub threshold: u32,
     pub keys: usize,
     pub revocations: usize,
     pub policy_modules: usize,
     /// Revocations the station held that the package lacked, kept (revocations are sticky).
     pub kept_revocations: usize,
-    /// The signing key is still a custodian in the imported trust; if not, the next package
-    /// must be signed by another custodian.
-    pub signer_still_custodian: bool,
 }
 
 /// A changed trust policy.
@@ -163,7 +180,8 @@ fn key_info(set: &TrustSet, k: &TrustedKey, at: Timestamp) -> TrustedKeyInfo {
         name: k.name().to_owned(),
         key_id: k.key_id().to_string(),
         algorithm: k.public_key().algorithm().to_string(),
-        roles: k.roles().iter().map(ToString::to_string).collect(),
+        purpose: k.purpose(),
+        holder: k.holder().to_owned(),
         stages: k.stages().iter().map(ToString::to_string).collect(),
         not_before: k.not_before().map(|t| t.to_string()),
         not_after: k.not_after().map(|t| t.to_string()),
@@ -203,25 +221,20 @@ fn policy_info(set: &TrustSet) -> TrustPolicyInfo {
 }
 
 impl Station {
-    /// Runs `op`, recording its success (with the details it returns) or its failure. Every
-    /// trust command that changes or signs the trust set goes through here: custodian only.
-    fn trust_recorded<T>(
+    /// Runs `op` and records what it returns as an act (custodian only; the rules of
+    /// `access.rs` decide whether the quorum must consent), or records its failure.
+    fn trust_act<T>(
         &self,
         action: &str,
         object: &str,
-        op: impl FnOnce() -> Result<(T, String, serde_json::Value), OpsError>,
+        op: impl FnOnce() -> Result<(T, String, Vec<Change>, serde_json::Value), OpsError>,
     ) -> Result<T, OpsError> {
         self.require(crate::operators::Action::TrustChange)?;
-        match op() {
-            Ok((value, object, details)) => {
-                self.record(action, &object, Outcome::Ok, details)?;
-                Ok(value)
-            }
-            Err(e) => {
-                self.record_failure(action, object, &e);
-                Err(e)
-            }
-        }
+        let done = op().and_then(|(value, object, changes, details)| {
+            self.act(action, &object, changes, details)?;
+            Ok(value)
+        });
+        done.inspect_err(|e| self.record_failure(action, object, e))
     }
 
     /// The station's trust: keys, revocations and the trust policy.
@@ -273,28 +286,51 @@ impl Station {
         }
     }
 
-    /// Trusts a public key under a name. Refuses a name or a key that is already trusted.
+    /// Trusts a public key under a name, for one purpose, held by one person. Refuses a name or
+    /// a key that is already trusted. An approver, custodian or audit key needs the custodian
+    /// quorum's consent: it decides who counts as a person.
     pub fn trust_add(&self, req: &TrustAdd) -> Result<TrustedKeyInfo, OpsError> {
-        self.trust_recorded("trust.add", &req.name, || {
+        self.trust_act("trust.add", &req.name, || {
             let public_key = load_public_key_file(&req.pem_path)?;
             let key = TrustedKey::new(NewTrustedKey {
                 name: req.name.clone(),
                 pem: public_key.to_pem(),
                 stages: req.stages.clone(),
-                roles: req.roles.clone(),
+                purpose: req.purpose,
+                holder: req.holder.clone(),
                 not_before: req.not_before,
                 not_after: req.not_after,
                 added_at: now(),
                 added_by: self.operator.clone(),
             })?;
-            self.store.trust_add(&key)?;
-            let set = self.trust_set()?;
+            let mut set = self.trust_set()?;
+            set = TrustSet::new(
+                set.keys().iter().cloned().chain([key.clone()]).collect(),
+                set.revocations().to_vec(),
+                set.policy().clone(),
+            )
+            .map_err(|e| match e {
+                strongroom_policy::TrustError::DuplicateName(n) => {
+                    strongroom_store::StoreError::TrustNameTaken(n).into()
+                }
+                strongroom_policy::TrustError::DuplicateKey { first, .. } => {
+                    strongroom_store::StoreError::TrustKeyTaken(first).into()
+                }
+                other => OpsError::from(other),
+            })?;
             let info = key_info(&set, &key, now());
             let details = serde_json::json!({
-                "name": info.name, "roles": info.roles, "stages": info.stages,
-                "not_before": info.not_before, "not_after": info.not_after,
+                "name": info.name, "purpose": info.purpose, "holder": info.holder,
+                "stages": info.stages, "not_before": info.not_before, "not_after": info.not_after,
             });
-            Ok((info, key.key_id().to_string(), details))
+            Ok((
+                info,
+                key.key_id().to_string(),
+                vec![Change::TrustKeyAdd {
+                    key: TrustKeyRow::of(&key),
+                }],
+                details,
+            ))
         })
     }
 
@@ -306,7 +342,7 @@ impl Station {
         at: Option<Timestamp>,
         reason: &str,
     ) -> Result<RevocationInfo, OpsError> {
-        self.trust_recorded("trust.revoke", key, || {
+        self.trust_act("trust.revoke", key, || {
             let set = self.trust_set()?;
             let k = set
                 .find(key)
@@ -329,7 +365,6 @@ impl Station {
                 revoked_at: at,
                 reason: reason.clone(),
             };
-            self.store.trust_revoke(&revocation)?;
             let info = RevocationInfo {
                 key_id: k.key_id().to_string(),
                 name: Some(k.name().to_owned()),
@@ -337,7 +372,14 @@ impl Station {
                 reason,
             };
             let details = serde_json::json!({"name": info.name, "revoked_at": info.revoked_at, "reason": info.reason});
-            Ok((info, k.key_id().to_string(), details))
+            Ok((
+                info,
+                k.key_id().to_string(),
+                vec![Change::TrustRevoke {
+                    revocation: RevocationRow::of(&revocation),
+                }],
+                details,
+            ))
         })
     }
 
@@ -367,7 +409,7 @@ impl Station {
     /// a package outside `strongroom`.
     pub fn trust_policy_add(&self, path: &Path) -> Result<TrustPolicyInfo, OpsError> {
         let shown = path.display().to_string();
-        self.trust_recorded("trust.policy.add", &shown, || {
+        self.trust_act("trust.policy.add", &shown, || {
             let bytes = read_capped(path, MAX_POLICY_FILE_BYTES)?;
             let rego = String::from_utf8(bytes.clone()).map_err(|_| {
                 OpsError::BadInput(format!(
@@ -389,32 +431,32 @@ impl Station {
                 Some(slot) => *slot = module,
                 None => policy.modules.push(module),
             }
-            self.store.trust_policy_set(&policy)?;
-            let info = policy_info(&self.trust_set()?);
             let details = serde_json::json!({"module": name, "sha256": sha256_hex(&bytes)});
-            Ok((info, name, details))
+            Ok(policy_change(policy, name, details))
         })
     }
 
     /// Removes a Rego module of the trust policy by name.
     pub fn trust_policy_remove(&self, name: &str) -> Result<TrustPolicyInfo, OpsError> {
-        self.trust_recorded("trust.policy.remove", name, || {
+        self.trust_act("trust.policy.remove", name, || {
             let mut policy = self.store.trust_policy()?;
             let before = policy.modules.len();
             policy.modules.retain(|m| m.name != name);
             if policy.modules.len() == before {
                 return Err(OpsError::PolicyModuleNotFound(name.to_owned()));
             }
-            self.store.trust_policy_set(&policy)?;
-            let info = policy_info(&self.trust_set()?);
-            Ok((info, name.to_owned(), serde_json::json!({"module": name})))
+            Ok(policy_change(
+                policy,
+                name.to_owned(),
+                serde_json::json!({"module": name}),
+            ))
         })
     }
 
     /// Replaces the trust policy's data (a JSON object such as `{"allowed_builders": […]}`).
     pub fn trust_data_set(&self, path: &Path) -> Result<TrustPolicyInfo, OpsError> {
         let shown = path.display().to_string();
-        self.trust_recorded("trust.data.set", &shown, || {
+        self.trust_act("trust.data.set", &shown, || {
             let bytes = read_capped(path, MAX_POLICY_FILE_BYTES)?;
             let data: serde_json::Value = serde_json::from_slice(&bytes)
                 .map_err(|e| OpsError::BadInput(format!("{}: not JSON: {e}", path.display())))?;
@@ -426,141 +468,315 @@ impl Station {
             }
             let mut policy = self.store.trust_policy()?;
             policy.data = data;
-            self.store.trust_policy_set(&policy)?;
-            let info = policy_info(&self.trust_set()?);
             let sha = sha256_hex(&bytes);
-            Ok((
-                info,
+            Ok(policy_change(
+                policy,
                 sha.clone(),
                 serde_json::json!({"file": shown, "sha256": sha}),
             ))
         })
     }
 
-    /// Signs the station's whole trust (keys, revocations, policy) into a trust package file.
+    /// Signs the station's whole trust (keys, revocations, policy) into a trust package file,
+    /// with one signature per custodian key given. The package's threshold is the station's
+    /// custodian quorum, and at least that many distinct holders must sign it: the keys'
+    /// holders must be the operator and the custodians who consented (`add_cosigner`).
     pub fn trust_export(
         &self,
         req: &TrustExport,
         cb: &dyn Callbacks,
     ) -> Result<TrustExported, OpsError> {
-        let key = crate::audit::key_for_log(&req.key);
-        self.trust_recorded("trust.export", &key, || {
-            if req.output.exists() && !req.force {
-                return Err(OpsError::OutputExists(req.output.clone()));
+        let shown: Vec<String> = req
+            .keys
+            .iter()
+            .map(|k| crate::audit::key_for_log(k))
+            .collect();
+        let object = shown.join(", ");
+        self.require(crate::operators::Action::TrustChange)?;
+        let cosigners: Vec<String> =
+            std::mem::take(&mut *self.cosigners.lock().unwrap_or_else(|e| e.into_inner()))
+                .into_iter()
+                .map(|c| c.name)
+                .collect();
+        self.trust_export_unrecorded(req, &cosigners, cb)
+            .and_then(|done| {
+                let details = serde_json::json!({
+                    "path": done.path, "signers": done.signer_key_ids, "holders": done.holders,
+                    "threshold": done.threshold, "keys": done.keys,
+                    "revocations": done.revocations, "policy_modules": done.policy_modules,
+                    "cosigners": cosigners,
+                });
+                self.record("trust.export", &done.sha256, Outcome::Ok, details)?;
+                Ok(done)
+            })
+            .inspect_err(|e| self.record_failure("trust.export", &object, e))
+    }
+
+    fn trust_export_unrecorded(
+        &self,
+        req: &TrustExport,
+        cosigners: &[String],
+        cb: &dyn Callbacks,
+    ) -> Result<TrustExported, OpsError> {
+        if req.output.exists() && !req.force {
+            return Err(OpsError::OutputExists(req.output.clone()));
+        }
+        if req.keys.is_empty() {
+            return Err(OpsError::BadInput(
+                "name at least one custodian key to sign the trust package with".into(),
+            ));
+        }
+        let set = self.trust_set()?;
+        let (quorum, _) = self.quorum();
+        let present: Vec<&str> = std::iter::once(self.operator.as_str())
+            .chain(cosigners.iter().map(String::as_str))
+            .collect();
+        let mut signers: Vec<Box<dyn Signer>> = Vec::new();
+        let mut holders = Vec::new();
+        for key in &req.keys {
+            let signer = self.signer_for(key, Purpose::Custodian, req.allow_pin_in_uri, cb)?;
+            let id = signer.public_key().key_id();
+            let holder = set
+                .key(&id)
+                .filter(|k| k.purpose() == Purpose::Custodian)
+                .map(|k| k.holder().to_owned())
+                .ok_or_else(|| {
+                    OpsError::BadInput(format!(
+                        "{}: this station does not trust the key {id} as a custodian key, so no station that shares its trust would count its signature",
+                        crate::audit::key_for_log(key)
+                    ))
+                })?;
+            if !present.contains(&holder.as_str()) {
+                return Err(OpsError::BadInput(format!(
+                    "{}: the key is held by {holder}, who is neither the operator nor a custodian who consented: each custodian signs with their own key",
+                    crate::audit::key_for_log(key)
+                )));
             }
-            let set = self.trust_set()?;
-            let signer = self.signer_for(&req.key, req.allow_pin_in_uri, cb)?;
-            let issued_at = now();
-            let json = TrustPackage::issue(&set, &self.operator, issued_at, &*signer).map_err(
-                |source| match source {
-                    // A token's failure keeps its own kind and remedy (PIN, removed token).
-                    PackageError::Sign(e) => OpsError::Sign(e),
-                    other => OpsError::TrustPackage {
-                        path: req.output.clone(),
-                        source: Box::new(other),
-                    },
-                },
-            )?;
-            write_atomic(
-                &req.output,
-                if req.force {
-                    Overwrite::Allow
-                } else {
-                    Overwrite::Refuse
-                },
-                |f| std::io::Write::write_all(f, json.as_bytes()),
-            )?;
-            let signer_id = signer.public_key().key_id();
-            let done = TrustExported {
-                path: req.output.display().to_string(),
-                sha256: sha256_hex(json.as_bytes()),
-                signer_key_id: signer_id.to_string(),
-                issued_at: issued_at.to_string(),
-                keys: set.keys().len(),
-                revocations: set.revocations().len(),
-                policy_modules: set.policy().modules.len(),
-                signer_is_custodian_here: set
-                    .status(&signer_id, issued_at, None, Some(KeyRole::Custodian))
-                    .acceptable(),
-            };
-            let details = serde_json::json!({
-                "path": done.path, "signer": done.signer_key_id, "keys": done.keys,
-                "revocations": done.revocations, "policy_modules": done.policy_modules,
+            if !holders.contains(&holder) {
+                holders.push(holder);
+            }
+            signers.push(signer);
+        }
+        if (holders.len() as u32) < quorum && !req.partial {
+            return Err(OpsError::QuorumRequired {
+                action: "trust.export".into(),
+                quorum,
+                consenting: holders,
             });
-            Ok((done.clone(), done.sha256.clone(), details))
+        }
+        let issued_at = now();
+        let refs: Vec<&dyn Signer> = signers.iter().map(|s| &**s).collect();
+        let json = TrustPackage::issue(&set, &self.operator, issued_at, quorum, &refs).map_err(
+            |source| match source {
+                // A token's failure keeps its own kind and remedy (PIN, removed token).
+                PackageError::Sign(e) => OpsError::Sign(e),
+                other => OpsError::TrustPackage {
+                    path: req.output.clone(),
+                    source: Box::new(other),
+                },
+            },
+        )?;
+        write_atomic(
+            &req.output,
+            if req.force {
+                Overwrite::Allow
+            } else {
+                Overwrite::Refuse
+            },
+            |f| std::io::Write::write_all(f, json.as_bytes()),
+        )?;
+        Ok(TrustExported {
+            path: req.output.display().to_string(),
+            sha256: sha256_hex(json.as_bytes()),
+            signer_key_ids: signers
+                .iter()
+                .map(|s| s.public_key().key_id().to_string())
+                .collect(),
+            holders,
+            threshold: quorum,
+            issued_at: issued_at.to_string(),
+            keys: set.keys().len(),
+            revocations: set.revocations().len(),
+            policy_modules: set.policy().modules.len(),
         })
     }
 
-    /// Imports a trust package: it must be signed by an active custodian of the station's
-    /// current trust and be no older than the last one imported. The package's keys and policy
-    /// replace the station's; the station's revocations are kept. One transaction.
+    /// Adds the logged-in custodian's signature to a trust package file (written back in
+    /// place, atomically): how a second custodian, on this station or another, countersigns a
+    /// package another custodian issued. The key must be a custodian key the station trusts
+    /// and the operator holds.
+    pub fn trust_countersign(
+        &self,
+        path: &Path,
+        key: &str,
+        allow_pin_in_uri: bool,
+        cb: &dyn Callbacks,
+    ) -> Result<Vec<String>, OpsError> {
+        let shown = path.display().to_string();
+        self.require(crate::operators::Action::TrustChange)?;
+        let done = (|| {
+            let bytes = read_capped(path, MAX_PACKAGE_BYTES)?;
+            let refused = |source| OpsError::TrustPackage {
+                path: path.to_owned(),
+                source: Box::new(source),
+            };
+            let mut package = TrustPackage::open(&bytes).map_err(refused)?;
+            let signer = self.signer_for(key, Purpose::Custodian, allow_pin_in_uri, cb)?;
+            let id = signer.public_key().key_id();
+            let set = self.trust_set()?;
+            match set.key(&id) {
+                Some(k) if k.purpose() == Purpose::Custodian && k.holder() == self.operator => {}
+                _ => {
+                    return Err(OpsError::BadInput(format!(
+                        "{}: not a custodian key this station trusts as held by {}",
+                        crate::audit::key_for_log(key),
+                        self.operator
+                    )))
+                }
+            }
+            package
+                .add_signature(&*signer)
+                .map_err(|source| match source {
+                    PackageError::Sign(e) => OpsError::Sign(e),
+                    other => refused(other),
+                })?;
+            let json = package.to_json();
+            write_atomic(path, Overwrite::Allow, |f| {
+                std::io::Write::write_all(f, json.as_bytes())
+            })?;
+            Ok((package.signer_key_ids(), sha256_hex(json.as_bytes())))
+        })();
+        match done {
+            Ok((ids, sha)) => {
+                self.record(
+                    "trust.countersign",
+                    &sha,
+                    Outcome::Ok,
+                    serde_json::json!({"file": shown, "signers": ids}),
+                )?;
+                Ok(ids)
+            }
+            Err(e) => {
+                self.record_failure("trust.countersign", &shown, &e);
+                Err(e)
+            }
+        }
+    }
+
+    /// Imports a trust package: signed by the threshold the station accepted last (before its
+    /// first import, its custodian quorum) of custodians its current trust holds, and by its own
+    /// threshold of the custodians it lists; no older than the last one imported. The package's
+    /// keys and policy replace the station's; the station's revocations are kept. One act,
+    /// carrying the package, so that replaying the log checks the import again.
     pub fn trust_import(&self, path: &Path) -> Result<TrustImported, OpsError> {
         let shown = path.display().to_string();
-        self.trust_recorded("trust.import", &shown, || {
+        self.trust_act("trust.import", &shown, || {
             let bytes = read_capped(path, MAX_PACKAGE_BYTES)?;
             let sha256 = sha256_hex(&bytes);
             let refused = |source| OpsError::TrustPackage {
                 path: path.to_owned(),
                 source: Box::new(source),
             };
+            let text = String::from_utf8(bytes.clone()).map_err(|_| {
+                OpsError::BadInput(format!("{}: a trust package is UTF-8 JSON", path.display()))
+            })?;
             let package = TrustPackage::open(&bytes).map_err(refused)?;
             let current = self.trust_set()?;
             let at = now();
             if !current.has_active_custodian(at) {
                 return Err(OpsError::NoCustodian {
                     path: path.to_owned(),
-                    signer: package.signer_key_id().to_string(),
+                    signer: package.signer_key_ids().join(", "),
                 });
             }
-            let verified = package.verify_with(&current, at).map_err(refused)?;
-            if let Some(last) = self.store.trust_last_import()? {
-                if verified.issued_at < last {
-                    return Err(OpsError::StaleTrustPackage {
+            let threshold = match self.store.trust_threshold()? {
+                Some(t) => t,
+                None => self.quorum().0,
+            };
+            let done = package
+                .import(&current, threshold, self.store.trust_last_import()?, at)
+                .map_err(|e| match e {
+                    PackageError::Stale { issued_at, last } => OpsError::StaleTrustPackage {
                         path: path.to_owned(),
-                        issued_at: verified.issued_at.to_string(),
+                        issued_at: issued_at.to_string(),
                         last: last.to_string(),
-                    });
-                }
-            }
-            let imported_revocations = verified.trust.revocations().len();
-            let merged = verified.trust.clone().keeping_revocations_of(&current);
-            self.store
-                .trust_replace_imported(&merged, verified.issued_at)?;
-            let signer_name = current
-                .key(&verified.signer)
-                .map(|k| k.name().to_owned())
-                .unwrap_or_default();
-            let done = TrustImported {
+                    },
+                    other => refused(other),
+                })?;
+            let merged = &done.merged;
+            let imported_revocations = done.package.trust.revocations().len();
+            let result = TrustImported {
                 sha256: sha256.clone(),
-                issuer: verified.issuer.clone(),
-                issued_at: verified.issued_at.to_string(),
-                signer_key_id: verified.signer.to_string(),
-                signer_name,
+                issuer: done.package.issuer.clone(),
+                issued_at: done.package.issued_at.to_string(),
+                signer_key_ids: done
+                    .package
+                    .signers
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+                holders: done.package.holders.clone(),
+                threshold: done.package.threshold,
                 keys: merged.keys().len(),
                 revocations: merged.revocations().len(),
                 policy_modules: merged.policy().modules.len(),
                 kept_revocations: merged.revocations().len() - imported_revocations,
-                signer_still_custodian: merged
-                    .status(&verified.signer, at, None, Some(KeyRole::Custodian))
-                    .acceptable(),
             };
             let details = serde_json::json!({
-                "file": shown, "issuer": done.issuer, "issued_at": done.issued_at,
-                "signer": done.signer_key_id, "keys": done.keys, "revocations": done.revocations,
-                "policy_modules": done.policy_modules, "kept_revocations": done.kept_revocations,
+                "file": shown, "issuer": result.issuer, "issued_at": result.issued_at,
+                "signers": result.signer_key_ids, "holders": result.holders,
+                "threshold": result.threshold, "keys": result.keys,
+                "revocations": result.revocations, "policy_modules": result.policy_modules,
+                "kept_revocations": result.kept_revocations,
             });
-            Ok((done, sha256, details))
+            let changes = vec![
+                Change::TrustReplace {
+                    trust: TrustRows::of(merged),
+                    package: text,
+                },
+                Change::Setting {
+                    key: THRESHOLD.to_owned(),
+                    value: Some(done.package.threshold.into()),
+                },
+                Change::Setting {
+                    key: LAST_IMPORT.to_owned(),
+                    value: Some(done.package.issued_at.to_rfc3339().into()),
+                },
+            ];
+            Ok((result, sha256, changes, details))
         })
     }
 }
 
+/// A change of the trust policy as an act's parts.
+fn policy_change(
+    policy: strongroom_policy::PolicyBundle,
+    object: String,
+    details: serde_json::Value,
+) -> (TrustPolicyInfo, String, Vec<Change>, serde_json::Value) {
+    let info = TrustPolicyInfo {
+        policy_modules: policy.modules.iter().map(|m| m.name.clone()).collect(),
+        policy_data: policy.data.clone(),
+    };
+    (
+        info,
+        object,
+        vec![Change::TrustPolicy {
+            modules: policy.modules,
+            data: policy.data,
+        }],
+        details,
+    )
+}
+
 /// The trust set of a package named on the command line for one verification (`verify
 /// --trust PKG.json`), with a description of where it came from. With `anchor` (a station's trust
-/// store that has an active custodian) the package must be signed by one of its custodians;
-/// without, it must at least be signed by a custodian key it lists itself.
+/// store that has an active custodian, and the threshold it enforces) the package must be signed
+/// by that many of its custodians; without, by its own threshold of custodian keys it lists
+/// itself.
 pub fn trust_for_verification(
     path: &Path,
-    anchor: Option<&TrustSet>,
+    anchor: Option<(&TrustSet, u32)>,
 ) -> Result<(TrustSet, String), OpsError> {
     let bytes = read_capped(path, MAX_PACKAGE_BYTES)?;
     let refused = |source| OpsError::TrustPackage {
@@ -569,15 +785,17 @@ pub fn trust_for_verification(
     };
     let package = TrustPackage::open(&bytes).map_err(refused)?;
     let now = now();
-    match anchor.filter(|a| a.has_active_custodian(now)) {
-        Some(a) => {
-            let v = package.verify_with(a, now).map_err(refused)?;
+    match anchor.filter(|(a, _)| a.has_active_custodian(now)) {
+        Some((a, threshold)) => {
+            let v = package.verify_with(a, threshold, now).map_err(refused)?;
             Ok((
                 v.trust,
                 format!(
-                    "the trust package {} issued by {}, signed by a custodian this station trusts",
+                    "the trust package {} issued by {}, signed by {} custodian(s) this station trusts ({})",
                     path.display(),
-                    v.issuer
+                    v.issuer,
+                    v.holders.len(),
+                    v.holders.join(", ")
                 ),
             ))
         }
@@ -586,10 +804,11 @@ pub fn trust_for_verification(
             Ok((
                 v.trust,
                 format!(
-                    "the trust package {} issued by {} (self-signed by its custodian key {}; not anchored in a station)",
+                    "the trust package {} issued by {} (signed by {} of the custodians it lists itself: {}; not anchored in a station)",
                     path.display(),
                     v.issuer,
-                    v.signer
+                    v.holders.len(),
+                    v.holders.join(", ")
                 ),
             ))
         }

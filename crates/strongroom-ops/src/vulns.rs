@@ -175,13 +175,17 @@ impl Station {
 
     pub fn set_vulndb_max_age_days(&self, days: u32) -> Result<(), OpsError> {
         self.require(Action::VulndbConfigure)?;
-        self.store.set_setting(MAX_AGE_SETTING, &days)?;
-        self.record(
+        self.act(
             "vulndb.configure",
             MAX_AGE_SETTING,
-            crate::audit::Outcome::Ok,
+            vec![strongroom_store::state::Change::Setting {
+                key: MAX_AGE_SETTING.to_owned(),
+                value: Some(days.into()),
+            }],
             serde_json::json!({"max_age_days": days}),
         )
+        .inspect_err(|e| self.record_failure("vulndb.configure", MAX_AGE_SETTING, e))?;
+        Ok(())
     }
 
     /// Records per ecosystem, snapshot date and age, and whether it is stale.

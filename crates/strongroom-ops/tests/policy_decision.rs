@@ -6,7 +6,7 @@ use secrecy::SecretString;
 use strongroom_ops::trust::read_policy_files;
 use strongroom_ops::{OpsError, Role, Station};
 use strongroom_policy::{
-    ArtifactFacts, KeyRole, Phase, PolicyInput, ProvenanceFacts, ReleaseFacts, SbomFacts,
+    ArtifactFacts, Phase, PolicyInput, ProvenanceFacts, Purpose, ReleaseFacts, SbomFacts,
     SignatureFacts, SignatureKind, Stage, VulnFacts,
 };
 
@@ -22,7 +22,7 @@ fn station(dir: &std::path::Path) -> Station {
 }
 
 fn input(version: &str, builder: &str) -> PolicyInput {
-    let sig = |name: &str, kind, op: &str, roles: &[KeyRole]| SignatureFacts {
+    let sig = |name: &str, kind, op: &str, purpose: Purpose| SignatureFacts {
         keyid: format!("{name}="),
         key_name: Some(name.into()),
         kind,
@@ -30,7 +30,9 @@ fn input(version: &str, builder: &str) -> PolicyInput {
         signed_at: "2026-11-22T10:00:00Z".into(),
         valid: true,
         trusted: true,
-        roles: roles.to_vec(),
+        purpose: Some(purpose),
+        holder: Some(op.into()),
+        recorded: true,
         stages: vec![],
         active_at_signing: true,
         revoked: false,
@@ -64,9 +66,9 @@ fn input(version: &str, builder: &str) -> PolicyInput {
             },
         }],
         vec![
-            sig("rel", SignatureKind::Release, "alice", &[KeyRole::Signer]),
-            sig("a1", SignatureKind::Approval, "bob", &[KeyRole::Approver]),
-            sig("a2", SignatureKind::Approval, "carol", &[KeyRole::Approver]),
+            sig("rel", SignatureKind::Release, "alice", Purpose::Signer),
+            sig("a1", SignatureKind::Approval, "bob", Purpose::Approver),
+            sig("a2", SignatureKind::Approval, "carol", Purpose::Approver),
         ],
     )
 }

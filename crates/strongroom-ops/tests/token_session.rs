@@ -35,6 +35,7 @@ fn a_batch_is_signed_in_one_login_and_a_wrong_pin_is_tried_once() {
                 target: TokenTarget::label(token.label(), None),
                 algorithm: Algorithm::EcdsaP256,
                 label: "k".into(),
+                purpose: strongroom_core::Purpose::Signer,
             },
             &Pin(USER_PIN),
         )

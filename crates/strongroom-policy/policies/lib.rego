@@ -28,7 +28,7 @@ trusted_valid(sig) if {
 qualifying_release_signature(sig) if {
 	sig.kind == "release"
 	trusted_valid(sig)
-	"signer" in sig.roles
+	sig.purpose == "signer"
 	stage_ok(sig)
 }
 
@@ -77,10 +77,10 @@ problems contains [i, sprintf("the key is not trusted for the %s stage", [stage]
 	not stage_ok(sig)
 }
 
-# Why signature i cannot act in `role` at this stage ("" when it can).
-why_not(i, role) := concat("; ", array.concat(
+# Why signature i cannot sign for `purpose` at this stage ("" when it can).
+why_not(i, purpose) := concat("; ", array.concat(
 	[p | some pr in problems; pr[0] == i; p := pr[1]],
-	[sprintf("the key lacks the %s role", [role]) | not role in input.signatures[i].roles],
+	[sprintf("the key is not a %s key", [purpose]) | not input.signatures[i].purpose == purpose],
 ))
 
 # ": key a (…): reason; key b (…): reason" for the release signatures, or "" when there are none.

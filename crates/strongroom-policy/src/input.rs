@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 use strongroom_core::KeyId;
 
-use crate::{KeyRole, KeyStatus, Stage, Timestamp};
+use crate::{KeyStatus, Purpose, Stage, Timestamp};
 
 /// When the policy runs: before anything is signed (`release create`) or on a finished bundle
 /// (`verify`). Approvals are only demanded at `verify`: they come after creation.
@@ -125,7 +125,15 @@ pub struct SignatureFacts {
     pub valid: bool,
     /// The key is in the trust store.
     pub trusted: bool,
-    pub roles: Vec<KeyRole>,
+    /// The key's purpose in the trust store (`signer`, `approver`, …); `null` for an unknown key.
+    pub purpose: Option<Purpose>,
+    /// Who holds the key, as the trust store records it: approvals are counted by holder.
+    pub holder: Option<String>,
+    /// The station's signed audit excerpt records this signature: a `release.approve` row by the
+    /// key's holder with this key. An approval that the audit trail does not show does not
+    /// count.
+    #[serde(default)]
+    pub recorded: bool,
     /// The key's stages; empty means every stage.
     pub stages: Vec<Stage>,
     /// Known, inside its validity window and not revoked at `signed_at`.
@@ -160,7 +168,9 @@ impl SignatureFacts {
             signed_at: signed_at.to_rfc3339(),
             valid,
             trusted: status.known,
-            roles: status.roles.clone(),
+            purpose: status.purpose,
+            holder: status.holder.clone(),
+            recorded: false,
             stages: status.stages.clone(),
             active_at_signing: status.active(),
             revoked: status.revoked.is_some(),
@@ -178,42 +188,42 @@ impl SignatureFacts {
             && (self.stages.is_empty() || self.stages.contains(&stage))
     }
 
-    /// Counts as an approval at `stage`: it counts, and its key holds the approver role. The
-    /// release signature counts too when its key is an approver.
+    /// Counts as an approval at `stage`: an approval signature that counts, by a key trusted
+    /// for the approver purpose, with a holder, and recorded in the audit excerpt.
     pub fn approves_at(&self, stage: Stage) -> bool {
-        self.counts_at(stage) && self.roles.contains(&KeyRole::Approver)
+        self.kind == SignatureKind::Approval
+            && self.counts_at(stage)
+            && self.purpose == Some(Purpose::Approver)
+            && self.holder.is_some()
+            && self.recorded
     }
 }
 
 /// The approval counts. Only signatures that approve (see [`SignatureFacts::approves_at`]) are
-/// counted; `distinct_approvers` is the smaller of the distinct keys and the distinct operators,
-/// so one person with two keys, or two people sharing a key, count once.
+/// counted, and people are counted by the holder the trust store names for each key, never by
+/// a name the signer wrote: one person with two keys counts once.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApprovalFacts {
     pub distinct_keys: u64,
-    pub distinct_operators: u64,
+    pub distinct_holders: u64,
+    /// Distinct holders of approving keys: the people who approved.
     pub distinct_approvers: u64,
 }
 
 impl ApprovalFacts {
-    /// Counts the approvals among `signatures` at `stage`. A signature that records no operator
-    /// is counted as its own operator (by key id): the key is then the only identity known.
+    /// Counts the approvals among `signatures` at `stage`.
     pub fn count(stage: Stage, signatures: &[SignatureFacts]) -> Self {
         let approving: Vec<&SignatureFacts> =
             signatures.iter().filter(|s| s.approves_at(stage)).collect();
         let keys: BTreeSet<&str> = approving.iter().map(|s| s.keyid.as_str()).collect();
-        let operators: BTreeSet<String> = approving
+        let holders: BTreeSet<&str> = approving
             .iter()
-            .map(|s| match s.operator.as_deref().map(str::trim) {
-                Some(op) if !op.is_empty() => format!("operator:{op}"),
-                _ => format!("key:{}", s.keyid),
-            })
+            .filter_map(|s| s.holder.as_deref())
             .collect();
-        let (k, o) = (keys.len() as u64, operators.len() as u64);
         ApprovalFacts {
-            distinct_keys: k,
-            distinct_operators: o,
-            distinct_approvers: k.min(o),
+            distinct_keys: keys.len() as u64,
+            distinct_holders: holders.len() as u64,
+            distinct_approvers: holders.len() as u64,
         }
     }
 }
@@ -222,21 +232,18 @@ impl ApprovalFacts {
 mod tests {
     use super::*;
 
-    fn sig(
-        keyid: &str,
-        op: Option<&str>,
-        kind: SignatureKind,
-        roles: &[KeyRole],
-    ) -> SignatureFacts {
+    fn sig(keyid: &str, holder: &str, kind: SignatureKind, purpose: Purpose) -> SignatureFacts {
         SignatureFacts {
             keyid: keyid.into(),
             key_name: Some(keyid.into()),
             kind,
-            operator: op.map(Into::into),
+            operator: Some(holder.into()),
             signed_at: "2026-11-22T10:00:00Z".into(),
             valid: true,
             trusted: true,
-            roles: roles.to_vec(),
+            purpose: Some(purpose),
+            holder: Some(holder.into()),
+            recorded: true,
             stages: vec![],
             active_at_signing: true,
             revoked: false,
@@ -246,45 +253,50 @@ mod tests {
     }
 
     #[test]
-    fn approvals_count_distinct_keys_and_people() {
-        use KeyRole::*;
+    fn approvals_count_people_by_holder() {
+        use Purpose::*;
         use SignatureKind::*;
         let p = Stage::Production;
-        // Release signer without the approver role does not count; two approvers do.
+        // The release signature is not an approval; two approvers are.
         let mut s = vec![
-            sig("k1", Some("alice"), Release, &[Signer]),
-            sig("k2", Some("bob"), Approval, &[Approver]),
-            sig("k3", Some("carol"), Approval, &[Approver]),
+            sig("k1", "alice", Release, Signer),
+            sig("k2", "bob", Approval, Approver),
+            sig("k3", "carol", Approval, Approver),
         ];
         assert_eq!(ApprovalFacts::count(p, &s).distinct_approvers, 2);
         // The same key twice counts once.
-        s.push(sig("k3", Some("carol"), Approval, &[Approver]));
+        s.push(sig("k3", "carol", Approval, Approver));
         assert_eq!(ApprovalFacts::count(p, &s).distinct_approvers, 2);
-        // One person with two keys counts once.
-        s[2].operator = Some("bob".into());
-        s[3].operator = Some("bob".into());
+        // One holder with two keys counts once, whatever name the signature wrote.
+        s[2].holder = Some("bob".into());
+        s[3].holder = Some("bob".into());
+        s[3].operator = Some("carol".into());
         let c = ApprovalFacts::count(p, &s);
         assert_eq!(
-            (c.distinct_keys, c.distinct_operators, c.distinct_approvers),
+            (c.distinct_keys, c.distinct_holders, c.distinct_approvers),
             (2, 1, 1)
         );
-        // The release signature counts when its key is an approver.
-        s[0].roles = vec![Signer, Approver];
-        assert_eq!(ApprovalFacts::count(p, &s).distinct_approvers, 2);
-        // Invalid, untrusted, inactive, revoked-before and wrong-stage signatures do not count.
-        let mut bad = sig("k9", Some("dave"), Approval, &[Approver]);
+        // Invalid, untrusted, inactive, revoked-before, wrong-stage, wrong-purpose, unrecorded
+        // or holderless signatures do not count.
+        let good = sig("k9", "dave", Approval, Approver);
+        assert_eq!(
+            ApprovalFacts::count(p, std::slice::from_ref(&good)).distinct_approvers,
+            1
+        );
         for f in [
             |s: &mut SignatureFacts| s.valid = false,
             |s: &mut SignatureFacts| s.trusted = false,
             |s: &mut SignatureFacts| s.active_at_signing = false,
             |s: &mut SignatureFacts| s.revoked_before_signing = true,
             |s: &mut SignatureFacts| s.stages = vec![Stage::Dev],
+            |s: &mut SignatureFacts| s.purpose = Some(Purpose::Signer),
+            |s: &mut SignatureFacts| s.recorded = false,
+            |s: &mut SignatureFacts| s.holder = None,
+            |s: &mut SignatureFacts| s.kind = SignatureKind::Release,
         ] {
-            let mut one = bad.clone();
+            let mut one = good.clone();
             f(&mut one);
             assert_eq!(ApprovalFacts::count(p, &[one]).distinct_approvers, 0);
         }
-        bad.operator = None;
-        assert_eq!(ApprovalFacts::count(p, &[bad]).distinct_approvers, 1);
     }
 }

@@ -18,10 +18,12 @@ pub use input::{
     ApprovalFacts, ArtifactFacts, Phase, PolicyInput, ProvenanceFacts, ReleaseFacts, SbomFacts,
     SignatureFacts, SignatureKind, VulnFacts,
 };
-pub use package::{PackageError, TrustPackage, VerifiedPackage, TRUST_MEDIA_TYPE};
+pub use package::{
+    Imported, PackageError, SignatureRefusal, TrustPackage, VerifiedPackage, TRUST_MEDIA_TYPE,
+};
 pub use rego::{check_modules, evaluate, evaluate_with, Decision, Finding, Limits, PolicyError};
 pub use timestamp::{Timestamp, TimestampError};
 pub use trust::{
-    KeyRole, KeyStatus, NewTrustedKey, PolicyBundle, PolicyModule, Revocation, RevocationStatus,
-    Stage, TrustError, TrustSet, TrustedKey,
+    check_holder, KeyStatus, NewTrustedKey, PolicyBundle, PolicyModule, Purpose, Revocation,
+    RevocationStatus, Stage, TrustError, TrustSet, TrustedKey,
 };

@@ -1,95 +1,144 @@
-//! Trust packages: a station's trust (keys, revocations, policy) as one signed file that another
-//! station can import. The file is a Sigstore bundle v0.3 holding a DSSE envelope whose payload
-//! type is [`TRUST_MEDIA_TYPE`] and whose payload is canonical JSON (keys sorted, no spaces):
+//! Trust packages: a station's trust (keys, revocations, policy) as one file that another station
+//! can import, signed by a threshold of custodians in the manner of TUF root metadata. The file
+//! is a DSSE envelope (JSON) whose payload type is [`TRUST_MEDIA_TYPE`], whose payload is
+//! canonical JSON (keys sorted, no spaces), and which carries one signature per custodian key:
 //!
 //! ```json
-//! {"issuedAt":"…","issuer":"…","keys":[{"addedAt":"…","addedBy":"…","keyid":"…","name":"…",
-//!  "notAfter":null,"notBefore":null,"publicKey":"-----BEGIN PUBLIC KEY-----…","roles":["signer"],
-//!  "stages":[]}],"mediaType":"application/vnd.strongroom.trust.v1+json",
+//! {"issuedAt":"…","issuer":"…","keys":[{"addedAt":"…","addedBy":"…","holder":"bob","keyid":"…",
+//!  "name":"…","notAfter":null,"notBefore":null,"publicKey":"-----BEGIN PUBLIC KEY-----…",
+//!  "purpose":"approver","stages":[]}],"mediaType":"application/vnd.strongroom.trust.v2+json",
 //!  "policy":{"data":{},"modules":[{"name":"…","rego":"…"}]},
-//!  "revocations":[{"keyid":"…","reason":"…","revokedAt":"…"}]}
+//!  "revocations":[{"keyid":"…","reason":"…","revokedAt":"…"}],"threshold":2}
 //! ```
 //!
+//! `threshold` is how many distinct custodians (holders of custodian keys) must sign a package
+//! for it to be accepted, this one and the next. Signatures are counted by **holder**, so one
+//! person with two custodian keys counts once.
+//!
 //! Parse, don't validate: [`TrustPackage::open`] checks only the envelope's shape; the payload is
-//! read only after its signature verified, with a key the caller trusts as a custodian
-//! ([`TrustPackage::verify_with`]) or a key the caller names ([`TrustPackage::verify_with_key`]).
+//! read only after enough signatures verified with keys the caller trusts as custodians
+//! ([`TrustPackage::verify_with`]), or, for a package named on a command line, with the
+//! custodian keys it lists itself ([`TrustPackage::verify_self_signed`]).
+
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
-use strongroom_core::bundle::{BundleError, BundleJson, CheckedDocument, Content, DocumentKind};
-use strongroom_core::dsse::Envelope;
-use strongroom_core::{KeyId, PublicKey, SignError, Signer};
+use strongroom_core::dsse::{Envelope, EnvelopeJson};
+use strongroom_core::{KeyId, SignError, Signer};
 
-use crate::trust::{KeyRole, NewTrustedKey, PolicyBundle, PolicyModule, Revocation, TrustError};
+use crate::trust::{NewTrustedKey, PolicyBundle, PolicyModule, Purpose, Revocation, TrustError};
 use crate::{PolicyError, Stage, Timestamp, TrustSet, TrustedKey};
 
 /// The DSSE payload type, and the payload's `mediaType`, of a trust package.
-pub const TRUST_MEDIA_TYPE: &str = "application/vnd.strongroom.trust.v1+json";
+pub const TRUST_MEDIA_TYPE: &str = "application/vnd.strongroom.trust.v2+json";
 
-/// Why a trust package was refused. Every refusal names the signing key where one is known.
-#[derive(Debug, thiserror::Error)]
+/// The most signatures a package may carry (custodians are few; this bounds the work).
+pub const MAX_PACKAGE_SIGNATURES: usize = 32;
+
+/// Why one signature of a package does not count.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum PackageError {
-    #[error("not a trust package: {0}")]
-    NotABundle(#[source] BundleError),
-    #[error("not a trust package: a trust package is a Sigstore bundle holding a DSSE envelope, this is a {0}")]
-    WrongDocument(String),
-    #[error("not a trust package: the DSSE payload type is {0:?}, not {TRUST_MEDIA_TYPE:?}")]
-    WrongPayloadType(String),
-    #[error("the trust package names no signing key (no DSSE keyid, no bundle key hint)")]
-    NoSigningKey,
-    #[error("the trust package's signing key id {0:?} is malformed")]
-    BadKeyId(String),
-    #[error("the trust package's DSSE keyid {keyid} differs from its bundle key hint {hint}")]
-    KeyIdMismatch { keyid: String, hint: String },
-    #[error("the trust package is signed by key {key_id}, which this station does not trust")]
-    UntrustedSigner { key_id: KeyId },
-    #[error("the trust package is signed by key {name:?} ({key_id}), which is trusted but not as a custodian (its roles: {roles})")]
+pub enum SignatureRefusal {
+    #[error("key {key_id} is not trusted here")]
+    Untrusted { key_id: KeyId },
+    #[error("key {name:?} ({key_id}) is a {purpose} key, not a custodian key")]
     NotCustodian {
         key_id: KeyId,
         name: String,
-        roles: String,
+        purpose: Purpose,
     },
-    #[error("the trust package is signed by key {name:?} ({key_id}), which was revoked at {revoked_at} ({reason})")]
-    SignerRevoked {
+    #[error("key {name:?} ({key_id}) was revoked at {revoked_at} ({reason})")]
+    Revoked {
         key_id: KeyId,
         name: String,
         revoked_at: Timestamp,
         reason: String,
     },
-    #[error("the trust package is signed by key {name:?} ({key_id}), which is not valid until {not_before}")]
-    SignerNotYetValid {
+    #[error("key {name:?} ({key_id}) is not valid until {not_before}")]
+    NotYetValid {
         key_id: KeyId,
         name: String,
         not_before: Timestamp,
     },
-    #[error(
-        "the trust package is signed by key {name:?} ({key_id}), which expired at {not_after}"
-    )]
-    SignerExpired {
+    #[error("key {name:?} ({key_id}) expired at {not_after}")]
+    Expired {
         key_id: KeyId,
         name: String,
         not_after: Timestamp,
     },
-    #[error("the trust package is signed by key {found}, not by the given key {expected}")]
-    WrongKey { expected: KeyId, found: KeyId },
-    #[error("the trust package's signature by key {key_id} does not verify: it was altered or signed by another key")]
+    #[error("the signature by key {key_id} does not verify: the package was altered after it was signed, or signed by another key")]
     BadSignature { key_id: KeyId },
-    #[error("the trust package's payload (signed by {key_id}) is malformed: {reason}")]
-    Payload { key_id: KeyId, reason: String },
-    #[error("the trust package (signed by {key_id}) holds an unacceptable entry: {source}")]
+    #[error("signature {index} names no key (no DSSE keyid) or a malformed one")]
+    NoKeyId { index: usize },
+}
+
+/// Why a trust package was refused. Every refusal names the signing keys where they are known.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PackageError {
+    #[error("not a trust package: {0}")]
+    NotAnEnvelope(String),
+    #[error("not a trust package: the DSSE payload type is {0:?}, not {TRUST_MEDIA_TYPE:?}")]
+    WrongPayloadType(String),
+    #[error(
+        "the trust package carries {0} signatures, more than the {MAX_PACKAGE_SIGNATURES} allowed"
+    )]
+    TooManySignatures(usize),
+    #[error(
+        "the trust package needs the signatures of {threshold} distinct custodian(s) {whose}, and has {}{}",
+        counted_text(counted),
+        refused_text(refused)
+    )]
+    BelowThreshold {
+        threshold: u32,
+        /// Which custodians count: "this station trusts" or "it lists itself".
+        whose: &'static str,
+        /// The holders whose signatures counted.
+        counted: Vec<String>,
+        /// Signatures that did not count, and why.
+        refused: Vec<SignatureRefusal>,
+    },
+    #[error("the trust package's payload (signed by {signers}) is malformed: {reason}")]
+    Payload { signers: String, reason: String },
+    #[error("the trust package (signed by {signers}) holds an unacceptable entry: {source}")]
     Entry {
-        key_id: KeyId,
+        signers: String,
         #[source]
         source: TrustError,
     },
-    #[error("the trust package (signed by {key_id}) holds a policy module that cannot be used: {source}")]
+    #[error("the trust package (signed by {signers}) holds a policy module that cannot be used: {source}")]
     Policy {
-        key_id: KeyId,
+        signers: String,
         #[source]
         source: PolicyError,
     },
+    #[error("the trust package's threshold is {0}; it must be at least 1")]
+    ZeroThreshold(u32),
+    #[error("the trust package was issued at {issued_at}, before the one imported last ({last}); importing it could undo newer trust decisions")]
+    Stale {
+        issued_at: Timestamp,
+        last: Timestamp,
+    },
+    #[error("key {key_id} has already signed this trust package")]
+    AlreadySigned { key_id: KeyId },
     #[error("signing the trust package failed: {0}")]
     Sign(#[from] SignError),
+}
+
+fn counted_text(counted: &[String]) -> String {
+    if counted.is_empty() {
+        "none".to_owned()
+    } else {
+        format!("{} ({})", counted.len(), counted.join(", "))
+    }
+}
+
+fn refused_text(refused: &[SignatureRefusal]) -> String {
+    refused
+        .iter()
+        .map(|r| format!("; {r}"))
+        .collect::<Vec<_>>()
+        .concat()
 }
 
 impl PackageError {
@@ -97,13 +146,7 @@ impl PackageError {
     pub fn is_refusal(&self) -> bool {
         matches!(
             self,
-            PackageError::UntrustedSigner { .. }
-                | PackageError::NotCustodian { .. }
-                | PackageError::SignerRevoked { .. }
-                | PackageError::SignerNotYetValid { .. }
-                | PackageError::SignerExpired { .. }
-                | PackageError::WrongKey { .. }
-                | PackageError::BadSignature { .. }
+            PackageError::BelowThreshold { .. } | PackageError::Stale { .. }
         )
     }
 }
@@ -115,6 +158,7 @@ struct PayloadJson {
     media_type: String,
     issued_at: Timestamp,
     issuer: String,
+    threshold: u32,
     keys: Vec<KeyJson>,
     revocations: Vec<RevocationJson>,
     policy: PolicyJson,
@@ -126,7 +170,8 @@ struct KeyJson {
     keyid: String,
     name: String,
     public_key: String,
-    roles: Vec<KeyRole>,
+    purpose: Purpose,
+    holder: String,
     stages: Vec<Stage>,
     not_before: Option<Timestamp>,
     not_after: Option<Timestamp>,
@@ -191,30 +236,53 @@ pub struct VerifiedPackage {
     pub trust: TrustSet,
     pub issuer: String,
     pub issued_at: Timestamp,
-    /// The key that signed it.
-    pub signer: KeyId,
+    /// Custodians needed to sign the next package.
+    pub threshold: u32,
+    /// The keys whose signatures counted.
+    pub signers: Vec<KeyId>,
+    /// Their holders, each once.
+    pub holders: Vec<String>,
 }
 
-/// A trust package read from a file, its signature not yet checked.
+/// The result of importing a package onto a station's trust ([`TrustPackage::import`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Imported {
+    pub package: VerifiedPackage,
+    /// The package's trust with every revocation the station already held (revocations are
+    /// sticky).
+    pub merged: TrustSet,
+}
+
+/// A trust package read from a file, its signatures not yet checked.
 #[derive(Clone, Debug)]
 pub struct TrustPackage {
     envelope: Envelope,
-    signer: KeyId,
+}
+
+fn signers_text(ids: &[KeyId]) -> String {
+    let v: Vec<&str> = ids.iter().map(KeyId::as_str).collect();
+    v.join(", ")
 }
 
 impl TrustPackage {
-    /// Signs `trust` as a trust package: the Sigstore bundle JSON (pretty, final newline) to write
-    /// to a file. The same inputs and key give the same bytes for deterministic signers.
+    /// Signs `trust` as a trust package with every key of `signers` (one signature each) and
+    /// returns the envelope JSON (pretty, final newline) to write to a file. The same inputs and
+    /// keys give the same bytes for deterministic signers.
     pub fn issue(
         trust: &TrustSet,
         issuer: &str,
         issued_at: Timestamp,
-        signer: &dyn Signer,
+        threshold: u32,
+        signers: &[&dyn Signer],
     ) -> Result<String, PackageError> {
+        if threshold == 0 {
+            return Err(PackageError::ZeroThreshold(threshold));
+        }
         let payload = PayloadJson {
             media_type: TRUST_MEDIA_TYPE.to_owned(),
             issued_at,
             issuer: issuer.to_owned(),
+            threshold,
             keys: trust
                 .keys()
                 .iter()
@@ -222,7 +290,8 @@ impl TrustPackage {
                     keyid: k.key_id().to_string(),
                     name: k.name().to_owned(),
                     public_key: k.pem().to_owned(),
-                    roles: k.roles().to_vec(),
+                    purpose: k.purpose(),
+                    holder: k.holder().to_owned(),
                     stages: k.stages().to_vec(),
                     not_before: k.not_before(),
                     not_after: k.not_after(),
@@ -245,125 +314,255 @@ impl TrustPackage {
             },
         };
         let value = serde_json::to_value(&payload).expect("the payload always serialises");
-        let bytes = canonical_json(&value).into_bytes();
-        let envelope = Envelope::sign(signer, TRUST_MEDIA_TYPE, bytes)?;
-        Ok(BundleJson::dsse(signer.public_key(), &envelope).to_pretty_json())
+        let mut package = TrustPackage {
+            envelope: Envelope {
+                payload_type: TRUST_MEDIA_TYPE.to_owned(),
+                payload: canonical_json(&value).into_bytes(),
+                signatures: Vec::new(),
+            },
+        };
+        for s in signers {
+            package.add_signature(*s)?;
+        }
+        Ok(package.to_json())
     }
 
-    /// Reads the bundle and envelope; nothing in the payload is trusted or even parsed yet.
+    /// Adds one more custodian's signature (a second custodian countersigning a package that
+    /// another station or person issued). Refuses a key that signed already.
+    pub fn add_signature(&mut self, signer: &dyn Signer) -> Result<(), PackageError> {
+        let id = signer.public_key().key_id();
+        if self
+            .envelope
+            .signatures
+            .iter()
+            .any(|s| s.keyid.as_deref() == Some(id.as_str()))
+        {
+            return Err(PackageError::AlreadySigned { key_id: id });
+        }
+        if self.envelope.signatures.len() >= MAX_PACKAGE_SIGNATURES {
+            return Err(PackageError::TooManySignatures(
+                self.envelope.signatures.len() + 1,
+            ));
+        }
+        let one = Envelope::sign(
+            signer,
+            &self.envelope.payload_type,
+            self.envelope.payload.clone(),
+        )?;
+        self.envelope.signatures.extend(one.signatures);
+        Ok(())
+    }
+
+    /// The envelope as the JSON text a package file holds.
+    pub fn to_json(&self) -> String {
+        let mut s =
+            serde_json::to_string_pretty(&self.envelope.to_json()).expect("an envelope serialises");
+        s.push('\n');
+        s
+    }
+
+    /// Reads the envelope; nothing in the payload is trusted or even parsed yet.
     pub fn open(bytes: &[u8]) -> Result<Self, PackageError> {
-        let doc = CheckedDocument::parse(bytes).map_err(PackageError::NotABundle)?;
-        let envelope = match (&doc.kind, doc.content.clone()) {
-            (DocumentKind::SigstoreBundle { .. }, Content::Dsse(env)) => env,
-            _ => return Err(PackageError::WrongDocument(doc.describe())),
-        };
+        let json: EnvelopeJson = serde_json::from_slice(bytes)
+            .map_err(|e| PackageError::NotAnEnvelope(format!("not a DSSE envelope (JSON): {e}")))?;
+        if json.signatures.len() > MAX_PACKAGE_SIGNATURES {
+            return Err(PackageError::TooManySignatures(json.signatures.len()));
+        }
+        let envelope =
+            Envelope::from_json(&json).map_err(|e| PackageError::NotAnEnvelope(e.to_string()))?;
         if envelope.payload_type != TRUST_MEDIA_TYPE {
             return Err(PackageError::WrongPayloadType(envelope.payload_type));
         }
-        let keyid = envelope.signatures.first().and_then(|s| s.keyid.clone());
-        let named = match (keyid, doc.key_hint) {
-            (Some(k), Some(h)) if k != h => {
-                return Err(PackageError::KeyIdMismatch { keyid: k, hint: h })
-            }
-            (Some(k), _) => k,
-            (None, Some(h)) => h,
-            (None, None) => return Err(PackageError::NoSigningKey),
-        };
-        let signer = KeyId::parse(&named).ok_or(PackageError::BadKeyId(named))?;
-        Ok(TrustPackage { envelope, signer })
+        Ok(TrustPackage { envelope })
     }
 
-    /// The key id the package claims to be signed by (not yet verified).
-    pub fn signer_key_id(&self) -> &KeyId {
-        &self.signer
+    /// The key ids the signatures claim (not yet verified).
+    pub fn signer_key_ids(&self) -> Vec<String> {
+        self.envelope
+            .signatures
+            .iter()
+            .map(|s| s.keyid.clone().unwrap_or_default())
+            .collect()
     }
 
-    /// Verifies the package against the station's current trust: it must be signed by a key of
-    /// `current` that holds the custodian role and, at `now`, is inside its validity window and
-    /// not revoked. Then reads the payload.
-    pub fn verify_with(
+    /// The signatures that verify with an active custodian key of `trust`: their keys and
+    /// distinct holders, and why each other signature does not count.
+    fn count(
         &self,
-        current: &TrustSet,
+        trust: &TrustSet,
         now: Timestamp,
-    ) -> Result<VerifiedPackage, PackageError> {
-        let key_id = self.signer.clone();
-        let key = current
-            .key(&key_id)
-            .ok_or_else(|| PackageError::UntrustedSigner {
+    ) -> (Vec<KeyId>, Vec<String>, Vec<SignatureRefusal>) {
+        let mut keys = Vec::new();
+        let mut holders = BTreeSet::new();
+        let mut refused = Vec::new();
+        for (index, s) in self.envelope.signatures.iter().enumerate() {
+            let Some(key_id) = s.keyid.as_deref().and_then(KeyId::parse) else {
+                refused.push(SignatureRefusal::NoKeyId { index });
+                continue;
+            };
+            match self.check_one(index, &key_id, trust, now) {
+                Ok(holder) => {
+                    if !keys.contains(&key_id) {
+                        keys.push(key_id);
+                        holders.insert(holder);
+                    }
+                }
+                Err(r) => refused.push(r),
+            }
+        }
+        (keys, holders.into_iter().collect(), refused)
+    }
+
+    fn check_one(
+        &self,
+        index: usize,
+        key_id: &KeyId,
+        trust: &TrustSet,
+        now: Timestamp,
+    ) -> Result<String, SignatureRefusal> {
+        let key = trust
+            .key(key_id)
+            .ok_or_else(|| SignatureRefusal::Untrusted {
                 key_id: key_id.clone(),
             })?;
-        let status = current.status(&key_id, now, None, Some(KeyRole::Custodian));
+        let status = trust.status(key_id, now, None, Some(Purpose::Custodian));
         let name = key.name().to_owned();
-        if !status.has_role {
-            let roles: Vec<&str> = key.roles().iter().map(|r| r.as_str()).collect();
-            return Err(PackageError::NotCustodian {
-                key_id,
+        if !status.has_purpose {
+            return Err(SignatureRefusal::NotCustodian {
+                key_id: key_id.clone(),
                 name,
-                roles: roles.join(", "),
+                purpose: key.purpose(),
             });
         }
         if let Some(r) = status.revoked.as_ref().filter(|r| r.before) {
-            return Err(PackageError::SignerRevoked {
-                key_id,
+            return Err(SignatureRefusal::Revoked {
+                key_id: key_id.clone(),
                 name,
                 revoked_at: r.revoked_at,
                 reason: r.reason.clone(),
             });
         }
         if let (true, Some(not_before)) = (status.not_yet_valid, key.not_before()) {
-            return Err(PackageError::SignerNotYetValid {
-                key_id,
+            return Err(SignatureRefusal::NotYetValid {
+                key_id: key_id.clone(),
                 name,
                 not_before,
             });
         }
         if let (true, Some(not_after)) = (status.expired, key.not_after()) {
-            return Err(PackageError::SignerExpired {
-                key_id,
+            return Err(SignatureRefusal::Expired {
+                key_id: key_id.clone(),
                 name,
                 not_after,
             });
         }
-        self.verify_signature(key.public_key())
-    }
-
-    /// Verifies the package with a key the caller names (for example `verify --trust FILE`
-    /// together with the issuer's public key), then reads the payload.
-    pub fn verify_with_key(&self, key: &PublicKey) -> Result<VerifiedPackage, PackageError> {
-        if key.key_id() != self.signer {
-            return Err(PackageError::WrongKey {
-                expected: key.key_id(),
-                found: self.signer.clone(),
-            });
-        }
-        self.verify_signature(key)
-    }
-
-    /// Verifies a package against the trust it carries itself: it must be signed by a custodian
-    /// key that it lists, active at `now`. This proves the package is intact and internally
-    /// consistent, not that its issuer deserves trust: use it only for a package the user named
-    /// explicitly (as one names a key to `cosign verify --key`), never for an import.
-    pub fn verify_self_signed(&self, now: Timestamp) -> Result<VerifiedPackage, PackageError> {
-        // Reading the payload before its signature is checked only finds the key to check it
-        // with; nothing read here is trusted until `verify_with` has verified the signature.
-        let claimed = parse_payload(&self.envelope.payload, self.signer.clone())?;
-        self.verify_with(&claimed.trust, now)
-    }
-
-    fn verify_signature(&self, key: &PublicKey) -> Result<VerifiedPackage, PackageError> {
-        let key_id = key.key_id();
         self.envelope
-            .verify_signature(0, key)
-            .map_err(|_| PackageError::BadSignature {
+            .verify_signature(index, key.public_key())
+            .map_err(|_| SignatureRefusal::BadSignature {
                 key_id: key_id.clone(),
             })?;
-        parse_payload(&self.envelope.payload, key_id)
+        Ok(key.holder().to_owned())
+    }
+
+    /// Verifies the package against `trust`: at least `threshold` distinct holders of custodian
+    /// keys that `trust` holds, active at `now`, must have signed it. Then reads the payload.
+    pub fn verify_with(
+        &self,
+        trust: &TrustSet,
+        threshold: u32,
+        now: Timestamp,
+    ) -> Result<VerifiedPackage, PackageError> {
+        self.verify_counted(trust, threshold, now, "that this station trusts")
+    }
+
+    fn verify_counted(
+        &self,
+        trust: &TrustSet,
+        threshold: u32,
+        now: Timestamp,
+        whose: &'static str,
+    ) -> Result<VerifiedPackage, PackageError> {
+        let (keys, holders, refused) = self.count(trust, now);
+        if (holders.len() as u64) < u64::from(threshold.max(1)) {
+            return Err(PackageError::BelowThreshold {
+                threshold: threshold.max(1),
+                whose,
+                counted: holders,
+                refused,
+            });
+        }
+        let mut v = parse_payload(&self.envelope.payload, &keys)?;
+        v.signers = keys;
+        v.holders = holders;
+        Ok(v)
+    }
+
+    /// Verifies a package against the trust it carries itself: at least its own threshold of
+    /// distinct holders of custodian keys that it lists, active at `now`, must have signed it.
+    /// This proves the package intact and internally consistent, not that its issuers deserve
+    /// trust: use it only for a package the user named explicitly (as one names a key to `cosign
+    /// verify --key`), never for an import.
+    pub fn verify_self_signed(&self, now: Timestamp) -> Result<VerifiedPackage, PackageError> {
+        // Reading the payload before its signatures are checked only finds the keys to check
+        // them with; nothing read here is trusted until the signatures verified.
+        let claimed = parse_payload(&self.envelope.payload, &[])?;
+        self.verify_counted(
+            &claimed.trust,
+            claimed.threshold,
+            now,
+            "that it lists itself",
+        )
+    }
+
+    /// The import rule, as for TUF root metadata: the package must be signed by `threshold`
+    /// (the threshold the station accepted last; before its first import, the station's own
+    /// custodian quorum) distinct custodians of the station's `current` trust, **and** by its
+    /// own threshold of the custodians it lists, so that only a package meeting the threshold in
+    /// force can change it and the new custodians are shown to hold their keys. It must not be
+    /// older than the package imported `last`. Revocations the station held are kept.
+    pub fn import(
+        &self,
+        current: &TrustSet,
+        threshold: u32,
+        last: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<Imported, PackageError> {
+        let mut package = self.verify_with(current, threshold, now)?;
+        let own = self.verify_counted(
+            &package.trust,
+            package.threshold,
+            now,
+            "that the package itself lists",
+        )?;
+        // Report every signer that counted under either trust.
+        for k in own.signers {
+            if !package.signers.contains(&k) {
+                package.signers.push(k);
+            }
+        }
+        let holders: BTreeSet<String> = package.holders.into_iter().chain(own.holders).collect();
+        package.holders = holders.into_iter().collect();
+        if let Some(last) = last {
+            if package.issued_at < last {
+                return Err(PackageError::Stale {
+                    issued_at: package.issued_at,
+                    last,
+                });
+            }
+        }
+        let merged = package.trust.clone().keeping_revocations_of(current);
+        Ok(Imported { package, merged })
     }
 }
 
-fn parse_payload(bytes: &[u8], key_id: KeyId) -> Result<VerifiedPackage, PackageError> {
+fn parse_payload(bytes: &[u8], signers: &[KeyId]) -> Result<VerifiedPackage, PackageError> {
+    let signers_shown = if signers.is_empty() {
+        "its custodians".to_owned()
+    } else {
+        signers_text(signers)
+    };
     let bad = |reason: String| PackageError::Payload {
-        key_id: key_id.clone(),
+        signers: signers_shown.clone(),
         reason,
     };
     let p: PayloadJson = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
@@ -373,8 +572,11 @@ fn parse_payload(bytes: &[u8], key_id: KeyId) -> Result<VerifiedPackage, Package
             p.media_type
         )));
     }
+    if p.threshold == 0 {
+        return Err(PackageError::ZeroThreshold(0));
+    }
     let entry = |source: TrustError| PackageError::Entry {
-        key_id: key_id.clone(),
+        signers: signers_shown.clone(),
         source,
     };
     let mut keys = Vec::with_capacity(p.keys.len());
@@ -385,7 +587,8 @@ fn parse_payload(bytes: &[u8], key_id: KeyId) -> Result<VerifiedPackage, Package
             name: k.name,
             pem: k.public_key,
             stages: k.stages,
-            roles: k.roles,
+            purpose: k.purpose,
+            holder: k.holder,
             not_before: k.not_before,
             not_after: k.not_after,
             added_at: k.added_at,
@@ -417,14 +620,16 @@ fn parse_payload(bytes: &[u8], key_id: KeyId) -> Result<VerifiedPackage, Package
     };
     let trust = TrustSet::new(keys, revocations, policy).map_err(entry)?;
     crate::rego::check_modules(&trust.policy().modules).map_err(|source| PackageError::Policy {
-        key_id: key_id.clone(),
+        signers: signers_shown.clone(),
         source,
     })?;
     Ok(VerifiedPackage {
         trust,
         issuer: p.issuer,
         issued_at: p.issued_at,
-        signer: key_id,
+        threshold: p.threshold,
+        signers: Vec::new(),
+        holders: Vec::new(),
     })
 }
 

@@ -1,12 +1,12 @@
-//! The trust model: which public keys a station trusts, in which roles, for which release stages
-//! and during which window, which of them were revoked and when, and the policy that travels with
-//! them. [`TrustSet::status`] answers "could this key act so at that time?".
+//! The trust model: which public keys a station trusts, for which purpose (one per key), held by
+//! whom, for which release stages and during which window, which of them were revoked and when,
+//! and the policy that travels with them. [`TrustSet::status`] answers "could this key sign so at
+//! that time?".
 //!
 //! Revocation semantics: a key revoked at or before the moment it signed makes that signature
 //! invalid; a key revoked after it signed leaves the signature valid, but flagged.
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
@@ -22,48 +22,21 @@ pub fn parse_stages(s: &str) -> Result<Vec<Stage>, TrustError> {
     parse_list(s)
 }
 
-/// What a trusted key may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum KeyRole {
-    /// Signs releases (the manifest signature made by `release create`).
-    Signer,
-    /// Approves releases (M-of-N signatures over the same manifest).
-    Approver,
-    /// Signs trust packages: its signature lets another station import keys and policy.
-    Custodian,
-}
+pub use strongroom_core::Purpose;
 
-impl KeyRole {
-    pub const ALL: [KeyRole; 3] = [KeyRole::Signer, KeyRole::Approver, KeyRole::Custodian];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyRole::Signer => "signer",
-            KeyRole::Approver => "approver",
-            KeyRole::Custodian => "custodian",
-        }
-    }
-
-    /// Parses a comma-separated list (`signer,approver`), sorted and without duplicates.
-    pub fn parse_list(s: &str) -> Result<Vec<KeyRole>, TrustError> {
-        parse_list(s)
-    }
-}
-
-impl fmt::Display for KeyRole {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for KeyRole {
-    type Err = TrustError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        KeyRole::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s.trim())
-            .ok_or_else(|| TrustError::UnknownRole(s.to_owned()))
+/// Operator names and key holders: 1 to 64 letters, digits, `.`, `_`, `-`, `@`, starting with a
+/// letter or digit (the same rule as operator accounts, whose names holders are).
+pub fn check_holder(name: &str) -> Result<(), TrustError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(TrustError::BadHolder(name.to_owned()))
     }
 }
 
@@ -85,18 +58,24 @@ impl From<strongroom_core::UnknownStage> for TrustError {
     }
 }
 
+impl From<strongroom_core::UnknownPurpose> for TrustError {
+    fn from(e: strongroom_core::UnknownPurpose) -> Self {
+        TrustError::UnknownPurpose(e.0)
+    }
+}
+
 /// Why a trust entry or set is not acceptable.
 #[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TrustError {
     #[error("unknown stage {0:?} (expected dev, test, staging or production)")]
     UnknownStage(String),
-    #[error("unknown role {0:?} (expected signer, approver or custodian)")]
-    UnknownRole(String),
+    #[error("unknown purpose {0:?} (expected signer, approver, custodian or audit)")]
+    UnknownPurpose(String),
+    #[error("invalid holder {0:?}: a holder is an operator name: 1 to 64 letters, digits, '.', '_', '-' or '@', starting with a letter or digit")]
+    BadHolder(String),
     #[error("invalid trust name {0:?}: use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")]
     BadName(String),
-    #[error("the key {name:?} has no role: give at least one of signer, approver, custodian")]
-    NoRoles { name: String },
     #[error("the key {name:?} would never be valid: not-before {not_before} is after not-after {not_after}")]
     EmptyWindow {
         name: String,
@@ -135,7 +114,11 @@ pub struct NewTrustedKey {
     pub pem: String,
     /// Empty: every stage.
     pub stages: Vec<Stage>,
-    pub roles: Vec<KeyRole>,
+    /// The one kind of signature the key is trusted for.
+    pub purpose: Purpose,
+    /// The person who holds the key: an operator name, as the custodian who trusted it
+    /// recorded it. Approvals are counted by holder, never by a name the signer wrote.
+    pub holder: String,
     pub not_before: Option<Timestamp>,
     pub not_after: Option<Timestamp>,
     pub added_at: Timestamp,
@@ -150,7 +133,8 @@ pub struct TrustedKey {
     name: String,
     pem: String,
     stages: Vec<Stage>,
-    roles: Vec<KeyRole>,
+    purpose: Purpose,
+    holder: String,
     not_before: Option<Timestamp>,
     not_after: Option<Timestamp>,
     added_at: Timestamp,
@@ -158,18 +142,15 @@ pub struct TrustedKey {
 }
 
 impl TrustedKey {
-    /// Checks the name, the PEM public key, the roles (at least one) and the validity window. The
-    /// PEM is stored normalised; roles and stages are sorted and deduplicated.
+    /// Checks the name, the PEM public key, the holder and the validity window. The PEM is
+    /// stored normalised; stages are sorted and deduplicated.
     pub fn new(k: NewTrustedKey) -> Result<Self, TrustError> {
         check_label(&k.name).map_err(|_| TrustError::BadName(k.name.clone()))?;
+        check_holder(&k.holder)?;
         let public_key = PublicKey::from_pem(&k.pem).map_err(|e| TrustError::PublicKey {
             name: k.name.clone(),
             reason: e.to_string(),
         })?;
-        let roles: BTreeSet<KeyRole> = k.roles.into_iter().collect();
-        if roles.is_empty() {
-            return Err(TrustError::NoRoles { name: k.name });
-        }
         let stages: BTreeSet<Stage> = k.stages.into_iter().collect();
         if let (Some(nb), Some(na)) = (k.not_before, k.not_after) {
             if nb > na {
@@ -186,7 +167,8 @@ impl TrustedKey {
             public_key,
             name: k.name,
             stages: stages.into_iter().collect(),
-            roles: roles.into_iter().collect(),
+            purpose: k.purpose,
+            holder: k.holder,
             not_before: k.not_before,
             not_after: k.not_after,
             added_at: k.added_at,
@@ -210,8 +192,12 @@ impl TrustedKey {
     pub fn stages(&self) -> &[Stage] {
         &self.stages
     }
-    pub fn roles(&self) -> &[KeyRole] {
-        &self.roles
+    pub fn purpose(&self) -> Purpose {
+        self.purpose
+    }
+    /// The operator who holds the key.
+    pub fn holder(&self) -> &str {
+        &self.holder
     }
     pub fn not_before(&self) -> Option<Timestamp> {
         self.not_before
@@ -225,8 +211,8 @@ impl TrustedKey {
     pub fn added_by(&self) -> &str {
         &self.added_by
     }
-    pub fn has_role(&self, role: KeyRole) -> bool {
-        self.roles.contains(&role)
+    pub fn has_purpose(&self, purpose: Purpose) -> bool {
+        self.purpose == purpose
     }
     pub fn allows_stage(&self, stage: Stage) -> bool {
         self.stages.is_empty() || self.stages.contains(&stage)
@@ -344,11 +330,14 @@ pub struct KeyStatus {
     /// The key is in the trust set.
     pub known: bool,
     pub name: Option<String>,
-    pub roles: Vec<KeyRole>,
+    /// The key's purpose, when known.
+    pub purpose: Option<Purpose>,
+    /// The key's holder, when known.
+    pub holder: Option<String>,
     /// The key's stages; empty means every stage.
     pub stages: Vec<Stage>,
-    /// The key holds the role asked about (true when none was asked about).
-    pub has_role: bool,
+    /// The key has the purpose asked about (true when none was asked about).
+    pub has_purpose: bool,
     /// The key may act for the stage asked about (true when none was asked about).
     pub stage_allowed: bool,
     /// The moment is before the key's not-before.
@@ -376,9 +365,9 @@ impl KeyStatus {
         self.known && !self.not_yet_valid && !self.expired && !self.revoked_before()
     }
 
-    /// Active, and holding the role and stage asked about.
+    /// Active, and with the purpose and stage asked about.
     pub fn acceptable(&self) -> bool {
-        self.active() && self.has_role && self.stage_allowed
+        self.active() && self.has_purpose && self.stage_allowed
     }
 
     /// Why the key is not acceptable, one phrase per reason (empty when it is).
@@ -386,7 +375,7 @@ impl KeyStatus {
         &self,
         at: Timestamp,
         stage: Option<Stage>,
-        role: Option<KeyRole>,
+        purpose: Option<Purpose>,
     ) -> Vec<String> {
         if !self.known {
             return vec![format!("key {} is not in the trust store", self.key_id)];
@@ -405,9 +394,13 @@ impl KeyStatus {
         if let Some(r) = self.revoked.as_ref().filter(|r| r.before) {
             out.push(format!("revoked at {} ({})", r.revoked_at, r.reason));
         }
-        if !self.has_role {
-            if let Some(role) = role {
-                out.push(format!("lacks the {role} role"));
+        if !self.has_purpose {
+            if let Some(purpose) = purpose {
+                let actual = self.purpose.map_or("none", Purpose::as_str);
+                out.push(format!(
+                    "is a {actual} key, not trusted to sign {}",
+                    purpose.signs()
+                ));
             }
         }
         if !self.stage_allowed {
@@ -479,22 +472,22 @@ impl TrustSet {
             .min_by_key(|r| r.revoked_at)
     }
 
-    /// Whether any key holds the custodian role and is active at `at`: without one, no trust
+    /// Whether any key has the custodian purpose and is active at `at`: without one, no trust
     /// package can be imported.
     pub fn has_active_custodian(&self, at: Timestamp) -> bool {
         self.keys.iter().any(|k| {
-            self.status(&k.key_id, at, None, Some(KeyRole::Custodian))
+            self.status(&k.key_id, at, None, Some(Purpose::Custodian))
                 .acceptable()
         })
     }
 
-    /// Whether key `id` could act in `role` (if given) for `stage` (if given) at moment `at`.
+    /// Whether key `id` could sign for `purpose` (if given) at `stage` (if given) at moment `at`.
     pub fn status(
         &self,
         id: &KeyId,
         at: Timestamp,
         stage: Option<Stage>,
-        role: Option<KeyRole>,
+        purpose: Option<Purpose>,
     ) -> KeyStatus {
         let revoked = self.revocation(id).map(|r| RevocationStatus {
             revoked_at: r.revoked_at,
@@ -506,9 +499,10 @@ impl TrustSet {
                 key_id: id.clone(),
                 known: false,
                 name: None,
-                roles: Vec::new(),
+                purpose: None,
+                holder: None,
                 stages: Vec::new(),
-                has_role: false,
+                has_purpose: false,
                 stage_allowed: false,
                 not_yet_valid: false,
                 expired: false,
@@ -520,9 +514,10 @@ impl TrustSet {
                 key_id: id.clone(),
                 known: true,
                 name: Some(k.name.clone()),
-                roles: k.roles.clone(),
+                purpose: Some(k.purpose),
+                holder: Some(k.holder.clone()),
                 stages: k.stages.clone(),
-                has_role: role.is_none_or(|r| k.has_role(r)),
+                has_purpose: purpose.is_none_or(|p| k.has_purpose(p)),
                 stage_allowed: stage.is_none_or(|s| k.allows_stage(s)),
                 not_yet_valid: k.not_before.is_some_and(|nb| at < nb),
                 expired: k.not_after.is_some_and(|na| at > na),
@@ -556,17 +551,17 @@ mod tests {
             vec![Stage::Dev, Stage::Production]
         );
         assert_eq!(
-            KeyRole::parse_list("custodian,signer").unwrap(),
-            vec![KeyRole::Signer, KeyRole::Custodian]
-        );
-        assert_eq!(
             parse_stages("prod").unwrap_err(),
             TrustError::UnknownStage("prod".into())
         );
-        assert_eq!(
-            KeyRole::parse_list("signer,admin").unwrap_err(),
-            TrustError::UnknownRole("admin".into())
-        );
         assert!(parse_stages("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn holders_are_operator_names() {
+        assert!(check_holder("bob@acme.example").is_ok());
+        for bad in ["", "-bob", "bob smith", &"b".repeat(65)] {
+            assert_eq!(check_holder(bad), Err(TrustError::BadHolder(bad.into())));
+        }
     }
 }

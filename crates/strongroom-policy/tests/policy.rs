@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use strongroom_policy::rego::{default_data, effective_data};
 use strongroom_policy::{
-    check_modules, evaluate, evaluate_with, ArtifactFacts, Decision, KeyRole, Limits, Phase,
-    PolicyBundle, PolicyError, PolicyInput, PolicyModule, ProvenanceFacts, ReleaseFacts, SbomFacts,
+    check_modules, evaluate, evaluate_with, ArtifactFacts, Decision, Limits, Phase, PolicyBundle,
+    PolicyError, PolicyInput, PolicyModule, ProvenanceFacts, Purpose, ReleaseFacts, SbomFacts,
     SignatureFacts, SignatureKind, Stage, VulnFacts,
 };
 
@@ -36,7 +36,7 @@ fn artifact(name: &str) -> ArtifactFacts {
     }
 }
 
-fn signature(name: &str, kind: SignatureKind, operator: &str, roles: &[KeyRole]) -> SignatureFacts {
+fn signature(name: &str, kind: SignatureKind, operator: &str, purpose: Purpose) -> SignatureFacts {
     SignatureFacts {
         keyid: format!("{name}-keyid="),
         key_name: Some(name.into()),
@@ -45,7 +45,9 @@ fn signature(name: &str, kind: SignatureKind, operator: &str, roles: &[KeyRole])
         signed_at: "2026-11-22T10:00:00Z".into(),
         valid: true,
         trusted: true,
-        roles: roles.to_vec(),
+        purpose: Some(purpose),
+        holder: Some(operator.into()),
+        recorded: true,
         stages: vec![Stage::Production],
         active_at_signing: true,
         revoked: false,
@@ -70,19 +72,19 @@ fn good(stage: Stage, phase: Phase) -> PolicyInput {
                 "alice-release",
                 SignatureKind::Release,
                 "alice",
-                &[KeyRole::Signer],
+                Purpose::Signer,
             ),
             signature(
                 "bob-approve",
                 SignatureKind::Approval,
                 "bob",
-                &[KeyRole::Approver],
+                Purpose::Approver,
             ),
             signature(
                 "carol-approve",
                 SignatureKind::Approval,
                 "carol",
-                &[KeyRole::Approver],
+                Purpose::Approver,
             ),
         ],
     )
@@ -210,8 +212,8 @@ fn production_needs_an_active_trusted_production_signer() {
             "the key is not trusted for the production stage",
         ),
         (
-            |s| s.roles = vec![KeyRole::Approver],
-            "the key lacks the signer role",
+            |s| s.purpose = Some(Purpose::Approver),
+            "the key is not a signer key",
         ),
     ];
     for (edit, reason) in cases {
@@ -260,9 +262,9 @@ fn approvals_are_denied_at_verify_and_a_reminder_at_create() {
         "needs 2 distinct approvers, has 0; collect approvals with `strongroom release approve`",
     );
 
-    // The same approver twice (two keys, one operator) counts once.
+    // The same approver twice (two keys, one holder) counts once.
     let mut i = good(Stage::Production, Phase::Verify);
-    i.signatures[2].operator = Some("bob".into());
+    i.signatures[2].holder = Some("bob".into());
     let d = eval(&recount(i));
     assert_denied(&d, &["needs 2 distinct approvers, has 1"]);
 
@@ -338,7 +340,7 @@ fn lower_stages_are_lenient_in_documented_ways() {
         "dev-key",
         SignatureKind::Release,
         "alice",
-        &[KeyRole::Approver],
+        Purpose::Approver,
     );
     s.stages = vec![Stage::Dev];
     i.signatures.push(s);
@@ -353,7 +355,7 @@ fn lower_stages_are_lenient_in_documented_ways() {
         &d,
         &[
             "no release signature by a trusted signer key for staging",
-            "key dev-key (dev-key-keyid=): the key is not trusted for the staging stage; the key lacks the signer role",
+            "key dev-key (dev-key-keyid=): the key is not trusted for the staging stage; the key is not a signer key",
             "artifact app.tar.gz has no SBOM",
         ],
     );
@@ -363,7 +365,7 @@ fn lower_stages_are_lenient_in_documented_ways() {
             "stage-key",
             SignatureKind::Release,
             "alice",
-            &[KeyRole::Signer],
+            Purpose::Signer,
         );
         s.stages = vec![Stage::Staging];
         s

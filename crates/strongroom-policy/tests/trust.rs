@@ -1,29 +1,40 @@
 //! The trust model: key status at a moment (expired, not yet valid, revoked before or after,
-//! wrong stage, wrong role, unknown), entry checks, and trust packages signed, verified,
-//! tampered with and signed by keys the station does not trust as custodians.
+//! wrong stage, wrong purpose, unknown), entry checks, and trust packages signed by a threshold
+//! of custodians, verified, tampered with, signed by keys the station does not trust as
+//! custodians, and imported under the threshold in force.
 
-use strongroom_core::bundle::BundleJson;
 use strongroom_core::dsse::Envelope;
 use strongroom_core::{Algorithm, Signer, SoftwareKey};
 use strongroom_policy::package::canonical_json;
 use strongroom_policy::{
-    KeyRole, NewTrustedKey, PackageError, PolicyBundle, PolicyModule, Revocation, SignatureFacts,
-    SignatureKind, Stage, Timestamp, TrustError, TrustPackage, TrustSet, TrustedKey,
-    TRUST_MEDIA_TYPE,
+    NewTrustedKey, PackageError, PolicyBundle, PolicyModule, Purpose, Revocation, SignatureFacts,
+    SignatureKind, SignatureRefusal, Stage, Timestamp, TrustError, TrustPackage, TrustSet,
+    TrustedKey, TRUST_MEDIA_TYPE,
 };
 
 fn t(s: &str) -> Timestamp {
     Timestamp::parse(s).unwrap()
 }
 
-fn key(name: &str, k: &SoftwareKey, roles: &[KeyRole], stages: &[Stage]) -> TrustedKey {
-    window(name, k, roles, stages, None, None)
+fn key(name: &str, k: &SoftwareKey, purpose: Purpose, stages: &[Stage]) -> TrustedKey {
+    held(name, k, purpose, name, stages)
+}
+
+fn held(
+    name: &str,
+    k: &SoftwareKey,
+    purpose: Purpose,
+    holder: &str,
+    stages: &[Stage],
+) -> TrustedKey {
+    window(name, k, purpose, holder, stages, None, None)
 }
 
 fn window(
     name: &str,
     k: &SoftwareKey,
-    roles: &[KeyRole],
+    purpose: Purpose,
+    holder: &str,
     stages: &[Stage],
     not_before: Option<&str>,
     not_after: Option<&str>,
@@ -32,7 +43,8 @@ fn window(
         name: name.into(),
         pem: k.public_key().to_pem(),
         stages: stages.to_vec(),
-        roles: roles.to_vec(),
+        purpose,
+        holder: holder.into(),
         not_before: not_before.map(t),
         not_after: not_after.map(t),
         added_at: t("2026-01-01T00:00:00Z"),
@@ -52,7 +64,8 @@ fn status_reports_window_revocation_role_and_stage() {
     let trusted = window(
         "rel",
         &k,
-        &[KeyRole::Signer],
+        Purpose::Signer,
+        "alice",
         &[Stage::Production],
         Some("2026-01-01T00:00:00Z"),
         Some("2026-12-31T23:59:59Z"),
@@ -64,7 +77,7 @@ fn status_reports_window_revocation_role_and_stage() {
     };
     let set = TrustSet::new(vec![trusted], vec![revocation], PolicyBundle::default()).unwrap();
     let p = Some(Stage::Production);
-    let signer = Some(KeyRole::Signer);
+    let signer = Some(Purpose::Signer);
 
     // In the window, before the revocation: acceptable, yet flagged as revoked later.
     let s = set.status(&id, t("2026-03-01T00:00:00Z"), p, signer);
@@ -101,7 +114,7 @@ fn status_reports_window_revocation_role_and_stage() {
     let s = set.status(&id, t("2026-12-31T23:59:59Z"), None, None);
     assert!(!s.expired);
 
-    // Wrong stage, wrong role.
+    // Wrong stage, wrong purpose.
     let at = t("2026-03-01T00:00:00Z");
     let s = set.status(&id, at, Some(Stage::Dev), signer);
     assert!(s.active() && !s.stage_allowed && !s.acceptable());
@@ -109,12 +122,13 @@ fn status_reports_window_revocation_role_and_stage() {
         s.problems(at, Some(Stage::Dev), signer),
         vec!["not trusted for the dev stage"]
     );
-    let s = set.status(&id, at, p, Some(KeyRole::Approver));
-    assert!(!s.has_role && !s.acceptable());
+    let s = set.status(&id, at, p, Some(Purpose::Approver));
+    assert!(!s.has_purpose && !s.acceptable());
     assert_eq!(
-        s.problems(at, p, Some(KeyRole::Approver)),
-        vec!["lacks the approver role"]
+        s.problems(at, p, Some(Purpose::Approver)),
+        vec!["is a signer key, not trusted to sign release approvals"]
     );
+    assert_eq!(s.holder.as_deref(), Some("alice"));
 
     // Unknown key.
     let other = gen(Algorithm::EcdsaP256).public_key().key_id();
@@ -131,7 +145,7 @@ fn the_earliest_revocation_counts_and_signature_facts_follow_status() {
     let k = gen(Algorithm::Ed25519);
     let id = k.public_key().key_id();
     let set = TrustSet::new(
-        vec![key("rel", &k, &[KeyRole::Signer, KeyRole::Approver], &[])],
+        vec![key("rel", &k, Purpose::Approver, &[])],
         vec![
             Revocation {
                 key_id: id.clone(),
@@ -150,7 +164,7 @@ fn the_earliest_revocation_counts_and_signature_facts_follow_status() {
     assert_eq!(set.revocation(&id).unwrap().reason, "early");
 
     let at = t("2026-06-01T00:00:00Z");
-    let status = set.status(&id, at, Some(Stage::Production), Some(KeyRole::Signer));
+    let status = set.status(&id, at, Some(Stage::Production), Some(Purpose::Approver));
     let f = SignatureFacts::new(
         SignatureKind::Release,
         &id,
@@ -170,19 +184,24 @@ fn the_earliest_revocation_counts_and_signature_facts_follow_status() {
 
     let before = t("2026-04-01T00:00:00Z");
     let status = set.status(&id, before, None, None);
-    let f = SignatureFacts::new(SignatureKind::Approval, &id, None, before, true, &status);
+    let mut f = SignatureFacts::new(SignatureKind::Approval, &id, None, before, true, &status);
     assert!(f.revoked && !f.revoked_before_signing && f.active_at_signing);
+    assert_eq!(f.holder.as_deref(), Some("rel"));
+    // Only once the audit excerpt records it.
+    assert!(!f.approves_at(Stage::Production));
+    f.recorded = true;
     assert!(f.approves_at(Stage::Production));
 }
 
 #[test]
 fn entries_and_sets_are_checked() {
     let k = gen(Algorithm::Ed25519);
-    let new = |name: &str, pem: String, roles: Vec<KeyRole>| NewTrustedKey {
+    let new = |name: &str, pem: String, holder: &str| NewTrustedKey {
         name: name.into(),
         pem,
         stages: vec![],
-        roles,
+        purpose: Purpose::Signer,
+        holder: holder.into(),
         not_before: None,
         not_after: None,
         added_at: t("2026-01-01T00:00:00Z"),
@@ -190,22 +209,22 @@ fn entries_and_sets_are_checked() {
     };
     let pem = k.public_key().to_pem();
     assert!(matches!(
-        TrustedKey::new(new("bad name", pem.clone(), vec![KeyRole::Signer])),
+        TrustedKey::new(new("bad name", pem.clone(), "alice")),
         Err(TrustError::BadName(_))
     ));
     assert!(matches!(
-        TrustedKey::new(new("ok", pem.clone(), vec![])),
-        Err(TrustError::NoRoles { .. })
+        TrustedKey::new(new("ok", pem.clone(), "")),
+        Err(TrustError::BadHolder(_))
     ));
     assert!(matches!(
         TrustedKey::new(new(
             "ok",
             "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n".into(),
-            vec![KeyRole::Signer]
+            "alice"
         )),
         Err(TrustError::PublicKey { .. })
     ));
-    let mut w = new("ok", pem.clone(), vec![KeyRole::Signer]);
+    let mut w = new("ok", pem.clone(), "alice");
     w.not_before = Some(t("2027-01-01T00:00:00Z"));
     w.not_after = Some(t("2026-01-01T00:00:00Z"));
     assert!(matches!(
@@ -213,13 +232,13 @@ fn entries_and_sets_are_checked() {
         Err(TrustError::EmptyWindow { .. })
     ));
 
-    let a = key("a", &k, &[KeyRole::Signer], &[]);
-    let b = key("a", &gen(Algorithm::Ed25519), &[KeyRole::Signer], &[]);
+    let a = key("a", &k, Purpose::Signer, &[]);
+    let b = key("a", &gen(Algorithm::Ed25519), Purpose::Signer, &[]);
     assert_eq!(
         TrustSet::new(vec![a.clone(), b], vec![], PolicyBundle::default()).unwrap_err(),
         TrustError::DuplicateName("a".into())
     );
-    let c = key("c", &k, &[KeyRole::Signer], &[]);
+    let c = key("c", &k, Purpose::Signer, &[]);
     assert!(matches!(
         TrustSet::new(vec![a.clone(), c], vec![], PolicyBundle::default()),
         Err(TrustError::DuplicateKey { .. })
@@ -246,19 +265,24 @@ fn entries_and_sets_are_checked() {
 }
 
 struct Station {
-    custodian: SoftwareKey,
+    /// Custodian keys of alice and bob.
+    alice: SoftwareKey,
+    bob: SoftwareKey,
     trust: TrustSet,
 }
 
-/// A station trusting `custodian` as a custodian, plus a signer key, a revocation and a policy.
+/// A station trusting alice's and bob's custodian keys, plus a signer key, a revocation and a
+/// policy.
 fn station() -> Station {
-    let custodian = gen(Algorithm::EcdsaP256);
+    let alice = gen(Algorithm::EcdsaP256);
+    let bob = gen(Algorithm::Ed25519);
     let signer = gen(Algorithm::Ed25519);
     let old = gen(Algorithm::Ed25519);
     let trust = TrustSet::new(
         vec![
-            key("custodian", &custodian, &[KeyRole::Custodian], &[]),
-            key("release", &signer, &[KeyRole::Signer], &[Stage::Staging, Stage::Production]),
+            held("alice-custody", &alice, Purpose::Custodian, "alice", &[]),
+            held("bob-custody", &bob, Purpose::Custodian, "bob", &[]),
+            held("release", &signer, Purpose::Signer, "carol", &[Stage::Staging, Stage::Production]),
         ],
         vec![Revocation {
             key_id: old.public_key().key_id(),
@@ -271,142 +295,168 @@ fn station() -> Station {
         },
     )
     .unwrap();
-    Station { custodian, trust }
+    Station { alice, bob, trust }
 }
 
 const NOW: &str = "2026-11-22T10:00:00Z";
 
+fn issue(trust: &TrustSet, threshold: u32, signers: &[&dyn Signer]) -> String {
+    TrustPackage::issue(trust, "alice", t(NOW), threshold, signers).unwrap()
+}
+
+fn open(json: &str) -> TrustPackage {
+    TrustPackage::open(json.as_bytes()).unwrap()
+}
+
 #[test]
 fn a_package_round_trips_and_is_deterministic() {
     let s = station();
-    let json = TrustPackage::issue(&s.trust, "alice", t(NOW), &s.custodian).unwrap();
-    let again = TrustPackage::issue(&s.trust, "alice", t(NOW), &s.custodian).unwrap();
+    let json = issue(&s.trust, 2, &[&s.alice, &s.bob]);
+    let again = issue(&s.trust, 2, &[&s.alice, &s.bob]);
     assert_eq!(
         json, again,
-        "RFC 6979 ECDSA and canonical JSON give the same bytes"
+        "RFC 6979 ECDSA, Ed25519 and canonical JSON give the same bytes"
     );
 
-    let bundle: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(
-        bundle["mediaType"],
-        "application/vnd.dev.sigstore.bundle.v0.3+json"
-    );
-    assert_eq!(bundle["dsseEnvelope"]["payloadType"], TRUST_MEDIA_TYPE);
-    assert_eq!(
-        bundle["verificationMaterial"]["publicKey"]["hint"],
-        s.custodian.public_key().key_id().as_str()
-    );
+    let env: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(env["payloadType"], TRUST_MEDIA_TYPE);
+    let sigs = env["signatures"].as_array().unwrap();
+    assert_eq!(sigs.len(), 2);
+    assert_eq!(sigs[0]["keyid"], s.alice.public_key().key_id().as_str());
+    assert_eq!(sigs[1]["keyid"], s.bob.public_key().key_id().as_str());
 
-    let pkg = TrustPackage::open(json.as_bytes()).unwrap();
-    assert_eq!(pkg.signer_key_id(), &s.custodian.public_key().key_id());
-    let v = pkg.verify_with(&s.trust, t(NOW)).unwrap();
+    let pkg = open(&json);
+    let v = pkg.verify_with(&s.trust, 2, t(NOW)).unwrap();
     assert_eq!(v.trust, s.trust);
     assert_eq!(v.issuer, "alice");
     assert_eq!(v.issued_at, t(NOW));
-    let v = pkg.verify_with_key(s.custodian.public_key()).unwrap();
-    assert_eq!(v.trust, s.trust);
+    assert_eq!(v.threshold, 2);
+    assert_eq!(v.holders, vec!["alice", "bob"]);
+    assert_eq!(pkg.verify_self_signed(t(NOW)).unwrap().trust, s.trust);
+}
+
+#[test]
+fn a_second_custodian_countersigns_and_one_person_counts_once() {
+    let s = station();
+    let json = issue(&s.trust, 2, &[&s.alice]);
+    let err = open(&json).verify_with(&s.trust, 2, t(NOW)).unwrap_err();
+    assert!(
+        matches!(&err, PackageError::BelowThreshold { threshold: 2, counted, .. } if counted == &["alice"]),
+        "{err}"
+    );
+    assert!(err.is_refusal());
+    // Bob adds his signature to the same file.
+    let mut pkg = open(&json);
+    pkg.add_signature(&s.bob).unwrap();
+    assert!(matches!(
+        pkg.add_signature(&s.bob),
+        Err(PackageError::AlreadySigned { .. })
+    ));
+    let both = pkg.to_json();
+    assert_eq!(both, issue(&s.trust, 2, &[&s.alice, &s.bob]));
+    open(&both).verify_with(&s.trust, 2, t(NOW)).unwrap();
+
+    // Alice with a second custodian key is still one person.
+    let alice2 = gen(Algorithm::Ed25519);
+    let mut keys = s.trust.keys().to_vec();
+    keys.push(held("alice-2", &alice2, Purpose::Custodian, "alice", &[]));
+    let trust = TrustSet::new(keys, vec![], PolicyBundle::default()).unwrap();
+    let json = issue(&trust, 2, &[&s.alice, &alice2]);
+    let err = open(&json).verify_with(&trust, 2, t(NOW)).unwrap_err();
+    assert!(
+        matches!(&err, PackageError::BelowThreshold { counted, .. } if counted == &["alice"]),
+        "{err}"
+    );
 }
 
 #[test]
 fn tampered_packages_are_refused() {
     let s = station();
-    let json = TrustPackage::issue(&s.trust, "alice", t(NOW), &s.custodian).unwrap();
-    let mut bundle: serde_json::Value = serde_json::from_str(&json).unwrap();
-    // Swap the payload for one that trusts an attacker's key as a custodian.
-    let payload = b64d(bundle["dsseEnvelope"]["payload"].as_str().unwrap());
+    let json = issue(&s.trust, 1, &[&s.alice]);
+    let mut env: serde_json::Value = serde_json::from_str(&json).unwrap();
+    // Swap the payload for one that makes carol's signer key a custodian.
+    let payload = b64d(env["payload"].as_str().unwrap());
     let mut doc: serde_json::Value = serde_json::from_slice(&payload).unwrap();
-    doc["keys"][1]["roles"] = serde_json::json!(["custodian", "signer"]);
-    bundle["dsseEnvelope"]["payload"] =
-        serde_json::Value::String(b64e(canonical_json(&doc).as_bytes()));
-    let tampered = serde_json::to_vec(&bundle).unwrap();
-    let err = TrustPackage::open(&tampered)
-        .unwrap()
-        .verify_with(&s.trust, t(NOW))
+    doc["keys"][2]["purpose"] = "custodian".into();
+    env["payload"] = serde_json::Value::String(b64e(canonical_json(&doc).as_bytes()));
+    let tampered = serde_json::to_string(&env).unwrap();
+    let err = open(&tampered)
+        .verify_with(&s.trust, 1, t(NOW))
         .unwrap_err();
-    assert!(
-        matches!(&err, PackageError::BadSignature { key_id } if key_id == &s.custodian.public_key().key_id()),
-        "{err}"
-    );
+    match &err {
+        PackageError::BelowThreshold { refused, .. } => assert_eq!(
+            refused,
+            &[SignatureRefusal::BadSignature {
+                key_id: s.alice.public_key().key_id()
+            }]
+        ),
+        other => panic!("{other}"),
+    }
     assert!(err
         .to_string()
-        .contains(s.custodian.public_key().key_id().as_str()));
-    assert!(err.is_refusal());
+        .contains(s.alice.public_key().key_id().as_str()));
 
-    // Changing the payload type invalidates the signature too, and is refused before that.
+    // Another payload type is refused before any signature is checked.
     let mut wrong_type = serde_json::from_str::<serde_json::Value>(&json).unwrap();
-    wrong_type["dsseEnvelope"]["payloadType"] = "application/vnd.in-toto+json".into();
+    wrong_type["payloadType"] = "application/vnd.in-toto+json".into();
     let err = TrustPackage::open(&serde_json::to_vec(&wrong_type).unwrap()).unwrap_err();
     assert!(matches!(err, PackageError::WrongPayloadType(_)), "{err}");
-
-    // Not a bundle, or a messageSignature bundle.
     assert!(matches!(
         TrustPackage::open(b"{}"),
-        Err(PackageError::NotABundle(_))
+        Err(PackageError::NotAnEnvelope(_))
     ));
     assert!(matches!(
         TrustPackage::open(b"not json"),
-        Err(PackageError::NotABundle(_))
+        Err(PackageError::NotAnEnvelope(_))
     ));
-    let d = strongroom_core::HashAlg::Sha256.hash(b"x");
-    let sig = s.custodian.sign_prehashed(&d).unwrap();
-    let ms = BundleJson::message_signature(s.custodian.public_key(), &d, &sig).to_pretty_json();
+    // Too many signatures, refused before any is checked.
+    let mut many = serde_json::from_str::<serde_json::Value>(&json).unwrap();
+    let one = many["signatures"][0].clone();
+    many["signatures"] = serde_json::Value::Array(vec![one; 33]);
     assert!(matches!(
-        TrustPackage::open(ms.as_bytes()),
-        Err(PackageError::WrongDocument(_))
+        TrustPackage::open(&serde_json::to_vec(&many).unwrap()),
+        Err(PackageError::TooManySignatures(33))
     ));
 }
 
 #[test]
-fn only_an_active_custodian_of_the_current_trust_may_sign() {
+fn only_active_custodians_of_the_current_trust_count() {
     let s = station();
     let outsider = gen(Algorithm::Ed25519);
-    let json = TrustPackage::issue(&s.trust, "mallory", t(NOW), &outsider).unwrap();
-    let err = TrustPackage::open(json.as_bytes())
-        .unwrap()
-        .verify_with(&s.trust, t(NOW))
-        .unwrap_err();
+    let json = issue(&s.trust, 1, &[&outsider]);
+    let err = open(&json).verify_with(&s.trust, 1, t(NOW)).unwrap_err();
     assert!(
-        matches!(&err, PackageError::UntrustedSigner { key_id } if key_id == &outsider.public_key().key_id()),
+        err.to_string().contains(&format!(
+            "key {} is not trusted here",
+            outsider.public_key().key_id()
+        )),
         "{err}"
     );
-    assert!(err
-        .to_string()
-        .contains(outsider.public_key().key_id().as_str()));
-    // ... though with its own key named explicitly it verifies (the `--trust FILE` use).
-    assert!(TrustPackage::open(json.as_bytes())
-        .unwrap()
-        .verify_with_key(outsider.public_key())
-        .is_ok());
-    let err = TrustPackage::open(json.as_bytes())
-        .unwrap()
-        .verify_with_key(s.custodian.public_key())
-        .unwrap_err();
-    assert!(matches!(err, PackageError::WrongKey { .. }), "{err}");
 
-    // A trusted key without the custodian role.
-    let signer = gen(Algorithm::Ed25519);
+    // A trusted key of another purpose.
+    let signer_key = gen(Algorithm::Ed25519);
     let mut keys = s.trust.keys().to_vec();
-    keys.push(key(
-        "signer-only",
-        &signer,
-        &[KeyRole::Signer, KeyRole::Approver],
+    keys.push(held(
+        "approver",
+        &signer_key,
+        Purpose::Approver,
+        "dave",
         &[],
     ));
     let current = TrustSet::new(keys, vec![], PolicyBundle::default()).unwrap();
-    let json = TrustPackage::issue(&s.trust, "x", t(NOW), &signer).unwrap();
-    let err = TrustPackage::open(json.as_bytes())
-        .unwrap()
-        .verify_with(&current, t(NOW))
-        .unwrap_err();
+    let json = issue(&s.trust, 1, &[&signer_key]);
+    let err = open(&json).verify_with(&current, 1, t(NOW)).unwrap_err();
     assert!(
-        matches!(&err, PackageError::NotCustodian { name, .. } if name == "signer-only"),
+        err.to_string().contains("key \"approver\" (")
+            && err
+                .to_string()
+                .contains("is a approver key, not a custodian key"),
         "{err}"
     );
-    assert!(err.to_string().contains("signer, approver"), "{err}");
 
     // A custodian revoked, expired, or not yet valid at import time.
-    let json = TrustPackage::issue(&s.trust, "alice", t(NOW), &s.custodian).unwrap();
-    let cid = s.custodian.public_key().key_id();
+    let json = issue(&s.trust, 1, &[&s.alice]);
+    let cid = s.alice.public_key().key_id();
     let revoked = TrustSet::new(
         s.trust.keys().to_vec(),
         vec![Revocation {
@@ -417,21 +467,21 @@ fn only_an_active_custodian_of_the_current_trust_may_sign() {
         PolicyBundle::default(),
     )
     .unwrap();
-    let pkg = TrustPackage::open(json.as_bytes()).unwrap();
-    let err = pkg.verify_with(&revoked, t(NOW)).unwrap_err();
-    assert!(
-        matches!(&err, PackageError::SignerRevoked { reason, .. } if reason == "left the company"),
-        "{err}"
-    );
+    let pkg = open(&json);
+    let err = pkg.verify_with(&revoked, 1, t(NOW)).unwrap_err();
+    assert!(err.to_string().contains("left the company"), "{err}");
     // Revoked only later than now: still acceptable.
-    assert!(pkg.verify_with(&revoked, t("2026-10-01T00:00:00Z")).is_ok());
+    assert!(pkg
+        .verify_with(&revoked, 1, t("2026-10-01T00:00:00Z"))
+        .is_ok());
 
     let windowed = |nb: Option<&str>, na: Option<&str>| {
         TrustSet::new(
             vec![window(
                 "custodian",
-                &s.custodian,
-                &[KeyRole::Custodian],
+                &s.alice,
+                Purpose::Custodian,
+                "alice",
                 &[],
                 nb,
                 na,
@@ -442,18 +492,53 @@ fn only_an_active_custodian_of_the_current_trust_may_sign() {
         .unwrap()
     };
     let err = pkg
-        .verify_with(&windowed(None, Some("2026-11-01T00:00:00Z")), t(NOW))
+        .verify_with(&windowed(None, Some("2026-11-01T00:00:00Z")), 1, t(NOW))
         .unwrap_err();
-    assert!(matches!(err, PackageError::SignerExpired { .. }), "{err}");
+    assert!(err.to_string().contains("expired at"), "{err}");
     let err = pkg
-        .verify_with(&windowed(Some("2026-12-01T00:00:00Z"), None), t(NOW))
+        .verify_with(&windowed(Some("2026-12-01T00:00:00Z"), None), 1, t(NOW))
         .unwrap_err();
-    assert!(
-        matches!(err, PackageError::SignerNotYetValid { .. }),
-        "{err}"
-    );
+    assert!(err.to_string().contains("is not valid until"), "{err}");
     assert!(!windowed(Some("2026-12-01T00:00:00Z"), None).has_active_custodian(t(NOW)));
     assert!(s.trust.has_active_custodian(t(NOW)));
+}
+
+#[test]
+fn import_enforces_the_threshold_in_force_and_the_new_one() {
+    let s = station();
+    // The station accepted threshold 2: alice alone cannot change its trust...
+    let json = issue(&s.trust, 1, &[&s.alice]);
+    let err = open(&json).import(&s.trust, 2, None, t(NOW)).unwrap_err();
+    assert!(
+        matches!(err, PackageError::BelowThreshold { threshold: 2, .. }),
+        "{err}"
+    );
+    // ...nor lower the threshold; alice and bob together can.
+    let json = issue(&s.trust, 1, &[&s.alice, &s.bob]);
+    let done = open(&json).import(&s.trust, 2, None, t(NOW)).unwrap();
+    assert_eq!(done.package.threshold, 1);
+
+    // A package that raises the threshold must also meet it among its own custodians: a
+    // package naming a new custodian (erin) with threshold 3 needs her signature too.
+    let erin = gen(Algorithm::Ed25519);
+    let mut keys = s.trust.keys().to_vec();
+    keys.push(held("erin-custody", &erin, Purpose::Custodian, "erin", &[]));
+    let next = TrustSet::new(keys, vec![], PolicyBundle::default()).unwrap();
+    let json = issue(&next, 3, &[&s.alice, &s.bob]);
+    let err = open(&json).import(&s.trust, 2, None, t(NOW)).unwrap_err();
+    assert!(
+        matches!(&err, PackageError::BelowThreshold { threshold: 3, whose, .. } if whose.contains("package itself")),
+        "{err}"
+    );
+    let json = issue(&next, 3, &[&s.alice, &s.bob, &erin]);
+    let done = open(&json).import(&s.trust, 2, None, t(NOW)).unwrap();
+    assert_eq!(done.package.holders, vec!["alice", "bob", "erin"]);
+
+    // An older package than the last one imported.
+    let err = open(&json)
+        .import(&s.trust, 2, Some(t("2026-12-01T00:00:00Z")), t(NOW))
+        .unwrap_err();
+    assert!(matches!(err, PackageError::Stale { .. }), "{err}");
 }
 
 #[test]
@@ -461,22 +546,22 @@ fn a_signed_but_invalid_payload_is_refused_by_name() {
     let s = station();
     let sign = |payload: serde_json::Value| {
         let env = Envelope::sign(
-            &s.custodian,
+            &s.alice,
             TRUST_MEDIA_TYPE,
             canonical_json(&payload).into_bytes(),
         )
         .unwrap();
-        BundleJson::dsse(s.custodian.public_key(), &env).to_pretty_json()
+        serde_json::to_string(&env.to_json()).unwrap()
     };
-    let json = TrustPackage::issue(&s.trust, "alice", t(NOW), &s.custodian).unwrap();
-    let bundle: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let json = issue(&s.trust, 1, &[&s.alice]);
+    let env: serde_json::Value = serde_json::from_str(&json).unwrap();
     let base: serde_json::Value =
-        serde_json::from_slice(&b64d(bundle["dsseEnvelope"]["payload"].as_str().unwrap())).unwrap();
+        serde_json::from_slice(&b64d(env["payload"].as_str().unwrap())).unwrap();
 
     let verify = |payload: serde_json::Value| {
         TrustPackage::open(sign(payload).as_bytes())
             .unwrap()
-            .verify_with(&s.trust, t(NOW))
+            .verify_with(&s.trust, 1, t(NOW))
             .unwrap_err()
     };
     // A key entry whose stated key id is not its key's.
@@ -489,17 +574,29 @@ fn a_signed_but_invalid_payload_is_refused_by_name() {
             ..
         }
     ));
-    // An unknown role.
+    // An unknown purpose, no holder.
     let mut p = base.clone();
-    p["keys"][0]["roles"] = serde_json::json!(["root"]);
+    p["keys"][0]["purpose"] = "root".into();
     assert!(matches!(verify(p), PackageError::Payload { .. }));
-    // An unknown field, another media type.
+    let mut p = base.clone();
+    p["keys"][0]["holder"] = "".into();
+    assert!(matches!(
+        verify(p),
+        PackageError::Entry {
+            source: TrustError::BadHolder(_),
+            ..
+        }
+    ));
+    // An unknown field, another media type, a zero threshold.
     let mut p = base.clone();
     p["extra"] = serde_json::json!(1);
     assert!(matches!(verify(p), PackageError::Payload { .. }));
     let mut p = base.clone();
-    p["mediaType"] = "application/vnd.strongroom.trust.v2+json".into();
+    p["mediaType"] = "application/vnd.strongroom.trust.v1+json".into();
     assert!(matches!(verify(p), PackageError::Payload { .. }));
+    let mut p = base.clone();
+    p["threshold"] = 0.into();
+    assert!(matches!(verify(p), PackageError::ZeroThreshold(0)));
     // A policy module that does not parse, or claims the reserved namespace.
     let mut p = base.clone();
     p["policy"]["modules"] =
@@ -521,12 +618,21 @@ fn importing_keeps_earlier_revocations() {
         revoked_at: t("2026-03-01T00:00:00Z"),
         reason: "local".into(),
     };
-    let earlier = TrustSet::new(vec![], vec![local.clone()], PolicyBundle::default()).unwrap();
+    let earlier = TrustSet::new(
+        s.trust.keys().to_vec(),
+        vec![local.clone()],
+        PolicyBundle::default(),
+    )
+    .unwrap();
     let merged = s.trust.clone().keeping_revocations_of(&earlier);
     assert_eq!(merged.revocations().len(), 2);
     assert!(merged.revocations().contains(&local));
     // Idempotent.
     assert_eq!(merged.clone().keeping_revocations_of(&earlier), merged);
+    // And the import does it.
+    let json = issue(&s.trust, 1, &[&s.alice]);
+    let done = open(&json).import(&earlier, 1, None, t(NOW)).unwrap();
+    assert!(done.merged.revocations().contains(&local));
 }
 
 fn b64d(s: &str) -> Vec<u8> {

@@ -4,9 +4,9 @@
 //! signed checkpoints of the chain head, which catch even a history rewritten consistently.
 //!
 //! The hashing is `strongroom_core::audit_chain` (one implementation for the station and for
-//! verifiers of excerpts): `content_hash` = SHA-256 of `[seq, time, operator, action, object,
-//! outcome, details]`, `hash` = SHA-256 of `prev_hash || content_hash`; the first row's
-//! `prev_hash` is 64 zeros.
+//! verifiers of excerpts): `content_hash` = SHA-256 of `object_hash || body_hash`, `hash` =
+//! SHA-256 of `prev_hash || content_hash`; the first row's `prev_hash` is 64 zeros. Checkpoints
+//! chain to each other through `prev`, the hash of the previous checkpoint's payload.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -67,6 +67,8 @@ pub struct CheckpointRecord {
     pub rows: u64,
     pub head: String,
     pub time: String,
+    /// SHA-256 of the previous checkpoint's payload (64 zeros for the first).
+    pub prev: String,
     /// The Sigstore key id of the key that signed it.
     pub key_id: String,
     #[serde(skip)]
@@ -93,6 +95,13 @@ pub enum ChainProblem {
     Checkpoint { id: i64, rows: u64, reason: String },
     /// A checkpoint key was required but no checkpoint is signed by it.
     NoCheckpoint { key_id: String },
+    /// The log does not extend a checkpoint it was shown earlier (`audit verify --since`): rows
+    /// were deleted or rewritten after that checkpoint was witnessed.
+    NotExtended {
+        rows: u64,
+        head: String,
+        reason: String,
+    },
 }
 
 impl std::fmt::Display for ChainProblem {
@@ -123,6 +132,11 @@ impl std::fmt::Display for ChainProblem {
             ChainProblem::NoCheckpoint { key_id } => {
                 write!(f, "no checkpoint is signed by the expected key {key_id}")
             }
+            ChainProblem::NotExtended { rows, head, reason } => write!(
+                f,
+                "the log no longer extends the witnessed checkpoint of row {rows} (head {}): {reason}",
+                head.get(..12).unwrap_or(head)
+            ),
         }
     }
 }
@@ -138,13 +152,18 @@ pub struct ChainReport {
     pub checkpoints: u64,
     /// The newest checkpoint.
     pub last_checkpoint: Option<CheckpointRecord>,
+    /// Rows after the newest checkpoint and the row that records it: no signature covers them
+    /// yet, so someone who can write the database could remove them without notice (make a
+    /// checkpoint to cover them).
+    pub uncovered: u64,
     /// The first problem found, if any.
     pub problem: Option<ChainProblem>,
 }
 
-const ROW_COLUMNS: &str = "seq, time, operator, action, object, outcome, details, prev_hash, hash";
+pub(crate) const ROW_COLUMNS: &str =
+    "seq, time, operator, action, object, outcome, details, prev_hash, hash";
 
-fn stored_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRow> {
+pub(crate) fn stored_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRow> {
     Ok(StoredRow {
         content: RowContent {
             seq: r.get(0)?,
@@ -166,13 +185,14 @@ fn checkpoint_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<CheckpointRecord
         rows: r.get::<_, i64>(1)? as u64,
         head: r.get(2)?,
         time: r.get(3)?,
-        key_id: r.get(4)?,
-        public_key_pem: r.get(5)?,
-        bundle: r.get(6)?,
+        prev: r.get(4)?,
+        key_id: r.get(5)?,
+        public_key_pem: r.get(6)?,
+        bundle: r.get(7)?,
     })
 }
 
-const CHECKPOINT_COLUMNS: &str = "id, rows, head, time, key_id, public_key_pem, bundle";
+const CHECKPOINT_COLUMNS: &str = "id, rows, head, time, prev, key_id, public_key_pem, bundle";
 
 /// Appends one row inside `tx`, chained to the current head.
 pub(crate) fn append_in(
@@ -269,28 +289,64 @@ impl Store {
             .optional()?)
     }
 
-    /// Records a signed checkpoint, and the row saying so, in one transaction.
-    pub fn insert_checkpoint(
+    /// Signs and records a checkpoint of the chain head, and the row saying so, in one
+    /// immediate transaction: `sign` receives the checkpoint (its `prev` the hash of the newest
+    /// checkpoint, read under the write lock, so two stations' processes cannot fork the
+    /// checkpoint chain) and returns the Sigstore bundle JSON and the key that signed it.
+    pub fn record_checkpoint<E: From<StoreError>>(
         &self,
-        checkpoint: &Checkpoint,
-        key: &PublicKey,
-        bundle_json: &str,
+        station: &str,
+        time: &str,
         operator: &str,
-    ) -> Result<(CheckpointRecord, AuditRow), StoreError> {
+        sign: impl FnOnce(&Checkpoint) -> Result<(String, PublicKey), E>,
+    ) -> Result<(CheckpointRecord, AuditRow), E> {
         let tx = self.write_tx()?;
+        let (rows, head) = tx
+            .query_row(
+                "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?)),
+            )
+            .optional()
+            .map_err(StoreError::from)?
+            .ok_or(StoreError::EmptyLog)?;
+        let prev = match tx
+            .query_row(
+                &format!(
+                    "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY id DESC LIMIT 1"
+                ),
+                [],
+                checkpoint_record,
+            )
+            .optional()
+            .map_err(StoreError::from)?
+        {
+            Some(last) => last.payload_hash()?,
+            None => GENESIS.to_owned(),
+        };
+        let checkpoint = Checkpoint {
+            station: station.to_owned(),
+            rows,
+            head,
+            time: time.to_owned(),
+            prev,
+        };
+        let (bundle_json, key) = sign(&checkpoint)?;
         let key_id = key.key_id().to_string();
         tx.execute(
-            "INSERT INTO audit_checkpoints (rows, head, time, key_id, public_key_pem, bundle)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO audit_checkpoints (rows, head, time, prev, key_id, public_key_pem, bundle)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 checkpoint.rows as i64,
                 checkpoint.head,
                 checkpoint.time,
+                checkpoint.prev,
                 key_id,
                 key.to_pem(),
                 bundle_json
             ],
-        )?;
+        )
+        .map_err(StoreError::from)?;
         let id = tx.last_insert_rowid();
         let row = append_in(
             &tx,
@@ -302,15 +358,16 @@ impl Store {
                 details: serde_json::json!({"checkpoint": id, "rows": checkpoint.rows, "head": checkpoint.head, "key_id": key_id}),
             },
         )?;
-        tx.commit()?;
+        tx.commit().map_err(StoreError::from)?;
         let rec = CheckpointRecord {
             id,
             rows: checkpoint.rows,
             head: checkpoint.head.clone(),
             time: checkpoint.time.clone(),
+            prev: checkpoint.prev.clone(),
             key_id,
             public_key_pem: key.to_pem(),
-            bundle: bundle_json.to_owned(),
+            bundle: bundle_json,
         };
         Ok((rec, row))
     }
@@ -324,13 +381,13 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The newest checkpoint (the one covering the most rows).
+    /// The newest checkpoint (the last of the chain).
     pub fn latest_checkpoint(&self) -> Result<Option<CheckpointRecord>, StoreError> {
         Ok(self
             .conn
             .query_row(
                 &format!(
-                    "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY rows DESC, id DESC LIMIT 1"
+                    "SELECT {CHECKPOINT_COLUMNS} FROM audit_checkpoints ORDER BY id DESC LIMIT 1"
                 ),
                 [],
                 checkpoint_record,
@@ -421,15 +478,20 @@ impl Store {
 
         let station = self.station_id()?;
         if problem.is_none() {
-            problem = checkpoints.iter().find_map(|c| {
-                check_checkpoint(c, &station, &hash_at, count, checkpoint_key)
-                    .err()
-                    .map(|reason| ChainProblem::Checkpoint {
+            let mut prev: Option<&CheckpointRecord> = None;
+            for c in &checkpoints {
+                let checked = check_checkpoint(c, &station, &hash_at, count, checkpoint_key)
+                    .and_then(|()| check_link(c, prev));
+                if let Err(reason) = checked {
+                    problem = Some(ChainProblem::Checkpoint {
                         id: c.id,
                         rows: c.rows,
                         reason,
-                    })
-            });
+                    });
+                    break;
+                }
+                prev = Some(c);
+            }
         }
         if problem.is_none() {
             // A checkpoint row without its checkpoint: the checkpoint was deleted.
@@ -466,12 +528,52 @@ impl Store {
                 });
             }
         }
+        let n = checkpoints.len() as u64;
+        let last_checkpoint = checkpoints.into_iter().max_by_key(|c| c.id);
         Ok(ChainReport {
             rows: count,
             head: (count > 0).then_some(prev),
-            checkpoints: checkpoints.len() as u64,
-            last_checkpoint: checkpoints.into_iter().max_by_key(|c| (c.rows, c.id)),
+            checkpoints: n,
+            // The row recording a checkpoint (always the next one, written in the same
+            // transaction) is vouched for by the checkpoint it records.
+            uncovered: count.saturating_sub(last_checkpoint.as_ref().map_or(0, |c| c.rows + 1)),
+            last_checkpoint,
             problem,
+        })
+    }
+
+    /// Whether the log still extends a checkpoint shown earlier (from a release bundle, a file
+    /// or a printed `ROWS:HEAD`): row `rows` must still exist with hash `head`. Someone who
+    /// deleted or rewrote rows after the checkpoint was witnessed cannot make that hold again
+    /// without finding a SHA-256 collision.
+    pub fn extends(&self, rows: u64, head: &str) -> Result<Result<(), ChainProblem>, StoreError> {
+        let found: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT hash FROM audit_log WHERE seq = ?1",
+                [rows as i64],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let not = |reason: String| {
+            Err(ChainProblem::NotExtended {
+                rows,
+                head: head.to_owned(),
+                reason,
+            })
+        };
+        Ok(match found {
+            None => {
+                let n = self.audit_head()?.map_or(0, |(n, _)| n);
+                not(format!(
+                    "the log has {n} rows and no row {rows}: rows were deleted"
+                ))
+            }
+            Some(h) if h != head => not(format!(
+                "row {rows} now has hash {}: the history up to it was rewritten",
+                h.get(..12).unwrap_or(&h)
+            )),
+            Some(_) => Ok(()),
         })
     }
 
@@ -507,6 +609,51 @@ impl Store {
     }
 }
 
+/// A checkpoint's link to the one before it: its payload names the previous payload's hash,
+/// and it covers at least as many rows.
+fn check_link(c: &CheckpointRecord, prev: Option<&CheckpointRecord>) -> Result<(), String> {
+    let expected = match prev {
+        Some(p) => {
+            if c.rows < p.rows {
+                return Err(format!(
+                    "it covers {} rows, fewer than the checkpoint before it ({})",
+                    c.rows, p.rows
+                ));
+            }
+            p.payload_hash().map_err(|e| e.to_string())?
+        }
+        None => GENESIS.to_owned(),
+    };
+    if c.prev != expected {
+        return Err(match prev {
+            Some(p) => format!(
+                "it does not chain to checkpoint {} before it: a checkpoint was removed or inserted",
+                p.id
+            ),
+            None => "it names a previous checkpoint, but it is the first: earlier checkpoints were removed".into(),
+        });
+    }
+    Ok(())
+}
+
+impl CheckpointRecord {
+    /// SHA-256 of the payload its bundle signs: what the next checkpoint's `prev` names.
+    pub fn payload_hash(&self) -> Result<String, StoreError> {
+        let corrupt = |reason: String| StoreError::CorruptRow {
+            label: format!("checkpoint {}", self.id),
+            reason,
+        };
+        let b: strongroom_core::bundle::BundleJson =
+            serde_json::from_str(&self.bundle).map_err(|e| corrupt(e.to_string()))?;
+        let env = b
+            .dsse_envelope
+            .ok_or_else(|| corrupt("no DSSE envelope".into()))?;
+        let env =
+            strongroom_core::dsse::Envelope::from_json(&env).map_err(|e| corrupt(e.to_string()))?;
+        Ok(strongroom_core::HashAlg::Sha256.hash(&env.payload).to_hex())
+    }
+}
+
 /// One checkpoint against the walked chain; `Err` says what is wrong.
 fn check_checkpoint(
     c: &CheckpointRecord,
@@ -530,8 +677,14 @@ fn check_checkpoint(
         }
     }
     let signed = Checkpoint::open_json(&c.bundle, &key).map_err(|e| e.to_string())?;
-    if signed.rows != c.rows || signed.head != c.head || signed.time != c.time {
-        return Err("its signed payload differs from the recorded row count, head or time".into());
+    if signed.rows != c.rows
+        || signed.head != c.head
+        || signed.time != c.time
+        || signed.prev != c.prev
+    {
+        return Err(
+            "its signed payload differs from the recorded row count, head, time or link".into(),
+        );
     }
     if signed.station != station {
         return Err(format!(
@@ -568,17 +721,14 @@ mod tests {
     }
 
     fn checkpoint(s: &Store, key: &SoftwareKey) -> CheckpointRecord {
-        let (rows, head) = s.audit_head().unwrap().unwrap();
-        let cp = Checkpoint {
-            station: s.station_id().unwrap(),
-            rows,
-            head,
-            time: now_rfc3339(),
-        };
-        let bundle = cp.sign(key).unwrap().to_pretty_json();
-        s.insert_checkpoint(&cp, key.public_key(), &bundle, "op")
-            .unwrap()
-            .0
+        s.record_checkpoint::<StoreError>(&s.station_id().unwrap(), &now_rfc3339(), "op", |cp| {
+            Ok((
+                cp.sign(key).unwrap().to_pretty_json(),
+                key.public_key().clone(),
+            ))
+        })
+        .unwrap()
+        .0
     }
 
     #[test]
@@ -593,7 +743,20 @@ mod tests {
         s.append_audit(&row("d")).unwrap();
         let rep = s.verify_audit_chain_with(Some(key.public_key())).unwrap();
         assert_eq!(rep.problem, None);
-        assert_eq!((rep.rows, rep.checkpoints), (5, 1));
+        assert_eq!((rep.rows, rep.checkpoints, rep.uncovered), (5, 1, 1));
+        // A second checkpoint chains to the first.
+        let c2 = checkpoint(&s, &key);
+        assert_eq!(c2.prev, c.payload_hash().unwrap());
+        assert_eq!(c.prev, GENESIS);
+        let rep = s.verify_audit_chain().unwrap();
+        assert_eq!((rep.problem, rep.uncovered), (None, 0));
+        // The log extends both; a made-up head is not extended.
+        assert_eq!(s.extends(c.rows, &c.head).unwrap(), Ok(()));
+        assert!(matches!(
+            s.extends(c.rows, GENESIS).unwrap(),
+            Err(ChainProblem::NotExtended { .. })
+        ));
+        assert!(s.extends(99, &c.head).unwrap().is_err());
         // Another key was expected.
         let other = SoftwareKey::generate(Algorithm::Ed25519).unwrap();
         let rep = s.verify_audit_chain_with(Some(other.public_key())).unwrap();
@@ -616,6 +779,32 @@ mod tests {
             Some(ChainProblem::NoCheckpoint { .. })
         ));
         assert_eq!(s.verify_audit_chain().unwrap().problem, None);
+    }
+
+    #[test]
+    fn a_checkpoint_removed_from_the_middle_of_the_chain_is_caught() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let key = SoftwareKey::generate(Algorithm::Ed25519).unwrap();
+        s.append_audit(&row("a")).unwrap();
+        checkpoint(&s, &key);
+        s.append_audit(&row("b")).unwrap();
+        let middle = checkpoint(&s, &key);
+        s.append_audit(&row("c")).unwrap();
+        checkpoint(&s, &key);
+        // Remove the middle checkpoint: the next one no longer chains to what precedes it.
+        s.conn
+            .execute_batch(&format!(
+                "DROP TRIGGER audit_checkpoints_no_delete; DELETE FROM audit_checkpoints WHERE id = {};",
+                middle.id
+            ))
+            .unwrap();
+        let rep = s.verify_audit_chain().unwrap();
+        assert!(
+            matches!(&rep.problem, Some(ChainProblem::Checkpoint { reason, .. }) if reason.contains("does not chain to checkpoint")),
+            "{:?}",
+            rep.problem
+        );
     }
 
     #[test]

@@ -97,7 +97,61 @@ const MIGRATIONS: &[&str] = &[
         id   INTEGER PRIMARY KEY CHECK (id = 1),
         data TEXT NOT NULL
     );",
+    // 7: the authenticated access log (see state.rs). Operators hold a credential (salt,
+    // Argon2id parameters and the public key derived from the passphrase) instead of a PHC
+    // hash; keys and trusted keys carry one purpose, trusted keys a holder; checkpoints chain
+    // to each other; access rows are found by their `prev_access` link. Stations made before
+    // this version are refused (`Store::open`), so the tables are rebuilt empty here.
+    "DROP TABLE operators;
+    CREATE TABLE operators (
+        name       TEXT PRIMARY KEY,
+        roles      TEXT NOT NULL DEFAULT '[]',
+        credential TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        disabled   INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))
+    );
+    ALTER TABLE keys ADD COLUMN purpose TEXT NOT NULL DEFAULT 'signer'
+        CHECK (purpose IN ('signer', 'approver', 'custodian', 'audit'));
+    DROP TABLE trust_keys;
+    CREATE TABLE trust_keys (
+        key_id         TEXT PRIMARY KEY,
+        name           TEXT NOT NULL UNIQUE,
+        public_key_pem TEXT NOT NULL,
+        purpose        TEXT NOT NULL,
+        holder         TEXT NOT NULL,
+        stages         TEXT NOT NULL DEFAULT '[]',
+        not_before     TEXT,
+        not_after      TEXT,
+        added_at       TEXT NOT NULL,
+        added_by       TEXT NOT NULL
+    );
+    DROP TRIGGER audit_checkpoints_no_update;
+    DROP TRIGGER audit_checkpoints_no_delete;
+    DROP TABLE audit_checkpoints;
+    CREATE TABLE audit_checkpoints (
+        id             INTEGER PRIMARY KEY,
+        rows           INTEGER NOT NULL,
+        head           TEXT NOT NULL,
+        time           TEXT NOT NULL,
+        prev           TEXT NOT NULL,
+        key_id         TEXT NOT NULL,
+        public_key_pem TEXT NOT NULL,
+        bundle         TEXT NOT NULL
+    );
+    CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+        BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
+    CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+        BEGIN SELECT RAISE(ABORT, 'audit checkpoints are append-only'); END;
+    ALTER TABLE audit_log ADD COLUMN access_prev TEXT
+        GENERATED ALWAYS AS (json_extract(details, '$.prev_access')) VIRTUAL;
+    CREATE INDEX audit_log_access ON audit_log (access_prev) WHERE access_prev IS NOT NULL;
+    CREATE INDEX audit_log_login ON audit_log (action, operator, time);",
 ];
+
+/// The first schema version this build opens: older stations lack the authenticated access
+/// log, and cannot be given one after the fact (their acts were never signed).
+pub const FIRST_SUPPORTED_VERSION: u32 = 7;
 
 /// The schema version this build writes and understands.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -141,6 +195,13 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        let found: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if (1..FIRST_SUPPORTED_VERSION).contains(&found) {
+            return Err(StoreError::OldStation {
+                path: path.clone(),
+                found,
+            });
+        }
         migrate(&mut conn, &path)?;
         Ok(Store {
             conn,
@@ -180,6 +241,23 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refuses_a_station_made_before_the_access_log() {
+        let dir = tempfile::tempdir().unwrap();
+        create_db_at_version(&dir.path().join("strongroom.db"), 6).unwrap();
+        let err = Store::open(dir.path()).unwrap_err();
+        assert!(
+            matches!(err, StoreError::OldStation { found: 6, .. }),
+            "{err}"
+        );
+        // Refused without a change: still at version 6.
+        let conn = Connection::open(dir.path().join("strongroom.db")).unwrap();
+        let v: u32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 6);
+    }
 
     #[test]
     fn migrates_once_and_refuses_newer() {

@@ -20,6 +20,8 @@ pub enum StoreError {
         found: u32,
         supported: u32,
     },
+    #[error("the database at {} was made by an older Strongroom (schema version {found}); this version keeps an authenticated access log that an older station cannot be given after the fact", path.display())]
+    OldStation { path: PathBuf, found: u32 },
     #[error("a key labelled {0:?} already exists")]
     LabelTaken(String),
     #[error("this key is already in the inventory as {0:?}")]
@@ -50,7 +52,9 @@ pub enum StoreError {
     StationClaimed,
     #[error("the change would leave the station without an enabled custodian")]
     LastCustodian,
-    #[error("operator passphrase hash: {0}")]
+    #[error("the audit log is empty: there is nothing to checkpoint")]
+    EmptyLog,
+    #[error("operator credential: {0}")]
     PassphraseHash(String),
 }
 

@@ -46,6 +46,35 @@ pub fn write_atomic(
     Ok(())
 }
 
+/// An exclusive lock on a file, held until dropped. Two processes that rewrite the same file in
+/// place (two officers approving one bundle at once) take turns instead of one losing the
+/// other's change: the second waits, then reads what the first wrote.
+#[derive(Debug)]
+pub struct FileLock {
+    _file: fs::File,
+}
+
+/// Takes an exclusive lock on `path` (`flock(2)`), waiting for another holder to finish. If the
+/// file was replaced while waiting (an atomic rewrite renames a new file over it), the new file
+/// is locked instead, so the lock always covers what the path names.
+pub fn lock_exclusive(path: &Path) -> Result<FileLock, StoreError> {
+    loop {
+        let file = fs::File::open(path).map_err(|e| StoreError::io(path, e))?;
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::fs::MetadataExt;
+            rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
+                .map_err(|e| StoreError::io(path, e.into()))?;
+            let held = file.metadata().map_err(|e| StoreError::io(path, e))?;
+            let named = fs::metadata(path).map_err(|e| StoreError::io(path, e))?;
+            if (held.dev(), held.ino()) != (named.dev(), named.ino()) {
+                continue;
+            }
+        }
+        return Ok(FileLock { _file: file });
+    }
+}
+
 /// Above this many files, one `syncfs(2)` replaces a `fsync(2)` per file.
 const SYNCFS_THRESHOLD: usize = 16;
 

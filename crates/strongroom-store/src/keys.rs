@@ -1,11 +1,13 @@
-//! The key inventory: one row per key, software or token, with its public key and status.
+//! The key inventory: one row per key, software or token, with its public key, purpose and
+//! status. Rows change only through [`crate::state`]; this module reads them.
 
 use std::fmt;
 use std::str::FromStr;
 
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
 use strongroom_core::keyref::KeyRef;
-use strongroom_core::{Algorithm, KeyId, PublicKey};
+use strongroom_core::{Algorithm, KeyId, PublicKey, Purpose};
 
 use crate::{Store, StoreError};
 
@@ -79,9 +81,78 @@ pub struct NewKey<'a> {
     pub location: &'a str,
     /// Backend facts worth keeping (token attributes read back after generation).
     pub attributes: serde_json::Value,
+    /// The one kind of signature the key makes.
+    pub purpose: Purpose,
 }
 
-/// One inventory row.
+/// One inventory row as stored (and as the audit log records it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRow {
+    pub label: String,
+    pub key_id: String,
+    pub algorithm: String,
+    pub backend: String,
+    pub public_key_pem: String,
+    pub location: String,
+    pub attributes: serde_json::Value,
+    /// RFC 3339, UTC.
+    pub created: String,
+    pub status: String,
+    pub purpose: Purpose,
+}
+
+impl KeyRow {
+    /// The row for a key recorded now, active.
+    pub fn new(k: &NewKey<'_>) -> KeyRow {
+        KeyRow {
+            label: k.label.to_owned(),
+            key_id: k.public_key.key_id().to_string(),
+            algorithm: k.public_key.algorithm().to_string(),
+            backend: k.backend.as_str().to_owned(),
+            public_key_pem: k.public_key.to_pem(),
+            location: k.location.to_owned(),
+            attributes: k.attributes.clone(),
+            created: now_rfc3339(),
+            status: KeyStatus::Active.as_str().to_owned(),
+            purpose: k.purpose,
+        }
+    }
+
+    /// The checked view of the row.
+    pub fn record(&self) -> Result<KeyRecord, StoreError> {
+        let corrupt = |reason: String| StoreError::CorruptRow {
+            label: self.label.clone(),
+            reason,
+        };
+        let public_key =
+            PublicKey::from_pem(&self.public_key_pem).map_err(|e| corrupt(e.to_string()))?;
+        if public_key.key_id().as_str() != self.key_id {
+            return Err(corrupt("key id does not match the public key".into()));
+        }
+        Ok(KeyRecord {
+            key_id: public_key.key_id(),
+            algorithm: self
+                .algorithm
+                .parse()
+                .map_err(|e: strongroom_core::keys::KeyError| corrupt(e.to_string()))?,
+            backend: match self.backend.as_str() {
+                "software" => Backend::Software,
+                "pkcs11" => Backend::Pkcs11,
+                other => return Err(corrupt(format!("unknown backend {other:?}"))),
+            },
+            public_key,
+            location: self.location.clone(),
+            attributes: self.attributes.clone(),
+            created: self.created.clone(),
+            status: self.status.parse().map_err(corrupt)?,
+            purpose: self.purpose,
+            label: self.label.clone(),
+        })
+    }
+}
+
+/// One inventory row, checked.
 #[derive(Clone, Debug)]
 pub struct KeyRecord {
     pub label: String,
@@ -94,48 +165,58 @@ pub struct KeyRecord {
     /// RFC 3339, UTC.
     pub created: String,
     pub status: KeyStatus,
+    pub purpose: Purpose,
 }
 
-const COLUMNS: &str =
-    "label, key_id, algorithm, backend, public_key_pem, location, attributes, created, status";
+impl KeyRecord {
+    /// The row this record was read from, with another status.
+    pub fn row_with_status(&self, status: KeyStatus) -> KeyRow {
+        KeyRow {
+            label: self.label.clone(),
+            key_id: self.key_id.to_string(),
+            algorithm: self.algorithm.to_string(),
+            backend: self.backend.as_str().to_owned(),
+            public_key_pem: self.public_key.to_pem(),
+            location: self.location.clone(),
+            attributes: self.attributes.clone(),
+            created: self.created.clone(),
+            status: status.as_str().to_owned(),
+            purpose: self.purpose,
+        }
+    }
+}
 
-fn record(row: &Row<'_>) -> rusqlite::Result<Result<KeyRecord, StoreError>> {
-    let label: String = row.get(0)?;
-    let key_id: String = row.get(1)?;
-    let algorithm: String = row.get(2)?;
-    let backend: String = row.get(3)?;
-    let pem: String = row.get(4)?;
-    let location: String = row.get(5)?;
-    let attributes: String = row.get(6)?;
-    let created: String = row.get(7)?;
-    let status: String = row.get(8)?;
+pub(crate) const COLUMNS: &str =
+    "label, key_id, algorithm, backend, public_key_pem, location, attributes, created, status, purpose";
+
+pub(crate) fn row(r: &Row<'_>) -> rusqlite::Result<Result<KeyRow, StoreError>> {
+    let label: String = r.get(0)?;
+    let attributes: String = r.get(6)?;
+    let purpose: String = r.get(9)?;
     let corrupt = |reason: String| StoreError::CorruptRow {
         label: label.clone(),
         reason,
     };
     Ok((|| {
-        let public_key = PublicKey::from_pem(&pem).map_err(|e| corrupt(e.to_string()))?;
-        if public_key.key_id().as_str() != key_id {
-            return Err(corrupt("key id does not match the public key".into()));
-        }
-        Ok(KeyRecord {
-            key_id: public_key.key_id(),
-            algorithm: algorithm
-                .parse()
-                .map_err(|e: strongroom_core::keys::KeyError| corrupt(e.to_string()))?,
-            backend: match backend.as_str() {
-                "software" => Backend::Software,
-                "pkcs11" => Backend::Pkcs11,
-                other => return Err(corrupt(format!("unknown backend {other:?}"))),
-            },
-            public_key,
-            location,
+        Ok(KeyRow {
+            key_id: r.get(1)?,
+            algorithm: r.get(2)?,
+            backend: r.get(3)?,
+            public_key_pem: r.get(4)?,
+            location: r.get(5)?,
             attributes: serde_json::from_str(&attributes).map_err(|e| corrupt(e.to_string()))?,
-            created,
-            status: status.parse().map_err(corrupt)?,
+            created: r.get(7)?,
+            status: r.get(8)?,
+            purpose: purpose
+                .parse()
+                .map_err(|e: strongroom_core::UnknownPurpose| corrupt(e.to_string()))?,
             label: label.clone(),
         })
     })())
+}
+
+fn record(r: &Row<'_>) -> rusqlite::Result<Result<KeyRecord, StoreError>> {
+    Ok(row(r)?.and_then(|row| row.record()))
 }
 
 /// The current time as RFC 3339 UTC, to the second (`2026-11-21T22:06:30Z`).
@@ -148,34 +229,6 @@ pub fn now_rfc3339() -> String {
 }
 
 impl Store {
-    /// Records a new key. Refuses a label or key that is already there.
-    pub fn insert_key(&self, k: &NewKey<'_>) -> Result<KeyRecord, StoreError> {
-        let key_id = k.public_key.key_id();
-        if let Some(existing) = self.key_by_id(&key_id)? {
-            return Err(StoreError::KeyIdTaken(existing.label));
-        }
-        if self.key_by_label(k.label)?.is_some() {
-            return Err(StoreError::LabelTaken(k.label.to_owned()));
-        }
-        self.conn.execute(
-            &format!(
-                "INSERT INTO keys ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'active')"
-            ),
-            params![
-                k.label,
-                key_id.as_str(),
-                k.public_key.algorithm().to_string(),
-                k.backend.as_str(),
-                k.public_key.to_pem(),
-                k.location,
-                k.attributes.to_string(),
-                now_rfc3339(),
-            ],
-        )?;
-        self.key_by_label(k.label)?
-            .ok_or_else(|| StoreError::KeyNotFound(k.label.to_owned()))
-    }
-
     /// All keys, oldest first.
     pub fn list_keys(&self) -> Result<Vec<KeyRecord>, StoreError> {
         let mut stmt = self
@@ -213,51 +266,6 @@ impl Store {
         };
         found.ok_or(StoreError::KeyNotFound(shown))
     }
-
-    /// Removes a key row; used to roll back a key whose file could not be written.
-    /// Moves a key from `active` to `status` (retired or revoked) and appends `audit` in the same
-    /// transaction. A revoked key stays revoked; a retired key may still be revoked.
-    pub fn set_key_status(
-        &self,
-        label: &str,
-        status: KeyStatus,
-        audit: &crate::audit::NewAuditRow<'_>,
-    ) -> Result<KeyRecord, StoreError> {
-        let tx = self.write_tx()?;
-        let rec = tx
-            .query_row(
-                &format!("SELECT {COLUMNS} FROM keys WHERE label = ?1"),
-                [label],
-                record,
-            )
-            .optional()?
-            .ok_or_else(|| StoreError::KeyNotFound(label.to_owned()))??;
-        let allowed = matches!(
-            (rec.status, status),
-            (KeyStatus::Active, KeyStatus::Retired | KeyStatus::Revoked)
-                | (KeyStatus::Retired, KeyStatus::Revoked)
-        );
-        if !allowed {
-            return Err(StoreError::KeyStatus {
-                label: label.to_owned(),
-                from: rec.status.as_str().to_owned(),
-                to: status.as_str().to_owned(),
-            });
-        }
-        tx.execute(
-            "UPDATE keys SET status = ?2 WHERE label = ?1",
-            params![label, status.as_str()],
-        )?;
-        crate::audit::append_in(&tx, audit)?;
-        tx.commit()?;
-        Ok(KeyRecord { status, ..rec })
-    }
-
-    pub fn delete_key(&self, label: &str) -> Result<(), StoreError> {
-        self.conn
-            .execute("DELETE FROM keys WHERE label = ?1", [label])?;
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -266,39 +274,30 @@ mod tests {
     use strongroom_core::{Signer, SoftwareKey};
 
     #[test]
-    fn insert_find_list_and_uniqueness() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+    fn a_row_round_trips_to_a_record_and_catches_a_swapped_key() {
         let k = SoftwareKey::generate(Algorithm::Ed25519).unwrap();
-        let new = NewKey {
+        let row = KeyRow::new(&NewKey {
             label: "rel",
             public_key: k.public_key(),
             backend: Backend::Software,
             location: "x.age",
             attributes: serde_json::json!({}),
-        };
-        let rec = store.insert_key(&new).unwrap();
+            purpose: Purpose::Approver,
+        });
+        let rec = row.record().unwrap();
         assert_eq!(rec.status, KeyStatus::Active);
         assert_eq!(rec.algorithm, Algorithm::Ed25519);
+        assert_eq!(rec.purpose, Purpose::Approver);
         assert!(rec.created.ends_with('Z'));
-        assert!(matches!(store.insert_key(&new), Err(StoreError::KeyIdTaken(l)) if l == "rel"));
-        let k2 = SoftwareKey::generate(Algorithm::EcdsaP256).unwrap();
-        let dup_label = NewKey {
-            public_key: k2.public_key(),
-            ..new
+        assert_eq!(rec.row_with_status(KeyStatus::Active), row);
+        let other = SoftwareKey::generate(Algorithm::EcdsaP256).unwrap();
+        let swapped = KeyRow {
+            public_key_pem: other.public_key().to_pem(),
+            ..row
         };
         assert!(matches!(
-            store.insert_key(&dup_label),
-            Err(StoreError::LabelTaken(_))
+            swapped.record(),
+            Err(StoreError::CorruptRow { .. })
         ));
-        let by_id = store
-            .find_key(&KeyRef::Id(k.public_key().key_id()))
-            .unwrap();
-        assert_eq!(by_id.label, "rel");
-        assert!(matches!(
-            store.find_key(&KeyRef::Label("nope".into())),
-            Err(StoreError::KeyNotFound(_))
-        ));
-        assert_eq!(store.list_keys().unwrap().len(), 1);
     }
 }

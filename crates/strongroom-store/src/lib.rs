@@ -1,8 +1,10 @@
 //! Strongroom's persistence: the SQLite station database (embedded migrations, key inventory) and
 //! the age-encrypted files that hold software keys.
 //!
-//! Architecture invariant: every write is all-or-nothing. Database changes run in one transaction;
-//! files are written to a temporary name in the target directory, synced, then renamed.
+//! Architecture invariants: every write is all-or-nothing. Database changes run in one
+//! transaction; files are written to a temporary name in the target directory, synced, then
+//! renamed. The access state (operators, keys, trust, settings) changes only through an act
+//! recorded in the audit log in the same transaction ([`state`]).
 
 pub mod audit;
 mod db;
@@ -13,8 +15,9 @@ mod keys;
 pub mod migrate;
 pub mod operators;
 pub mod settings;
+pub mod state;
 pub mod trust;
 
 pub use db::{create_db_at_version, Store, SCHEMA_VERSION};
 pub use error::StoreError;
-pub use keys::{now_rfc3339, Backend, KeyRecord, KeyStatus, NewKey};
+pub use keys::{now_rfc3339, Backend, KeyRecord, KeyRow, KeyStatus, NewKey};

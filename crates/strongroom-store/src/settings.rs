@@ -1,8 +1,9 @@
 //! Station settings: small JSON values under well-known keys (for example the PKCS#11 module
-//! allowlist), read with a default when unset.
+//! allowlist), read with a default when unset. They are part of the access state: they change
+//! only through [`crate::state`].
 
 use rusqlite::OptionalExtension;
-use serde::{de::DeserializeOwned, Serialize};
+use serde::de::DeserializeOwned;
 
 use crate::{Store, StoreError};
 
@@ -10,8 +11,15 @@ use crate::{Store, StoreError};
 pub const ALLOWED_MODULES: &str = "pkcs11.allowed_modules";
 /// Setting key: the station's id, a random value made by the migration that added checkpoints.
 pub const STATION_ID: &str = "station.id";
-/// Setting key: the key (label, key id or `pkcs11:` URI) that signs audit checkpoints.
+/// Setting key: the key id of the key that signs audit checkpoints.
 pub const AUDIT_KEY: &str = "audit.key";
+/// Setting key: a file holding the audit key's passphrase or PIN (its first line), so that the
+/// station signs the checkpoints of releases and approvals itself, without asking the person
+/// at the keyboard for the audit key's secret.
+pub const AUDIT_SECRET_FILE: &str = "audit.secret_file";
+/// Setting key: how many distinct custodians must consent to an act that changes who is
+/// trusted (unset: 1, until the station has two custodians).
+pub const QUORUM: &str = "custodian.quorum";
 
 impl Store {
     /// The value stored under `key`, or `None` when it was never set.
@@ -37,17 +45,6 @@ impl Store {
             .setting::<String>(STATION_ID)?
             .unwrap_or_else(|| "unknown".to_owned()))
     }
-
-    /// Stores `value` under `key`, replacing any previous value.
-    pub fn set_setting<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
-        let json = serde_json::to_string(value).expect("settings serialise");
-        self.conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [key, &json],
-        )?;
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -55,16 +52,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unset_set_replace() {
+    fn unset_and_station_id() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(dir.path()).unwrap();
         assert_eq!(s.setting::<Vec<String>>(ALLOWED_MODULES).unwrap(), None);
-        s.set_setting(ALLOWED_MODULES, &vec!["/a.so"]).unwrap();
-        s.set_setting(ALLOWED_MODULES, &vec!["/b.so", "/c.so"])
-            .unwrap();
-        assert_eq!(
-            s.setting::<Vec<String>>(ALLOWED_MODULES).unwrap().unwrap(),
-            vec!["/b.so", "/c.so"]
-        );
+        let id = s.station_id().unwrap();
+        assert_eq!(id.len(), 32, "{id}");
     }
 }

@@ -119,24 +119,17 @@ fn a_deleted_row_is_named() {
 fn an_inserted_row_is_named_even_with_a_correct_own_hash() {
     let (dir, store) = store_with_rows(4);
     drop(store);
-    // A forged row 5 whose own hash is computed exactly as ours (content hash of the fields,
-    // then SHA-256 of `prev_hash || content_hash`), but which links to genesis.
+    // A forged row 5 whose own hash is computed exactly as ours (object and body hashes, the
+    // content hash of the two, then SHA-256 of `prev_hash || content_hash`), but which links
+    // to genesis.
     let prev = "0".repeat(64);
-    let fields = serde_json::json!([
-        5,
-        "2026-01-01T00:00:00Z",
-        "mallory",
-        "sign",
-        "x",
-        "ok",
-        "{}"
-    ]);
+    let body = serde_json::json!([5, "2026-01-01T00:00:00Z", "mallory", "sign", "ok", "{}"]);
     let sha = |b: &[u8]| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b));
-    let content = sha(fields.to_string().as_bytes());
+    let content = sha(format!("{}{}", sha(b"x"), sha(body.to_string().as_bytes())).as_bytes());
     let hash = sha(format!("{prev}{content}").as_bytes());
     let (ok, err) = sqlite3(
         dir.path(),
-        &format!("INSERT INTO audit_log VALUES (5, '2026-01-01T00:00:00Z', 'mallory', 'sign', 'x', 'ok', '{{}}', '{prev}', '{hash}');"),
+        &format!("INSERT INTO audit_log (seq, time, operator, action, object, outcome, details, prev_hash, hash) VALUES (5, '2026-01-01T00:00:00Z', 'mallory', 'sign', 'x', 'ok', '{{}}', '{prev}', '{hash}');"),
     );
     assert!(ok, "{err}");
     let report = Store::open(dir.path())
@@ -147,7 +140,7 @@ fn an_inserted_row_is_named_even_with_a_correct_own_hash() {
     // A plain copy of an earlier row at the end fails its own hash.
     let (ok, err) = sqlite3(
         dir.path(),
-        "INSERT INTO audit_log SELECT 6, time, operator, action, object, outcome, details, prev_hash, hash FROM audit_log WHERE seq = 2;",
+        "INSERT INTO audit_log (seq, time, operator, action, object, outcome, details, prev_hash, hash) SELECT 6, time, operator, action, object, outcome, details, prev_hash, hash FROM audit_log WHERE seq = 2;",
     );
     assert!(ok, "{err}");
     let report = Store::open(dir.path())

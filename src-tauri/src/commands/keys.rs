@@ -33,11 +33,13 @@ pub async fn generate_software_key(
     state: State<'_, AppState>,
     label: String,
     algorithm: String,
+    purpose: strongroom_core::Purpose,
     passphrase: SecretString,
 ) -> Result<KeyInfo, IpcError> {
     let req = GenerateKey {
         label,
         algorithm: self::algorithm(&algorithm)?,
+        purpose,
     };
     state
         .work(move |s| s.generate_software_key(&req, &Gui::new(None, Some(passphrase))))
@@ -51,12 +53,14 @@ pub async fn generate_token_key(
     module: Option<String>,
     label: String,
     algorithm: String,
+    purpose: strongroom_core::Purpose,
     pin: SecretString,
 ) -> Result<KeyInfo, IpcError> {
     let req = GenerateTokenKey {
         target: TokenTarget::label(&token, module.as_deref().map(PathBuf::from)),
         algorithm: self::algorithm(&algorithm)?,
         label,
+        purpose,
     };
     state
         .work(move |s| s.generate_token_key(&req, &Gui::new(None, Some(pin))))

@@ -11,7 +11,36 @@ pub mod trust;
 
 use std::path::PathBuf;
 
+use secrecy::SecretString;
+use strongroom_ops::{OpsError, Station};
+
 use crate::ipc::IpcError;
+
+/// A second custodian's consent to one act, typed in the same dialog: their name and
+/// passphrase. The passphrase is checked (and zeroized) by the operations layer.
+#[derive(serde::Deserialize)]
+pub struct Consent {
+    pub name: String,
+    pub passphrase: SecretString,
+}
+
+impl Consent {
+    /// Runs `op` with the consent given (if any); an unused consent is forgotten either way.
+    pub(crate) fn given<T>(
+        consent: Option<Consent>,
+        station: &mut Station,
+        op: impl FnOnce(&mut Station) -> Result<T, OpsError>,
+    ) -> Result<T, OpsError> {
+        let result = match consent {
+            Some(c) => station
+                .add_cosigner(&c.name, &c.passphrase)
+                .and_then(|()| op(station)),
+            None => op(station),
+        };
+        station.clear_cosigners();
+        result
+    }
+}
 
 /// A path the person typed, dropped or picked: absolute, or it is refused (a relative path
 /// would be resolved against wherever the app happened to start).

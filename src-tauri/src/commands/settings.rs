@@ -7,7 +7,7 @@ use strongroom_ops::{OperatorInfo, Role};
 use tauri::ipc::Channel;
 use tauri::State;
 
-use super::picked;
+use super::{picked, Consent};
 use crate::ipc::{Gui, IpcError, ProgressEvent};
 use crate::state::AppState;
 
@@ -65,8 +65,9 @@ pub fn add_operator(
     name: String,
     roles: Vec<Role>,
     passphrase: SecretString,
+    consent: Option<Consent>,
 ) -> Result<OperatorInfo, IpcError> {
-    state.with(|s| s.add_operator(&name, &roles, &passphrase))
+    state.with(|s| Consent::given(consent, s, |s| s.add_operator(&name, &roles, &passphrase)))
 }
 
 #[tauri::command(async)]
@@ -74,8 +75,9 @@ pub fn set_operator_disabled(
     state: State<'_, AppState>,
     name: String,
     disabled: bool,
+    consent: Option<Consent>,
 ) -> Result<OperatorInfo, IpcError> {
-    state.with(|s| s.set_operator_disabled(&name, disabled))
+    state.with(|s| Consent::given(consent, s, |s| s.set_operator_disabled(&name, disabled)))
 }
 
 #[tauri::command(async)]

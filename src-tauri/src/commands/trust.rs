@@ -1,14 +1,15 @@
 //! The Trust screen: trusted keys, revocations, policy modules, and signed trust packages.
 
 use secrecy::SecretString;
+use strongroom_core::Purpose;
 use strongroom_ops::trust::{
-    parse_stages, KeyRole, TrustAdd, TrustExport, TrustExported, TrustImported, TrustListing,
+    parse_stages, TrustAdd, TrustExport, TrustExported, TrustImported, TrustListing,
     TrustPolicyInfo, TrustedKeyInfo,
 };
 use strongroom_ops::OpsError;
 use tauri::State;
 
-use super::picked;
+use super::{picked, Consent};
 use crate::ipc::{Gui, IpcError};
 use crate::state::AppState;
 
@@ -23,7 +24,9 @@ pub fn trust_import(state: State<'_, AppState>, path: String) -> Result<TrustImp
     state.with(|s| s.trust_import(&path))
 }
 
-/// Signs the station's trust into a package with `key` (the custodian's).
+/// Signs the station's trust into a package with `key` (the custodian's own). With a custodian
+/// quorum above 1 the package is partial: the other custodians countersign it before any
+/// station imports it.
 #[tauri::command(async)]
 pub async fn trust_export(
     state: State<'_, AppState>,
@@ -32,49 +35,57 @@ pub async fn trust_export(
     secret: Option<SecretString>,
 ) -> Result<TrustExported, IpcError> {
     let req = TrustExport {
-        key,
+        keys: vec![key],
         output: picked(&output)?,
         force: false,
         allow_pin_in_uri: false,
+        partial: true,
     };
     state
         .work(move |s| s.trust_export(&req, &Gui::new(None, secret)))
         .await
 }
 
-/// Trusts the PEM public key at `pem_path` for `roles` and `stages` (empty: every stage).
+/// Trusts the PEM public key at `pem_path` for `purpose`, held by `holder`, for `stages`
+/// (empty: every stage); an approver, custodian or audit key needs a custodian's `consent`
+/// when the station has a quorum.
 #[tauri::command(async)]
 pub fn trust_add(
     state: State<'_, AppState>,
     pem_path: String,
     name: String,
-    roles: Vec<String>,
+    purpose: Purpose,
+    holder: String,
     stages: Vec<String>,
+    consent: Option<Consent>,
 ) -> Result<TrustedKeyInfo, IpcError> {
     let req = TrustAdd {
         pem_path: picked(&pem_path)?,
         name,
         stages: parse_stages(&stages.join(",")).map_err(OpsError::from)?,
-        roles: KeyRole::parse_list(&roles.join(",")).map_err(OpsError::from)?,
+        purpose,
+        holder,
         not_before: None,
         not_after: None,
     };
-    state.with(|s| s.trust_add(&req))
+    state.with(|s| Consent::given(consent, s, |s| s.trust_add(&req)))
 }
 
 #[tauri::command(async)]
 pub fn trust_policy_add(
     state: State<'_, AppState>,
     path: String,
+    consent: Option<Consent>,
 ) -> Result<TrustPolicyInfo, IpcError> {
     let path = picked(&path)?;
-    state.with(|s| s.trust_policy_add(&path))
+    state.with(|s| Consent::given(consent, s, |s| s.trust_policy_add(&path)))
 }
 
 #[tauri::command(async)]
 pub fn trust_policy_remove(
     state: State<'_, AppState>,
     name: String,
+    consent: Option<Consent>,
 ) -> Result<TrustPolicyInfo, IpcError> {
-    state.with(|s| s.trust_policy_remove(&name))
+    state.with(|s| Consent::given(consent, s, |s| s.trust_policy_remove(&name)))
 }

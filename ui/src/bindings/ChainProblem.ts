@@ -3,4 +3,4 @@
 /**
  * What `verify_audit_chain` found first.
  */
-export type ChainProblem = { "Edited": { seq: number, } } | { "Missing": { expected_seq: number, found_seq: number, } } | { "BrokenLink": { seq: number, } } | { "Unreadable": { seq: number, reason: string, } } | { "Checkpoint": { id: number, rows: number, reason: string, } } | { "NoCheckpoint": { key_id: string, } };
+export type ChainProblem = { "Edited": { seq: number, } } | { "Missing": { expected_seq: number, found_seq: number, } } | { "BrokenLink": { seq: number, } } | { "Unreadable": { seq: number, reason: string, } } | { "Checkpoint": { id: number, rows: number, reason: string, } } | { "NoCheckpoint": { key_id: string, } } | { "NotExtended": { rows: number, head: string, reason: string, } };

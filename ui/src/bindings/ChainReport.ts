@@ -19,6 +19,12 @@ checkpoints: number,
  */
 last_checkpoint: CheckpointRecord | null, 
 /**
+ * Rows after the newest checkpoint and the row that records it: no signature covers them
+ * yet, so someone who can write the database could remove them without notice (make a
+ * checkpoint to cover them).
+ */
+uncovered: number, 
+/**
  * The first problem found, if any.
  */
 problem: ChainProblem | null, };

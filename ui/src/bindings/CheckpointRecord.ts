@@ -9,6 +9,10 @@ export type CheckpointRecord = { id: number,
  */
 rows: number, head: string, time: string, 
 /**
+ * SHA-256 of the previous checkpoint's payload (64 zeros for the first).
+ */
+prev: string, 
+/**
  * The Sigstore key id of the key that signed it.
  */
 key_id: string, };

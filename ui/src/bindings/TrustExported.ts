@@ -3,9 +3,17 @@
 /**
  * A written trust package.
  */
-export type TrustExported = { path: string, sha256: string, signer_key_id: string, issued_at: string, keys: number, revocations: number, policy_modules: number, 
+export type TrustExported = { path: string, sha256: string, 
 /**
- * The signing key is an active custodian in this station's own trust store; if not, other
- * stations holding the same trust will refuse the package.
+ * The keys that signed it.
  */
-signer_is_custodian_here: boolean, };
+signer_key_ids: Array<string>, 
+/**
+ * Their holders.
+ */
+holders: Array<string>, 
+/**
+ * How many custodians must sign it (and the next package) for a station to import it;
+ * more than `holders` for a partial package that still needs countersignatures.
+ */
+threshold: number, issued_at: string, keys: number, revocations: number, policy_modules: number, };

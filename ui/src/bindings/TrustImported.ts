@@ -3,13 +3,16 @@
 /**
  * An imported trust package.
  */
-export type TrustImported = { sha256: string, issuer: string, issued_at: string, signer_key_id: string, signer_name: string, keys: number, revocations: number, policy_modules: number, 
+export type TrustImported = { sha256: string, issuer: string, issued_at: string, 
+/**
+ * The keys whose signatures counted, and their holders.
+ */
+signer_key_ids: Array<string>, holders: Array<string>, 
+/**
+ * The threshold the station now enforces on the next package.
+ */
+threshold: number, keys: number, revocations: number, policy_modules: number, 
 /**
  * Revocations the station held that the package lacked, kept (revocations are sticky).
  */
-kept_revocations: number, 
-/**
- * The signing key is still a custodian in the imported trust; if not, the next package
- * must be signed by another custodian.
- */
-signer_still_custodian: boolean, };
+kept_revocations: number, };

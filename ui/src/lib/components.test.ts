@@ -84,7 +84,7 @@ describe('SecretDialog', () => {
       title: 'PIN',
       label: 'User PIN',
       onsubmit: async (pin: string) => {
-        await api.generateTokenKey('tok', null, 'k', 'ecdsa-p256', pin);
+        await api.generateTokenKey('tok', null, 'k', 'ecdsa-p256', 'signer', pin);
       },
       oncancel: () => {},
     });

@@ -1,5 +1,5 @@
 // Small display helpers shared by the screens (pure, unit-tested).
-import type { ChainProblem, PinFlags, Severity } from './types';
+import type { ChainProblem, PinFlags, Purpose, Severity } from './types';
 
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return '?';
@@ -85,3 +85,14 @@ export function severityText(s: Severity | null | undefined): string {
 export function unlockLabel(backend: string | null | undefined, label: string): string {
   return backend === 'pkcs11' ? `Token PIN for key ${label}` : `Passphrase for key ${label}`;
 }
+
+/** Every key purpose, in the order the forms offer them. */
+export const PURPOSES: Purpose[] = ['signer', 'approver', 'custodian', 'audit'];
+
+/** What a key of each purpose signs (its only kind of signature). */
+export const PURPOSE_SIGNS: Record<Purpose, string> = {
+  signer: 'releases, artifacts and attestations',
+  approver: 'release approvals',
+  custodian: 'trust packages',
+  audit: 'audit checkpoints',
+};

@@ -21,6 +21,7 @@ export type { Overview } from '../bindings/Overview';
 export type { Part } from '../bindings/Part';
 export type { PinFlags } from '../bindings/PinFlags';
 export type { PreviewScan } from '../bindings/PreviewScan';
+export type { Purpose } from '../bindings/Purpose';
 export type { ProgressEvent } from '../bindings/ProgressEvent';
 export type { ReleaseCreated } from '../bindings/ReleaseCreated';
 export type { ReleaseForm } from '../bindings/ReleaseForm';

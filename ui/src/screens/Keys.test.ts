@@ -82,13 +82,14 @@ describe('Keys screen', () => {
     await waitFor(() => expect(screen.getByTestId('keys-table')).toBeTruthy());
     await fireEvent.input(screen.getByTestId('soft-label'), { target: { value: 'ci-key' } });
     await fireEvent.change(screen.getByTestId('soft-alg'), { target: { value: 'ecdsa-p256' } });
+    await fireEvent.change(screen.getByTestId('soft-purpose'), { target: { value: 'approver' } });
     await fireEvent.click(screen.getByTestId('gen-software'));
     const a = screen.getByTestId('secret-input') as HTMLInputElement;
     await fireEvent.input(a, { target: { value: 'a long passphrase!' } });
     await fireEvent.input(screen.getByTestId('secret-confirm'), { target: { value: 'a long passphrase!' } });
     await fireEvent.click(screen.getByTestId('secret-submit'));
     await waitFor(() => expect(screen.getByTestId('key-row-ci-key')).toBeTruthy());
-    expect(lastCall(calls, 'generate_software_key').payload).toEqual({ label: 'ci-key', algorithm: 'ecdsa-p256', passphrase: 'a long passphrase!' });
+    expect(lastCall(calls, 'generate_software_key').payload).toEqual({ label: 'ci-key', algorithm: 'ecdsa-p256', purpose: 'approver', passphrase: 'a long passphrase!' });
     expect(a.value).toBe('');
     expect(screen.queryByTestId('secret-dialog')).toBeNull();
     await waitFor(() => expect(screen.getByTestId('key-details').textContent).toContain('ci-key'));
@@ -110,7 +111,7 @@ describe('Keys screen', () => {
     await waitFor(() => expect(screen.getByTestId('secret-error-pin').textContent).toContain('the token reports few tries left'));
     expect(pin.value).toBe('');
     expect(lastCall(calls, 'generate_token_key').payload).toEqual({
-      token: 'vault', module: '/usr/lib/softhsm/libsofthsm2.so', label: 'hsm-key', algorithm: 'ecdsa-p384', pin: '9999',
+      token: 'vault', module: '/usr/lib/softhsm/libsofthsm2.so', label: 'hsm-key', algorithm: 'ecdsa-p384', purpose: 'signer', pin: '9999',
     });
   });
 

@@ -103,11 +103,32 @@ describe('Settings screen', () => {
     await fireEvent.input(p2, { target: { value: 'bob passphrase 1' } });
     await fireEvent.click(screen.getByTestId('op-add'));
     await waitFor(() => expect(screen.getByTestId('op-row-bob')).toBeTruthy());
-    expect(lastCall(calls, 'add_operator').payload).toEqual({ name: 'bob', roles: ['release-officer', 'approver'], passphrase: 'bob passphrase 1' });
+    expect(lastCall(calls, 'add_operator').payload).toEqual({ name: 'bob', roles: ['release-officer', 'approver'], passphrase: 'bob passphrase 1', consent: null });
     expect(p1.value).toBe('');
     expect(p2.value).toBe('');
     await fireEvent.click(screen.getByTestId('op-toggle-alice'));
     await waitFor(() => expect(screen.getByTestId('op-row-alice').textContent).toContain('disabled'));
-    expect(lastCall(calls, 'set_operator_disabled').payload).toEqual({ name: 'alice', disabled: true });
+    expect(lastCall(calls, 'set_operator_disabled').payload).toEqual({ name: 'alice', disabled: true, consent: null });
+  });
+
+  it('sends a second custodian consent with one change, then forgets the passphrase', async () => {
+    const calls = mockBackend({
+      get_settings: settings,
+      list_operators: [op('alice')],
+      add_operator: (p: Record<string, unknown>) => ({ ...op(p.name as string), roles: p.roles }),
+    });
+    render(Settings);
+    await waitFor(() => expect(screen.getByTestId('operators-table').textContent).toContain('alice'));
+    await fireEvent.input(screen.getByTestId('op-consent-name'), { target: { value: 'carol' } });
+    const consent = screen.getByTestId('op-consent-pass') as HTMLInputElement;
+    await fireEvent.input(consent, { target: { value: 'carol passphrase' } });
+    await fireEvent.input(screen.getByTestId('op-name'), { target: { value: 'dan' } });
+    await fireEvent.click(screen.getByTestId('op-role-approver'));
+    await fireEvent.input(screen.getByTestId('op-pass'), { target: { value: 'dan passphrase 1' } });
+    await fireEvent.input(screen.getByTestId('op-pass2'), { target: { value: 'dan passphrase 1' } });
+    await fireEvent.click(screen.getByTestId('op-add'));
+    await waitFor(() => expect(screen.getByTestId('op-row-dan')).toBeTruthy());
+    expect(lastCall(calls, 'add_operator').payload).toMatchObject({ name: 'dan', consent: { name: 'carol', passphrase: 'carol passphrase' } });
+    expect(consent.value).toBe('');
   });
 });

@@ -5,12 +5,13 @@ import Trust from './Trust.svelte';
 
 const emptyListing = { keys: [], revocations: [], policy_modules: [], policy_data: null };
 const tk = (name: string, state = 'active') => ({
-  name, key_id: `SHA256:${name}=`, algorithm: 'ecdsa-p256', roles: ['signer', 'approver'], stages: ['production'],
+  name, key_id: `SHA256:${name}=`, algorithm: 'ecdsa-p256', purpose: 'approver', holder: 'bob', stages: ['production'],
   not_before: null, not_after: '2027-01-01T00:00:00Z', added_at: '2025-01-01T00:00:00Z', added_by: 'alice', state,
   revoked_at: state === 'revoked' ? '2025-06-01T00:00:00Z' : null, revocation_reason: state === 'revoked' ? 'key compromise' : null,
   public_key_pem: '-----BEGIN PUBLIC KEY-----',
 });
-const custodianKey = { label: 'custody', key_id: 'k', algorithm: 'ed25519', backend: 'software', status: 'active', created: '', uri: null, attributes: {} };
+const custodianKey = { label: 'custody', key_id: 'k', algorithm: 'ed25519', backend: 'software', status: 'active', purpose: 'custodian', created: '', uri: null, attributes: {} };
+const signerKey = { ...custodianKey, label: 'release', purpose: 'signer' };
 
 describe('Trust screen', () => {
   it('loading', () => {
@@ -33,7 +34,7 @@ describe('Trust screen', () => {
     await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('log in as a custodian'));
   });
 
-  it('success: keys with state, roles, stages, validity; revocations; policy modules add/remove', async () => {
+  it('success: keys with state, purpose, holder, stages, validity; revocations; policy modules add/remove', async () => {
     const calls = mockBackend({
       trust_list: { keys: [tk('alice-release'), tk('mallory', 'revoked')], revocations: [{ key_id: 'SHA256:mallory=', name: 'mallory', revoked_at: '2025-06-01T00:00:00Z', reason: 'key compromise' }], policy_modules: ['extra.rego'], policy_data: {} },
       list_keys: [custodianKey],
@@ -44,7 +45,8 @@ describe('Trust screen', () => {
     await waitFor(() => expect(screen.getByTestId('trust-keys')).toBeTruthy());
     const alice = screen.getByTestId('trust-key-alice-release').textContent!;
     expect(alice).toContain('active');
-    expect(alice).toContain('signer, approver');
+    expect(screen.getByTestId('trust-purpose-alice-release').textContent).toBe('approver');
+    expect(screen.getByTestId('trust-holder-alice-release').textContent).toBe('bob');
     expect(alice).toContain('production');
     expect(alice).toContain('2027-01-01');
     expect(screen.getByTestId('trust-key-mallory').textContent).toContain('key compromise');
@@ -52,10 +54,10 @@ describe('Trust screen', () => {
     await fireEvent.input(screen.getByTestId('policy-add-path'), { target: { value: '/policies/sbom.rego' } });
     await fireEvent.click(screen.getByTestId('policy-add-button'));
     await waitFor(() => expect(screen.getByTestId('trust-policies').textContent).toContain('sbom.rego'));
-    expect(lastCall(calls, 'trust_policy_add').payload).toEqual({ path: '/policies/sbom.rego' });
+    expect(lastCall(calls, 'trust_policy_add').payload).toEqual({ path: '/policies/sbom.rego', consent: null });
     await fireEvent.click(screen.getByTestId('policy-remove-extra.rego'));
     await waitFor(() => expect(screen.getByTestId('trust-policies').textContent).not.toContain('extra.rego'));
-    expect(lastCall(calls, 'trust_policy_remove').payload).toEqual({ name: 'extra.rego' });
+    expect(lastCall(calls, 'trust_policy_remove').payload).toEqual({ name: 'extra.rego', consent: null });
   });
 
   it('imports a package and shows an import error with its remedy', async () => {
@@ -66,7 +68,7 @@ describe('Trust screen', () => {
       trust_import: () => {
         n++;
         if (n === 1) throw ipcError('untrusted', 'the package is signed by an unknown key', 'add the issuer’s key first with --roles custodian');
-        return { sha256: 'a', issuer: 'hq', issued_at: '2025-05-01', signer_key_id: 'k', signer_name: 'hq-custodian', keys: 3, revocations: 1, policy_modules: 0, kept_revocations: 0, signer_still_custodian: true };
+        return { sha256: 'a', issuer: 'hq', issued_at: '2025-05-01', signer_key_ids: ['k', 'l'], holders: ['ann', 'hq'], threshold: 2, keys: 3, revocations: 1, policy_modules: 0, kept_revocations: 0 };
       },
     });
     render(Trust);
@@ -76,17 +78,20 @@ describe('Trust screen', () => {
     await waitFor(() => expect(screen.getByTestId('trust-import-error').textContent).toContain('add the issuer’s key first'));
     await fireEvent.click(screen.getByTestId('trust-import'));
     await waitFor(() => expect(screen.getByTestId('trust-import-result').textContent).toContain('Imported 3 keys'));
+    expect(screen.getByTestId('trust-import-result').textContent).toContain('signed by ann, hq. The next package needs 2 custodian signatures');
     expect(lastCall(calls, 'trust_import').payload).toEqual({ path: '/media/usb/trust.json' });
   });
 
-  it('exports a signed package with the key secret from the dialog', async () => {
+  it('exports a package signed with the custodian key; a partial one says what it still needs', async () => {
     const calls = mockBackend({
       trust_list: emptyListing,
-      list_keys: [custodianKey],
-      trust_export: { path: '/out/trust.json', sha256: 'b'.repeat(64), signer_key_id: 'k', issued_at: 'now', keys: 2, revocations: 0, policy_modules: 0, signer_is_custodian_here: true },
+      list_keys: [signerKey, custodianKey],
+      trust_export: { path: '/out/trust.json', sha256: 'b'.repeat(64), signer_key_ids: ['k'], holders: ['admin'], threshold: 2, issued_at: 'now', keys: 2, revocations: 0, policy_modules: 0 },
     });
     render(Trust);
     await waitFor(() => expect(screen.getByTestId('trust-export-key').textContent).toContain('custody'));
+    // Only custodian keys are offered.
+    expect(screen.getByTestId('trust-export-key').textContent).not.toContain('release');
     await fireEvent.input(screen.getByTestId('trust-export-path'), { target: { value: '/out/trust.json' } });
     await fireEvent.click(screen.getByTestId('trust-export-button'));
     const input = screen.getByTestId('secret-input') as HTMLInputElement;
@@ -95,20 +100,32 @@ describe('Trust screen', () => {
     await waitFor(() => expect(screen.getByTestId('trust-export-result').textContent).toContain('/out/trust.json'));
     expect(lastCall(calls, 'trust_export').payload).toEqual({ key: 'custody', output: '/out/trust.json', secret: 'custodian passphrase' });
     expect(input.value).toBe('');
+    expect(screen.getByTestId('trust-export-result').textContent).toContain('needs 1 more custodian signature(s)');
   });
 
-  it('adds a trusted key from a PEM with roles and stages', async () => {
+  it('adds a trusted key from a PEM with its purpose, holder, stages and a custodian consent', async () => {
     const calls = mockBackend({ trust_list: emptyListing, list_keys: [], trust_add: tk('bob-approve') });
     render(Trust);
     await waitFor(() => expect(screen.getByTestId('trust-add-pem')).toBeTruthy());
     await fireEvent.input(screen.getByTestId('trust-add-pem'), { target: { value: '/keys/bob.pem' } });
     await fireEvent.input(screen.getByTestId('trust-add-name'), { target: { value: 'bob-approve' } });
-    await fireEvent.click(screen.getByTestId('trust-add-role-signer'));
-    await fireEvent.click(screen.getByTestId('trust-add-role-approver'));
+    await fireEvent.click(screen.getByTestId('trust-add-purpose-approver'));
     await fireEvent.click(screen.getByTestId('trust-add-stage-production'));
+    // Without a holder: refused before anything is sent.
     await fireEvent.click(screen.getByTestId('trust-add-button'));
-    await waitFor(() => expect(screen.getByTestId('trust-add-result').textContent).toContain('bob-approve'));
-    expect(lastCall(calls, 'trust_add').payload).toEqual({ pemPath: '/keys/bob.pem', name: 'bob-approve', roles: ['approver'], stages: ['production'] });
+    await waitFor(() => expect(screen.getByTestId('trust-add-error').textContent).toContain('holds the key'));
+    await fireEvent.input(screen.getByTestId('trust-add-holder'), { target: { value: 'bob' } });
+    await fireEvent.input(screen.getByTestId('consent-name'), { target: { value: 'carol' } });
+    const consent = screen.getByTestId('consent-passphrase') as HTMLInputElement;
+    await fireEvent.input(consent, { target: { value: 'carol passphrase' } });
+    await fireEvent.click(screen.getByTestId('trust-add-button'));
+    await waitFor(() => expect(screen.getByTestId('trust-add-result').textContent).toContain('held by bob'));
+    expect(lastCall(calls, 'trust_add').payload).toEqual({
+      pemPath: '/keys/bob.pem', name: 'bob-approve', purpose: 'approver', holder: 'bob', stages: ['production'],
+      consent: { name: 'carol', passphrase: 'carol passphrase' },
+    });
+    // The consenting custodian's passphrase does not stay in the window.
+    expect(consent.value).toBe('');
   });
 
   it('tests a policy against a bundle and shows the policy checks', async () => {
@@ -117,7 +134,7 @@ describe('Trust screen', () => {
       list_keys: [],
       verify_bundle: {
         bundle: '/b.zip', bundle_sha256: '', manifest_sha256: '', release: null, artifacts: [], signatures: [],
-        approvals: { distinct_keys: 0, distinct_operators: 0, distinct_approvers: 0, required: 0 },
+        approvals: { distinct_keys: 0, distinct_holders: 0, distinct_approvers: 0, required: 0 },
         checks: [
           { id: 'manifest', outcome: 'pass', detail: 'ok' },
           { id: 'policy', outcome: 'fail', detail: 'deny: artifacts must be under 100 MiB (sizes.rego)' },

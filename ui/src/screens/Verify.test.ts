@@ -11,8 +11,8 @@ const report = (over: Partial<BundleReport> = {}): BundleReport => ({
   manifest_sha256: 'm'.repeat(64),
   release: { name: 'app', version: '1.2.0', stage: 'production', created: '2025-03-01T10:00:00Z' },
   artifacts: [{ name: 'app.tar.gz', sha256: 'a'.repeat(64), size: 2048, bytes_checked: true }],
-  signatures: [{ kind: 'release', key_id: 'SHA256:k1', key_name: 'release-2025', operator: 'alice', signed_at: '2025-03-01T10:00:00Z', status: 'valid' }],
-  approvals: { distinct_keys: 2, distinct_operators: 2, distinct_approvers: 2, required: 2 },
+  signatures: [{ kind: 'release', key_id: 'SHA256:k1', key_name: 'release-2025', operator: 'alice', holder: 'alice', signed_at: '2025-03-01T10:00:00Z', status: 'valid' }],
+  approvals: { distinct_keys: 2, distinct_holders: 2, distinct_approvers: 2, required: 2 },
   checks: [
     { id: 'manifest-signature', outcome: 'pass', detail: 'signed by release-2025' },
     { id: 'key-validity', outcome: 'warn', detail: 'key revoked after signing' },

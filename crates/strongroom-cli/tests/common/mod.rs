@@ -142,6 +142,33 @@ impl Env {
         Out::from(self.cmd_as(name).args(args).output().unwrap())
     }
 
+    /// As operator `name`, with custodian `cosigner` consenting (their passphrase from
+    /// `STRONGROOM_COSIGNER_PASSPHRASE`).
+    pub fn run_consented(&self, name: &str, cosigner: &str, args: &[&str]) -> Out {
+        Out::from(
+            self.cmd_as(name)
+                .env("STRONGROOM_COSIGNER_PASSPHRASE", op_passphrase(cosigner))
+                .env("STRONGROOM_PIN", strongroom_hsm::testing::USER_PIN)
+                .arg("--cosigner")
+                .arg(cosigner)
+                .args(args)
+                .output()
+                .unwrap(),
+        )
+    }
+
+    /// Runs SQL on the station's database with the plain `sqlite3` shell, as someone with write
+    /// access to the file would.
+    pub fn sqlite(&self, sql: &str) -> Out {
+        Out::from(
+            Command::new("sqlite3")
+                .arg(self.home.path().join("strongroom.db"))
+                .arg(sql)
+                .output()
+                .expect("sqlite3 is installed by scripts/install-deps.sh"),
+        )
+    }
+
     /// As operator `name`, with the test token's user PIN in `STRONGROOM_PIN`.
     pub fn run_pin_as(&self, name: &str, args: &[&str]) -> Out {
         Out::from(
@@ -175,13 +202,53 @@ impl Env {
         p
     }
 
-    /// Generates a key and exports its public key to `LABEL.pub`.
+    /// Generates a signer key and exports its public key to `LABEL.pub`.
     pub fn key(&self, label: &str, alg: &str) -> PathBuf {
-        self.run(&["key", "generate", "--algorithm", alg, "--label", label])
-            .ok();
+        self.key_for(label, alg, "signer")
+    }
+
+    /// Generates a key of `purpose` and exports its public key to `LABEL.pub`.
+    pub fn key_for(&self, label: &str, alg: &str, purpose: &str) -> PathBuf {
+        self.run(&[
+            "key",
+            "generate",
+            "--algorithm",
+            alg,
+            "--label",
+            label,
+            "--purpose",
+            purpose,
+        ])
+        .ok();
         let pub_path = format!("{label}.pub");
         self.run(&["key", "export", label, "-o", &pub_path]).ok();
         self.path(&pub_path)
+    }
+
+    /// Trusts `pem` under `name` for `purpose`, held by `holder` (as ADMIN).
+    pub fn trust(&self, pem: &Path, name: &str, purpose: &str, holder: &str, extra: &[&str]) {
+        let mut args = vec![
+            "trust",
+            "add",
+            pem.to_str().unwrap(),
+            "--name",
+            name,
+            "--purpose",
+            purpose,
+            "--holder",
+            holder,
+        ];
+        args.extend_from_slice(extra);
+        self.run(&args).ok();
+    }
+
+    /// Gives the station an audit key (Ed25519, software), trusted for the audit purpose and
+    /// held by ADMIN: release bundles then carry a checkpoint, and approvals can be proven.
+    pub fn audit_key(&self) -> PathBuf {
+        let pem = self.key_for("station-audit", "ed25519", "audit");
+        self.trust(&pem, "station-audit", "audit", ADMIN, &[]);
+        self.run(&["audit", "key", "set", "station-audit"]).ok();
+        pem
     }
 
     pub fn read_json(&self, name: &str) -> serde_json::Value {

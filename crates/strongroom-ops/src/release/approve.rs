@@ -52,6 +52,12 @@ impl Station {
     ) -> Result<Approved, OpsError> {
         let object = req.bundle.display().to_string();
         self.require(crate::Action::ReleaseApprove)?;
+        // Two approvals of one bundle at once take turns: the second reads the first's result.
+        let _lock = if req.bundle.is_file() {
+            Some(strongroom_store::fsutil::lock_exclusive(&req.bundle)?)
+        } else {
+            None
+        };
         self.release_approve_unrecorded(req, cb)
             .inspect_err(|e| self.record_failure("release.approve", &object, e))
     }
@@ -88,7 +94,12 @@ impl Station {
         let (manifest, _) = strongroom_bundle::read_manifest(&opened.zip)?;
         let manifest_sha256 = check.manifest_sha256.clone();
 
-        let signer = self.signer_for(&req.key, req.allow_pin_in_uri, cb)?;
+        let signer = self.signer_for(
+            &req.key,
+            strongroom_core::Purpose::Approver,
+            req.allow_pin_in_uri,
+            cb,
+        )?;
         let key = signer.public_key();
         let hex = key_hex(key);
         if check
@@ -100,13 +111,31 @@ impl Station {
                 key: crate::audit::key_for_log(&req.key),
             });
         }
+        let holder = trust
+            .key(&key.key_id())
+            .filter(|k| k.purpose() == strongroom_core::Purpose::Approver)
+            .map(|k| k.holder().to_owned());
+        match &holder {
+            None => cb.notice(&format!(
+                "this station does not trust {} as an approver key, so its approval will not count here until a custodian trusts it (with its holder)",
+                crate::audit::key_for_log(&req.key)
+            )),
+            Some(h) if h != &self.operator => {
+                return Err(OpsError::BadInput(format!(
+                    "{} is held by {h}, not by {}: each approver approves with their own key",
+                    crate::audit::key_for_log(&req.key),
+                    self.operator
+                )))
+            }
+            Some(_) => {}
+        }
         if check
             .signature_facts
             .iter()
-            .any(|s| s.operator.as_deref() == Some(self.operator.as_str()))
+            .any(|s| s.holder.as_deref() == Some(self.operator.as_str()))
         {
             cb.notice(&format!(
-                "operator {} has already signed this release: the two-person rule counts one operator once, whatever the key",
+                "{} has already signed this release: the two-person rule counts one person once, whatever the key",
                 self.operator
             ));
         }
@@ -150,7 +179,7 @@ impl Station {
         )?;
         let stage = manifest.release().stage();
         let mut signatures = check.signature_facts.clone();
-        signatures.push(signature_facts(
+        let mut fact = signature_facts(
             &trust,
             &key.key_id(),
             SignatureKind::Approval,
@@ -158,7 +187,10 @@ impl Station {
             timestamp(&signed_at)?,
             true,
             stage,
-        ));
+        );
+        // Its release.approve row is in the excerpt just attached.
+        fact.recorded = holder.as_deref() == Some(self.operator.as_str());
+        signatures.push(fact);
         let count = strongroom_policy::ApprovalFacts::count(stage, &signatures);
         Ok(Approved {
             bundle: out.display().to_string(),

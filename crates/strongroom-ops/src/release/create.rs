@@ -132,6 +132,7 @@ impl Station {
         if req.output.exists() && !req.force {
             return Err(OpsError::OutputExists(req.output.clone()));
         }
+        self.require_audit_key()?;
         let Front {
             stage,
             release,
@@ -143,7 +144,12 @@ impl Station {
             trust,
         } = self.front(req, cb)?;
 
-        let signer = self.signer_for(&req.key, req.allow_pin_in_uri, cb)?;
+        let signer = self.signer_for(
+            &req.key,
+            strongroom_core::Purpose::Signer,
+            req.allow_pin_in_uri,
+            cb,
+        )?;
         let signer: &dyn Signer = &*signer;
         let digests = hash_files(&req.artifacts, &sizes, &digests_needed(signer), cb)?;
 
@@ -432,6 +438,7 @@ impl Station {
         let release = Release::new(&req.name, &req.version, stage, release_time()?)?;
         let created = release.created().to_owned();
         let sizes = check_files(&req.artifacts)?;
+        crate::hashing::refuse_pae_inputs(&req.artifacts)?;
         let mut prepared: Vec<Prepared> = Vec::with_capacity(req.artifacts.len());
         for (path, size) in req.artifacts.iter().zip(&sizes) {
             let name = artifact_name(path)?;

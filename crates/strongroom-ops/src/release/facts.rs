@@ -5,7 +5,7 @@
 use strongroom_core::verify::Outcome;
 use strongroom_core::KeyId;
 use strongroom_policy::{
-    KeyRole, SignatureFacts, SignatureKind, Stage, Timestamp, TrustSet, VulnFacts,
+    Purpose, SignatureFacts, SignatureKind, Stage, Timestamp, TrustSet, VulnFacts,
 };
 
 /// Counts the results of an in-toto vulns v0.2 predicate by their `level` severity entry
@@ -44,11 +44,11 @@ pub fn vuln_facts(predicate: &serde_json::Value) -> VulnFacts {
     c
 }
 
-/// The role a manifest signature of this kind needs.
-pub fn role_of(kind: SignatureKind) -> KeyRole {
+/// The purpose a manifest signature of this kind needs.
+pub fn purpose_of(kind: SignatureKind) -> Purpose {
     match kind {
-        SignatureKind::Release => KeyRole::Signer,
-        SignatureKind::Approval => KeyRole::Approver,
+        SignatureKind::Release => Purpose::Signer,
+        SignatureKind::Approval => Purpose::Approver,
     }
 }
 
@@ -62,7 +62,7 @@ pub fn signature_facts(
     valid: bool,
     stage: Stage,
 ) -> SignatureFacts {
-    let status = trust.status(key, signed_at, Some(stage), Some(role_of(kind)));
+    let status = trust.status(key, signed_at, Some(stage), Some(purpose_of(kind)));
     SignatureFacts::new(
         kind,
         key,
@@ -73,25 +73,25 @@ pub fn signature_facts(
     )
 }
 
-/// One report line on a key: trusted for `role` at `stage`, and active at `at`.
+/// One report line on a key: trusted for `purpose` at `stage`, and active at `at`.
 pub fn key_check(
     trust: &TrustSet,
     key: &KeyId,
     at: Timestamp,
     stage: Stage,
-    role: KeyRole,
+    purpose: Purpose,
     what: &str,
 ) -> (&'static str, Outcome, String) {
-    let status = trust.status(key, at, Some(stage), Some(role));
+    let status = trust.status(key, at, Some(stage), Some(purpose));
     let name = status.name.clone().unwrap_or_else(|| key.to_string());
     if !status.known {
         return (
             "key-trust",
             Outcome::Fail,
-            format!("{what}: key {key} is not in the trust store; add it with `strongroom trust add` or import a trust package that lists it"),
+            format!("{what}: key {key} is not in the trust store; trust it, or import a trust package that lists it"),
         );
     }
-    let problems = status.problems(at, Some(stage), Some(role));
+    let problems = status.problems(at, Some(stage), Some(purpose));
     if !problems.is_empty() {
         let id = if status.revoked_before() {
             "revocation"
@@ -121,7 +121,7 @@ pub fn key_check(
         None => (
             "key-trust",
             Outcome::Pass,
-            format!("{what}: key {name} trusted as {role} for {stage}, active when it signed ({at})"),
+            format!("{what}: {purpose} key {name} trusted for {stage}, active when it signed ({at})"),
         ),
     }
 }

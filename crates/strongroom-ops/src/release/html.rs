@@ -133,14 +133,14 @@ pub fn render(report: &BundleReport) -> String {
     if !report.signatures.is_empty() {
         let _ = write!(
             h,
-            "<h2>Manifest signatures</h2>\n<p>{} distinct approver{} ({} distinct key{}, {} distinct operator{}); {} required.</p>\n\
-             <table>\n<tr><th>Kind</th><th>Key</th><th>Operator</th><th>Signed at</th><th>Status</th></tr>\n",
+            "<h2>Manifest signatures</h2>\n<p>{} distinct approver{} ({} distinct key{} held by {} {}, as the trust store names the holders); {} required.</p>\n\
+             <table>\n<tr><th>Kind</th><th>Key</th><th>Held by</th><th>Signed at</th><th>Status</th></tr>\n",
             report.approvals.distinct_approvers,
             plural(report.approvals.distinct_approvers),
             report.approvals.distinct_keys,
             plural(report.approvals.distinct_keys),
-            report.approvals.distinct_operators,
-            plural(report.approvals.distinct_operators),
+            report.approvals.distinct_holders,
+            if report.approvals.distinct_holders == 1 { "person" } else { "people" },
             report.approvals.required,
         );
         for s in &report.signatures {
@@ -150,7 +150,7 @@ pub fn render(report: &BundleReport) -> String {
                 esc(&s.kind),
                 esc(s.key_name.as_deref().unwrap_or("(not in the trust store)")),
                 esc(&s.key_id),
-                esc(&s.operator),
+                esc(s.holder.as_deref().unwrap_or("(unknown)")),
                 esc(&s.signed_at),
                 esc(&s.status)
             );

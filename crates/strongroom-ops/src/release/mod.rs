@@ -141,6 +141,18 @@ pub(crate) struct Opened {
     _plain: Option<tempfile::NamedTempFile>,
 }
 
+/// Whether `path` is a release bundle (a zip, or an age file), from its first bytes.
+pub(crate) fn looks_like_bundle(path: &Path) -> Result<bool, OpsError> {
+    let mut head = [0u8; 4];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .map_err(|source| OpsError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+    Ok(&head[..n] == b"PK\x03\x04" || strongroom_bundle::age::is_age(path)?)
+}
+
 pub(crate) fn open_bundle(path: &Path, identity: Option<&Identity>) -> Result<Opened, OpsError> {
     if !path.is_file() {
         return Err(OpsError::MissingFile(path.to_owned()));
@@ -214,8 +226,21 @@ impl Station {
         Ok(decision)
     }
 
+    /// Refuses a release when the station has no audit key: every bundle carries a checkpoint,
+    /// so that the connected side witnesses the audit log and approvals can be proven. Checked
+    /// before anything is signed.
+    pub(crate) fn require_audit_key(&self) -> Result<(), OpsError> {
+        match self
+            .store
+            .setting::<String>(strongroom_store::settings::AUDIT_KEY)?
+        {
+            Some(_) => Ok(()),
+            None => Err(OpsError::NoAuditKey),
+        }
+    }
+
     /// Adds `audit/excerpt.json`: the release's rows, linked to a checkpoint signed now with the
-    /// station's audit key when one is set.
+    /// station's audit key.
     pub(crate) fn attach_audit_excerpt(
         &self,
         w: &mut BundleWriter,
@@ -223,16 +248,9 @@ impl Station {
         cb: &dyn Callbacks,
     ) -> Result<(), OpsError> {
         if self.audit_checkpoint_now(cb)?.is_none() {
-            cb.notice(
-                "no audit key is set, so no checkpoint covers this release: the bundle's audit \
-                 excerpt cannot prove its rows (set one with `strongroom audit key set KEY`)",
-            );
+            return Err(OpsError::NoAuditKey);
         }
-        let excerpt = match self.audit_excerpt(&[object]) {
-            Ok(e) => e,
-            Err(OpsError::NoCheckpoint) => return Ok(()),
-            Err(e) => return Err(e),
-        };
+        let excerpt = self.audit_excerpt(&[object])?;
         let mut bytes = serde_json::to_vec_pretty(&excerpt).expect("excerpts serialise");
         bytes.push(b'\n');
         w.add(
@@ -291,7 +309,10 @@ pub struct SignatureLine {
     pub kind: String,
     pub key_id: String,
     pub key_name: Option<String>,
+    /// The operator name the signature itself records (not trusted).
     pub operator: String,
+    /// Who holds the key, as the trust store names them: the person the signature counts as.
+    pub holder: Option<String>,
     pub signed_at: String,
     /// One phrase: `valid, trusted`, `valid, but revoked at …`, …
     pub status: String,
@@ -301,7 +322,9 @@ pub struct SignatureLine {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ApprovalsLine {
     pub distinct_keys: u64,
-    pub distinct_operators: u64,
+    /// Distinct holders of the approving keys, as the trust store names them.
+    pub distinct_holders: u64,
+    /// People who approved: distinct holders.
     pub distinct_approvers: u64,
     pub required: u64,
 }
@@ -362,74 +385,135 @@ pub(crate) fn artifact_name(path: &Path) -> Result<strongroom_bundle::ArtifactNa
     Ok(strongroom_bundle::ArtifactName::parse(name)?)
 }
 
+/// How far in the future a signed time may lie before verification refuses it: the clocks of an
+/// air-gapped station and a verifier are set by hand, so allow for a few minutes of drift.
+pub const CLOCK_SKEW_SECS: i64 = 300;
+
+/// Refuses a time a signature claims when it lies after the verifier's clock (beyond
+/// [`CLOCK_SKEW_SECS`]): nothing signed now can have been signed later.
+pub(crate) fn not_in_future(at: strongroom_policy::Timestamp) -> Result<(), String> {
+    let now = crate::trust::now();
+    if at.unix_seconds() > now.unix_seconds() + CLOCK_SKEW_SECS {
+        return Err(format!(
+            "it claims to be signed at {at}, later than this verifier's clock ({now}, allowing {} minutes)",
+            CLOCK_SKEW_SECS / 60
+        ));
+    }
+    Ok(())
+}
+
+/// What the bundle's audit excerpt proves: its report line, and the rows about the release's
+/// manifest that a checkpoint by a trusted audit key vouches for (empty unless it passed).
+pub(crate) struct ExcerptCheck {
+    pub outcome: strongroom_core::verify::Outcome,
+    pub detail: String,
+    pub rows: Vec<strongroom_core::audit_chain::RowContent>,
+}
+
 /// The report line on a bundle's audit excerpt: its rows must lead to a checkpoint signed by a
-/// key the trust set knows, and include this release's signing.
+/// key the trust set trusts for the audit purpose, active when it signed and not signed in the
+/// future; it must show every row about this manifest in full; and it must include this
+/// release's signing.
 pub(crate) fn audit_excerpt_check(
     bytes: &[u8],
     manifest_sha256: &str,
     trust: &TrustSet,
-) -> (strongroom_core::verify::Outcome, String) {
-    use strongroom_core::audit_chain::{verify_excerpt, AuditExcerpt};
+) -> ExcerptCheck {
+    use strongroom_core::audit_chain::{verify_excerpt, AuditExcerpt, Checkpoint};
     use strongroom_core::verify::Outcome;
+    let done = |outcome, detail: String| ExcerptCheck {
+        outcome,
+        detail,
+        rows: Vec::new(),
+    };
     let excerpt: AuditExcerpt = match serde_json::from_slice(bytes) {
         Ok(e) => e,
         Err(e) => {
-            return (
+            return done(
                 Outcome::Fail,
                 format!("audit/excerpt.json is unreadable: {e}"),
             )
         }
     };
-    let hint = serde_json::to_value(&excerpt.checkpoint)
-        .ok()
-        .and_then(|v| {
-            v["verificationMaterial"]["publicKey"]["hint"]
-                .as_str()
-                .map(str::to_owned)
-        });
+    let hint = Checkpoint::key_hint(&excerpt.checkpoint);
     let Some(trusted) = hint
         .as_deref()
         .and_then(strongroom_core::KeyId::parse)
         .and_then(|id| trust.key(&id))
     else {
-        return (
+        return done(
             Outcome::Warn,
             format!(
-                "the audit checkpoint is signed by key {}, which the trust store does not know: add the station's audit key to check the excerpt",
+                "the audit checkpoint is signed by key {}, which the trust store does not know: trust the station's audit key (purpose audit) to check the excerpt and the approvals it records",
                 hint.as_deref().unwrap_or("(unnamed)")
             ),
         );
     };
-    match verify_excerpt(&excerpt, trusted.public_key()) {
-        Ok(r) => {
-            let object = manifest_object(manifest_sha256);
-            let about: Vec<&str> = r
-                .rows
-                .iter()
-                .filter(|row| row.object == object)
-                .map(|row| row.action.as_str())
-                .collect();
-            if about.is_empty() {
-                return (
-                    Outcome::Warn,
-                    format!("the audit excerpt verifies but records nothing about this manifest (checkpoint by {})", trusted.name()),
-                );
-            }
-            (
-                Outcome::Pass,
-                format!(
-                    "{} audit row(s) about this release ({}) lead to checkpoint {} of {} rows signed by {}",
-                    about.len(),
-                    about.join(", "),
-                    r.checkpoint.head.get(..12).unwrap_or(&r.checkpoint.head),
-                    r.checkpoint.rows,
-                    trusted.name()
-                ),
+    let object = manifest_object(manifest_sha256);
+    let r = match verify_excerpt(&excerpt, trusted.public_key(), &[&object]) {
+        Ok(r) => r,
+        Err(e) => {
+            return done(
+                Outcome::Fail,
+                format!("the audit excerpt does not prove its rows: {e}"),
             )
         }
-        Err(e) => (
+    };
+    let signed_at = match strongroom_policy::Timestamp::parse(&r.checkpoint.time) {
+        Ok(t) => t,
+        Err(e) => {
+            return done(
+                Outcome::Fail,
+                format!("the audit checkpoint's time is unreadable: {e}"),
+            )
+        }
+    };
+    let status = trust.status(
+        trusted.key_id(),
+        signed_at,
+        None,
+        Some(strongroom_core::Purpose::Audit),
+    );
+    if !status.acceptable() {
+        return done(
             Outcome::Fail,
-            format!("the audit excerpt does not prove its rows: {e}"),
+            format!(
+                "the audit checkpoint's key {} {}",
+                trusted.name(),
+                status
+                    .problems(signed_at, None, Some(strongroom_core::Purpose::Audit))
+                    .join("; ")
+            ),
+        );
+    }
+    if let Err(why) = not_in_future(signed_at) {
+        return done(Outcome::Fail, format!("the audit checkpoint: {why}"));
+    }
+    let rows: Vec<_> = r
+        .rows
+        .into_iter()
+        .filter(|row| row.object == object)
+        .collect();
+    if rows.is_empty() {
+        return done(
+            Outcome::Warn,
+            format!(
+                "the audit excerpt verifies but records nothing about this manifest (checkpoint by {})",
+                trusted.name()
+            ),
+        );
+    }
+    let actions: Vec<&str> = rows.iter().map(|row| row.action.as_str()).collect();
+    ExcerptCheck {
+        outcome: Outcome::Pass,
+        detail: format!(
+            "{} audit row(s) about this release ({}) lead to checkpoint {} of {} rows signed by {}, and no row about it is hidden",
+            rows.len(),
+            actions.join(", "),
+            r.checkpoint.head.get(..12).unwrap_or(&r.checkpoint.head),
+            r.checkpoint.rows,
+            trusted.name()
         ),
+        rows,
     }
 }

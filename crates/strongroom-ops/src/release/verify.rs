@@ -7,14 +7,16 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 use strongroom_bundle::{ArtifactRecord, Manifest, Role};
+use strongroom_core::audit_chain::RowContent;
 use strongroom_core::bundle::{CheckedDocument, Content};
 use strongroom_core::digest::{Digest, DigestSet};
 use strongroom_core::intoto::CheckedStatement;
+use strongroom_core::intoto::ARTIFACT_SIGNATURE_PREDICATE;
 use strongroom_core::verify::{verify_document, ArtifactFacts, Outcome};
-use strongroom_core::{HashAlg, KeyId, PublicKey};
+use strongroom_core::{HashAlg, KeyId, PublicKey, Purpose};
 use strongroom_policy::{
-    ArtifactFacts as PolicyArtifact, KeyRole, Phase, PolicyInput, ProvenanceFacts, ReleaseFacts,
-    SbomFacts, SignatureFacts, SignatureKind, Stage, TrustSet, VulnFacts,
+    ArtifactFacts as PolicyArtifact, Phase, PolicyInput, ProvenanceFacts, ReleaseFacts, SbomFacts,
+    SignatureFacts, SignatureKind, TrustSet, VulnFacts,
 };
 
 use super::facts::{key_check, required_approvals, signature_facts, status_phrase, vuln_facts};
@@ -309,13 +311,18 @@ pub(crate) fn verify_opened(
         }
     }
 
+    // The audit excerpt first: the approvals count only when it records them.
+    let excerpt = strongroom_bundle::audit_excerpt(zip)?
+        .map(|bytes| super::audit_excerpt_check(&bytes, &manifest_sha256, trust));
+    let recorded: &[RowContent] = excerpt.as_ref().map_or(&[], |e| &e.rows);
+
     // Manifest signatures: the creator's and the approvers'.
     let manifest_digest =
         Digest::from_hex(HashAlg::Sha256, &manifest_sha256).expect("hex we computed");
     let mut sig_facts: Vec<SignatureFacts> = Vec::new();
     for a in strongroom_bundle::approvals(zip)? {
         if let Some((fact, key)) =
-            check_approval(&a, &manifest, &manifest_digest, trust, stage, &mut lines)
+            check_approval(&a, &manifest, &manifest_digest, trust, recorded, &mut lines)
         {
             keys.entry(key.key_id().to_string()).or_insert(key);
             sig_facts.push(fact);
@@ -569,7 +576,7 @@ pub(crate) fn verify_opened(
             kid,
             signed_at,
             stage,
-            KeyRole::Signer,
+            Purpose::Signer,
             "artifact signatures",
         );
         lines.push(id, o, d);
@@ -591,14 +598,14 @@ pub(crate) fn verify_opened(
     let required = required_approvals(trust, stage);
     report.approvals = ApprovalsLine {
         distinct_keys: count.distinct_keys,
-        distinct_operators: count.distinct_operators,
+        distinct_holders: count.distinct_holders,
         distinct_approvers: count.distinct_approvers,
         required,
     };
     if required > 0 || count.distinct_approvers > 0 {
         let detail = format!(
-            "{} distinct approver(s), {required} required ({} key(s), {} operator(s); one key or one operator counts once)",
-            count.distinct_approvers, count.distinct_keys, count.distinct_operators
+            "{} distinct approver(s), {required} required ({} key(s) held by {} person(s), as the trust store names the holders; a person counts once, whatever keys they hold)",
+            count.distinct_approvers, count.distinct_keys, count.distinct_holders
         );
         let o = if count.distinct_approvers >= required {
             Outcome::Pass
@@ -617,6 +624,7 @@ pub(crate) fn verify_opened(
             key_id: s.keyid.clone(),
             key_name: s.key_name.clone(),
             operator: s.operator.clone().unwrap_or_default(),
+            holder: s.holder.clone(),
             signed_at: s.signed_at.clone(),
             status: status_phrase(s),
         })
@@ -655,15 +663,12 @@ pub(crate) fn verify_opened(
     }
 
     // The audit excerpt: this release's rows, in a chain the station signed.
-    match strongroom_bundle::audit_excerpt(zip)? {
-        Some(bytes) => {
-            let (o, d) = super::audit_excerpt_check(&bytes, &manifest_sha256, trust);
-            lines.push("audit-excerpt", o, d);
-        }
+    match excerpt {
+        Some(e) => lines.push("audit-excerpt", e.outcome, e.detail),
         None => lines.push(
             "audit-excerpt",
             Outcome::Warn,
-            "the bundle carries no audit excerpt",
+            "the bundle carries no audit excerpt, so no approval in it can be counted",
         ),
     }
     Ok(finish(report, lines))
@@ -683,9 +688,10 @@ fn check_approval(
     manifest: &Manifest,
     manifest_digest: &Digest,
     trust: &TrustSet,
-    stage: Stage,
+    recorded: &[RowContent],
     lines: &mut Lines,
 ) -> Option<(SignatureFacts, PublicKey)> {
+    let stage = manifest.release().stage();
     let what = format!("approvals/{}", a.key_id_hex);
     let key = match PublicKey::from_pem(&String::from_utf8_lossy(&a.public_key_pem)) {
         Ok(k) => k,
@@ -785,33 +791,83 @@ fn check_approval(
             return None;
         }
     };
-    let fact = signature_facts(
-        trust,
-        &key.key_id(),
-        kind,
-        &operator,
-        signed_at,
-        true,
-        stage,
-    );
     let word = if kind == SignatureKind::Release {
         "release"
     } else {
         "approval"
     };
-    let who = fact.key_name.clone().unwrap_or_else(|| fact.keyid.clone());
-    lines.push(
-        "approval",
-        Outcome::Pass,
-        format!("{word} signature by {who} (operator {operator}, {signed_at})"),
+    let in_future = super::not_in_future(signed_at);
+    let mut fact = signature_facts(
+        trust,
+        &key.key_id(),
+        kind,
+        &operator,
+        signed_at,
+        in_future.is_ok(),
+        stage,
     );
+    let who = fact.key_name.clone().unwrap_or_else(|| fact.keyid.clone());
+    if let Err(why) = in_future {
+        lines.push(
+            "approval",
+            Outcome::Fail,
+            format!("{word} signature by {who}: {why}; it does not count"),
+        );
+        return Some((fact, key));
+    }
+    // An approval counts only when the station's signed audit trail shows it: a
+    // `release.approve` row by the key's holder, naming this key. The name the signer wrote
+    // must be that holder too.
+    let mut problem = None;
+    if kind == SignatureKind::Approval {
+        if let Some(holder) = fact.holder.clone() {
+            let key_id = key.key_id().to_string();
+            fact.recorded = recorded.iter().any(|row| {
+                row.action == "release.approve"
+                    && row.outcome == "ok"
+                    && row.operator == holder
+                    && serde_json::from_str::<serde_json::Value>(&row.details)
+                        .is_ok_and(|d| d["key_id"] == key_id.as_str())
+            });
+            if operator != holder {
+                problem = Some(format!(
+                    "{word} signature by {who} names operator {operator:?}, but the trust store says the key is held by {holder}: it does not count"
+                ));
+            } else if !fact.recorded {
+                problem = Some(format!(
+                    "{word} signature by {who} (held by {holder}) is not in the audit excerpt: no release.approve row by {holder} with this key; it does not count"
+                ));
+            }
+            if problem.is_some() {
+                fact.recorded = false;
+            }
+        }
+    }
+    match problem {
+        Some(p) => lines.push("approval", Outcome::Fail, p),
+        None => lines.push(
+            "approval",
+            Outcome::Pass,
+            format!(
+                "{word} signature by {who} (held by {}, {signed_at}{})",
+                fact.holder
+                    .as_deref()
+                    .unwrap_or("nobody the trust store knows"),
+                if fact.recorded {
+                    ", in the audit excerpt"
+                } else {
+                    ""
+                }
+            ),
+        ),
+    }
     let (id, o, d) = key_check(
         trust,
         &key.key_id(),
         signed_at,
         stage,
-        super::facts::role_of(kind),
-        &format!("{word} by {operator}"),
+        super::facts::purpose_of(kind),
+        &format!("{word} by {}", fact.holder.as_deref().unwrap_or(&operator)),
     );
     lines.push(id, o, d);
     Some((fact, key))
@@ -877,7 +933,29 @@ fn verify_one(
         fail(&mut d, format!("{}: {}", w.path, why.join("; ")));
         return d;
     }
+    let statement = match &doc.content {
+        Content::Dsse(env) => CheckedStatement::parse(&env.payload).ok(),
+        Content::MessageSignature { .. } => None,
+    };
     if w.role == Role::ArtifactSignature {
+        // A DSSE artifact signature must say it is one: an attestation about the artifact,
+        // signed for another purpose, is not its signature.
+        if let Content::Dsse(_) = &doc.content {
+            let pt = statement
+                .as_ref()
+                .map(|st| st.statement().predicate_type.clone());
+            if pt.as_deref() != Some(ARTIFACT_SIGNATURE_PREDICATE) {
+                fail(
+                    &mut d,
+                    format!(
+                        "{}: a DSSE artifact signature must be a {ARTIFACT_SIGNATURE_PREDICATE} statement, not {}",
+                        w.path,
+                        pt.as_deref().unwrap_or("(no statement)")
+                    ),
+                );
+                return d;
+            }
+        }
         d.lines.push((
             id,
             Outcome::Pass,
@@ -886,10 +964,6 @@ fn verify_one(
         d.key = Some(key.key_id());
         return d;
     }
-    let statement = match &doc.content {
-        Content::Dsse(env) => CheckedStatement::parse(&env.payload).ok(),
-        Content::MessageSignature { .. } => None,
-    };
     let Some(st) = statement else {
         fail(
             &mut d,

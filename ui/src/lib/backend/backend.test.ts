@@ -13,15 +13,17 @@ describe('backend module over mocked IPC', () => {
   it('uses the exact keys the commands take', async () => {
     const calls = mockBackend({ release_export: {}, trust_add: {}, verify_bundle: {}, release_approve: {} });
     await api.releaseExport('/b.zip', '/usb', ['age1xyz']);
-    await api.trustAdd('/k.pem', 'ci', ['release-officer'], ['production']);
+    await api.trustAdd('/k.pem', 'ci', 'approver', 'bob', ['production'], { name: 'carol', passphrase: 'c' });
     await api.verifyBundle({ bundle: '/b.zip', artifactsDir: null, policies: [], passphrase: null });
     await api.releaseApprove({ bundle: '/b.zip', key: 'k', operator: 'bob', operatorPassphrase: 'op', secret: 's' });
     expect(lastCall(calls, 'release_export').payload).toEqual({ bundle: '/b.zip', folder: '/usb', encryptTo: ['age1xyz'] });
     expect(lastCall(calls, 'trust_add').payload).toEqual({
       pemPath: '/k.pem',
       name: 'ci',
-      roles: ['release-officer'],
+      purpose: 'approver',
+      holder: 'bob',
       stages: ['production'],
+      consent: { name: 'carol', passphrase: 'c' },
     });
     const v = lastCall(calls, 'verify_bundle').payload;
     expect(v.artifactsDir).toBeNull();

@@ -18,6 +18,7 @@ import type {
   ReleaseCreated,
   ReleaseForm,
   ReleasePreview,
+  Purpose,
   Role,
   Rotated,
   SessionInfo,
@@ -79,10 +80,10 @@ export const stationOverview = () => invoke<Overview>('station_overview');
 // --- keys ---
 export const listKeys = () => invoke<KeyInfo[]>('list_keys');
 export const listTokens = () => invoke<ModuleTokens[]>('list_tokens');
-export const generateSoftwareKey = (label: string, algorithm: string, passphrase: string) =>
-  invoke<KeyInfo>('generate_software_key', { label, algorithm, passphrase });
-export const generateTokenKey = (token: string, module: string | null, label: string, algorithm: string, pin: string) =>
-  invoke<KeyInfo>('generate_token_key', { token, module, label, algorithm, pin });
+export const generateSoftwareKey = (label: string, algorithm: string, purpose: Purpose, passphrase: string) =>
+  invoke<KeyInfo>('generate_software_key', { label, algorithm, purpose, passphrase });
+export const generateTokenKey = (token: string, module: string | null, label: string, algorithm: string, purpose: Purpose, pin: string) =>
+  invoke<KeyInfo>('generate_token_key', { token, module, label, algorithm, purpose, pin });
 export const exportPublicKey = (key: string) => invoke<string>('export_public_key', { key });
 export const savePublicKey = (key: string, path: string) => invoke<string>('save_public_key', { key, path });
 export const retireKey = (key: string) => invoke<KeyInfo>('retire_key', { key });
@@ -122,10 +123,13 @@ export const trustList = () => invoke<TrustListing>('trust_list');
 export const trustImport = (path: string) => invoke<TrustImported>('trust_import', { path });
 export const trustExport = (key: string, output: string, secret: string) =>
   invoke<TrustExported>('trust_export', { key, output, secret });
-export const trustAdd = (pemPath: string, name: string, roles: string[], stages: string[]) =>
-  invoke<TrustedKeyInfo>('trust_add', { pemPath, name, roles, stages });
-export const trustPolicyAdd = (path: string) => invoke<TrustPolicyInfo>('trust_policy_add', { path });
-export const trustPolicyRemove = (name: string) => invoke<TrustPolicyInfo>('trust_policy_remove', { name });
+/** A second custodian's consent to one act: their name and passphrase (the station's quorum). */
+export type Consent = { name: string; passphrase: string } | null;
+export const trustAdd = (pemPath: string, name: string, purpose: Purpose, holder: string, stages: string[], consent: Consent = null) =>
+  invoke<TrustedKeyInfo>('trust_add', { pemPath, name, purpose, holder, stages, consent });
+export const trustPolicyAdd = (path: string, consent: Consent = null) => invoke<TrustPolicyInfo>('trust_policy_add', { path, consent });
+export const trustPolicyRemove = (name: string, consent: Consent = null) =>
+  invoke<TrustPolicyInfo>('trust_policy_remove', { name, consent });
 
 // --- audit ---
 export const auditList = (action: string | null, since: string | null) =>
@@ -139,9 +143,9 @@ export const allowModule = (path: string) => invoke<string[]>('allow_module', { 
 export const disallowModule = (path: string) => invoke<string[]>('disallow_module', { path });
 export const setVulndbMaxAge = (days: number) => invoke<Settings>('set_vulndb_max_age', { days });
 export const listOperators = () => invoke<OperatorInfo[]>('list_operators');
-export const addOperator = (name: string, roles: Role[], passphrase: string) =>
-  invoke<OperatorInfo>('add_operator', { name, roles, passphrase });
-export const setOperatorDisabled = (name: string, disabled: boolean) =>
-  invoke<OperatorInfo>('set_operator_disabled', { name, disabled });
+export const addOperator = (name: string, roles: Role[], passphrase: string, consent: Consent = null) =>
+  invoke<OperatorInfo>('add_operator', { name, roles, passphrase, consent });
+export const setOperatorDisabled = (name: string, disabled: boolean, consent: Consent = null) =>
+  invoke<OperatorInfo>('set_operator_disabled', { name, disabled, consent });
 export const importVulndb = (path: string, onProgress?: OnProgress) =>
   invoke<ImportSummary[]>('import_vulndb', { path, onProgress: channel(onProgress) });
