@@ -93,12 +93,14 @@ try {
     await waitText("error", /passphrase|log in|login/i, 20000);
   });
 
-  await test("log in; the Station screen shows the operator, token and audit chain", async () => {
+  await test("log in; the Station screen shows the operator, token, audit chain and the missing quorum", async () => {
     await type("login-pass", "admin passphrase");
     await click("login-button");
     await waitText("station-operator", /admin/);
     await waitText("station-tokens", /e2e-token/);
     await waitText("station-audit", /\d+ rows?|OK|intact/i);
+    // One custodian (admin) alone: the station says so until a second custodian joins.
+    await waitText("station-warnings", /no custodian quorum/);
     assert.equal(await browser.getTitle(), "Strongroom — Station");
     await shot("station");
   });

@@ -9,6 +9,7 @@ const overview = {
   tokens: { value: [], error: null },
   vulndb: { value: { records: 0, ecosystems: {}, snapshot: null, snapshot_age_days: null, max_age_days: 30, stale: false, imports: [] }, error: null },
   audit: { value: { rows: 0, head: null, checkpoints: 0, last_checkpoint: null, problem: null }, error: null },
+  warnings: [],
 };
 
 describe('App shell', () => {

@@ -175,7 +175,9 @@ fn target(t: &TokenArgs) -> Option<TokenTarget> {
 }
 
 /// What a one-custodian station says, loudly.
-const NO_QUORUM_WARNING: &str = "WARNING: this station has no custodian quorum: one custodian alone changes who is trusted, and a VERIFIED verdict rests on that one person. Add a second custodian (the quorum then becomes 2).";
+fn no_quorum_warning() -> String {
+    format!("WARNING: {}", strongroom_ops::overview::NO_QUORUM)
+}
 
 /// A key's purpose from a flag.
 fn parse_purpose(s: &str) -> anyhow::Result<strongroom_core::Purpose> {
@@ -764,6 +766,7 @@ fn operator(ctx: &Ctx, cmd: OperatorCommand) -> anyhow::Result<u8> {
             info.name,
             role_list(&info.roles)
         );
+        eprintln!("{}", no_quorum_warning());
         return Ok(exit::OK);
     }
     let station = open_station(ctx)?;
@@ -816,7 +819,7 @@ fn operator(ctx: &Ctx, cmd: OperatorCommand) -> anyhow::Result<u8> {
                 if custodians == 1 { "" } else { "s" }
             );
             if q < 2 {
-                eprintln!("{}", NO_QUORUM_WARNING);
+                eprintln!("{}", no_quorum_warning());
             }
             return Ok(exit::OK);
         }

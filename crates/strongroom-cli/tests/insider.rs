@@ -770,7 +770,7 @@ fn a_one_person_station_says_loudly_that_it_has_no_quorum() {
     env.run(&["operator", "quorum"])
         .ok()
         .stdout_has("custodian quorum: 1 of 1")
-        .stderr_has("WARNING: this station has no custodian quorum");
+        .stderr_has("WARNING: This station has no custodian quorum");
 }
 
 #[test]
@@ -1040,4 +1040,49 @@ fn failed_logins_are_throttled_and_a_disabled_account_answers_as_a_wrong_passphr
     let right = as_carl(&op_passphrase("carl")).code(4);
     let wrong = as_carl("not carl's passphrase").code(4);
     assert_eq!(right.stderr.lines().next(), wrong.stderr.lines().next());
+}
+
+#[test]
+fn junk_approvals_are_refused_before_they_are_read() {
+    let env = mallory_station();
+    // 65 more approvals (66 with the real one): more than any release has.
+    let pem = std::fs::read(env.path("m-approve-1.pub")).unwrap();
+    let mut many: Vec<(String, Vec<u8>)> = Vec::new();
+    for i in 0..65 {
+        let hex = format!("{i:064x}");
+        many.push((format!("approvals/{hex}.sigstore.json"), b"{}".to_vec()));
+        many.push((format!("approvals/{hex}.pem"), pem.clone()));
+    }
+    let refs: Vec<(&str, Vec<u8>)> = many.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    put(&env, "rel.zip", "many.zip", &refs);
+    env.run(&["verify", "many.zip"])
+        .code(2)
+        .stderr_has("approval count exceeded: 66 > 64");
+    // One approval of 300 KiB: larger than any approval is.
+    let hex = "ab".repeat(32);
+    put(
+        &env,
+        "rel.zip",
+        "big.zip",
+        &[
+            (&format!("approvals/{hex}.sigstore.json"), noise(300 << 10)),
+            (&format!("approvals/{hex}.pem"), pem),
+        ],
+    );
+    env.run(&["verify", "big.zip"])
+        .code(2)
+        .stderr_has("approval size exceeded");
+}
+
+/// Bytes that do not compress (so a zip's ratio limit does not refuse them first).
+fn noise(n: usize) -> Vec<u8> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
 }

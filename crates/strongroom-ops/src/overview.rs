@@ -68,7 +68,13 @@ pub struct Overview {
     pub tokens: Part<Vec<ModuleTokens>>,
     pub vulndb: Part<VulnStatus>,
     pub audit: Part<strongroom_store::audit::ChainReport>,
+    /// What the station should say loudly: no custodian quorum, custodian or audit keys sharing
+    /// a token with other keys.
+    pub warnings: Vec<String>,
 }
+
+/// What a one-custodian station says.
+pub const NO_QUORUM: &str = "This station has no custodian quorum: one custodian alone changes who is trusted, and a VERIFIED verdict rests on that one person. Add a second custodian; the quorum then becomes 2.";
 
 impl Station {
     /// Who is logged in (works before a login, and on an unclaimed station).
@@ -90,6 +96,22 @@ impl Station {
             tokens: Part::of(self, Action::TokenList, || self.list_tokens(None)),
             vulndb: Part::of(self, Action::VulndbStatus, || self.vulndb_status()),
             audit: Part::of(self, Action::AuditVerify, || self.audit_verify()),
+            warnings: self.warnings()?,
         })
+    }
+
+    /// The station's standing warnings for the logged-in operator (none before a login).
+    pub fn warnings(&self) -> Result<Vec<String>, OpsError> {
+        let mut out = Vec::new();
+        if !self.authenticated() {
+            return Ok(out);
+        }
+        if self.quorum().0 < 2 {
+            out.push(NO_QUORUM.to_owned());
+        }
+        if self.may(Action::KeyList) {
+            out.extend(self.key_warnings()?);
+        }
+        Ok(out)
     }
 }

@@ -620,3 +620,28 @@ fn the_documented_matrix_is_the_code() {
         assert!(seen.contains(a.name()), "docs/operators.md lacks {a}");
     }
 }
+
+/// An open session follows the station's truth: an account disabled, or a role revoked, by
+/// another process stops the session at its very next act (issue 22, item 1).
+#[test]
+fn a_disabled_account_or_revoked_role_stops_an_open_session_at_its_next_act() {
+    let home = tempfile::tempdir().unwrap();
+    let mut root = Station::open(home.path()).unwrap();
+    root.init_operator("root", &[], &pass("root")).unwrap();
+    root.add_operator("ron", &[Role::ReleaseOfficer, Role::Auditor], &pass("ron"))
+        .unwrap();
+    let mut ron = Station::open(home.path()).unwrap();
+    ron.login("ron", &pass("ron")).unwrap();
+    ron.audit_list(None, None).unwrap();
+    assert!(ron.may(Action::AuditList));
+    // Another handle (the CLI, another window) takes the auditor role away.
+    root.revoke_roles("ron", &[Role::Auditor]).unwrap();
+    let e = ron.audit_list(None, None).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Forbidden, "{e}");
+    assert_eq!(ron.roles(), [Role::ReleaseOfficer]);
+    // And disables the account: nothing is allowed any more.
+    root.set_operator_disabled("ron", true).unwrap();
+    let e = ron.list_keys().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Forbidden, "{e}");
+    assert!(ron.roles().is_empty());
+}

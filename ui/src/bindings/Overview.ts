@@ -9,4 +9,9 @@ import type { VulnStatus } from "./VulnStatus";
 /**
  * The station at a glance.
  */
-export type Overview = { session: SessionInfo, keys: Part<Array<KeyInfo>>, tokens: Part<Array<ModuleTokens>>, vulndb: Part<VulnStatus>, audit: Part<ChainReport>, };
+export type Overview = { session: SessionInfo, keys: Part<Array<KeyInfo>>, tokens: Part<Array<ModuleTokens>>, vulndb: Part<VulnStatus>, audit: Part<ChainReport>, 
+/**
+ * What the station should say loudly: no custodian quorum, custodian or audit keys sharing
+ * a token with other keys.
+ */
+warnings: Array<string>, };

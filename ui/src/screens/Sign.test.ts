@@ -5,8 +5,8 @@ import type { ReleasePreview } from '../lib/types';
 import Sign from './Sign.svelte';
 
 const flags = { count_low: false, final_try: false, locked: false, to_be_changed: false };
-const softKey = { label: 'alice-release', key_id: 'SHA256:a', algorithm: 'ed25519', backend: 'software', status: 'active', created: '2025', uri: null, attributes: {} };
-const tokenKey = { label: 'vault-key', key_id: 'SHA256:t', algorithm: 'ecdsa-p256', backend: 'pkcs11', status: 'active', created: '2025', uri: 'pkcs11:object=vault-key', attributes: {} };
+const softKey = { label: 'alice-release', key_id: 'SHA256:a', algorithm: 'ed25519', backend: 'software', status: 'active', purpose: 'signer', created: '2025', uri: null, attributes: {} };
+const tokenKey = { label: 'vault-key', key_id: 'SHA256:t', algorithm: 'ecdsa-p256', backend: 'pkcs11', status: 'active', purpose: 'signer', created: '2025', uri: 'pkcs11:object=vault-key', attributes: {} };
 const oldKey = { ...softKey, label: 'old', status: 'retired' };
 const hashedFile = { path: '/dist/widget-1.4.0.tar.gz', name: 'widget-1.4.0.tar.gz', size: 4096, sha256: 'c'.repeat(64) };
 
@@ -88,9 +88,12 @@ describe('Sign wizard', () => {
   });
 
   it('empty: Next refuses without artifacts; no active key is said so', async () => {
-    const calls = mockBackend({ list_keys: [oldKey] });
+    // A retired signing key and an active approval key: neither may sign a release.
+    const approvalKey = { ...softKey, label: 'alice-approve', key_id: 'SHA256:p', purpose: 'approver' };
+    const calls = mockBackend({ list_keys: [oldKey, approvalKey] });
     render(Sign, { session });
-    await waitFor(() => expect(screen.getByTestId('rel-key').textContent).toContain('No active key'));
+    await waitFor(() => expect(screen.getByTestId('rel-key').textContent).toContain('No active signing key'));
+    expect(screen.getByTestId('rel-key').textContent).not.toContain('alice-approve');
     expect(screen.getByTestId('artifact-list').textContent).toContain('No artifacts yet');
     await fireEvent.click(screen.getByTestId('wizard-next'));
     expect(screen.getByTestId('step-error').textContent).toContain('Add at least one artifact');

@@ -15,6 +15,7 @@ const empty = {
   tokens: part([]),
   vulndb: part(vuln),
   audit: { value: null, error: 'the audit log needs the auditor role' },
+  warnings: [] as string[],
 };
 
 describe('Station screen', () => {
@@ -32,6 +33,13 @@ describe('Station screen', () => {
     expect(screen.getByTestId('station-vulndb').textContent).toContain('Empty');
     expect(screen.getByTestId('station-vulndb').textContent).toContain('STALE: no data');
     expect(screen.getByTestId('station-audit').textContent).toContain('the audit log needs the auditor role');
+    expect(screen.queryByTestId('station-warnings')).toBeNull();
+  });
+
+  it('standing warnings: no custodian quorum', async () => {
+    mockBackend({ station_overview: { ...empty, warnings: ['This station has no custodian quorum: one custodian alone changes who is trusted.'] } });
+    render(Station, { onsession: () => {} });
+    await waitFor(() => expect(screen.getByTestId('station-warnings').textContent).toContain('no custodian quorum'));
   });
 
   it('error', async () => {
