@@ -330,3 +330,48 @@ print("OK" if payload["head"] == prev else "MISMATCH", payload["rows"])
     .ok();
     assert!(py.stdout.starts_with("OK "), "{}", py.stdout);
 }
+
+#[test]
+fn the_audit_key_may_keep_its_own_secret_in_an_owner_only_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    // The audit key has a passphrase of its own, not the signing keys'.
+    Out::from(
+        env.cmd()
+            .env("STRONGROOM_PASSPHRASE", "the audit key's own passphrase")
+            .args(["key", "generate", "--algorithm", "ed25519"])
+            .args(["--label", "audit", "--purpose", "audit"])
+            .output()
+            .unwrap(),
+    )
+    .ok();
+    let secret = env.file("audit.secret", b"the audit key's own passphrase\n");
+    let set = ["audit", "key", "set", "audit"];
+    let set = [&set[..], &["--secret-file", "audit.secret"]].concat();
+
+    // Readable by others: refused, and nothing changes.
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+    env.run(&set)
+        .code(2)
+        .stderr_has("readable by its owner only (chmod 600)");
+    env.run(&["audit", "checkpoint"])
+        .code(3)
+        .stderr_has("no audit key is set");
+
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    env.run(&set).ok();
+    // Checkpoints are signed with the file's secret; the signing keys keep theirs.
+    env.run(&["audit", "checkpoint"])
+        .ok()
+        .stdout_has("checkpoint 1: row ");
+    env.key("rel", "ed25519");
+    env.file("app.bin", b"app");
+    env.run(&["sign", "--key", "rel", "app.bin"]).ok();
+
+    // A wrong secret in the file is said as such, and no checkpoint is written.
+    std::fs::write(&secret, b"not the passphrase\n").unwrap();
+    env.run(&["audit", "checkpoint"]).code(4);
+    env.run(&["audit", "verify"])
+        .ok()
+        .stdout_has("1 checkpoint verified");
+}
