@@ -17,7 +17,7 @@ W="$(mktemp -d -t strongroom-bench.XXXXXX)"
 trap 'rm -rf "$W"' EXIT
 export STRONGROOM_HOME="$W/home" STRONGROOM_PASSPHRASE="benchmark passphrase"
 export STRONGROOM_OPERATOR=bench STRONGROOM_OPERATOR_PASSPHRASE="operator passphrase"
-"$SR" operator init --name bench --roles release-officer,approver,auditor >/dev/null
+"$SR" operator init --name bench --roles release-officer,approver,auditor >/dev/null 2>&1
 "$SR" key generate --algorithm ecdsa-p256 --label rel >/dev/null
 "$SR" key export rel -o "$W/rel.pub"
 "$SR" trust add "$W/rel.pub" --name rel --purpose signer --holder bench >/dev/null
