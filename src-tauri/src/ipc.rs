@@ -1,5 +1,5 @@
 //! What crosses the IPC boundary besides the operations' own results: the error shape
-//! (`{code, message, remedy, pin}`), progress events, and the callbacks that turn the
+//! (`{code, message, remedy, pin, exists}`), progress events, and the callbacks that turn the
 //! operations' progress into events on a `Channel`.
 
 use std::sync::Mutex;
@@ -23,6 +23,9 @@ pub struct IpcError {
     pub remedy: Option<String>,
     /// After a refused PIN: what the token says about the tries left.
     pub pin: Option<strongroom_ops::PinFlags>,
+    /// When an output file was not replaced: its path. The page asks the person, then calls
+    /// again with `overwrite: true`.
+    pub exists: Option<String>,
 }
 
 impl From<OpsError> for IpcError {
@@ -32,6 +35,7 @@ impl From<OpsError> for IpcError {
             message: e.to_string(),
             remedy: e.remedy(strongroom_ops::Edge::App),
             pin: e.pin_flags(),
+            exists: e.existing_output().map(|p| p.display().to_string()),
         }
     }
 }
@@ -44,6 +48,7 @@ impl IpcError {
             message: format!("internal error: {what}"),
             remedy: Some("restart Strongroom; nothing was written by the failed step".into()),
             pin: None,
+            exists: None,
         }
     }
 
@@ -53,6 +58,7 @@ impl IpcError {
             message: message.into(),
             remedy: Some(remedy.into()),
             pin: None,
+            exists: None,
         }
     }
 }

@@ -9,11 +9,15 @@ use strongroom_ops::{OpsError, Station};
 
 use crate::ipc::IpcError;
 
+/// How long the app's writes wait for another Strongroom process before saying it is busy.
+pub const BUSY_WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
+
 pub struct AppState {
     pub home: PathBuf,
     /// Opened on first use; replaced by a logged-in one at login.
     station: Mutex<Option<Station>>,
-    pub last_report: Mutex<Option<BundleReport>>,
+    /// Forgotten at login and logout.
+    last_report: Mutex<Option<BundleReport>>,
 }
 
 impl AppState {
@@ -25,6 +29,14 @@ impl AppState {
         }
     }
 
+    /// Opens the station as the app uses it: a write that waits for another process gives up
+    /// after [`BUSY_WAIT`] with a message that says so, instead of freezing the window.
+    pub fn open(&self) -> Result<Station, OpsError> {
+        let mut station = Station::open(&self.home)?;
+        station.set_busy_timeout(BUSY_WAIT)?;
+        Ok(station)
+    }
+
     /// Runs a short operation on the session's station (on a command thread, not the window's).
     pub fn with<T>(
         &self,
@@ -32,7 +44,7 @@ impl AppState {
     ) -> Result<T, IpcError> {
         let mut guard = self.station.lock().map_err(IpcError::internal)?;
         if guard.is_none() {
-            *guard = Some(Station::open(&self.home)?);
+            *guard = Some(self.open()?);
         }
         Ok(f(guard.as_mut().expect("opened above"))?)
     }
@@ -56,9 +68,20 @@ impl AppState {
             .map_err(IpcError::from)
     }
 
-    /// Replaces the session's station (login, logout).
+    /// Replaces the session's station (login, logout), forgetting the last report.
     pub fn replace(&self, station: Station) -> Result<(), IpcError> {
         *self.station.lock().map_err(IpcError::internal)? = Some(station);
+        *self.last_report.lock().map_err(IpcError::internal)? = None;
         Ok(())
+    }
+
+    /// Keeps the report of the verification just made, for "Save report".
+    pub fn keep_report(&self, report: BundleReport) -> Result<(), IpcError> {
+        *self.last_report.lock().map_err(IpcError::internal)? = Some(report);
+        Ok(())
+    }
+
+    pub fn last_report(&self) -> Result<Option<BundleReport>, IpcError> {
+        Ok(self.last_report.lock().map_err(IpcError::internal)?.clone())
     }
 }

@@ -2,12 +2,13 @@
 // Each step drives the window the way a person would: typing paths, pressing buttons, answering
 // the PIN dialog. Screenshots of every screen go to $SCREENSHOT_DIR.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { startApp } from "./driver.mjs";
+import { ipcTable } from "./ipc.mjs";
 
-const { APP, WORK, SCREENSHOT_DIR } = process.env;
+const { APP, WORK, SCREENSHOT_DIR, CLI } = process.env;
 const PIN = "123456"; // the throw-away SoftHSM token's PUBLIC test PIN
 const t0 = performance.now();
 let passed = 0, failed = 0;
@@ -222,11 +223,21 @@ try {
     bundle = (await waitText("created-bundle", /\.zip/)).match(/\/\S+\.zip/)[0];
     await click("wizard-next");
     await atStep(7);
+    // 4. The approver's passphrase is typed in the dialog and gone from it after Escape.
+    await type("approve-operator", "bob");
+    await type("approve-key", "bob-key");
+    await click("approve-button");
+    await type("approve-passphrase", "bob passphrase");
+    await browser.keys("Escape");
+    await (await $("approve-dialog")).waitForExist({ reverse: true, timeout: 5000 });
+    await click("approve-button");
+    assert.equal(await (await $("approve-passphrase")).getValue(), "", "the approver's passphrase stayed in the window");
+    await browser.keys("Escape");
     for (const who of ["bob", "carol"]) {
       await type("approve-operator", who);
-      await type("approve-passphrase", `${who} passphrase`);
       await type("approve-key", `${who}-key`);
       await click("approve-button");
+      await type("approve-passphrase", `${who} passphrase`);
       await answer(`${who} key passphrase`);
       await waitText("approvals-count", who === "bob" ? /1 of 2/ : /2 of 2/);
     }
@@ -294,6 +305,81 @@ with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) 
     await shot("audit");
   });
 
+  // Issue "the desktop app", one test per numbered item that the window itself shows.
+  await test("2. save report: never over the station's database, and a file is replaced only after Replace", async () => {
+    await go("Verify");
+    await type("verify-bundle", bundle);
+    await click("verify-button");
+    await waitText("verify-verdict", /VERIFIED/);
+    const db = path.join(WORK, "home", "strongroom.db");
+    const before = fs.readFileSync(db);
+    await type("report-path", db);
+    await click("save-html");
+    await waitText("save-error", /inside the station's data directory/);
+    assert.deepEqual(fs.readFileSync(db), before, "the station's database was touched");
+    const report = path.join(WORK, "report.html");
+    fs.writeFileSync(report, "the person's own file");
+    await type("report-path", report);
+    await click("save-html");
+    await waitText("replace-dialog", /report\.html/);
+    await click("confirm-cancel");
+    assert.equal(fs.readFileSync(report, "utf8"), "the person's own file");
+    await click("save-html");
+    await waitText("replace-dialog", /report\.html/);
+    await click("confirm-ok");
+    await browser.waitUntil(() => /<html/i.test(fs.readFileSync(report, "utf8")), { timeout: 10000, timeoutMsg: "the report was not replaced" });
+  });
+
+  await test("12. a new attempt clears the old verdict", async () => {
+    await waitText("verify-verdict", /VERIFIED/);
+    await type("verify-bundle", "not/a/full/path.zip");
+    await click("verify-button");
+    await browser.waitUntil(async () => !(await (await $("verify-verdict")).isExisting()), {
+      timeout: 10000, timeoutMsg: "the previous verdict stayed on screen",
+    });
+  });
+
+  await test("5. an artifact name no bundle can hold is refused when the files are hashed, before any PIN", async () => {
+    await go("Sign");
+    const long = path.join(WORK, "long", `${"n".repeat(240)}.bin`);
+    fs.mkdirSync(path.dirname(long), { recursive: true });
+    fs.writeFileSync(long, "x");
+    await type("artifact-path", long);
+    await click("artifact-add");
+    await type("rel-name", "long-names");
+    await type("rel-version", "1");
+    await select("rel-key", "release-hsm");
+    await click("wizard-next");
+    await waitText("step-error", /at most 230 bytes/);
+    assert.equal(await (await $("secret-input")).isExisting(), false, "a PIN was asked for");
+    await browser.execute(() => location.reload());
+  });
+
+  await test("10. a busy database is said within 2 s, with what to do", async () => {
+    await go("Keys");
+    const db = path.join(WORK, "home", "strongroom.db");
+    const holder = spawn("python3", ["-c", `
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+time.sleep(8)
+c.execute("COMMIT")
+`, db]);
+    await new Promise((resolve) => holder.stdout.once("data", resolve));
+    const started = Date.now();
+    await type("soft-label", "busy-key");
+    await click("gen-software");
+    await answer("busy key passphrase", { twice: true });
+    await waitText("secret-error", /busy: another Strongroom process is writing/, 10000);
+    assert.ok(Date.now() - started < 6000, `the refusal took ${Date.now() - started} ms`);
+    // 6. Focus stays in the dialog after the error.
+    const focused = await browser.execute(() => document.activeElement?.getAttribute("data-testid"));
+    assert.equal(focused, "secret-input");
+    await browser.keys("Escape");
+    await new Promise((resolve) => holder.on("exit", resolve));
+  });
+
   await test("settings show the data directory, the module allowlist and operators", async () => {
     await go("Settings");
     const home = await $("settings-home");
@@ -302,9 +388,55 @@ with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) 
     await waitText("operators-table", /carol/);
     await shot("settings");
   });
+
+  await test("7, 11 and 1. a release officer sees what the role may not do, has no default key, and stops once disabled", async () => {
+    await go("Station");
+    await click("logout");
+    await type("login-name", "rita");
+    await type("login-pass", "rita passphrase");
+    await click("login-button");
+    await waitText("station-operator", /rita/);
+    await go("Keys");
+    await waitText("role-note", /custodian/);
+    assert.equal(await (await $("gen-software")).isEnabled(), false, "Generate… is offered to a release officer");
+    await shot("keys-release-officer");
+    await go("Sign");
+    // 11. rita holds no signing key of her own: the wizard chooses none for her.
+    assert.equal(await (await $("rel-key")).getValue(), "");
+    // 1. A custodian disables rita from the CLI: her open window stops at its next act.
+    execFileSync(CLI, ["operator", "disable", "rita"], {
+      env: { ...process.env, STRONGROOM_OPERATOR: "admin", STRONGROOM_OPERATOR_PASSPHRASE: "admin passphrase" },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    await click("nav-verify");
+    await waitText("session-disabled", /disabled/);
+    await shot("session-disabled");
+    await click("logout");
+    await $("login-name").then((e) => e.waitForDisplayed({ timeout: 20000 }));
+    execFileSync(CLI, ["operator", "enable", "rita"], {
+      env: { ...process.env, STRONGROOM_OPERATOR: "admin", STRONGROOM_OPERATOR_PASSPHRASE: "admin passphrase" },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+  });
 } finally {
   await stop();
 }
+
+// The app started again for the IPC table: every command called from the page, logged out, as
+// each role and from a session whose account is disabled after its login.
+const table = await startApp(APP);
+await test("every command checks the login and the role, also for a session disabled after its login", async () => {
+  await (await table.browser.$('[data-testid="login-name"]')).waitForDisplayed({ timeout: 20000 });
+  await ipcTable(table.browser, {
+    work: WORK,
+    people: ["admin", "bob", "rita", "audrey", "dave"].map((n) => [n, `${n} passphrase`]),
+    cli: (args) => execFileSync(CLI, args, {
+      env: { ...process.env, STRONGROOM_OPERATOR: "admin", STRONGROOM_OPERATOR_PASSPHRASE: "admin passphrase" },
+      stdio: ["ignore", "ignore", "inherit"],
+    }),
+  });
+});
+await table.stop();
 
 // The same app started again on a desktop that asks for a dark theme (GTK_THEME reaches the
 // app through tauri-driver and WebKitWebDriver): WebKit reports prefers-color-scheme: dark.

@@ -36,6 +36,10 @@ STRONGROOM_OPERATOR_PASSPHRASE="admin passphrase" "$CLI" operator init --name ad
   --roles release-officer,approver,auditor >/dev/null
 STRONGROOM_NEW_OPERATOR_PASSPHRASE="bob passphrase" as admin operator add bob --roles approver
 STRONGROOM_NEW_OPERATOR_PASSPHRASE="carol passphrase" as admin operator add carol --roles approver
+# One operator per remaining role, and one whose account the IPC table disables mid-session.
+STRONGROOM_NEW_OPERATOR_PASSPHRASE="rita passphrase" as admin operator add rita --roles release-officer
+STRONGROOM_NEW_OPERATOR_PASSPHRASE="audrey passphrase" as admin operator add audrey --roles auditor
+STRONGROOM_NEW_OPERATOR_PASSPHRASE="dave passphrase" as admin operator add dave --roles release-officer
 as admin module allow "$MODULE"
 for who in bob carol; do
   STRONGROOM_PASSPHRASE="$who key passphrase" as admin key generate --label "$who-key" --algorithm ed25519 --purpose approver

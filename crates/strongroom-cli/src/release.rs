@@ -134,6 +134,9 @@ pub struct ExportArgs {
     pub to: PathBuf,
     #[command(flatten)]
     pub encrypt: EncryptArgs,
+    /// Replace a file of the same name in the folder.
+    #[arg(long)]
+    pub force: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -150,7 +153,7 @@ pub fn release(ctx: &Ctx, cmd: ReleaseCommand) -> anyhow::Result<u8> {
 fn export(ctx: &Ctx, a: ExportArgs) -> anyhow::Result<u8> {
     let station = open_station(ctx)?;
     let encrypt_to = recipients(&a.encrypt, None)?;
-    let done = station.release_export(&a.bundle, &a.to, &encrypt_to)?;
+    let done = station.release_export(&a.bundle, &a.to, &encrypt_to, a.force)?;
     if a.json {
         print_json(&done)?;
     } else {

@@ -635,10 +635,25 @@ fn export_copies_or_encrypts_a_bundle_and_never_overwrites() {
     assert_eq!(copied, std::fs::read(env.path("tool.zip")).unwrap());
     let sum = external("sha256sum", &["media/tool.zip"], env.work.path()).ok();
     o.stdout_has(sum.stdout.split_whitespace().next().unwrap());
-    // Again: refused, the copy untouched.
+    // Again: refused, the copy untouched; with --force, replaced.
+    std::fs::write(env.path("media/tool.zip"), b"someone's file").unwrap();
     env.run(&["release", "export", "tool.zip", "--to", "media"])
-        .code(5)
-        .stderr_has("already exists");
+        .code(2)
+        .stderr_has("already exists")
+        .stderr_has("add --force to replace it");
+    assert_eq!(
+        std::fs::read(env.path("media/tool.zip")).unwrap(),
+        b"someone's file"
+    );
+    env.run(&["release", "export", "tool.zip", "--to", "media", "--force"])
+        .ok();
+    assert_eq!(std::fs::read(env.path("media/tool.zip")).unwrap(), copied);
+    // Never into the station's own data directory.
+    let home = env.home.path().to_str().unwrap().to_owned();
+    env.run(&["release", "export", "tool.zip", "--to", &home, "--force"])
+        .code(2)
+        .stderr_has("inside the station's data directory");
+    assert!(!env.home.path().join("tool.zip").exists());
     // Encrypted to a recipient: Debian's age CLI opens it to the same zip.
     external("age-keygen", &["-o", "id.txt"], env.work.path()).ok();
     let id = std::fs::read_to_string(env.path("id.txt")).unwrap();
@@ -665,6 +680,38 @@ fn export_copies_or_encrypts_a_bundle_and_never_overwrites() {
     )
     .ok();
     assert_eq!(std::fs::read(env.path("back.zip")).unwrap(), copied);
+    // A verification waits for its audit row while another process holds the database's
+    // write lock (longer than the CLI's 10-second busy wait), instead of failing.
+    let db = env.home.path().join("strongroom.db");
+    let mut holder = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys, time\n\
+             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+             c.execute('BEGIN IMMEDIATE')\n\
+             print('locked', flush=True)\n\
+             time.sleep(12)\n\
+             c.execute('COMMIT')\n",
+            db.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(holder.stdout.as_mut().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    assert_eq!(first.trim(), "locked");
+    // (The key is not trusted here: the verdict is NOT VERIFIED, and it is given.)
+    let o = env.run(&["verify", "tool.zip"]);
+    assert!(o.stdout.contains("NOT VERIFIED: tool 3"), "{}", o.stdout);
+    assert!(!o.stderr.contains("busy"), "{}", o.stderr);
+    assert!(holder.wait().unwrap().success());
+    env.run(&["audit", "list", "--action", "verify"])
+        .ok()
+        .stdout_has("verify           failed  manifest:sha256:");
     // Not a bundle: refused, nothing written.
     std::fs::write(env.path("junk.zip"), b"not a zip at all").unwrap();
     let o = env.run(&["release", "export", "junk.zip", "--to", "media"]);

@@ -194,6 +194,26 @@ impl Station {
         Ok(())
     }
 
+    /// [`Station::record`] for a row that must not be lost to a busy database (a verification's
+    /// verdict): while another process writes, it tries again for up to 30 seconds.
+    pub(crate) fn record_patiently(
+        &self,
+        action: &str,
+        object: &str,
+        outcome: Outcome,
+        details: serde_json::Value,
+    ) -> Result<(), OpsError> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            match self.record(action, object, outcome, details.clone()) {
+                Err(OpsError::Store(e)) if e.is_busy() && std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+                done => return done,
+            }
+        }
+    }
+
     /// Records a failed act; the operation's own error matters more than a failure to log it.
     /// Refusals were recorded by `require` already.
     pub(crate) fn record_failure(&self, action: &str, object: &str, err: &OpsError) {
@@ -322,13 +342,13 @@ impl Station {
     }
 
     /// [`Station::audit_jsonl`] written to `path` atomically; returns the number of rows.
-    pub fn audit_export(&self, path: &std::path::Path) -> Result<usize, OpsError> {
+    pub fn audit_export(&self, path: &std::path::Path, replace: bool) -> Result<usize, OpsError> {
+        self.require(Action::AuditList)?;
+        let overwrite = self.output_file(path, replace)?;
         let text = self.audit_jsonl()?;
-        strongroom_store::fsutil::write_atomic(
-            path,
-            strongroom_store::fsutil::Overwrite::Allow,
-            |f| std::io::Write::write_all(f, text.as_bytes()),
-        )?;
+        strongroom_store::fsutil::write_atomic(path, overwrite, |f| {
+            std::io::Write::write_all(f, text.as_bytes())
+        })?;
         Ok(text.lines().count())
     }
 

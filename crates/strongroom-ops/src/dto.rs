@@ -22,6 +22,9 @@ pub struct KeyInfo {
     pub uri: Option<String>,
     /// Backend facts (token, id and the `CKA_*` protection attributes for token keys).
     pub attributes: serde_json::Value,
+    /// The person who holds the key, as the trust store says (key lists fill it in; `None`
+    /// while the key is not trusted here).
+    pub holder: Option<String>,
 }
 
 impl From<&KeyRecord> for KeyInfo {
@@ -36,6 +39,7 @@ impl From<&KeyRecord> for KeyInfo {
             created: r.created.clone(),
             uri: (r.backend == strongroom_store::Backend::Pkcs11).then(|| r.location.clone()),
             attributes: r.attributes.clone(),
+            holder: None,
         }
     }
 }

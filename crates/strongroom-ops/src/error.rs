@@ -101,6 +101,12 @@ pub enum OpsError {
     },
     #[error("{} already exists", .0.display())]
     OutputExists(PathBuf),
+    #[error("scanning needs an SBOM for {0}, and none was chosen")]
+    ScanNeedsSbom(String),
+    #[error("the artifact name {name:?} is {} bytes long; a release holds names of at most {most} bytes, so that the names of its attestation files stay within 255 bytes", name.len())]
+    ArtifactNameTooLong { name: String, most: usize },
+    #[error("{} is inside the station's data directory {}", path.display(), home.display())]
+    InsideStation { path: PathBuf, home: PathBuf },
     #[error("{0}")]
     BadInput(String),
     #[error(transparent)]
@@ -330,6 +336,9 @@ impl OpsError {
             | TooLarge { .. }
             | OutputClash(_)
             | OutputExists(_)
+            | InsideStation { .. }
+            | ScanNeedsSbom(_)
+            | ArtifactNameTooLong { .. }
             | BadInput(_)
             | BuildMeta(_)
             | Bundle { .. }
@@ -400,6 +409,16 @@ impl OpsError {
         }
     }
 
+    /// The file that was not replaced, when the refusal is that an output exists: a shell may
+    /// ask the person and try again with their consent to replace it.
+    pub fn existing_output(&self) -> Option<&std::path::Path> {
+        match self {
+            OpsError::OutputExists(p) => Some(p),
+            OpsError::ReleaseBundle(strongroom_bundle::BundleError::OutputExists(p)) => Some(p),
+            _ => None,
+        }
+    }
+
     /// The token's PIN state after a refused PIN (few tries left, final try, locked), for a
     /// dialog that shows how many tries remain; `None` for any other error.
     pub fn pin_flags(&self) -> Option<strongroom_hsm::PinFlags> {
@@ -423,6 +442,9 @@ impl OpsError {
     pub fn remedy(&self, to: Edge) -> Option<String> {
         use OpsError::*;
         Some(match self {
+            Store(e) if e.is_busy() => {
+                "another Strongroom process is writing to the station: try again in a moment; nothing was changed".into()
+            }
             NoFiles => to.say("name at least one file", "add at least one file"),
             MissingFile(_) => "check the path; nothing was signed or written".into(),
             IsDirectory(_) => to.say(
@@ -435,9 +457,19 @@ impl OpsError {
             ),
             TooLarge { .. } => "check that this is the file you meant".into(),
             OutputExists(_) => to.say(
-                "nothing was written; add --force to replace existing bundles",
-                "nothing was written; choose another file name or folder",
+                "nothing was written; add --force to replace it",
+                "nothing was written; choose another file name or folder, or confirm that it may be replaced",
             ),
+            ScanNeedsSbom(_) => to.say(
+                "use --sbom auto, or give the artifact's SBOM with --sbom FILE",
+                "choose Generate or give the artifact's SBOM file in the SBOM step, or turn scanning off",
+            ),
+            ArtifactNameTooLong { .. } => {
+                "rename the file to a shorter name, then add it again; nothing was signed".into()
+            }
+            InsideStation { .. } => {
+                "only the station writes there: choose a folder outside it (removable media, or your home folder); nothing was written".into()
+            }
             OutputClash(_) => to.say(
                 "sign files with the same name into different -o directories",
                 "two of the files have the same name: sign them in separate releases",

@@ -134,7 +134,23 @@ impl Station {
     /// The whole inventory, oldest first.
     pub fn list_keys(&self) -> Result<Vec<KeyInfo>, OpsError> {
         self.require(Action::KeyList)?;
-        Ok(self.store.list_keys()?.iter().map(KeyInfo::from).collect())
+        let holders: std::collections::BTreeMap<String, String> = self
+            .verified()
+            .state
+            .trust
+            .keys
+            .iter()
+            .map(|t| (t.key_id.clone(), t.holder.clone()))
+            .collect();
+        Ok(self
+            .store
+            .list_keys()?
+            .iter()
+            .map(|r| KeyInfo {
+                holder: holders.get(r.key_id.as_str()).cloned(),
+                ..KeyInfo::from(r)
+            })
+            .collect())
     }
 
     /// Resolves a `--key` argument (label or key id) to its inventory row.
@@ -175,17 +191,20 @@ impl Station {
         Ok(rec.public_key.to_pem())
     }
 
-    /// [`Station::export_public_key`] written to `path` atomically, never over an existing file.
-    pub fn save_public_key(&self, key: &str, path: &std::path::Path) -> Result<(), OpsError> {
-        if path.symlink_metadata().is_ok() {
-            return Err(OpsError::OutputExists(path.to_owned()));
-        }
+    /// [`Station::export_public_key`] written to `path` atomically, over an existing file only
+    /// when `replace` (see [`Station::output_file`]).
+    pub fn save_public_key(
+        &self,
+        key: &str,
+        path: &std::path::Path,
+        replace: bool,
+    ) -> Result<(), OpsError> {
+        self.require(Action::KeyExport)?;
+        let overwrite = self.output_file(path, replace)?;
         let pem = self.export_public_key(key)?;
-        strongroom_store::fsutil::write_atomic(
-            path,
-            strongroom_store::fsutil::Overwrite::Refuse,
-            |f| std::io::Write::write_all(f, pem.as_bytes()),
-        )?;
+        strongroom_store::fsutil::write_atomic(path, overwrite, |f| {
+            std::io::Write::write_all(f, pem.as_bytes())
+        })?;
         Ok(())
     }
 

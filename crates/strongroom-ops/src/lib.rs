@@ -14,6 +14,7 @@ mod error;
 pub mod hashing;
 mod keys;
 pub mod operators;
+mod output;
 pub mod overview;
 pub mod release;
 pub mod rotate;

@@ -453,10 +453,28 @@ impl Station {
         }
     }
 
+    /// Whether the logged-in operator's account is disabled in the proven state (a session
+    /// that outlived its account; false before a login).
+    pub fn account_disabled(&self) -> bool {
+        self.session.as_ref().is_some_and(|s| {
+            self.verified()
+                .state
+                .operator(&s.name)
+                .is_none_or(|o| o.disabled)
+        })
+    }
+
     /// Whether the logged-in operator may do `action` (no record is made; for showing or hiding
     /// controls).
     pub fn may(&self, action: Action) -> bool {
         self.roles().iter().any(|r| action.allows(*r))
+    }
+
+    /// The same check as every operation's, for a shell that gates a step of its own on the
+    /// session (the app's approval step, which signs in a second operator, runs only inside a
+    /// release officer's session). A refusal is recorded like any other.
+    pub fn check(&self, action: Action) -> Result<(), OpsError> {
+        self.require(action)
     }
 
     /// The check at the top of every operation. It first catches up with the audit log, so that

@@ -20,6 +20,11 @@ pub struct SessionInfo {
     /// The logged-in operator, if any.
     pub operator: Option<String>,
     pub roles: Vec<Role>,
+    /// The actions the operator's roles allow now (`Action` names such as `key.generate`), for
+    /// showing or disabling controls; the station checks each act again when it is done.
+    pub may: Vec<String>,
+    /// The logged-in account has been disabled since the login: it may do nothing more.
+    pub disabled: bool,
 }
 
 /// One part of the overview: its value, or why it could not be had.
@@ -84,6 +89,12 @@ impl Station {
             claimed: self.is_claimed()?,
             operator: self.authenticated().then(|| self.operator.clone()),
             roles: self.roles(),
+            may: Action::ALL
+                .iter()
+                .filter(|a| self.may(**a))
+                .map(|a| a.name().to_owned())
+                .collect(),
+            disabled: self.authenticated() && self.account_disabled(),
         })
     }
 

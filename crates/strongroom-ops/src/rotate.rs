@@ -86,9 +86,7 @@ impl Station {
         }
         let (pem_path, statement_path) = req.outputs();
         for p in [&pem_path, &statement_path] {
-            if p.symlink_metadata().is_ok() {
-                return Err(OpsError::OutputExists(p.clone()));
-            }
+            self.output_file(p, false)?;
         }
         let (signer, new) = self
             .successor(&old, &req.new_label, cb)

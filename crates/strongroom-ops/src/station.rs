@@ -35,6 +35,8 @@ pub struct Station {
     pub(crate) cosigners: Mutex<Vec<Session>>,
     /// The access state the audit log proves, and whether the tables still match it.
     pub(crate) verified: Mutex<Verified>,
+    /// How long a write waits for another process's (see [`Station::set_busy_timeout`]).
+    busy: Option<std::time::Duration>,
 }
 
 impl Station {
@@ -53,7 +55,17 @@ impl Station {
             session: None,
             cosigners: Mutex::new(Vec::new()),
             verified: Mutex::new(verified),
+            busy: None,
         })
+    }
+
+    /// How long a write waits for another Strongroom process to finish writing before it is
+    /// refused as busy (the app: about a second, so that a person hears of it at once). The
+    /// audit row of a verification waits longer: see `Station::record_patiently`.
+    pub fn set_busy_timeout(&mut self, wait: std::time::Duration) -> Result<(), OpsError> {
+        self.store.set_busy_timeout(wait)?;
+        self.busy = Some(wait);
+        Ok(())
     }
 
     /// Sets the (unauthenticated) name recorded before a login, for example with a refusal.
@@ -239,12 +251,17 @@ impl Station {
     /// A second handle on the same station and login, for work that runs on another thread
     /// (the app hashes or signs on a worker while the window keeps reading).
     pub fn reopen(&self) -> Result<Station, OpsError> {
+        let store = Store::open(self.home())?;
+        if let Some(wait) = self.busy {
+            store.set_busy_timeout(wait)?;
+        }
         Ok(Station {
-            store: Store::open(self.home())?,
+            store,
             operator: self.operator.clone(),
             session: self.session.clone(),
             cosigners: Mutex::new(Vec::new()),
             verified: Mutex::new(self.verified().clone()),
+            busy: self.busy,
         })
     }
 }

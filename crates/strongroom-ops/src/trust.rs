@@ -518,9 +518,7 @@ impl Station {
         cosigners: &[String],
         cb: &dyn Callbacks,
     ) -> Result<TrustExported, OpsError> {
-        if req.output.exists() && !req.force {
-            return Err(OpsError::OutputExists(req.output.clone()));
-        }
+        let overwrite = self.output_file(&req.output, req.force)?;
         if req.keys.is_empty() {
             return Err(OpsError::BadInput(
                 "name at least one custodian key to sign the trust package with".into(),
@@ -576,15 +574,9 @@ impl Station {
                 },
             },
         )?;
-        write_atomic(
-            &req.output,
-            if req.force {
-                Overwrite::Allow
-            } else {
-                Overwrite::Refuse
-            },
-            |f| std::io::Write::write_all(f, json.as_bytes()),
-        )?;
+        write_atomic(&req.output, overwrite, |f| {
+            std::io::Write::write_all(f, json.as_bytes())
+        })?;
         Ok(TrustExported {
             path: req.output.display().to_string(),
             sha256: sha256_hex(json.as_bytes()),

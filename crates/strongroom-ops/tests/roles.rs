@@ -331,6 +331,19 @@ fn cases() -> Vec<(Action, &'static str, Call)> {
             Box::new(|s, _| s.set_quorum(0).map(drop)),
         ),
         (
+            Action::KeyExport,
+            "save_public_key",
+            Box::new(|s, _| {
+                s.save_public_key("no-such-key", &missing().join("k.pem"), false)
+                    .map(drop)
+            }),
+        ),
+        (
+            Action::AuditList,
+            "audit_export",
+            Box::new(|s, _| s.audit_export(&missing().join("a.jsonl"), false).map(drop)),
+        ),
+        (
             Action::OperatorChange,
             "change_operator_passphrase of another",
             Box::new(|s, _| {
@@ -639,8 +652,24 @@ fn a_disabled_account_or_revoked_role_stops_an_open_session_at_its_next_act() {
     let e = ron.audit_list(None, None).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Forbidden, "{e}");
     assert_eq!(ron.roles(), [Role::ReleaseOfficer]);
+    // What the app shows follows at once: the session lists what the roles allow now.
+    let info = ron.session_info().unwrap();
+    assert!(
+        info.may.contains(&"release.create".to_owned()),
+        "{:?}",
+        info.may
+    );
+    assert!(
+        !info.may.contains(&"audit.list".to_owned()),
+        "{:?}",
+        info.may
+    );
+    assert!(!info.disabled);
     // And disables the account: nothing is allowed any more.
     root.set_operator_disabled("ron", true).unwrap();
+    let info = ron.session_info().unwrap();
+    assert!(info.disabled);
+    assert!(info.may.is_empty(), "{:?}", info.may);
     let e = ron.list_keys().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Forbidden, "{e}");
     assert!(ron.roles().is_empty());

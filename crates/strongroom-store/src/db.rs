@@ -213,6 +213,14 @@ impl Store {
         &self.home
     }
 
+    /// How long a write waits for another process's write to end before it fails with
+    /// [`StoreError::is_busy`]. Ten seconds from [`Store::open`]; the app waits less, so that
+    /// a person hears at once that another process is writing.
+    pub fn set_busy_timeout(&self, wait: Duration) -> Result<(), StoreError> {
+        self.conn.busy_timeout(wait)?;
+        Ok(())
+    }
+
     /// Directory of the age-encrypted software key files.
     pub fn key_dir(&self) -> PathBuf {
         self.home.join("keys")

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum StoreError {
-    #[error("database error: {0}")]
+    #[error("{}", sqlite_message(.0))]
     Sqlite(#[from] rusqlite::Error),
     #[error("{path}: {source}")]
     Io {
@@ -64,5 +64,27 @@ impl StoreError {
             path: path.into(),
             source,
         }
+    }
+}
+
+fn is_busy_code(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+fn sqlite_message(e: &rusqlite::Error) -> String {
+    if is_busy_code(e) {
+        "the station's database is busy: another Strongroom process is writing to it".to_owned()
+    } else {
+        format!("database error: {e}")
+    }
+}
+
+impl StoreError {
+    /// True when a write gave up waiting for another process's write (SQLite busy or locked).
+    pub fn is_busy(&self) -> bool {
+        matches!(self, StoreError::Sqlite(e) if is_busy_code(e))
     }
 }

@@ -18,6 +18,11 @@ pub enum MigrateError {
 /// All-or-nothing: a failure leaves the database at the version it had.
 pub fn apply(conn: &mut Connection, migrations: &[&str]) -> Result<(), MigrateError> {
     let supported = migrations.len() as u32;
+    // Up to date: nothing to write, so no write lock to wait for while another process writes.
+    let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current == supported {
+        return Ok(());
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let found: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > supported {

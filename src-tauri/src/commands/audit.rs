@@ -23,10 +23,15 @@ pub async fn audit_verify(state: State<'_, AppState>) -> Result<ChainReport, Ipc
     state.work(|s| s.audit_verify()).await
 }
 
-/// Writes every row as JSON Lines; returns the path.
+/// Writes every row as JSON Lines; returns the path. An existing file is replaced only with
+/// `overwrite` (the person confirmed it).
 #[tauri::command(async)]
-pub fn audit_export(state: State<'_, AppState>, path: String) -> Result<String, IpcError> {
+pub fn audit_export(
+    state: State<'_, AppState>,
+    path: String,
+    overwrite: bool,
+) -> Result<String, IpcError> {
     let path = picked(&path)?;
-    state.with(|s| s.audit_export(&path))?;
+    state.with(|s| s.audit_export(&path, overwrite))?;
     Ok(path.display().to_string())
 }

@@ -73,15 +73,17 @@ pub fn export_public_key(state: State<'_, AppState>, key: String) -> Result<Stri
     state.with(|s| s.export_public_key(&key))
 }
 
-/// Writes the public key PEM to `path` (never over an existing file); returns the path.
+/// Writes the public key PEM to `path` (over an existing file only with `overwrite`, once the
+/// person confirmed it); returns the path.
 #[tauri::command(async)]
 pub fn save_public_key(
     state: State<'_, AppState>,
     key: String,
     path: String,
+    overwrite: bool,
 ) -> Result<String, IpcError> {
     let path = picked(&path)?;
-    state.with(|s| s.save_public_key(&key, &path))?;
+    state.with(|s| s.save_public_key(&key, &path, overwrite))?;
     Ok(path.display().to_string())
 }
 

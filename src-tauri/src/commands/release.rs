@@ -5,13 +5,11 @@ use std::path::PathBuf;
 
 use secrecy::SecretString;
 use serde::Deserialize;
-use strongroom_ops::hashing::{check_files, hash_files as hash_paths};
 use strongroom_ops::release::{
     ApproveRelease, Approved, BuildMetaSource, BundleReport, CreateRelease, Exported, HashedFile,
     ReleaseCreated, ReleasePreview, ReportFormat, SbomChoice, VerifyBundle,
 };
 use strongroom_ops::sbom::SbomFormat;
-use strongroom_ops::Station;
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -142,34 +140,17 @@ impl ReleaseForm {
     }
 }
 
-/// SHA-256 of each file, with progress; nothing is recorded or written.
+/// SHA-256 of each file, with progress, for one who may create releases; nothing is written.
 #[tauri::command(async)]
 pub async fn hash_files(
+    state: State<'_, AppState>,
     paths: Vec<String>,
     on_progress: Channel<ProgressEvent>,
 ) -> Result<Vec<HashedFile>, IpcError> {
     let paths = picked_all(&paths)?;
-    tauri::async_runtime::spawn_blocking(move || {
-        let sizes = check_files(&paths)?;
-        let digests = hash_paths(&paths, &sizes, &[], &Gui::new(Some(on_progress), None))?;
-        Ok(paths
-            .iter()
-            .zip(sizes)
-            .zip(digests)
-            .map(|((p, size), d)| HashedFile {
-                path: p.display().to_string(),
-                name: p
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                size,
-                sha256: d.sha256().to_hex(),
-            })
-            .collect())
-    })
-    .await
-    .map_err(IpcError::internal)?
-    .map_err(|e: strongroom_ops::OpsError| e.into())
+    state
+        .work(move |s| s.hash_artifacts(&paths, &Gui::new(Some(on_progress), None)))
+        .await
 }
 
 #[tauri::command(async)]
@@ -218,9 +199,9 @@ pub async fn release_approve(
     on_progress: Channel<ProgressEvent>,
 ) -> Result<Approved, IpcError> {
     let bundle = picked(&bundle)?;
-    let home = state.home.clone();
+    state.with(|s| s.check(strongroom_ops::Action::ReleaseCreate))?;
+    let mut second = state.open()?;
     tauri::async_runtime::spawn_blocking(move || {
-        let mut second = Station::open(&home)?;
         second.login(&operator, &operator_passphrase)?;
         second.release_approve(
             &ApproveRelease {
@@ -246,6 +227,7 @@ pub fn release_export(
     bundle: String,
     folder: String,
     encrypt_to: Vec<String>,
+    overwrite: bool,
 ) -> Result<Exported, IpcError> {
     let bundle = picked(&bundle)?;
     let folder = picked(&folder)?;
@@ -254,7 +236,7 @@ pub fn release_export(
         .filter(|r| !r.trim().is_empty())
         .map(|r| strongroom_bundle_recipient(r))
         .collect::<Result<Vec<_>, _>>()?;
-    state.with(|s| s.release_export(&bundle, &folder, &recipients))
+    state.with(|s| s.release_export(&bundle, &folder, &recipients, overwrite))
 }
 
 fn strongroom_bundle_recipient(r: &str) -> Result<strongroom_ops::release::Recipient, IpcError> {
@@ -297,26 +279,20 @@ pub async fn verify_bundle(
     let report = state
         .work(move |s| s.release_verify(&req, &Gui::new(Some(on_progress), None)))
         .await?;
-    *state.last_report.lock().map_err(IpcError::internal)? = Some(report.clone());
+    state.keep_report(report.clone())?;
     Ok(report)
 }
 
-/// Writes the last verification report as `html` or `json`; returns the path.
+/// Writes the last verification report as `html` or `json` (over an existing file only with
+/// `overwrite`, once the person confirmed it); returns the path. Needs a login that may verify.
 #[tauri::command(async)]
 pub fn save_report(
     state: State<'_, AppState>,
     path: String,
     format: String,
+    overwrite: bool,
 ) -> Result<String, IpcError> {
     let path = picked(&path)?;
-    let report = state
-        .last_report
-        .lock()
-        .map_err(IpcError::internal)?
-        .clone()
-        .ok_or_else(|| {
-            IpcError::usage("no bundle has been verified yet", "verify a bundle first")
-        })?;
     let format = match format.as_str() {
         "html" => ReportFormat::Html,
         "json" => ReportFormat::Json,
@@ -327,6 +303,7 @@ pub fn save_report(
             ))
         }
     };
-    report.save(&path, format)?;
+    let report = state.last_report()?;
+    state.with(|s| s.save_report(report.as_ref(), &path, format, overwrite))?;
     Ok(path.display().to_string())
 }

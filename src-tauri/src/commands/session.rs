@@ -2,7 +2,7 @@
 
 use secrecy::SecretString;
 use strongroom_ops::overview::{Overview, SessionInfo};
-use strongroom_ops::{Role, Station};
+use strongroom_ops::Role;
 use tauri::State;
 
 use crate::ipc::IpcError;
@@ -34,7 +34,7 @@ pub fn login(
     name: String,
     passphrase: SecretString,
 ) -> Result<SessionInfo, IpcError> {
-    let mut station = Station::open(&state.home)?;
+    let mut station = state.open()?;
     station.login(&name, &passphrase)?;
     let info = station.session_info()?;
     state.replace(station)?;
@@ -43,7 +43,7 @@ pub fn login(
 
 #[tauri::command(async)]
 pub fn logout(state: State<'_, AppState>) -> Result<SessionInfo, IpcError> {
-    let station = Station::open(&state.home)?;
+    let station = state.open()?;
     let info = station.session_info()?;
     state.replace(station)?;
     Ok(info)

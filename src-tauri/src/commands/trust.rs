@@ -33,11 +33,12 @@ pub async fn trust_export(
     key: String,
     output: String,
     secret: Option<SecretString>,
+    overwrite: bool,
 ) -> Result<TrustExported, IpcError> {
     let req = TrustExport {
         keys: vec![key],
         output: picked(&output)?,
-        force: false,
+        force: overwrite,
         allow_pin_in_uri: false,
         partial: true,
     };

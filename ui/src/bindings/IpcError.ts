@@ -21,4 +21,9 @@ remedy: string | null,
 /**
  * After a refused PIN: what the token says about the tries left.
  */
-pin: PinFlags | null, };
+pin: PinFlags | null, 
+/**
+ * When an output file was not replaced: its path. The page asks the person, then calls
+ * again with `overwrite: true`.
+ */
+exists: string | null, };

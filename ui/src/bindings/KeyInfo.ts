@@ -17,4 +17,9 @@ uri: string | null,
 /**
  * Backend facts (token, id and the `CKA_*` protection attributes for token keys).
  */
-attributes: JsonValue, };
+attributes: JsonValue, 
+/**
+ * The person who holds the key, as the trust store says (key lists fill it in; `None`
+ * while the key is not trusted here).
+ */
+holder: string | null, };

@@ -16,4 +16,13 @@ claimed: boolean,
 /**
  * The logged-in operator, if any.
  */
-operator: string | null, roles: Array<Role>, };
+operator: string | null, roles: Array<Role>, 
+/**
+ * The actions the operator's roles allow now (`Action` names such as `key.generate`), for
+ * showing or disabling controls; the station checks each act again when it is done.
+ */
+may: Array<string>, 
+/**
+ * The logged-in account has been disabled since the login: it may do nothing more.
+ */
+disabled: boolean, };

@@ -1,11 +1,21 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { createRawSnippet } from 'svelte';
 import { describe, expect, it, vi } from 'vitest';
 import { ipcError, lastCall, mockBackend } from '../test/ipc';
 import * as api from './backend';
 import ErrorBox from './ErrorBox.svelte';
 import ProgressBar from './ProgressBar.svelte';
 import { reduceProgress, startProgress } from './progress';
+import ReplaceDialog from './ReplaceDialog.svelte';
+import { may, roleNote } from './roles';
+import { passphraseProblem } from './rules';
 import SecretDialog from './SecretDialog.svelte';
+import { ALL_ACTIONS, session, sessionAs } from '../test/ipc';
+
+/** A caller's own password field rendered inside the dialog (as Sign's approver passphrase). */
+const childPass = createRawSnippet(() => ({
+  render: () => '<span><label for="child-pass">Operator passphrase</label><input id="child-pass" type="password" data-testid="child-pass" /></span>',
+}));
 
 const flags = { count_low: false, final_try: false, locked: false, to_be_changed: false };
 
@@ -128,6 +138,65 @@ describe('SecretDialog', () => {
     expect(input.value).toBe('');
   });
 
+  it('clears the caller\'s password fields too: on Cancel, Esc, error and submit', async () => {
+    let fail = true;
+    let seen = '';
+    const onsubmit = async () => {
+      seen = (document.querySelector('[data-testid="child-pass"]') as HTMLInputElement).value;
+      if (fail) throw ipcError('auth', 'wrong passphrase', 'type it again');
+    };
+    const oncancel = vi.fn();
+    render(SecretDialog, { open: true, title: 'Approve', label: 'PIN', onsubmit, oncancel, children: childPass });
+    const child = screen.getByTestId('child-pass') as HTMLInputElement;
+    const input = screen.getByTestId('secret-input') as HTMLInputElement;
+    // the caller's field comes first and takes the focus
+    await waitFor(() => expect(document.activeElement).toBe(child));
+    await fireEvent.input(child, { target: { value: 'operator pass' } });
+    await fireEvent.input(input, { target: { value: '1234' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    await waitFor(() => expect(screen.getByTestId('secret-error').textContent).toContain('type it again'));
+    expect(seen).toBe('operator pass');
+    expect(child.value).toBe('');
+    expect(input.value).toBe('');
+    // the inputs are enabled again and the focus is back on the first one, inside the modal
+    expect(child.disabled || input.disabled).toBe(false);
+    await waitFor(() => expect(document.activeElement).toBe(child));
+    await fireEvent.input(child, { target: { value: 'operator pass' } });
+    await fireEvent.click(screen.getByTestId('secret-cancel'));
+    expect(oncancel).toHaveBeenCalledTimes(1);
+    expect(child.value).toBe('');
+    await fireEvent.input(child, { target: { value: 'operator pass' } });
+    await fireEvent.keyDown(screen.getByTestId('secret-dialog'), { key: 'Escape' });
+    expect(oncancel).toHaveBeenCalledTimes(2);
+    expect(child.value).toBe('');
+    // a refused entry (too short) clears it as well
+    await fireEvent.input(child, { target: { value: 'operator pass' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    expect(child.value).toBe('');
+    fail = false;
+    await fireEvent.input(child, { target: { value: 'operator pass' } });
+    await fireEvent.input(input, { target: { value: '1234' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    await waitFor(() => expect(child.value).toBe(''));
+    expect(seen).toBe('operator pass');
+  });
+
+  it('keeps the focus in the modal while busy', async () => {
+    let release = () => {};
+    const onsubmit = () => new Promise<void>((r) => (release = r));
+    render(SecretDialog, { open: true, title: 'PIN', label: 'PIN', onsubmit, oncancel: () => {} });
+    const input = screen.getByTestId('secret-input') as HTMLInputElement;
+    await fireEvent.input(input, { target: { value: '1234' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    const dialog = screen.getByTestId('secret-dialog');
+    await waitFor(() => expect(input.disabled).toBe(true));
+    expect(dialog.contains(document.activeElement)).toBe(true);
+    const tab = await fireEvent.keyDown(dialog, { key: 'Tab' });
+    expect(tab).toBe(false); // default prevented: Tab does not leave the modal
+    expect(dialog.contains(document.activeElement)).toBe(true);
+    release();
+  });
+
   it('traps Tab inside the dialog', async () => {
     render(SecretDialog, { open: true, title: 'PIN', label: 'PIN', onsubmit: async () => {}, oncancel: () => {} });
     const submit = screen.getByTestId('secret-submit');
@@ -155,5 +224,42 @@ describe('PathField', () => {
     render(PathField, { label: 'Bundle', testid: 'p' });
     await fireEvent.click(screen.getByTestId('p-browse'));
     await waitFor(() => expect(screen.getByRole('status').textContent).toContain('type or drop the path'));
+  });
+});
+
+describe('ReplaceDialog', () => {
+  it('names the path and offers Replace', async () => {
+    const onconfirm = vi.fn();
+    render(ReplaceDialog, { path: '/media/usb/a.json', onconfirm, oncancel: () => {} });
+    expect(screen.getByTestId('replace-dialog').textContent).toContain('Replace /media/usb/a.json?');
+    expect(screen.getByTestId('confirm-ok').textContent).toBe('Replace');
+    await fireEvent.click(screen.getByTestId('confirm-ok'));
+    expect(onconfirm).toHaveBeenCalled();
+  });
+  it('is closed without a path', () => {
+    render(ReplaceDialog, { path: null, onconfirm: () => {}, oncancel: () => {} });
+    expect(screen.queryByTestId('replace-dialog')).toBeNull();
+  });
+});
+
+describe('roles and rules', () => {
+  it('may follows session.may, and nothing once the account is disabled', () => {
+    expect(may(session, 'key.generate')).toBe(true);
+    expect(may(sessionAs('rob', ['release-officer'], ['release.create']), 'key.generate')).toBe(false);
+    expect(may({ ...session, disabled: true }, 'key.generate')).toBe(false);
+    expect(may(null, 'release.verify')).toBe(false);
+    expect(ALL_ACTIONS.every((a) => may(session, a))).toBe(true);
+  });
+  it('the note names the roles needed and those held', () => {
+    const rob = sessionAs('rob', ['release-officer'], ['release.create']);
+    expect(roleNote(rob, 'key.generate')).toBe('Needs the custodian role: you hold release-officer.');
+    expect(roleNote(rob, 'audit.verify', 'audit.list')).toBe('Needs the custodian or auditor role: you hold release-officer.');
+    expect(roleNote(rob, 'release.create')).toBeNull();
+    expect(roleNote(sessionAs('x', [], []), 'release.create')).toBe('Needs the release-officer role: you hold no role.');
+  });
+  it('a passphrase: 12 characters, not only whitespace', () => {
+    expect(passphraseProblem('short')).toContain('at least 12 characters');
+    expect(passphraseProblem(' \t'.repeat(7))).toBe('The passphrase cannot be only spaces.');
+    expect(passphraseProblem('twelve chars!!')).toBeNull();
   });
 });

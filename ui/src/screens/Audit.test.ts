@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { ipcError, lastCall, mockBackend, pending } from '../test/ipc';
+import { existsError, ipcError, lastCall, mockBackend, OFFICER_MAY, pending, session, sessionAs } from '../test/ipc';
 import Audit from './Audit.svelte';
 
 const row = (seq: number, operator: string, action: string, object: string, outcome = 'ok') => ({
@@ -11,25 +11,25 @@ const rows = [row(1, 'alice', 'operator.init', 'alice'), row(2, 'alice', 'key.ge
 describe('Audit screen', () => {
   it('loading', () => {
     mockBackend({ audit_list: pending });
-    render(Audit);
+    render(Audit, { session });
     expect(screen.getByTestId('loading')).toBeTruthy();
   });
 
   it('empty', async () => {
     mockBackend({ audit_list: [] });
-    render(Audit);
+    render(Audit, { session });
     await waitFor(() => expect(screen.getByTestId('audit-empty')).toBeTruthy());
   });
 
   it('error', async () => {
     mockBackend({ audit_list: () => { throw ipcError('permission', 'the audit log needs the auditor role', 'ask a custodian to grant auditor'); } });
-    render(Audit);
+    render(Audit, { session });
     await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('ask a custodian to grant auditor'));
   });
 
   it('success: rows, client-side text filter, server-side action filter', async () => {
     const calls = mockBackend({ audit_list: (p: Record<string, unknown>) => (p.action ? rows.filter((r) => r.action === p.action) : rows) });
-    render(Audit);
+    render(Audit, { session });
     await waitFor(() => expect(screen.getByTestId('audit-table')).toBeTruthy());
     expect(screen.getAllByTestId(/^audit-row-/).length).toBe(3);
     expect(screen.getByTestId('audit-row-3').textContent).toContain('denied');
@@ -48,7 +48,7 @@ describe('Audit screen', () => {
       audit_list: rows,
       audit_verify: () => ({ rows: 3, head: 'h', checkpoints: 1, last_checkpoint: null, problem: broken ? { BrokenLink: { seq: 2 } } : null }),
     });
-    render(Audit);
+    render(Audit, { session });
     await fireEvent.click(screen.getByTestId('audit-verify'));
     await waitFor(() => expect(screen.getByTestId('audit-status').textContent).toContain('Chain OK: 3 rows, 1 checkpoints'));
     broken = true;
@@ -65,7 +65,7 @@ describe('Audit screen', () => {
         return p.path;
       },
     });
-    render(Audit);
+    render(Audit, { session });
     await fireEvent.input(screen.getByTestId('audit-export-path'), { target: { value: '/ro/audit.json' } });
     await fireEvent.click(screen.getByTestId('audit-export'));
     await waitFor(() => expect(screen.getByTestId('audit-export-error').textContent).toContain('choose a writable folder'));
@@ -73,6 +73,44 @@ describe('Audit screen', () => {
     await fireEvent.input(screen.getByTestId('audit-export-path'), { target: { value: '/out/audit.json' } });
     await fireEvent.click(screen.getByTestId('audit-export'));
     await waitFor(() => expect(screen.getByTestId('audit-exported').textContent).toContain('/out/audit.json'));
-    expect(lastCall(calls, 'audit_export').payload).toEqual({ path: '/out/audit.json' });
+    expect(lastCall(calls, 'audit_export').payload).toEqual({ path: '/out/audit.json', overwrite: false });
+  });
+
+  it('asks before replacing an existing export file: Replace repeats with overwrite, Cancel writes nothing', async () => {
+    const calls = mockBackend({
+      audit_list: rows,
+      audit_export: (p: Record<string, unknown>) => {
+        if (!p.overwrite) throw existsError(p.path as string);
+        return p.path;
+      },
+    });
+    render(Audit, { session });
+    await fireEvent.input(screen.getByTestId('audit-export-path'), { target: { value: '/out/audit.json' } });
+    await fireEvent.click(screen.getByTestId('audit-export'));
+    await waitFor(() => expect(screen.getByTestId('replace-dialog').textContent).toContain('Replace /out/audit.json?'));
+    expect(screen.getByTestId('confirm-ok').textContent).toBe('Replace');
+    await fireEvent.click(screen.getByTestId('confirm-cancel'));
+    expect(screen.queryByTestId('replace-dialog')).toBeNull();
+    expect(screen.getByTestId('audit-export-notice').textContent).toContain('Nothing was written');
+    expect(screen.queryByTestId('audit-exported')).toBeNull();
+    expect(calls.filter((c) => c.cmd === 'audit_export').length).toBe(1);
+    await fireEvent.click(screen.getByTestId('audit-export'));
+    await waitFor(() => expect(screen.getByTestId('replace-dialog')).toBeTruthy());
+    await fireEvent.click(screen.getByTestId('confirm-ok'));
+    await waitFor(() => expect(screen.getByTestId('audit-exported').textContent).toContain('/out/audit.json'));
+    expect(lastCall(calls, 'audit_export').payload).toEqual({ path: '/out/audit.json', overwrite: true });
+  });
+
+  it('a release officer sees why Verify and Export are disabled, naming custodians and auditors', async () => {
+    const calls = mockBackend({});
+    render(Audit, { session: sessionAs('rob', ['release-officer'], OFFICER_MAY) });
+    const note = screen.getByTestId('role-note').textContent ?? '';
+    expect(note).toContain('custodian');
+    expect(note).toContain('auditor');
+    expect(note).toContain('you hold release-officer');
+    expect((screen.getByTestId('audit-verify') as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByTestId('audit-export') as HTMLButtonElement).disabled).toBe(true);
+    // nothing is asked of the station that it would refuse
+    expect(calls.length).toBe(0);
   });
 });

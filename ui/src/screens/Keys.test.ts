@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { ipcError, lastCall, mockBackend, pending, session } from '../test/ipc';
+import { existsError, ipcError, lastCall, mockBackend, OFFICER_MAY, pending, session, sessionAs } from '../test/ipc';
 import Keys from './Keys.svelte';
 
 const flags = { count_low: false, final_try: false, locked: false, to_be_changed: false };
@@ -68,7 +68,47 @@ describe('Keys screen', () => {
     await fireEvent.input(screen.getByTestId('pem-path'), { target: { value: '/media/usb/vault.pem' } });
     await fireEvent.click(screen.getByTestId('pem-save'));
     await waitFor(() => expect(screen.getByRole('status').textContent).toContain('/media/usb/vault.pem'));
-    expect(lastCall(calls, 'save_public_key').payload).toEqual({ key: 'vault-p256', path: '/media/usb/vault.pem' });
+    expect(lastCall(calls, 'save_public_key').payload).toEqual({ key: 'vault-p256', path: '/media/usb/vault.pem', overwrite: false });
+  });
+
+  it('saving over an existing PEM asks first; Replace repeats with overwrite, Cancel writes nothing', async () => {
+    const calls = mockBackend({
+      list_keys: [soft], list_tokens: [],
+      export_public_key: '-----BEGIN PUBLIC KEY-----\nMCow\n-----END PUBLIC KEY-----\n',
+      save_public_key: (p: Record<string, unknown>) => {
+        if (!p.overwrite) throw existsError(p.path as string);
+        return p.path;
+      },
+    });
+    render(Keys, { session });
+    await waitFor(() => expect(screen.getByTestId('keys-table')).toBeTruthy());
+    await fireEvent.click(screen.getByTestId('key-row-release-2025'));
+    await fireEvent.click(screen.getByTestId('export-pem'));
+    await waitFor(() => expect(screen.getByTestId('pem-text')).toBeTruthy());
+    await fireEvent.input(screen.getByTestId('pem-path'), { target: { value: '/media/usb/release.pem' } });
+    await fireEvent.click(screen.getByTestId('pem-save'));
+    await waitFor(() => expect(screen.getByTestId('replace-dialog').textContent).toContain('Replace /media/usb/release.pem?'));
+    await fireEvent.click(screen.getByTestId('confirm-cancel'));
+    expect(screen.getByTestId('keys-notice').textContent).toContain('Nothing was written');
+    await fireEvent.click(screen.getByTestId('pem-save'));
+    await waitFor(() => expect(screen.getByTestId('replace-dialog')).toBeTruthy());
+    expect(screen.getByTestId('confirm-ok').textContent).toBe('Replace');
+    await fireEvent.click(screen.getByTestId('confirm-ok'));
+    await waitFor(() => expect(screen.getByTestId('keys-notice').textContent).toContain('Public key written to /media/usb/release.pem'));
+    expect(calls.filter((c) => c.cmd === 'save_public_key').map((c) => c.payload.overwrite)).toEqual([false, false, true]);
+  });
+
+  it('a release officer sees the key controls disabled (not hidden), with the reason', async () => {
+    mockBackend({ list_keys: [soft], list_tokens: tokens });
+    render(Keys, { session: sessionAs('rob', ['release-officer'], OFFICER_MAY) });
+    await waitFor(() => expect(screen.getByTestId('keys-table')).toBeTruthy());
+    await fireEvent.click(screen.getByTestId('key-row-release-2025'));
+    for (const id of ['export-pem', 'rotate-key', 'retire-key', 'revoke-key', 'gen-software', 'gen-token']) {
+      expect((screen.getByTestId(id) as HTMLButtonElement).disabled, id).toBe(true);
+    }
+    const notes = screen.getAllByTestId('role-note').map((n) => n.textContent);
+    expect(notes.length).toBe(2);
+    for (const n of notes) expect(n).toContain('Needs the custodian role: you hold release-officer');
   });
 
   it('generates a software key with the passphrase asked twice, then forgets it', async () => {

@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { ipcError, lastCall, mockBackend, pending, sendProgress } from '../test/ipc';
+import { existsError, ipcError, lastCall, mockBackend, OFFICER_MAY, pending, session, sessionAs, sendProgress } from '../test/ipc';
 import Settings from './Settings.svelte';
 
 const settings = { home: '/var/lib/strongroom', modules: [], vulndb_max_age_days: 30 };
@@ -9,13 +9,13 @@ const op = (name: string, disabled = false) => ({ name, roles: ['custodian'], cr
 describe('Settings screen', () => {
   it('loading', () => {
     mockBackend({ get_settings: pending, list_operators: pending });
-    render(Settings);
+    render(Settings, { session });
     expect(screen.getByTestId('loading')).toBeTruthy();
   });
 
   it('empty', async () => {
     mockBackend({ get_settings: settings, list_operators: [] });
-    render(Settings);
+    render(Settings, { session });
     await waitFor(() => expect((screen.getByTestId('settings-home') as HTMLInputElement).value).toBe('/var/lib/strongroom'));
     expect((screen.getByTestId('settings-home') as HTMLInputElement).readOnly).toBe(true);
     expect(screen.getByTestId('modules-list').textContent).toContain('No module allowed');
@@ -24,7 +24,7 @@ describe('Settings screen', () => {
 
   it('error', async () => {
     mockBackend({ get_settings: () => { throw ipcError('store', 'settings unreadable', 'check the station database'); }, list_operators: [] });
-    render(Settings);
+    render(Settings, { session });
     await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('check the station database'));
   });
 
@@ -41,7 +41,7 @@ describe('Settings screen', () => {
           ecosystems: { npm: 990 }, unknown_ecosystems: [], newest_modified: '2025-05-01', warnings: ['2 records had no affected ranges'] }];
       },
     });
-    render(Settings);
+    render(Settings, { session });
     await waitFor(() => expect(screen.getByTestId('modules-list').textContent).toContain('/usr/lib/a.so'));
     await fireEvent.input(screen.getByTestId('module-path'), { target: { value: '/usr/lib/softhsm/libsofthsm2.so' } });
     await fireEvent.click(screen.getByTestId('module-allow'));
@@ -72,7 +72,7 @@ describe('Settings screen', () => {
         return new Promise((_, reject) => (release = reject));
       },
     });
-    render(Settings);
+    render(Settings, { session });
     await waitFor(() => expect(screen.getByTestId('vulndb-path')).toBeTruthy());
     await fireEvent.input(screen.getByTestId('vulndb-path'), { target: { value: '/x.zip' } });
     await fireEvent.click(screen.getByTestId('vulndb-import'));
@@ -88,7 +88,7 @@ describe('Settings screen', () => {
       add_operator: (p: Record<string, unknown>) => ({ ...op(p.name as string), roles: p.roles }),
       set_operator_disabled: op('alice', true),
     });
-    render(Settings);
+    render(Settings, { session });
     await waitFor(() => expect(screen.getByTestId('operators-table').textContent).toContain('alice'));
     await fireEvent.input(screen.getByTestId('op-name'), { target: { value: 'bob' } });
     await fireEvent.click(screen.getByTestId('op-role-approver'));
@@ -107,6 +107,10 @@ describe('Settings screen', () => {
     expect(p1.value).toBe('');
     expect(p2.value).toBe('');
     await fireEvent.click(screen.getByTestId('op-toggle-alice'));
+    // asked first, naming the account; nothing sent yet
+    expect(screen.getByTestId('disable-confirm').textContent).toContain('Disable the account alice?');
+    expect(calls.some((c) => c.cmd === 'set_operator_disabled')).toBe(false);
+    await fireEvent.click(screen.getByTestId('confirm-ok'));
     await waitFor(() => expect(screen.getByTestId('op-row-alice').textContent).toContain('disabled'));
     expect(lastCall(calls, 'set_operator_disabled').payload).toEqual({ name: 'alice', disabled: true, consent: null });
   });
@@ -117,7 +121,7 @@ describe('Settings screen', () => {
       list_operators: [op('alice')],
       add_operator: (p: Record<string, unknown>) => ({ ...op(p.name as string), roles: p.roles }),
     });
-    render(Settings);
+    render(Settings, { session });
     await waitFor(() => expect(screen.getByTestId('operators-table').textContent).toContain('alice'));
     await fireEvent.input(screen.getByTestId('op-consent-name'), { target: { value: 'carol' } });
     const consent = screen.getByTestId('op-consent-pass') as HTMLInputElement;
@@ -130,5 +134,56 @@ describe('Settings screen', () => {
     await waitFor(() => expect(screen.getByTestId('op-row-dan')).toBeTruthy());
     expect(lastCall(calls, 'add_operator').payload).toMatchObject({ name: 'dan', consent: { name: 'carol', passphrase: 'carol passphrase' } });
     expect(consent.value).toBe('');
+  });
+
+  it('the new operator passphrase may not be only spaces', async () => {
+    const calls = mockBackend({ get_settings: settings, list_operators: [op('alice')] });
+    render(Settings, { session });
+    await waitFor(() => expect(screen.getByTestId('operators-table')).toBeTruthy());
+    await fireEvent.input(screen.getByTestId('op-name'), { target: { value: 'bob' } });
+    await fireEvent.input(screen.getByTestId('op-pass'), { target: { value: ' '.repeat(14) } });
+    await fireEvent.input(screen.getByTestId('op-pass2'), { target: { value: ' '.repeat(14) } });
+    await fireEvent.click(screen.getByTestId('op-add'));
+    expect(screen.getByTestId('op-error').textContent).toContain('The passphrase cannot be only spaces.');
+    await fireEvent.input(screen.getByTestId('op-pass'), { target: { value: 'short' } });
+    await fireEvent.click(screen.getByTestId('op-add'));
+    expect(screen.getByTestId('op-error').textContent).toContain('at least 12 characters');
+    expect(calls.some((c) => c.cmd === 'add_operator')).toBe(false);
+  });
+
+  it('enabling asks too; a cancelled confirmation or a refused form forgets the consent passphrase', async () => {
+    const calls = mockBackend({ get_settings: settings, list_operators: [op('alice'), op('eve', true)] });
+    render(Settings, { session });
+    await waitFor(() => expect(screen.getByTestId('op-row-eve')).toBeTruthy());
+    const consent = screen.getByTestId('op-consent-pass') as HTMLInputElement;
+    await fireEvent.input(consent, { target: { value: 'carol passphrase' } });
+    await fireEvent.click(screen.getByTestId('op-toggle-eve'));
+    expect(screen.getByTestId('disable-confirm').textContent).toContain('Enable the account eve?');
+    await fireEvent.click(screen.getByTestId('confirm-cancel'));
+    expect(screen.queryByTestId('disable-confirm')).toBeNull();
+    expect(consent.value).toBe('');
+    expect(calls.some((c) => c.cmd === 'set_operator_disabled')).toBe(false);
+    // a form that fails its own check still takes (and clears) the consent
+    await fireEvent.input(consent, { target: { value: 'carol passphrase' } });
+    await fireEvent.click(screen.getByTestId('op-add'));
+    expect(screen.getByTestId('op-error').textContent).toContain('name');
+    expect(consent.value).toBe('');
+    await fireEvent.input(consent, { target: { value: 'carol passphrase' } });
+    await fireEvent.click(screen.getByTestId('op-consent-clear'));
+    expect(consent.value).toBe('');
+  });
+
+  it('a release officer sees the custodian controls disabled, with the reason', async () => {
+    mockBackend({ get_settings: { ...settings, modules: ['/usr/lib/softhsm/libsofthsm2.so'] }, list_operators: [op('alice')] });
+    render(Settings, { session: sessionAs('rob', ['release-officer'], OFFICER_MAY) });
+    await waitFor(() => expect(screen.getByTestId('operators-table')).toBeTruthy());
+    for (const id of ['module-allow', 'module-remove-0', 'op-add', 'op-toggle-alice', 'max-age-save']) {
+      expect((screen.getByTestId(id) as HTMLButtonElement).disabled, id).toBe(true);
+    }
+    // release officers may import the vulnerability database
+    expect((screen.getByTestId('vulndb-import') as HTMLButtonElement).disabled).toBe(false);
+    const notes = screen.getAllByTestId('role-note').map((n) => n.textContent);
+    expect(notes.length).toBe(3);
+    for (const n of notes) expect(n).toContain('Needs the custodian role: you hold release-officer');
   });
 });

@@ -1,12 +1,12 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { ipcError, lastCall, mockBackend, pending, sendProgress, session } from '../test/ipc';
+import { existsError, ipcError, lastCall, mockBackend, pending, sendProgress, session, sessionAs } from '../test/ipc';
 import type { ReleasePreview } from '../lib/types';
 import Sign from './Sign.svelte';
 
 const flags = { count_low: false, final_try: false, locked: false, to_be_changed: false };
-const softKey = { label: 'alice-release', key_id: 'SHA256:a', algorithm: 'ed25519', backend: 'software', status: 'active', purpose: 'signer', created: '2025', uri: null, attributes: {} };
-const tokenKey = { label: 'vault-key', key_id: 'SHA256:t', algorithm: 'ecdsa-p256', backend: 'pkcs11', status: 'active', purpose: 'signer', created: '2025', uri: 'pkcs11:object=vault-key', attributes: {} };
+const softKey = { label: 'alice-release', key_id: 'SHA256:a', algorithm: 'ed25519', backend: 'software', status: 'active', purpose: 'signer', created: '2025', uri: null, attributes: {}, holder: 'alice' };
+const tokenKey = { label: 'vault-key', key_id: 'SHA256:t', algorithm: 'ecdsa-p256', backend: 'pkcs11', status: 'active', purpose: 'signer', created: '2025', uri: 'pkcs11:object=vault-key', attributes: {}, holder: 'bob' };
 const oldKey = { ...softKey, label: 'old', status: 'retired' };
 const hashedFile = { path: '/dist/widget-1.4.0.tar.gz', name: 'widget-1.4.0.tar.gz', size: 4096, sha256: 'c'.repeat(64) };
 
@@ -181,11 +181,15 @@ describe('Sign wizard', () => {
     // step 7: a second operator approves
     expect(screen.getByTestId('approvals-count').textContent).toContain('1 of 2 approvals');
     await fireEvent.input(screen.getByTestId('approve-operator'), { target: { value: 'bob' } });
-    const opPass = screen.getByTestId('approve-passphrase') as HTMLInputElement;
-    await fireEvent.input(opPass, { target: { value: 'bob operator pass' } });
+    expect(screen.queryByTestId('approve-passphrase')).toBeNull();
     await fireEvent.input(screen.getByTestId('approve-key'), { target: { value: 'vault-key' } });
     await fireEvent.click(screen.getByTestId('approve-button'));
     expect(screen.getByTestId('approve-dialog').textContent).toContain('Token PIN for key vault-key');
+    // the approver's operator passphrase is asked inside the dialog, first
+    const opPass = screen.getByTestId('approve-passphrase') as HTMLInputElement;
+    await waitFor(() => expect(document.activeElement).toBe(opPass));
+    expect(screen.getByTestId('approve-dialog').contains(opPass)).toBe(true);
+    await fireEvent.input(opPass, { target: { value: 'bob operator pass' } });
     await fireEvent.input(screen.getByTestId('secret-input'), { target: { value: '123456' } });
     await fireEvent.click(screen.getByTestId('secret-submit'));
     await waitFor(() => expect(screen.getByTestId('approvals-count').textContent).toContain('2 of 2 approvals'));
@@ -199,7 +203,7 @@ describe('Sign wizard', () => {
     await fireEvent.input(screen.getByTestId('export-recipients'), { target: { value: 'age1one\n\n age1two \n' } });
     await fireEvent.click(screen.getByTestId('export-button'));
     await waitFor(() => expect(screen.getByTestId('export-result').textContent).toContain('/media/usb/widget-1.4.0.zip'));
-    expect(lastCall(calls, 'release_export').payload).toEqual({ bundle: created.bundle, folder: '/media/usb', encryptTo: ['age1one', 'age1two'] });
+    expect(lastCall(calls, 'release_export').payload).toEqual({ bundle: created.bundle, folder: '/media/usb', encryptTo: ['age1one', 'age1two'], overwrite: false });
   });
 
   it('refuses Next when the policy denies', async () => {
@@ -246,5 +250,154 @@ describe('Sign wizard', () => {
     await next(3);
     await fireEvent.click(screen.getByTestId('preview-button'));
     await waitFor(() => expect(screen.getByTestId('preview-error').textContent).toContain('import an OSV snapshot in Settings'));
+  });
+
+  it('the approver passphrase is in the dialog: cancel and errors clear it, the next Approve… asks again', async () => {
+    const calls = base({
+      release_create: created,
+      release_approve: () => { throw ipcError('auth', 'wrong passphrase for operator bob', 'type bob’s operator passphrase'); },
+    });
+    render(Sign, { session });
+    await stepOne();
+    await next(3);
+    await next(4);
+    await next(5);
+    await waitFor(() => expect(screen.getByTestId('policy-allowed').dataset.allowed).toBe('true'));
+    await next(6);
+    await fireEvent.click(screen.getByTestId('sign-button'));
+    await fireEvent.input(screen.getByTestId('secret-input'), { target: { value: 'alice key passphrase' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    await waitFor(() => expect(screen.getByTestId('created-bundle')).toBeTruthy());
+    await next(7);
+    await fireEvent.input(screen.getByTestId('approve-operator'), { target: { value: 'bob' } });
+    await fireEvent.input(screen.getByTestId('approve-key'), { target: { value: 'vault-key' } });
+    await fireEvent.click(screen.getByTestId('approve-button'));
+    let opPass = screen.getByTestId('approve-passphrase') as HTMLInputElement;
+    await fireEvent.input(opPass, { target: { value: 'bob operator pass' } });
+    await fireEvent.keyDown(screen.getByTestId('approve-dialog'), { key: 'Escape' });
+    expect(opPass.value).toBe('');
+    expect(screen.queryByTestId('approve-dialog')).toBeNull();
+    expect(screen.queryByTestId('approve-passphrase')).toBeNull();
+    // asked again, empty; an error keeps the dialog, clears both and focuses the first field
+    await fireEvent.click(screen.getByTestId('approve-button'));
+    opPass = screen.getByTestId('approve-passphrase') as HTMLInputElement;
+    expect(opPass.value).toBe('');
+    await fireEvent.input(opPass, { target: { value: 'bob wrong pass' } });
+    const pin = screen.getByTestId('secret-input') as HTMLInputElement;
+    await fireEvent.input(pin, { target: { value: '123456' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    await waitFor(() => expect(screen.getByTestId('secret-error').textContent).toContain('type bob’s operator passphrase'));
+    expect(lastCall(calls, 'release_approve').payload).toMatchObject({ operatorPassphrase: 'bob wrong pass', secret: '123456' });
+    expect(opPass.value).toBe('');
+    expect(pin.value).toBe('');
+    await waitFor(() => expect(document.activeElement).toBe(opPass));
+    expect(opPass.disabled).toBe(false);
+    // an empty operator passphrase is refused before any call
+    const n = calls.filter((c) => c.cmd === 'release_approve').length;
+    await fireEvent.input(pin, { target: { value: '123456' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    await waitFor(() => expect(screen.getByTestId('secret-error').textContent).toContain('operator passphrase'));
+    expect(calls.filter((c) => c.cmd === 'release_approve').length).toBe(n);
+  });
+
+  it('exporting over an existing bundle file asks first; Replace repeats with overwrite, Cancel writes nothing', async () => {
+    const calls = base({
+      release_create: { ...created, approvals_needed: 0 },
+      release_export: (p: Record<string, unknown>) => {
+        if (!p.overwrite) throw existsError('/media/usb/widget-1.4.0.zip');
+        return { path: '/media/usb/widget-1.4.0.zip', sha256: 'f'.repeat(64), encrypted: false };
+      },
+    });
+    render(Sign, { session });
+    await stepOne();
+    await next(3);
+    await next(4);
+    await next(5);
+    await waitFor(() => expect(screen.getByTestId('policy-allowed').dataset.allowed).toBe('true'));
+    await next(6);
+    await fireEvent.click(screen.getByTestId('sign-button'));
+    await fireEvent.input(screen.getByTestId('secret-input'), { target: { value: 'alice key passphrase' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    await waitFor(() => expect(screen.getByTestId('created-bundle')).toBeTruthy());
+    await next(7);
+    await next(8);
+    await fireEvent.input(screen.getByTestId('export-folder'), { target: { value: '/media/usb' } });
+    await fireEvent.click(screen.getByTestId('export-button'));
+    await waitFor(() => expect(screen.getByTestId('replace-dialog').textContent).toContain('Replace /media/usb/widget-1.4.0.zip?'));
+    await fireEvent.click(screen.getByTestId('confirm-cancel'));
+    expect(screen.getByTestId('export-notice').textContent).toContain('Nothing was written');
+    expect(screen.queryByTestId('export-result')).toBeNull();
+    await fireEvent.click(screen.getByTestId('export-button'));
+    await waitFor(() => expect(screen.getByTestId('replace-dialog')).toBeTruthy());
+    expect(screen.getByTestId('confirm-ok').textContent).toBe('Replace');
+    await fireEvent.click(screen.getByTestId('confirm-ok'));
+    await waitFor(() => expect(screen.getByTestId('export-result').textContent).toContain('/media/usb/widget-1.4.0.zip'));
+    expect(calls.filter((c) => c.cmd === 'release_export').map((c) => c.payload.overwrite)).toEqual([false, false, true]);
+  });
+
+  it('the default signing key is the one active signer key the operator holds', async () => {
+    const mine2 = { ...softKey, label: 'alice-second', key_id: 'SHA256:a2' };
+    mockBackend({ list_keys: [tokenKey, softKey] });
+    const first = render(Sign, { session });
+    await waitFor(() => expect((screen.getByTestId('rel-key') as HTMLSelectElement).value).toBe('alice-release'));
+    first.unmount();
+    // two of hers: she chooses
+    mockBackend({ list_keys: [softKey, mine2, tokenKey] });
+    const second = render(Sign, { session });
+    await waitFor(() => expect(screen.getByTestId('rel-key').textContent).toContain('alice-second'));
+    expect((screen.getByTestId('rel-key') as HTMLSelectElement).value).toBe('');
+    second.unmount();
+    // none of his: he chooses, and Next says so
+    mockBackend({ list_keys: [softKey, tokenKey] });
+    render(Sign, { session: sessionAs('carol', ['release-officer'], ['release.create', 'release.export']) });
+    await waitFor(() => expect(screen.getByTestId('rel-key').textContent).toContain('vault-key'));
+    expect((screen.getByTestId('rel-key') as HTMLSelectElement).value).toBe('');
+    await fireEvent.input(screen.getByTestId('artifact-path'), { target: { value: hashedFile.path } });
+    await fireEvent.click(screen.getByTestId('artifact-add'));
+    await fireEvent.input(screen.getByTestId('rel-name'), { target: { value: 'widget' } });
+    await fireEvent.input(screen.getByTestId('rel-version'), { target: { value: '1.4.0' } });
+    await fireEvent.click(screen.getByTestId('wizard-next'));
+    expect(screen.getByTestId('step-error').textContent).toContain('Choose the signing key');
+  });
+
+  it('without release.create the first step says why and Next stays disabled', async () => {
+    mockBackend({ list_keys: [softKey] });
+    render(Sign, { session: sessionAs('ann', ['auditor'], ['audit.verify', 'audit.list', 'release.verify']) });
+    expect(screen.getByTestId('role-note').textContent).toContain('Needs the release-officer role: you hold auditor');
+    expect((screen.getByTestId('wizard-next') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('Next and Back move the focus to the step heading', async () => {
+    base();
+    render(Sign, { session });
+    await stepOne();
+    const heading = screen.getByTestId('step-heading');
+    expect(heading.getAttribute('tabindex')).toBe('-1');
+    await waitFor(() => expect(document.activeElement).toBe(heading));
+    expect(heading.textContent).toContain('Step 2 of 8: SBOM');
+    (screen.getByTestId('wizard-next') as HTMLElement).focus();
+    await fireEvent.click(screen.getByTestId('wizard-back'));
+    await waitFor(() => expect(screen.getByTestId('wizard-step').dataset.step).toBe('1'));
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId('step-heading')));
+  });
+
+  it('No SBOM with scanning on is caught at the SBOM step, before any preview', async () => {
+    const calls = base();
+    render(Sign, { session });
+    await stepOne();
+    await fireEvent.click(screen.getByTestId('sbom-none'));
+    const problem = 'Scanning needs an SBOM: choose Generate or give the SBOM file, or turn scanning off.';
+    expect(screen.getByTestId('sbom-scan-problem').textContent).toBe(problem);
+    expect((screen.getByTestId('wizard-next') as HTMLButtonElement).disabled).toBe(true);
+    // turning scanning off here resolves it
+    await fireEvent.click(screen.getByTestId('sbom-scan-toggle'));
+    expect(screen.queryByTestId('sbom-scan-problem')).toBeNull();
+    await next(3);
+    // and turning it on again at the scan step brings the problem back
+    await fireEvent.click(screen.getByTestId('scan-toggle'));
+    expect(screen.getByTestId('sbom-scan-problem').textContent).toBe(problem);
+    expect((screen.getByTestId('wizard-next') as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByTestId('preview-button') as HTMLButtonElement).disabled).toBe(true);
+    expect(calls.some((c) => c.cmd === 'release_preview')).toBe(false);
   });
 });

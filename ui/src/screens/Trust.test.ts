@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { ipcError, lastCall, mockBackend, pending } from '../test/ipc';
+import { existsError, ipcError, lastCall, mockBackend, OFFICER_MAY, pending, session, sessionAs } from '../test/ipc';
 import Trust from './Trust.svelte';
 
 const emptyListing = { keys: [], revocations: [], policy_modules: [], policy_data: null };
@@ -16,13 +16,13 @@ const signerKey = { ...custodianKey, label: 'release', purpose: 'signer' };
 describe('Trust screen', () => {
   it('loading', () => {
     mockBackend({ trust_list: pending, list_keys: [] });
-    render(Trust);
+    render(Trust, { session });
     expect(screen.getByTestId('loading')).toBeTruthy();
   });
 
   it('empty', async () => {
     mockBackend({ trust_list: emptyListing, list_keys: [] });
-    render(Trust);
+    render(Trust, { session });
     await waitFor(() => expect(screen.getByTestId('trust-keys').textContent).toContain('No trusted keys yet'));
     expect(screen.getByTestId('trust-revocations').textContent).toContain('No revocations');
     expect(screen.getByTestId('trust-policies').textContent).toContain('built-in');
@@ -30,7 +30,7 @@ describe('Trust screen', () => {
 
   it('error', async () => {
     mockBackend({ trust_list: () => { throw ipcError('permission', 'only a custodian or auditor may list trust', 'log in as a custodian'); }, list_keys: [] });
-    render(Trust);
+    render(Trust, { session });
     await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('log in as a custodian'));
   });
 
@@ -41,7 +41,7 @@ describe('Trust screen', () => {
       trust_policy_add: { policy_modules: ['extra.rego', 'sbom.rego'], policy_data: {} },
       trust_policy_remove: { policy_modules: ['sbom.rego'], policy_data: {} },
     });
-    render(Trust);
+    render(Trust, { session });
     await waitFor(() => expect(screen.getByTestId('trust-keys')).toBeTruthy());
     const alice = screen.getByTestId('trust-key-alice-release').textContent!;
     expect(alice).toContain('active');
@@ -71,7 +71,7 @@ describe('Trust screen', () => {
         return { sha256: 'a', issuer: 'hq', issued_at: '2025-05-01', signer_key_ids: ['k', 'l'], holders: ['ann', 'hq'], threshold: 2, keys: 3, revocations: 1, policy_modules: 0, kept_revocations: 0 };
       },
     });
-    render(Trust);
+    render(Trust, { session });
     await waitFor(() => expect(screen.getByTestId('trust-import-path')).toBeTruthy());
     await fireEvent.input(screen.getByTestId('trust-import-path'), { target: { value: '/media/usb/trust.json' } });
     await fireEvent.click(screen.getByTestId('trust-import'));
@@ -88,7 +88,7 @@ describe('Trust screen', () => {
       list_keys: [signerKey, custodianKey],
       trust_export: { path: '/out/trust.json', sha256: 'b'.repeat(64), signer_key_ids: ['k'], holders: ['admin'], threshold: 2, issued_at: 'now', keys: 2, revocations: 0, policy_modules: 0 },
     });
-    render(Trust);
+    render(Trust, { session });
     await waitFor(() => expect(screen.getByTestId('trust-export-key').textContent).toContain('custody'));
     // Only custodian keys are offered.
     expect(screen.getByTestId('trust-export-key').textContent).not.toContain('release');
@@ -98,14 +98,14 @@ describe('Trust screen', () => {
     await fireEvent.input(input, { target: { value: 'custodian passphrase' } });
     await fireEvent.click(screen.getByTestId('secret-submit'));
     await waitFor(() => expect(screen.getByTestId('trust-export-result').textContent).toContain('/out/trust.json'));
-    expect(lastCall(calls, 'trust_export').payload).toEqual({ key: 'custody', output: '/out/trust.json', secret: 'custodian passphrase' });
+    expect(lastCall(calls, 'trust_export').payload).toEqual({ key: 'custody', output: '/out/trust.json', secret: 'custodian passphrase', overwrite: false });
     expect(input.value).toBe('');
     expect(screen.getByTestId('trust-export-result').textContent).toContain('needs 1 more custodian signature(s)');
   });
 
   it('adds a trusted key from a PEM with its purpose, holder, stages and a custodian consent', async () => {
     const calls = mockBackend({ trust_list: emptyListing, list_keys: [], trust_add: tk('bob-approve') });
-    render(Trust);
+    render(Trust, { session });
     await waitFor(() => expect(screen.getByTestId('trust-add-pem')).toBeTruthy());
     await fireEvent.input(screen.getByTestId('trust-add-pem'), { target: { value: '/keys/bob.pem' } });
     await fireEvent.input(screen.getByTestId('trust-add-name'), { target: { value: 'bob-approve' } });
@@ -142,7 +142,7 @@ describe('Trust screen', () => {
         verdict: 'fail', verified: false, trust_source: 'station', checked_at: '', tool: '',
       },
     });
-    render(Trust);
+    render(Trust, { session });
     await waitFor(() => expect(screen.getByTestId('policy-test-bundle')).toBeTruthy());
     await fireEvent.input(screen.getByTestId('policy-test-bundle'), { target: { value: '/b.zip' } });
     await fireEvent.input(screen.getByTestId('policy-test-path'), { target: { value: '/p/sizes.rego' } });
@@ -151,5 +151,73 @@ describe('Trust screen', () => {
     expect(screen.getByTestId('policy-test-result').textContent).toContain('FAIL');
     expect(screen.getByTestId('policy-test-result').textContent).not.toContain('manifest');
     expect(lastCall(calls, 'verify_bundle').payload).toMatchObject({ bundle: '/b.zip', policies: ['/p/sizes.rego'], artifactsDir: null, passphrase: null });
+  });
+
+  it('replacing an existing package file: asked, then the key secret is asked again and sent with overwrite', async () => {
+    const calls = mockBackend({
+      trust_list: emptyListing,
+      list_keys: [custodianKey],
+      trust_export: (p: Record<string, unknown>) => {
+        if (!p.overwrite) throw existsError(p.output as string);
+        return { path: p.output, sha256: 'b'.repeat(64), signer_key_ids: ['k'], holders: ['admin'], threshold: 1, issued_at: 'now', keys: 2, revocations: 0, policy_modules: 0 };
+      },
+    });
+    render(Trust, { session });
+    await waitFor(() => expect(screen.getByTestId('trust-export-key').textContent).toContain('custody'));
+    await fireEvent.input(screen.getByTestId('trust-export-path'), { target: { value: '/out/trust.json' } });
+    // first: cancel the replacement; nothing is written
+    await fireEvent.click(screen.getByTestId('trust-export-button'));
+    await fireEvent.input(screen.getByTestId('secret-input'), { target: { value: 'custodian passphrase' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    await waitFor(() => expect(screen.getByTestId('replace-dialog').textContent).toContain('Replace /out/trust.json?'));
+    expect(screen.queryByTestId('trust-export-dialog')).toBeNull();
+    await fireEvent.click(screen.getByTestId('confirm-cancel'));
+    expect(screen.getByTestId('trust-export-notice').textContent).toContain('Nothing was written');
+    expect(screen.queryByTestId('trust-export-dialog')).toBeNull();
+    // then: replace, and the secret is asked again
+    await fireEvent.click(screen.getByTestId('trust-export-button'));
+    await fireEvent.input(screen.getByTestId('secret-input'), { target: { value: 'custodian passphrase' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    await waitFor(() => expect(screen.getByTestId('replace-dialog')).toBeTruthy());
+    expect(screen.getByTestId('confirm-ok').textContent).toBe('Replace');
+    await fireEvent.click(screen.getByTestId('confirm-ok'));
+    await waitFor(() => expect(screen.getByTestId('trust-export-dialog')).toBeTruthy());
+    const input = screen.getByTestId('secret-input') as HTMLInputElement;
+    expect(input.value).toBe('');
+    await fireEvent.input(input, { target: { value: 'custodian passphrase' } });
+    await fireEvent.click(screen.getByTestId('secret-submit'));
+    await waitFor(() => expect(screen.getByTestId('trust-export-result').textContent).toContain('/out/trust.json'));
+    expect(lastCall(calls, 'trust_export').payload).toEqual({ key: 'custody', output: '/out/trust.json', secret: 'custodian passphrase', overwrite: true });
+    expect(calls.filter((c) => c.cmd === 'trust_export').map((c) => c.payload.overwrite)).toEqual([false, false, true]);
+  });
+
+  it('the consent passphrase is cleared after every attempt, even one refused before sending, and on Forget', async () => {
+    const calls = mockBackend({ trust_list: emptyListing, list_keys: [] });
+    render(Trust, { session });
+    await waitFor(() => expect(screen.getByTestId('trust-add-pem')).toBeTruthy());
+    const consent = screen.getByTestId('consent-passphrase') as HTMLInputElement;
+    await fireEvent.input(consent, { target: { value: 'carol passphrase' } });
+    await fireEvent.click(screen.getByTestId('trust-add-button'));
+    await waitFor(() => expect(screen.getByTestId('trust-add-error')).toBeTruthy());
+    expect(consent.value).toBe('');
+    await fireEvent.input(consent, { target: { value: 'carol passphrase' } });
+    await fireEvent.click(screen.getByTestId('policy-add-button'));
+    await waitFor(() => expect(consent.value).toBe(''));
+    await fireEvent.input(consent, { target: { value: 'carol passphrase' } });
+    await fireEvent.click(screen.getByTestId('consent-clear'));
+    await waitFor(() => expect(consent.value).toBe(''));
+    expect(calls.some((c) => c.cmd === 'trust_add' || c.cmd === 'trust_policy_add')).toBe(false);
+  });
+
+  it('an operator without trust.change sees the changes disabled, with the reason', async () => {
+    mockBackend({ trust_list: { ...emptyListing, policy_modules: ['extra.rego'] }, list_keys: [] });
+    render(Trust, { session: sessionAs('rob', ['release-officer'], OFFICER_MAY) });
+    await waitFor(() => expect(screen.getByTestId('trust-add-pem')).toBeTruthy());
+    expect(screen.getByTestId('role-note').textContent).toContain('Needs the custodian role: you hold release-officer');
+    for (const id of ['trust-add-button', 'policy-add-button', 'policy-remove-extra.rego', 'trust-import', 'trust-export-button']) {
+      expect((screen.getByTestId(id) as HTMLButtonElement).disabled, id).toBe(true);
+    }
+    // testing a policy is open to all
+    expect((screen.getByTestId('policy-test-button') as HTMLButtonElement).disabled).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { simulateDrop } from '../lib/platform';
-import { ipcError, lastCall, mockBackend, pending, sendProgress } from '../test/ipc';
+import { existsError, ipcError, lastCall, mockBackend, pending, sendProgress } from '../test/ipc';
 import type { BundleReport } from '../lib/types';
 import Verify from './Verify.svelte';
 
@@ -82,10 +82,10 @@ describe('Verify screen', () => {
     await fireEvent.input(screen.getByTestId('report-path'), { target: { value: '/out/report.html' } });
     await fireEvent.click(screen.getByTestId('save-html'));
     await waitFor(() => expect(screen.getByTestId('report-saved').textContent).toContain('/out/report.html'));
-    expect(lastCall(calls, 'save_report').payload).toEqual({ path: '/out/report.html', format: 'html' });
+    expect(lastCall(calls, 'save_report').payload).toEqual({ path: '/out/report.html', format: 'html', overwrite: false });
     await fireEvent.input(screen.getByTestId('report-path'), { target: { value: '/out/report.json' } });
     await fireEvent.click(screen.getByTestId('save-json'));
-    await waitFor(() => expect(lastCall(calls, 'save_report').payload).toEqual({ path: '/out/report.json', format: 'json' }));
+    await waitFor(() => expect(lastCall(calls, 'save_report').payload).toEqual({ path: '/out/report.json', format: 'json', overwrite: false }));
   });
 
   it('shows a failed check with its reason', async () => {
@@ -156,5 +156,45 @@ describe('Verify screen', () => {
     expect(simulateDrop(screen.getByTestId('verify-drop'), ['/media/usb/app.zip', '/media/usb/dist'])).toBe(true);
     await waitFor(() => expect((screen.getByTestId('verify-bundle') as HTMLInputElement).value).toBe('/media/usb/app.zip'));
     expect((screen.getByTestId('verify-artifacts') as HTMLInputElement).value).toBe('/media/usb/dist');
+  });
+
+  it('a new attempt clears the previous verdict, also when its form check fails', async () => {
+    mockBackend({ verify_bundle: report() });
+    render(Verify);
+    await fill();
+    await fireEvent.click(screen.getByTestId('verify-button'));
+    await waitFor(() => expect(screen.getByTestId('verify-verdict')).toBeTruthy());
+    await fill('');
+    await fireEvent.click(screen.getByTestId('verify-button'));
+    expect(screen.getByRole('alert').textContent).toContain('Choose the bundle to verify');
+    expect(screen.queryByTestId('verify-verdict')).toBeNull();
+    expect(screen.queryByTestId('verify-checks')).toBeNull();
+    expect(screen.queryByTestId('save-html')).toBeNull();
+  });
+
+  it('saving over an existing report asks first; Replace repeats with overwrite, Cancel writes nothing', async () => {
+    const calls = mockBackend({
+      verify_bundle: report(),
+      save_report: (p: Record<string, unknown>) => {
+        if (!p.overwrite) throw existsError(p.path as string);
+        return p.path;
+      },
+    });
+    render(Verify);
+    await fill();
+    await fireEvent.click(screen.getByTestId('verify-button'));
+    await waitFor(() => expect(screen.getByTestId('verify-verdict')).toBeTruthy());
+    await fireEvent.input(screen.getByTestId('report-path'), { target: { value: '/out/report.json' } });
+    await fireEvent.click(screen.getByTestId('save-json'));
+    await waitFor(() => expect(screen.getByTestId('replace-dialog').textContent).toContain('Replace /out/report.json?'));
+    await fireEvent.click(screen.getByTestId('confirm-cancel'));
+    expect(screen.getByTestId('report-not-saved').textContent).toContain('Nothing was written');
+    expect(screen.queryByTestId('report-saved')).toBeNull();
+    await fireEvent.click(screen.getByTestId('save-json'));
+    await waitFor(() => expect(screen.getByTestId('replace-dialog')).toBeTruthy());
+    expect(screen.getByTestId('confirm-ok').textContent).toBe('Replace');
+    await fireEvent.click(screen.getByTestId('confirm-ok'));
+    await waitFor(() => expect(screen.getByTestId('report-saved').textContent).toContain('/out/report.json'));
+    expect(lastCall(calls, 'save_report').payload).toEqual({ path: '/out/report.json', format: 'json', overwrite: true });
   });
 });

@@ -19,9 +19,19 @@ export function mockBackend(handlers: Record<string, Handler | unknown>): Call[]
   return calls;
 }
 
-export function ipcError(code: string, message: string, remedy: string | null = null, pin: IpcError['pin'] = null): IpcError {
-  return { code, message, remedy, pin };
+export function ipcError(
+  code: string,
+  message: string,
+  remedy: string | null = null,
+  pin: IpcError['pin'] = null,
+  exists: string | null = null,
+): IpcError {
+  return { code, message, remedy, pin, exists };
 }
+
+/** The refusal the backend sends when an output file exists and `overwrite` was false. */
+export const existsError = (path: string): IpcError =>
+  ipcError('conflict', `${path} already exists`, 'choose another name, or replace it', null, path);
 
 /** A promise that never settles: the screen stays in its loading state. */
 export const pending = () => new Promise<never>(() => {});
@@ -32,12 +42,29 @@ export function sendProgress(payload: Record<string, unknown>, events: Progress[
   for (const e of events) ch.onmessage(e);
 }
 
+/** Every action the screens ask about (alice holds every role). */
+export const ALL_ACTIONS = [
+  'key.generate', 'key.export', 'key.retire', 'key.revoke', 'key.rotate', 'module.allow', 'module.remove',
+  'vulndb.import', 'vulndb.configure', 'operator.add', 'operator.change', 'trust.change', 'release.create',
+  'release.approve', 'release.export', 'release.verify', 'audit.verify', 'audit.list', 'audit.key', 'audit.checkpoint',
+];
+
 export const session: SessionInfo = {
   home: '/tmp/station',
   claimed: true,
   operator: 'alice',
   roles: ['custodian', 'release-officer', 'approver', 'auditor'],
+  may: ALL_ACTIONS,
+  disabled: false,
 };
+
+/** A session whose operator holds only `roles`, allowed `may`. */
+export function sessionAs(operator: string, roles: SessionInfo['roles'], may: string[]): SessionInfo {
+  return { ...session, operator, roles, may };
+}
+
+/** What a release officer may do (docs/operators.md). */
+export const OFFICER_MAY = ['release.create', 'release.export', 'release.verify', 'vulndb.import'];
 
 export function lastCall(calls: Call[], cmd: string): Call {
   const found = calls.filter((c) => c.cmd === cmd);

@@ -463,10 +463,7 @@ impl Station {
         if req.scan {
             for p in &mut prepared {
                 let Some(sbom) = &p.sbom else {
-                    return Err(OpsError::BadInput(format!(
-                        "--scan needs an SBOM for {}: use --sbom auto or give one",
-                        p.name
-                    )));
+                    return Err(OpsError::ScanNeedsSbom(p.name.to_string()));
                 };
                 let report =
                     self.scan_document(p.name.as_str(), &sbom.document, Some(&created), cb)?;

@@ -2,6 +2,7 @@
 //! media), optionally age-encrypted to the receiving side, atomically and without overwriting.
 
 use std::path::Path;
+use strongroom_store::fsutil::Overwrite;
 
 use serde::Serialize;
 use strongroom_bundle::age::Recipient;
@@ -26,10 +27,11 @@ impl Station {
         bundle: &Path,
         folder: &Path,
         encrypt_to: &[Recipient],
+        replace: bool,
     ) -> Result<Exported, OpsError> {
         self.require(Action::ReleaseExport)?;
         let object = bundle.display().to_string();
-        self.release_export_unrecorded(bundle, folder, encrypt_to)
+        self.release_export_unrecorded(bundle, folder, encrypt_to, replace)
             .inspect_err(|e| self.record_failure("release.export", &object, e))
     }
 
@@ -38,6 +40,7 @@ impl Station {
         bundle: &Path,
         folder: &Path,
         encrypt_to: &[Recipient],
+        replace: bool,
     ) -> Result<Exported, OpsError> {
         if !folder.is_dir() {
             return Err(OpsError::NotADirectory(folder.to_owned()));
@@ -48,11 +51,14 @@ impl Station {
             .file_name()
             .ok_or_else(|| OpsError::NotRegularFile(bundle.to_owned()))?;
         let mut out = folder.join(name);
-        let written = if encrypt_to.is_empty() {
-            strongroom_bundle::age::copy_file(bundle, &out, false)?
-        } else {
+        if !encrypt_to.is_empty() {
             out.as_mut_os_string().push(".age");
-            strongroom_bundle::age::encrypt_file(bundle, &out, encrypt_to, false)?
+        }
+        let overwrite = self.output_file(&out, replace)? == Overwrite::Allow;
+        let written = if encrypt_to.is_empty() {
+            strongroom_bundle::age::copy_file(bundle, &out, overwrite)?
+        } else {
+            strongroom_bundle::age::encrypt_file(bundle, &out, encrypt_to, overwrite)?
         };
         let exported = Exported {
             path: out.display().to_string(),

@@ -205,6 +205,26 @@ pub(crate) fn write_bundle(
 }
 
 impl Station {
+    /// Saves a verification report where the person chose, as one who may verify bundles, and
+    /// over an existing file only when `replace` (see [`Station::output_file`]).
+    /// `None` (nothing verified in this session) is refused after the login check.
+    pub fn save_report(
+        &self,
+        report: Option<&BundleReport>,
+        path: &Path,
+        format: ReportFormat,
+        replace: bool,
+    ) -> Result<(), OpsError> {
+        self.require(crate::Action::ReleaseVerify)?;
+        let report = report.ok_or_else(|| {
+            OpsError::BadInput(
+                "no bundle has been verified in this session yet: verify one first".into(),
+            )
+        })?;
+        let overwrite = self.output_file(path, replace)?;
+        report.write(path, format, overwrite)
+    }
+
     /// Runs the policy at `release create` (recorded as `policy.decision`): a denial stops the
     /// release before anything is signed.
     pub(crate) fn policy_gate(
@@ -349,6 +369,15 @@ pub enum ReportFormat {
 impl BundleReport {
     /// Writes the report to `path` atomically (replacing an older report there).
     pub fn save(&self, path: &Path, format: ReportFormat) -> Result<(), OpsError> {
+        self.write(path, format, strongroom_store::fsutil::Overwrite::Allow)
+    }
+
+    fn write(
+        &self,
+        path: &Path,
+        format: ReportFormat,
+        overwrite: strongroom_store::fsutil::Overwrite,
+    ) -> Result<(), OpsError> {
         let bytes = match format {
             ReportFormat::Html => self.to_html().into_bytes(),
             ReportFormat::Json => {
@@ -357,11 +386,9 @@ impl BundleReport {
                 v
             }
         };
-        strongroom_store::fsutil::write_atomic(
-            path,
-            strongroom_store::fsutil::Overwrite::Allow,
-            |f| std::io::Write::write_all(f, &bytes),
-        )?;
+        strongroom_store::fsutil::write_atomic(path, overwrite, |f| {
+            std::io::Write::write_all(f, &bytes)
+        })?;
         Ok(())
     }
 
@@ -382,7 +409,21 @@ pub(crate) fn artifact_name(path: &Path) -> Result<strongroom_bundle::ArtifactNa
             path.display()
         ))
     })?;
-    Ok(strongroom_bundle::ArtifactName::parse(name)?)
+    let parsed = strongroom_bundle::ArtifactName::parse(name)?;
+    // The longest entry a bundle derives from the name: `attestations/<name>.<kind>.sigstore.json`.
+    let longest_suffix = strongroom_bundle::paths::ATTESTATION_KINDS
+        .iter()
+        .map(|k| format!(".{k}.sigstore.json").len())
+        .max()
+        .unwrap_or(0);
+    let most = strongroom_bundle::paths::MAX_COMPONENT_BYTES - longest_suffix;
+    if name.len() > most {
+        return Err(OpsError::ArtifactNameTooLong {
+            name: name.to_owned(),
+            most,
+        });
+    }
+    Ok(parsed)
 }
 
 /// How far in the future a signed time may lie before verification refuses it: the clocks of an

@@ -79,6 +79,37 @@ pub struct ReleasePreview {
 }
 
 impl Station {
+    /// The wizard's first step: the size and SHA-256 of each file, with progress, as one who
+    /// may create releases (a digest tells whether a file exists and what it holds, so it is
+    /// not given to just anyone). Each name is checked as an artifact name, so a name no
+    /// bundle can hold is refused here, not after the key is unlocked. Nothing is written.
+    pub fn hash_artifacts(
+        &self,
+        paths: &[std::path::PathBuf],
+        cb: &dyn Callbacks,
+    ) -> Result<Vec<HashedFile>, OpsError> {
+        self.require(crate::Action::ReleaseCreate)?;
+        let sizes = crate::hashing::check_files(paths)?;
+        for p in paths {
+            super::artifact_name(p)?;
+        }
+        let digests = hash_files(paths, &sizes, &[], cb)?;
+        Ok(paths
+            .iter()
+            .zip(sizes)
+            .zip(digests)
+            .map(|((p, size), d)| HashedFile {
+                path: p.display().to_string(),
+                name: p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                size,
+                sha256: d.sha256().to_hex(),
+            })
+            .collect())
+    }
+
     /// Runs `release create` up to and including the policy gate, without the key's secret and
     /// without writing anything but the `policy.decision` audit row. A denial is a result here,
     /// not an error.

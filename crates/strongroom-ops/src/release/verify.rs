@@ -158,7 +158,7 @@ impl Station {
                     .filter(|c| c.outcome == "fail")
                     .map(|c| format!("{}: {}", c.id, c.detail))
                     .collect();
-                self.record(
+                self.record_patiently(
                     "verify",
                     &object,
                     if report.verified {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ipcError, lastCall, mockBackend, sendProgress } from '../../test/ipc';
+import { existsError, ipcError, lastCall, mockBackend, sendProgress } from '../../test/ipc';
 import type { Progress } from '../types';
 import * as api from './index';
 
@@ -7,7 +7,7 @@ describe('backend module over mocked IPC', () => {
   it('sends camelCase argument keys and returns the typed result', async () => {
     const calls = mockBackend({ save_public_key: (p: Record<string, unknown>) => `/out/${p.key}.pem` });
     await expect(api.savePublicKey('release-2025', '/out/x.pem')).resolves.toBe('/out/release-2025.pem');
-    expect(lastCall(calls, 'save_public_key').payload).toEqual({ key: 'release-2025', path: '/out/x.pem' });
+    expect(lastCall(calls, 'save_public_key').payload).toEqual({ key: 'release-2025', path: '/out/x.pem', overwrite: false });
   });
 
   it('uses the exact keys the commands take', async () => {
@@ -16,7 +16,7 @@ describe('backend module over mocked IPC', () => {
     await api.trustAdd('/k.pem', 'ci', 'approver', 'bob', ['production'], { name: 'carol', passphrase: 'c' });
     await api.verifyBundle({ bundle: '/b.zip', artifactsDir: null, policies: [], passphrase: null });
     await api.releaseApprove({ bundle: '/b.zip', key: 'k', operator: 'bob', operatorPassphrase: 'op', secret: 's' });
-    expect(lastCall(calls, 'release_export').payload).toEqual({ bundle: '/b.zip', folder: '/usb', encryptTo: ['age1xyz'] });
+    expect(lastCall(calls, 'release_export').payload).toEqual({ bundle: '/b.zip', folder: '/usb', encryptTo: ['age1xyz'], overwrite: false });
     expect(lastCall(calls, 'trust_add').payload).toEqual({
       pemPath: '/k.pem',
       name: 'ci',
@@ -64,6 +64,54 @@ describe('backend module over mocked IPC', () => {
     expect(api.errorText('plain')).toBe('plain');
     expect(api.errorText({ code: 'x', message: 'm', remedy: null, pin: null })).toBe('m');
     expect(api.errorText(42)).toBe('42');
-    expect(api.toIpcError('oops')).toEqual({ code: 'internal', message: 'oops', remedy: null, pin: null });
+    expect(api.toIpcError('oops')).toEqual({ code: 'internal', message: 'oops', remedy: null, pin: null, exists: null });
+    // an older error shape without `exists` still normalises
+    expect(api.toIpcError({ code: 'x', message: 'm', remedy: null, pin: null }).exists).toBeNull();
+  });
+
+  it('every writing command takes overwrite, false unless asked', async () => {
+    const calls = mockBackend({ save_public_key: '', save_report: '', audit_export: '', trust_export: {}, release_export: {} });
+    await api.savePublicKey('k', '/o.pem', true);
+    await api.saveReport('/r.html', 'html');
+    await api.saveReport('/r.json', 'json', true);
+    await api.auditExport('/a.jsonl');
+    await api.auditExport('/a.jsonl', true);
+    await api.trustExport('ck', '/t.json', 's', true);
+    await api.releaseExport('/b.zip', '/usb', [], true);
+    expect(lastCall(calls, 'save_public_key').payload).toEqual({ key: 'k', path: '/o.pem', overwrite: true });
+    expect(calls.filter((c) => c.cmd === 'save_report').map((c) => c.payload)).toEqual([
+      { path: '/r.html', format: 'html', overwrite: false },
+      { path: '/r.json', format: 'json', overwrite: true },
+    ]);
+    expect(calls.filter((c) => c.cmd === 'audit_export').map((c) => c.payload.overwrite)).toEqual([false, true]);
+    expect(lastCall(calls, 'trust_export').payload).toEqual({ key: 'ck', output: '/t.json', secret: 's', overwrite: true });
+    expect(lastCall(calls, 'release_export').payload.overwrite).toBe(true);
+  });
+
+  it('carries `exists` from a refusal to replace a file', async () => {
+    mockBackend({ audit_export: () => { throw existsError('/media/usb/audit.jsonl'); } });
+    const e = await api.auditExport('/media/usb/audit.jsonl').catch((x) => x);
+    expect(api.toIpcError(e).exists).toBe('/media/usb/audit.jsonl');
+    expect(api.existingOutput(e)).toBe('/media/usb/audit.jsonl');
+    expect(api.existingOutput(ipcError('conflict', 'other'))).toBeNull();
+    expect(api.existingOutput(new Error('x'))).toBeNull();
+  });
+
+  it('tells the listeners of a forbidden or auth refusal, but not of a failed login', async () => {
+    mockBackend({
+      list_keys: () => { throw ipcError('forbidden', 'needs the custodian role'); },
+      audit_list: () => { throw ipcError('auth', 'log in first'); },
+      trust_list: () => { throw ipcError('not_found', 'nothing'); },
+      login: () => { throw ipcError('auth', 'wrong passphrase'); },
+    });
+    const seen: string[] = [];
+    const stop = api.onRefusal((cmd, e) => seen.push(`${cmd}:${e.code}`));
+    await api.listKeys().catch(() => {});
+    await api.auditList(null, null).catch(() => {});
+    await api.trustList().catch(() => {});
+    await api.login('alice', 'x').catch(() => {});
+    stop();
+    await api.listKeys().catch(() => {});
+    expect(seen).toEqual(['list_keys:forbidden', 'audit_list:auth']);
   });
 });

@@ -1,6 +1,7 @@
 // The one place that talks to the Rust side: one typed function per Tauri command.
-// Every function may reject with an IpcError {code, message, remedy, pin}; use errorText(e) to show it.
-import { Channel, invoke } from '@tauri-apps/api/core';
+// Every function may reject with an IpcError {code, message, remedy, pin, exists}; use errorText(e) to show it.
+// Commands that write a file take `overwrite`: refused with `exists` set, the page asks, then calls again.
+import { Channel, invoke as tauriInvoke } from '@tauri-apps/api/core';
 import type {
   Approved,
   AuditRow,
@@ -52,9 +53,39 @@ export function errorText(e: unknown): string {
 /** Normalises any rejection to an IpcError so the UI can always show message + remedy. */
 export function toIpcError(e: unknown): IpcError {
   if (isIpcError(e)) {
-    return { code: e.code, message: e.message, remedy: e.remedy ?? null, pin: e.pin ?? null };
+    return { code: e.code, message: e.message, remedy: e.remedy ?? null, pin: e.pin ?? null, exists: e.exists ?? null };
   }
-  return { code: 'internal', message: errorText(e), remedy: null, pin: null };
+  return { code: 'internal', message: errorText(e), remedy: null, pin: null, exists: null };
+}
+
+/** The path of an output file the backend would not replace, if that is why `e` refused. */
+export function existingOutput(e: unknown): string | null {
+  return isIpcError(e) ? (e.exists ?? null) : null;
+}
+
+// Refusals that may mean the session changed under the page (the account was disabled, a role taken
+// away, the login expired): the shell listens and asks the station for the session again.
+const REFUSALS = new Set(['forbidden', 'auth']);
+// Calls whose refusal says nothing about the open session.
+const NOT_SESSION = new Set(['login', 'claim_station', 'session_info', 'logout']);
+type RefusalListener = (cmd: string, e: IpcError) => void;
+const refusalListeners = new Set<RefusalListener>();
+
+/** Calls `f` after any command other than login refuses with `forbidden` or `auth`; returns an unsubscribe. */
+export function onRefusal(f: RefusalListener): () => void {
+  refusalListeners.add(f);
+  return () => refusalListeners.delete(f);
+}
+
+async function invoke<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await tauriInvoke<T>(cmd, args);
+  } catch (e) {
+    if (isIpcError(e) && REFUSALS.has(e.code) && !NOT_SESSION.has(cmd)) {
+      for (const f of refusalListeners) f(cmd, e);
+    }
+    throw e;
+  }
 }
 
 function channel(onProgress?: OnProgress): Channel<Progress> {
@@ -85,7 +116,8 @@ export const generateSoftwareKey = (label: string, algorithm: string, purpose: P
 export const generateTokenKey = (token: string, module: string | null, label: string, algorithm: string, purpose: Purpose, pin: string) =>
   invoke<KeyInfo>('generate_token_key', { token, module, label, algorithm, purpose, pin });
 export const exportPublicKey = (key: string) => invoke<string>('export_public_key', { key });
-export const savePublicKey = (key: string, path: string) => invoke<string>('save_public_key', { key, path });
+export const savePublicKey = (key: string, path: string, overwrite = false) =>
+  invoke<string>('save_public_key', { key, path, overwrite });
 export const retireKey = (key: string) => invoke<KeyInfo>('retire_key', { key });
 export const rotateKey = (key: string, newLabel: string, outDir: string, secret: string, newPassphrase: string | null) =>
   invoke<Rotated>('rotate_key', { key, newLabel, outDir, secret, newPassphrase });
@@ -102,8 +134,8 @@ export const releaseApprove = (
   a: { bundle: string; key: string; operator: string; operatorPassphrase: string; secret: string },
   onProgress?: OnProgress,
 ) => invoke<Approved>('release_approve', { ...a, onProgress: channel(onProgress) });
-export const releaseExport = (bundle: string, folder: string, encryptTo: string[]) =>
-  invoke<Exported>('release_export', { bundle, folder, encryptTo });
+export const releaseExport = (bundle: string, folder: string, encryptTo: string[], overwrite = false) =>
+  invoke<Exported>('release_export', { bundle, folder, encryptTo, overwrite });
 
 // --- verify ---
 export const verifyBundle = (
@@ -116,13 +148,14 @@ export const verifyBundle = (
     identityFile: a.identityFile ?? null,
     onProgress: channel(onProgress),
   });
-export const saveReport = (path: string, format: 'html' | 'json') => invoke<string>('save_report', { path, format });
+export const saveReport = (path: string, format: 'html' | 'json', overwrite = false) =>
+  invoke<string>('save_report', { path, format, overwrite });
 
 // --- trust ---
 export const trustList = () => invoke<TrustListing>('trust_list');
 export const trustImport = (path: string) => invoke<TrustImported>('trust_import', { path });
-export const trustExport = (key: string, output: string, secret: string) =>
-  invoke<TrustExported>('trust_export', { key, output, secret });
+export const trustExport = (key: string, output: string, secret: string, overwrite = false) =>
+  invoke<TrustExported>('trust_export', { key, output, secret, overwrite });
 /** A second custodian's consent to one act: their name and passphrase (the station's quorum). */
 export type Consent = { name: string; passphrase: string } | null;
 export const trustAdd = (pemPath: string, name: string, purpose: Purpose, holder: string, stages: string[], consent: Consent = null) =>
@@ -135,7 +168,7 @@ export const trustPolicyRemove = (name: string, consent: Consent = null) =>
 export const auditList = (action: string | null, since: string | null) =>
   invoke<AuditRow[]>('audit_list', { action, since });
 export const auditVerify = () => invoke<ChainReport>('audit_verify');
-export const auditExport = (path: string) => invoke<string>('audit_export', { path });
+export const auditExport = (path: string, overwrite = false) => invoke<string>('audit_export', { path, overwrite });
 
 // --- settings ---
 export const getSettings = () => invoke<Settings>('get_settings');

@@ -1,0 +1,64 @@
+//! Files a person asked the station to write: never inside the station's data directory, and
+//! never over an existing file unless the person said to replace it.
+
+use std::path::{Path, PathBuf};
+
+use strongroom_store::fsutil::Overwrite;
+
+use crate::{OpsError, Station};
+
+/// Where `path` really points: its folder resolved (symbolic links followed), then its name,
+/// itself resolved when it is a link. The folder must exist.
+fn resolved(path: &Path) -> Result<PathBuf, OpsError> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let folder = parent
+        .canonicalize()
+        .map_err(|_| OpsError::NotADirectory(parent.to_owned()))?;
+    let Some(name) = path.file_name() else {
+        return Err(OpsError::BadInput(format!(
+            "{} names no file: give a file name to write",
+            path.display()
+        )));
+    };
+    let full = folder.join(name);
+    Ok(match full.symlink_metadata() {
+        Ok(m) if m.file_type().is_symlink() => full.canonicalize().unwrap_or(full),
+        _ => full,
+    })
+}
+
+impl Station {
+    /// Checks a file the person asked for before anything is unlocked or written: it is refused
+    /// inside the station's data directory (only the station writes there), and refused when it
+    /// exists unless `replace`. Returns how the write must treat an existing file, so that a
+    /// file appearing in between is not replaced either.
+    pub(crate) fn output_file(&self, path: &Path, replace: bool) -> Result<Overwrite, OpsError> {
+        let home = self
+            .home()
+            .canonicalize()
+            .unwrap_or_else(|_| self.home().to_owned());
+        let target = resolved(path)?;
+        if target.starts_with(&home) {
+            return Err(OpsError::InsideStation {
+                path: path.to_owned(),
+                home,
+            });
+        }
+        if target.symlink_metadata().is_ok() {
+            if target.is_dir() {
+                return Err(OpsError::IsDirectory(path.to_owned()));
+            }
+            if !replace {
+                return Err(OpsError::OutputExists(path.to_owned()));
+            }
+        }
+        Ok(if replace {
+            Overwrite::Allow
+        } else {
+            Overwrite::Refuse
+        })
+    }
+}
