@@ -217,6 +217,10 @@ impl Station {
     /// Records a failed act; the operation's own error matters more than a failure to log it.
     /// Refusals were recorded by `require` already.
     pub(crate) fn record_failure(&self, action: &str, object: &str, err: &OpsError) {
+        // A busy database refused the act; its row would wait for the same lock and fail too.
+        if matches!(err, OpsError::Store(e) if e.is_busy()) {
+            return;
+        }
         let (recorded, outcome) = match err.kind() {
             crate::ErrorKind::Forbidden => return,
             crate::ErrorKind::Auth => ("login.failed", Outcome::Denied),
