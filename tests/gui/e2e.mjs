@@ -26,6 +26,11 @@ async function test(name, fn) {
     try { await browser.saveScreenshot(path.join(SCREENSHOT_DIR, `FAILED-${name.replace(/\W+/g, "-")}.png`)); } catch {}
   }
 }
+/** Runs the CLI as the custodian admin (checks and set-up outside the window); returns stdout. */
+const asAdmin = (args) => execFileSync(CLI, args, {
+  env: { ...process.env, STRONGROOM_OPERATOR: "admin", STRONGROOM_OPERATOR_PASSPHRASE: "admin passphrase" },
+  stdio: ["ignore", "pipe", "inherit"],
+});
 const shot = (name) => browser.saveScreenshot(path.join(SCREENSHOT_DIR, `${name}.png`));
 async function textOf(tid, timeout = 20000) {
   const el = await $(tid);
@@ -117,9 +122,8 @@ try {
   });
 
   await test("rotate the software key: the old key vouches for its successor and is retired", async () => {
-    const asAdmin = { ...process.env, STRONGROOM_OPERATOR: "admin", STRONGROOM_OPERATOR_PASSPHRASE: "admin passphrase" };
     const oldPem = path.join(WORK, "release-soft.pem");
-    fs.writeFileSync(oldPem, execFileSync(process.env.CLI, ["key", "export", "release-soft"], { env: asAdmin }));
+    fs.writeFileSync(oldPem, asAdmin(["key", "export", "release-soft"]));
     const dir = path.join(WORK, "rotation");
     fs.mkdirSync(dir, { recursive: true });
     await (await browser.$('[data-testid="key-row-release-soft"] button')).click();
@@ -134,11 +138,11 @@ try {
     await waitText("key-details", /release-soft-2/);
     await waitText("key-row-release-soft", /retired/);
     // Checked outside the app: the statement, signed by the old key, names the new key's PEM.
-    execFileSync(process.env.CLI, [
+    asAdmin([
       "verify", "--key", oldPem, "--type", "key-rotation",
       "--bundle", path.join(dir, "release-soft-2.rotation.sigstore.json"),
       path.join(dir, "release-soft-2.pub.pem"),
-    ], { env: asAdmin });
+    ]);
   });
 
   await test("a wrong PIN shows the token's message and what it says about tries left", async () => {
@@ -411,19 +415,13 @@ c.execute("COMMIT")
     // 11. rita holds no signing key of her own: the wizard chooses none for her.
     assert.equal(await (await $("rel-key")).getValue(), "");
     // 1. A custodian disables rita from the CLI: her open window stops at its next act.
-    execFileSync(CLI, ["operator", "disable", "rita"], {
-      env: { ...process.env, STRONGROOM_OPERATOR: "admin", STRONGROOM_OPERATOR_PASSPHRASE: "admin passphrase" },
-      stdio: ["ignore", "ignore", "inherit"],
-    });
+    asAdmin(["operator", "disable", "rita"]);
     await click("nav-verify");
     await waitText("session-disabled", /disabled/);
     await shot("session-disabled");
     await click("logout");
     await $("login-name").then((e) => e.waitForDisplayed({ timeout: 20000 }));
-    execFileSync(CLI, ["operator", "enable", "rita"], {
-      env: { ...process.env, STRONGROOM_OPERATOR: "admin", STRONGROOM_OPERATOR_PASSPHRASE: "admin passphrase" },
-      stdio: ["ignore", "ignore", "inherit"],
-    });
+    asAdmin(["operator", "enable", "rita"]);
   });
 } finally {
   await stop();
@@ -437,10 +435,7 @@ await test("every command checks the login and the role, also for a session disa
   await ipcTable(table.browser, {
     work: WORK,
     people: ["admin", "bob", "rita", "audrey", "dave"].map((n) => [n, `${n} passphrase`]),
-    cli: (args) => execFileSync(CLI, args, {
-      env: { ...process.env, STRONGROOM_OPERATOR: "admin", STRONGROOM_OPERATOR_PASSPHRASE: "admin passphrase" },
-      stdio: ["ignore", "ignore", "inherit"],
-    }),
+    cli: asAdmin,
   });
 });
 await table.stop();

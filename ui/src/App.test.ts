@@ -68,7 +68,7 @@ describe('App shell', () => {
 
   it('claims an unclaimed station and shows a login error', async () => {
     const calls = mockBackend({
-      session_info: { home: '/h', claimed: false, operator: null, roles: [], may: [], disabled: false },
+      session_info: { home: '/h', claimed: false, operator: null, roles: [], may: [], needs: {}, disabled: false },
       claim_station: () => { throw ipcError('bad_input', 'name taken', 'pick another name'); },
     });
     render(App);
@@ -88,7 +88,7 @@ describe('App shell', () => {
   });
 
   it('claiming refuses a passphrase of only spaces', async () => {
-    const calls = mockBackend({ session_info: { home: '/h', claimed: false, operator: null, roles: [], may: [], disabled: false } });
+    const calls = mockBackend({ session_info: { home: '/h', claimed: false, operator: null, roles: [], may: [], needs: {}, disabled: false } });
     render(App);
     await waitFor(() => expect(screen.getByTestId('claim-button')).toBeTruthy());
     await fireEvent.input(screen.getByTestId('login-name'), { target: { value: 'root' } });

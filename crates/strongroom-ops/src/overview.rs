@@ -23,6 +23,9 @@ pub struct SessionInfo {
     /// The actions the operator's roles allow now (`Action` names such as `key.generate`), for
     /// showing or disabling controls; the station checks each act again when it is done.
     pub may: Vec<String>,
+    /// The station's role matrix: for each action, the roles that may do it (so that a shell
+    /// can say which role a disabled control needs without a copy of the matrix).
+    pub needs: std::collections::BTreeMap<String, Vec<Role>>,
     /// The logged-in account has been disabled since the login: it may do nothing more.
     pub disabled: bool,
 }
@@ -93,6 +96,10 @@ impl Station {
                 .iter()
                 .filter(|a| self.may(**a))
                 .map(|a| a.name().to_owned())
+                .collect(),
+            needs: Action::ALL
+                .iter()
+                .map(|a| (a.name().to_owned(), a.allowed_roles().to_vec()))
                 .collect(),
             disabled: self.authenticated() && self.account_disabled(),
         })

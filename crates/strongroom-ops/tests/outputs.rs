@@ -2,21 +2,11 @@
 //! directory (not even through a symbolic link), never over an existing file unless the person
 //! said to replace it, and nothing is written or changed when one is refused.
 
-use secrecy::SecretString;
 use strongroom_core::{Algorithm, Purpose};
-use strongroom_ops::{Callbacks, ErrorKind, GenerateKey, OpsError, Role, SecretRequest, Station};
+use strongroom_ops::{ErrorKind, GenerateKey, OpsError, Role, Station};
 
-struct Secrets;
-
-impl Callbacks for Secrets {
-    fn secret(&self, _: &SecretRequest) -> Option<SecretString> {
-        Some(SecretString::from("key passphrase 123"))
-    }
-}
-
-fn pass(name: &str) -> SecretString {
-    SecretString::from(format!("{name} passphrase"))
-}
+mod common;
+use common::{pass, Secrets};
 
 fn station() -> (tempfile::TempDir, Station) {
     let home = tempfile::tempdir().unwrap();

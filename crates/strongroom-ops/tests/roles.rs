@@ -11,21 +11,12 @@ use strongroom_core::{Algorithm, Purpose, Signer, SoftwareKey};
 use strongroom_ops::attest::{AttestRequest, PredicateKind};
 use strongroom_ops::vulns::ScanRequest;
 use strongroom_ops::{
-    Action, AdoptTokenKey, Callbacks, ErrorKind, GenerateKey, GenerateTokenKey, OpsError, Role,
-    SecretRequest, SignRequest, Station, TokenTarget, VerifyRequest,
+    Action, AdoptTokenKey, ErrorKind, GenerateKey, GenerateTokenKey, OpsError, Role, SignRequest,
+    Station, TokenTarget, VerifyRequest,
 };
 
-struct Secrets;
-
-impl Callbacks for Secrets {
-    fn secret(&self, _: &SecretRequest) -> Option<SecretString> {
-        Some(SecretString::from("key passphrase 123"))
-    }
-}
-
-fn pass(name: &str) -> SecretString {
-    SecretString::from(format!("{name} passphrase"))
-}
+mod common;
+use common::{pass, Secrets};
 
 fn missing() -> PathBuf {
     PathBuf::from("/nonexistent/strongroom-roles-test")

@@ -23,6 +23,11 @@ operator: string | null, roles: Array<Role>,
  */
 may: Array<string>, 
 /**
+ * The station's role matrix: for each action, the roles that may do it (so that a shell
+ * can say which role a disabled control needs without a copy of the matrix).
+ */
+needs: { [key in string]: Array<Role> }, 
+/**
  * The logged-in account has been disabled since the login: it may do nothing more.
  */
 disabled: boolean, };

@@ -1,30 +1,8 @@
 // What the logged-in operator may do, from the session the station sends (`may`: the action names
-// its role matrix allows now), and the note that says why a control is disabled. The station
+// its role matrix allows now; `needs`: the matrix itself), and the note that says why a control is
+// disabled. The station
 // checks every act again; this only keeps the page from offering what it would refuse.
 import type { Role, SessionInfo } from './types';
-
-/** Which roles allow each action the screens offer (crates/strongroom-ops/src/operators.rs, docs/operators.md). */
-export const NEEDS: Record<string, Role[]> = {
-  'key.generate': ['custodian'],
-  'key.export': ['custodian'],
-  'key.retire': ['custodian'],
-  'key.revoke': ['custodian'],
-  'key.rotate': ['custodian'],
-  'module.allow': ['custodian'],
-  'module.remove': ['custodian'],
-  'vulndb.configure': ['custodian'],
-  'vulndb.import': ['custodian', 'release-officer'],
-  'operator.add': ['custodian'],
-  'operator.change': ['custodian'],
-  'trust.change': ['custodian'],
-  'release.create': ['release-officer'],
-  'release.export': ['release-officer'],
-  'release.approve': ['approver'],
-  'audit.verify': ['custodian', 'auditor'],
-  'audit.list': ['custodian', 'auditor'],
-  'audit.checkpoint': ['custodian', 'auditor'],
-  'audit.key': ['custodian'],
-};
 
 /** True when the session's operator may do `action` now. */
 export function may(session: SessionInfo | null | undefined, action: string): boolean {
@@ -45,7 +23,7 @@ export function roleNote(session: SessionInfo | null | undefined, ...actions: st
   if (session?.disabled) return 'Your account was disabled: it may do nothing more.';
   const missing = actions.filter((a) => !may(session, a));
   if (missing.length === 0) return null;
-  const roles = [...new Set(missing.flatMap((a) => NEEDS[a] ?? []))];
+  const roles = [...new Set(missing.flatMap((a) => session?.needs[a] ?? []))];
   const held = session?.roles.length ? session.roles.join(', ') : 'no role';
   return `Needs the ${either(roles)} role: you hold ${held}.`;
 }

@@ -61,6 +61,21 @@ async function stepOne(keyLabel = 'alice-release') {
   await waitFor(() => expect(screen.getByTestId('wizard-step').dataset.step).toBe('2'));
 }
 
+/** From an empty wizard to a signed release (step 6, the bundle shown). */
+async function signedRelease() {
+  await stepOne();
+  await next(3);
+  await next(4);
+  await next(5);
+  await waitFor(() => expect(screen.getByTestId('policy-allowed').dataset.allowed).toBe('true'));
+  await next(6);
+  await fireEvent.click(screen.getByTestId('sign-button'));
+  await fireEvent.input(screen.getByTestId('secret-input'), { target: { value: 'alice key passphrase' } });
+  await fireEvent.click(screen.getByTestId('secret-submit'));
+  await waitFor(() => expect(screen.getByTestId('created-bundle')).toBeTruthy());
+}
+
+
 async function next(to: number) {
   await fireEvent.click(screen.getByTestId('wizard-next'));
   await waitFor(() => expect(screen.getByTestId('wizard-step').dataset.step).toBe(String(to)));
@@ -258,16 +273,7 @@ describe('Sign wizard', () => {
       release_approve: () => { throw ipcError('auth', 'wrong passphrase for operator bob', 'type bob’s operator passphrase'); },
     });
     render(Sign, { session });
-    await stepOne();
-    await next(3);
-    await next(4);
-    await next(5);
-    await waitFor(() => expect(screen.getByTestId('policy-allowed').dataset.allowed).toBe('true'));
-    await next(6);
-    await fireEvent.click(screen.getByTestId('sign-button'));
-    await fireEvent.input(screen.getByTestId('secret-input'), { target: { value: 'alice key passphrase' } });
-    await fireEvent.click(screen.getByTestId('secret-submit'));
-    await waitFor(() => expect(screen.getByTestId('created-bundle')).toBeTruthy());
+    await signedRelease();
     await next(7);
     await fireEvent.input(screen.getByTestId('approve-operator'), { target: { value: 'bob' } });
     await fireEvent.input(screen.getByTestId('approve-key'), { target: { value: 'vault-key' } });
@@ -309,16 +315,7 @@ describe('Sign wizard', () => {
       },
     });
     render(Sign, { session });
-    await stepOne();
-    await next(3);
-    await next(4);
-    await next(5);
-    await waitFor(() => expect(screen.getByTestId('policy-allowed').dataset.allowed).toBe('true'));
-    await next(6);
-    await fireEvent.click(screen.getByTestId('sign-button'));
-    await fireEvent.input(screen.getByTestId('secret-input'), { target: { value: 'alice key passphrase' } });
-    await fireEvent.click(screen.getByTestId('secret-submit'));
-    await waitFor(() => expect(screen.getByTestId('created-bundle')).toBeTruthy());
+    await signedRelease();
     await next(7);
     await next(8);
     await fireEvent.input(screen.getByTestId('export-folder'), { target: { value: '/media/usb' } });

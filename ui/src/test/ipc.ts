@@ -49,12 +49,25 @@ export const ALL_ACTIONS = [
   'release.approve', 'release.export', 'release.verify', 'audit.verify', 'audit.list', 'audit.key', 'audit.checkpoint',
 ];
 
+/** The station's role matrix for the actions the screens ask about (docs/operators.md). */
+export const NEEDS: SessionInfo['needs'] = {
+  'key.generate': ['custodian'], 'key.export': ['custodian'], 'key.retire': ['custodian'],
+  'key.revoke': ['custodian'], 'key.rotate': ['custodian'], 'module.allow': ['custodian'],
+  'module.remove': ['custodian'], 'vulndb.configure': ['custodian'], 'vulndb.import': ['custodian', 'release-officer'],
+  'operator.add': ['custodian'], 'operator.change': ['custodian'], 'trust.change': ['custodian'],
+  'release.create': ['release-officer'], 'release.export': ['release-officer'], 'release.approve': ['approver'],
+  'release.verify': ['custodian', 'release-officer', 'approver', 'auditor'],
+  'audit.verify': ['custodian', 'auditor'], 'audit.list': ['custodian', 'auditor'],
+  'audit.checkpoint': ['custodian', 'auditor'], 'audit.key': ['custodian'],
+};
+
 export const session: SessionInfo = {
   home: '/tmp/station',
   claimed: true,
   operator: 'alice',
   roles: ['custodian', 'release-officer', 'approver', 'auditor'],
   may: ALL_ACTIONS,
+  needs: NEEDS,
   disabled: false,
 };
 
