@@ -219,6 +219,9 @@ try {
     await atStep(5);
     await waitText("policy-preview", /./);
     assert.equal(await (await $("policy-allowed")).getAttribute("data-allowed"), "true");
+    // 8. App words on app screens: the missing provenance names the wizard's step, no CLI flag.
+    const policy = await waitText("policy-preview", /has no provenance — give the build metadata in the Provenance step/);
+    assert.doesNotMatch(policy, /--[a-z]|`strongroom /, policy);
     await shot("sign-policy");
     await click("wizard-next");
     await atStep(6);
@@ -261,6 +264,9 @@ try {
     await click("verify-button");
     const verdict = await waitText("verify-verdict", /VERIFIED/);
     assert.doesNotMatch(verdict, /NOT VERIFIED/);
+    // 8. No check speaks CLI on the app's screen.
+    const checks = await textOf("verify-checks");
+    assert.doesNotMatch(checks, /--[a-z]|`strongroom /, checks);
     await type("report-path", path.join(WORK, "report.html"));
     await click("save-html");
     await browser.waitUntil(() => fs.existsSync(path.join(WORK, "report.html")), { timeout: 10000 });
@@ -442,7 +448,9 @@ await table.stop();
 
 // The same app started again on a desktop that asks for a dark theme (GTK_THEME reaches the
 // app through tauri-driver and WebKitWebDriver): WebKit reports prefers-color-scheme: dark.
+// It opens a new, unclaimed station, so the claim screen is checked too.
 process.env.GTK_THEME = "Adwaita:dark";
+process.env.STRONGROOM_HOME = path.join(WORK, "unclaimed");
 const dark = await startApp(APP);
 await test("dark theme: the window follows the desktop and every text stays readable (WCAG AA)", async () => {
   const b = dark.browser;
@@ -477,6 +485,28 @@ await test("dark theme: the window follows the desktop and every text stays read
   assert.ok(r.page < 0.05, `the page background is not dark (luminance ${r.page})`);
   assert.ok(r.worst.ratio >= 4.5, `"${r.worst.text}" has a contrast of ${r.worst.ratio.toFixed(2)}:1`);
   await b.saveScreenshot(path.join(SCREENSHOT_DIR, "login-dark.png"));
+});
+await test("9. claiming ticks no extra role and refuses a passphrase of spaces, as the backend does", async () => {
+  const b = dark.browser;
+  const at = async (tid) => { const el = await b.$(`[data-testid="${tid}"]`); await el.waitForDisplayed({ timeout: 20000 }); return el; };
+  for (const r of ["release-officer", "approver", "auditor"]) {
+    assert.equal(await (await at(`claim-role-${r}`)).isSelected(), false, `${r} is ticked by default`);
+  }
+  await (await at("login-name")).setValue("first");
+  await (await at("login-pass")).setValue(" ".repeat(12));
+  await (await at("login-pass2")).setValue(" ".repeat(12));
+  await (await at("claim-button")).click();
+  await b.waitUntil(async () => /only spaces/.test(await (await at("login-problem")).getText()), { timeout: 10000 });
+  // The backend holds the same rule for a page that skips the form.
+  const r = await b.execute(() => window.__TAURI_INTERNALS__.invoke("claim_station", { name: "first", roles: [], passphrase: "            " })
+    .then(() => "claimed", (e) => e.message));
+  assert.match(r, /only whitespace/);
+  await (await at("login-pass")).setValue("first operator passphrase");
+  await (await at("login-pass2")).setValue("first operator passphrase");
+  await (await at("claim-button")).click();
+  const op = await at("station-operator");
+  await b.waitUntil(async () => /Roles: custodian\b/.test(await op.getText()), { timeout: 20000 });
+  assert.match(await op.getText(), /Roles: custodian(?!,)/, "the first operator holds more than the custodian role");
 });
 await dark.stop();
 console.log(`${passed} passed, ${failed} failed (${Math.round((performance.now() - t0) / 1000)} s)`);

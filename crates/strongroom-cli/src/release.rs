@@ -215,6 +215,9 @@ fn create(ctx: &Ctx, a: CreateArgs) -> anyhow::Result<u8> {
                 ""
             }
         );
+        for w in &done.policy_warnings {
+            println!("policy warning: {}", with_hint(&w.text, w.fix));
+        }
         println!("artifacts: {}, entries: {}", done.artifacts, done.entries);
         println!("manifest:  sha256:{}", done.manifest_sha256);
         println!("bundle:    sha256:{}", done.bundle_sha256);
@@ -315,7 +318,7 @@ fn print_report(report: &BundleReport, json: bool) -> anyhow::Result<()> {
             "{:<5} {:<18} {}",
             c.outcome.to_uppercase(),
             c.id,
-            c.detail
+            with_hint(&c.detail, c.fix)
         )?;
     }
     let what = match &report.release {
@@ -392,4 +395,12 @@ fn identity(d: &DecryptArgs, bundle: &Path) -> anyhow::Result<Option<Identity>> 
             None => prompt(&format!("Passphrase for {}: ", bundle.display())),
         };
     Ok(p.map(Identity::Passphrase))
+}
+
+/// A finding or check, and what to do about it in the CLI's words when it names a fix.
+fn with_hint(text: &str, fix: Option<strongroom_ops::Fix>) -> String {
+    match fix {
+        Some(f) => format!("{text}; {}", strongroom_ops::cli_hint(f)),
+        None => text.to_owned(),
+    }
 }

@@ -722,3 +722,46 @@ fn export_copies_or_encrypts_a_bundle_and_never_overwrites() {
         .ok()
         .stdout_has("release.export");
 }
+
+#[test]
+fn policy_findings_and_checks_say_what_to_do_in_cli_words() {
+    let env = Env::new();
+    env.key("dev-key", "ed25519");
+    env.audit_key();
+    std::fs::write(env.path("a.bin"), b"artifact a").unwrap();
+    let create = |stage: &str, out: &str| {
+        env.run(&[
+            "release",
+            "create",
+            "--name",
+            "tool",
+            "--version",
+            "1",
+            "--stage",
+            stage,
+            "--key",
+            "dev-key",
+            "--sbom",
+            "none",
+            "-o",
+            out,
+            "a.bin",
+        ])
+    };
+    // A warning names its fix; the CLI words it as a flag.
+    create("dev", "dev.zip").ok().stdout_has(
+        "policy warning: strongroom.dev: artifact a.bin has no SBOM; generate an SBOM with `--sbom auto`",
+    );
+    // A skipped check says why, then what to give.
+    env.run(&["verify", "dev.zip"]).stdout_has(
+        "a.bin: not carried in the bundle, so its bytes were not checked; give `--artifacts DIR`",
+    );
+    // A denial's hint gathers the fixes its rules named.
+    create("production", "prod.zip")
+        .code(1)
+        .stderr_has("artifact a.bin has no SBOM")
+        .stderr_has("hint: give CI's build metadata")
+        .stderr_has("generate an SBOM with `--sbom auto`")
+        .stderr_has("give CI's build metadata with `--provenance META.json`");
+    assert!(!env.path("prod.zip").exists());
+}

@@ -217,7 +217,12 @@ pub enum OpsError {
     #[error(transparent)]
     ReleaseBundle(#[from] strongroom_bundle::BundleError),
     #[error("the {stage} policy refuses this release, so nothing was signed:\n  - {}", reasons.join("\n  - "))]
-    PolicyDenied { stage: String, reasons: Vec<String> },
+    PolicyDenied {
+        stage: String,
+        reasons: Vec<String>,
+        /// The remedies the denying rules named.
+        fixes: Vec<strongroom_policy::Fix>,
+    },
     #[error("{} does not verify, so it cannot be approved:\n  - {}", bundle.display(), reasons.join("\n  - "))]
     BundleRejected {
         bundle: PathBuf,
@@ -301,6 +306,19 @@ fn hsm_remedy(e: &HsmError, to: Edge) -> Option<String> {
         HsmError::Uri(_) => "see `docs/cli.md` for the pkcs11: URI form".into(),
         _ => return None,
     })
+}
+
+/// What the CLI says to do about a fix a policy rule or a check names (the app words the same
+/// fixes as its own wizard steps, in `ui/src/lib/format.ts`).
+pub fn cli_hint(fix: strongroom_policy::Fix) -> &'static str {
+    use strongroom_policy::Fix;
+    match fix {
+        Fix::Sbom => "generate an SBOM with `--sbom auto`, or give one with `--sbom FILE`",
+        Fix::Scan => "create the release with `--scan` (import OSV data with `strongroom vulndb import` first)",
+        Fix::Provenance => "give CI's build metadata with `--provenance META.json`",
+        Fix::Approvals => "collect approvals with `strongroom release approve BUNDLE --key KEY`",
+        Fix::Artifacts => "give `--artifacts DIR`, a directory holding the artifacts, to check their bytes",
+    }
 }
 
 /// What to do about a refused trust package.
@@ -584,10 +602,20 @@ impl OpsError {
             ),
             NoCheckpoint => "sign one with `strongroom audit checkpoint`".into(),
             ReleaseBundle(e) => return e.remedy(),
-            PolicyDenied { .. } => to.say(
-                "fix what the policy names (see `docs/policy.md`) and run `release create` again; the refusal is in the audit log",
-                "fix what the policy names (see docs/policy.md) and sign again; the refusal is in the audit log",
-            ),
+            PolicyDenied { fixes, .. } => {
+                let mut named: Vec<&str> = fixes.iter().map(|f| cli_hint(*f)).collect();
+                named.dedup();
+                match to {
+                    Edge::Cli if !named.is_empty() => format!(
+                        "{}; then run `release create` again (see `docs/policy.md`); the refusal is in the audit log",
+                        named.join("; ")
+                    ),
+                    _ => to.say(
+                        "fix what the policy names (see `docs/policy.md`) and run `release create` again; the refusal is in the audit log",
+                        "fix what the policy names (see docs/policy.md) and sign again; the refusal is in the audit log",
+                    ),
+                }
+            }
             BundleRejected { .. } => to.say(
                 "do not approve it: ask the release officer for a fresh bundle, and run `strongroom verify` on it to see every check",
                 "do not approve it: ask the release officer for a fresh bundle, and open it on the Verify screen to see every check",
@@ -703,6 +731,7 @@ mod tests {
             OpsError::PolicyDenied {
                 stage: s(),
                 reasons: vec![],
+                fixes: vec![],
             },
             OpsError::BundleRejected {
                 bundle: p(),

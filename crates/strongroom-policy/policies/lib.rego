@@ -106,20 +106,18 @@ min_approvers := max([configured_min_approvers, floor[stage]])
 
 approvers := object.get(input, ["approvals", "distinct_approvers"], 0)
 
-approvals_message := sprintf(
-	"the %s stage needs %d distinct approvers, has %d; collect approvals with `strongroom release approve`",
+# Findings that name a remedy are {"msg", "fix"} objects: each shell words the fix itself.
+approvals_message := {"msg": sprintf(
+	"the %s stage needs %d distinct approvers, has %d",
 	[stage, min_approvers, approvers],
-)
+), "fix": "approvals"}
 
 approvals_short if approvers < min_approvers
 
 allowed_builders := object.get(config, "allowed_builders", [])
 
 # Finding texts shared by several stages.
-missing_sbom contains sprintf(
-	"artifact %s has no SBOM; generate one with `--sbom auto` or give one with `--sbom FILE`",
-	[a.name],
-) if {
+missing_sbom contains {"msg": sprintf("artifact %s has no SBOM", [a.name]), "fix": "sbom"} if {
 	some a in input.artifacts
 	not a.sbom.present
 }
@@ -132,18 +130,12 @@ critical_vulns contains sprintf(
 	a.vulnerabilities.critical > 0
 }
 
-not_scanned contains sprintf(
-	"artifact %s was not scanned for vulnerabilities; create the release with `--scan` (import OSV data with `strongroom vulndb import` first)",
-	[a.name],
-) if {
+not_scanned contains {"msg": sprintf("artifact %s was not scanned for vulnerabilities", [a.name]), "fix": "scan"} if {
 	some a in input.artifacts
 	not a.vulnerabilities.scanned
 }
 
-missing_provenance contains sprintf(
-	"artifact %s has no provenance; give CI's build metadata with `--provenance META.json`",
-	[a.name],
-) if {
+missing_provenance contains {"msg": sprintf("artifact %s has no provenance", [a.name]), "fix": "provenance"} if {
 	some a in input.artifacts
 	not a.provenance.present
 }

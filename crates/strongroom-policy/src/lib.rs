@@ -21,7 +21,9 @@ pub use input::{
 pub use package::{
     Imported, PackageError, SignatureRefusal, TrustPackage, VerifiedPackage, TRUST_MEDIA_TYPE,
 };
-pub use rego::{check_modules, evaluate, evaluate_with, Decision, Finding, Limits, PolicyError};
+pub use rego::{
+    check_modules, evaluate, evaluate_with, Decision, Finding, Fix, Limits, PolicyError,
+};
 pub use timestamp::{Timestamp, TimestampError};
 pub use trust::{
     check_holder, KeyStatus, NewTrustedKey, PolicyBundle, PolicyModule, Purpose, Revocation,

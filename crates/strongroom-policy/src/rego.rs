@@ -25,7 +25,43 @@ use crate::{PolicyBundle, PolicyModule, Stage};
 pub struct Finding {
     /// The Rego package that produced it (`strongroom.production`, `acme.release`).
     pub policy: String,
+    /// What is wrong, in words that hold for every shell.
     pub message: String,
+    /// What the release officer does about it, when a rule names it (`{"msg": …, "fix": "sbom"}`);
+    /// each shell words it for itself.
+    pub fix: Option<Fix>,
+}
+
+/// A remedy a policy rule can name, so that the CLI and the app can each say how to apply it
+/// in their own words (a flag there, a wizard step here).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub enum Fix {
+    /// Generate an SBOM for the artifact, or give one.
+    Sbom,
+    /// Scan the artifacts for vulnerabilities (with OSV data imported).
+    Scan,
+    /// Give CI's build metadata, signed as provenance.
+    Provenance,
+    /// Collect approvals from more approvers.
+    Approvals,
+    /// Give the folder that holds the artifacts, so their bytes are checked too.
+    Artifacts,
+}
+
+impl Fix {
+    /// The name a rule gives: `"fix": "sbom"`.
+    pub fn parse(s: &str) -> Option<Fix> {
+        Some(match s {
+            "sbom" => Fix::Sbom,
+            "scan" => Fix::Scan,
+            "provenance" => Fix::Provenance,
+            "approvals" => Fix::Approvals,
+            "artifacts" => Fix::Artifacts,
+            _ => return None,
+        })
+    }
 }
 
 /// The outcome of a policy evaluation.
@@ -353,10 +389,11 @@ pub fn evaluate_with(
                 .eval_rule(path.clone())
                 .map_err(|e| eval_error(&path, &e, limits))?;
             let policy_name = package.trim_start_matches("data.").to_owned();
-            for message in messages(&value) {
+            for (message, fix) in messages(&value) {
                 let f = Finding {
                     policy: policy_name.clone(),
                     message,
+                    fix,
                 };
                 if !out.contains(&f) {
                     out.push(f);
@@ -367,17 +404,23 @@ pub fn evaluate_with(
     Ok(decision)
 }
 
-/// The messages of a `deny`/`warn` value: a set (or array) of strings or `{"msg": …}` objects, or
-/// an object whose keys are the messages (a v1 `deny[msg] if` rule).
-fn messages(v: &Value) -> Vec<String> {
-    fn one(v: &Value) -> String {
+/// The messages of a `deny`/`warn` value: a set (or array) of strings or `{"msg": …, "fix": …}`
+/// objects, or an object whose keys are the messages (a v1 `deny[msg] if` rule).
+fn messages(v: &Value) -> Vec<(String, Option<Fix>)> {
+    fn one(v: &Value) -> (String, Option<Fix>) {
         match v {
-            Value::String(s) => s.to_string(),
+            Value::String(s) => (s.to_string(), None),
             Value::Object(o) => match o.get(&Value::from("msg")) {
-                Some(Value::String(s)) => s.to_string(),
-                _ => v.to_json_str().unwrap_or_default().replace('\n', " "),
+                Some(Value::String(s)) => {
+                    let fix = match o.get(&Value::from("fix")) {
+                        Some(Value::String(f)) => Fix::parse(f),
+                        _ => None,
+                    };
+                    (s.to_string(), fix)
+                }
+                _ => (v.to_json_str().unwrap_or_default().replace('\n', " "), None),
             },
-            other => other.to_json_str().unwrap_or_default(),
+            other => (other.to_json_str().unwrap_or_default(), None),
         }
     }
     match v {
@@ -386,5 +429,27 @@ fn messages(v: &Value) -> Vec<String> {
         Value::Object(o) => o.keys().map(one).collect(),
         Value::Undefined | Value::Null => Vec::new(),
         other => vec![one(other)],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_finding_may_name_its_fix_and_an_unknown_fix_is_none() {
+        let v = Value::from_json_str(
+            r#"[{"msg": "a", "fix": "sbom"}, {"msg": "b", "fix": "pray"}, "c", {"msg": "d", "fix": "artifacts"}]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            messages(&v),
+            vec![
+                ("a".to_owned(), Some(Fix::Sbom)),
+                ("b".to_owned(), None),
+                ("c".to_owned(), None),
+                ("d".to_owned(), Some(Fix::Artifacts)),
+            ]
+        );
     }
 }

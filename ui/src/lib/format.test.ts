@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { entries, formatBytes, pinPhrase, shortHash } from './format';
+import { entries, fixHint, formatBytes, pinPhrase, shortHash, withFix } from './format';
+import type { Fix } from './types';
 import { initialProgress, reduceProgress, startProgress } from './progress';
 
 const flags = { count_low: false, final_try: false, locked: false, to_be_changed: false };
@@ -43,5 +44,19 @@ describe('progress reducer', () => {
     s = reduceProgress(s, { kind: 'items_finish' });
     expect(s.items?.done).toBe(9);
     expect(s.notices).toEqual(['database is stale']);
+  });
+});
+
+describe('fixHint', () => {
+  it('words every fix a rule or check can name in app terms, never a CLI flag', () => {
+    const fixes: Fix[] = ['sbom', 'scan', 'provenance', 'approvals', 'artifacts'];
+    for (const f of fixes) {
+      const hint = fixHint(f);
+      expect(hint, f).toBeTruthy();
+      expect(hint, f).not.toMatch(/--|strongroom /);
+    }
+    expect(fixHint(null)).toBeNull();
+    expect(withFix('artifact a has no SBOM', 'sbom')).toBe('artifact a has no SBOM — choose Generate or give the SBOM file in the SBOM step');
+    expect(withFix('plain', null)).toBe('plain');
   });
 });

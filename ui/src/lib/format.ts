@@ -1,5 +1,5 @@
 // Small display helpers shared by the screens (pure, unit-tested).
-import type { ChainProblem, PinFlags, Purpose, Severity } from './types';
+import type { ChainProblem, Fix, PinFlags, Purpose, Severity } from './types';
 
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return '?';
@@ -96,3 +96,28 @@ export const PURPOSE_SIGNS: Record<Purpose, string> = {
   custodian: 'trust packages',
   audit: 'audit checkpoints',
 };
+
+/** What to do about a fix a policy rule or a check names, in the app's own words (the CLI words
+ * the same fixes as flags: `strongroom_ops::cli_hint`). */
+export function fixHint(fix: Fix | null | undefined): string | null {
+  switch (fix) {
+    case 'sbom':
+      return 'choose Generate or give the SBOM file in the SBOM step';
+    case 'scan':
+      return 'turn scanning on in the Scan step (import OSV data under Settings first)';
+    case 'provenance':
+      return 'give the build metadata in the Provenance step';
+    case 'approvals':
+      return 'collect approvals in the Approvals step, after signing';
+    case 'artifacts':
+      return 'choose the Artifacts folder to check their bytes too';
+    default:
+      return null;
+  }
+}
+
+/** A finding or check, followed by what to do about it when it names a fix. */
+export function withFix(text: string, fix?: Fix | null): string {
+  const hint = fixHint(fix);
+  return hint ? `${text} — ${hint}` : text;
+}

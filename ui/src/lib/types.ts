@@ -8,6 +8,8 @@ export type { BundleReport } from '../bindings/BundleReport';
 export type { ChainProblem } from '../bindings/ChainProblem';
 export type { ChainReport } from '../bindings/ChainReport';
 export type { CheckLine } from '../bindings/CheckLine';
+export type { Fix } from '../bindings/Fix';
+export type { PolicyLine } from '../bindings/PolicyLine';
 export type { Exported } from '../bindings/Exported';
 export type { Finding } from '../bindings/Finding';
 export type { HashedFile } from '../bindings/HashedFile';

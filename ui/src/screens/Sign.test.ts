@@ -22,7 +22,7 @@ const preview = (over: Partial<ReleasePreview['policy']> = {}): ReleasePreview =
     },
   }],
   provenance: null,
-  policy: { allowed: true, deny: [], warn: ['no provenance attached'], ...over },
+  policy: { allowed: true, deny: [], warn: [{ text: 'strongroom.production: artifact app has no provenance', fix: 'provenance' }], ...over },
   key: { label: 'alice-release', key_id: 'SHA256:a', backend: 'software', trust: 'trusted signer for production' },
   approvals_required: 2,
 });
@@ -173,7 +173,10 @@ describe('Sign wizard', () => {
     await next(5);
     // step 5: policy preview allowed, warn shown
     await waitFor(() => expect(screen.getByTestId('policy-allowed').dataset.allowed).toBe('true'));
-    expect(screen.getByTestId('policy-warn').textContent).toContain('no provenance attached');
+    expect(screen.getByTestId('policy-warn').textContent).toContain('artifact app has no provenance');
+    // The fix the rule named, in the app's words (never a CLI flag).
+    expect(screen.getByTestId('policy-warn').textContent).toContain('give the build metadata in the Provenance step');
+    expect(screen.getByTestId('policy-warn').textContent).not.toContain('--');
     expect(screen.getByTestId('policy-preview').textContent).toContain('trusted signer for production');
     expect((lastCall(calls, 'release_preview').payload.req as Record<string, unknown>).provenance).toEqual({
       kind: 'form',
@@ -222,7 +225,7 @@ describe('Sign wizard', () => {
   });
 
   it('refuses Next when the policy denies', async () => {
-    base({ release_preview: preview({ allowed: false, deny: ['production needs a scan with no critical findings'], warn: [] }) });
+    base({ release_preview: preview({ allowed: false, deny: [{ text: 'production needs a scan with no critical findings', fix: null }], warn: [] }) });
     render(Sign, { session });
     await stepOne();
     await next(3);

@@ -14,8 +14,8 @@ const report = (over: Partial<BundleReport> = {}): BundleReport => ({
   signatures: [{ kind: 'release', key_id: 'SHA256:k1', key_name: 'release-2025', operator: 'alice', holder: 'alice', signed_at: '2025-03-01T10:00:00Z', status: 'valid' }],
   approvals: { distinct_keys: 2, distinct_holders: 2, distinct_approvers: 2, required: 2 },
   checks: [
-    { id: 'manifest-signature', outcome: 'pass', detail: 'signed by release-2025' },
-    { id: 'key-validity', outcome: 'warn', detail: 'key revoked after signing' },
+    { id: 'manifest-signature', outcome: 'pass', detail: 'signed by release-2025', fix: null },
+    { id: 'key-validity', outcome: 'warn', detail: 'key revoked after signing', fix: null },
   ],
   verdict: 'warn',
   verified: true,
@@ -94,8 +94,8 @@ describe('Verify screen', () => {
         verified: false,
         verdict: 'fail',
         checks: [
-          { id: 'artifact-digests', outcome: 'fail', detail: 'app.tar.gz: sha256 differs from the manifest' },
-          { id: 'manifest-signature', outcome: 'pass', detail: 'ok' },
+          { id: 'artifact-digests', outcome: 'fail', detail: 'app.tar.gz: sha256 differs from the manifest', fix: null },
+          { id: 'manifest-signature', outcome: 'pass', detail: 'ok', fix: null },
         ],
         artifacts: [{ name: 'app.tar.gz', sha256: 'a'.repeat(64), size: 10, bytes_checked: false }],
       }),

@@ -90,8 +90,9 @@ pub struct ReleaseCreated {
     pub artifacts: usize,
     pub entries: usize,
     pub encrypted: bool,
-    /// The policy's warnings (a deny stops creation).
-    pub policy_warnings: Vec<String>,
+    /// The policy's warnings (a deny stops creation), each with the fix it names; every one is
+    /// also in the audit log's `policy.decision` row.
+    pub policy_warnings: Vec<super::PolicyLine>,
     /// Approvals still needed before the bundle passes its stage's threshold.
     pub approvals_needed: u64,
 }
@@ -164,17 +165,8 @@ impl Station {
             &signer.public_key().key_id(),
         )?;
         let decision = self.policy_gate(&input, &user_policies)?;
-        let warnings: Vec<String> = decision.warn.iter().map(|f| f.message.clone()).collect();
-        const SHOWN: usize = 5;
-        for w in warnings.iter().take(SHOWN) {
-            cb.notice(&format!("policy warning: {w}"));
-        }
-        if warnings.len() > SHOWN {
-            cb.notice(&format!(
-                "… and {} more policy warnings (every one is in the audit log's policy.decision row)",
-                warnings.len() - SHOWN
-            ));
-        }
+        let warnings: Vec<super::PolicyLine> =
+            decision.warn.iter().map(super::PolicyLine::from).collect();
 
         // Sign: artifact signatures in one batch, then every attestation in one batch.
         let batch: Vec<(&str, &DigestSet)> = prepared
@@ -353,7 +345,7 @@ impl Station {
                 "artifacts": prepared.iter().zip(&digests)
                     .map(|(p, d)| serde_json::json!({"name": p.name.as_str(), "sha256": d.sha256().to_hex()}))
                     .collect::<Vec<_>>(),
-                "policy_warnings": warnings,
+                "policy_warnings": warnings.iter().map(|w| &w.text).collect::<Vec<_>>(),
             }),
         )?;
         self.attach_audit_excerpt(&mut writer, &object, cb)?;

@@ -239,8 +239,9 @@ impl Station {
                 reasons: decision
                     .deny
                     .iter()
-                    .map(|f| format!("{}: {}", f.policy, f.message))
+                    .map(|f| PolicyLine::from(f).text)
                     .collect(),
+                fixes: decision.deny.iter().filter_map(|f| f.fix).collect(),
             });
         }
         Ok(decision)
@@ -355,6 +356,26 @@ pub struct CheckLine {
     pub id: String,
     pub outcome: String,
     pub detail: String,
+    /// What to do about it, when the check names it (each shell words it for itself).
+    pub fix: Option<strongroom_policy::Fix>,
+}
+
+/// A policy finding as the shells show it: `policy: message`, and the remedy the rule named
+/// (the CLI words it with [`crate::cli_hint`], the app with its own wizard steps).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PolicyLine {
+    pub text: String,
+    pub fix: Option<strongroom_policy::Fix>,
+}
+
+impl From<&strongroom_policy::Finding> for PolicyLine {
+    fn from(f: &strongroom_policy::Finding) -> Self {
+        PolicyLine {
+            text: format!("{}: {}", f.policy, f.message),
+            fix: f.fix,
+        }
+    }
 }
 
 /// How a saved report is written.

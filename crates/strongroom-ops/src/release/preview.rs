@@ -8,6 +8,7 @@ use strongroom_core::HashAlg;
 
 use super::create::{create_input, CreateRelease, Front};
 use super::facts::{required_approvals, status_phrase};
+use super::PolicyLine;
 use crate::hashing::hash_files;
 use crate::{Callbacks, OpsError, Station};
 
@@ -47,9 +48,9 @@ pub struct PreviewScan {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PolicyPreview {
     pub allowed: bool,
-    /// `policy: message` for each denial.
-    pub deny: Vec<String>,
-    pub warn: Vec<String>,
+    /// `policy: message` for each denial, and the fix it names.
+    pub deny: Vec<PolicyLine>,
+    pub warn: Vec<PolicyLine>,
 }
 
 /// The signing key and how the trust store sees it.
@@ -171,16 +172,8 @@ impl Station {
             provenance: front.provenance.clone(),
             policy: PolicyPreview {
                 allowed: decision.allowed(),
-                deny: decision
-                    .deny
-                    .iter()
-                    .map(|f| format!("{}: {}", f.policy, f.message))
-                    .collect(),
-                warn: decision
-                    .warn
-                    .iter()
-                    .map(|f| format!("{}: {}", f.policy, f.message))
-                    .collect(),
+                deny: decision.deny.iter().map(PolicyLine::from).collect(),
+                warn: decision.warn.iter().map(PolicyLine::from).collect(),
             },
             key: PreviewKey {
                 label: key.label.clone(),

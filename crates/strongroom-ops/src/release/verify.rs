@@ -13,6 +13,9 @@ use strongroom_core::digest::{Digest, DigestSet};
 use strongroom_core::intoto::CheckedStatement;
 use strongroom_core::intoto::ARTIFACT_SIGNATURE_PREDICATE;
 use strongroom_core::verify::{verify_document, ArtifactFacts, Outcome};
+use strongroom_policy::Fix;
+
+use super::PolicyLine;
 use strongroom_core::{HashAlg, KeyId, PublicKey, Purpose};
 use strongroom_policy::{
     ArtifactFacts as PolicyArtifact, Phase, PolicyInput, ProvenanceFacts, ReleaseFacts, SbomFacts,
@@ -44,11 +47,16 @@ pub struct VerifyBundle {
 
 /// Checks collected in order; passes of one kind are folded into one line when there are many.
 #[derive(Default)]
-struct Lines(Vec<(&'static str, Outcome, String)>);
+struct Lines(Vec<(&'static str, Outcome, String, Option<Fix>)>);
 
 impl Lines {
     fn push(&mut self, id: &'static str, outcome: Outcome, detail: impl Into<String>) {
-        self.0.push((id, outcome, detail.into()));
+        self.0.push((id, outcome, detail.into(), None));
+    }
+
+    /// A line that names what to do about it (each shell words the fix).
+    fn push_fix(&mut self, id: &'static str, outcome: Outcome, detail: String, fix: Option<Fix>) {
+        self.0.push((id, outcome, detail, fix));
     }
 
     fn verdict(&self) -> Outcome {
@@ -63,21 +71,24 @@ impl Lines {
     fn folded(self) -> Vec<CheckLine> {
         let mut order: Vec<&'static str> = Vec::new();
         let mut passes: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
-        for (id, _, _) in &self.0 {
+        for (id, ..) in &self.0 {
             if !order.contains(id) {
                 order.push(id);
             }
         }
         let mut out = Vec::new();
         for id in order {
-            for (i, o, d) in &self.0 {
+            for (i, o, d, fix) in &self.0 {
                 if *i != id {
                     continue;
                 }
                 if *o == Outcome::Pass {
                     passes.entry(id).or_default().push(d.clone());
                 } else {
-                    out.push(line(id, *o, d.clone()));
+                    out.push(CheckLine {
+                        fix: *fix,
+                        ..line(id, *o, d.clone())
+                    });
                 }
             }
             if let Some(p) = passes.remove(id) {
@@ -101,6 +112,7 @@ fn line(id: &str, o: Outcome, detail: String) -> CheckLine {
         id: id.to_owned(),
         outcome: o.as_str().to_owned(),
         detail,
+        fix: None,
     }
 }
 
@@ -420,7 +432,15 @@ pub(crate) fn verify_opened(
             }
             None => {
                 if req.artifacts_dir.is_none() {
-                    lines.push("artifact-digest", Outcome::Skip, format!("{}: not carried in the bundle; give --artifacts DIR to check its bytes", a.name));
+                    lines.push_fix(
+                        "artifact-digest",
+                        Outcome::Skip,
+                        format!(
+                            "{}: not carried in the bundle, so its bytes were not checked",
+                            a.name
+                        ),
+                        Some(Fix::Artifacts),
+                    );
                 }
                 None
             }
@@ -507,7 +527,11 @@ pub(crate) fn verify_opened(
     let mut signing_keys: BTreeSet<KeyId> = BTreeSet::new();
     let mut signed: BTreeSet<String> = BTreeSet::new();
     for (w, d) in work.iter().zip(done) {
-        lines.0.extend(d.lines);
+        lines.0.extend(
+            d.lines
+                .into_iter()
+                .map(|(id, o, detail)| (id, o, detail, None)),
+        );
         let Some(key) = d.key else { continue };
         signing_keys.insert(key);
         let Some(f) = facts.get_mut(&w.artifact) else {
@@ -641,18 +665,12 @@ pub(crate) fn verify_opened(
                 );
             }
             for f in d.deny {
-                lines.push(
-                    "policy",
-                    Outcome::Fail,
-                    format!("{}: {}", f.policy, f.message),
-                );
+                let l = PolicyLine::from(&f);
+                lines.push_fix("policy", Outcome::Fail, l.text, l.fix);
             }
             for f in d.warn {
-                lines.push(
-                    "policy",
-                    Outcome::Warn,
-                    format!("{}: {}", f.policy, f.message),
-                );
+                let l = PolicyLine::from(&f);
+                lines.push_fix("policy", Outcome::Warn, l.text, l.fix);
             }
         }
         Err(e) => lines.push(
