@@ -145,7 +145,7 @@ try {
     ]);
   });
 
-  await test("a wrong PIN shows the token's message and what it says about tries left", async () => {
+  await test("a wrong PIN shows the token's message and what it says about tries left; 6. focus stays on the PIN field", async () => {
     const tokenSelect = await $("token-select");
     await tokenSelect.waitForEnabled({ timeout: 20000 });
     assert.match(await tokenSelect.getText(), /e2e-token/);
@@ -158,6 +158,9 @@ try {
     assert.match(msg, /incorrect|wrong/i);
     const tries = await textOf("secret-error-pin");
     assert.match(tries, /tries|try|locked/i);
+    // 6. Focus is back on the (emptied) PIN field, inside the modal.
+    assert.equal(await browser.execute(() => document.activeElement?.getAttribute("data-testid")), "secret-input");
+    assert.equal(await (await $("secret-input")).getValue(), "");
     await shot("wrong-pin");
   });
 
@@ -192,7 +195,7 @@ try {
   });
 
   let bundle;
-  await test("sign a release with the token key and collect two approvals", async () => {
+  await test("sign a release with the token key and collect two approvals; 8. the policy speaks app words; 4. the approver's passphrase is cleared on Escape", async () => {
     await go("Sign");
     for (const f of ["strongroom-demo-1.4.2.tar.gz", "README.demo"]) {
       await type("artifact-path", path.join(WORK, "artifacts", f));
@@ -258,7 +261,7 @@ try {
     assert.ok(fs.existsSync(bundle), `${bundle} was exported`);
   });
 
-  await test("verify the exported bundle: VERIFIED, and the HTML report is saved", async () => {
+  await test("verify the exported bundle: VERIFIED, and the HTML report is saved; 8. no check speaks CLI", async () => {
     await go("Verify");
     await type("verify-bundle", bundle);
     await click("verify-button");
@@ -365,7 +368,7 @@ with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) 
     await browser.execute(() => location.reload());
   });
 
-  await test("10. a busy database is said within 2 s, with what to do", async () => {
+  await test("10. a busy database is said within 2 s, with what to do; 6. focus stays in the dialog after the error", async () => {
     await go("Keys");
     const db = path.join(WORK, "home", "strongroom.db");
     const holder = spawn("python3", ["-c", `
@@ -436,7 +439,7 @@ c.execute("COMMIT")
 // The app started again for the IPC table: every command called from the page, logged out, as
 // each role and from a session whose account is disabled after its login.
 const table = await startApp(APP);
-await test("every command checks the login and the role, also for a session disabled after its login", async () => {
+await test("1 and 3. every command checks the login and the role, also for a session disabled after its login", async () => {
   await (await table.browser.$('[data-testid="login-name"]')).waitForDisplayed({ timeout: 20000 });
   await ipcTable(table.browser, {
     work: WORK,
