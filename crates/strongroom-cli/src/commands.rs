@@ -1054,6 +1054,13 @@ fn verification_key(
 }
 
 fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {
+    // A FIFO or a device would block the first read (or never end): only regular files are
+    // read, and that is checked before anything opens them.
+    for f in [&v.file, &v.bundle].into_iter().flatten() {
+        if std::fs::metadata(f).is_ok_and(|m| !m.is_file()) {
+            return Err(strongroom_ops::OpsError::NotRegularFile(f.clone()).into());
+        }
+    }
     if let (None, Some(f)) = (&v.key, &v.file) {
         if crate::release::is_release_bundle(f) {
             return crate::release::verify(ctx, &v, f);

@@ -264,6 +264,9 @@ fn approve(ctx: &Ctx, a: ApproveArgs) -> anyhow::Result<u8> {
 
 /// True when `path` should be verified as a release bundle (a zip, or age-encrypted).
 pub fn is_release_bundle(path: &Path) -> bool {
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
     let mut magic = [0u8; 4];
     let Ok(mut f) = std::fs::File::open(path) else {
         return false;

@@ -410,3 +410,43 @@ fn a_mistyped_uri_is_never_echoed() {
     ]);
     assert!(!out.stderr.contains("987654"), "{}", out.stderr);
 }
+
+#[test]
+fn a_fifo_is_refused_at_once_instead_of_blocking_the_read() {
+    let env = Env::new();
+    let (pem, f) = signed(&env, "fifo-key", "ed25519");
+    external("mkfifo", &["pipe.zip"], env.work.path()).ok();
+    let pipe = env.path("pipe.zip");
+    let cases: [Vec<&str>; 2] = [
+        vec!["verify", pipe.to_str().unwrap()],
+        vec![
+            "verify",
+            "--key",
+            pem.to_str().unwrap(),
+            "--bundle",
+            pipe.to_str().unwrap(),
+            f.to_str().unwrap(),
+        ],
+    ];
+    for args in cases {
+        // Nobody ever writes the pipe: a read of it would block forever.
+        let mut child = env
+            .cmd()
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                child.kill().unwrap();
+                panic!("{args:?} blocked on the FIFO");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Out::from(child.wait_with_output().unwrap())
+            .code(2)
+            .stderr_has("pipe.zip is not a regular file");
+    }
+}
