@@ -293,7 +293,7 @@ impl BundleError {
                 "this entry is far larger than a file of its kind should be; check the bundle's origin".into()
             }
             LimitExceeded { .. } => {
-                "the zip exceeds a safety limit (it may be a zip bomb); if you trust this file, raise the limit and try again".into()
+                "the zip exceeds a safety limit (it may be a zip bomb), so nothing was extracted; ask its sender for a bundle written by Strongroom, which stays within the limits".into()
             }
             NotAZip { .. } => "give the bundle .zip file (decrypt it first if it is age-encrypted)".into(),
             Corrupt { .. } | LongerThanDeclared { .. } => {

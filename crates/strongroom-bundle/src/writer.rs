@@ -152,9 +152,17 @@ impl BundleWriter {
         let mut zw = ZipWriter::new(BufWriter::with_capacity(256 * 1024, file));
         for (path, source) in &self.entries {
             let size = source_len(source)?;
+            // Artifacts are stored as they are: they are mostly compressed already, and one that
+            // deflates very well (an image of zeros) would otherwise exceed the ratio every
+            // reader of untrusted zips enforces, so its own bundle would be refused.
+            let method = if path.starts_with("artifacts/") {
+                CompressionMethod::Stored
+            } else {
+                CompressionMethod::Deflated
+            };
             let options = SimpleFileOptions::default()
-                .compression_method(CompressionMethod::Deflated)
-                .compression_level(Some(DEFLATE_LEVEL))
+                .compression_method(method)
+                .compression_level((method == CompressionMethod::Deflated).then_some(DEFLATE_LEVEL))
                 .last_modified_time(DateTime::default())
                 .system(System::Unix)
                 .unix_permissions(0o644)

@@ -765,3 +765,34 @@ fn policy_findings_and_checks_say_what_to_do_in_cli_words() {
         .stderr_has("give CI's build metadata with `--provenance META.json`");
     assert!(!env.path("prod.zip").exists());
 }
+
+#[test]
+fn a_bundle_carrying_a_very_compressible_artifact_passes_its_own_reader() {
+    let env = Env::new();
+    env.key("dev-key", "ed25519");
+    env.audit_key();
+    // 16 MiB of zeros deflate about 1000:1, over the readers' limit of 200:1.
+    std::fs::write(env.path("disk.img"), vec![0u8; 16 << 20]).unwrap();
+    env.run(&[
+        "release",
+        "create",
+        "--name",
+        "img",
+        "--version",
+        "1",
+        "--stage",
+        "dev",
+        "--key",
+        "dev-key",
+        "--sbom",
+        "none",
+        "--include-artifacts",
+        "-o",
+        "img.zip",
+        "disk.img",
+    ])
+    .ok();
+    let o = env.run(&["verify", "img.zip"]);
+    assert!(!o.stderr.contains("compression ratio"), "{}", o.stderr);
+    line(&o, "PASS  artifact-digest", "disk.img");
+}
