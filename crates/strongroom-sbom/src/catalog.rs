@@ -3,7 +3,9 @@
 //! Subject digests: a file's is the SHA-256 of its bytes. A directory's is the SHA-256 of a
 //! manifest listing every regular file under it, sorted by relative path (bytewise, `/`
 //! separators), one line each in `sha256sum` form: `<hex sha256>  <relative path>\n`. Symbolic
-//! links and special files are not part of it (they are reported as warnings). So
+//! links and special files are not part of it (they are reported as warnings). A file name with
+//! a control character or bytes that are not UTF-8 is refused: a newline in a name could make
+//! one tree's manifest read as another's. So
 //! `(cd DIR && find . -type f -printf '%P\n' | LC_ALL=C sort | xargs -d '\n' sha256sum) | sha256sum`
 //! reproduces it.
 
@@ -166,7 +168,22 @@ fn list_dir(
         for entry in rd {
             let entry = entry.map_err(io_err(&shown))?;
             w.budget.add_entries(1, &shown)?;
-            let fname = entry.file_name().to_string_lossy().into_owned();
+            let raw = entry.file_name();
+            let fname = match raw.to_str() {
+                Some(f) if !f.chars().any(char::is_control) => f.to_owned(),
+                Some(f) => {
+                    return Err(SbomError::AmbiguousName {
+                        path: format!("{shown}/{}", f.escape_debug()),
+                        what: "a control character (such as a newline)",
+                    })
+                }
+                None => {
+                    return Err(SbomError::AmbiguousName {
+                        path: format!("{shown}/{}", raw.to_string_lossy()),
+                        what: "bytes that are not UTF-8",
+                    })
+                }
+            };
             let child_rel = if rel.is_empty() {
                 fname
             } else {

@@ -75,6 +75,10 @@ pub enum SbomError {
     /// The input uses a feature this crate does not read (encrypted zip entry, bzip2, …).
     #[error("{path}: unsupported: {message}")]
     Unsupported { path: String, message: String },
+    /// A file name under a directory subject that its digest cannot list unambiguously: a
+    /// control character (a newline would start a new manifest line) or not UTF-8.
+    #[error("{path}: the file name holds {what}, so the directory's digest could not say which files it covers; rename the file")]
+    AmbiguousName { path: String, what: &'static str },
     /// An OCI image layout or image tarball is inconsistent (missing blob, digest mismatch).
     #[error("{path}: invalid OCI image: {message}")]
     Image { path: String, message: String },
@@ -109,7 +113,8 @@ impl SbomError {
             | SbomError::Corrupt { path, .. }
             | SbomError::LimitExceeded { path, .. }
             | SbomError::Unsupported { path, .. }
-            | SbomError::Image { path, .. } => Some(path),
+            | SbomError::Image { path, .. }
+            | SbomError::AmbiguousName { path, .. } => Some(path),
             SbomError::NotAnSbom(_) => None,
         }
     }

@@ -318,3 +318,37 @@ fn corrupt_nested_member_is_a_warning() {
         .iter()
         .any(|w| w.starts_with("app.tar!/lib/broken.jar: corrupt or truncated zip archive")));
 }
+
+#[test]
+fn a_file_name_that_would_make_a_directory_digest_ambiguous_is_refused() {
+    use sha2::{Digest, Sha256};
+    let hex = |b: &[u8]| hex::encode(Sha256::digest(b));
+    let dir = tempfile::tempdir().unwrap();
+    // Tree two: files x and y. Tree one: a single file whose name holds a newline and y's line,
+    // so that its manifest line would read as the two lines of tree two.
+    let two = dir.path().join("two");
+    std::fs::create_dir(&two).unwrap();
+    std::fs::write(two.join("x"), b"C").unwrap();
+    std::fs::write(two.join("y"), b"D").unwrap();
+    let one = dir.path().join("one");
+    std::fs::create_dir(&one).unwrap();
+    std::fs::write(one.join(format!("x\n{}  y", hex(b"D"))), b"C").unwrap();
+
+    let listed = catalog(&two, &limits()).unwrap();
+    assert_eq!(
+        listed.subject.sha256,
+        hex(format!("{}  x\n{}  y\n", hex(b"C"), hex(b"D")).as_bytes())
+    );
+    let e = catalog(&one, &limits()).unwrap_err();
+    assert!(matches!(e, SbomError::AmbiguousName { .. }), "{e}");
+    assert!(e.to_string().contains("control character"), "{e}");
+    assert!(!e.is_recoverable());
+
+    // Names that are not UTF-8 would collide once made readable: refused too.
+    let three = dir.path().join("three");
+    std::fs::create_dir(&three).unwrap();
+    let raw = <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b"caf\xe9");
+    std::fs::write(three.join(raw), b"C").unwrap();
+    let e = catalog(&three, &limits()).unwrap_err();
+    assert!(e.to_string().contains("not UTF-8"), "{e}");
+}
