@@ -85,6 +85,19 @@ pub fn encrypt_file(
     recipients: &[Recipient],
     overwrite: bool,
 ) -> Result<WrittenBundle, BundleError> {
+    let mut input = File::open(src).map_err(|e| BundleError::io(src, e))?;
+    encrypt_from(&mut input, src, out, recipients, overwrite)
+}
+
+/// [`encrypt_file`] from a file already open (a plaintext bundle that has no name on disk, so
+/// that a crash while encrypting leaves no plaintext beside `out`); `src` names it in messages.
+pub fn encrypt_from(
+    input: &mut File,
+    src: &Path,
+    out: &Path,
+    recipients: &[Recipient],
+    overwrite: bool,
+) -> Result<WrittenBundle, BundleError> {
     let passphrases = recipients
         .iter()
         .filter(|r| matches!(r, Recipient::Passphrase(_)))
@@ -117,7 +130,6 @@ pub fn encrypt_file(
     }
     let encryptor = ::age::Encryptor::with_recipients(dyn_recipients.into_iter())
         .map_err(|e| BundleError::Recipients(e.to_string()))?;
-    let mut input = File::open(src).map_err(|e| BundleError::io(src, e))?;
     write_atomic(out, overwrite, |file| {
         let mut hashed = HashingWriter {
             inner: file,
@@ -127,7 +139,7 @@ pub fn encrypt_file(
         let mut w = encryptor
             .wrap_output(&mut hashed)
             .map_err(|e| BundleError::io(out, e))?;
-        copy(&mut input, &mut w, src, out)?;
+        copy(&mut *input, &mut w, src, out)?;
         w.finish().map_err(|e| BundleError::io(out, e))?;
         Ok(WrittenBundle {
             sha256: Sha256Digest(hashed.hash.finalize().into()),
@@ -172,12 +184,10 @@ pub fn is_age(path: &Path) -> Result<bool, BundleError> {
     Ok(head[start..].starts_with(ARMOR_BEGIN))
 }
 
-/// Decrypts the age file at `path` (binary or armored) into a new private temporary file
-/// (mode 0600, removed when dropped), rewound to its start.
-pub fn decrypt_to_temp(
-    path: &Path,
-    identity: &Identity,
-) -> Result<tempfile::NamedTempFile, BundleError> {
+/// Decrypts the age file at `path` (binary or armored) into a new temporary file that has no
+/// name on disk (`O_TMPFILE`, or unlinked at once), rewound to its start: the plaintext is gone
+/// when the file is closed, also when the process is killed.
+pub fn decrypt_to_temp(path: &Path, identity: &Identity) -> Result<File, BundleError> {
     if !is_age(path)? {
         return Err(BundleError::NotAge {
             path: path.to_owned(),
@@ -230,12 +240,8 @@ pub fn decrypt_to_temp(
                 })?
         }
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix("strongroom-decrypted-")
-        .suffix(".zip")
-        .tempfile()
-        .map_err(|e| BundleError::io(std::env::temp_dir(), e))?;
-    let tmp_path = tmp.path().to_owned();
+    let mut tmp = tempfile::tempfile().map_err(|e| BundleError::io(std::env::temp_dir(), e))?;
+    let tmp_path = path.to_owned();
     let mut stream = stream;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
@@ -253,7 +259,7 @@ pub fn decrypt_to_temp(
             .map_err(|e| BundleError::io(&tmp_path, e))?;
     }
     tmp.flush()
-        .and_then(|()| tmp.as_file_mut().seek(SeekFrom::Start(0)).map(drop))
+        .and_then(|()| tmp.seek(SeekFrom::Start(0)).map(drop))
         .map_err(|e| BundleError::io(&tmp_path, e))?;
     Ok(tmp)
 }

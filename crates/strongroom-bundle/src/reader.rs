@@ -144,6 +144,12 @@ impl SafeZip {
     /// (`name/`, no data) are accepted and ignored.
     pub fn open(path: &Path, limits: &Limits) -> Result<SafeZip, BundleError> {
         let file = File::open(path).map_err(|e| BundleError::io(path, e))?;
+        SafeZip::from_file(file, path, limits)
+    }
+
+    /// [`SafeZip::open`] on a file already open (a decrypted bundle that has no name on disk);
+    /// `path` names it in messages.
+    pub fn from_file(file: File, path: &Path, limits: &Limits) -> Result<SafeZip, BundleError> {
         let meta = file.metadata().map_err(|e| BundleError::io(path, e))?;
         if !meta.is_file() {
             return Err(BundleError::NotAZip {

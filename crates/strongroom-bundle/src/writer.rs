@@ -144,6 +144,16 @@ impl BundleWriter {
         })
     }
 
+    /// Writes the zip into a new temporary file that has no name on disk, rewound to its start,
+    /// for encrypting it: a crash leaves no plaintext anywhere. `shown` names it in messages.
+    pub fn write_unnamed(&self, shown: &Path) -> Result<File, BundleError> {
+        let mut file = tempfile::tempfile().map_err(|e| BundleError::io(shown, e))?;
+        self.write_to(&mut file, shown)?;
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| BundleError::io(shown, e))?;
+        Ok(file)
+    }
+
     fn write_to(&self, file: &mut File, out: &Path) -> Result<(), BundleError> {
         let zip_err = |e: zip::result::ZipError| match e {
             zip::result::ZipError::Io(io) => BundleError::io(out, io),

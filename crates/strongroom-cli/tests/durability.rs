@@ -277,3 +277,122 @@ fn two_writers_at_once_lose_no_row() {
     assert!(app > 0 && cli > 0);
     eprintln!("{app} rows from the app side and {cli} from the CLI");
 }
+
+/// Every file under `dir` (recursively) that starts like a zip: plaintext of a bundle.
+fn plaintext_zips(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let mut head = [0u8; 4];
+                let n = std::fs::File::open(&p)
+                    .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+                    .unwrap_or(0);
+                if n == 4 && &head == b"PK\x03\x04" {
+                    found.push(p);
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn sigkill_while_encrypting_or_decrypting_leaves_no_plaintext_behind() {
+    let env = Env::new();
+    env.key("dev-key", "ed25519");
+    env.audit_key();
+    // Random bytes do not compress: the bundle is as large as the artifact, so encryption and
+    // decryption take long enough to be cut.
+    let mut bytes = vec![0u8; 48 << 20];
+    let mut rng = Rng::new();
+    for chunk in bytes.chunks_mut(8) {
+        chunk.copy_from_slice(&rng.below(u64::MAX).to_le_bytes()[..chunk.len()]);
+    }
+    std::fs::write(env.path("big.bin"), &bytes).unwrap();
+    drop(bytes);
+    external("age-keygen", &["-o", "id.txt"], env.work.path()).ok();
+    let id = std::fs::read_to_string(env.path("id.txt")).unwrap();
+    let recipient = id
+        .lines()
+        .find_map(|l| l.strip_prefix("# public key: "))
+        .unwrap()
+        .to_owned();
+    let media = env.path("media");
+    let tmp = env.path("tmp");
+    std::fs::create_dir_all(&media).unwrap();
+    std::fs::create_dir_all(&tmp).unwrap();
+    let create = |out: &str| {
+        let mut c = env.cmd();
+        c.env("TMPDIR", &tmp).args([
+            "release",
+            "create",
+            "--name",
+            "big",
+            "--version",
+            "1",
+            "--stage",
+            "dev",
+            "--key",
+            "dev-key",
+            "--sbom",
+            "none",
+            "--include-artifacts",
+            "--encrypt-to",
+            &recipient,
+            "-o",
+            out,
+            "big.bin",
+        ]);
+        c
+    };
+    // A complete one, to verify below.
+    let o = create("whole.zip.age").output().unwrap();
+    assert!(o.status.success(), "{o:?}");
+    // Waits until `ready` says the command reached the moment to cut (or `most` passed).
+    let cut = |mut child: Child, most: Duration, ready: &dyn Fn() -> bool| {
+        let start = Instant::now();
+        while start.elapsed() < most && !ready() && child.try_wait().unwrap().is_none() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    };
+    let any_file = |dir: &std::path::Path| std::fs::read_dir(dir).unwrap().next().is_some();
+    for run in 0..4 {
+        // Cut while the ciphertext is being written (its temporary file exists on the medium):
+        // the plaintext zip exists then, and it must not be on the medium.
+        let out = format!("media/cut-{run}.zip.age");
+        let child = create(&out)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        cut(child, Duration::from_secs(20), &|| any_file(&media));
+        // Cut a verification while it decrypts (a file appears in the temp directory, or at a
+        // random moment when none does).
+        let mut verify = env.cmd();
+        let child = verify
+            .env("TMPDIR", &tmp)
+            .args(["verify", "whole.zip.age", "--identity", "id.txt"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        cut(child, Duration::from_millis(100 + rng.below(800)), &|| {
+            any_file(&tmp)
+        });
+        let left: Vec<_> = plaintext_zips(&media)
+            .into_iter()
+            .chain(plaintext_zips(&tmp))
+            .collect();
+        assert!(
+            left.is_empty(),
+            "run {run}: plaintext left behind: {left:?}"
+        );
+    }
+}

@@ -137,8 +137,6 @@ pub(crate) struct Opened {
     /// SHA-256 of the file as given (the ciphertext, when encrypted).
     pub sha256: String,
     pub encrypted: bool,
-    /// Keeps the decrypted temp file alive while `zip` reads it.
-    _plain: Option<tempfile::NamedTempFile>,
 }
 
 /// Whether `path` is a release bundle (a zip, or an age file), from its first bytes.
@@ -161,24 +159,23 @@ pub(crate) fn open_bundle(path: &Path, identity: Option<&Identity>) -> Result<Op
     if strongroom_bundle::age::is_age(path)? {
         let identity = identity.ok_or_else(|| OpsError::EncryptedBundle(path.to_owned()))?;
         let plain = strongroom_bundle::age::decrypt_to_temp(path, identity)?;
-        let zip = SafeZip::open(plain.path(), &Limits::default())?;
+        let zip = SafeZip::from_file(plain, path, &Limits::default())?;
         return Ok(Opened {
             zip: std::sync::Arc::new(zip),
             sha256: sha.to_hex(),
             encrypted: true,
-            _plain: Some(plain),
         });
     }
     Ok(Opened {
         zip: std::sync::Arc::new(SafeZip::open(path, &Limits::default())?),
         sha256: sha.to_hex(),
         encrypted: false,
-        _plain: None,
     })
 }
 
-/// Writes the bundle atomically; with recipients, writes the zip to a temp file beside `out`
-/// and age-encrypts it into place. Returns the SHA-256 of what was written.
+/// Writes the bundle atomically; with recipients, writes the zip into a temporary file with no
+/// name on disk and age-encrypts it into place, so the plaintext never touches the medium `out`
+/// is on (nor survives a crash). Returns the SHA-256 of what was written.
 pub(crate) fn write_bundle(
     w: &BundleWriter,
     out: &Path,
@@ -188,19 +185,9 @@ pub(crate) fn write_bundle(
     if encrypt_to.is_empty() {
         return Ok(w.write_atomic(out, overwrite)?.sha256.to_hex());
     }
-    let dir = out
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let plain = tempfile::Builder::new()
-        .prefix(".strongroom-plain-")
-        .tempfile_in(dir)
-        .map_err(|source| strongroom_bundle::BundleError::Io {
-            path: dir.to_owned(),
-            source,
-        })?;
-    w.write_atomic(plain.path(), true)?;
-    let written = strongroom_bundle::age::encrypt_file(plain.path(), out, encrypt_to, overwrite)?;
+    let mut plain = w.write_unnamed(out)?;
+    let written =
+        strongroom_bundle::age::encrypt_from(&mut plain, out, out, encrypt_to, overwrite)?;
     Ok(written.sha256.to_hex())
 }
 
