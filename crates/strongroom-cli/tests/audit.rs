@@ -72,14 +72,17 @@ fn acts_and_failures_are_recorded_and_tampering_is_caught() {
         })
         .collect();
     assert_eq!(actions[0], ("alice", "key.generate", "ok"));
-    assert_eq!(actions[1], ("alice", "sign", "ok"));
-    assert_eq!(actions[2], ("bob", "login.failed", "denied"));
+    // The intent is recorded before the signature exists, the signing after.
+    assert_eq!(actions[1], ("alice", "sign.intent", "ok"));
+    assert_eq!(rows[1]["details"]["files"], 1, "{}", rows[1]);
+    assert_eq!(actions[2], ("alice", "sign", "ok"));
+    assert_eq!(actions[3], ("bob", "login.failed", "denied"));
     // The login failure names the act it interrupted.
-    assert_eq!(rows[2]["details"]["while"], "sign", "{}", rows[2]);
-    assert_eq!(actions[3], ("alice", "key.export", "ok"));
-    assert_eq!(actions[4], (ADMIN, "sign", "failed"));
+    assert_eq!(rows[3]["details"]["while"], "sign", "{}", rows[3]);
+    assert_eq!(actions[4], ("alice", "key.export", "ok"));
+    assert_eq!(actions[5], (ADMIN, "sign", "failed"));
     assert_eq!(
-        rows[1]["details"]["artifacts"][0]["sha256"]
+        rows[2]["details"]["artifacts"][0]["sha256"]
             .as_str()
             .unwrap()
             .len(),
@@ -98,7 +101,7 @@ fn acts_and_failures_are_recorded_and_tampering_is_caught() {
 
     env.run(&["audit", "verify"])
         .ok()
-        .stdout_has("intact: 8 rows");
+        .stdout_has("intact: 9 rows");
     let db = env.home.path().join("strongroom.db");
     let o = std::process::Command::new("sqlite3")
         .arg(&db)

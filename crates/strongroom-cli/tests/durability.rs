@@ -396,3 +396,61 @@ fn sigkill_while_encrypting_or_decrypting_leaves_no_plaintext_behind() {
         );
     }
 }
+
+#[test]
+fn sigkill_while_signing_leaves_no_usable_bundle_and_the_intent_recorded() {
+    let env = Env::new();
+    env.key("k", "ecdsa-p256");
+    let dir = env.path("files");
+    std::fs::create_dir(&dir).unwrap();
+    let mut files = Vec::new();
+    for i in 0..3000 {
+        let p = dir.join(format!("f{i:04}.bin"));
+        std::fs::write(&p, format!("file {i}")).unwrap();
+        files.push(p.display().to_string());
+    }
+    let mut c = env.cmd();
+    c.args(["sign", "--key", "k"]).args(&files);
+    let mut child = c
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once signatures are being staged (a temporary file appears beside the files).
+    let staged = || {
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+    };
+    let start = Instant::now();
+    while !staged() && start.elapsed() < Duration::from_secs(60) {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "sign ended before it was cut"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut leftovers = 0;
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".sigstore.json") {
+            panic!("{name}: a bundle was renamed into place before every file was signed");
+        }
+        if name.ends_with(".tmp") {
+            leftovers += 1;
+            let bytes = std::fs::read(e.path()).unwrap();
+            assert!(
+                serde_json::from_slice::<serde_json::Value>(&bytes).is_err(),
+                "{name} is a usable signature bundle"
+            );
+        }
+    }
+    assert!(leftovers > 0, "the cut came too late to test anything");
+    // The audit trail says what was being signed, with which key.
+    env.run(&["audit", "list", "--action", "sign.intent"])
+        .ok()
+        .stdout_has("sign.intent");
+}

@@ -126,6 +126,17 @@ impl Station {
             cb,
         )?;
         let signer: &dyn Signer = &*signer;
+        // The intent is recorded before any signature exists: a process killed while signing
+        // leaves this row, saying which key was signing what, even if no `sign` row follows.
+        self.record(
+            "sign.intent",
+            &crate::audit::key_for_log(&req.key),
+            crate::audit::Outcome::Ok,
+            serde_json::json!({
+                "files": req.files.len(),
+                "bundles": outputs.iter().map(|o| o.display().to_string()).collect::<Vec<_>>(),
+            }),
+        )?;
         let extra = digests_needed(signer);
         let form = ArtifactForm::for_signer(signer);
         let overwrite = if req.force {

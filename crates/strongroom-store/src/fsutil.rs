@@ -93,12 +93,18 @@ pub fn write_all_atomic(
 
 /// Files written under temporary names, to be renamed into place together by
 /// [`StagedFiles::commit`]. Dropped without a commit, it removes every temporary file.
+///
+/// A staged file is written with its first byte zeroed, and gets it back only in `commit`,
+/// just before the renames: a process killed while staging (a `sign` of thousands of files)
+/// leaves temporary files that are not valid documents (a signature bundle that starts with a
+/// NUL parses as nothing), not usable signatures outside the audit trail.
 #[derive(Debug)]
 pub struct StagedFiles {
     overwrite: Overwrite,
     /// Large batches are made durable with one `syncfs` rather than one `fsync` each.
     batch_sync: bool,
-    staged: Vec<(tempfile::TempPath, PathBuf)>,
+    /// Each temporary file, where it goes, and its real first byte.
+    staged: Vec<(tempfile::TempPath, PathBuf, Option<u8>)>,
     dirs: Vec<PathBuf>,
 }
 
@@ -124,33 +130,46 @@ impl StagedFiles {
             .suffix(".tmp")
             .tempfile_in(&dir)
             .map_err(|e| StoreError::io(&dir, e))?;
-        tmp.as_file_mut()
-            .write_all(bytes)
-            .and_then(|_| {
-                if self.batch_sync {
-                    Ok(())
-                } else {
-                    tmp.as_file().sync_all()
-                }
-            })
-            .map_err(|e| StoreError::io(&path, e))?;
+        let first = bytes.first().copied();
+        let written = match bytes.split_first() {
+            Some((_, rest)) => tmp
+                .as_file_mut()
+                .write_all(&[0])
+                .and_then(|()| tmp.as_file_mut().write_all(rest)),
+            None => Ok(()),
+        };
+        written.map_err(|e| StoreError::io(&path, e))?;
         if !self.dirs.contains(&dir) {
             self.dirs.push(dir);
         }
         // Close it, keeping only the name (still removed on drop): thousands of open files make
         // every further create slower on Linux.
-        self.staged.push((tmp.into_temp_path(), path));
+        self.staged.push((tmp.into_temp_path(), path, first));
         Ok(())
     }
 
-    /// Makes every staged file durable, then renames each into place, then syncs the directories.
+    /// Gives every staged file its first byte back and makes it durable, then renames each into
+    /// place, then syncs the directories.
     pub fn commit(self) -> Result<(), StoreError> {
+        for (tmp, path, first) in &self.staged {
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .open(tmp)
+                .map_err(|e| StoreError::io(path, e))?;
+            if let Some(b) = first {
+                std::os::unix::fs::FileExt::write_all_at(&file, &[*b], 0)
+                    .map_err(|e| StoreError::io(path, e))?;
+            }
+            if !self.batch_sync {
+                file.sync_all().map_err(|e| StoreError::io(path, e))?;
+            }
+        }
         if self.batch_sync {
             let dirs: Vec<&Path> = self.dirs.iter().map(PathBuf::as_path).collect();
             sync_filesystems(&dirs)?;
         }
         let mut placed: Vec<PathBuf> = Vec::with_capacity(self.staged.len());
-        for (tmp, path) in self.staged {
+        for (tmp, path, _) in self.staged {
             let r = match self.overwrite {
                 Overwrite::Allow => tmp.persist(&path),
                 Overwrite::Refuse => tmp.persist_noclobber(&path),
@@ -237,6 +256,28 @@ mod tests {
         more.push((dir.path().join("missing/x"), vec![1]));
         assert!(write_all_atomic(&more, Overwrite::Refuse).is_err());
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 40);
+    }
+
+    #[test]
+    fn a_staged_file_is_not_the_document_until_its_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("a.sigstore.json");
+        let mut staged = StagedFiles::new(Overwrite::Refuse, 1);
+        staged
+            .stage(out.clone(), br#"{"signature": "..."}"#)
+            .unwrap();
+        // What a process killed now would leave: a temporary file that parses as nothing.
+        let tmp: Vec<PathBuf> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(tmp.len(), 1);
+        let left = fs::read(&tmp[0]).unwrap();
+        assert_eq!(left[0], 0);
+        assert!(serde_json::from_slice::<serde_json::Value>(&left).is_err());
+        staged.commit().unwrap();
+        assert_eq!(fs::read(&out).unwrap(), br#"{"signature": "..."}"#);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]
