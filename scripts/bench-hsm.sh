@@ -20,6 +20,8 @@ W="$(mktemp -d -p "${BENCH_DIR:-/dev/shm}" strongroom-hsmbench.XXXXXX)"
 trap 'rm -rf "$W"' EXIT
 eval "$(sh keys-fixtures/softhsm/init-token.sh "$W/hsm" bench-token | tail -n 1)"
 export STRONGROOM_HOME="$W/home" STRONGROOM_PIN=123456
+export STRONGROOM_OPERATOR=bench STRONGROOM_OPERATOR_PASSPHRASE="operator passphrase"
+"$SR" operator init --name bench --roles release-officer >/dev/null 2>&1
 
 BENCH_TOKEN=bench-token BENCH_PIN=123456 BENCH_N="$N" "$TARGET/release/examples/hsm_bench" | tee "$W/raw.txt"
 
