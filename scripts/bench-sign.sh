@@ -13,6 +13,8 @@ SR="$TARGET/release/strongroom"
 W="$(mktemp -d -t strongroom-bench.XXXXXX)"
 trap 'rm -rf "$W"' EXIT
 export STRONGROOM_HOME="$W/home" STRONGROOM_PASSPHRASE="benchmark passphrase"
+export STRONGROOM_OPERATOR=bench STRONGROOM_OPERATOR_PASSPHRASE="operator passphrase"
+"$SR" operator init --name bench --roles release-officer >/dev/null 2>&1
 "$SR" key generate --algorithm ecdsa-p256 --label bench >/dev/null
 
 head -c "$((MIB << 20))" /dev/urandom > "$W/a.bin"
