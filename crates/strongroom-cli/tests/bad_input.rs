@@ -450,3 +450,48 @@ fn a_fifo_is_refused_at_once_instead_of_blocking_the_read() {
             .stderr_has("pipe.zip is not a regular file");
     }
 }
+
+#[test]
+fn a_lockfile_of_hundreds_of_thousands_of_tiny_packages_is_refused_within_a_gibibyte() {
+    let env = Env::new();
+    // Just under the 16 MiB lockfile limit, as many packages as fit: about 380,000.
+    let mut lock = String::from("version = 3\n\n");
+    let mut i = 0;
+    loop {
+        let p = format!("[[package]]\nname = \"p{i}\"\nversion = \"1\"\n\n");
+        if lock.len() + p.len() > (16 << 20) - 100 {
+            break;
+        }
+        lock.push_str(&p);
+        i += 1;
+    }
+    std::fs::create_dir(env.path("app")).unwrap();
+    std::fs::write(env.path("app/Cargo.lock"), lock).unwrap();
+    // The child's own peak RSS, as GNU time reports it (KiB).
+    let exe = env!("CARGO_BIN_EXE_strongroom");
+    let o = Out::from(
+        std::process::Command::new("/usr/bin/time")
+            .args([
+                "-f",
+                "peak-rss-kib %M",
+                exe,
+                "sbom",
+                "app/Cargo.lock",
+                "-o",
+                "app.spdx.json",
+            ])
+            .current_dir(env.work.path())
+            .env("STRONGROOM_HOME", env.home.path())
+            .output()
+            .unwrap(),
+    );
+    let o = o.stderr_has("component count (max_components) exceeded");
+    let kib: u64 = o
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("peak-rss-kib "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap();
+    assert!(kib < 1 << 20, "peak RSS {kib} KiB is over 1 GiB");
+    assert!(!env.path("app.spdx.json").exists());
+}

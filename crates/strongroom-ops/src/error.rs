@@ -519,7 +519,7 @@ impl OpsError {
             Read { .. } => "check the file's permissions and the medium".into(),
             Hsm(e) => return hsm_remedy(e, to),
             Sbom(SbomError::LimitExceeded { .. }) => {
-                "the input exceeds a safety limit (size, depth, entries or compression ratio); check that it is the artifact you meant".into()
+                "the input exceeds a safety limit (size, depth, entries, components or compression ratio); check that it is the artifact you meant".into()
             }
             Sbom(SbomError::NotAnSbom(_)) => "give an SPDX 2.3 or CycloneDX 1.4-1.6 JSON document".into(),
             BuildMeta(_) => "see docs/build-meta.md for the fields CI must write".into(),

@@ -20,6 +20,8 @@ pub enum LimitKind {
     LockfileBytes,
     /// `max_buffered_bytes`: a nested zip too large to hold in memory.
     BufferedBytes,
+    /// `max_components`: more components than any real artifact holds.
+    Components,
 }
 
 impl fmt::Display for LimitKind {
@@ -31,6 +33,7 @@ impl fmt::Display for LimitKind {
             LimitKind::TotalBytes => "total bytes read (max_total_bytes)",
             LimitKind::Ratio => "compression ratio (max_ratio)",
             LimitKind::LockfileBytes => "lockfile size (max_lockfile_bytes)",
+            LimitKind::Components => "component count (max_components)",
             LimitKind::BufferedBytes => "in-memory archive size (max_buffered_bytes)",
         })
     }

@@ -28,6 +28,9 @@ pub struct Limits {
     /// Largest lockfile or metadata file parsed (they are parsed in memory). Skipped with a
     /// warning inside an archive, an error for a lockfile given directly.
     pub max_lockfile_bytes: u64,
+    /// Components listed in total: each costs a few KiB on its way to an SBOM, so a hostile
+    /// lockfile of a million tiny packages would take gigabytes. Hard.
+    pub max_components: u64,
     /// Nested zips (a jar inside a war or a tar) need random access, so they are read into
     /// memory; this bounds the bytes held that way at once. Larger ones are skipped with a warning.
     pub max_buffered_bytes: u64,
@@ -41,7 +44,8 @@ impl Default for Limits {
             max_entry_bytes: 512 << 20,
             max_total_bytes: 4 << 30,
             max_ratio: 1000,
-            max_lockfile_bytes: 64 << 20,
+            max_lockfile_bytes: 16 << 20,
+            max_components: 100_000,
             max_buffered_bytes: 256 << 20,
         }
     }

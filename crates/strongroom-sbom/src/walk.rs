@@ -256,6 +256,16 @@ impl<'b> Walker<'b> {
             return Ok(());
         };
         let parsed = parse::parse(kind, &bytes, path)?;
+        drop(bytes);
+        let max = self.budget.limits.max_components;
+        let total = (self.components.len() + parsed.components.len()) as u64;
+        if total > max {
+            return Err(SbomError::LimitExceeded {
+                path: path.to_string(),
+                limit: LimitKind::Components,
+                detail: format!("{total} components, more than {max}"),
+            });
+        }
         self.components.extend(parsed.components);
         self.warnings.extend(parsed.warnings);
         if let Some(id) = parsed.os_id {
