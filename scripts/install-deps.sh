@@ -52,5 +52,10 @@ if [ "$what" = test ]; then
     log "cargo install tauri-driver"
     cargo install --locked tauri-driver --version '^2'
   fi
+  # The supply-chain check (deny.toml): licences, bans and sources, offline.
+  if ! command -v cargo-deny >/dev/null; then
+    log "cargo install cargo-deny"
+    cargo install --locked cargo-deny --version '^0.20'
+  fi
 fi
 log "ok ($what)"

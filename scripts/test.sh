@@ -2,7 +2,8 @@
 # The whole test suite, from a fresh Debian 12 machine (as root) to a verdict:
 #   bash scripts/test.sh
 # It installs what it needs (Debian packages, npm and PyPI verifiers, cargo tools), then runs
-# the desktop UI's type check, unit tests and build, rustfmt, clippy with warnings as errors,
+# the desktop UI's type check, unit tests and build, cargo-deny (licences, bans and sources of
+# every dependency, offline), rustfmt, clippy with warnings as errors,
 # every Rust test with cargo-nextest (which also regenerates the app's TypeScript bindings), the
 # desktop app's end-to-end tests under Xvfb over WebDriver, and checks that nothing left the
 # working tree changed (stale bindings included).
@@ -28,6 +29,10 @@ cargo fmt --all -- --check
 
 step "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# After the build has fetched every crate, so that it can run offline.
+step "supply chain: cargo deny (licences, bans, sources; offline, deny.toml)"
+cargo deny --offline check bans licenses sources
 
 step "tests (cargo nextest)"
 cargo nextest run --workspace --locked --profile ci
