@@ -23,6 +23,10 @@ fn app_ready() -> u64 {
 }
 
 fn main() {
+    // Started again as the policy evaluator (see strongroom_ops::sandbox)?
+    if let Some(code) = strongroom_ops::sandbox::serve_if_child() {
+        std::process::exit(code);
+    }
     STARTED.get_or_init(std::time::Instant::now);
     let home = match std::env::var_os("STRONGROOM_HOME") {
         Some(h) if !h.is_empty() => std::path::PathBuf::from(h),

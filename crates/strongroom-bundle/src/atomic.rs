@@ -23,7 +23,9 @@ pub(crate) fn write_atomic<T>(
         _ => Path::new("."),
     };
     let mut tmp = tempfile::Builder::new()
-        .prefix(".strongroom-")
+        // As strongroom-store's `temp_prefix`: the pid lets a later run remove what a killed
+        // process left (`remove_leftovers`).
+        .prefix(&format!(".strongroom-{}-", std::process::id()))
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| BundleError::io(dir, e))?;

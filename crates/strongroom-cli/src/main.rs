@@ -24,6 +24,10 @@ pub mod exit {
 }
 
 fn main() -> ExitCode {
+    // Started again as the policy evaluator (see strongroom_ops::sandbox)?
+    if let Some(code) = strongroom_ops::sandbox::serve_if_child() {
+        return ExitCode::from(u8::try_from(code).unwrap_or(70));
+    }
     let args = cli::Cli::parse();
     match commands::run(args) {
         Ok(code) => ExitCode::from(code),

@@ -467,31 +467,10 @@ fn a_lockfile_of_hundreds_of_thousands_of_tiny_packages_is_refused_within_a_gibi
     }
     std::fs::create_dir(env.path("app")).unwrap();
     std::fs::write(env.path("app/Cargo.lock"), lock).unwrap();
-    // The child's own peak RSS, as GNU time reports it (KiB).
-    let exe = env!("CARGO_BIN_EXE_strongroom");
-    let o = Out::from(
-        std::process::Command::new("/usr/bin/time")
-            .args([
-                "-f",
-                "peak-rss-kib %M",
-                exe,
-                "sbom",
-                "app/Cargo.lock",
-                "-o",
-                "app.spdx.json",
-            ])
-            .current_dir(env.work.path())
-            .env("STRONGROOM_HOME", env.home.path())
-            .output()
-            .unwrap(),
-    );
-    let o = o.stderr_has("component count (max_components) exceeded");
-    let kib: u64 = o
-        .stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("peak-rss-kib "))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap();
+    let mut c = env.cmd();
+    c.args(["sbom", "app/Cargo.lock", "-o", "app.spdx.json"]);
+    let (o, kib) = with_peak_rss(&c);
+    o.stderr_has("component count (max_components) exceeded");
     assert!(kib < 1 << 20, "peak RSS {kib} KiB is over 1 GiB");
     assert!(!env.path("app.spdx.json").exists());
 }

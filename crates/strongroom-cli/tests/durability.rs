@@ -453,4 +453,26 @@ fn sigkill_while_signing_leaves_no_usable_bundle_and_the_intent_recorded() {
     env.run(&["audit", "list", "--action", "sign.intent"])
         .ok()
         .stdout_has("sign.intent");
+    // The next signing run into that folder removes the debris, and records how much it was.
+    let one = dir.join("f0000.bin").display().to_string();
+    env.run(&["sign", "--key", "k", &one]).ok();
+    let tmp_left = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .count();
+    assert_eq!(tmp_left, 0, "leftovers of the killed run remain");
+    let rows: serde_json::Value = serde_json::from_str(
+        &env.run(&["audit", "list", "--action", "sign.intent", "--json"])
+            .ok()
+            .stdout,
+    )
+    .unwrap();
+    let removed: Vec<&serde_json::Value> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["details"]["leftovers_removed"])
+        .collect();
+    assert_eq!(removed, [0, leftovers], "{rows:#}");
 }

@@ -157,6 +157,10 @@ impl World {
     }
 
     fn create(&self, out: &str, extra: &[&str]) -> Out {
+        Out::from(self.create_cmd(out, extra).output().unwrap())
+    }
+
+    fn create_cmd(&self, out: &str, extra: &[&str]) -> std::process::Command {
         let mut args = vec![
             "release",
             "create",
@@ -176,7 +180,9 @@ impl World {
         ];
         args.extend_from_slice(extra);
         args.extend(["dist/widget-1.4.0.tar.gz", "dist/widget-cli"]);
-        self.env.run_as("alice", &args)
+        let mut c = self.env.cmd_as("alice");
+        c.args(&args);
+        c
     }
 
     fn approve(&self, who: &str, key: &str, bundle: &str) -> Out {
@@ -363,6 +369,35 @@ fn each_kind_of_tampering_fails_with_its_reason() {
         .code(1);
     assert!(o.stderr.contains("1.4.0 is embargoed"), "{}", o.stderr);
     assert!(!env.path("embargoed.zip").exists());
+}
+
+/// `numbers.range(1, 4e8)` asked regorus for gigabytes and aborted the station's process. The
+/// policy now runs in a bounded child: the release is refused naming the memory limit, nothing is
+/// written, the process tree stays under 1 GiB, and the failure is in the audit trail.
+#[test]
+fn a_policy_that_asks_for_gigabytes_is_stopped_in_its_sandbox_under_a_gibibyte() {
+    let w = World::new();
+    let env = &w.env;
+    env.file(
+        "greedy.rego",
+        b"package acme.greedy\n\nimport rego.v1\n\ndeny contains \"big\" if count(numbers.range(1, 400000000)) > 3\n",
+    );
+    let (o, kib) = with_peak_rss(&w.create_cmd("greedy.zip", &["--policy", "greedy.rego"]));
+    let o = o
+        .code(2)
+        .stderr_has("memory limit of 512 MiB")
+        .stderr_has("hint: simplify the rule");
+    assert!(
+        kib < 1 << 20,
+        "peak RSS {kib} KiB is over 1 GiB: {}",
+        o.stderr
+    );
+    assert!(!env.path("greedy.zip").exists());
+    env.run(&["audit", "list", "--action", "policy.decision"])
+        .ok()
+        .stdout_has("failed");
+    // The station goes on: the same release without that policy is made.
+    w.create("fine.zip", &[]).ok();
 }
 
 #[test]

@@ -165,6 +165,8 @@ pub enum OpsError {
     Trust(#[from] TrustError),
     #[error(transparent)]
     Policy(#[from] PolicyError),
+    #[error(transparent)]
+    Sandbox(#[from] crate::sandbox::SandboxError),
     #[error("{}: {source}", path.display())]
     TrustPackage {
         path: PathBuf,
@@ -394,6 +396,11 @@ impl OpsError {
             KeyNotActive { .. } => ErrorKind::Usage,
             RotationIncomplete { cause, .. } => cause.kind(),
             Trust(_) | Policy(_) => ErrorKind::Usage,
+            Sandbox(
+                crate::sandbox::SandboxError::Spawn { .. }
+                | crate::sandbox::SandboxError::Died { .. },
+            ) => ErrorKind::Storage,
+            Sandbox(_) => ErrorKind::Usage,
             TrustPackage { source, .. } if source.is_refusal() => ErrorKind::Rejected,
             TrustPackage { .. } => ErrorKind::Usage,
             NoCustodian { .. } | StaleTrustPackage { .. } => ErrorKind::Rejected,
@@ -545,7 +552,16 @@ impl OpsError {
             Trust(TrustError::UnknownPurpose(_)) => "a key's purpose is one of signer, approver, custodian or audit".into(),
             Trust(TrustError::BadHolder(_)) => "name the person who holds the key by their operator name".into(),
             Policy(PolicyError::Syntax { .. }) => "fix the Rego at that line; docs/policy.md shows the rule forms".into(),
-            Policy(PolicyError::TimeLimit { .. }) => "simplify the rule: iterate over input, not over large ranges".into(),
+            Policy(PolicyError::TimeLimit { .. })
+            | Sandbox(
+                crate::sandbox::SandboxError::MemoryLimit { .. }
+                | crate::sandbox::SandboxError::CpuLimit { .. }
+                | crate::sandbox::SandboxError::WallLimit { .. }
+                | crate::sandbox::SandboxError::OutputLimit { .. },
+            ) => "simplify the rule: iterate over input, not over large ranges; a policy from a trust package is the issuer's to fix".into(),
+            Sandbox(crate::sandbox::SandboxError::Spawn { .. } | crate::sandbox::SandboxError::Died { .. }) => {
+                "the policy evaluator runs as a child of this program; check that the program's file is intact and that processes can be started, then try again".into()
+            }
             TrustPackage { source, .. } => return package_remedy(source, to),
             NoCustodian { .. } => to.say(
                 "add the issuers' keys first with `strongroom trust add ISSUER.pem --purpose custodian --holder PERSON`",

@@ -18,6 +18,7 @@ mod output;
 pub mod overview;
 pub mod release;
 pub mod rotate;
+pub mod sandbox;
 pub mod sbom;
 mod sign;
 mod station;

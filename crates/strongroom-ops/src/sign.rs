@@ -126,6 +126,8 @@ impl Station {
             cb,
         )?;
         let signer: &dyn Signer = &*signer;
+        // What a signing run killed here before left behind goes first (debris, never usable).
+        let leftovers = crate::util::remove_leftovers_beside(&outputs);
         // The intent is recorded before any signature exists: a process killed while signing
         // leaves this row, saying which key was signing what, even if no `sign` row follows.
         self.record(
@@ -134,6 +136,7 @@ impl Station {
             crate::audit::Outcome::Ok,
             serde_json::json!({
                 "files": req.files.len(),
+                "leftovers_removed": leftovers,
                 "bundles": outputs.iter().map(|o| o.display().to_string()).collect::<Vec<_>>(),
             }),
         )?;

@@ -45,6 +45,8 @@ impl Station {
     /// and every act then refuses with it ([`Station::integrity`]).
     pub fn open(home: &Path) -> Result<Self, OpsError> {
         let store = Store::open(home)?;
+        // Temporary files that a killed process left in the station's own directories.
+        crate::util::remove_leftovers_within(home);
         let mut verified = Verified::genesis(&store.station_id()?);
         let view = store.snapshot(0)?;
         verified.replay(&view.appended);

@@ -11,8 +11,8 @@ use serde::Serialize;
 use strongroom_core::{HashAlg, Purpose, Signer};
 pub use strongroom_policy::trust::parse_stages;
 use strongroom_policy::{
-    check_modules, evaluate, Decision, NewTrustedKey, PackageError, PolicyInput, PolicyModule,
-    Revocation, Stage, Timestamp, TrustPackage, TrustSet, TrustedKey,
+    check_modules, Decision, NewTrustedKey, PackageError, PolicyInput, PolicyModule, Revocation,
+    Stage, Timestamp, TrustPackage, TrustSet, TrustedKey,
 };
 use strongroom_store::fsutil::{write_atomic, Overwrite};
 use strongroom_store::state::Change;
@@ -254,12 +254,7 @@ impl Station {
     ) -> Result<Decision, OpsError> {
         let object = format!("{}@{}", input.release.name, input.release.version);
         let decision = self.trust_set().and_then(|set| {
-            Ok(evaluate(
-                &input.to_value(),
-                input.release.stage,
-                set.policy(),
-                extra,
-            )?)
+            crate::sandbox::evaluate(&input.to_value(), input.release.stage, set.policy(), extra)
         });
         match decision {
             Ok(d) => {

@@ -35,6 +35,37 @@ pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync)
         .collect()
 }
 
+/// Removes what killed runs left beside `outputs` (each distinct directory once; see
+/// `strongroom_store::fsutil::remove_leftovers`). Returns how many files went.
+pub(crate) fn remove_leftovers_beside(outputs: &[std::path::PathBuf]) -> usize {
+    let mut dirs: Vec<&std::path::Path> = outputs
+        .iter()
+        .map(|o| match o.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => std::path::Path::new("."),
+        })
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs.into_iter()
+        .map(strongroom_store::fsutil::remove_leftovers)
+        .sum()
+}
+
+/// Removes what killed runs left in `home` and the directories directly in it.
+pub(crate) fn remove_leftovers_within(home: &std::path::Path) -> usize {
+    let subdirs = std::fs::read_dir(home)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path());
+    std::iter::once(home.to_path_buf())
+        .chain(subdirs)
+        .map(|d| strongroom_store::fsutil::remove_leftovers(&d))
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -11,6 +11,11 @@ use strongroom_policy::{
 };
 
 fn station(dir: &std::path::Path) -> Station {
+    // Policies are evaluated in a child process; a test harness cannot be that child.
+    std::env::set_var(
+        strongroom_ops::sandbox::SANDBOX_EXE_ENV,
+        env!("CARGO_BIN_EXE_strongroom-sandbox"),
+    );
     let mut s = Station::open(dir).unwrap();
     s.init_operator(
         "admin",
@@ -143,4 +148,69 @@ fn the_trust_policy_and_policy_files_decide_and_are_recorded() {
         "release candidates stay out of production"
     );
     assert!(read_policy_files(&[work.path().join("missing.rego")]).is_err());
+}
+
+/// A builtin that asks for gigabytes (`numbers.range(1, 4e8)`) aborted the whole process, since
+/// regorus bounds a rule's time but not one call's memory. It now runs in a bounded child: the
+/// decision fails naming the memory limit, is recorded, and the station goes on.
+#[test]
+fn a_policy_that_exhausts_memory_is_stopped_in_its_sandbox_and_the_station_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let s = station(dir.path());
+    let greedy = work.path().join("greedy.rego");
+    std::fs::write(
+        &greedy,
+        "package greedy\n\nimport rego.v1\n\ndeny contains \"too many\" if count(numbers.range(1, 400000000)) > 3\n",
+    )
+    .unwrap();
+    let modules = read_policy_files(std::slice::from_ref(&greedy)).unwrap();
+    let err = s
+        .policy_decision(&input("1.0.0", "b"), &modules)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            OpsError::Sandbox(strongroom_ops::sandbox::SandboxError::MemoryLimit {
+                limit_mib: 512
+            })
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("memory limit of 512 MiB"), "{err}");
+    assert!(err.remedy(strongroom_ops::Edge::Cli).is_some());
+
+    // The station is unharmed: the next decision is made, and both are recorded.
+    let d = s.policy_decision(&input("1.0.0", "b"), &[]).unwrap();
+    assert!(!d.allowed());
+    let rows = s.audit_list(Some("policy.decision"), None).unwrap();
+    let outcomes: Vec<&str> = rows.iter().map(|r| r.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["failed", "denied"]);
+}
+
+/// A rule that iterates for ever stops at the engine's time limit, in the child.
+#[test]
+fn a_policy_that_spins_is_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let s = station(dir.path());
+    let spin = work.path().join("spin.rego");
+    std::fs::write(
+        &spin,
+        "package spin\n\nimport rego.v1\n\ndeny contains \"slow\" if { some i in numbers.range(1, 10000); some j in numbers.range(1, 10000); i * j < 0 }\n",
+    )
+    .unwrap();
+    let modules = read_policy_files(std::slice::from_ref(&spin)).unwrap();
+    let start = std::time::Instant::now();
+    let err = s
+        .policy_decision(&input("1.0.0", "b"), &modules)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            OpsError::Policy(strongroom_policy::PolicyError::TimeLimit { .. })
+        ),
+        "{err:?}"
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(40));
 }

@@ -16,12 +16,12 @@ use std::time::Duration;
 
 use regorus::utils::limits::ExecutionTimerConfig;
 use regorus::{Engine, LimitError, Value};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{PolicyBundle, PolicyModule, Stage};
 
 /// One refusal or warning.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Finding {
     /// The Rego package that produced it (`strongroom.production`, `acme.release`).
     pub policy: String,
@@ -34,7 +34,7 @@ pub struct Finding {
 
 /// A remedy a policy rule can name, so that the CLI and the app can each say how to apply it
 /// in their own words (a flag there, a wizard step here).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Fix {
@@ -65,7 +65,7 @@ impl Fix {
 }
 
 /// The outcome of a policy evaluation.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     pub deny: Vec<Finding>,
     pub warn: Vec<Finding>,
@@ -94,7 +94,8 @@ impl Default for Limits {
 }
 
 /// Why a policy could not be loaded or evaluated.
-#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
+/// Serialisable, so that an evaluation in a child process can report it.
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum PolicyError {
     /// The module does not parse. `detail` holds regorus' report with the source line.

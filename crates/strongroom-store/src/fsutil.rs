@@ -7,6 +7,42 @@ use std::path::{Path, PathBuf};
 
 use crate::StoreError;
 
+/// The name every temporary file of ours starts with: `.strongroom-PID-`, so that a later run
+/// can tell the leftovers of a dead process from the files of one still writing.
+pub fn temp_prefix() -> String {
+    format!(".strongroom-{}-", std::process::id())
+}
+
+/// Removes the temporary files that a process killed mid-write left in `dir` (not below it):
+/// `.strongroom-PID-….tmp` whose process no longer runs. A file of a live process, or a name of
+/// any other form, is left alone. Staged signature bundles are not valid documents until their
+/// commit (see [`StagedFiles`]), so a leftover is debris, never a signature. Returns how many
+/// were removed; a directory that cannot be read removes nothing.
+pub fn remove_leftovers(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(".strongroom-"))
+            .filter(|n| n.ends_with(".tmp"))
+            .and_then(|n| n.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let alive = Path::new("/proc").join(pid.to_string()).exists();
+        let regular = e.file_type().is_ok_and(|t| t.is_file());
+        if !alive && regular && fs::remove_file(e.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// Whether an existing file at the destination may be replaced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Overwrite {
@@ -25,7 +61,7 @@ pub fn write_atomic(
         _ => Path::new("."),
     };
     let mut tmp = tempfile::Builder::new()
-        .prefix(".strongroom-")
+        .prefix(&temp_prefix())
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| StoreError::io(dir, e))?;
@@ -126,7 +162,7 @@ impl StagedFiles {
             _ => PathBuf::from("."),
         };
         let mut tmp = tempfile::Builder::new()
-            .prefix(".strongroom-")
+            .prefix(&temp_prefix())
             .suffix(".tmp")
             .tempfile_in(&dir)
             .map_err(|e| StoreError::io(&dir, e))?;
@@ -220,6 +256,23 @@ fn sync_filesystems(_: &[&Path]) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leftovers_of_dead_processes_go_and_live_ones_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let mine = dir.path().join(format!("{}abc.tmp", temp_prefix()));
+        // No process has this pid (above the kernel's pid_max limit of 2^22).
+        let dead = dir.path().join(".strongroom-4294967-abc.tmp");
+        let other = dir.path().join(".strongroom-abc.tmp");
+        let doc = dir.path().join("a.sigstore.json");
+        for p in [&mine, &dead, &other, &doc] {
+            fs::write(p, b"x").unwrap();
+        }
+        assert_eq!(remove_leftovers(dir.path()), 1);
+        assert!(!dead.exists());
+        assert!(mine.exists() && other.exists() && doc.exists());
+        assert_eq!(remove_leftovers(&dir.path().join("missing")), 0);
+    }
 
     #[test]
     fn writes_and_refuses_to_clobber() {

@@ -260,6 +260,32 @@ impl Env {
     }
 }
 
+/// Runs `c` under GNU time: its output, and the peak RSS in KiB of it and every child it waited
+/// for (the policy sandbox included).
+pub fn with_peak_rss(c: &Command) -> (Out, u64) {
+    let mut t = Command::new("/usr/bin/time");
+    t.args(["-f", "peak-rss-kib %M"])
+        .arg(c.get_program())
+        .args(c.get_args());
+    for (k, v) in c.get_envs() {
+        match v {
+            Some(v) => t.env(k, v),
+            None => t.env_remove(k),
+        };
+    }
+    if let Some(d) = c.get_current_dir() {
+        t.current_dir(d);
+    }
+    let o = Out::from(t.output().unwrap());
+    let kib = o
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("peak-rss-kib "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS in {}", o.stderr));
+    (o, kib)
+}
+
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../..")

@@ -123,12 +123,7 @@ pub(crate) fn evaluate_policy(
     trust: &TrustSet,
     user: &[PolicyModule],
 ) -> Result<Decision, OpsError> {
-    Ok(strongroom_policy::evaluate(
-        &input.to_value(),
-        input.release.stage,
-        trust.policy(),
-        user,
-    )?)
+    crate::sandbox::evaluate(&input.to_value(), input.release.stage, trust.policy(), user)
 }
 
 /// A bundle opened for reading: decrypted to a private temp file first when age-encrypted.
@@ -182,6 +177,7 @@ pub(crate) fn write_bundle(
     overwrite: bool,
     encrypt_to: &[Recipient],
 ) -> Result<String, OpsError> {
+    crate::util::remove_leftovers_beside(std::slice::from_ref(&out.to_path_buf()));
     if encrypt_to.is_empty() {
         return Ok(w.write_atomic(out, overwrite)?.sha256.to_hex());
     }
