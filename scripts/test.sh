@@ -4,7 +4,8 @@
 # It installs what it needs (Debian packages, npm and PyPI verifiers, cargo tools), then runs
 # the desktop UI's type check, unit tests and build, cargo-deny (licences, bans and sources of
 # every dependency, offline), rustfmt, clippy with warnings as errors,
-# every Rust test with cargo-nextest (which also regenerates the app's TypeScript bindings), the
+# every Rust test with cargo-nextest (which also regenerates the app's TypeScript bindings), a
+# scan of our own lockfiles with Strongroom against ../shared/vulndb (scripts/self-scan.sh), the
 # desktop app's end-to-end tests under Xvfb over WebDriver, and checks that nothing left the
 # working tree changed (stale bindings included).
 set -euo pipefail
@@ -36,6 +37,11 @@ cargo deny --offline check bans licenses sources
 
 step "tests (cargo nextest)"
 cargo nextest run --workspace --locked --profile ci
+
+# The tests built the CLI; it scans our own lockfiles against ../shared/vulndb (NOT RUN without it).
+step "supply chain: our own dependencies against the OSV data (supply-chain/osv-allowlist.txt)"
+cargo build -p strongroom-cli --locked
+bash scripts/self-scan.sh "$ROOT/target/debug/strongroom"
 
 step "the app's TypeScript bindings are current"
 stale="$(git status --porcelain -- ui/src/bindings 2>/dev/null || true)"
