@@ -83,7 +83,12 @@ pub enum UriError {
     Unsupported(String),
     #[error("the URI names a {0} object, but a signing key is type=private")]
     NotAPrivateKey(ObjectType),
+    #[error("the URI is {0} bytes long, over the limit of {MAX_URI_BYTES} (max_uri_bytes); a key's URI is a few hundred")]
+    TooLong(usize),
 }
+
+/// The longest PKCS#11 URI parsed (attribute values are at most 32 to 64 bytes in PKCS#11).
+pub const MAX_URI_BYTES: usize = 4096;
 
 /// A parsed PKCS#11 URI, values decoded. The PIN value, when present, is only reachable through
 /// [`Pkcs11Uri::pin_value`]; `Debug` and `Display` never show it.
@@ -108,6 +113,9 @@ impl Pkcs11Uri {
     /// Parses `s`. A `pin-value` attribute is refused unless `allow_pin_value` (the user asked for
     /// it explicitly, e.g. `--allow-pin-in-uri`).
     pub fn parse(s: &str, allow_pin_value: bool) -> Result<Self, UriError> {
+        if s.len() > MAX_URI_BYTES {
+            return Err(UriError::TooLong(s.len()));
+        }
         // The parser strips newlines and tabs (RFC 7512 allows URIs to be wrapped); do it once here
         // so our own scan sees the same text. The copy may hold a PIN: wipe it afterwards.
         let tidy = Zeroizing::new(s.replace(['\n', '\t'], ""));
@@ -490,5 +498,16 @@ mod tests {
         assert_eq!(u.to_string(), "pkcs11:");
         let u = Pkcs11Uri::parse("pkcs11:slot-id=7;object=k", false).unwrap();
         assert_eq!(u.slot_id, Some(7));
+    }
+
+    #[test]
+    fn an_overlong_uri_is_refused_before_parsing() {
+        let long = format!("pkcs11:token={}", "a".repeat(MAX_URI_BYTES));
+        assert!(matches!(
+            Pkcs11Uri::parse(&long, false),
+            Err(UriError::TooLong(n)) if n == long.len()
+        ));
+        let fits = format!("pkcs11:token={}", "a".repeat(64));
+        assert!(Pkcs11Uri::parse(&fits, false).is_ok());
     }
 }

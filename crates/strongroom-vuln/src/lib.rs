@@ -36,3 +36,10 @@ pub use predicate::{to_vulns_predicate, DbInfo, ScanTime, ScannerInfo, VULNS_PRE
 pub use scan::{Finding, PackageRef};
 pub use severity::{cvss3_base_score, CvssError, Level, Severity};
 pub use version::{ParsedVersion, VersionOrdering};
+
+/// Checks one OSV record as the importer does (for the cargo-fuzz targets in `fuzz/`; not a
+/// stable API).
+#[doc(hidden)]
+pub fn check_osv_record(doc: &serde_json::Value) -> Result<(), String> {
+    osv::check_record(doc).map(drop)
+}
