@@ -474,3 +474,18 @@ fn a_lockfile_of_hundreds_of_thousands_of_tiny_packages_is_refused_within_a_gibi
     assert!(kib < 1 << 20, "peak RSS {kib} KiB is over 1 GiB");
     assert!(!env.path("app.spdx.json").exists());
 }
+
+/// The first thing `main` does is ask whether it was started as the policy evaluator; a first
+/// argument that is not UTF-8 (a file name in another encoding) must reach clap, not panic there.
+#[test]
+fn a_first_argument_that_is_not_utf8_is_a_usage_error_not_a_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = Env::new();
+    let o = Out::from(
+        env.cmd()
+            .arg(std::ffi::OsStr::from_bytes(b"caf\xe9.bin"))
+            .output()
+            .unwrap(),
+    );
+    o.code(2).stderr_has("unrecognized subcommand");
+}

@@ -530,7 +530,7 @@ impl OpsError {
             }
             Sbom(SbomError::NotAnSbom(_)) => "give an SPDX 2.3 or CycloneDX 1.4-1.6 JSON document".into(),
             BuildMeta(_) => "see docs/build-meta.md for the fields CI must write".into(),
-            Vuln(VulnError::NotAZip { .. } | VulnError::CorruptEntry { .. } | VulnError::LimitExceeded { .. }) => {
+            Vuln(VulnError::NotAZip { .. } | VulnError::CorruptEntry { .. } | VulnError::UnsafeEntry { .. } | VulnError::LimitExceeded { .. }) => {
                 "nothing was imported; download the ecosystem's all.zip again on the connected side".into()
             }
             Sign(SignError::Backend(src)) => {

@@ -216,13 +216,14 @@ fn died(status: ExitStatus, stderr: &str, limits: &SandboxLimits) -> SandboxErro
 /// request on stdin and returns the exit code; `None` for a normal start. Call it first in
 /// `main`, before anything else reads arguments or opens a window.
 pub fn serve_if_child() -> Option<i32> {
-    let mut args = std::env::args();
-    if args.nth(1).as_deref() != Some(SANDBOX_ARG) {
+    // `args_os`: a file name that is not UTF-8 must not panic a normal start here.
+    let mut args = std::env::args_os();
+    if args.nth(1).as_deref() != Some(std::ffi::OsStr::new(SANDBOX_ARG)) {
         return None;
     }
     let mut memory = SandboxLimits::default().memory_bytes;
     let mut cpu = SandboxLimits::default().cpu_seconds;
-    for a in args {
+    for a in args.filter_map(|a| a.into_string().ok()) {
         if let Some(v) = a.strip_prefix("--memory=").and_then(|v| v.parse().ok()) {
             memory = v;
         } else if let Some(v) = a.strip_prefix("--cpu=").and_then(|v| v.parse().ok()) {

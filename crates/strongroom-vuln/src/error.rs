@@ -100,6 +100,16 @@ pub enum VulnError {
     NotAZip { file: PathBuf, reason: String },
 
     #[error(
+        "{file}: entry {entry:?} is refused ({reason}); nothing was imported. \
+         An OSV export as published never holds such an entry: get the file from a trusted copy"
+    )]
+    UnsafeEntry {
+        file: PathBuf,
+        entry: String,
+        reason: String,
+    },
+
+    #[error(
         "{file}: entry {entry:?} is damaged ({reason}); nothing was imported. \
          Download the file again and check its sha256"
     )]

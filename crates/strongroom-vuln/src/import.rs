@@ -1,25 +1,29 @@
 //! Importing an OSV `all.zip` (one JSON document per member) into the database: in one
-//! transaction, bounded by [`Limits`], never extracting anything to disk.
+//! transaction, bounded by [`Limits`], never extracting anything to disk. The zip is read by
+//! `strongroom_bundle::SafeZip`, the one reader of untrusted zips (release bundles, OSV data,
+//! jars).
 //!
 //! What is fatal (the database is left unchanged) and what is a per-record warning:
-//! - fatal: not a zip; a damaged member (CRC or size mismatch, truncated data); any [`Limits`]
-//!   bound crossed (too many entries, a zip bomb by declared or actual size or ratio, more
-//!   than `max_bad_records` unusable members);
-//! - per-record warning, member skipped: an unsafe name (`../x.json`, absolute), an encrypted
-//!   member or an unsupported compression method, a member that is not JSON, a document
-//!   without `id`/`modified`;
+//! - fatal: not a zip; a damaged member (CRC or size mismatch, truncated data, local header
+//!   disagreeing with the central directory); an unsafe name (`../x.json`, absolute, a
+//!   backslash, a duplicate), a link, an encrypted member or an unsupported compression method
+//!   (an OSV export as published holds none of these); any [`Limits`] bound crossed (too many
+//!   entries, a zip bomb by declared or actual size or ratio, more than `max_bad_records`
+//!   unusable members);
+//! - per-record warning, member skipped: a member that is not JSON, a document without
+//!   `id`/`modified`;
 //! - per-record warning, record kept: a bad range or `affected[]` entry (dropped alone), an
 //!   unknown ecosystem (kept; its `ECOSYSTEM` ranges are not evaluated).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
 use sha2::{Digest as _, Sha256};
+use strongroom_bundle::{BundleError, SafeZip};
 use time::OffsetDateTime;
-use zip::result::ZipError;
 
 use crate::db::{format_time, VulnDb};
 use crate::error::{truncate, LimitKind, VulnError};
@@ -191,21 +195,9 @@ impl VulnDb {
         precheck(&mut file, path, limits)?;
         file.seek(SeekFrom::Start(0))
             .map_err(|e| VulnError::io(path, e))?;
-        let mut archive =
-            zip::ZipArchive::new(BufReader::new(file)).map_err(|e| VulnError::NotAZip {
-                file: path.to_owned(),
-                reason: e.to_string(),
-            })?;
-        let total = archive.len() as u64;
-        if total > limits.max_entries {
-            return Err(VulnError::LimitExceeded {
-                file: path.to_owned(),
-                entry: None,
-                kind: LimitKind::Entries,
-                limit: limits.max_entries,
-                actual: total,
-            });
-        }
+        let zip = SafeZip::from_file(file, path, &zip_limits(limits))
+            .map_err(|e| from_zip(path, limits, e))?;
+        let total = zip.len() as u64;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -234,7 +226,7 @@ impl VulnDb {
             base_ecosystems: BTreeSet::new(),
         };
         let mut bytes_read = 0u64;
-        for i in 0..archive.len() {
+        for (i, entry) in zip.entries().iter().enumerate() {
             if i as u64 % PROGRESS_EVERY == 0 {
                 progress(ImportProgress {
                     entries_done: i as u64,
@@ -242,16 +234,20 @@ impl VulnDb {
                     bytes_read,
                 });
             }
-            let member = read_member(&mut archive, i, path, limits, &mut bytes_read)?;
-            let (name, bytes) = match member {
-                Member::Dir => continue,
-                Member::Skip(name, why) => {
-                    run.report.records_total += 1;
-                    run.reject(format!("member {name:?}: {why}; skipped"), limits, path)?;
-                    continue;
-                }
-                Member::Data(name, bytes) => (name, bytes),
-            };
+            let name = truncate(entry.name(), 200);
+            let bytes = zip
+                .read(entry.name(), limits.max_entry_bytes)
+                .map_err(|e| from_zip(path, limits, e))?;
+            bytes_read = bytes_read.saturating_add(bytes.len() as u64);
+            if bytes_read > limits.max_total_bytes {
+                return Err(VulnError::LimitExceeded {
+                    file: path.to_owned(),
+                    entry: Some(truncate(&name, 100)),
+                    kind: LimitKind::TotalBytes,
+                    limit: limits.max_total_bytes,
+                    actual: bytes_read,
+                });
+            }
             run.report.records_total += 1;
             let doc: serde_json::Value = match serde_json::from_slice(&bytes) {
                 Ok(d) => d,
@@ -292,157 +288,96 @@ impl VulnDb {
     }
 }
 
-enum Member {
-    Dir,
-    Skip(String, String),
-    Data(String, Vec<u8>),
+/// The SafeZip bounds of an import: the OSV [`Limits`] (members, sizes, ratio).
+fn zip_limits(limits: &Limits) -> strongroom_bundle::Limits {
+    strongroom_bundle::Limits {
+        max_entries: limits.max_entries,
+        max_entry_bytes: limits.max_entry_bytes,
+        max_total_bytes: limits.max_total_bytes,
+        max_ratio: limits.max_ratio,
+        ratio_floor: limits.ratio_floor,
+    }
 }
 
-/// Reads member `i` within the limits. Damage and limit crossings are errors; members we
-/// refuse to read (unsafe name, encrypted, unsupported method) are `Skip`.
-fn read_member<R: Read + Seek>(
-    archive: &mut zip::ZipArchive<R>,
-    i: usize,
-    path: &Path,
-    limits: &Limits,
-    bytes_read: &mut u64,
-) -> Result<Member, VulnError> {
-    let corrupt = |entry: String, reason: String| VulnError::CorruptEntry {
-        file: path.to_owned(),
-        entry,
-        reason,
-    };
-    let exceeded = |entry: &str, kind, limit, actual| VulnError::LimitExceeded {
-        file: path.to_owned(),
-        entry: Some(truncate(entry, 100)),
-        kind,
-        limit,
-        actual,
-    };
-    // Metadata first: it is available even for members we will not decompress.
-    let (name, is_dir, enclosed, encrypted, size, csize) = match archive.by_index_raw(i) {
-        Ok(f) => {
-            let (name, safe) = match f.name() {
-                Ok(n) => (truncate(&n, 200), safe_member_name(&n)),
-                Err(_) => (format!("#{i}"), false),
-            };
-            (
-                name,
-                f.is_dir(),
-                safe && f.enclosed_name().is_some(),
-                f.encrypted(),
-                f.size(),
-                f.compressed_size(),
-            )
-        }
-        Err(e) => return Err(corrupt(format!("#{i}"), e.to_string())),
-    };
-    if is_dir {
-        return Ok(Member::Dir);
-    }
-    if !enclosed {
-        return Ok(Member::Skip(
-            name,
-            "unsafe member name (absolute or climbing out with ..)".to_owned(),
-        ));
-    }
-    if encrypted {
-        return Ok(Member::Skip(name, "encrypted member".to_owned()));
-    }
-    if size > limits.max_entry_bytes {
-        return Err(exceeded(
-            &name,
-            LimitKind::EntryBytes,
-            limits.max_entry_bytes,
-            size,
-        ));
-    }
-    if size > limits.ratio_floor && size / csize.max(1) > limits.max_ratio {
-        return Err(exceeded(
-            &name,
-            LimitKind::Ratio,
-            limits.max_ratio,
-            size / csize.max(1),
-        ));
-    }
-    if bytes_read.saturating_add(size) > limits.max_total_bytes {
-        return Err(exceeded(
-            &name,
-            LimitKind::TotalBytes,
-            limits.max_total_bytes,
-            bytes_read.saturating_add(size),
-        ));
-    }
-    let mut f = match archive.by_index(i) {
-        Ok(f) => f,
-        Err(ZipError::UnsupportedArchive(why)) => {
-            return Ok(Member::Skip(name, format!("unsupported: {why}")))
-        }
-        Err(ZipError::CompressionMethodNotSupported(m)) => {
-            return Ok(Member::Skip(
-                name,
-                format!("unsupported compression method {m}"),
-            ))
-        }
-        Err(ZipError::InvalidPassword) => {
-            return Ok(Member::Skip(name, "encrypted member".to_owned()))
-        }
-        Err(e) => return Err(corrupt(name, e.to_string())),
-    };
-    let mut buf = Vec::with_capacity(size.min(1 << 20) as usize);
-    let cap = limits.max_entry_bytes.saturating_add(1);
-    if let Err(e) = (&mut f).take(cap).read_to_end(&mut buf) {
-        return Err(corrupt(name, e.to_string()));
-    }
-    let actual = buf.len() as u64;
-    *bytes_read = bytes_read.saturating_add(actual);
-    if actual > limits.max_entry_bytes {
-        return Err(exceeded(
-            &name,
-            LimitKind::EntryBytes,
-            limits.max_entry_bytes,
+/// A SafeZip refusal in the importer's words: nothing was imported, and what to do.
+fn from_zip(path: &Path, limits: &Limits, e: BundleError) -> VulnError {
+    use strongroom_bundle::LimitKind as Z;
+    let file = path.to_owned();
+    match e {
+        BundleError::Io { source, .. } => VulnError::io(path, source),
+        BundleError::NotAZip { reason, .. } => VulnError::NotAZip { file, reason },
+        BundleError::LimitExceeded {
+            entry,
+            limit,
             actual,
-        ));
+            allowed,
+            ..
+        } => {
+            let kind = match limit {
+                Z::Entries => LimitKind::Entries,
+                Z::TotalBytes => LimitKind::TotalBytes,
+                Z::Ratio => LimitKind::Ratio,
+                _ => LimitKind::EntryBytes,
+            };
+            let limit = match kind {
+                LimitKind::EntryBytes => limits.max_entry_bytes,
+                _ => allowed,
+            };
+            VulnError::LimitExceeded {
+                file,
+                entry: entry.map(|e| truncate(&e, 100)),
+                kind,
+                limit,
+                actual,
+            }
+        }
+        BundleError::UnsafeEntry { entry, reason, .. } => VulnError::UnsafeEntry {
+            file,
+            entry: truncate(&entry, 100),
+            reason: reason.to_string(),
+        },
+        BundleError::EncryptedEntry { entry, .. } => VulnError::UnsafeEntry {
+            file,
+            entry: truncate(&entry, 100),
+            reason: "encrypted".into(),
+        },
+        BundleError::UnsupportedCompression { entry, method, .. } => VulnError::UnsafeEntry {
+            file,
+            entry: truncate(&entry, 100),
+            reason: format!("unsupported compression method {method}"),
+        },
+        // Damage to the archive's structure (no entry named): not a readable zip.
+        BundleError::Corrupt {
+            entry: None,
+            reason,
+            ..
+        } => VulnError::NotAZip { file, reason },
+        BundleError::Corrupt {
+            entry: Some(entry),
+            reason,
+            ..
+        } => VulnError::CorruptEntry {
+            file,
+            entry: truncate(&entry, 100),
+            reason,
+        },
+        BundleError::LongerThanDeclared {
+            entry, declared, ..
+        } => VulnError::CorruptEntry {
+            file,
+            entry: truncate(&entry, 100),
+            reason: format!("inflates to more than the {declared} bytes it declares"),
+        },
+        other => VulnError::CorruptEntry {
+            file,
+            entry: String::new(),
+            reason: other.to_string(),
+        },
     }
-    if actual != size {
-        return Err(corrupt(
-            name,
-            format!("{actual} bytes decompressed but the header declares {size}"),
-        ));
-    }
-    if actual > limits.ratio_floor && actual / csize.max(1) > limits.max_ratio {
-        return Err(exceeded(
-            &name,
-            LimitKind::Ratio,
-            limits.max_ratio,
-            actual / csize.max(1),
-        ));
-    }
-    if *bytes_read > limits.max_total_bytes {
-        return Err(exceeded(
-            &name,
-            LimitKind::TotalBytes,
-            limits.max_total_bytes,
-            *bytes_read,
-        ));
-    }
-    Ok(Member::Data(name, buf))
 }
 
 /// Microseconds since the Unix epoch: the ordering key of `modified`. Every date `time` can
 /// represent (years ±9999) fits; real records carry dates as odd as `0001-01-01T00:00:00Z`.
-/// Member names of an OSV export are `ID.json`; we never write members to disk, but a name
-/// that is absolute, climbs with `..`, or carries a drive letter, a backslash or a control
-/// character marks a crafted archive, and its member is not trusted.
-fn safe_member_name(name: &str) -> bool {
-    !(name.is_empty()
-        || name.starts_with('/')
-        || name.contains('\\')
-        || name.chars().any(char::is_control)
-        || name.as_bytes().get(1) == Some(&b':')
-        || name.split('/').any(|c| c == ".."))
-}
-
 fn unix_us(t: OffsetDateTime) -> Result<i64, VulnError> {
     i64::try_from(t.unix_timestamp_nanos().div_euclid(1000))
         .map_err(|_| VulnError::Timestamp(format!("{t} is out of range")))

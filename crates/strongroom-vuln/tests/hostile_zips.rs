@@ -160,19 +160,27 @@ fn lying_header_is_caught_by_the_bytes_actually_read() {
     assert_eq!(fx.counts(), before);
 }
 
+/// An OSV export as published holds plain `ID.json` members. A climbing, absolute or encrypted
+/// member marks a crafted archive: SafeZip (the one reader of untrusted zips) refuses the whole
+/// file at open, naming the member, and nothing is imported.
 #[test]
-fn path_traversal_and_encrypted_members_are_skipped_with_warnings() {
+fn path_traversal_and_encrypted_members_refuse_the_whole_file() {
     let mut fx = Fixture::new();
+    let before = fx.counts();
     let good = record("GOOD-1", "good");
     let evil = record("EVIL-1", "evil");
-    let abs = record("EVIL-2", "evil");
-    let enc = record("EVIL-3", "evil");
-    let mut zip = build_stored_zip(&[
-        ("../EVIL-1.json", &evil),
-        ("/etc/EVIL-2.json", &abs),
-        ("GOOD-1.json", &good),
-        ("ENC-3.json", &enc),
-    ]);
+    for (bad, why) in [("../EVIL-1.json", ".."), ("/etc/EVIL-1.json", "absolute")] {
+        let zip = build_stored_zip(&[("GOOD-1.json", &good), (bad, &evil)]);
+        let path = fx.write("evil.zip", &zip);
+        let err = fx.import(&path, &Limits::default()).unwrap_err();
+        assert!(
+            matches!(&err, VulnError::UnsafeEntry { entry, .. } if entry == bad),
+            "{why}: {err:?}"
+        );
+        assert!(err.to_string().contains("nothing was imported"), "{err}");
+        assert_eq!(fx.counts(), before);
+    }
+    let mut zip = build_stored_zip(&[("GOOD-1.json", &good), ("ENC-3.json", &evil)]);
     // Set the "encrypted" flag on the last member (local header and central directory).
     let name = b"ENC-3.json";
     let mut i = 0;
@@ -185,33 +193,14 @@ fn path_traversal_and_encrypted_members_are_skipped_with_warnings() {
         }
         i += 1;
     }
-    let path = fx.write("evil.zip", &zip);
-    let report = fx.import(&path, &Limits::default()).unwrap();
-    assert_eq!(report.imported, 1, "{report:#?}");
-    assert_eq!(report.rejected, 3, "{report:#?}");
-    let warnings = report.warnings.join("\n");
+    let path = fx.write("enc.zip", &zip);
+    let err = fx.import(&path, &Limits::default()).unwrap_err();
     assert!(
-        warnings.contains("../EVIL-1.json") && warnings.contains("unsafe member name"),
-        "{warnings}"
+        matches!(&err, VulnError::UnsafeEntry { entry, reason, .. } if entry == "ENC-3.json" && reason == "encrypted"),
+        "{err:?}"
     );
-    assert!(warnings.contains("/etc/EVIL-2.json"), "{warnings}");
-    assert!(
-        warnings.contains("ENC-3.json") && warnings.contains("encrypted"),
-        "{warnings}"
-    );
-    let found = fx
-        .db
-        .scan(&[PackageRef {
-            ecosystem: "crates.io".into(),
-            name: "evil".into(),
-            version: "0.1.0".into(),
-            purl: None,
-            found_in: None,
-        }])
-        .unwrap();
-    assert!(found.is_empty(), "{found:?}");
-    assert!(fx.db.record_json("GOOD-1").unwrap().is_some());
-    assert!(fx.db.record_json("EVIL-1").unwrap().is_none());
+    assert_eq!(fx.counts(), before);
+    assert!(fx.db.record_json("GOOD-1").unwrap().is_none());
 }
 
 #[test]
@@ -357,10 +346,8 @@ fn damage_half_way_rolls_back_the_whole_import() {
 
     // Not a zip at all.
     let path = fx.write("not.zip", b"PK\x03\x04 but nothing else");
-    assert!(matches!(
-        fx.import(&path, &Limits::default()).unwrap_err(),
-        VulnError::NotAZip { .. }
-    ));
+    let err = fx.import(&path, &Limits::default()).unwrap_err();
+    assert!(matches!(err, VulnError::NotAZip { .. }), "{err:?}");
     // Truncated in the middle: the central directory is gone.
     let path = fx.write("truncated.zip", &zip[..zip.len() / 2]);
     assert!(fx.import(&path, &Limits::default()).is_err());
