@@ -34,6 +34,12 @@ pub struct Limits {
     /// Entries of at most this many uncompressed bytes are not ratio-checked, so small, very
     /// compressible JSON files pass. Default 64 KiB.
     pub ratio_floor: u64,
+    /// Refuse names equal but for case (`A.txt` and `a.txt`) and names that are a file and,
+    /// ignoring case, a directory: they would overwrite each other when extracted on a
+    /// case-insensitive file system. Default `true`. A reader that never extracts (the SBOM
+    /// cataloguer reading jars, where such twins occur) turns it off; exact duplicates and
+    /// exact file/directory conflicts are refused either way.
+    pub fold_case: bool,
 }
 
 impl Default for Limits {
@@ -44,6 +50,7 @@ impl Default for Limits {
             max_total_bytes: 64 << 30,
             max_ratio: 200,
             ratio_floor: 64 << 10,
+            fold_case: true,
         }
     }
 }
@@ -407,7 +414,7 @@ impl SafeZip {
                 files.push(r);
             }
         }
-        self.check_names(&mut files, &mut dirs)?;
+        self.check_names(&mut files, &mut dirs, limits.fold_case)?;
         self.check_local_headers(files, eocd.cd_offset)?;
         self.directories = dirs;
         Ok(())
@@ -703,7 +710,19 @@ impl SafeZip {
     }
 
     /// Duplicates (exact and ignoring case) and names used both as file and directory.
-    fn check_names(&self, files: &mut [RawEntry], dirs: &mut [String]) -> Result<(), BundleError> {
+    fn check_names(
+        &self,
+        files: &mut [RawEntry],
+        dirs: &mut [String],
+        fold_case: bool,
+    ) -> Result<(), BundleError> {
+        let fold = |s: &str| {
+            if fold_case {
+                s.to_lowercase()
+            } else {
+                s.to_owned()
+            }
+        };
         files.sort_by(|a, b| a.name.cmp(&b.name));
         for w in files.windows(2) {
             if w[0].name == w[1].name {
@@ -718,7 +737,7 @@ impl SafeZip {
         }
         let mut folded: BTreeMap<String, &str> = BTreeMap::new();
         for f in files.iter() {
-            if let Some(other) = folded.insert(f.name.to_lowercase(), &f.name) {
+            if let Some(other) = folded.insert(fold(&f.name), &f.name) {
                 return Err(self.unsafe_entry(
                     &f.name,
                     UnsafeEntry::DuplicateIgnoringCase {
@@ -730,7 +749,7 @@ impl SafeZip {
         // Every ancestor directory of a file, case-folded; no file may be one of them.
         let mut ancestors: BTreeMap<String, &str> = BTreeMap::new();
         for f in files.iter() {
-            let lower = f.name.to_lowercase();
+            let lower = fold(&f.name);
             let mut at = 0;
             while let Some(i) = lower[at..].find('/') {
                 ancestors
@@ -740,7 +759,7 @@ impl SafeZip {
             }
         }
         for d in dirs.iter() {
-            let lower = d.to_lowercase();
+            let lower = fold(d);
             if let Some(file) = folded.get(&lower) {
                 return Err(self.unsafe_entry(
                     file,

@@ -340,7 +340,8 @@ impl<'b> Walker<'b> {
         }
     }
 
-    /// A zip inside a stream needs random access: hold it in memory within the buffer budget.
+    /// A zip inside a stream needs random access: spool it to a nameless temporary file (gone
+    /// with the process), within the buffer budget, and read it with SafeZip.
     fn spool_zip(
         &mut self,
         path: &str,
@@ -352,7 +353,7 @@ impl<'b> Walker<'b> {
         let avail = budget.available_buffer().min(budget.limits.max_entry_bytes);
         let skip = |w: &mut Self| {
             w.warn(format!(
-                "{path}: nested zip larger than the {} bytes allowed in memory (max_buffered_bytes, max_entry_bytes); skipped",
+                "{path}: nested zip larger than the {} bytes allowed (max_buffered_bytes, max_entry_bytes); skipped",
                 avail
             ));
             Ok(())
@@ -360,16 +361,15 @@ impl<'b> Walker<'b> {
         if size.is_some_and(|s| s > avail) {
             return skip(self);
         }
-        let mut buf = Vec::new();
-        r.take(avail.saturating_add(1))
-            .read_to_end(&mut buf)
-            .map_err(|e| budget.io_error(path, "zip archive", e))?;
-        if buf.len() as u64 > avail {
+        let io = |e| budget.io_error(path, "zip archive", e);
+        let mut spool = tempfile::tempfile().map_err(io)?;
+        let n = io::copy(&mut r.take(avail.saturating_add(1)), &mut spool).map_err(io)?;
+        if n > avail {
             return skip(self);
         }
-        let n = buf.len() as u64;
+        spool.rewind().map_err(io)?;
         budget.reserve_buffer(n);
-        let res = self.scan_zip(path, Cursor::new(buf), depth);
+        let res = self.scan_zip(path, spool, depth);
         budget.release_buffer(n);
         res
     }
@@ -572,61 +572,20 @@ impl<'b> Walker<'b> {
         self.components.extend(kept);
     }
 
-    /// Scans a zip archive (jar, war, ear, wheel, zip) at nesting level `depth`. Entries are
-    /// recognised by name only.
-    pub fn scan_zip<R: Read + Seek>(
-        &mut self,
-        path: &str,
-        reader: R,
-        depth: u32,
-    ) -> Result<(), SbomError> {
+    /// Scans a zip archive (jar, war, ear, wheel, zip) at nesting level `depth`, read by
+    /// SafeZip (the one reader of untrusted zips): an archive with an unsafe name, a link, an
+    /// encrypted member or a lying header is refused whole. Entries are recognised by name only.
+    pub fn scan_zip(&mut self, path: &str, file: File, depth: u32) -> Result<(), SbomError> {
         let budget = self.budget;
         let limits = &budget.limits;
-        let mut za = zip::ZipArchive::new(reader).map_err(|e| zip_error(budget, path, e))?;
-        budget.add_entries(za.len() as u64, path)?;
-        for i in 0..za.len() {
-            let (name, is_dir, is_symlink, size, csize, enclosed) = {
-                let f = za.by_index_raw(i).map_err(|e| zip_error(budget, path, e))?;
-                (
-                    f.name()
-                        .map_err(|e| zip_error(budget, path, e))?
-                        .to_string(),
-                    f.is_dir(),
-                    f.is_symlink(),
-                    f.size(),
-                    f.compressed_size(),
-                    f.enclosed_name().is_some(),
-                )
-            };
-            if is_dir {
-                continue;
-            }
-            let rel = match safe_rel(&name.replace('\\', "/")) {
-                Some(r) if enclosed && !r.is_empty() => r,
-                _ => {
-                    self.warn(format!(
-                        "{path}!/{name}: absolute path or `..` in a zip entry; skipped"
-                    ));
-                    continue;
-                }
-            };
+        let zip = strongroom_bundle::SafeZip::from_file(file, Path::new(path), &zip_limits(limits))
+            .map_err(|e| zip_error(budget, path, e))?;
+        budget.add_entries(zip.len() as u64, path)?;
+        for entry in zip.entries() {
+            let (rel, size, csize) = (entry.name(), entry.size(), entry.compressed_size());
             let child = format!("{path}!/{rel}");
-            if is_symlink {
-                self.warn(format!("{child}: symbolic link; not followed"));
+            if parse::classify(rel).is_none() && Container::by_name(rel).is_none() {
                 continue;
-            }
-            if parse::classify(&rel).is_none() && Container::by_name(&rel).is_none() {
-                continue;
-            }
-            if size > crate::limits::RATIO_FLOOR && size / csize.max(1) > limits.max_ratio {
-                return Err(SbomError::LimitExceeded {
-                    path: child,
-                    limit: LimitKind::Ratio,
-                    detail: format!(
-                        "zip entry declares {size} bytes from {csize} (more than {}:1): zip bomb?",
-                        limits.max_ratio
-                    ),
-                });
             }
             if size > limits.max_entry_bytes {
                 self.warn(format!(
@@ -635,16 +594,16 @@ impl<'b> Walker<'b> {
                 ));
                 continue;
             }
-            let f = match za.by_index(i) {
+            let f = match zip.reader(rel) {
                 Ok(f) => f,
                 Err(e) => {
-                    let e = zip_error(budget, &child, e);
+                    let e = zip_error(budget, path, e);
                     self.soft(Err(e))?;
                     continue;
                 }
             };
             let mut m = Metered::new(f, budget, &child, size).with_compressed_size(csize);
-            let res = self.scan_entry(&child, &rel, &mut m, Some(size), depth, false);
+            let res = self.scan_entry(&child, rel, &mut m, Some(size), depth, false);
             self.soft(res)?;
         }
         Ok(())
@@ -771,7 +730,7 @@ impl<'b> Walker<'b> {
         let depth = 1;
         if c == Container::Zip {
             self.check_depth(path, depth)?;
-            return self.scan_zip(path, BufReader::new(file), depth);
+            return self.scan_zip(path, file, depth);
         }
         let mut br = BufReader::new(file);
         self.scan_container(path, c, &mut br, Some(size), depth)
@@ -839,23 +798,74 @@ pub(crate) fn decoder<'a>(
     })
 }
 
-fn zip_error(budget: &Budget, path: &str, e: zip::result::ZipError) -> SbomError {
-    use zip::result::ZipError;
+/// SafeZip's bounds for cataloguing: the entry count and ratio of the SBOM [`Limits`]; sizes are
+/// metered as they are read (an oversized entry is skipped, not fatal); names are never
+/// extracted, so case-only twins (common in jars) pass.
+fn zip_limits(limits: &crate::Limits) -> strongroom_bundle::Limits {
+    strongroom_bundle::Limits {
+        max_entries: limits.max_entries,
+        max_entry_bytes: u64::MAX,
+        max_total_bytes: u64::MAX,
+        max_ratio: limits.max_ratio,
+        ratio_floor: crate::limits::RATIO_FLOOR,
+        fold_case: false,
+    }
+}
+
+/// A SafeZip refusal as an SBOM error: limits stay limits (fatal); the rest is a damaged or
+/// unsafe archive, recoverable when it is nested (the walk goes on with a warning).
+fn zip_error(budget: &Budget, path: &str, e: strongroom_bundle::BundleError) -> SbomError {
+    use strongroom_bundle::{BundleError as B, LimitKind as Z};
+    if let Some(t) = budget.take_trip() {
+        return t;
+    }
     match e {
-        ZipError::Io(io) => budget.io_error(path, "zip archive", io),
-        ZipError::UnsupportedArchive(m) => SbomError::Unsupported {
-            path: path.to_string(),
-            message: format!("zip: {m}"),
-        },
-        other => {
-            if let Some(t) = budget.take_trip() {
-                return t;
-            }
-            SbomError::Corrupt {
-                path: path.to_string(),
-                format: "zip archive",
-                message: other.to_string(),
+        B::Io { source, .. } => budget.io_error(path, "zip archive", source),
+        B::LimitExceeded {
+            entry,
+            limit,
+            actual,
+            allowed,
+            ..
+        } => {
+            let kind = match limit {
+                Z::Entries => LimitKind::Entries,
+                Z::Ratio => LimitKind::Ratio,
+                Z::TotalBytes => LimitKind::TotalBytes,
+                _ => LimitKind::EntryBytes,
+            };
+            let what = match limit {
+                Z::Ratio => {
+                    format!("zip entry declares more than {allowed}:1 ({actual}:1): zip bomb?")
+                }
+                _ => format!("{actual} > {allowed}"),
+            };
+            SbomError::LimitExceeded {
+                path: match entry {
+                    Some(e) => format!("{path}!/{e}"),
+                    None => path.to_string(),
+                },
+                limit: kind,
+                detail: what,
             }
         }
+        B::EncryptedEntry { .. } | B::UnsupportedCompression { .. } => SbomError::Unsupported {
+            path: path.to_string(),
+            message: strip_path(&e.to_string(), path),
+        },
+        other => SbomError::Corrupt {
+            path: path.to_string(),
+            format: "zip archive",
+            message: strip_path(&other.to_string(), path),
+        },
     }
+}
+
+/// SafeZip's messages start with the archive's path, which the SBOM error already names.
+fn strip_path(message: &str, path: &str) -> String {
+    message
+        .strip_prefix(path)
+        .map(|m| m.trim_start_matches(':').trim_start())
+        .unwrap_or(message)
+        .to_owned()
 }

@@ -210,7 +210,7 @@ fn nested_zip_depth_bomb() {
 }
 
 #[test]
-fn links_and_traversal_are_skipped_with_warnings() {
+fn links_and_traversal_are_skipped_with_warnings_and_unsafe_zips_refused_whole() {
     let dir = tempfile::tempdir().unwrap();
     let good = std::fs::read(data("lockfiles/cargo-v1/Cargo.lock")).unwrap();
     let t = tar_bytes(&[
@@ -241,16 +241,30 @@ fn links_and_traversal_are_skipped_with_warnings() {
         "{w}"
     );
 
-    // The same in a zip.
+    // In a zip, SafeZip (the one reader of untrusted zips) refuses the whole archive, naming
+    // the entry: on its own it is an error, nested it is a warning and the rest goes on.
     let z = zip_bytes(&[("../x/Cargo.lock", &good), ("fine/Cargo.lock", &good)]);
     let p = dir.path().join("evil.zip");
-    std::fs::write(&p, z).unwrap();
+    std::fs::write(&p, &z).unwrap();
+    let err = catalog(&p, &limits()).unwrap_err();
+    assert!(
+        err.to_string().contains("evil.zip")
+            && err.to_string().contains("../x/Cargo.lock")
+            && err.to_string().contains("path traversal"),
+        "{err}"
+    );
+    let t = tar_files(&[("lib/evil.jar", &z), ("ok/Cargo.lock", &good)]);
+    let p = dir.path().join("outer.tar");
+    std::fs::write(&p, t).unwrap();
     let cat = catalog(&p, &limits()).unwrap();
     assert_eq!(cat.components.len(), 3);
-    assert!(cat
-        .warnings
-        .iter()
-        .any(|w| w.contains("evil.zip!/../x/Cargo.lock")));
+    assert!(
+        cat.warnings
+            .iter()
+            .any(|w| w.contains("outer.tar!/lib/evil.jar") && w.contains("path traversal")),
+        "{:?}",
+        cat.warnings
+    );
 }
 
 #[test]
@@ -351,4 +365,22 @@ fn a_file_name_that_would_make_a_directory_digest_ambiguous_is_refused() {
     std::fs::write(three.join(raw), b"C").unwrap();
     let e = catalog(&three, &limits()).unwrap_err();
     assert!(e.to_string().contains("not UTF-8"), "{e}");
+}
+
+/// Jars carry case-only twins (`META-INF/LICENSE` and `META-INF/license`). A release bundle
+/// refuses them (they would collide when extracted on a case-insensitive disk); the cataloguer,
+/// which extracts nothing, reads such a jar.
+#[test]
+fn a_jar_with_names_equal_but_for_case_is_catalogued() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = b"version = 3\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.0\"\n";
+    let z = zip_bytes(&[
+        ("META-INF/LICENSE", b"MIT"),
+        ("META-INF/license", b"mit"),
+        ("Cargo.lock", good),
+    ]);
+    let p = dir.path().join("twins.jar");
+    std::fs::write(&p, z).unwrap();
+    let cat = catalog(&p, &limits()).unwrap();
+    assert_eq!(cat.components.len(), 1, "{:?}", cat.warnings);
 }

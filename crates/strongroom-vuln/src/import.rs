@@ -296,6 +296,7 @@ fn zip_limits(limits: &Limits) -> strongroom_bundle::Limits {
         max_total_bytes: limits.max_total_bytes,
         max_ratio: limits.max_ratio,
         ratio_floor: limits.ratio_floor,
+        ..strongroom_bundle::Limits::default()
     }
 }
 
