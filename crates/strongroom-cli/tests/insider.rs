@@ -1058,20 +1058,24 @@ fn junk_approvals_are_refused_before_they_are_read() {
     env.run(&["verify", "many.zip"])
         .code(2)
         .stderr_has("approval count exceeded: 66 > 64");
-    // One approval of 300 KiB: larger than any approval is.
-    let hex = "ab".repeat(32);
-    put(
-        &env,
-        "rel.zip",
-        "big.zip",
-        &[
-            (&format!("approvals/{hex}.sigstore.json"), noise(300 << 10)),
-            (&format!("approvals/{hex}.pem"), pem),
-        ],
-    );
-    env.run(&["verify", "big.zip"])
-        .code(2)
-        .stderr_has("approval size exceeded");
+    // Sixteen approvals of 4 MiB each (the attack used 63 MiB each, and took `verify` to
+    // 2.4 GB): refused by size before any is read; the process stays small.
+    let big: Vec<(String, Vec<u8>)> = (0..16u8)
+        .flat_map(|i| {
+            let hex = format!("{:064x}", u64::from(i) + 0xab);
+            [
+                (format!("approvals/{hex}.sigstore.json"), noise(4 << 20)),
+                (format!("approvals/{hex}.pem"), pem.clone()),
+            ]
+        })
+        .collect();
+    let refs: Vec<(&str, Vec<u8>)> = big.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    put(&env, "rel.zip", "big.zip", &refs);
+    let mut c = env.cmd();
+    c.args(["verify", "big.zip"]);
+    let (o, kib) = with_peak_rss(&c);
+    o.code(2).stderr_has("approval size exceeded");
+    assert!(kib < 256 << 10, "peak RSS {kib} KiB");
 }
 
 /// Bytes that do not compress (so a zip's ratio limit does not refuse them first).
