@@ -306,7 +306,7 @@ fn key(ctx: &Ctx, cmd: KeyCommand) -> anyhow::Result<u8> {
                 g.secrets.passphrase_file.as_deref(),
                 g.pin.pin_file.as_deref(),
             )?;
-            let algorithm = g.algorithm.parse()?;
+            let algorithm = strongroom_ops::parse_algorithm(&g.algorithm)?;
             let purpose = parse_purpose(&g.purpose)?;
             let info = match target(&g.token) {
                 Some(target) => station.generate_token_key(

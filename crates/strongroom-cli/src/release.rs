@@ -84,6 +84,9 @@ pub struct CreateArgs {
     pub policy: Vec<PathBuf>,
     #[command(flatten)]
     pub encrypt: EncryptArgs,
+    /// With --encrypt-with-passphrase: read the passphrase from the first line of FILE.
+    #[arg(long, value_name = "FILE")]
+    pub bundle_passphrase_file: Option<PathBuf>,
     /// Where to write the bundle.
     #[arg(short, long, value_name = "OUT.zip")]
     pub output: PathBuf,
@@ -134,6 +137,9 @@ pub struct ExportArgs {
     pub to: PathBuf,
     #[command(flatten)]
     pub encrypt: EncryptArgs,
+    /// With --encrypt-with-passphrase: read the passphrase from the first line of FILE.
+    #[arg(long, value_name = "FILE")]
+    pub bundle_passphrase_file: Option<PathBuf>,
     /// Replace a file of the same name in the folder.
     #[arg(long)]
     pub force: bool,
@@ -152,7 +158,7 @@ pub fn release(ctx: &Ctx, cmd: ReleaseCommand) -> anyhow::Result<u8> {
 
 fn export(ctx: &Ctx, a: ExportArgs) -> anyhow::Result<u8> {
     let station = open_station(ctx)?;
-    let encrypt_to = recipients(&a.encrypt, None)?;
+    let encrypt_to = recipients(&a.encrypt, a.bundle_passphrase_file.as_deref())?;
     let done = station.release_export(&a.bundle, &a.to, &encrypt_to, a.force)?;
     if a.json {
         print_json(&done)?;
@@ -178,7 +184,7 @@ fn create(ctx: &Ctx, a: CreateArgs) -> anyhow::Result<u8> {
         a.pin.pin_file.as_deref(),
     )?;
     let sbom = sbom_choice(&a.sbom, &a.sbom_format)?;
-    let encrypt_to = recipients(&a.encrypt, None)?;
+    let encrypt_to = recipients(&a.encrypt, a.bundle_passphrase_file.as_deref())?;
     let done = station.release_create(
         &CreateRelease {
             name: a.name,
@@ -238,7 +244,8 @@ fn approve(ctx: &Ctx, a: ApproveArgs) -> anyhow::Result<u8> {
         a.pin.pin_file.as_deref(),
     )?;
     let identity = identity(&a.decrypt, &a.bundle)?;
-    let encrypt_to = recipients(&a.encrypt, None)?;
+    // The approved bundle is encrypted again with the passphrase it was opened with.
+    let encrypt_to = recipients(&a.encrypt, a.decrypt.bundle_passphrase_file.as_deref())?;
     let done = station.release_approve(
         &ApproveRelease {
             bundle: a.bundle,
@@ -367,7 +374,7 @@ fn sbom_choice(values: &[String], format: &str) -> anyhow::Result<SbomChoice> {
 fn recipients(e: &EncryptArgs, passphrase_file: Option<&Path>) -> anyhow::Result<Vec<Recipient>> {
     let mut out = Vec::new();
     for r in &e.encrypt_to {
-        out.push(Recipient::parse_x25519(r)?);
+        out.push(strongroom_ops::release::parse_recipient(r)?);
     }
     if e.encrypt_with_passphrase {
         let p = match preset(passphrase_file, BUNDLE_PASSPHRASE_ENV)? {

@@ -489,3 +489,108 @@ fn a_first_argument_that_is_not_utf8_is_a_usage_error_not_a_panic() {
     );
     o.code(2).stderr_has("unrecognized subcommand");
 }
+
+/// An unknown algorithm or a malformed age recipient went past ops: exit 2 with no hint, while
+/// the app showed a remedy. Both now come through ops with a remedy in each shell's words.
+#[test]
+fn an_unknown_algorithm_or_age_recipient_gets_a_hint() {
+    let env = Env::new();
+    env.run(&["key", "generate", "--algorithm", "ed448", "--label", "x"])
+        .code(2)
+        .stderr_has("unknown algorithm \"ed448\"")
+        .stderr_has("hint: give --algorithm one of: ed25519");
+    env.key("rel", "ed25519");
+    env.file("a.txt", b"a");
+    env.run(&[
+        "release",
+        "create",
+        "--name",
+        "a",
+        "--version",
+        "1",
+        "--stage",
+        "dev",
+        "--key",
+        "rel",
+        "--encrypt-to",
+        "age1notarecipient",
+        "-o",
+        "r.zip",
+        "a.txt",
+    ])
+    .code(2)
+    .stderr_has("invalid age recipient")
+    .stderr_has("hint: give --encrypt-to the recipient's age public key");
+    assert!(!env.path("r.zip").exists());
+}
+
+/// `release create --encrypt-with-passphrase` promised `--bundle-passphrase-file` in its help but
+/// had no such flag: without a terminal it could not be given a passphrase but by environment.
+#[test]
+fn release_create_and_export_read_the_bundle_passphrase_from_a_file() {
+    let env = Env::new();
+    env.audit_key();
+    env.key("rel", "ed25519");
+    env.file("a.txt", b"a");
+    env.file("pass.txt", b"a bundle passphrase\n");
+    env.file("wrong.txt", b"not the passphrase\n");
+    env.run(&[
+        "release",
+        "create",
+        "--name",
+        "a",
+        "--version",
+        "1",
+        "--stage",
+        "dev",
+        "--key",
+        "rel",
+        "--encrypt-with-passphrase",
+        "--bundle-passphrase-file",
+        "pass.txt",
+        "-o",
+        "r.zip",
+        "a.txt",
+    ])
+    .ok();
+    let head = std::fs::read(env.path("r.zip")).unwrap();
+    assert!(
+        head.starts_with(b"age-encryption.org/v1"),
+        "not an age file"
+    );
+    env.run(&["verify", "r.zip", "--bundle-passphrase-file", "wrong.txt"])
+        .stderr_has("wrong passphrase");
+    let o = env.run(&["verify", "r.zip", "--bundle-passphrase-file", "pass.txt"]);
+    assert!(!o.stderr.contains("wrong passphrase"), "{}", o.stderr);
+    assert!(o.stdout.contains("manifest"), "{}{}", o.stdout, o.stderr);
+    // export re-encrypts a plain copy with a passphrase from a file too.
+    env.run(&[
+        "release",
+        "create",
+        "--name",
+        "a",
+        "--version",
+        "2",
+        "--stage",
+        "dev",
+        "--key",
+        "rel",
+        "-o",
+        "plain.zip",
+        "a.txt",
+    ])
+    .ok();
+    std::fs::create_dir(env.path("medium")).unwrap();
+    env.run(&[
+        "release",
+        "export",
+        "plain.zip",
+        "--to",
+        "medium",
+        "--encrypt-with-passphrase",
+        "--bundle-passphrase-file",
+        "pass.txt",
+    ])
+    .ok()
+    .stdout_has("age-encrypted");
+}

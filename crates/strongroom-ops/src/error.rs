@@ -548,6 +548,14 @@ impl OpsError {
                 "the key on the token was replaced or the wrong token is inserted; check `strongroom key show`",
                 "the key on the token was replaced or the wrong token is inserted; compare the token with the key's details on the Keys screen",
             ),
+            Key(KeyError::UnknownAlgorithm(_)) => to.say(
+                "give --algorithm one of: ed25519, ecdsa-p256, ecdsa-p384, rsa-3072, rsa-4096",
+                "choose one of the algorithms offered: Ed25519, ECDSA P-256 or P-384, RSA 3072 or 4096",
+            ),
+            ReleaseBundle(strongroom_bundle::BundleError::InvalidRecipient { .. }) => to.say(
+                "give --encrypt-to the recipient's age public key (age1…, as `age-keygen -y IDENTITY` prints it), once per recipient",
+                "paste the recipient's age public key: one line starting with age1",
+            ),
             Trust(TrustError::UnknownStage(_)) => "stages are dev, test, staging and production, comma-separated".into(),
             Trust(TrustError::UnknownPurpose(_)) => "a key's purpose is one of signer, approver, custodian or audit".into(),
             Trust(TrustError::BadHolder(_)) => "name the person who holds the key by their operator name".into(),
@@ -728,6 +736,11 @@ mod tests {
             },
             OpsError::TrustKeyNotFound(s()),
             OpsError::PolicyModuleNotFound(s()),
+            OpsError::Key(KeyError::UnknownAlgorithm(s())),
+            OpsError::ReleaseBundle(strongroom_bundle::BundleError::InvalidRecipient {
+                recipient: s(),
+                reason: s(),
+            }),
             OpsError::AlreadyRevoked {
                 name: s(),
                 revoked_at: s(),

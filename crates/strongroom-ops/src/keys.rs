@@ -37,6 +37,12 @@ pub(crate) fn check_purpose(rec: &KeyRecord, needed: Purpose) -> Result<(), OpsE
     }
 }
 
+/// An algorithm name as a person typed it (`ed25519`, `ecdsa-p256`, …); an unknown one is an
+/// [`OpsError`] with a remedy, in the CLI and the app alike.
+pub fn parse_algorithm(name: &str) -> Result<strongroom_core::Algorithm, OpsError> {
+    Ok(name.parse::<strongroom_core::Algorithm>()?)
+}
+
 impl Station {
     /// Generates a software key, stores it age-encrypted under `keys/`, and records it.
     pub fn generate_software_key(

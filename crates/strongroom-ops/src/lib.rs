@@ -32,7 +32,7 @@ pub use access::Tamper;
 pub use audit::{Outcome as AuditOutcome, Witness};
 pub use callbacks::{Callbacks, Progress, SecretRequest};
 pub use error::{cli_hint, Edge, ErrorKind, OpsError};
-pub use keys::GenerateKey;
+pub use keys::{parse_algorithm, GenerateKey};
 pub use operators::{Action, OperatorInfo, Role};
 pub use rotate::{RotateKey, Rotated};
 pub use sign::{bundle_path, SignRequest, BUNDLE_SUFFIX};

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use secrecy::SecretString;
 use strongroom_ops::dto::KeyInfo;
 use strongroom_ops::{
-    GenerateKey, GenerateTokenKey, ModuleTokens, OpsError, RotateKey, Rotated, TokenTarget,
+    GenerateKey, GenerateTokenKey, ModuleTokens, RotateKey, Rotated, TokenTarget,
 };
 use tauri::State;
 
@@ -14,8 +14,7 @@ use crate::ipc::{Gui, IpcError};
 use crate::state::AppState;
 
 fn algorithm(name: &str) -> Result<strongroom_core::Algorithm, IpcError> {
-    name.parse()
-        .map_err(|e: strongroom_core::keys::KeyError| IpcError::from(OpsError::Key(e)))
+    Ok(strongroom_ops::parse_algorithm(name)?)
 }
 
 #[tauri::command(async)]

@@ -240,8 +240,7 @@ pub fn release_export(
 }
 
 fn strongroom_bundle_recipient(r: &str) -> Result<strongroom_ops::release::Recipient, IpcError> {
-    strongroom_ops::release::Recipient::parse_x25519(r)
-        .map_err(|e| IpcError::from(strongroom_ops::OpsError::ReleaseBundle(e)))
+    Ok(strongroom_ops::release::parse_recipient(r)?)
 }
 
 /// Verifies a bundle against the station's trust; keeps the report for [`save_report`].

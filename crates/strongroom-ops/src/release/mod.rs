@@ -30,6 +30,12 @@ pub use preview::{
     HashedFile, PolicyPreview, PreviewKey, PreviewSbom, PreviewScan, ReleasePreview,
 };
 pub use strongroom_bundle::age::{Identity, Recipient};
+
+/// An `age1…` X25519 recipient as a person typed it; a bad one is an [`OpsError`] with a remedy
+/// (the CLI's `--encrypt-to`, the app's export and create screens).
+pub fn parse_recipient(s: &str) -> Result<Recipient, OpsError> {
+    Ok(Recipient::parse_x25519(s)?)
+}
 pub use verify::{verify_bundle, VerifyBundle};
 
 /// The predicate type of a signature over a release manifest (the creator's and approvers').
