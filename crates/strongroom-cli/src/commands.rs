@@ -684,13 +684,7 @@ fn audit_public_key(station: &Station, key: &str) -> anyhow::Result<strongroom_c
 
 /// `audit verify-excerpt`: stateless, like `verify` with a key file.
 fn verify_excerpt(file: &Path, key: &Path, json: bool) -> anyhow::Result<u8> {
-    let key = load_public_key_file(key)?;
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let excerpt: strongroom_core::audit_chain::AuditExcerpt = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not an audit excerpt", file.display()))?;
-    let objects: Vec<&str> = excerpt.objects.iter().map(String::as_str).collect();
-    let result = strongroom_core::audit_chain::verify_excerpt(&excerpt, &key, &objects);
+    let (excerpt, result) = strongroom_ops::verify_excerpt_file(file, key)?;
     printed((|| -> anyhow::Result<()> {
         match (&result, json) {
             (Ok(r), true) => print_json(&serde_json::json!({"verified": true, "report": r}))?,
@@ -1024,33 +1018,21 @@ fn attest(ctx: &Ctx, a: AttestArgs) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-/// `--key` names a key of the inventory (label or key id) when the station has one by that
-/// name; otherwise it is a PEM file. The inventory wins, so a file planted in the working
-/// directory cannot stand in for a trusted key. An inventory key is used by a logged-in
-/// operator (the verification is recorded); a key file needs no station and no account.
+/// `--key` for `verify`: the rule (the inventory wins over a file) is ops'; an inventory key is
+/// used by a logged-in operator.
 fn verification_key(
     ctx: &Ctx,
     key: &str,
 ) -> anyhow::Result<(strongroom_core::PublicKey, Option<Station>)> {
     let home = home_dir(ctx.home.clone())?;
-    let is_ref = strongroom_core::keyref::KeyRef::parse(key)
-        .is_ok_and(|r| !matches!(r, strongroom_core::keyref::KeyRef::Pkcs11Uri(_)));
-    if is_ref && home.join("strongroom.db").exists() {
-        let mut station = Station::open(&home)?;
-        if station.has_key(key)? {
+    Ok(match strongroom_ops::verification_key_source(&home, key)? {
+        strongroom_ops::KeySource::Inventory(mut station, key) => {
             login(ctx, &mut station)?;
-            let k = station.public_key(key)?;
-            return Ok((k, Some(station)));
+            let k = station.public_key(&key)?;
+            (k, Some(*station))
         }
-    }
-    let path = Path::new(key);
-    if path.exists() {
-        return Ok((load_public_key_file(path)?, None));
-    }
-    anyhow::bail!(
-        "{key}: no such key in the inventory at {} and no such public key file",
-        home.display()
-    )
+        strongroom_ops::KeySource::File(k) => (k, None),
+    })
 }
 
 fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {

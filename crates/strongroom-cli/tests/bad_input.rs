@@ -594,3 +594,16 @@ fn release_create_and_export_read_the_bundle_passphrase_from_a_file() {
     .ok()
     .stdout_has("age-encrypted");
 }
+
+/// `verify --key` naming neither a key of the station nor a file exited 2 (usage) with no hint;
+/// docs/cli.md says a missing key is 3 (not found).
+#[test]
+fn verify_with_a_key_that_is_nowhere_is_not_found() {
+    let env = Env::new();
+    env.file("a.txt", b"a");
+    env.file("a.txt.sigstore.json", b"{}");
+    env.run(&["verify", "--key", "nosuch", "a.txt"])
+        .code(3)
+        .stderr_has("nosuch: no such key in the inventory")
+        .stderr_has("hint: give --key a key of this station");
+}

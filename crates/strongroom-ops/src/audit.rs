@@ -12,6 +12,35 @@ use strongroom_store::settings::{AUDIT_KEY, AUDIT_SECRET_FILE};
 use crate::operators::Action;
 use crate::{Callbacks, OpsError, Station};
 
+/// Largest audit excerpt file read (as the excerpt a bundle may carry).
+const MAX_EXCERPT_FILE_BYTES: u64 = strongroom_bundle::complete::MAX_AUDIT_EXCERPT_BYTES;
+
+/// An audit excerpt checked with the audit key's public key alone (`audit verify-excerpt`): no
+/// station and no account. Every object the excerpt names must be shown in full. Returns the
+/// excerpt (for its `later_rows`) and the verdict; an unreadable file or key is an error.
+pub fn verify_excerpt_file(
+    file: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<
+    (
+        AuditExcerpt,
+        Result<
+            strongroom_core::audit_chain::ExcerptReport,
+            strongroom_core::audit_chain::ExcerptError,
+        >,
+    ),
+    OpsError,
+> {
+    let key = crate::verify::load_public_key_file(key)?;
+    let bytes = crate::verify::read_capped(file, MAX_EXCERPT_FILE_BYTES)?;
+    let excerpt: AuditExcerpt = serde_json::from_slice(&bytes).map_err(|e| {
+        OpsError::BadInput(format!("{} is not an audit excerpt: {e}", file.display()))
+    })?;
+    let objects: Vec<&str> = excerpt.objects.iter().map(String::as_str).collect();
+    let verdict = strongroom_core::audit_chain::verify_excerpt(&excerpt, &key, &objects);
+    Ok((excerpt, verdict))
+}
+
 /// How an act ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {

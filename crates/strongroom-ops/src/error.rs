@@ -161,6 +161,8 @@ pub enum OpsError {
         new: String,
         cause: Box<OpsError>,
     },
+    #[error("{key}: no such key in the inventory at {} and no such public key file", home.display())]
+    VerificationKeyNotFound { key: String, home: PathBuf },
     #[error(transparent)]
     Trust(#[from] TrustError),
     #[error(transparent)]
@@ -404,7 +406,9 @@ impl OpsError {
             TrustPackage { source, .. } if source.is_refusal() => ErrorKind::Rejected,
             TrustPackage { .. } => ErrorKind::Usage,
             NoCustodian { .. } | StaleTrustPackage { .. } => ErrorKind::Rejected,
-            TrustKeyNotFound(_) | PolicyModuleNotFound(_) => ErrorKind::NotFound,
+            TrustKeyNotFound(_) | PolicyModuleNotFound(_) | VerificationKeyNotFound { .. } => {
+                ErrorKind::NotFound
+            }
             AlreadyRevoked { .. } => ErrorKind::Conflict,
             Forbidden { .. } | Unclaimed { .. } => ErrorKind::Forbidden,
             NotLoggedIn { .. } | LoginFailed(_) | OperatorPassphraseUnavailable(_) => {
@@ -505,6 +509,10 @@ impl OpsError {
             PublicKeyFile { .. } => to.say(
                 "give the PEM public key (-----BEGIN PUBLIC KEY-----), as `strongroom key export` writes it",
                 "give the PEM public key (-----BEGIN PUBLIC KEY-----), as Export public key on the Keys screen saves it",
+            ),
+            VerificationKeyNotFound { .. } => to.say(
+                "give --key a key of this station (`strongroom key list`) or a PEM public key file",
+                "choose a key of this station, or a PEM public key file",
             ),
             KeyRef(_) | Store(StoreError::KeyNotFound(_)) => to.say(
                 "list keys with `strongroom key list`",
@@ -736,6 +744,10 @@ mod tests {
             },
             OpsError::TrustKeyNotFound(s()),
             OpsError::PolicyModuleNotFound(s()),
+            OpsError::VerificationKeyNotFound {
+                key: s(),
+                home: p(),
+            },
             OpsError::Key(KeyError::UnknownAlgorithm(s())),
             OpsError::ReleaseBundle(strongroom_bundle::BundleError::InvalidRecipient {
                 recipient: s(),

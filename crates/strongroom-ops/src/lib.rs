@@ -29,7 +29,7 @@ mod verify;
 pub mod vulns;
 
 pub use access::Tamper;
-pub use audit::{Outcome as AuditOutcome, Witness};
+pub use audit::{verify_excerpt_file, Outcome as AuditOutcome, Witness};
 pub use callbacks::{Callbacks, Progress, SecretRequest};
 pub use error::{cli_hint, Edge, ErrorKind, OpsError};
 pub use keys::{parse_algorithm, GenerateKey};
@@ -41,4 +41,6 @@ pub use strongroom_hsm::{HsmError, PinFlags};
 pub use strongroom_policy::Fix;
 pub use strongroom_store::audit::{AuditRow, ChainReport};
 pub use tokens::{AdoptTokenKey, GenerateTokenKey, ModuleTokens, TokenTarget};
-pub use verify::{load_public_key_file, verify_signature, VerifyRequest};
+pub use verify::{
+    load_public_key_file, verification_key_source, verify_signature, KeySource, VerifyRequest,
+};

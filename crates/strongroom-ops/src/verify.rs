@@ -200,3 +200,36 @@ fn check_predicate_type(report: &mut Report, doc: &CheckedDocument, kind: &Predi
         );
     }
 }
+
+/// Where a verification `--key` comes from.
+#[derive(Debug)]
+pub enum KeySource {
+    /// A key of this station's inventory: the shell logs the operator in, and the verification
+    /// is recorded.
+    Inventory(Box<crate::Station>, String),
+    /// A PEM public key file: no station, no account.
+    File(PublicKey),
+}
+
+/// Resolves `key` for verification: a key of the inventory (label or key id) when the station
+/// under `home` has one by that name, else a PEM file. The inventory wins, so a file planted in
+/// the working directory cannot stand in for a trusted key. Neither is
+/// [`OpsError::VerificationKeyNotFound`].
+pub fn verification_key_source(home: &Path, key: &str) -> Result<KeySource, OpsError> {
+    let is_ref = strongroom_core::keyref::KeyRef::parse(key)
+        .is_ok_and(|r| !matches!(r, strongroom_core::keyref::KeyRef::Pkcs11Uri(_)));
+    if is_ref && strongroom_store::Store::exists(home) {
+        let station = crate::Station::open(home)?;
+        if station.has_key(key)? {
+            return Ok(KeySource::Inventory(Box::new(station), key.to_owned()));
+        }
+    }
+    let path = Path::new(key);
+    if path.exists() {
+        return Ok(KeySource::File(load_public_key_file(path)?));
+    }
+    Err(OpsError::VerificationKeyNotFound {
+        key: key.to_owned(),
+        home: home.to_owned(),
+    })
+}

@@ -185,6 +185,11 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
+    /// Whether `home` holds a station (without creating one).
+    pub fn exists(home: &Path) -> bool {
+        home.join("strongroom.db").exists()
+    }
+
     /// Opens (creating if needed) the store under `home`, migrating it to [`SCHEMA_VERSION`].
     pub fn open(home: &Path) -> Result<Self, StoreError> {
         create_private_dir(home)?;
