@@ -9,6 +9,7 @@ use strongroom_policy::SignatureKind;
 
 use super::facts::signature_facts;
 use super::{key_hex, manifest_statement, sign_manifest, timestamp};
+use crate::operators::Action;
 use crate::{Callbacks, OpsError, Station};
 
 /// A request to approve a release bundle.
@@ -59,7 +60,7 @@ impl Station {
             None
         };
         self.release_approve_unrecorded(req, cb)
-            .inspect_err(|e| self.record_failure("release.approve", &object, e))
+            .inspect_err(|e| self.record_failure(Action::ReleaseApprove.name(), &object, e))
     }
 
     fn release_approve_unrecorded(
@@ -156,7 +157,7 @@ impl Station {
         w.add(&layout::approval_key(&hex), EntrySource::Bytes(pem))?;
         let object = super::manifest_object(&manifest_sha256);
         self.record(
-            "release.approve",
+            Action::ReleaseApprove.name(),
             &object,
             crate::AuditOutcome::Ok,
             serde_json::json!({

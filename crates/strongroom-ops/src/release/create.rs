@@ -29,6 +29,7 @@ use super::{
 };
 use crate::attest::{CYCLONEDX_PREDICATE, SLSA_PROVENANCE_V1, SPDX_PREDICATE, VULNS_PREDICATE};
 use crate::hashing::{check_files, hash_files};
+use crate::operators::Action;
 use crate::sbom::SbomFormat;
 use crate::{Callbacks, OpsError, Station};
 
@@ -122,7 +123,7 @@ impl Station {
         let object = format!("release:{}@{}", req.name, req.version);
         self.require(crate::Action::ReleaseCreate)?;
         self.release_create_unrecorded(req, cb)
-            .inspect_err(|e| self.record_failure("release.create", &object, e))
+            .inspect_err(|e| self.record_failure(Action::ReleaseCreate.name(), &object, e))
     }
 
     fn release_create_unrecorded(
@@ -333,7 +334,7 @@ impl Station {
         // The act is recorded before the bundle is written, so the bundle can carry it.
         let object = manifest_object(&manifest_sha256);
         self.record(
-            "release.sign",
+            Action::ReleaseCreate.name(),
             &object,
             crate::AuditOutcome::Ok,
             serde_json::json!({

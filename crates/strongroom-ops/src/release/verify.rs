@@ -841,7 +841,7 @@ fn check_approval(
         if let Some(holder) = fact.holder.clone() {
             let key_id = key.key_id().to_string();
             fact.recorded = recorded.iter().any(|row| {
-                row.action == "release.approve"
+                row.action == crate::operators::Action::ReleaseApprove.name()
                     && row.outcome == "ok"
                     && row.operator == holder
                     && serde_json::from_str::<serde_json::Value>(&row.details)
