@@ -39,3 +39,105 @@ fn every_module_has_a_doc_line() {
         "modules without a //! line: {missing:?}"
     );
 }
+
+/// The workspace crates a crate's `Cargo.toml` lists under `[dependencies]`.
+fn workspace_deps(manifest: &Path) -> (String, Vec<String>) {
+    let text = std::fs::read_to_string(manifest).unwrap();
+    let name = text
+        .lines()
+        .find_map(|l| l.strip_prefix("name = \""))
+        .map(|n| n.trim_end_matches('"').to_owned())
+        .unwrap();
+    let mut deps = Vec::new();
+    let mut in_deps = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_deps = line == "[dependencies]";
+        } else if in_deps && line.starts_with("strongroom-") {
+            let dep: String = line
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            deps.push(dep);
+        }
+    }
+    deps.sort();
+    (name, deps)
+}
+
+/// `docs/ARCHITECTURE.md` lists every crate edge ("Crate edges"), and only real ones: a crate
+/// that gains a dependency on another fails here until the map shows it.
+#[test]
+fn the_architecture_map_shows_every_crate_edge() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let map = std::fs::read_to_string(root.join("docs/ARCHITECTURE.md")).unwrap();
+    let section = map
+        .split("## Crate edges")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("docs/ARCHITECTURE.md has a Crate edges section");
+    let mut documented = std::collections::BTreeMap::new();
+    for line in section.lines() {
+        if let Some((name, deps)) = line.strip_prefix("- ").and_then(|l| l.split_once(": ")) {
+            let mut deps: Vec<String> = deps
+                .split(", ")
+                .map(|d| d.split(' ').next().unwrap().to_owned())
+                .filter(|d| d.starts_with("strongroom-"))
+                .collect();
+            deps.sort();
+            documented.insert(name.to_owned(), deps);
+        }
+    }
+    let mut manifests: Vec<PathBuf> = std::fs::read_dir(root.join("crates"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("Cargo.toml"))
+        .collect();
+    manifests.push(root.join("src-tauri/Cargo.toml"));
+    let mut actual = std::collections::BTreeMap::new();
+    for m in manifests {
+        let (name, deps) = workspace_deps(&m);
+        actual.insert(name, deps);
+    }
+    assert_eq!(
+        documented, actual,
+        "docs/ARCHITECTURE.md's Crate edges differ from Cargo.toml"
+    );
+}
+
+/// Every module file is named in `docs/ARCHITECTURE.md`'s code map (or, below `src/`, its
+/// folder is): a new module gets a line in the map.
+#[test]
+fn the_architecture_map_names_every_module() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let map = std::fs::read_to_string(root.join("docs/ARCHITECTURE.md")).unwrap();
+    let mut srcs: Vec<PathBuf> = std::fs::read_dir(root.join("crates"))
+        .unwrap()
+        .map(|e| e.unwrap().path().join("src"))
+        .collect();
+    srcs.push(root.join("src-tauri/src"));
+    let mut missing = Vec::new();
+    for src in srcs {
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        for f in files {
+            let rel = f.strip_prefix(&src).unwrap().to_string_lossy().into_owned();
+            let name = f.file_name().unwrap().to_string_lossy().into_owned();
+            if matches!(name.as_str(), "lib.rs" | "main.rs" | "mod.rs") || rel.starts_with("bin/") {
+                continue;
+            }
+            let named = map.contains(&format!("`{name}`")) || map.contains(&format!("/{name}`"));
+            let folder = rel.split_once('/').map(|(d, _)| d);
+            let folder_named = folder.is_some_and(|d| {
+                map.contains(&format!("`{d}/")) || map.contains(&format!("{d}/*.rs"))
+            });
+            if !named && !folder_named {
+                missing.push(f.display().to_string());
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "modules docs/ARCHITECTURE.md does not name: {missing:?}"
+    );
+}
