@@ -43,19 +43,17 @@ describe('ErrorBox', () => {
 });
 
 describe('ProgressBar', () => {
-  it('shows bytes and files while hashing, then stages', () => {
+  it('shows bytes and files while hashing', () => {
     let s = startProgress();
     s = reduceProgress(s, { kind: 'hash_start', files: 3, total_bytes: 2048 });
     s = reduceProgress(s, { kind: 'hashed', bytes: 1024 });
     s = reduceProgress(s, { kind: 'hash_file_done', path: '/a' });
-    s = reduceProgress(s, { kind: 'stage', name: 'hashing' });
     render(ProgressBar, { state: s });
     const el = screen.getByTestId('progress');
     expect(el.textContent).toContain('Hashed 1.0 KiB of 2.0 KiB, 1 of 3 files');
     const bar = el.querySelector('progress')!;
     expect(bar.value).toBe(1024);
     expect(bar.max).toBe(2048);
-    expect(el.querySelector('[aria-current="step"]')?.textContent).toContain('hashing');
   });
   it('is hidden when nothing runs', () => {
     render(ProgressBar, { state: { ...startProgress(), active: false } });

@@ -33,13 +33,10 @@ describe('progress reducer', () => {
     s = reduceProgress(s, { kind: 'hash_finish' });
     expect([s.bytes, s.filesDone]).toEqual([300, 2]);
   });
-  it('records stages once, items and notices', () => {
+  it('records items and notices', () => {
     let s = initialProgress();
-    for (const name of ['hashing', 'sbom', 'hashing', 'signing']) s = reduceProgress(s, { kind: 'stage', name });
     s = reduceProgress(s, { kind: 'items', what: 'components', done: 3, total: 9 });
     s = reduceProgress(s, { kind: 'notice', message: 'database is stale' });
-    expect(s.stages).toEqual(['hashing', 'sbom', 'signing']);
-    expect(s.stage).toBe('signing');
     expect(s.items).toEqual({ what: 'components', done: 3, total: 9 });
     s = reduceProgress(s, { kind: 'items_finish' });
     expect(s.items?.done).toBe(9);

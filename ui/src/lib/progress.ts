@@ -8,8 +8,6 @@ export type ProgressState = {
   totalBytes: number;
   bytes: number;
   items: { what: string; done: number; total: number } | null;
-  stage: string | null;
-  stages: string[];
   notices: string[];
 };
 
@@ -21,8 +19,6 @@ export function initialProgress(): ProgressState {
     totalBytes: 0,
     bytes: 0,
     items: null,
-    stage: null,
-    stages: [],
     notices: [],
   };
 }
@@ -45,13 +41,6 @@ export function reduceProgress(s: ProgressState, p: Progress): ProgressState {
       return { ...s, active: true, items: { what: p.what, done: p.done, total: p.total } };
     case 'items_finish':
       return s.items ? { ...s, items: { ...s.items, done: s.items.total } } : s;
-    case 'stage':
-      return {
-        ...s,
-        active: true,
-        stage: p.name,
-        stages: s.stages.includes(p.name) ? s.stages : [...s.stages, p.name],
-      };
     case 'notice':
       return { ...s, notices: [...s.notices, p.message] };
     default:

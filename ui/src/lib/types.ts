@@ -47,7 +47,7 @@ export type { JsonValue } from '../bindings/serde_json/JsonValue';
 
 import type { ProgressEvent } from '../bindings/ProgressEvent';
 
-/** Progress as the UI folds it: the generated events, plus a named stage should the backend send one. */
-export type Progress = ProgressEvent | { kind: 'stage'; name: string };
+/** Progress as the UI folds it: exactly the events the backend sends. */
+export type Progress = ProgressEvent;
 
 export type Stage = 'dev' | 'test' | 'staging' | 'production';

@@ -133,7 +133,7 @@ describe('Sign wizard', () => {
     const approved = { bundle: created.bundle, bundle_sha256: 'f'.repeat(64), manifest_sha256: created.manifest_sha256, key_id: 'SHA256:b', operator: 'bob', distinct_approvers: 2, required: 2 };
     const calls = base({
       release_create: (p: Record<string, unknown>) => {
-        sendProgress(p, [{ kind: 'stage', name: 'signing' }, { kind: 'stage', name: 'writing' }]);
+        sendProgress(p, [{ kind: 'items', what: 'signatures', done: 1, total: 2 }]);
         return created;
       },
       release_approve: approved,

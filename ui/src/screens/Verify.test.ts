@@ -41,14 +41,14 @@ describe('Verify screen', () => {
   it('loading: busy button and progress while verifying', async () => {
     mockBackend({
       verify_bundle: (p: Record<string, unknown>) => {
-        sendProgress(p, [{ kind: 'stage', name: 'hashing' }, { kind: 'hash_start', files: 1, total_bytes: 100 }]);
+        sendProgress(p, [{ kind: 'hash_start', files: 1, total_bytes: 100 }]);
         return pending();
       },
     });
     render(Verify);
     await fill();
     await fireEvent.click(screen.getByTestId('verify-button'));
-    await waitFor(() => expect(screen.getByTestId('verify-progress').textContent).toContain('hashing'));
+    await waitFor(() => expect(screen.getByTestId('verify-progress').textContent).toContain('Hashed 0 B of 100 B'));
     expect(screen.getByTestId('verify-button').textContent).toContain('Verifying');
     expect((screen.getByTestId('verify-button') as HTMLButtonElement).disabled).toBe(true);
   });
