@@ -167,11 +167,11 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
 
 fn target(t: &TokenArgs) -> Option<TokenTarget> {
     let label = t.token.as_ref()?;
-    let mut target = TokenTarget::label(label, t.module.clone());
-    if t.by_serial {
-        target.token = strongroom_hsm::TokenSelector::serial(label.clone());
-    }
-    Some(target)
+    Some(if t.by_serial {
+        TokenTarget::serial(label, t.module.clone())
+    } else {
+        TokenTarget::label(label, t.module.clone())
+    })
 }
 
 /// What a one-custodian station says, loudly.
@@ -181,8 +181,7 @@ fn no_quorum_warning() -> String {
 
 /// A key's purpose from a flag.
 fn parse_purpose(s: &str) -> anyhow::Result<strongroom_core::Purpose> {
-    s.parse::<strongroom_core::Purpose>()
-        .map_err(|e| strongroom_ops::OpsError::from(strongroom_policy::TrustError::from(e)).into())
+    Ok(strongroom_ops::trust::parse_purpose(s)?)
 }
 
 /// Prints the station's key warnings (trust-deciding keys sharing a token) to standard error.
@@ -467,12 +466,7 @@ fn sign(ctx: &Ctx, s: SignArgs) -> anyhow::Result<u8> {
 /// Writes `bytes` to FILE atomically, or to standard output.
 fn write_output(bytes: &[u8], output: Option<&Path>) -> anyhow::Result<()> {
     match output {
-        Some(path) => strongroom_store::fsutil::write_atomic(
-            path,
-            strongroom_store::fsutil::Overwrite::Allow,
-            |f| f.write_all(bytes),
-        )
-        .with_context(|| format!("cannot write {}", path.display()))?,
+        Some(path) => strongroom_ops::write_document(path, bytes)?,
         None => std::io::stdout().lock().write_all(bytes)?,
     }
     Ok(())
@@ -737,12 +731,7 @@ fn operator(ctx: &Ctx, cmd: OperatorCommand) -> anyhow::Result<u8> {
             Some(r) => strongroom_ops::Role::parse_list(r)?,
             None => Vec::new(),
         };
-        if station.is_claimed()? {
-            return Err(strongroom_ops::OpsError::from(
-                strongroom_store::StoreError::StationClaimed,
-            )
-            .into());
-        }
+        station.check_unclaimed()?;
         let passphrase = match crate::terminal::preset(
             ctx.operator_passphrase_file.as_deref(),
             crate::terminal::OPERATOR_PASSPHRASE_ENV,
@@ -1114,10 +1103,11 @@ fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {
 fn trust(ctx: &Ctx, cmd: crate::cli::TrustCommand) -> anyhow::Result<u8> {
     use crate::cli::{TrustCommand, TrustPolicyCommand};
     use strongroom_ops::trust::{TrustAdd, TrustExport, TrustPolicyInfo};
-    use strongroom_ops::OpsError;
-    use strongroom_policy::Timestamp;
-
-    let time = |s: Option<String>| s.as_deref().map(Timestamp::parse).transpose();
+    let time = |s: Option<String>| {
+        s.as_deref()
+            .map(strongroom_ops::trust::parse_time)
+            .transpose()
+    };
     let print_policy = |p: &TrustPolicyInfo| -> anyhow::Result<()> {
         let mut out = std::io::stdout().lock();
         writeln!(
@@ -1147,8 +1137,7 @@ fn trust(ctx: &Ctx, cmd: crate::cli::TrustCommand) -> anyhow::Result<u8> {
             let info = station.trust_add(&TrustAdd {
                 pem_path: pem,
                 name,
-                stages: strongroom_policy::trust::parse_stages(stages.as_deref().unwrap_or(""))
-                    .map_err(OpsError::from)?,
+                stages: strongroom_ops::trust::parse_stages(stages.as_deref().unwrap_or(""))?,
                 purpose: parse_purpose(&purpose)?,
                 holder,
                 not_before: time(not_before)?,

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use secrecy::SecretString;
-use strongroom_bundle::age::{Identity, Recipient};
 use strongroom_ops::release::{
     verify_bundle, ApproveRelease, BundleReport, CreateRelease, SbomChoice, VerifyBundle,
 };
+use strongroom_ops::release::{Identity, Recipient};
 
 use crate::cli::{PinArgs, SecretArgs, VerifyArgs};
 use crate::commands::{open_station, print_json, printed, Ctx};
@@ -274,12 +274,7 @@ pub fn is_release_bundle(path: &Path) -> bool {
     if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
         return false;
     }
-    let mut magic = [0u8; 4];
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return false;
-    };
-    let n = std::io::Read::read(&mut f, &mut magic).unwrap_or(0);
-    (n == 4 && &magic == b"PK\x03\x04") || strongroom_bundle::age::is_age(path).unwrap_or(false)
+    strongroom_ops::release::looks_like_bundle(path).unwrap_or(false)
 }
 
 /// `strongroom verify BUNDLE.zip …`
@@ -396,7 +391,7 @@ fn identity(d: &DecryptArgs, bundle: &Path) -> anyhow::Result<Option<Identity>> 
     if let Some(f) = &d.identity {
         return Ok(Some(Identity::File(f.clone())));
     }
-    if !strongroom_bundle::age::is_age(bundle).unwrap_or(false) {
+    if !strongroom_ops::release::is_encrypted(bundle) {
         return Ok(None);
     }
     let p: Option<SecretString> =

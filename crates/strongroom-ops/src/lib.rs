@@ -15,6 +15,7 @@ pub mod hashing;
 mod keys;
 pub mod operators;
 mod output;
+pub use output::write_document;
 pub mod overview;
 pub mod release;
 pub mod rotate;

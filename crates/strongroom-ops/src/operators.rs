@@ -363,6 +363,14 @@ impl Station {
         Ok(!self.state().operators.is_empty())
     }
 
+    /// Refuses a claim of a station that is already claimed.
+    pub fn check_unclaimed(&self) -> Result<(), OpsError> {
+        if self.is_claimed()? {
+            return Err(strongroom_store::StoreError::StationClaimed.into());
+        }
+        Ok(())
+    }
+
     /// Checks `name`'s passphrase against the credential the audit log proves (not the table),
     /// and returns the key it derives. Refused the same way for an unknown name, a wrong
     /// passphrase and a disabled account, so that the answer tells nothing; the reason is

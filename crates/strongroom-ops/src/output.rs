@@ -30,6 +30,18 @@ fn resolved(path: &Path) -> Result<PathBuf, OpsError> {
     })
 }
 
+/// Writes a document the person asked for outside any station (`sbom -o`, `provenance -o`):
+/// atomically (a temp file beside it, synced, renamed), replacing what is there.
+pub fn write_document(path: &std::path::Path, bytes: &[u8]) -> Result<(), OpsError> {
+    use std::io::Write;
+    strongroom_store::fsutil::write_atomic(
+        path,
+        strongroom_store::fsutil::Overwrite::Allow,
+        |f| f.write_all(bytes),
+    )?;
+    Ok(())
+}
+
 impl Station {
     /// Checks a file the person asked for before anything is unlocked or written: it is refused
     /// inside the station's data directory (only the station writes there), and refused when it

@@ -40,6 +40,14 @@ impl TokenTarget {
             module,
         }
     }
+
+    /// The token with this serial number.
+    pub fn serial(serial: &str, module: Option<PathBuf>) -> Self {
+        TokenTarget {
+            token: TokenSelector::serial(serial.to_owned()),
+            module,
+        }
+    }
 }
 
 /// A request to make a key on a token.

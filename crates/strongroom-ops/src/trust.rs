@@ -9,10 +9,26 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use strongroom_core::{HashAlg, Purpose, Signer};
-pub use strongroom_policy::trust::parse_stages;
+pub use strongroom_policy::Timestamp;
+
+/// Stages as a person lists them (`staging,production`; empty is every stage).
+pub fn parse_stages(s: &str) -> Result<Vec<strongroom_core::Stage>, OpsError> {
+    Ok(strongroom_policy::trust::parse_stages(s)?)
+}
+
+/// A key's purpose as a person names it (`signer`, `approver`, `custodian`, `audit`).
+pub fn parse_purpose(s: &str) -> Result<strongroom_core::Purpose, OpsError> {
+    s.parse::<strongroom_core::Purpose>()
+        .map_err(|e| OpsError::from(strongroom_policy::TrustError::from(e)))
+}
+
+/// An RFC 3339 time as a person gives it (`--not-before`, `--not-after`).
+pub fn parse_time(s: &str) -> Result<Timestamp, OpsError> {
+    Timestamp::parse(s).map_err(|e| OpsError::BadInput(format!("{s:?}: {e}")))
+}
 use strongroom_policy::{
     check_modules, Decision, NewTrustedKey, PackageError, PolicyInput, PolicyModule, Revocation,
-    Stage, Timestamp, TrustPackage, TrustSet, TrustedKey,
+    Stage, TrustPackage, TrustSet, TrustedKey,
 };
 use strongroom_store::fsutil::{write_atomic, Overwrite};
 use strongroom_store::state::Change;

@@ -6,7 +6,6 @@ use strongroom_ops::trust::{
     parse_stages, TrustAdd, TrustExport, TrustExported, TrustImported, TrustListing,
     TrustPolicyInfo, TrustedKeyInfo,
 };
-use strongroom_ops::OpsError;
 use tauri::State;
 
 use super::{picked, Consent};
@@ -63,7 +62,7 @@ pub fn trust_add(
     let req = TrustAdd {
         pem_path: picked(&pem_path)?,
         name,
-        stages: parse_stages(&stages.join(",")).map_err(OpsError::from)?,
+        stages: parse_stages(&stages.join(","))?,
         purpose,
         holder,
         not_before: None,

@@ -31,6 +31,11 @@ pub use preview::{
 };
 pub use strongroom_bundle::age::{Identity, Recipient};
 
+/// Whether `path` is age-encrypted (read from its first line); an unreadable file is not.
+pub fn is_encrypted(path: &Path) -> bool {
+    strongroom_bundle::age::is_age(path).unwrap_or(false)
+}
+
 /// An `age1…` X25519 recipient as a person typed it; a bad one is an [`OpsError`] with a remedy
 /// (the CLI's `--encrypt-to`, the app's export and create screens).
 pub fn parse_recipient(s: &str) -> Result<Recipient, OpsError> {
@@ -141,7 +146,7 @@ pub(crate) struct Opened {
 }
 
 /// Whether `path` is a release bundle (a zip, or an age file), from its first bytes.
-pub(crate) fn looks_like_bundle(path: &Path) -> Result<bool, OpsError> {
+pub fn looks_like_bundle(path: &Path) -> Result<bool, OpsError> {
     let mut head = [0u8; 4];
     let n = std::fs::File::open(path)
         .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
