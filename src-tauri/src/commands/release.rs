@@ -75,11 +75,6 @@ pub struct ReleaseForm {
     pub policies: Vec<String>,
 }
 
-/// Unsigned bundles wait here until approved and exported.
-fn staging_dir(home: &std::path::Path) -> PathBuf {
-    home.join("releases")
-}
-
 impl ReleaseForm {
     fn into_request(self, output: PathBuf) -> Result<CreateRelease, IpcError> {
         let sbom = match self.sbom {
@@ -119,25 +114,6 @@ impl ReleaseForm {
             allow_pin_in_uri: false,
         })
     }
-
-    fn output(&self, home: &std::path::Path) -> PathBuf {
-        let safe = |s: &str| {
-            s.chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect::<String>()
-        };
-        staging_dir(home).join(format!(
-            "{}-{}.strongroom.zip",
-            safe(&self.name),
-            safe(&self.version)
-        ))
-    }
 }
 
 /// SHA-256 of each file, with progress, for one who may create releases; nothing is written.
@@ -173,13 +149,7 @@ pub async fn release_create(
     secret: Option<SecretString>,
     on_progress: Channel<ProgressEvent>,
 ) -> Result<ReleaseCreated, IpcError> {
-    let output = req.output(&state.home);
-    std::fs::create_dir_all(staging_dir(&state.home)).map_err(|e| {
-        IpcError::from(strongroom_ops::OpsError::Read {
-            path: staging_dir(&state.home),
-            source: e,
-        })
-    })?;
+    let output = state.with(|s| s.staged_release_path(&req.name, &req.version))?;
     let req = req.into_request(output)?;
     state
         .work(move |s| s.release_create(&req, &Gui::new(Some(on_progress), secret)))
@@ -198,26 +168,24 @@ pub async fn release_approve(
     secret: Option<SecretString>,
     on_progress: Channel<ProgressEvent>,
 ) -> Result<Approved, IpcError> {
-    let bundle = picked(&bundle)?;
-    state.with(|s| s.check(strongroom_ops::Action::ReleaseCreate))?;
-    let mut second = state.open()?;
-    tauri::async_runtime::spawn_blocking(move || {
-        second.login(&operator, &operator_passphrase)?;
-        second.release_approve(
-            &ApproveRelease {
-                bundle,
-                key,
-                output: None,
-                identity: None,
-                encrypt_to: Vec::new(),
-                allow_pin_in_uri: false,
-            },
-            &Gui::new(Some(on_progress), secret),
-        )
-    })
-    .await
-    .map_err(IpcError::internal)?
-    .map_err(IpcError::from)
+    let req = ApproveRelease {
+        bundle: picked(&bundle)?,
+        key,
+        output: None,
+        identity: None,
+        encrypt_to: Vec::new(),
+        allow_pin_in_uri: false,
+    };
+    state
+        .work(move |s| {
+            s.release_approve_as(
+                &operator,
+                &operator_passphrase,
+                &req,
+                &Gui::new(Some(on_progress), secret),
+            )
+        })
+        .await
 }
 
 /// Copies the bundle to the folder going out of the room, optionally age-encrypted.

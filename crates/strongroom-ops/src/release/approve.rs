@@ -45,6 +45,22 @@ pub struct Approved {
 const COLLECTING: &[&str] = &["approval-threshold", "policy", "audit-excerpt"];
 
 impl Station {
+    /// A second person at this station's keyboard approves, with their own login for this one
+    /// act (the app's approval step): the session stays the release officer's, who must be one
+    /// who may create releases. A wrong passphrase is refused as any login is.
+    pub fn release_approve_as(
+        &self,
+        operator: &str,
+        passphrase: &secrecy::SecretString,
+        req: &ApproveRelease,
+        cb: &dyn Callbacks,
+    ) -> Result<Approved, OpsError> {
+        self.check(crate::Action::ReleaseCreate)?;
+        let mut second = self.reopen()?;
+        second.login(operator, passphrase)?;
+        second.release_approve(req, cb)
+    }
+
     /// Adds this operator's signature over the bundle's manifest.
     pub fn release_approve(
         &self,

@@ -114,6 +114,29 @@ pub(super) struct PreparedSbom {
 }
 
 impl Station {
+    /// Where a release waits until it is approved and exported (the app's Sign screen):
+    /// `<home>/releases/NAME-VERSION.strongroom.zip`, the folder made if needed. Characters
+    /// other than letters, digits and `._-` become `_`.
+    pub fn staged_release_path(&self, name: &str, version: &str) -> Result<PathBuf, OpsError> {
+        let safe = |s: &str| -> String {
+            s.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect()
+        };
+        let dir = self.home().join("releases");
+        std::fs::create_dir_all(&dir).map_err(|source| OpsError::Read {
+            path: dir.clone(),
+            source,
+        })?;
+        Ok(dir.join(format!("{}-{}.strongroom.zip", safe(name), safe(version))))
+    }
+
     /// Creates a release bundle; see the module documentation for the order of steps.
     pub fn release_create(
         &self,
