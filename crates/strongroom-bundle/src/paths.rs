@@ -161,7 +161,7 @@ pub mod layout {
 
 /// `true` for a key id as used in file names: 64 lowercase hex digits (SHA-256 of the DER SPKI).
 pub fn is_key_id_hex(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    strongroom_core::digest::is_sha256_hex(s)
 }
 
 /// What an unlisted entry of a bundle may be.

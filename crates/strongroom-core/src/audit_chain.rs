@@ -95,12 +95,8 @@ pub fn link_hash(a: &str, b: &str) -> String {
     HashAlg::Sha256.hash(&text).to_hex()
 }
 
-/// True for 64 lowercase hex digits.
-pub fn is_hash(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
+/// True for 64 lowercase hex digits (see [`crate::digest::is_sha256_hex`]).
+pub use crate::digest::is_sha256_hex as is_hash;
 
 /// What a checkpoint signs: the chain had `rows` rows, row `rows` had hash `head`, and the
 /// checkpoint before this one had a payload hashing to `prev`.

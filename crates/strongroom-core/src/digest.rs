@@ -79,6 +79,12 @@ pub struct Digest {
     bytes: Vec<u8>,
 }
 
+/// True for a SHA-256 digest written as Strongroom writes them: 64 lowercase hex digits (key
+/// ids in file names, audit hashes, OCI digests after `sha256:`). The one copy of this check.
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 impl Digest {
     /// Wraps raw digest bytes; `None` if the length does not fit the algorithm.
     pub fn new(alg: HashAlg, bytes: Vec<u8>) -> Option<Self> {

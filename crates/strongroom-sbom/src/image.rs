@@ -13,6 +13,7 @@ use std::path::Path;
 
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
+use strongroom_core::digest::is_sha256_hex;
 
 use crate::error::SbomError;
 
@@ -38,12 +39,6 @@ pub(crate) fn is_root_meta(rel: &str) -> bool {
 pub(crate) fn blob_hex(rel: &str) -> Option<&str> {
     let hex = rel.strip_prefix("blobs/sha256/")?;
     is_sha256_hex(hex).then_some(hex)
-}
-
-pub(crate) fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Parses `sha256:<hex>`.
