@@ -311,7 +311,7 @@ with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) 
 
   await test("audit: the chain verifies and the table lists the release's rows", async () => {
     await go("Audit");
-    await waitText("audit-table", /release\.sign/);
+    await waitText("audit-table", /release\.create/);
     await waitText("audit-table", /carol\s*release\.approve/);
     await click("audit-verify");
     await waitText("audit-status", /OK|intact|verified/i);
