@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use strongroom_core::verify::Outcome;
 
 use anyhow::Context;
 use strongroom_ops::dto::KeyInfo;
@@ -1071,7 +1072,7 @@ fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {
                 writeln!(
                     out,
                     "{:<5} {:<17} {}",
-                    c.outcome.to_uppercase(),
+                    c.outcome.as_str().to_uppercase(),
                     c.id,
                     c.detail
                 )?;
@@ -1083,7 +1084,11 @@ fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {
             if dto.verified {
                 writeln!(out, "VERIFIED: {what}")?;
             } else {
-                let n = dto.checks.iter().filter(|c| c.outcome == "fail").count();
+                let n = dto
+                    .checks
+                    .iter()
+                    .filter(|c| c.outcome == Outcome::Fail)
+                    .count();
                 writeln!(
                     out,
                     "NOT VERIFIED: {what} ({n} check{} failed)",

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use strongroom_core::verify::Outcome;
 
 use clap::{Args, Subcommand};
 use secrecy::SecretString;
@@ -321,7 +322,7 @@ fn print_report(report: &BundleReport, json: bool) -> anyhow::Result<()> {
         writeln!(
             out,
             "{:<5} {:<18} {}",
-            c.outcome.to_uppercase(),
+            c.outcome.as_str().to_uppercase(),
             c.id,
             with_hint(&c.detail, c.fix)
         )?;
@@ -330,11 +331,15 @@ fn print_report(report: &BundleReport, json: bool) -> anyhow::Result<()> {
         Some(r) => format!("{} {} ({})", r.name, r.version, r.stage),
         None => report.bundle.clone(),
     };
-    match report.verdict.as_str() {
-        "pass" => writeln!(out, "VERIFIED: {what}")?,
-        "warn" => writeln!(out, "VERIFIED WITH WARNINGS: {what}")?,
-        _ => {
-            let n = report.checks.iter().filter(|c| c.outcome == "fail").count();
+    match report.verdict {
+        Outcome::Pass | Outcome::Skip => writeln!(out, "VERIFIED: {what}")?,
+        Outcome::Warn => writeln!(out, "VERIFIED WITH WARNINGS: {what}")?,
+        Outcome::Fail => {
+            let n = report
+                .checks
+                .iter()
+                .filter(|c| c.outcome == Outcome::Fail)
+                .count();
             writeln!(
                 out,
                 "NOT VERIFIED: {what} ({n} check{} failed)",

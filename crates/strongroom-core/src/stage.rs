@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// A release stage, from least to most guarded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Stage {
     Dev,
     Test,

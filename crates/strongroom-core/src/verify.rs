@@ -10,7 +10,9 @@ use crate::intoto::CheckedStatement;
 use crate::keys::{Algorithm, PublicKey, VerifyError};
 
 /// The outcome of one check. Ordered by severity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Outcome {
     /// Not applicable, or not possible offline; never fails the verdict.
     Skip,
@@ -29,19 +31,155 @@ impl Outcome {
             Outcome::Fail => "fail",
         }
     }
+
+    /// The verdict a report with this overall outcome gets, in capitals.
+    pub fn verdict_word(self) -> &'static str {
+        match self {
+            Outcome::Pass | Outcome::Skip => "VERIFIED",
+            Outcome::Warn => "VERIFIED WITH WARNINGS",
+            Outcome::Fail => "NOT VERIFIED",
+        }
+    }
 }
 
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
+    }
+}
+
+/// What a check is about: the stable identifiers of the `--json` report, each documented in
+/// `docs/verify.md` and listed in `docs/schemas/verify-report.schema.json`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub enum CheckId {
+    // One signed document against one key.
+    /// The document parsed as a Sigstore bundle or DSSE envelope.
+    Format,
+    /// The key hint names the key verifying it.
+    KeyHint,
+    /// The signature over the artifact digest or the DSSE payload.
+    Signature,
+    /// The artifact's bytes against the digest that was signed or listed.
+    ArtifactDigest,
+    /// The DSSE signature's key id.
+    Keyid,
+    /// The DSSE payload is an in-toto Statement v1.
+    Statement,
+    /// The DSSE payload type.
+    PayloadType,
+    /// The statement's subject names the artifact and its digest.
+    Subject,
+    /// The statement's predicate type is the one expected.
+    PredicateType,
+    /// Transparency-log entries (not checked offline).
+    TransparencyLog,
+    /// A certificate in the bundle (keyless; not checked offline yet).
+    Certificate,
+    // A release bundle.
+    /// An age-encrypted bundle was decrypted.
+    Encryption,
+    /// The release manifest was read.
+    Manifest,
+    /// The zip holds exactly the manifest's entries, unaltered.
+    ManifestComplete,
+    /// The public keys the bundle carries.
+    Keys,
+    /// A signature over the manifest: the creator's or an approver's.
+    Approval,
+    /// An artifact's signature.
+    ArtifactSignature,
+    /// An attestation about an artifact (SBOM, provenance, vulnerabilities).
+    Attestation,
+    /// The raw SBOM file is the attested one.
+    SbomMatch,
+    /// A signing key is in the trust store, for this purpose and stage.
+    KeyTrust,
+    /// A signing key's revocation.
+    Revocation,
+    /// A signing key's validity window at the signing time.
+    KeyValidity,
+    /// The two-person rule: distinct approvers against the stage's threshold.
+    ApprovalThreshold,
+    /// The stage's policy.
+    Policy,
+    /// The audit excerpt: this release's rows, in a chain the station signed.
+    AuditExcerpt,
+}
+
+impl CheckId {
+    /// Every check id, in the order `docs/verify.md` lists them.
+    pub const ALL: [CheckId; 25] = [
+        CheckId::Format,
+        CheckId::KeyHint,
+        CheckId::Signature,
+        CheckId::ArtifactDigest,
+        CheckId::Keyid,
+        CheckId::Statement,
+        CheckId::PayloadType,
+        CheckId::Subject,
+        CheckId::PredicateType,
+        CheckId::TransparencyLog,
+        CheckId::Certificate,
+        CheckId::Encryption,
+        CheckId::Manifest,
+        CheckId::ManifestComplete,
+        CheckId::Keys,
+        CheckId::Approval,
+        CheckId::ArtifactSignature,
+        CheckId::Attestation,
+        CheckId::SbomMatch,
+        CheckId::KeyTrust,
+        CheckId::Revocation,
+        CheckId::KeyValidity,
+        CheckId::ApprovalThreshold,
+        CheckId::Policy,
+        CheckId::AuditExcerpt,
+    ];
+
+    /// The identifier as the report spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckId::Format => "format",
+            CheckId::KeyHint => "key-hint",
+            CheckId::Signature => "signature",
+            CheckId::ArtifactDigest => "artifact-digest",
+            CheckId::Keyid => "keyid",
+            CheckId::Statement => "statement",
+            CheckId::PayloadType => "payload-type",
+            CheckId::Subject => "subject",
+            CheckId::PredicateType => "predicate-type",
+            CheckId::TransparencyLog => "transparency-log",
+            CheckId::Certificate => "certificate",
+            CheckId::Encryption => "encryption",
+            CheckId::Manifest => "manifest",
+            CheckId::ManifestComplete => "manifest-complete",
+            CheckId::Keys => "keys",
+            CheckId::Approval => "approval",
+            CheckId::ArtifactSignature => "artifact-signature",
+            CheckId::Attestation => "attestation",
+            CheckId::SbomMatch => "sbom-match",
+            CheckId::KeyTrust => "key-trust",
+            CheckId::Revocation => "revocation",
+            CheckId::KeyValidity => "key-validity",
+            CheckId::ApprovalThreshold => "approval-threshold",
+            CheckId::Policy => "policy",
+            CheckId::AuditExcerpt => "audit-excerpt",
+        }
+    }
+}
+
+impl fmt::Display for CheckId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
     }
 }
 
 /// One named check and why it came out as it did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Check {
-    /// Stable identifier (`signature`, `artifact-digest`, …), documented in `docs/verify.md`.
-    pub id: &'static str,
+    pub id: CheckId,
     pub outcome: Outcome,
     pub detail: String,
 }
@@ -53,7 +191,7 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn push(&mut self, id: &'static str, outcome: Outcome, detail: impl Into<String>) {
+    pub fn push(&mut self, id: CheckId, outcome: Outcome, detail: impl Into<String>) {
         self.checks.push(Check {
             id,
             outcome,
@@ -115,7 +253,7 @@ pub fn verify_document(
     artifact: Option<&ArtifactFacts>,
 ) -> Report {
     let mut r = Report::default();
-    r.push("format", Outcome::Pass, doc.describe());
+    r.push(CheckId::Format, Outcome::Pass, doc.describe());
     check_hint(&mut r, doc, key);
     match &doc.content {
         Content::MessageSignature { digest, signature } => {
@@ -125,7 +263,7 @@ pub fn verify_document(
     }
     if doc.tlog_entries > 0 {
         r.push(
-            "transparency-log",
+            CheckId::TransparencyLog,
             Outcome::Warn,
             format!(
                 "{} transparency-log entr{} not checked: verification is offline, trust rests on the key alone",
@@ -136,7 +274,7 @@ pub fn verify_document(
     }
     if doc.has_certificate {
         r.push(
-            "certificate",
+            CheckId::Certificate,
             Outcome::Warn,
             "the bundle carries a certificate, which was not validated; the signature was checked against the given key",
         );
@@ -147,15 +285,17 @@ pub fn verify_document(
 fn check_hint(r: &mut Report, doc: &CheckedDocument, key: &PublicKey) {
     let id = key.key_id();
     match &doc.key_hint {
-        Some(h) if h == id.as_str() => r.push("key-hint", Outcome::Pass, format!("key id {id}")),
+        Some(h) if h == id.as_str() => {
+            r.push(CheckId::KeyHint, Outcome::Pass, format!("key id {id}"))
+        }
         Some(h) => r.push(
-            "key-hint",
+            CheckId::KeyHint,
             Outcome::Warn,
             format!("the bundle names key {h}, but the given key is {id}"),
         ),
         None if doc.kind == DocumentKind::DsseEnvelope
             || doc.kind == DocumentKind::CosignLegacy => {}
-        None => r.push("key-hint", Outcome::Skip, "the bundle names no key"),
+        None => r.push(CheckId::KeyHint, Outcome::Skip, "the bundle names no key"),
     }
 }
 
@@ -168,7 +308,7 @@ fn verify_message(
 ) {
     let Some(art) = artifact else {
         r.push(
-            "signature",
+            CheckId::Signature,
             Outcome::Fail,
             "a messageSignature covers the artifact's bytes: give the artifact to verify it",
         );
@@ -177,12 +317,12 @@ fn verify_message(
     match claimed {
         Some(d) => match art.digests.get(d.alg()) {
             Some(actual) if actual == d => r.push(
-                "artifact-digest",
+                CheckId::ArtifactDigest,
                 Outcome::Pass,
                 format!("{} matches {}", art.name, d),
             ),
             Some(actual) => r.push(
-                "artifact-digest",
+                CheckId::ArtifactDigest,
                 Outcome::Fail,
                 format!(
                     "{} has {actual}, but the bundle was made for {d}: the file is not the one that was signed",
@@ -190,13 +330,13 @@ fn verify_message(
                 ),
             ),
             None => r.push(
-                "artifact-digest",
+                CheckId::ArtifactDigest,
                 Outcome::Fail,
                 format!("the artifact was not hashed with {}", d.alg()),
             ),
         },
         None => r.push(
-            "artifact-digest",
+            CheckId::ArtifactDigest,
             Outcome::Skip,
             "the bundle records no digest; the signature alone binds the artifact",
         ),
@@ -222,12 +362,12 @@ fn verify_message(
 fn push_signature(r: &mut Report, result: Result<(), VerifyError>, key: &PublicKey, what: &str) {
     match result {
         Ok(()) => r.push(
-            "signature",
+            CheckId::Signature,
             Outcome::Pass,
             format!("valid {} signature over {what}", key.algorithm()),
         ),
         Err(e) => r.push(
-            "signature",
+            CheckId::Signature,
             Outcome::Fail,
             format!("{e}: wrong key, or {what} or the signature was altered"),
         ),
@@ -249,7 +389,7 @@ fn verify_dsse(
                 && doc.key_hint.as_ref().is_some_and(|h| h != kid)
             {
                 r.push(
-                    "keyid",
+                    CheckId::Keyid,
                     Outcome::Warn,
                     format!("the envelope's keyid {kid} differs from the bundle's key hint"),
                 );
@@ -264,7 +404,7 @@ fn verify_dsse(
     push_signature(r, result, key, "the DSSE envelope");
     if !signed {
         r.push(
-            "statement",
+            CheckId::Statement,
             Outcome::Skip,
             "not read: its signature did not verify",
         );
@@ -272,7 +412,7 @@ fn verify_dsse(
     }
     if env.payload_type != INTOTO_PAYLOAD_TYPE {
         r.push(
-            "payload-type",
+            CheckId::PayloadType,
             Outcome::Fail,
             format!(
                 "payload type {:?} is not {INTOTO_PAYLOAD_TYPE}: no artifact subject to check",
@@ -284,12 +424,12 @@ fn verify_dsse(
     let st = match CheckedStatement::parse(&env.payload) {
         Ok(st) => st,
         Err(e) => {
-            r.push("statement", Outcome::Fail, e.to_string());
+            r.push(CheckId::Statement, Outcome::Fail, e.to_string());
             return;
         }
     };
     r.push(
-        "statement",
+        CheckId::Statement,
         Outcome::Pass,
         format!(
             "in-toto statement, predicate {}, {} subject(s)",
@@ -299,18 +439,18 @@ fn verify_dsse(
     );
     match artifact {
         None => r.push(
-            "subject",
+            CheckId::Subject,
             Outcome::Fail,
             "no artifact given: a statement proves nothing until the file's digest is found among its subjects",
         ),
         Some(art) => match st.subject_for(art.digests.sha256()) {
             Some(s) if s.name == art.name => r.push(
-                "subject",
+                CheckId::Subject,
                 Outcome::Pass,
                 format!("{} is subject {:?} ({})", art.name, s.name, art.digests.sha256()),
             ),
             Some(s) => r.push(
-                "subject",
+                CheckId::Subject,
                 Outcome::Pass,
                 format!(
                     "{} matches subject {:?} by digest ({}); the names differ",
@@ -320,7 +460,7 @@ fn verify_dsse(
                 ),
             ),
             None => r.push(
-                "subject",
+                CheckId::Subject,
                 Outcome::Fail,
                 format!(
                     "{} ({}) is not a subject of the statement: the file is not the one that was attested",
@@ -390,7 +530,7 @@ mod tests {
     fn outcome(r: &Report, id: &str) -> Outcome {
         r.checks
             .iter()
-            .find(|c| c.id == id)
+            .find(|c| c.id.as_str() == id)
             .map(|c| c.outcome)
             .unwrap()
     }
@@ -468,5 +608,23 @@ mod tests {
             Some(&facts("f", &bad, k.public_key(), &doc)),
         );
         assert_eq!(outcome(&r, "signature"), Outcome::Fail);
+    }
+
+    #[test]
+    fn check_ids_serialise_as_their_report_names() {
+        for id in CheckId::ALL {
+            assert_eq!(
+                serde_json::to_value(id).unwrap(),
+                serde_json::Value::String(id.as_str().to_owned())
+            );
+        }
+        let mut names: Vec<&str> = CheckId::ALL.iter().map(|c| c.as_str()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(
+            names.len(),
+            CheckId::ALL.len(),
+            "two check ids share a name"
+        );
     }
 }

@@ -2,7 +2,7 @@
 //! receives. Field names are part of the public interface (`docs/cli.md`).
 
 use serde::Serialize;
-use strongroom_core::verify::Report;
+use strongroom_core::verify::{CheckId, Outcome, Report};
 use strongroom_store::KeyRecord;
 
 /// One key of the inventory.
@@ -59,9 +59,8 @@ pub struct SignedFile {
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CheckDto {
-    pub id: String,
-    /// `pass`, `warn`, `fail` or `skip`.
-    pub outcome: String,
+    pub id: CheckId,
+    pub outcome: Outcome,
     pub detail: String,
 }
 
@@ -71,8 +70,8 @@ pub struct CheckDto {
 pub struct VerifyReport {
     /// True only when no check failed (exit code 0).
     pub verified: bool,
-    /// `pass`, `warn` or `fail`.
-    pub verdict: String,
+    /// `pass`, `warn` or `fail` (never `skip`).
+    pub verdict: Outcome,
     pub checks: Vec<CheckDto>,
 }
 
@@ -80,13 +79,13 @@ impl From<&Report> for VerifyReport {
     fn from(r: &Report) -> Self {
         VerifyReport {
             verified: r.passed(),
-            verdict: r.verdict().to_string(),
+            verdict: r.verdict(),
             checks: r
                 .checks
                 .iter()
                 .map(|c| CheckDto {
-                    id: c.id.to_owned(),
-                    outcome: c.outcome.to_string(),
+                    id: c.id,
+                    outcome: c.outcome,
                     detail: c.detail.clone(),
                 })
                 .collect(),

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use strongroom_core::bundle::{CheckedDocument, Content};
 use strongroom_core::intoto::{CheckedStatement, ARTIFACT_SIGNATURE_PREDICATE};
 use strongroom_core::verify::{
-    needs_streamed_signature, required_digests, verify_document, ArtifactFacts, Outcome, Report,
+    needs_streamed_signature, required_digests, verify_document, ArtifactFacts, CheckId, Outcome,
+    Report,
 };
 
 use crate::attest::{PredicateKind, CYCLONEDX_PREDICATE, SLSA_PROVENANCE_V1, VULNS_PREDICATE};
@@ -158,14 +159,14 @@ fn check_predicate_type(report: &mut Report, doc: &CheckedDocument, kind: &Predi
     let signed = report
         .checks
         .iter()
-        .any(|c| c.id == "signature" && c.outcome == Outcome::Pass);
+        .any(|c| c.id == CheckId::Signature && c.outcome == Outcome::Pass);
     let statement = match (&doc.content, signed) {
         (Content::Dsse(env), true) => CheckedStatement::parse(&env.payload).ok(),
         _ => None,
     };
     let Some(st) = statement else {
         report.push(
-            "predicate-type",
+            CheckId::PredicateType,
             Outcome::Fail,
             "not an attestation with a verified in-toto statement",
         );
@@ -182,19 +183,19 @@ fn check_predicate_type(report: &mut Report, doc: &CheckedDocument, kind: &Predi
     };
     if ok {
         report.push(
-            "predicate-type",
+            CheckId::PredicateType,
             Outcome::Pass,
             format!("predicate type {got}"),
         );
     } else if matches!(kind, PredicateKind::Custom(uri) if uri == ARTIFACT_SIGNATURE_PREDICATE) {
         report.push(
-            "predicate-type",
+            CheckId::PredicateType,
             Outcome::Fail,
             format!("this is an attestation of type {got}, not an artifact signature: verify it with --type"),
         );
     } else {
         report.push(
-            "predicate-type",
+            CheckId::PredicateType,
             Outcome::Fail,
             format!("predicate type {got} is not a {kind} attestation"),
         );

@@ -133,7 +133,10 @@ fn create_approve_and_verify_a_staging_release_through_ops() {
     assert!(after.verified, "{after:#?}");
     assert_eq!(after.approvals.distinct_approvers, 1);
     assert!(
-        !after.checks.iter().any(|c| c.outcome == "fail"),
+        !after
+            .checks
+            .iter()
+            .any(|c| c.outcome == strongroom_core::verify::Outcome::Fail),
         "{:#?}",
         after.checks
     );

@@ -102,11 +102,21 @@ pub struct VulnFacts {
 /// Which signature over the manifest this is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum SignatureKind {
     /// Made by `release create`.
     Release,
     /// Added by `release approve`.
     Approval,
+}
+
+impl SignatureKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureKind::Release => "release",
+            SignatureKind::Approval => "approval",
+        }
+    }
 }
 
 /// One signature over the release manifest, with what the trust store says of its key at the

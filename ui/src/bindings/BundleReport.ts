@@ -2,6 +2,7 @@
 import type { ApprovalsLine } from "./ApprovalsLine";
 import type { ArtifactLine } from "./ArtifactLine";
 import type { CheckLine } from "./CheckLine";
+import type { Outcome } from "./Outcome";
 import type { ReleaseLine } from "./ReleaseLine";
 import type { SignatureLine } from "./SignatureLine";
 
@@ -10,6 +11,6 @@ import type { SignatureLine } from "./SignatureLine";
  */
 export type BundleReport = { bundle: string, bundle_sha256: string, manifest_sha256: string, release: ReleaseLine | null, artifacts: Array<ArtifactLine>, signatures: Array<SignatureLine>, approvals: ApprovalsLine, checks: Array<CheckLine>, 
 /**
- * `pass`, `warn` or `fail`.
+ * `pass`, `warn` or `fail` (never `skip`).
  */
-verdict: string, verified: boolean, trust_source: string, checked_at: string, tool: string, };
+verdict: Outcome, verified: boolean, trust_source: string, checked_at: string, tool: string, };

@@ -14,7 +14,7 @@ const report = (over: Partial<BundleReport> = {}): BundleReport => ({
   signatures: [{ kind: 'release', key_id: 'SHA256:k1', key_name: 'release-2025', operator: 'alice', holder: 'alice', signed_at: '2025-03-01T10:00:00Z', status: 'valid' }],
   approvals: { distinct_keys: 2, distinct_holders: 2, distinct_approvers: 2, required: 2 },
   checks: [
-    { id: 'manifest-signature', outcome: 'pass', detail: 'signed by release-2025', fix: null },
+    { id: 'signature', outcome: 'pass', detail: 'signed by release-2025', fix: null },
     { id: 'key-validity', outcome: 'warn', detail: 'key revoked after signing', fix: null },
   ],
   verdict: 'warn',
@@ -73,7 +73,7 @@ describe('Verify screen', () => {
     expect(screen.getByTestId('verify-verdict').textContent).toContain('VERIFIED WITH WARNINGS');
     expect(screen.getByTestId('verify-verdict').textContent).toContain('1 warning');
     expect(screen.getByTestId('check-key-validity').textContent).toContain('WARN');
-    expect(screen.getByTestId('check-manifest-signature').textContent).toContain('PASS');
+    expect(screen.getByTestId('check-signature').textContent).toContain('PASS');
     expect(screen.getByTestId('verify-signatures').textContent).toContain('release-2025');
     expect(screen.getByTestId('verify-artifacts-table').textContent).toContain('app.tar.gz');
     expect(screen.getByTestId('verify-approvals').textContent).toContain('2 of 2 approvals');
@@ -94,8 +94,8 @@ describe('Verify screen', () => {
         verified: false,
         verdict: 'fail',
         checks: [
-          { id: 'artifact-digests', outcome: 'fail', detail: 'app.tar.gz: sha256 differs from the manifest', fix: null },
-          { id: 'manifest-signature', outcome: 'pass', detail: 'ok', fix: null },
+          { id: 'artifact-digest', outcome: 'fail', detail: 'app.tar.gz: sha256 differs from the manifest', fix: null },
+          { id: 'signature', outcome: 'pass', detail: 'ok', fix: null },
         ],
         artifacts: [{ name: 'app.tar.gz', sha256: 'a'.repeat(64), size: 10, bytes_checked: false }],
       }),
@@ -105,7 +105,7 @@ describe('Verify screen', () => {
     await fireEvent.click(screen.getByTestId('verify-button'));
     await waitFor(() => expect(screen.getByTestId('verify-verdict').textContent).toContain('NOT VERIFIED'));
     expect(screen.getByTestId('verify-verdict').textContent).toContain('1 check failed');
-    const failed = screen.getByTestId('check-artifact-digests');
+    const failed = screen.getByTestId('check-artifact-digest');
     expect(failed.textContent).toContain('FAIL');
     expect(failed.textContent).toContain('app.tar.gz: sha256 differs from the manifest');
     expect(screen.getByTestId('verify-artifacts-table').textContent).toContain('MISMATCH');

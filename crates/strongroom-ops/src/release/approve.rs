@@ -2,6 +2,7 @@
 //! as it stands (apart from the approvals it is still collecting) before anyone adds a name to it.
 
 use std::path::PathBuf;
+use strongroom_core::verify::{CheckId, Outcome};
 
 use strongroom_bundle::paths::{layout, AUDIT_EXCERPT_PATH};
 use strongroom_bundle::{BundleWriter, EntrySource};
@@ -42,7 +43,11 @@ pub struct Approved {
 }
 
 /// Checks whose failure does not stop an approval: the ones approvals are there to satisfy.
-const COLLECTING: &[&str] = &["approval-threshold", "policy", "audit-excerpt"];
+const COLLECTING: &[CheckId] = &[
+    CheckId::ApprovalThreshold,
+    CheckId::Policy,
+    CheckId::AuditExcerpt,
+];
 
 impl Station {
     /// A second person at this station's keyboard approves, with their own login for this one
@@ -99,7 +104,7 @@ impl Station {
         let blocking: Vec<String> = check
             .checks
             .iter()
-            .filter(|c| c.outcome == "fail" && !COLLECTING.contains(&c.id.as_str()))
+            .filter(|c| c.outcome == Outcome::Fail && !COLLECTING.contains(&c.id))
             .map(|c| format!("{}: {}", c.id, c.detail))
             .collect();
         if !blocking.is_empty() {

@@ -2,7 +2,7 @@
 //! predicate, a signature's facts from the trust set's view of its key, and the key checks shown
 //! in a verification report. The input document itself is `strongroom_policy::PolicyInput`.
 
-use strongroom_core::verify::Outcome;
+use strongroom_core::verify::{CheckId, Outcome};
 use strongroom_core::KeyId;
 use strongroom_policy::{
     Purpose, SignatureFacts, SignatureKind, Stage, Timestamp, TrustSet, VulnFacts,
@@ -81,12 +81,12 @@ pub fn key_check(
     stage: Stage,
     purpose: Purpose,
     what: &str,
-) -> (&'static str, Outcome, String) {
+) -> (CheckId, Outcome, String) {
     let status = trust.status(key, at, Some(stage), Some(purpose));
     let name = status.name.clone().unwrap_or_else(|| key.to_string());
     if !status.known {
         return (
-            "key-trust",
+            CheckId::KeyTrust,
             Outcome::Fail,
             format!("{what}: key {key} is not in the trust store; trust it, or import a trust package that lists it"),
         );
@@ -94,11 +94,11 @@ pub fn key_check(
     let problems = status.problems(at, Some(stage), Some(purpose));
     if !problems.is_empty() {
         let id = if status.revoked_before() {
-            "revocation"
+            CheckId::Revocation
         } else if status.expired || status.not_yet_valid {
-            "key-validity"
+            CheckId::KeyValidity
         } else {
-            "key-trust"
+            CheckId::KeyTrust
         };
         return (
             id,
@@ -111,7 +111,7 @@ pub fn key_check(
     }
     match &status.revoked {
         Some(r) => (
-            "revocation",
+            CheckId::Revocation,
             Outcome::Warn,
             format!(
                 "{what}: key {name} was revoked at {} ({}), after it signed at {at}: the signature stands, but the key signs nothing new",
@@ -119,7 +119,7 @@ pub fn key_check(
             ),
         ),
         None => (
-            "key-trust",
+            CheckId::KeyTrust,
             Outcome::Pass,
             format!("{what}: {purpose} key {name} trusted for {stage}, active when it signed ({at})"),
         ),

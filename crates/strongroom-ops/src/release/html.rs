@@ -50,11 +50,7 @@ pub fn render(report: &BundleReport) -> String {
         Some(r) => format!("{} {} ({})", r.name, r.version, r.stage),
         None => report.bundle.clone(),
     };
-    let verdict_word = match report.verdict.as_str() {
-        "pass" => "VERIFIED",
-        "warn" => "VERIFIED WITH WARNINGS",
-        _ => "NOT VERIFIED",
-    };
+    let verdict_word = report.verdict.verdict_word();
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -63,7 +59,7 @@ pub fn render(report: &BundleReport) -> String {
          <h1>Verification report: {t}</h1>\n\
          <p><span class=\"verdict {v}\">{vw}</span></p>\n",
         t = esc(&title),
-        v = esc(&report.verdict),
+        v = esc(report.verdict.as_str()),
         vw = verdict_word,
     );
     let _ = write!(
@@ -80,7 +76,7 @@ pub fn render(report: &BundleReport) -> String {
              <tr><th>Created</th><td>{}</td></tr>\n<tr><th>Manifest SHA-256</th><td class=\"mono\">{}</td></tr>\n",
             esc(&r.name),
             esc(&r.version),
-            esc(&r.stage),
+            esc(r.stage.as_str()),
             esc(&r.created),
             esc(&report.manifest_sha256)
         );
@@ -102,8 +98,8 @@ pub fn render(report: &BundleReport) -> String {
         let _ = writeln!(
             h,
             "<tr><td class=\"outcome {o}\">{o}</td><td class=\"mono\">{id}</td><td>{d}</td></tr>",
-            o = esc(&c.outcome),
-            id = esc(&c.id),
+            o = esc(c.outcome.as_str()),
+            id = esc(c.id.as_str()),
             d = esc(&c.detail)
         );
     }
@@ -147,7 +143,7 @@ pub fn render(report: &BundleReport) -> String {
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td>{}<br><span class=\"mono\">{}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(&s.kind),
+                esc(s.kind.as_str()),
                 esc(s.key_name.as_deref().unwrap_or("(not in the trust store)")),
                 esc(&s.key_id),
                 esc(s.holder.as_deref().unwrap_or("(unknown)")),

@@ -288,8 +288,8 @@ pub struct BundleReport {
     pub signatures: Vec<SignatureLine>,
     pub approvals: ApprovalsLine,
     pub checks: Vec<CheckLine>,
-    /// `pass`, `warn` or `fail`.
-    pub verdict: String,
+    /// `pass`, `warn` or `fail` (never `skip`).
+    pub verdict: strongroom_core::verify::Outcome,
     pub verified: bool,
     pub trust_source: String,
     pub checked_at: String,
@@ -304,7 +304,7 @@ pub struct BundleReport {
 pub struct ReleaseLine {
     pub name: String,
     pub version: String,
-    pub stage: String,
+    pub stage: strongroom_core::Stage,
     pub created: String,
 }
 
@@ -321,7 +321,7 @@ pub struct ArtifactLine {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SignatureLine {
-    pub kind: String,
+    pub kind: strongroom_policy::SignatureKind,
     pub key_id: String,
     pub key_name: Option<String>,
     /// The operator name the signature itself records (not trusted).
@@ -331,6 +331,20 @@ pub struct SignatureLine {
     pub signed_at: String,
     /// One phrase: `valid, trusted`, `valid, but revoked at …`, …
     pub status: String,
+}
+
+impl From<&strongroom_policy::SignatureFacts> for SignatureLine {
+    fn from(s: &strongroom_policy::SignatureFacts) -> Self {
+        SignatureLine {
+            kind: s.kind,
+            key_id: s.keyid.clone(),
+            key_name: s.key_name.clone(),
+            operator: s.operator.clone().unwrap_or_default(),
+            holder: s.holder.clone(),
+            signed_at: s.signed_at.clone(),
+            status: facts::status_phrase(s),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -347,8 +361,8 @@ pub struct ApprovalsLine {
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CheckLine {
-    pub id: String,
-    pub outcome: String,
+    pub id: strongroom_core::verify::CheckId,
+    pub outcome: strongroom_core::verify::Outcome,
     pub detail: String,
     /// What to do about it, when the check names it (each shell words it for itself).
     pub fix: Option<strongroom_policy::Fix>,
