@@ -39,6 +39,7 @@ fn generate_list_export_sign_verify_both_algorithms() {
                 artifact.to_str().unwrap(),
             ])
             .ok();
+        assert_report_schema(&out.stdout, env.work.path());
         let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
         assert_eq!(report["verified"], true);
         assert!(report["checks"]

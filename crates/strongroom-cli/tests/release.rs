@@ -253,9 +253,15 @@ fn a_production_release_with_two_software_keys_and_a_token_key_verifies() {
     );
     assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("src="));
 
-    // The JSON report: three manifest signatures, two distinct approvers.
-    let j: serde_json::Value =
-        serde_json::from_str(&w.verify("rel.zip", &["--json"]).ok().stdout).unwrap();
+    // The JSON report: three manifest signatures, two distinct approvers; it matches the
+    // published schema, which refuses a check id the code does not have.
+    let report = w.verify("rel.zip", &["--json"]).ok().stdout;
+    assert_report_schema(&report, env.work.path());
+    let j: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let mut made_up = j.clone();
+    made_up["checks"][0]["id"] = "made-up".into();
+    let o = report_schema(&made_up.to_string(), env.work.path()).code(1);
+    assert!(o.stdout.contains("checks/0"), "{}", o.stdout);
     assert_eq!(j["verified"], true);
     assert_eq!(j["approvals"]["distinct_approvers"], 2);
     assert_eq!(j["signatures"].as_array().unwrap().len(), 3);
@@ -346,6 +352,15 @@ fn each_kind_of_tampering_fails_with_its_reason() {
     let o = w.verify("added.zip", &[]).code(1);
     line(&o, "FAIL", "manifest-complete");
     line(&o, "FAIL", "signatures/extra.sigstore.json");
+    assert_report_schema(
+        &w.verify("added.zip", &["--json"]).code(1).stdout,
+        env.work.path(),
+    );
+    // Without its manifest, the report has no release and still matches the schema.
+    rewrite(env, "rel.zip", "bare.zip", "manifest.json", None);
+    let report = w.verify("bare.zip", &["--json"]).code(1).stdout;
+    assert_report_schema(&report, env.work.path());
+    assert!(report.contains("\"release\": null"), "{report}");
 
     flip(
         env,
@@ -361,6 +376,12 @@ fn each_kind_of_tampering_fails_with_its_reason() {
     std::fs::write(env.path("swapped/widget-1.4.0.tar.gz"), b"a trojan").unwrap();
     let o = w.verify("rel.zip", &["--artifacts", "swapped"]).code(1);
     line(&o, "FAIL", "widget-1.4.0.tar.gz: the file has sha256:");
+    assert_report_schema(
+        &w.verify("rel.zip", &["--artifacts", "swapped", "--json"])
+            .code(1)
+            .stdout,
+        env.work.path(),
+    );
     line(&o, "PASS", "widget-cli: the bytes match");
 
     let o = w.verify("rel.zip", &["--policy", s(&env.file("embargo.rego", b"package acme.embargo\n\nimport rego.v1\n\ndeny contains msg if {\n\tinput.release.version == \"1.4.0\"\n\tmsg := \"1.4.0 is embargoed\"\n}\n"))]).code(1);

@@ -141,3 +141,35 @@ fn the_architecture_map_names_every_module() {
         "modules docs/ARCHITECTURE.md does not name: {missing:?}"
     );
 }
+
+/// The published report schema and `docs/verify.md` name exactly the check ids the code has.
+#[test]
+fn the_report_schema_and_docs_name_every_check_id() {
+    use strongroom_core::verify::CheckId;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join("docs/schemas/verify-report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let in_schema: Vec<&str> = schema["$defs"]["checkId"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let in_code: Vec<&str> = CheckId::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(in_schema, in_code, "docs/schemas/verify-report.schema.json");
+    let doc = std::fs::read_to_string(root.join("docs/verify.md")).unwrap();
+    let mut documented: Vec<&str> = Vec::new();
+    for id in doc
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+    {
+        // `artifact-digest` has a row in both tables; the first counts for the order.
+        if !documented.contains(&id) {
+            documented.push(id);
+        }
+    }
+    assert_eq!(documented, in_code, "docs/verify.md's tables, in order");
+}

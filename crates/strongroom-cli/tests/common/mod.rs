@@ -426,3 +426,30 @@ pub fn openssl_check_bundle(
     args.push(artifact.to_str().unwrap());
     external("openssl", &args, cwd)
 }
+
+/// Validates a `verify --json` report against `docs/schemas/verify-report.schema.json` with
+/// the Python `jsonschema` package (not our code): exit 0 and `OK`, or 1 and the errors.
+pub fn report_schema(report: &str, cwd: &Path) -> Out {
+    let schema = repo_root().join("docs/schemas/verify-report.schema.json");
+    let file = cwd.join(format!("report-{}.json", std::process::id()));
+    std::fs::write(&file, report).unwrap();
+    let o = python(
+        "schema_validate.py",
+        &[schema.to_str().unwrap(), file.to_str().unwrap()],
+        cwd,
+    );
+    std::fs::remove_file(&file).unwrap();
+    o
+}
+
+/// [`report_schema`] must accept `report`.
+#[track_caller]
+pub fn assert_report_schema(report: &str, cwd: &Path) {
+    let o = report_schema(report, cwd);
+    assert!(
+        o.code == 0,
+        "the report does not match docs/schemas/verify-report.schema.json:\n{}{}\n{report}",
+        o.stdout,
+        o.stderr
+    );
+}
