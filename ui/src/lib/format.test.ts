@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { entries, fixHint, formatBytes, pinPhrase, shortHash, withFix } from './format';
+import { attributeRows, fixHint, formatBytes, pinPhrase, shortHash, withFix } from './format';
 import type { Fix } from './types';
 import { initialProgress, reduceProgress, startProgress } from './progress';
 
@@ -16,10 +16,67 @@ describe('format', () => {
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(1536)).toBe('1.5 KiB');
     expect(shortHash('a'.repeat(64))).toBe(`${'a'.repeat(16)}…`);
-    expect(entries({ extractable: false, sensitive: true })).toEqual([
-      ['extractable', 'false'],
-      ['sensitive', 'true'],
+  });
+});
+
+describe('attributeRows', () => {
+  // what strongroom-ops records for a key made on a token (record_token_key)
+  const tokenKey = {
+    cka: { local: true, never_extractable: true, always_sensitive: true, sensitive: true, extractable: false, sign: true, decrypt: false },
+    hardware_bound: true,
+    id: '0a1b2c3d',
+    module: '/usr/lib/softhsm/libsofthsm2.so',
+    object: 'release-hsm',
+    token: 'e2e-token',
+    token_serial: '8f3a11',
+  };
+
+  it('gives each attribute of a token key a label, a Yes/No and its raw name, token facts first', () => {
+    expect(attributeRows(tokenKey).map((r) => [r.label, r.value, r.name, r.key])).toEqual([
+      ['Token', 'e2e-token', 'token', 'token'],
+      ['Token serial', '8f3a11', 'token_serial', 'token_serial'],
+      ['PKCS#11 module', '/usr/lib/softhsm/libsofthsm2.so', 'module', 'module'],
+      ['Key label on the token', 'release-hsm', 'object', 'object'],
+      ['Key ID on the token', '0a1b2c3d', 'id', 'id'],
+      ['Hardware-bound (made on the token, never leaves it in the clear)', 'Yes', 'hardware_bound', 'hardware_bound'],
+      ['Generated on the token', 'Yes', 'CKA_LOCAL', 'cka.local'],
+      ['Never extractable', 'Yes', 'CKA_NEVER_EXTRACTABLE', 'cka.never_extractable'],
+      ['Always sensitive', 'Yes', 'CKA_ALWAYS_SENSITIVE', 'cka.always_sensitive'],
+      ['Sensitive', 'Yes', 'CKA_SENSITIVE', 'cka.sensitive'],
+      ['Extractable', 'No', 'CKA_EXTRACTABLE', 'cka.extractable'],
+      ['Can sign', 'Yes', 'CKA_SIGN', 'cka.sign'],
+      ['Can decrypt', 'No', 'CKA_DECRYPT', 'cka.decrypt'],
     ]);
+  });
+
+  it('knows PKCS#11 attributes by their CKA_ names and as flat names', () => {
+    const rows = attributeRows({ CKA_PRIVATE: true, CKA_MODIFIABLE: false, extractable: false, sensitive: true });
+    expect(rows.map((r) => [r.label, r.value, r.name, r.key])).toEqual([
+      ['Sensitive', 'Yes', 'CKA_SENSITIVE', 'sensitive'],
+      ['Extractable', 'No', 'CKA_EXTRACTABLE', 'extractable'],
+      ['Private (needs a login)', 'Yes', 'CKA_PRIVATE', 'CKA_PRIVATE'],
+      ['Modifiable', 'No', 'CKA_MODIFIABLE', 'CKA_MODIFIABLE'],
+    ]);
+  });
+
+  it('flattens other nested objects with readable names and keeps unknown keys readable', () => {
+    const rows = attributeRows({ vendorInfo: { firmware_version: '2.6', fips: false }, slots: [1, 2], note: null, empty: {} });
+    expect(rows.map((r) => [r.label, r.value, r.name])).toEqual([
+      ['Vendor info: Firmware version', '2.6', 'vendorInfo.firmware_version'],
+      ['Vendor info: Fips', 'No', 'vendorInfo.fips'],
+      ['Slots', '1, 2', 'slots'],
+      ['Note', '—', 'note'],
+      ['Empty', '—', 'empty'],
+    ]);
+    // a key's own `sensitive` outside the cka group is not taken for the PKCS#11 attribute
+    expect(attributeRows({ policy: { sensitive: true } })[0]).toEqual({ key: 'policy.sensitive', name: 'policy.sensitive', label: 'Policy: Sensitive', value: 'Yes' });
+  });
+
+  it('has no rows for a software key and one for a value that is not an object', () => {
+    expect(attributeRows({})).toEqual([]);
+    expect(attributeRows(null)).toEqual([]);
+    expect(attributeRows(undefined)).toEqual([]);
+    expect(attributeRows('opaque')).toEqual([{ key: 'value', name: 'value', label: 'Value', value: 'opaque' }]);
   });
 });
 

@@ -48,13 +48,115 @@ export function display(v: unknown): string {
   }
 }
 
-/** Flattens a JSON object into [key, text] pairs for a definition list. */
-export function entries(v: unknown): [string, string][] {
-  if (v && typeof v === 'object' && !Array.isArray(v)) {
-    return Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, display(x)]);
+/** One row of a key's attribute table: the readable label and value, and the name the backend used. */
+export interface AttributeRow {
+  /** The raw path in the attributes object: `token_serial`, `cka.sensitive`. */
+  key: string;
+  /** The name to show beside the label: the PKCS#11 attribute (`CKA_SENSITIVE`) or the raw key. */
+  name: string;
+  /** What it means, in words: "Sensitive", "Token serial". */
+  label: string;
+  /** The value as text: booleans as Yes/No. */
+  value: string;
+}
+
+/** The backend facts a token key records (`strongroom-ops` `record_token_key`), in the order shown. */
+const BACKEND_FACTS: Record<string, string> = {
+  token: 'Token',
+  token_serial: 'Token serial',
+  module: 'PKCS#11 module',
+  object: 'Key label on the token',
+  id: 'Key ID on the token',
+  hardware_bound: 'Hardware-bound (made on the token, never leaves it in the clear)',
+};
+
+/** PKCS#11 attributes by their name without `CKA_`, lower case (as `strongroom-hsm` `KeyAttributes` sends them). */
+const CKA_LABELS: Record<string, string> = {
+  local: 'Generated on the token',
+  never_extractable: 'Never extractable',
+  always_sensitive: 'Always sensitive',
+  sensitive: 'Sensitive',
+  extractable: 'Extractable',
+  private: 'Private (needs a login)',
+  modifiable: 'Modifiable',
+  token: 'Stored on the token',
+  sign: 'Can sign',
+  decrypt: 'Can decrypt',
+  label: 'Label on the token',
+  id: 'ID on the token',
+};
+
+/** `token_serial` → "Token serial": a readable label for a key nothing here knows. */
+function humanize(key: string): string {
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_\-.]+/g, ' ')
+    .trim()
+    .toLowerCase();
+  return words ? words[0].toUpperCase() + words.slice(1) : key;
+}
+
+/** A PKCS#11 attribute named `key` (`sensitive`, `CKA_SENSITIVE`): its label and `CKA_` name, else null. */
+function ckaAttribute(key: string): { label: string; name: string } | null {
+  const bare = key.toLowerCase().replace(/^cka_/, '');
+  const label = CKA_LABELS[bare];
+  return label ? { label, name: `CKA_${bare.toUpperCase()}` } : null;
+}
+
+/** An attribute value as text: Yes/No for booleans, lists joined, nothing as "—". */
+function attributeValue(v: unknown): string {
+  if (v === null || v === undefined || v === '') return '—';
+  if (typeof v === 'boolean') return v ? 'Yes' : 'No';
+  if (Array.isArray(v)) return v.length ? v.map(attributeValue).join(', ') : '—';
+  if (typeof v === 'object' && Object.keys(v).length === 0) return '—';
+  return display(v);
+}
+
+/** Where a row goes: backend facts first, then the PKCS#11 attributes in `CKA_LABELS` order, then the rest as given. */
+function attributeRank(r: AttributeRow): number {
+  const parts = r.key.split('.');
+  const last = parts[parts.length - 1].toLowerCase().replace(/^cka_/, '');
+  const facts = Object.keys(BACKEND_FACTS);
+  const ckas = Object.keys(CKA_LABELS);
+  if (parts.length === 1 && facts.includes(r.key)) return facts.indexOf(r.key);
+  if (r.name.startsWith('CKA_') && ckas.includes(last)) return facts.length + ckas.indexOf(last);
+  return facts.length + ckas.length;
+}
+
+/**
+ * A key's `attributes` (backend facts such as the token, its serial and the key's `CKA_*`
+ * protection attributes) as table rows: a readable label per attribute, booleans as Yes/No, nested
+ * objects flattened (`cka.sensitive` → "Sensitive", `CKA_SENSITIVE`), and the raw name kept.
+ */
+export function attributeRows(attributes: unknown): AttributeRow[] {
+  if (attributes === null || attributes === undefined) return [];
+  if (typeof attributes !== 'object' || Array.isArray(attributes)) {
+    return [{ key: 'value', name: 'value', label: 'Value', value: attributeValue(attributes) }];
   }
-  if (v === null || v === undefined) return [];
-  return [['value', display(v)]];
+  const rows: AttributeRow[] = [];
+  const walk = (obj: Record<string, unknown>, path: string[], labels: string[], cka: boolean) => {
+    for (const [k, v] of Object.entries(obj)) {
+      const key = [...path, k].join('.');
+      const fact = path.length === 0 ? BACKEND_FACTS[k] : undefined;
+      const attr = fact ? null : ckaAttribute(k);
+      // a PKCS#11 attribute is known inside the `cka` group, by its `CKA_` name, or at the top
+      // level under a name no backend fact uses
+      const known = attr && (cka || path.length === 0 || /^cka_/i.test(k)) ? attr : null;
+      const label = fact ?? known?.label ?? humanize(k);
+      if (v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0) {
+        const group = path.length === 0 && k.toLowerCase() === 'cka';
+        // the members of the `cka` group need no prefix: their CKA_ names say where they come from
+        walk(v as Record<string, unknown>, [...path, k], group ? labels : [...labels, label], group || cka);
+        continue;
+      }
+      rows.push({ key, name: known?.name ?? key, label: [...labels, label].join(': '), value: attributeValue(v) });
+    }
+  };
+  walk(attributes as Record<string, unknown>, [], [], false);
+  return rows
+    .map((r, i) => ({ r, i, rank: attributeRank(r) }))
+    .sort((a, b) => a.rank - b.rank || a.i - b.i)
+    .map(({ r }) => r);
 }
 
 export function countBy<T>(xs: T[], f: (x: T) => string): Record<string, number> {

@@ -11,7 +11,10 @@ const soft = {
 const hard = {
   label: 'vault-p256', key_id: 'SHA256:tokenkeyid0123456789', algorithm: 'ecdsa-p256', backend: 'pkcs11', status: 'active',
   created: '2025-02-01T00:00:00Z', uri: 'pkcs11:token=vault;object=vault-p256;type=private',
-  attributes: { extractable: false, sensitive: true, never_extractable: true },
+  attributes: {
+    token: 'vault', token_serial: 'abc', object: 'vault-p256', id: '0a1b', module: '/usr/lib/softhsm/libsofthsm2.so', hardware_bound: true,
+    cka: { local: true, never_extractable: true, always_sensitive: true, sensitive: true, extractable: false, sign: true, decrypt: false },
+  },
 };
 const tokens = [{ module: '/usr/lib/softhsm/libsofthsm2.so', tokens: [{
   slot_id: 3, label: 'vault', manufacturer: 'SoftHSM project', model: 'SoftHSM v2', serial: 'abc', login_required: true,
@@ -58,10 +61,16 @@ describe('Keys screen', () => {
     await fireEvent.click(screen.getByTestId('key-row-vault-p256'));
     const details = screen.getByTestId('key-details');
     expect(details.textContent).toContain('pkcs11:token=vault;object=vault-p256;type=private');
-    const attrs = screen.getByTestId('key-attributes').textContent!;
-    expect(attrs).toContain('extractable');
-    expect(attrs).toContain('false');
-    expect(attrs).toContain('sensitive');
+    // the attributes as a table: a readable label, Yes/No, and the PKCS#11 or raw name
+    const attrs = screen.getByTestId('key-attributes');
+    expect(attrs.tagName).toBe('TABLE');
+    expect(attrs.getAttribute('aria-labelledby')).toBe('key-attributes-h');
+    const row = (key: string) => [...attrs.querySelectorAll<HTMLElement>(`tr[data-key="${key}"] > *`)].map((c) => c.textContent);
+    expect(row('cka.extractable')).toEqual(['Extractable', 'No', 'CKA_EXTRACTABLE']);
+    expect(row('cka.sensitive')).toEqual(['Sensitive', 'Yes', 'CKA_SENSITIVE']);
+    expect(row('token_serial')).toEqual(['Token serial', 'abc', 'token_serial']);
+    expect(attrs.querySelector('tr[data-key="cka.never_extractable"] code')?.getAttribute('title')).toBe('cka.never_extractable');
+    expect(attrs.textContent).not.toContain('{');
     await fireEvent.click(screen.getByTestId('export-pem'));
     await waitFor(() => expect((screen.getByTestId('pem-text') as HTMLTextAreaElement).value).toContain('BEGIN PUBLIC KEY'));
     expect((screen.getByTestId('pem-text') as HTMLTextAreaElement).readOnly).toBe(true);
@@ -83,6 +92,9 @@ describe('Keys screen', () => {
     render(Keys, { session });
     await waitFor(() => expect(screen.getByTestId('keys-table')).toBeTruthy());
     await fireEvent.click(screen.getByTestId('key-row-release-2025'));
+    // a software key has no attributes: no table, no heading
+    expect(screen.queryByTestId('key-attributes')).toBeNull();
+    expect(screen.getByTestId('key-details').textContent).not.toContain('Attributes');
     await fireEvent.click(screen.getByTestId('export-pem'));
     await waitFor(() => expect(screen.getByTestId('pem-text')).toBeTruthy());
     await fireEvent.input(screen.getByTestId('pem-path'), { target: { value: '/media/usb/release.pem' } });
