@@ -14,9 +14,8 @@ use tauri::ipc::Channel;
 #[derive(Debug, Serialize, ts_rs::TS)]
 #[ts(export)]
 pub struct IpcError {
-    /// Stable machine-readable code: `usage`, `not_found`, `auth`, `conflict`, `device`,
-    /// `storage`, `rejected`, `forbidden`, or `internal`.
-    pub code: String,
+    /// Stable machine-readable code.
+    pub code: strongroom_ops::ErrorKind,
     /// What happened.
     pub message: String,
     /// What to do about it.
@@ -31,9 +30,9 @@ pub struct IpcError {
 impl From<OpsError> for IpcError {
     fn from(e: OpsError) -> Self {
         IpcError {
-            code: e.kind().code().to_owned(),
+            code: e.kind(),
             message: e.to_string(),
-            remedy: e.remedy(strongroom_ops::Edge::App),
+            remedy: e.remedy().map(|r| crate::remedy::words(&r)),
             pin: e.pin_flags(),
             exists: e.existing_output().map(|p| p.display().to_string()),
         }
@@ -44,7 +43,7 @@ impl IpcError {
     /// A failure of the app itself (a worker panicked, a lock was poisoned).
     pub fn internal(what: impl std::fmt::Display) -> Self {
         IpcError {
-            code: "internal".into(),
+            code: strongroom_ops::ErrorKind::Internal,
             message: format!("internal error: {what}"),
             remedy: Some("restart Strongroom; nothing was written by the failed step".into()),
             pin: None,
@@ -54,7 +53,7 @@ impl IpcError {
 
     pub fn usage(message: impl Into<String>, remedy: impl Into<String>) -> Self {
         IpcError {
-            code: "usage".into(),
+            code: strongroom_ops::ErrorKind::Usage,
             message: message.into(),
             remedy: Some(remedy.into()),
             pin: None,
@@ -228,7 +227,7 @@ mod tests {
     #[test]
     fn errors_keep_their_kind_and_remedy() {
         let e = IpcError::from(OpsError::MissingFile("/no/such".into()));
-        assert_eq!(e.code, "not_found");
+        assert_eq!(e.code, strongroom_ops::ErrorKind::NotFound);
         assert_eq!(e.message, "/no/such: no such file");
         assert!(e.remedy.unwrap().contains("check the path"));
         assert!(e.pin.is_none());
@@ -237,7 +236,7 @@ mod tests {
     #[test]
     fn remedies_are_in_the_apps_words() {
         let e = IpcError::from(OpsError::OutputExists("/media/usb/r.zip".into()));
-        assert_eq!(e.code, "usage");
+        assert_eq!(e.code, strongroom_ops::ErrorKind::Usage);
         let remedy = e.remedy.unwrap();
         assert!(
             remedy.contains("choose another file name or folder"),
@@ -254,7 +253,7 @@ mod tests {
             ..Default::default()
         };
         let e = IpcError::from(OpsError::Hsm(strongroom_hsm_error(flags)));
-        assert_eq!(e.code, "auth");
+        assert_eq!(e.code, strongroom_ops::ErrorKind::Auth);
         let pin = e.pin.expect("pin flags");
         assert!(pin.final_try && pin.count_low && !pin.locked);
         let json = serde_json::to_value(IpcError::from(OpsError::Hsm(strongroom_hsm_error(flags))))

@@ -4,6 +4,7 @@
 
 mod commands;
 mod ipc;
+mod remedy;
 mod state;
 
 use commands::{audit, keys, release, session, settings, trust};

@@ -44,7 +44,7 @@ describe('App shell', () => {
   });
 
   it('shows the session error with its remedy and retries', async () => {
-    mockBackend({ session_info: () => { throw ipcError('store', 'cannot open station.db', 'check STRONGROOM_HOME'); } });
+    mockBackend({ session_info: () => { throw ipcError('storage', 'cannot open station.db', 'check STRONGROOM_HOME'); } });
     render(App);
     await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('check STRONGROOM_HOME'));
   });
@@ -69,7 +69,7 @@ describe('App shell', () => {
   it('claims an unclaimed station and shows a login error', async () => {
     const calls = mockBackend({
       session_info: { home: '/h', claimed: false, operator: null, roles: [], may: [], needs: {}, disabled: false },
-      claim_station: () => { throw ipcError('bad_input', 'name taken', 'pick another name'); },
+      claim_station: () => { throw ipcError('usage', 'name taken', 'pick another name'); },
     });
     render(App);
     await waitFor(() => expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Claim this station'));

@@ -3,8 +3,6 @@
 //! unlisted entries.
 
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 use crate::error::BundleError;
 use crate::manifest::{Manifest, Sha256Digest, MAX_MANIFEST_BYTES};
@@ -129,36 +127,24 @@ pub fn check_completeness(manifest: &Manifest, zip: &SafeZip) -> Vec<Problem> {
         }
     }
 
-    // Hash the present entries, a few threads pulling from one queue.
-    let next = AtomicUsize::new(0);
-    let found = Mutex::new(Vec::new());
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(to_hash.len().max(1));
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(e) = to_hash.get(i) else { break };
-                let problem = match zip.hash(&e.path) {
-                    Ok((actual, _)) if actual == e.sha256 => None,
-                    Ok((actual, _)) => Some(Problem::Altered {
-                        path: e.path.clone(),
-                        expected: e.sha256,
-                        actual,
-                    }),
-                    Err(err) => Some(Problem::Unreadable {
-                        path: e.path.clone(),
-                        reason: err.to_string(),
-                    }),
-                };
-                if let Some(p) = problem {
-                    found.lock().expect("no panics while held").push(p);
-                }
-            });
-        }
-    });
-    problems.extend(found.into_inner().expect("no panics while held"));
+    // Hash the present entries on all cores.
+    use rayon::prelude::*;
+    let found: Vec<Problem> = to_hash
+        .par_iter()
+        .filter_map(|e| match zip.hash(&e.path) {
+            Ok((actual, _)) if actual == e.sha256 => None,
+            Ok((actual, _)) => Some(Problem::Altered {
+                path: e.path.clone(),
+                expected: e.sha256,
+                actual,
+            }),
+            Err(err) => Some(Problem::Unreadable {
+                path: e.path.clone(),
+                reason: err.to_string(),
+            }),
+        })
+        .collect();
+    problems.extend(found);
     problems.sort_by(|a, b| a.path().cmp(b.path()));
     problems
 }

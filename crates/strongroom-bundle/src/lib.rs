@@ -20,7 +20,7 @@ pub use complete::{
     approvals, audit_excerpt, check_completeness, read_manifest, Approval, Problem,
 };
 pub use error::{BundleError, LimitKind, PathProblem, UnsafeEntry};
-pub use manifest::{ArtifactRecord, Entry, Manifest, Release, Role, Sha256Digest, Stage};
+pub use manifest::{ArtifactRecord, Entry, EntryRole, Manifest, Release, Sha256Digest, Stage};
 pub use paths::ArtifactName;
 pub use reader::{EntryInfo, EntryReader, Limits, SafeZip};
 pub use readme::{readme_text, KeyNote, ReadmeInfo};

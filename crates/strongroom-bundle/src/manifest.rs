@@ -246,7 +246,7 @@ pub struct ArtifactRecord {
 /// What a listed entry is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Role {
+pub enum EntryRole {
     /// `README.txt`
     Readme,
     /// `artifacts/<name>`
@@ -261,20 +261,20 @@ pub enum Role {
     PublicKey,
 }
 
-impl Role {
+impl EntryRole {
     pub fn as_str(self) -> &'static str {
         match self {
-            Role::Readme => "readme",
-            Role::Artifact => "artifact",
-            Role::ArtifactSignature => "artifact-signature",
-            Role::Attestation => "attestation",
-            Role::Sbom => "sbom",
-            Role::PublicKey => "public-key",
+            EntryRole::Readme => "readme",
+            EntryRole::Artifact => "artifact",
+            EntryRole::ArtifactSignature => "artifact-signature",
+            EntryRole::Attestation => "attestation",
+            EntryRole::Sbom => "sbom",
+            EntryRole::PublicKey => "public-key",
         }
     }
 }
 
-impl fmt::Display for Role {
+impl fmt::Display for EntryRole {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
@@ -285,7 +285,7 @@ impl fmt::Display for Role {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Entry {
     pub path: String,
-    pub role: Role,
+    pub role: EntryRole,
     pub media_type: String,
     pub sha256: Sha256Digest,
     pub size: u64,
@@ -297,7 +297,7 @@ pub struct Entry {
 
 impl Entry {
     /// An entry for `bytes`, with no subjects and no predicate type.
-    pub fn from_bytes(path: &str, role: Role, media_type: &str, bytes: &[u8]) -> Entry {
+    pub fn from_bytes(path: &str, role: EntryRole, media_type: &str, bytes: &[u8]) -> Entry {
         Entry {
             path: path.to_owned(),
             role,
@@ -312,7 +312,7 @@ impl Entry {
     /// An entry for the file at `file`, hashed by streaming.
     pub fn from_file(
         path: &str,
-        role: Role,
+        role: EntryRole,
         media_type: &str,
         file: &Path,
     ) -> Result<Entry, BundleError> {
@@ -525,10 +525,10 @@ impl Manifest {
                 _ => None,
             };
             let rule: Result<(), String> = match e.role {
-                Role::Readme => expect(p == README_PATH, || {
+                EntryRole::Readme => expect(p == README_PATH, || {
                     format!("the readme must be {README_PATH}")
                 }),
-                Role::Artifact => match p.strip_prefix("artifacts/") {
+                EntryRole::Artifact => match p.strip_prefix("artifacts/") {
                     Some(name) => match artifacts.get(name) {
                         Some(rec) if !rec.included => Err(format!(
                             "artifact {name:?} is marked as not included but is listed"
@@ -546,7 +546,7 @@ impl Manifest {
                     },
                     None => Err("artifacts live under artifacts/".into()),
                 },
-                Role::ArtifactSignature => match p
+                EntryRole::ArtifactSignature => match p
                     .strip_prefix("signatures/")
                     .and_then(|r| r.strip_suffix(".sigstore.json"))
                 {
@@ -558,7 +558,7 @@ impl Manifest {
                     Some(name) => Err(format!("{name:?} is not an artifact of this release")),
                     None => Err("signatures are signatures/<artifact>.sigstore.json".into()),
                 },
-                Role::Attestation => {
+                EntryRole::Attestation => {
                     let kind_ok = p
                         .strip_prefix("attestations/")
                         .and_then(|r| r.strip_suffix(".sigstore.json"))
@@ -576,7 +576,7 @@ impl Manifest {
                         Ok(())
                     }
                 }
-                Role::Sbom => {
+                EntryRole::Sbom => {
                     let ok = p.strip_prefix("sboms/").is_some_and(|r| {
                         r.strip_suffix(".spdx.json")
                             .or_else(|| r.strip_suffix(".cdx.json"))
@@ -590,7 +590,7 @@ impl Manifest {
                         })
                     }
                 }
-                Role::PublicKey => {
+                EntryRole::PublicKey => {
                     let ok = p
                         .strip_prefix("keys/")
                         .and_then(|r| r.strip_suffix(".pem"))
@@ -601,11 +601,11 @@ impl Manifest {
             if let Err(why) = rule {
                 return bad(format!("entry {p:?} (role {}): {why}", e.role));
             }
-            let no_subjects = matches!(e.role, Role::Readme | Role::PublicKey);
+            let no_subjects = matches!(e.role, EntryRole::Readme | EntryRole::PublicKey);
             if no_subjects && !e.subjects.is_empty() {
                 return bad(format!("entry {p:?} (role {}) has no subjects", e.role));
             }
-            if e.role != Role::Attestation && e.predicate_type.is_some() {
+            if e.role != EntryRole::Attestation && e.predicate_type.is_some() {
                 return bad(format!(
                     "entry {p:?}: only attestations have a predicateType"
                 ));

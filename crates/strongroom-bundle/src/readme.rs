@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use strongroom_core::intoto::ARTIFACT_SIGNATURE_PREDICATE;
 use strongroom_core::Algorithm;
 
-use crate::manifest::{Manifest, Role, FORMAT_VERSION, MANIFEST_MEDIA_TYPE};
+use crate::manifest::{EntryRole, Manifest, FORMAT_VERSION, MANIFEST_MEDIA_TYPE};
 
 /// The key that made one signature or attestation entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,7 +76,7 @@ pub fn readme_text(manifest: &Manifest, info: &ReadmeInfo) -> String {
     let others: Vec<_> = manifest
         .entries()
         .iter()
-        .filter(|e| !matches!(e.role, Role::Readme | Role::Artifact))
+        .filter(|e| !matches!(e.role, EntryRole::Readme | EntryRole::Artifact))
         .collect();
     section(&mut t, "Files");
     for e in &others {
@@ -201,7 +201,7 @@ pub fn readme_text(manifest: &Manifest, info: &ReadmeInfo) -> String {
         section(&mut t, "How each file is checked with openssl");
         for (e, k) in signed {
             let dsse = match e.role {
-                Role::ArtifactSignature => is_dsse_artifact_signature(k.algorithm),
+                EntryRole::ArtifactSignature => is_dsse_artifact_signature(k.algorithm),
                 _ => true,
             };
             let how = match (dsse, k.algorithm) {

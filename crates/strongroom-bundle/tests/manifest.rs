@@ -6,7 +6,7 @@ mod common;
 use common::{name, release, sample_files, sample_manifest, KEY_HEX};
 use serde_json::{json, Value};
 use strongroom_bundle::manifest::{media_types, FORMAT_VERSION, MANIFEST_MEDIA_TYPE};
-use strongroom_bundle::{ArtifactRecord, BundleError, Entry, Manifest, Role, Sha256Digest};
+use strongroom_bundle::{ArtifactRecord, BundleError, Entry, EntryRole, Manifest, Sha256Digest};
 
 fn as_json(m: &Manifest) -> Value {
     serde_json::from_slice(&m.to_bytes()).unwrap()
@@ -217,7 +217,7 @@ fn an_artifact_may_be_left_out() {
         }],
         vec![Entry::from_bytes(
             "signatures/app.tar.gz.sigstore.json",
-            Role::ArtifactSignature,
+            EntryRole::ArtifactSignature,
             media_types::SIGSTORE_BUNDLE,
             b"{}",
         )
@@ -233,13 +233,18 @@ fn an_artifact_may_be_left_out() {
 #[test]
 fn a_readme_entry_is_added_afterwards() {
     let m = sample_manifest();
-    let readme = Entry::from_bytes("README.txt", Role::Readme, media_types::TEXT, b"hello");
+    let readme = Entry::from_bytes("README.txt", EntryRole::Readme, media_types::TEXT, b"hello");
     let with = m.with_entry(readme.clone()).unwrap();
     assert_eq!(with.entry("README.txt"), Some(&readme));
     assert_eq!(with.entries().first().unwrap().path, "README.txt");
     assert!(m
         .with_entry(readme.clone().with_subjects([name("app.tar.gz")]))
         .is_err());
-    let elsewhere = Entry::from_bytes("docs/README.txt", Role::Readme, media_types::TEXT, b"x");
+    let elsewhere = Entry::from_bytes(
+        "docs/README.txt",
+        EntryRole::Readme,
+        media_types::TEXT,
+        b"x",
+    );
     assert!(m.with_entry(elsewhere).is_err());
 }

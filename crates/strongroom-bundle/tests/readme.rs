@@ -13,8 +13,8 @@ use common::{name, release};
 use strongroom_bundle::manifest::media_types;
 use strongroom_bundle::paths::layout;
 use strongroom_bundle::{
-    readme_text, ArtifactName, ArtifactRecord, BundleWriter, Entry, KeyNote, Limits, Manifest,
-    ReadmeInfo, Role, SafeZip, Sha256Digest,
+    readme_text, ArtifactName, ArtifactRecord, BundleWriter, Entry, EntryRole, KeyNote, Limits,
+    Manifest, ReadmeInfo, SafeZip, Sha256Digest,
 };
 use strongroom_core::artifact::{digests_needed, sign_artifact};
 use strongroom_core::digest::hash_reader;
@@ -80,39 +80,42 @@ fn readme_recipes_verify_a_real_bundle() {
     let tool_bytes = common::noise(3000, 2);
 
     let mut files: Vec<(String, Vec<u8>, Entry)> = Vec::new();
-    let mut add =
-        |path: String, bytes: Vec<u8>, role: Role, mt: &str, subject: Option<&ArtifactName>| {
-            let mut e = Entry::from_bytes(&path, role, mt, &bytes);
-            if let Some(s) = subject {
-                e = e.with_subjects([s.clone()]);
-            }
-            files.push((path, bytes, e));
-        };
+    let mut add = |path: String,
+                   bytes: Vec<u8>,
+                   role: EntryRole,
+                   mt: &str,
+                   subject: Option<&ArtifactName>| {
+        let mut e = Entry::from_bytes(&path, role, mt, &bytes);
+        if let Some(s) = subject {
+            e = e.with_subjects([s.clone()]);
+        }
+        files.push((path, bytes, e));
+    };
     add(
         layout::artifact(&app),
         app_bytes.clone(),
-        Role::Artifact,
+        EntryRole::Artifact,
         media_types::OCTET_STREAM,
         Some(&app),
     );
     add(
         layout::artifact(&tool),
         tool_bytes.clone(),
-        Role::Artifact,
+        EntryRole::Artifact,
         media_types::OCTET_STREAM,
         Some(&tool),
     );
     add(
         layout::artifact_signature(&app),
         sign(&ecdsa, "app.tar.gz", &app_bytes),
-        Role::ArtifactSignature,
+        EntryRole::ArtifactSignature,
         media_types::SIGSTORE_BUNDLE,
         Some(&app),
     );
     add(
         layout::artifact_signature(&tool),
         sign(&ed, "tool.bin", &tool_bytes),
-        Role::ArtifactSignature,
+        EntryRole::ArtifactSignature,
         media_types::SIGSTORE_BUNDLE,
         Some(&tool),
     );
@@ -120,7 +123,7 @@ fn readme_recipes_verify_a_real_bundle() {
         add(
             layout::public_key(&key_hex(k)),
             k.public_key().to_pem().into_bytes(),
-            Role::PublicKey,
+            EntryRole::PublicKey,
             media_types::PEM,
             None,
         );
@@ -168,7 +171,7 @@ fn readme_recipes_verify_a_real_bundle() {
     let manifest = draft
         .with_entry(Entry::from_bytes(
             "README.txt",
-            Role::Readme,
+            EntryRole::Readme,
             media_types::TEXT,
             readme.as_bytes(),
         ))

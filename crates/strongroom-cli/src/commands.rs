@@ -132,6 +132,11 @@ pub(crate) fn printed(r: anyhow::Result<()>) -> anyhow::Result<()> {
     }
 }
 
+/// `items` written out and joined with `sep`.
+pub(crate) fn joined<T: std::fmt::Display>(items: &[T], sep: &str) -> String {
+    items.iter().map(T::to_string).collect::<Vec<_>>().join(sep)
+}
+
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     // As an io::Error, so that a closed pipe is recognised as one.
@@ -214,28 +219,10 @@ fn print_key(info: &KeyInfo, json: bool, verb: &str) -> anyhow::Result<()> {
     writeln!(out, "created:   {}", info.created)?;
     if let Some(uri) = &info.uri {
         writeln!(out, "uri:       {uri}")?;
-        let a = &info.attributes;
-        writeln!(
-            out,
-            "token:     {} (serial {})",
-            a["token"].as_str().unwrap_or("?"),
-            a["token_serial"].as_str().unwrap_or("?")
-        )?;
-        if let Some(cka) = a["cka"].as_object() {
-            for (name, attr) in [
-                ("local", "CKA_LOCAL"),
-                ("never_extractable", "CKA_NEVER_EXTRACTABLE"),
-                ("always_sensitive", "CKA_ALWAYS_SENSITIVE"),
-                ("sensitive", "CKA_SENSITIVE"),
-                ("extractable", "CKA_EXTRACTABLE"),
-                ("sign", "CKA_SIGN"),
-                ("decrypt", "CKA_DECRYPT"),
-            ] {
-                writeln!(
-                    out,
-                    "  {attr:<22} {}",
-                    cka.get(name).and_then(|v| v.as_bool()).unwrap_or(false)
-                )?;
+        if let Some(a) = &info.attributes {
+            writeln!(out, "token:     {} (serial {})", a.token, a.token_serial)?;
+            for (attr, value) in a.cka.named() {
+                writeln!(out, "  {attr:<22} {value}")?;
             }
         }
     }
@@ -272,7 +259,7 @@ fn token(ctx: &Ctx, cmd: TokenCommand) -> anyhow::Result<u8> {
                 "    login required: {}; PIN: {}",
                 t.login_required, t.user_pin
             )?;
-            writeln!(out, "    algorithms: {}", t.algorithms.join(", "))?;
+            writeln!(out, "    algorithms: {}", joined(&t.algorithms, ", "))?;
             writeln!(out, "    mechanisms: {}", t.mechanisms.join(", "))?;
         }
     }
@@ -1160,7 +1147,7 @@ fn trust(ctx: &Ctx, cmd: crate::cli::TrustCommand) -> anyhow::Result<u8> {
                     if info.stages.is_empty() {
                         "every stage".to_owned()
                     } else {
-                        info.stages.join(", ")
+                        joined(&info.stages, ", ")
                     }
                 );
             }
@@ -1206,7 +1193,7 @@ fn trust(ctx: &Ctx, cmd: crate::cli::TrustCommand) -> anyhow::Result<u8> {
                     let stages = if k.stages.is_empty() {
                         "all".to_owned()
                     } else {
-                        k.stages.join(",")
+                        joined(&k.stages, ",")
                     };
                     let valid = format!(
                         "{}..{}",

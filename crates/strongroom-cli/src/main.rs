@@ -4,6 +4,7 @@
 mod cli;
 mod commands;
 mod release;
+mod remedy;
 mod terminal;
 
 use std::process::ExitCode;
@@ -37,7 +38,7 @@ fn main() -> ExitCode {
             }
             eprintln!("error: {err:#}");
             let (code, remedy) = match err.downcast_ref::<strongroom_ops::OpsError>() {
-                Some(e) => (exit_code(e.kind()), e.remedy(strongroom_ops::Edge::Cli)),
+                Some(e) => (exit_code(e.kind()), e.remedy().map(|r| remedy::words(&r))),
                 None => (exit::USAGE, None),
             };
             if let Some(r) = remedy {

@@ -61,7 +61,7 @@ pub struct CreateArgs {
     pub version: String,
     /// dev, test, staging or production.
     #[arg(long)]
-    pub stage: String,
+    pub stage: strongroom_core::Stage,
     /// The release officer's key: label, key id, or pkcs11: URI.
     #[arg(long)]
     pub key: String,
@@ -410,7 +410,7 @@ fn identity(d: &DecryptArgs, bundle: &Path) -> anyhow::Result<Option<Identity>> 
 /// A finding or check, and what to do about it in the CLI's words when it names a fix.
 fn with_hint(text: &str, fix: Option<strongroom_ops::Fix>) -> String {
     match fix {
-        Some(f) => format!("{text}; {}", strongroom_ops::cli_hint(f)),
+        Some(f) => format!("{text}; {}", crate::remedy::fix_hint(f)),
         None => text.to_owned(),
     }
 }

@@ -9,7 +9,9 @@ use crate::intoto::{Statement, Subject, ARTIFACT_SIGNATURE_PREDICATE};
 use crate::signer::{SignError, Signer};
 
 /// Which bundle content a key produces for a plain artifact signature.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum ArtifactForm {
     MessageSignature,
     Dsse,
@@ -28,6 +30,12 @@ impl ArtifactForm {
             ArtifactForm::MessageSignature => "messageSignature",
             ArtifactForm::Dsse => "dsse",
         }
+    }
+}
+
+impl std::fmt::Display for ArtifactForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
     }
 }
 

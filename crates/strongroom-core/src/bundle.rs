@@ -139,7 +139,7 @@ impl BundleJson {
 /// Why a document could not be read as a bundle or envelope. Each names the problem.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum BundleError {
+pub enum SigstoreBundleError {
     #[error("the file is empty")]
     Empty,
     #[error("not valid JSON ({0}); the file may be truncated or not a bundle")]
@@ -206,14 +206,14 @@ pub struct CheckedDocument {
 
 impl CheckedDocument {
     /// Parses and checks an untrusted JSON document.
-    pub fn parse(bytes: &[u8]) -> Result<Self, BundleError> {
+    pub fn parse(bytes: &[u8]) -> Result<Self, SigstoreBundleError> {
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(BundleError::Empty);
+            return Err(SigstoreBundleError::Empty);
         }
-        let value: serde_json::Value =
-            serde_json::from_slice(bytes).map_err(|e| BundleError::NotJson(e.to_string()))?;
-        let obj = value.as_object().ok_or(BundleError::Unrecognised)?;
-        let malformed = |e: serde_json::Error| BundleError::Malformed(e.to_string());
+        let value: serde_json::Value = serde_json::from_slice(bytes)
+            .map_err(|e| SigstoreBundleError::NotJson(e.to_string()))?;
+        let obj = value.as_object().ok_or(SigstoreBundleError::Unrecognised)?;
+        let malformed = |e: serde_json::Error| SigstoreBundleError::Malformed(e.to_string());
         if obj.contains_key("mediaType") {
             let bundle: BundleJson = serde_json::from_value(value).map_err(malformed)?;
             Self::from_bundle(bundle)
@@ -236,42 +236,46 @@ impl CheckedDocument {
                 content: Content::MessageSignature {
                     digest: None,
                     signature: b64::decode(&legacy.base64_signature)
-                        .ok_or(BundleError::SignatureBase64)?,
+                        .ok_or(SigstoreBundleError::SignatureBase64)?,
                 },
             })
         } else {
-            Err(BundleError::Unrecognised)
+            Err(SigstoreBundleError::Unrecognised)
         }
     }
 
-    fn from_bundle(b: BundleJson) -> Result<Self, BundleError> {
+    fn from_bundle(b: BundleJson) -> Result<Self, SigstoreBundleError> {
         let version = KNOWN_MEDIA_TYPES
             .iter()
             .find(|(m, _)| *m == b.media_type)
             .map(|(_, v)| *v)
-            .ok_or_else(|| BundleError::UnknownMediaType(b.media_type.clone()))?;
+            .ok_or_else(|| SigstoreBundleError::UnknownMediaType(b.media_type.clone()))?;
         let vm = &b.verification_material;
         let content = match (b.message_signature, b.dsse_envelope) {
-            (None, None) => return Err(BundleError::NoContent),
-            (Some(_), Some(_)) => return Err(BundleError::TwoContents),
+            (None, None) => return Err(SigstoreBundleError::NoContent),
+            (Some(_), Some(_)) => return Err(SigstoreBundleError::TwoContents),
             (Some(ms), None) => {
                 let digest = match ms.message_digest {
                     None => None,
                     Some(h) => {
                         let alg = HashAlg::from_sigstore_name(&h.algorithm)
-                            .ok_or(BundleError::UnknownDigestAlgorithm(h.algorithm))?;
-                        let bytes = b64::decode(&h.digest).ok_or(BundleError::BadDigest(alg))?;
-                        Some(Digest::new(alg, bytes).ok_or(BundleError::BadDigest(alg))?)
+                            .ok_or(SigstoreBundleError::UnknownDigestAlgorithm(h.algorithm))?;
+                        let bytes =
+                            b64::decode(&h.digest).ok_or(SigstoreBundleError::BadDigest(alg))?;
+                        Some(Digest::new(alg, bytes).ok_or(SigstoreBundleError::BadDigest(alg))?)
                     }
                 };
                 Content::MessageSignature {
                     digest,
-                    signature: b64::decode(&ms.signature).ok_or(BundleError::SignatureBase64)?,
+                    signature: b64::decode(&ms.signature)
+                        .ok_or(SigstoreBundleError::SignatureBase64)?,
                 }
             }
             (None, Some(env)) => {
                 if env.signatures.len() != 1 {
-                    return Err(BundleError::DsseSignatureCount(env.signatures.len()));
+                    return Err(SigstoreBundleError::DsseSignatureCount(
+                        env.signatures.len(),
+                    ));
                 }
                 Content::Dsse(Envelope::from_json(&env)?)
             }
@@ -357,23 +361,26 @@ mod tests {
     #[test]
     fn parse_errors_name_the_problem() {
         let p = |s: &str| CheckedDocument::parse(s.as_bytes()).unwrap_err();
-        assert_eq!(p(""), BundleError::Empty);
-        assert!(matches!(p("{\"mediaType\":"), BundleError::NotJson(_)));
-        assert_eq!(p("[]"), BundleError::Unrecognised);
+        assert_eq!(p(""), SigstoreBundleError::Empty);
+        assert!(matches!(
+            p("{\"mediaType\":"),
+            SigstoreBundleError::NotJson(_)
+        ));
+        assert_eq!(p("[]"), SigstoreBundleError::Unrecognised);
         assert_eq!(
             p(r#"{"mediaType":"application/x-nope","verificationMaterial":{}}"#),
-            BundleError::UnknownMediaType("application/x-nope".into())
+            SigstoreBundleError::UnknownMediaType("application/x-nope".into())
         );
         assert_eq!(
             p(&format!(
                 r#"{{"mediaType":"{MEDIA_TYPE_V0_3}","verificationMaterial":{{}}}}"#
             )),
-            BundleError::NoContent
+            SigstoreBundleError::NoContent
         );
         let two = format!(
             r#"{{"mediaType":"{MEDIA_TYPE_V0_3}","verificationMaterial":{{}},"dsseEnvelope":{{"payload":"e30=","payloadType":"t","signatures":[{{"sig":"AA=="}},{{"sig":"AA=="}}]}}}}"#
         );
-        assert_eq!(p(&two), BundleError::DsseSignatureCount(2));
+        assert_eq!(p(&two), SigstoreBundleError::DsseSignatureCount(2));
     }
 
     #[test]

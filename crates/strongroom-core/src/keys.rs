@@ -49,6 +49,21 @@ impl fmt::Display for Algorithm {
     }
 }
 
+/// As its name: `ed25519`, `ecdsa-p256`, `ecdsa-p384`, `rsa-BITS` (fields of this type tell
+/// TypeScript so with `#[ts(type = …)]`).
+impl serde::Serialize for Algorithm {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Algorithm {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl FromStr for Algorithm {
     type Err = KeyError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

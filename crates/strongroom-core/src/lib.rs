@@ -18,6 +18,7 @@ pub mod keys;
 pub mod purpose;
 pub mod signer;
 pub mod stage;
+pub mod timestamp;
 pub mod verify;
 
 pub use digest::{Digest, HashAlg};
@@ -25,3 +26,4 @@ pub use keys::{Algorithm, KeyId, PublicKey};
 pub use purpose::{Purpose, UnknownPurpose};
 pub use signer::{SignError, Signer, SoftwareKey};
 pub use stage::{Stage, UnknownStage};
+pub use timestamp::Timestamp;

@@ -9,7 +9,7 @@ use cryptoki::object::{
 };
 use cryptoki::session::Session;
 use rand_core::{OsRng, RngCore};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use strongroom_core::{Algorithm, PublicKey};
 
 use crate::error::{describe_object, HsmError};
@@ -30,7 +30,8 @@ const ID_LEN: usize = 16;
 
 /// The protection attributes of a private key, as the token reports them. An attribute the token
 /// does not report reads as the unsafe value (e.g. `extractable: true`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct KeyAttributes {
     /// Generated on the token (`CKA_LOCAL`).
     pub local: bool,
@@ -43,6 +44,19 @@ pub struct KeyAttributes {
 }
 
 impl KeyAttributes {
+    /// Each attribute with its PKCS#11 name, in the order a person reads them.
+    pub fn named(&self) -> [(&'static str, bool); 7] {
+        [
+            ("CKA_LOCAL", self.local),
+            ("CKA_NEVER_EXTRACTABLE", self.never_extractable),
+            ("CKA_ALWAYS_SENSITIVE", self.always_sensitive),
+            ("CKA_SENSITIVE", self.sensitive),
+            ("CKA_EXTRACTABLE", self.extractable),
+            ("CKA_SIGN", self.sign),
+            ("CKA_DECRYPT", self.decrypt),
+        ]
+    }
+
     /// The private key was made on the token and can never leave it in the clear.
     pub fn hardware_bound(&self) -> bool {
         self.local

@@ -7,6 +7,7 @@ use cryptoki::context::Pkcs11;
 use cryptoki::mechanism::MechanismType;
 use cryptoki::slot::Slot;
 use serde::Serialize;
+use strongroom_core::Algorithm;
 
 use crate::error::HsmError;
 use crate::uri::Pkcs11Uri;
@@ -64,7 +65,11 @@ pub struct TokenInfo {
     /// Which of the mechanisms Strongroom uses the token offers, e.g. `EDDSA`, `ECDSA`.
     pub mechanisms: Vec<String>,
     /// The key algorithms Strongroom can generate and sign with on this token, e.g. `ed25519`.
-    pub algorithms: Vec<String>,
+    #[cfg_attr(
+        feature = "ts",
+        ts(type = r#"Array<"ed25519" | "ecdsa-p256" | "ecdsa-p384" | `rsa-${number}`>"#)
+    )]
+    pub algorithms: Vec<strongroom_core::Algorithm>,
 }
 
 impl TokenInfo {
@@ -168,13 +173,13 @@ pub(crate) fn token_info(ctx: &Pkcs11, slot: Slot) -> Result<TokenInfo, HsmError
     let has = |m: &str| mechanisms.iter().any(|x| x == m);
     let mut algorithms = Vec::new();
     if has("EC_EDWARDS_KEY_PAIR_GEN") && has("EDDSA") {
-        algorithms.push("ed25519".to_owned());
+        algorithms.push(Algorithm::Ed25519);
     }
     if has("EC_KEY_PAIR_GEN") && has("ECDSA") {
-        algorithms.extend(["ecdsa-p256".to_owned(), "ecdsa-p384".to_owned()]);
+        algorithms.extend([Algorithm::EcdsaP256, Algorithm::EcdsaP384]);
     }
     if has("RSA_PKCS_KEY_PAIR_GEN") && has("RSA_PKCS_PSS") {
-        algorithms.extend(["rsa-3072".to_owned(), "rsa-4096".to_owned()]);
+        algorithms.extend([Algorithm::Rsa(3072), Algorithm::Rsa(4096)]);
     }
     Ok(TokenInfo {
         slot_id: slot.id(),

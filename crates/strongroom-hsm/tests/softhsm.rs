@@ -353,7 +353,10 @@ fn unknown_token_lists_the_tokens_present() {
         assert!(info.supports(m), "{m} missing from {:?}", info.mechanisms);
     }
     assert_eq!(
-        info.algorithms,
+        info.algorithms
+            .iter()
+            .map(|a| a.to_string())
+            .collect::<Vec<_>>(),
         [
             "ed25519",
             "ecdsa-p256",

@@ -207,7 +207,7 @@ impl Station {
                 self.record(
                     "attest",
                     &key,
-                    crate::audit::Outcome::Ok,
+                    crate::AuditOutcome::Ok,
                     serde_json::json!({"predicate_type": done.predicate_type, "subjects": done.subjects, "bundle": done.bundle}),
                 )?;
                 Ok(done)

@@ -43,18 +43,18 @@ pub fn verify_excerpt_file(
 
 /// How an act ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub enum AuditOutcome {
     Ok,
     Failed,
     Denied,
 }
 
-impl Outcome {
+impl AuditOutcome {
     pub(crate) fn as_str(self) -> &'static str {
         match self {
-            Outcome::Ok => "ok",
-            Outcome::Failed => "failed",
-            Outcome::Denied => "denied",
+            AuditOutcome::Ok => "ok",
+            AuditOutcome::Failed => "failed",
+            AuditOutcome::Denied => "denied",
         }
     }
 }
@@ -210,7 +210,7 @@ impl Station {
         &self,
         action: &str,
         object: &str,
-        outcome: Outcome,
+        outcome: AuditOutcome,
         details: serde_json::Value,
     ) -> Result<(), OpsError> {
         self.store.append_audit(&NewAuditRow {
@@ -229,7 +229,7 @@ impl Station {
         &self,
         action: &str,
         object: &str,
-        outcome: Outcome,
+        outcome: AuditOutcome,
         details: serde_json::Value,
     ) -> Result<(), OpsError> {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -252,8 +252,8 @@ impl Station {
         }
         let (recorded, outcome) = match err.kind() {
             crate::ErrorKind::Forbidden => return,
-            crate::ErrorKind::Auth => ("login.failed", Outcome::Denied),
-            _ => (action, Outcome::Failed),
+            crate::ErrorKind::Auth => ("login.failed", AuditOutcome::Denied),
+            _ => (action, AuditOutcome::Failed),
         };
         // `while` names the act that was attempted, also when the row is a login failure.
         let _ = self.record(

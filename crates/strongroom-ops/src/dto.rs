@@ -11,17 +11,22 @@ use strongroom_store::KeyRecord;
 pub struct KeyInfo {
     pub label: String,
     pub key_id: String,
-    pub algorithm: String,
-    pub backend: String,
-    pub status: String,
+    #[cfg_attr(
+        feature = "ts",
+        ts(type = r#""ed25519" | "ecdsa-p256" | "ecdsa-p384" | `rsa-${number}`"#)
+    )]
+    pub algorithm: strongroom_core::Algorithm,
+    pub backend: strongroom_store::Backend,
+    pub status: strongroom_store::KeyStatus,
     /// The one kind of signature the key makes.
     pub purpose: strongroom_core::Purpose,
     pub created: String,
     /// Token keys: the PKCS#11 URI that names the key (never with a PIN).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uri: Option<String>,
-    /// Backend facts (token, id and the `CKA_*` protection attributes for token keys).
-    pub attributes: serde_json::Value,
+    /// Token keys: the token, the object and its `CKA_*` protection attributes, as recorded
+    /// when the key was generated or adopted; `None` for software keys.
+    pub attributes: Option<TokenKeyFacts>,
     /// The person who holds the key, as the trust store says (key lists fill it in; `None`
     /// while the key is not trusted here).
     pub holder: Option<String>,
@@ -32,16 +37,36 @@ impl From<&KeyRecord> for KeyInfo {
         KeyInfo {
             label: r.label.clone(),
             key_id: r.key_id.to_string(),
-            algorithm: r.algorithm.to_string(),
-            backend: r.backend.to_string(),
-            status: r.status.to_string(),
+            algorithm: r.algorithm,
+            backend: r.backend,
+            status: r.status,
             purpose: r.purpose,
             created: r.created.clone(),
             uri: (r.backend == strongroom_store::Backend::Pkcs11).then(|| r.location.clone()),
-            attributes: r.attributes.clone(),
+            attributes: (r.backend == strongroom_store::Backend::Pkcs11)
+                .then(|| serde_json::from_value(r.attributes.clone()).ok())
+                .flatten(),
             holder: None,
         }
     }
+}
+
+/// What the inventory records about a token key.
+#[derive(Clone, Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct TokenKeyFacts {
+    /// The token's label and serial number.
+    pub token: String,
+    pub token_serial: String,
+    /// The key object's `CKA_LABEL` and `CKA_ID` (hex).
+    pub object: String,
+    pub id: String,
+    /// The PKCS#11 module it was reached through.
+    pub module: String,
+    /// The private key's protection attributes.
+    pub cka: strongroom_hsm::KeyAttributes,
+    /// Made on the token and never extractable: see [`strongroom_hsm::KeyAttributes::hardware_bound`].
+    pub hardware_bound: bool,
 }
 
 /// One signed artifact.
@@ -51,8 +76,7 @@ pub struct SignedFile {
     pub artifact: String,
     pub bundle: String,
     pub sha256: String,
-    /// `messageSignature` or `dsse`.
-    pub form: String,
+    pub form: strongroom_core::artifact::ArtifactForm,
 }
 
 /// One verification check.

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use strongroom_core::bundle::BundleError;
+use strongroom_core::bundle::SigstoreBundleError;
 use strongroom_core::keyref::KeyRefError;
 use strongroom_core::keys::KeyError;
 use strongroom_core::SignError;
@@ -14,9 +14,13 @@ use strongroom_sbom::SbomError;
 use strongroom_store::StoreError;
 use strongroom_vuln::VulnError;
 
+use crate::remedy::Remedy;
+
 /// Broad classes of failure, stable across versions: the CLI maps them to exit codes and the app
-/// to error codes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// to error codes (serialised as [`ErrorKind::code`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The request itself is wrong (bad arguments, malformed input documents).
@@ -36,6 +40,9 @@ pub enum ErrorKind {
     Rejected,
     /// The operator's roles do not allow the action, or the station has no operators yet.
     Forbidden,
+    /// A failure of a shell itself (a worker panicked, a lock was poisoned); never an
+    /// [`OpsError`]'s kind.
+    Internal,
 }
 
 impl ErrorKind {
@@ -50,26 +57,8 @@ impl ErrorKind {
             ErrorKind::Storage => "storage",
             ErrorKind::Rejected => "rejected",
             ErrorKind::Forbidden => "forbidden",
+            ErrorKind::Internal => "internal",
         }
-    }
-}
-
-/// Who reads a remedy. The CLI's name flags and commands; the app's name its screens and buttons,
-/// since most of its users never open a terminal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Edge {
-    Cli,
-    App,
-}
-
-impl Edge {
-    /// The remedy in this edge's words.
-    fn say(self, cli: &str, app: &str) -> String {
-        match self {
-            Edge::Cli => cli,
-            Edge::App => app,
-        }
-        .to_owned()
     }
 }
 
@@ -121,7 +110,7 @@ pub enum OpsError {
     Bundle {
         path: PathBuf,
         #[source]
-        source: BundleError,
+        source: SigstoreBundleError,
     },
     #[error("{}: {source}", path.display())]
     PublicKeyFile {
@@ -286,62 +275,35 @@ fn hsm_kind(e: &HsmError) -> ErrorKind {
     }
 }
 
-fn hsm_remedy(e: &HsmError, to: Edge) -> Option<String> {
+fn hsm_remedy(e: &HsmError) -> Option<Remedy> {
     Some(match e {
-        HsmError::ModuleNotAllowed { .. } => to.say(
-            "a key custodian can allow it with `strongroom module allow PATH`",
-            "a key custodian can allow it under Settings, Allowed PKCS#11 modules",
+        HsmError::ModuleNotAllowed { .. } => Remedy::AllowModule,
+        HsmError::PinIncorrect { .. } => Remedy::plain(
+            "check the PIN and try again; it was tried once and not retried, and nothing was signed",
         ),
-        HsmError::PinIncorrect { .. } => {
-            "check the PIN and try again; it was tried once and not retried, and nothing was signed".into()
-        }
-        HsmError::PinLocked => "the token's security officer must unlock the user PIN".into(),
-        HsmError::TokenNotFound { .. } => to.say(
-            "insert the token, or list the tokens with `strongroom token list`",
-            "insert the token; Keys, Tokens and slots lists the tokens present",
+        HsmError::PinLocked => Remedy::plain("the token's security officer must unlock the user PIN"),
+        HsmError::TokenNotFound { .. } => Remedy::InsertToken,
+        HsmError::AmbiguousKey { .. } => Remedy::plain(
+            "name the key more precisely: add id=… to the pkcs11: URI, or adopt it under its own label",
         ),
-        HsmError::AmbiguousKey { .. } => {
-            "name the key more precisely: add id=… to the pkcs11: URI, or adopt it under its own label".into()
-        }
-        HsmError::TokenRemoved { .. } => to.say(
-            "reinsert the token and run the command again; nothing was written",
-            "reinsert the token and try again; nothing was written",
-        ),
-        HsmError::Uri(_) => "see `docs/cli.md` for the pkcs11: URI form".into(),
+        HsmError::TokenRemoved { .. } => Remedy::ReinsertToken,
+        HsmError::Uri(_) => Remedy::plain("see `docs/cli.md` for the pkcs11: URI form"),
         _ => return None,
     })
 }
 
-/// What the CLI says to do about a fix a policy rule or a check names (the app words the same
-/// fixes as its own wizard steps, in `ui/src/lib/format.ts`).
-pub fn cli_hint(fix: strongroom_policy::Fix) -> &'static str {
-    use strongroom_policy::Fix;
-    match fix {
-        Fix::Sbom => "generate an SBOM with `--sbom auto`, or give one with `--sbom FILE`",
-        Fix::Scan => "create the release with `--scan` (import OSV data with `strongroom vulndb import` first)",
-        Fix::Provenance => "give CI's build metadata with `--provenance META.json`",
-        Fix::Approvals => "collect approvals with `strongroom release approve BUNDLE --key KEY`",
-        Fix::Artifacts => "give `--artifacts DIR`, a directory holding the artifacts, to check their bytes",
-    }
-}
-
 /// What to do about a refused trust package.
-fn package_remedy(e: &PackageError, to: Edge) -> Option<String> {
+fn package_remedy(e: &PackageError) -> Option<Remedy> {
     Some(match e {
-        PackageError::BelowThreshold { counted, .. } if counted.is_empty() => to.say(
-            "if you trust its issuers, add their custodian keys first with `strongroom trust add ISSUER.pem --name NAME --purpose custodian --holder PERSON`; nothing was imported",
-            "if you trust its issuers, first trust their keys with the custodian purpose (Trust, Trust a key from a PEM file); nothing was imported",
-        ),
-        PackageError::BelowThreshold { .. } => to.say(
-            "more custodians must sign it: each adds a signature with `strongroom trust countersign PKG --key THEIR-KEY`; nothing was imported",
-            "more custodians must sign it on their station; nothing was imported",
-        ),
-        PackageError::NotAnEnvelope(_) | PackageError::WrongPayloadType(_) => to.say(
-            "give the file that `strongroom trust export` wrote",
-            "give the file that the issuing station wrote with Export a signed trust package",
-        ),
+        PackageError::BelowThreshold { counted, .. } if counted.is_empty() => {
+            Remedy::TrustIssuersFirst
+        }
+        PackageError::BelowThreshold { .. } => Remedy::MoreCustodianSignatures,
+        PackageError::NotAnEnvelope(_) | PackageError::WrongPayloadType(_) => {
+            Remedy::TrustPackageFile
+        }
         PackageError::Stale { .. } => {
-            "get the newest trust package from its issuers; nothing was imported".into()
+            Remedy::plain("get the newest trust package from its issuers; nothing was imported")
         }
         _ => return None,
     })
@@ -466,233 +428,149 @@ impl OpsError {
         }
     }
 
-    /// What the user can do next, when there is something useful to say, in the words of the
-    /// edge that shows it.
-    pub fn remedy(&self, to: Edge) -> Option<String> {
+    /// What the person can do next, when there is something useful to say; each shell words it
+    /// (see [`Remedy`]).
+    pub fn remedy(&self) -> Option<Remedy> {
         use OpsError::*;
+        use Remedy as R;
+        let plain = Remedy::plain;
         Some(match self {
-            Store(e) if e.is_busy() => {
-                "another Strongroom process is writing to the station: try again in a moment; nothing was changed".into()
-            }
-            NoFiles => to.say("name at least one file", "add at least one file"),
-            MissingFile(_) => "check the path; nothing was signed or written".into(),
-            IsDirectory(_) => to.say(
-                "name the files inside it (for example dir/*)",
-                "add the files inside it, not the folder",
+            Store(e) if e.is_busy() => plain(
+                "another Strongroom process is writing to the station: try again in a moment; nothing was changed",
             ),
-            NotADirectory(_) => to.say(
-                "give a directory for -o; it must exist",
-                "choose a folder that exists",
-            ),
-            TooLarge { .. } => "check that this is the file you meant".into(),
-            OutputExists(_) => to.say(
-                "nothing was written; add --force to replace it",
-                "nothing was written; choose another file name or folder, or confirm that it may be replaced",
-            ),
-            ScanNeedsSbom(_) => to.say(
-                "use --sbom auto, or give the artifact's SBOM with --sbom FILE",
-                "choose Generate or give the artifact's SBOM file in the SBOM step, or turn scanning off",
-            ),
+            NoFiles => R::NameFiles,
+            MissingFile(_) => plain("check the path; nothing was signed or written"),
+            IsDirectory(_) => R::FilesNotFolder,
+            NotADirectory(_) => R::ExistingFolder,
+            TooLarge { .. } => plain("check that this is the file you meant"),
+            OutputExists(_) => R::ReplaceOutput,
+            ScanNeedsSbom(_) => R::SbomForScan,
             ArtifactNameTooLong { .. } => {
-                "rename the file to a shorter name, then add it again; nothing was signed".into()
+                plain("rename the file to a shorter name, then add it again; nothing was signed")
             }
-            InsideStation { .. } => {
-                "only the station writes there: choose a folder outside it (removable media, or your home folder); nothing was written".into()
+            InsideStation { .. } => plain(
+                "only the station writes there: choose a folder outside it (removable media, or your home folder); nothing was written",
+            ),
+            OutputClash(_) => R::SameNames,
+            Bundle { .. } => plain(
+                "give the .sigstore.json bundle or DSSE envelope that was written when the file was signed",
+            ),
+            PublicKeyFile { .. } => R::PemPublicKey,
+            VerificationKeyNotFound { .. } => R::VerificationKey,
+            KeyRef(_) | Store(StoreError::KeyNotFound(_)) => R::ListKeys,
+            SecretUnavailable { .. } => R::GiveSecret,
+            WeakPassphrase(_) => plain(
+                "choose a longer passphrase: at least 12 characters for an operator, 8 for a key",
+            ),
+            Store(StoreError::WrongPassphrase { .. }) => plain(
+                "try again with the right passphrase; nothing was signed. A lost passphrase cannot be recovered",
+            ),
+            Store(StoreError::LabelTaken(_)) => R::OtherLabel,
+            Store(StoreError::NewerSchema { .. }) => plain("upgrade strongroom"),
+            Store(StoreError::OldStation { .. }) => plain(
+                "keep using the Strongroom that made it for this station, or start a new station (its trust moves in a trust package); nothing was changed",
+            ),
+            Read { .. } => plain("check the file's permissions and the medium"),
+            Hsm(e) => return hsm_remedy(e),
+            Sbom(SbomError::LimitExceeded { .. }) => plain(
+                "the input exceeds a safety limit (size, depth, entries, components or compression ratio); check that it is the artifact you meant",
+            ),
+            Sbom(SbomError::NotAnSbom(_)) => {
+                plain("give an SPDX 2.3 or CycloneDX 1.4-1.6 JSON document")
             }
-            OutputClash(_) => to.say(
-                "sign files with the same name into different -o directories",
-                "two of the files have the same name: sign them in separate releases",
+            BuildMeta(_) => plain("see docs/build-meta.md for the fields CI must write"),
+            Vuln(
+                VulnError::NotAZip { .. }
+                | VulnError::CorruptEntry { .. }
+                | VulnError::UnsafeEntry { .. }
+                | VulnError::LimitExceeded { .. },
+            ) => plain(
+                "nothing was imported; download the ecosystem's all.zip again on the connected side",
             ),
-            Bundle { .. } => {
-                "give the .sigstore.json bundle or DSSE envelope that was written when the file was signed".into()
+            Sign(SignError::Backend(src)) => return src.downcast_ref::<HsmError>().and_then(hsm_remedy),
+            RotationIncomplete { old, new, cause } => R::RotationIncomplete {
+                old: old.clone(),
+                new: new.clone(),
+                cause: cause.remedy().map(Box::new),
+            },
+            KeyNotActive { .. } => R::ActiveKey,
+            TokenKeyChanged { .. } => R::TokenKeyChanged,
+            Key(KeyError::UnknownAlgorithm(_)) => R::ChooseAlgorithm,
+            ReleaseBundle(strongroom_bundle::BundleError::InvalidRecipient { .. }) => {
+                R::AgeRecipient
             }
-            PublicKeyFile { .. } => to.say(
-                "give the PEM public key (-----BEGIN PUBLIC KEY-----), as `strongroom key export` writes it",
-                "give the PEM public key (-----BEGIN PUBLIC KEY-----), as Export public key on the Keys screen saves it",
-            ),
-            VerificationKeyNotFound { .. } => to.say(
-                "give --key a key of this station (`strongroom key list`) or a PEM public key file",
-                "choose a key of this station, or a PEM public key file",
-            ),
-            KeyRef(_) | Store(StoreError::KeyNotFound(_)) => to.say(
-                "list keys with `strongroom key list`",
-                "the Keys screen lists this station's keys",
-            ),
-            SecretUnavailable { .. } => to.say(
-                "give it with --passphrase-file FILE or STRONGROOM_PASSPHRASE, or run on a terminal to be asked",
-                "type it in the dialog that asks for it",
-            ),
-            WeakPassphrase(_) => "choose a longer passphrase: at least 12 characters for an operator, 8 for a key".into(),
-            Store(StoreError::WrongPassphrase { .. }) => {
-                "try again with the right passphrase; nothing was signed. A lost passphrase cannot be recovered".into()
+            Trust(TrustError::UnknownStage(_)) => {
+                plain("stages are dev, test, staging and production, comma-separated")
             }
-            Store(StoreError::LabelTaken(_)) => to.say("choose another --label", "choose another label"),
-            Store(StoreError::NewerSchema { .. }) => "upgrade strongroom".into(),
-            Store(StoreError::OldStation { .. }) => {
-                "keep using the Strongroom that made it for this station, or start a new station (its trust moves in a trust package); nothing was changed".into()
+            Trust(TrustError::UnknownPurpose(_)) => {
+                plain("a key's purpose is one of signer, approver, custodian or audit")
             }
-            Read { .. } => "check the file's permissions and the medium".into(),
-            Hsm(e) => return hsm_remedy(e, to),
-            Sbom(SbomError::LimitExceeded { .. }) => {
-                "the input exceeds a safety limit (size, depth, entries, components or compression ratio); check that it is the artifact you meant".into()
+            Trust(TrustError::BadHolder(_)) => {
+                plain("name the person who holds the key by their operator name")
             }
-            Sbom(SbomError::NotAnSbom(_)) => "give an SPDX 2.3 or CycloneDX 1.4-1.6 JSON document".into(),
-            BuildMeta(_) => "see docs/build-meta.md for the fields CI must write".into(),
-            Vuln(VulnError::NotAZip { .. } | VulnError::CorruptEntry { .. } | VulnError::UnsafeEntry { .. } | VulnError::LimitExceeded { .. }) => {
-                "nothing was imported; download the ecosystem's all.zip again on the connected side".into()
+            Policy(PolicyError::Syntax { .. }) => {
+                plain("fix the Rego at that line; docs/policy.md shows the rule forms")
             }
-            Sign(SignError::Backend(src)) => {
-                return src.downcast_ref::<HsmError>().and_then(|e| hsm_remedy(e, to))
-            }
-            RotationIncomplete { old, new, cause } => format!(
-                "{old:?} is still active and nothing was written; {}then either retire {new:?} and rotate again, or retire {old:?} and publish {new:?} by other means",
-                cause.remedy(to).map(|r| format!("{r}; ")).unwrap_or_default()
-            ),
-            KeyNotActive { .. } => to.say(
-                "choose an active key (key list shows each key's status); signatures it made earlier still verify",
-                "choose an active key (the Keys screen shows each key's status); signatures it made earlier still verify",
-            ),
-            TokenKeyChanged { .. } => to.say(
-                "the key on the token was replaced or the wrong token is inserted; check `strongroom key show`",
-                "the key on the token was replaced or the wrong token is inserted; compare the token with the key's details on the Keys screen",
-            ),
-            Key(KeyError::UnknownAlgorithm(_)) => to.say(
-                "give --algorithm one of: ed25519, ecdsa-p256, ecdsa-p384, rsa-3072, rsa-4096",
-                "choose one of the algorithms offered: Ed25519, ECDSA P-256 or P-384, RSA 3072 or 4096",
-            ),
-            ReleaseBundle(strongroom_bundle::BundleError::InvalidRecipient { .. }) => to.say(
-                "give --encrypt-to the recipient's age public key (age1…, as `age-keygen -y IDENTITY` prints it), once per recipient",
-                "paste the recipient's age public key: one line starting with age1",
-            ),
-            Trust(TrustError::UnknownStage(_)) => "stages are dev, test, staging and production, comma-separated".into(),
-            Trust(TrustError::UnknownPurpose(_)) => "a key's purpose is one of signer, approver, custodian or audit".into(),
-            Trust(TrustError::BadHolder(_)) => "name the person who holds the key by their operator name".into(),
-            Policy(PolicyError::Syntax { .. }) => "fix the Rego at that line; docs/policy.md shows the rule forms".into(),
             Policy(PolicyError::TimeLimit { .. })
             | Sandbox(
                 crate::sandbox::SandboxError::MemoryLimit { .. }
                 | crate::sandbox::SandboxError::CpuLimit { .. }
                 | crate::sandbox::SandboxError::WallLimit { .. }
                 | crate::sandbox::SandboxError::OutputLimit { .. },
-            ) => "simplify the rule: iterate over input, not over large ranges; a policy from a trust package is the issuer's to fix".into(),
-            Sandbox(crate::sandbox::SandboxError::Spawn { .. } | crate::sandbox::SandboxError::Died { .. }) => {
-                "the policy evaluator runs as a child of this program; check that the program's file is intact and that processes can be started, then try again".into()
+            ) => plain(
+                "simplify the rule: iterate over input, not over large ranges; a policy from a trust package is the issuer's to fix",
+            ),
+            Sandbox(
+                crate::sandbox::SandboxError::Spawn { .. } | crate::sandbox::SandboxError::Died { .. },
+            ) => plain(
+                "the policy evaluator runs as a child of this program; check that the program's file is intact and that processes can be started, then try again",
+            ),
+            TrustPackage { source, .. } => return package_remedy(source),
+            NoCustodian { .. } => R::TrustIssuerKey,
+            StaleTrustPackage { .. } => {
+                plain("get the newest trust package from its issuer; nothing was imported")
             }
-            TrustPackage { source, .. } => return package_remedy(source, to),
-            NoCustodian { .. } => to.say(
-                "add the issuers' keys first with `strongroom trust add ISSUER.pem --purpose custodian --holder PERSON`",
-                "first trust the issuer's key with the custodian role (Trust, Trust a key from a PEM file)",
-            ),
-            StaleTrustPackage { .. } => "get the newest trust package from its issuer; nothing was imported".into(),
-            TrustKeyNotFound(_) => to.say(
-                "list trusted keys with `strongroom trust list`",
-                "the Trust screen lists the trusted keys",
-            ),
-            PolicyModuleNotFound(_) => to.say(
-                "list the policy modules with `strongroom trust list`",
-                "the Trust screen lists the policy modules",
-            ),
-            AlreadyRevoked { .. } => to.say(
-                "nothing changed; give an earlier --at to move the revocation earlier",
-                "nothing changed; the revocation stands as it was",
-            ),
-            Store(StoreError::TrustNameTaken(_)) => to.say("choose another --name", "choose another name"),
-            Store(StoreError::TrustKeyTaken(_)) => to.say(
-                "the key is trusted already; see `strongroom trust list`",
-                "the key is trusted already; the Trust screen lists it",
-            ),
-            Forbidden { operator, allowed, .. } => {
-                let role = allowed.first().map_or("ROLE", |r| r.as_str());
-                match to {
-                    Edge::Cli => format!(
-                        "run it as an operator holding the role (--operator NAME), or ask a custodian to grant it: `strongroom operator grant {operator} {role}`"
-                    ),
-                    Edge::App => format!(
-                        "log out and in again as an operator holding the role {role}, or ask a custodian to grant it to {operator}"
-                    ),
-                }
-            }
-            Unclaimed { .. } => to.say(
-                "create the first custodian with `strongroom operator init --name NAME`",
-                "claim the station first: the login screen offers it while no operator exists",
-            ),
-            NotLoggedIn { .. } => to.say(
-                "give the operator with --operator NAME (or STRONGROOM_OPERATOR) and the passphrase",
-                "log in first",
-            ),
-            LoginFailed(_) => to.say(
-                "check the operator name and passphrase (--operator-passphrase-file, STRONGROOM_OPERATOR_PASSPHRASE or the prompt); it was tried once and recorded",
-                "check the operator name and passphrase; the failed try was recorded",
-            ),
-            OperatorPassphraseUnavailable(_) => to.say(
-                "give it with --operator-passphrase-file FILE or STRONGROOM_OPERATOR_PASSPHRASE, or run on a terminal to be asked",
-                "type the operator's passphrase",
-            ),
-            NoAuditKey => to.say(
-                "custodians set one (a key of purpose audit, with the quorum's consent) with `strongroom audit key set KEY`; nothing was signed",
-                "custodians set one under Settings, Audit key (a key of purpose audit, with the quorum's consent); nothing was signed",
-            ),
-            NoCheckpoint => "sign one with `strongroom audit checkpoint`".into(),
-            ReleaseBundle(e) => return e.remedy(),
-            PolicyDenied { fixes, .. } => {
-                let mut named: Vec<&str> = fixes.iter().map(|f| cli_hint(*f)).collect();
-                named.dedup();
-                match to {
-                    Edge::Cli if !named.is_empty() => format!(
-                        "{}; then run `release create` again (see `docs/policy.md`); the refusal is in the audit log",
-                        named.join("; ")
-                    ),
-                    _ => to.say(
-                        "fix what the policy names (see `docs/policy.md`) and run `release create` again; the refusal is in the audit log",
-                        "fix what the policy names (see docs/policy.md) and sign again; the refusal is in the audit log",
-                    ),
-                }
-            }
-            BundleRejected { .. } => to.say(
-                "do not approve it: ask the release officer for a fresh bundle, and run `strongroom verify` on it to see every check",
-                "do not approve it: ask the release officer for a fresh bundle, and open it on the Verify screen to see every check",
-            ),
+            TrustKeyNotFound(_) => R::ListTrustedKeys,
+            PolicyModuleNotFound(_) => R::ListPolicyModules,
+            AlreadyRevoked { .. } => R::RevocationStands,
+            Store(StoreError::TrustNameTaken(_)) => R::OtherName,
+            Store(StoreError::TrustKeyTaken(_)) => R::AlreadyTrusted,
+            Forbidden {
+                operator, allowed, ..
+            } => R::NeedsRole {
+                operator: operator.clone(),
+                role: allowed.first().copied(),
+            },
+            Unclaimed { .. } => R::ClaimStation,
+            NotLoggedIn { .. } => R::LogIn,
+            LoginFailed(_) => R::CheckLogin,
+            OperatorPassphraseUnavailable(_) => R::OperatorPassphrase,
+            NoAuditKey => R::SetAuditKey,
+            NoCheckpoint => R::SignCheckpoint,
+            ReleaseBundle(e) => return e.remedy().map(Remedy::Plain),
+            PolicyDenied { fixes, .. } => R::PolicyFixes(fixes.clone()),
+            BundleRejected { .. } => R::DoNotApprove,
             AlreadyApproved { .. } => {
-                "a second approval must come from another operator with another key".into()
+                plain("a second approval must come from another operator with another key")
             }
-            EncryptedBundle(_) => to.say(
-                "give the identity with --identity FILE (an age key file), or --passphrase-file for a passphrase-encrypted bundle",
-                "give the age identity file of a recipient it was encrypted to, or tick \"The bundle is encrypted with a passphrase\", and verify again",
+            EncryptedBundle(_) => R::DecryptBundle,
+            Tampered(_) => R::StationTampered,
+            QuorumRequired { .. } => R::CosignerConsent,
+            BelowQuorum { .. } => R::RaiseCustodians,
+            NotACustodian(_) => plain(
+                "a consent counts only from an enabled operator holding the custodian role",
             ),
-            Tampered(_) => to.say(
-                "the database was changed outside Strongroom: stop using this station, keep the file as evidence, and compare it with a copy you trust; `strongroom audit verify` and `audit list` still work",
-                "the database was changed outside Strongroom: stop using this station, keep the file as evidence, and compare it with a copy you trust; the Audit screen still works",
+            LoginThrottled { .. } => plain(
+                "wait, then try again with the right passphrase; every try is in the audit log",
             ),
-            QuorumRequired { .. } => to.say(
-                "a second custodian must consent: add --cosigner NAME (their passphrase from --cosigner-passphrase-file, STRONGROOM_COSIGNER_PASSPHRASE or the prompt); nothing was changed",
-                "a second custodian must consent: choose Add a custodian's consent and have them type their passphrase; nothing was changed",
-            ),
-            BelowQuorum { .. } => to.say(
-                "add or enable another custodian first, or lower the quorum with `strongroom operator quorum N` (which needs the quorum itself)",
-                "add or enable another custodian first, or lower the custodian quorum under Settings (which needs the quorum itself)",
-            ),
-            NotACustodian(_) => "a consent counts only from an enabled operator holding the custodian role".into(),
-            LoginThrottled { .. } => "wait, then try again with the right passphrase; every try is in the audit log".into(),
-            WrongPurpose { .. } => to.say(
-                "use a key made for this purpose (`strongroom key list` shows each key's purpose), or generate one with --purpose",
-                "choose a key made for this purpose (the Keys screen shows each key's purpose)",
-            ),
-            UnknownKeyPurpose(_) => to.say(
-                "record the token key with `strongroom key adopt --purpose PURPOSE` first",
-                "record the token key on the Keys screen (Adopt a token key) with its purpose first",
-            ),
-            NoAuditRows(_) => "check the object names (a release id, a bundle or artifact sha256), and run `strongroom audit checkpoint` if the rows are newer than the last checkpoint".into(),
-            Store(StoreError::StationClaimed) => to.say(
-                "log in as a custodian and use `strongroom operator add NAME --roles ROLES`",
-                "log in as a custodian and add operators under Settings, Operators",
-            ),
+            WrongPurpose { .. } => R::KeyForPurpose,
+            UnknownKeyPurpose(_) => R::AdoptWithPurpose,
+            NoAuditRows(_) => R::AuditObjects,
+            Store(StoreError::StationClaimed) => R::AddOperators,
             Store(StoreError::LastCustodian) => {
-                "grant the custodian role to another operator first".into()
+                plain("grant the custodian role to another operator first")
             }
-            Store(StoreError::OperatorNotFound(_)) => to.say(
-                "list operators with `strongroom operator list`",
-                "Settings, Operators lists this station's operators",
-            ),
+            Store(StoreError::OperatorNotFound(_)) => R::ListOperators,
             _ => return None,
         })
     }
@@ -703,7 +581,8 @@ mod tests {
     use super::*;
     use crate::operators::Role;
 
-    /// Every error whose CLI remedy names a flag, a variable or a command.
+    /// Every error whose CLI remedy names a flag, a variable or a command (so the app's must
+    /// not).
     fn cli_worded() -> Vec<OpsError> {
         let p = || PathBuf::from("/media/x");
         let s = || "x".to_owned();
@@ -789,42 +668,33 @@ mod tests {
         ]
     }
 
-    fn speaks_cli(remedy: &str) -> bool {
-        let flag = remedy
-            .match_indices("--")
-            .any(|(i, _)| remedy[i + 2..].starts_with(|c: char| c.is_ascii_lowercase()));
-        flag || [" -o", "STRONGROOM_", "`", "key list", "the command"]
-            .iter()
-            .any(|cli| remedy.contains(cli))
-    }
-
     #[test]
-    fn the_app_is_never_told_to_use_a_flag_or_a_command() {
+    fn remedies_that_name_a_flag_or_command_in_the_cli_are_left_to_the_shells() {
         for e in cli_worded() {
-            let cli = e
-                .remedy(Edge::Cli)
-                .unwrap_or_else(|| panic!("{e:?}: no CLI remedy"));
-            let app = e
-                .remedy(Edge::App)
-                .unwrap_or_else(|| panic!("{e:?}: no app remedy"));
-            assert!(
-                speaks_cli(&cli),
-                "{e:?}: the CLI remedy {cli:?} names no flag or command; drop it from this list"
-            );
-            assert!(!speaks_cli(&app), "{e:?}: the app is told {app:?}");
+            match e.remedy() {
+                None => panic!("{e:?}: no remedy"),
+                Some(Remedy::Plain(words)) => {
+                    panic!("{e:?}: {words:?} is worded in ops; each shell must word it")
+                }
+                Some(_) => {}
+            }
         }
     }
 
     #[test]
-    fn a_rotation_cut_short_explains_its_cause_in_each_edges_words() {
+    fn a_rotation_cut_short_carries_its_cause() {
         let e = OpsError::RotationIncomplete {
             old: "old".into(),
             new: "new".into(),
             cause: Box::new(OpsError::OutputExists("/media/new.pub.pem".into())),
         };
-        assert!(e.remedy(Edge::Cli).unwrap().contains("add --force"));
-        let app = e.remedy(Edge::App).unwrap();
-        assert!(app.contains("choose another file name or folder"), "{app}");
-        assert!(app.starts_with("\"old\" is still active"), "{app}");
+        assert_eq!(
+            e.remedy(),
+            Some(Remedy::RotationIncomplete {
+                old: "old".into(),
+                new: "new".into(),
+                cause: Some(Box::new(Remedy::ReplaceOutput)),
+            })
+        );
     }
 }

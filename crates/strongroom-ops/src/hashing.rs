@@ -3,8 +3,6 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
 
 use strongroom_core::digest::{hash_reader, ChunkObserver, DigestSet};
 use strongroom_core::intoto::Subject;
@@ -137,44 +135,19 @@ pub fn hash_many(
     extra: &[HashAlg],
     cb: &dyn Callbacks,
 ) -> Result<Vec<DigestSet>, OpsError> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(paths.len())
-        .max(1);
-    let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    let results: Vec<Mutex<Option<Result<DigestSet, OpsError>>>> =
-        paths.iter().map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| {
-                while !stop.load(Ordering::Relaxed) {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(path) = paths.get(i) else { break };
-                    let r = hash_file(path, extra, cb, None);
-                    if r.is_err() {
-                        stop.store(true, Ordering::Relaxed);
-                    }
-                    *results[i].lock().expect("no panics while holding the lock") = Some(r);
-                }
-            });
-        }
-    });
-    let mut out = Vec::with_capacity(paths.len());
-    for slot in results {
-        match slot.into_inner().expect("no panics while holding the lock") {
-            Some(r) => out.push(r?),
-            None => unreachable!("a worker stops only after an error, which is returned first"),
-        }
-    }
-    Ok(out)
+    use rayon::prelude::*;
+    // In order; the first error stops the files not yet started.
+    paths
+        .par_iter()
+        .map(|path| hash_file(path, extra, cb, None))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use secrecy::SecretString;
-    use std::sync::atomic::AtomicU64;
+    use std::sync::atomic::{AtomicU64, Ordering};
 
     struct Count(AtomicU64);
     impl Callbacks for Count {

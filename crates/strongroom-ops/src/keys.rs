@@ -191,7 +191,7 @@ impl Station {
         self.record(
             "key.export",
             rec.key_id.as_str(),
-            crate::audit::Outcome::Ok,
+            crate::AuditOutcome::Ok,
             serde_json::json!({"label": rec.label}),
         )?;
         Ok(rec.public_key.to_pem())

@@ -15,8 +15,8 @@ use strongroom_store::operators::{Credential, OperatorKey, OperatorRecord};
 use strongroom_store::state::Change;
 use strongroom_store::StoreError;
 
-use crate::audit::Outcome;
 use crate::station::Session;
+use crate::AuditOutcome;
 use crate::{OpsError, Station};
 
 /// What an operator is trusted with. An operator may hold several.
@@ -125,42 +125,77 @@ const VULNDB_WRITERS: &[Role] = &[Role::Custodian, Role::ReleaseOfficer];
 
 /// Every act that needs a role. The matrix ([`Action::allowed_roles`]) is documented in
 /// `docs/operators.md`, and a test checks that the two agree.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[non_exhaustive]
 pub enum Action {
+    #[serde(rename = "key.generate")]
     KeyGenerate,
+    #[serde(rename = "key.adopt")]
     KeyAdopt,
+    #[serde(rename = "key.export")]
     KeyExport,
+    #[serde(rename = "key.retire")]
     KeyRetire,
+    #[serde(rename = "key.revoke")]
     KeyRevoke,
+    #[serde(rename = "key.rotate")]
     KeyRotate,
+    #[serde(rename = "key.list")]
     KeyList,
+    #[serde(rename = "key.show")]
     KeyShow,
+    #[serde(rename = "token.list")]
     TokenList,
+    #[serde(rename = "module.list")]
     ModuleList,
+    #[serde(rename = "module.allow")]
     ModuleAllow,
+    #[serde(rename = "module.remove")]
     ModuleRemove,
+    #[serde(rename = "sign")]
     Sign,
+    #[serde(rename = "attest")]
     Attest,
+    #[serde(rename = "verify")]
     Verify,
+    #[serde(rename = "vulndb.import")]
     VulndbImport,
+    #[serde(rename = "vulndb.status")]
     VulndbStatus,
+    #[serde(rename = "vulndb.configure")]
     VulndbConfigure,
+    #[serde(rename = "scan")]
     Scan,
+    #[serde(rename = "audit.verify")]
     AuditVerify,
+    #[serde(rename = "audit.list")]
     AuditList,
+    #[serde(rename = "audit.checkpoint")]
     AuditCheckpoint,
+    #[serde(rename = "audit.key")]
     AuditKeySet,
+    #[serde(rename = "audit.excerpt")]
     AuditExcerpt,
+    #[serde(rename = "operator.list")]
     OperatorList,
+    #[serde(rename = "operator.add")]
     OperatorAdd,
+    #[serde(rename = "operator.change")]
     OperatorChange,
+    #[serde(rename = "trust.change")]
     TrustChange,
+    #[serde(rename = "trust.list")]
     TrustList,
+    #[serde(rename = "quorum.set")]
     QuorumSet,
+    #[serde(rename = "release.create")]
     ReleaseCreate,
+    #[serde(rename = "release.approve")]
     ReleaseApprove,
+    #[serde(rename = "release.export")]
     ReleaseExport,
+    #[serde(rename = "release.verify")]
     ReleaseVerify,
 }
 
@@ -391,7 +426,7 @@ impl Station {
                 operator: name,
                 action: "login.failed",
                 object: name,
-                outcome: Outcome::Denied.as_str(),
+                outcome: AuditOutcome::Denied.as_str(),
                 details: serde_json::json!({"reason": reason, "while": while_}),
             });
         };
@@ -521,7 +556,7 @@ impl Station {
         let _ = self.record(
             "access.denied",
             action.name(),
-            Outcome::Denied,
+            AuditOutcome::Denied,
             serde_json::json!({
                 "action": action.name(),
                 "roles": self.roles(),
@@ -760,6 +795,8 @@ mod tests {
         assert_eq!(names.len(), n, "duplicate action names");
         for a in Action::ALL {
             assert!(!a.allowed_roles().is_empty(), "{a} has no role");
+            // The app sees the same names (serde, and the TypeScript union from it).
+            assert_eq!(serde_json::to_value(a).unwrap(), a.name(), "{a:?}");
         }
     }
 

@@ -22,10 +22,10 @@ pub struct SessionInfo {
     pub roles: Vec<Role>,
     /// The actions the operator's roles allow now (`Action` names such as `key.generate`), for
     /// showing or disabling controls; the station checks each act again when it is done.
-    pub may: Vec<String>,
+    pub may: Vec<crate::Action>,
     /// The station's role matrix: for each action, the roles that may do it (so that a shell
     /// can say which role a disabled control needs without a copy of the matrix).
-    pub needs: std::collections::BTreeMap<String, Vec<Role>>,
+    pub needs: std::collections::BTreeMap<crate::Action, Vec<Role>>,
     /// The logged-in account has been disabled since the login: it may do nothing more.
     pub disabled: bool,
 }
@@ -40,7 +40,12 @@ pub struct Part<T> {
 }
 
 impl<T> Part<T> {
-    fn of(station: &Station, action: Action, get: impl FnOnce() -> Result<T, OpsError>) -> Self {
+    fn of(
+        station: &Station,
+        action: Action,
+        words: &dyn Fn(&crate::Remedy) -> String,
+        get: impl FnOnce() -> Result<T, OpsError>,
+    ) -> Self {
         if !station.may(action) {
             return Part {
                 value: None,
@@ -58,8 +63,8 @@ impl<T> Part<T> {
             },
             Err(e) => Part {
                 value: None,
-                error: Some(match e.remedy(crate::Edge::App) {
-                    Some(r) => format!("{e} — {r}"),
+                error: Some(match e.remedy() {
+                    Some(r) => format!("{e} — {}", words(&r)),
                     None => e.to_string(),
                 }),
             },
@@ -94,12 +99,12 @@ impl Station {
             roles: self.roles(),
             may: Action::ALL
                 .iter()
-                .filter(|a| self.may(**a))
-                .map(|a| a.name().to_owned())
+                .copied()
+                .filter(|a| self.may(*a))
                 .collect(),
             needs: Action::ALL
                 .iter()
-                .map(|a| (a.name().to_owned(), a.allowed_roles().to_vec()))
+                .map(|a| (*a, a.allowed_roles().to_vec()))
                 .collect(),
             disabled: self.authenticated() && self.account_disabled(),
         })
@@ -107,13 +112,15 @@ impl Station {
 
     /// Everything the first screen shows. Parts the operator's roles do not cover are left out
     /// without recording a refusal: showing less is not an attempt.
-    pub fn overview(&self) -> Result<Overview, OpsError> {
+    /// The station at a glance; a part that fails carries its error and the remedy in the
+    /// shell's `words`.
+    pub fn overview(&self, words: &dyn Fn(&crate::Remedy) -> String) -> Result<Overview, OpsError> {
         Ok(Overview {
             session: self.session_info()?,
-            keys: Part::of(self, Action::KeyList, || self.list_keys()),
-            tokens: Part::of(self, Action::TokenList, || self.list_tokens(None)),
-            vulndb: Part::of(self, Action::VulndbStatus, || self.vulndb_status()),
-            audit: Part::of(self, Action::AuditVerify, || self.audit_verify()),
+            keys: Part::of(self, Action::KeyList, words, || self.list_keys()),
+            tokens: Part::of(self, Action::TokenList, words, || self.list_tokens(None)),
+            vulndb: Part::of(self, Action::VulndbStatus, words, || self.vulndb_status()),
+            audit: Part::of(self, Action::AuditVerify, words, || self.audit_verify()),
             warnings: self.warnings()?,
         })
     }

@@ -16,11 +16,25 @@ use strongroom_store::now_rfc3339;
 /// Largest SBOM or build-metadata document read.
 const MAX_DOCUMENT_BYTES: u64 = 256 << 20;
 
-/// An SBOM format.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// An SBOM format. Serialised as the document version Strongroom writes (`spdx-2.3`,
+/// `cyclonedx-1.6`); the CLI's `--format` takes `spdx-json` or `cyclonedx-json`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum SbomFormat {
+    #[serde(rename = "spdx-2.3")]
     SpdxJson,
+    #[serde(rename = "cyclonedx-1.6")]
     CycloneDxJson,
+}
+
+impl SbomFormat {
+    /// The document version Strongroom writes in this format.
+    pub fn version_word(self) -> &'static str {
+        match self {
+            SbomFormat::SpdxJson => "spdx-2.3",
+            SbomFormat::CycloneDxJson => "cyclonedx-1.6",
+        }
+    }
 }
 
 impl std::str::FromStr for SbomFormat {

@@ -67,7 +67,7 @@ impl Station {
                 self.record(
                     "sign",
                     &key,
-                    crate::audit::Outcome::Ok,
+                    crate::AuditOutcome::Ok,
                     serde_json::json!({"files": signed.len(), "artifacts": artifacts}),
                 )?;
                 Ok(signed)
@@ -133,7 +133,7 @@ impl Station {
         self.record(
             "sign.intent",
             &crate::audit::key_for_log(&req.key),
-            crate::audit::Outcome::Ok,
+            crate::AuditOutcome::Ok,
             serde_json::json!({
                 "files": req.files.len(),
                 "leftovers_removed": leftovers,
@@ -195,7 +195,7 @@ impl Station {
                         artifact: req.files[first + i].display().to_string(),
                         bundle: outputs[first + i].display().to_string(),
                         sha256: set.sha256().to_hex(),
-                        form: form.as_str().to_owned(),
+                        form,
                     });
                 }
                 if bundle_tx.send((first, bundles)).is_err() {

@@ -227,15 +227,16 @@ impl Station {
             public_key: &key.public_key,
             backend: Backend::Pkcs11,
             location: &location,
-            attributes: serde_json::json!({
-                "token": key.token_label,
-                "token_serial": key.token_serial,
-                "object": key.label,
-                "id": key.id_hex(),
-                "module": module.display().to_string(),
-                "cka": key.attributes,
-                "hardware_bound": key.attributes.hardware_bound(),
-            }),
+            attributes: serde_json::to_value(crate::dto::TokenKeyFacts {
+                token: key.token_label.clone(),
+                token_serial: key.token_serial.clone(),
+                object: key.label.clone(),
+                id: key.id_hex(),
+                module: module.display().to_string(),
+                cka: key.attributes,
+                hardware_bound: key.attributes.hardware_bound(),
+            })
+            .expect("plain data serialises"),
             purpose,
         });
         if let Some(existing) = self.store.key_by_id(&key.public_key.key_id())? {

@@ -34,8 +34,8 @@ use strongroom_store::fsutil::{write_atomic, Overwrite};
 use strongroom_store::state::Change;
 use strongroom_store::trust::{RevocationRow, TrustKeyRow, TrustRows, LAST_IMPORT, THRESHOLD};
 
-use crate::audit::Outcome;
 use crate::verify::read_capped;
+use crate::AuditOutcome;
 use crate::{load_public_key_file, Callbacks, OpsError, Station};
 
 /// Largest trust package read.
@@ -82,23 +82,57 @@ pub struct TrustExport {
 pub struct TrustedKeyInfo {
     pub name: String,
     pub key_id: String,
-    pub algorithm: String,
+    #[cfg_attr(
+        feature = "ts",
+        ts(type = r#""ed25519" | "ecdsa-p256" | "ecdsa-p384" | `rsa-${number}`"#)
+    )]
+    pub algorithm: strongroom_core::Algorithm,
     /// The one kind of signature the key is trusted for.
     pub purpose: Purpose,
     /// Who holds the key.
     pub holder: String,
     /// Empty: every stage.
-    pub stages: Vec<String>,
+    pub stages: Vec<strongroom_core::Stage>,
     pub not_before: Option<String>,
     pub not_after: Option<String>,
     pub added_at: String,
     pub added_by: String,
-    /// Now: `active`, `revoked`, `expired` or `not-yet-valid`.
-    pub state: String,
+    pub state: TrustState,
     /// The earliest revocation, if any (it may lie in the future).
     pub revoked_at: Option<String>,
     pub revocation_reason: Option<String>,
     pub public_key_pem: String,
+}
+
+/// Where a trusted key stands now.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub enum TrustState {
+    Active,
+    /// A revocation has taken effect.
+    Revoked,
+    /// Past its `not_after`.
+    Expired,
+    /// Before its `not_before`.
+    NotYetValid,
+}
+
+impl TrustState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrustState::Active => "active",
+            TrustState::Revoked => "revoked",
+            TrustState::Expired => "expired",
+            TrustState::NotYetValid => "not-yet-valid",
+        }
+    }
+}
+
+impl std::fmt::Display for TrustState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
 }
 
 /// One revocation.
@@ -183,27 +217,27 @@ fn sha256_hex(bytes: &[u8]) -> String {
 fn key_info(set: &TrustSet, k: &TrustedKey, at: Timestamp) -> TrustedKeyInfo {
     let status = set.status(k.key_id(), at, None, None);
     let state = if status.revoked_before() {
-        "revoked"
+        TrustState::Revoked
     } else if status.expired {
-        "expired"
+        TrustState::Expired
     } else if status.not_yet_valid {
-        "not-yet-valid"
+        TrustState::NotYetValid
     } else {
-        "active"
+        TrustState::Active
     };
     let revocation = set.revocation(k.key_id());
     TrustedKeyInfo {
         name: k.name().to_owned(),
         key_id: k.key_id().to_string(),
-        algorithm: k.public_key().algorithm().to_string(),
+        algorithm: k.public_key().algorithm(),
         purpose: k.purpose(),
         holder: k.holder().to_owned(),
-        stages: k.stages().iter().map(ToString::to_string).collect(),
+        stages: k.stages().to_vec(),
         not_before: k.not_before().map(|t| t.to_string()),
         not_after: k.not_after().map(|t| t.to_string()),
         added_at: k.added_at().to_string(),
         added_by: k.added_by().to_owned(),
-        state: state.to_owned(),
+        state,
         revoked_at: revocation.map(|r| r.revoked_at.to_string()),
         revocation_reason: revocation.map(|r| r.reason.clone()),
         public_key_pem: k.pem().to_owned(),
@@ -278,9 +312,9 @@ impl Station {
                     "policy.decision",
                     &object,
                     if d.allowed() {
-                        Outcome::Ok
+                        AuditOutcome::Ok
                     } else {
-                        Outcome::Denied
+                        AuditOutcome::Denied
                     },
                     serde_json::json!({
                         "phase": input.phase, "stage": input.release.stage,
@@ -517,7 +551,7 @@ impl Station {
                     "revocations": done.revocations, "policy_modules": done.policy_modules,
                     "cosigners": cosigners,
                 });
-                self.record("trust.export", &done.sha256, Outcome::Ok, details)?;
+                self.record("trust.export", &done.sha256, AuditOutcome::Ok, details)?;
                 Ok(done)
             })
             .inspect_err(|e| self.record_failure("trust.export", &object, e))
@@ -654,7 +688,7 @@ impl Station {
                 self.record(
                     "trust.countersign",
                     &sha,
-                    Outcome::Ok,
+                    AuditOutcome::Ok,
                     serde_json::json!({"file": shown, "signers": ids}),
                 )?;
                 Ok(ids)

@@ -134,9 +134,9 @@ impl crate::Station {
                     "verify",
                     &key_id,
                     if report.passed() {
-                        crate::audit::Outcome::Ok
+                        crate::AuditOutcome::Ok
                     } else {
-                        crate::audit::Outcome::Failed
+                        crate::AuditOutcome::Failed
                     },
                     serde_json::json!({
                         "document": req.document.display().to_string(),

@@ -41,8 +41,7 @@ pub struct ImportSummary {
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.to_string())
+    strongroom_core::Timestamp::from(t).to_rfc3339()
 }
 
 impl From<&ImportReport> for ImportSummary {
@@ -156,7 +155,7 @@ impl Station {
             self.record(
                 "vulndb.import",
                 &format!("sha256:{}", report.sha256),
-                crate::audit::Outcome::Ok,
+                crate::AuditOutcome::Ok,
                 serde_json::json!({"file": f.display().to_string(), "records": report.records_total, "imported": report.imported, "updated": report.updated}),
             )?;
             out.push(ImportSummary::from(&report));

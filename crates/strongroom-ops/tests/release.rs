@@ -75,7 +75,7 @@ fn create_approve_and_verify_a_staging_release_through_ops() {
             &CreateRelease {
                 name: "app".into(),
                 version: "1.0.0".into(),
-                stage: "staging".into(),
+                stage: strongroom_core::Stage::Staging,
                 key: "rel".into(),
                 artifacts: vec![artifact.clone()],
                 sbom: SbomChoice::Auto(SbomFormat::SpdxJson),

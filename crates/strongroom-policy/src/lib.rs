@@ -11,7 +11,6 @@
 pub mod input;
 pub mod package;
 pub mod rego;
-mod timestamp;
 pub mod trust;
 
 pub use input::{
@@ -24,7 +23,7 @@ pub use package::{
 pub use rego::{
     check_modules, evaluate, evaluate_with, Decision, Finding, Fix, Limits, PolicyError,
 };
-pub use timestamp::{Timestamp, TimestampError};
+pub use strongroom_core::timestamp::{Timestamp, TimestampError};
 pub use trust::{
     check_holder, KeyStatus, NewTrustedKey, PolicyBundle, PolicyModule, Purpose, Revocation,
     RevocationStatus, Stage, TrustError, TrustSet, TrustedKey,

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
-use time::format_description::well_known::Rfc3339;
-use time::{OffsetDateTime, UtcOffset};
+use strongroom_core::Timestamp;
+use time::OffsetDateTime;
 
 /// The SLSA provenance v1 predicate type.
 pub const PREDICATE_TYPE: &str = "https://slsa.dev/provenance/v1";
@@ -170,13 +170,13 @@ impl<'a> Fields<'a> {
         let Some(s) = self.opt_str(k)? else {
             return Ok(None);
         };
-        let t = OffsetDateTime::parse(s, &Rfc3339)
-            .map_err(|e| invalid(&self.name(k), format!("must be an RFC 3339 time ({e})")))?
-            .to_offset(UtcOffset::UTC);
-        let text = t
-            .format(&Rfc3339)
-            .map_err(|e| invalid(&self.name(k), e.to_string()))?;
-        Ok(Some((t, text)))
+        let t = Timestamp::parse(s).map_err(|e| {
+            invalid(
+                &self.name(k),
+                format!("must be an RFC 3339 time ({})", e.reason),
+            )
+        })?;
+        Ok(Some((t.to_offset_date_time(), t.to_rfc3339())))
     }
 }
 

@@ -12,7 +12,9 @@ use strongroom_core::{Algorithm, KeyId, PublicKey, Purpose};
 use crate::{Store, StoreError};
 
 /// Where the private key lives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Backend {
     /// An age-encrypted file under `keys/`.
     Software,
@@ -36,7 +38,9 @@ impl fmt::Display for Backend {
 }
 
 /// Lifecycle status of a key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum KeyStatus {
     Active,
     Retired,
@@ -221,11 +225,9 @@ fn record(r: &Row<'_>) -> rusqlite::Result<Result<KeyRecord, StoreError>> {
 
 /// The current time as RFC 3339 UTC, to the second (`2026-11-21T22:06:30Z`).
 pub fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .expect("0 ns is valid")
-        .format(&time::format_description::well_known::Rfc3339)
-        .expect("UTC times always format")
+    strongroom_core::Timestamp::now()
+        .whole_seconds()
+        .to_rfc3339()
 }
 
 impl Store {

@@ -73,9 +73,12 @@ mod tests {
     fn only_full_paths_are_accepted() {
         assert_eq!(picked(" /tmp/a.zip ").unwrap(), PathBuf::from("/tmp/a.zip"));
         let e = picked("a.zip").unwrap_err();
-        assert_eq!(e.code, "usage");
+        assert_eq!(e.code, strongroom_ops::ErrorKind::Usage);
         assert!(e.message.contains("not a full path"));
-        assert_eq!(picked("  ").unwrap_err().code, "usage");
+        assert_eq!(
+            picked("  ").unwrap_err().code,
+            strongroom_ops::ErrorKind::Usage
+        );
         assert!(picked_all(&["/a".into(), "b".into()]).is_err());
     }
 }

@@ -65,7 +65,7 @@ pub enum ProvenanceForm {
 pub struct ReleaseForm {
     pub name: String,
     pub version: String,
-    pub stage: String,
+    pub stage: strongroom_core::Stage,
     pub key: String,
     pub artifacts: Vec<String>,
     pub sbom: SbomForm,

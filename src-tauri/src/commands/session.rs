@@ -51,5 +51,5 @@ pub fn logout(state: State<'_, AppState>) -> Result<SessionInfo, IpcError> {
 
 #[tauri::command(async)]
 pub fn station_overview(state: State<'_, AppState>) -> Result<Overview, IpcError> {
-    state.with(|s| s.overview())
+    state.with(|s| s.overview(&crate::remedy::words))
 }

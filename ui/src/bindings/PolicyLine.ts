@@ -3,6 +3,6 @@ import type { Fix } from "./Fix";
 
 /**
  * A policy finding as the shells show it: `policy: message`, and the remedy the rule named
- * (the CLI words it with [`crate::cli_hint`], the app with its own wizard steps).
+ * (the CLI words it with its `fix_hint`, the app with its own wizard steps).
  */
 export type PolicyLine = { text: string, fix: Fix | null, };

@@ -20,4 +20,4 @@ mechanisms: Array<string>,
 /**
  * The key algorithms Strongroom can generate and sign with on this token, e.g. `ed25519`.
  */
-algorithms: Array<string>, };
+algorithms: Array<"ed25519" | "ecdsa-p256" | "ecdsa-p384" | `rsa-${number}`>, };

@@ -21,7 +21,7 @@ const flags = { count_low: false, final_try: false, locked: false, to_be_changed
 
 describe('ErrorBox', () => {
   it('shows message and remedy', () => {
-    render(ErrorBox, { error: ipcError('bad_input', 'the bundle is not a zip', 'choose a .zip from strongroom release') });
+    render(ErrorBox, { error: ipcError('usage', 'the bundle is not a zip', 'choose a .zip from strongroom release') });
     expect(screen.getByRole('alert').textContent).toContain('the bundle is not a zip');
     expect(screen.getByTestId('error-remedy').textContent).toContain('choose a .zip from strongroom release');
   });
@@ -31,7 +31,7 @@ describe('ErrorBox', () => {
     [{ ...flags, locked: true }, 'the PIN is locked'],
     [flags, 'the token does not report how many tries are left'],
   ])('phrases the PIN flags %#', (pin, phrase) => {
-    render(ErrorBox, { error: ipcError('pin_incorrect', 'wrong PIN', 'try again', pin) });
+    render(ErrorBox, { error: ipcError('auth', 'wrong PIN', 'try again', pin) });
     expect(screen.getByTestId('error-pin').textContent).toContain(phrase);
   });
   it('shows nothing without an error and a plain Error as text', () => {
@@ -81,7 +81,7 @@ describe('SecretDialog', () => {
   it('keeps the dialog open with the tries phrase on a wrong PIN, field empty', async () => {
     mockBackend({
       generate_token_key: () => {
-        throw ipcError('pin_incorrect', 'the token rejected the PIN', 'type the user PIN again', {
+        throw ipcError('auth', 'the token rejected the PIN', 'type the user PIN again', {
           ...flags,
           final_try: true,
         });

@@ -2,10 +2,10 @@
 // its role matrix allows now; `needs`: the matrix itself), and the note that says why a control is
 // disabled. The station
 // checks every act again; this only keeps the page from offering what it would refuse.
-import type { Role, SessionInfo } from './types';
+import type { Action, Role, SessionInfo } from './types';
 
 /** True when the session's operator may do `action` now. */
-export function may(session: SessionInfo | null | undefined, action: string): boolean {
+export function may(session: SessionInfo | null | undefined, action: Action): boolean {
   return !!session && !!session.operator && !session.disabled && (session.may ?? []).includes(action);
 }
 
@@ -19,7 +19,7 @@ function either(roles: Role[]): string {
  * Why the operator may not do (some of) `actions`, or null when they may do them all:
  * "Needs the custodian role: you hold release-officer".
  */
-export function roleNote(session: SessionInfo | null | undefined, ...actions: string[]): string | null {
+export function roleNote(session: SessionInfo | null | undefined, ...actions: Action[]): string | null {
   if (session?.disabled) return 'Your account was disabled: it may do nothing more.';
   const missing = actions.filter((a) => !may(session, a));
   if (missing.length === 0) return null;

@@ -44,10 +44,20 @@ export type { VulnStatus } from '../bindings/VulnStatus';
 export type { SbomForm as SbomChoice } from '../bindings/SbomForm';
 export type { ProvenanceForm as ProvenanceChoice } from '../bindings/ProvenanceForm';
 export type { JsonValue } from '../bindings/serde_json/JsonValue';
+export type { Action } from '../bindings/Action';
+export type { ArtifactForm } from '../bindings/ArtifactForm';
+export type { Backend } from '../bindings/Backend';
+export type { CheckId } from '../bindings/CheckId';
+export type { ErrorKind } from '../bindings/ErrorKind';
+export type { KeyStatus } from '../bindings/KeyStatus';
+export type { Outcome } from '../bindings/Outcome';
+export type { SbomFormat } from '../bindings/SbomFormat';
+export type { SbomSource } from '../bindings/SbomSource';
+export type { SignatureKind } from '../bindings/SignatureKind';
+export type { Stage } from '../bindings/Stage';
+export type { TrustState } from '../bindings/TrustState';
 
 import type { ProgressEvent } from '../bindings/ProgressEvent';
 
 /** Progress as the UI folds it: exactly the events the backend sends. */
 export type Progress = ProgressEvent;
-
-export type Stage = 'dev' | 'test' | 'staging' | 'production';

@@ -22,7 +22,7 @@ describe('Audit screen', () => {
   });
 
   it('error', async () => {
-    mockBackend({ audit_list: () => { throw ipcError('permission', 'the audit log needs the auditor role', 'ask a custodian to grant auditor'); } });
+    mockBackend({ audit_list: () => { throw ipcError('forbidden', 'the audit log needs the auditor role', 'ask a custodian to grant auditor'); } });
     render(Audit, { session });
     await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('ask a custodian to grant auditor'));
   });
@@ -61,7 +61,7 @@ describe('Audit screen', () => {
     const calls = mockBackend({
       audit_list: rows,
       audit_export: (p: Record<string, unknown>) => {
-        if (fail) throw ipcError('io', 'cannot write /ro/audit.json', 'choose a writable folder');
+        if (fail) throw ipcError('storage', 'cannot write /ro/audit.json', 'choose a writable folder');
         return p.path;
       },
     });

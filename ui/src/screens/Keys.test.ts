@@ -37,13 +37,13 @@ describe('Keys screen', () => {
   });
 
   it('error', async () => {
-    mockBackend({ list_keys: () => { throw ipcError('store', 'keys table unreadable', 'run strongroom doctor'); }, list_tokens: [] });
+    mockBackend({ list_keys: () => { throw ipcError('storage', 'keys table unreadable', 'run strongroom doctor'); }, list_tokens: [] });
     render(Keys, { session });
     await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('run strongroom doctor'));
   });
 
   it('shows a token listing error without hiding the keys', async () => {
-    mockBackend({ list_keys: [soft], list_tokens: () => { throw ipcError('pkcs11', 'module failed to load', 'check the module path in Settings'); } });
+    mockBackend({ list_keys: [soft], list_tokens: () => { throw ipcError('device', 'module failed to load', 'check the module path in Settings'); } });
     render(Keys, { session });
     await waitFor(() => expect(screen.getByTestId('key-row-release-2025')).toBeTruthy());
     expect(screen.getByTestId('tokens-error').textContent).toContain('check the module path in Settings');
@@ -150,7 +150,7 @@ describe('Keys screen', () => {
   it('generating on a token asks the PIN; a wrong PIN shows the tries phrase', async () => {
     const calls = mockBackend({
       list_keys: [soft], list_tokens: tokens,
-      generate_token_key: () => { throw ipcError('pin_incorrect', 'the token rejected the PIN', 'type the user PIN of token vault', { ...flags, count_low: true }); },
+      generate_token_key: () => { throw ipcError('auth', 'the token rejected the PIN', 'type the user PIN of token vault', { ...flags, count_low: true }); },
     });
     render(Keys, { session });
     await waitFor(() => expect(screen.getByTestId('keys-table')).toBeTruthy());
@@ -252,7 +252,7 @@ describe('Keys screen', () => {
   it('rotating a token key asks only the PIN; a wrong PIN keeps the dialog with the tries phrase', async () => {
     const calls = mockBackend({
       list_keys: [hard], list_tokens: tokens,
-      rotate_key: () => { throw ipcError('pin_incorrect', 'the token rejected the PIN', 'type the user PIN of token vault', { ...flags, final_try: true }); },
+      rotate_key: () => { throw ipcError('auth', 'the token rejected the PIN', 'type the user PIN of token vault', { ...flags, final_try: true }); },
     });
     render(Keys, { session });
     await waitFor(() => expect(screen.getByTestId('keys-table')).toBeTruthy());

@@ -23,7 +23,7 @@ describe('Settings screen', () => {
   });
 
   it('error', async () => {
-    mockBackend({ get_settings: () => { throw ipcError('store', 'settings unreadable', 'check the station database'); }, list_operators: [] });
+    mockBackend({ get_settings: () => { throw ipcError('storage', 'settings unreadable', 'check the station database'); }, list_operators: [] });
     render(Settings, { session });
     await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('check the station database'));
   });
@@ -77,7 +77,7 @@ describe('Settings screen', () => {
     await fireEvent.input(screen.getByTestId('vulndb-path'), { target: { value: '/x.zip' } });
     await fireEvent.click(screen.getByTestId('vulndb-import'));
     await waitFor(() => expect(screen.getByTestId('vulndb-progress').textContent).toContain('records: 250 of 1000'));
-    release(ipcError('bad_input', 'not an OSV archive', 'download all.zip from osv.dev'));
+    release(ipcError('usage', 'not an OSV archive', 'download all.zip from osv.dev'));
     await waitFor(() => expect(screen.getByTestId('vulndb-error').textContent).toContain('download all.zip from osv.dev'));
   });
 

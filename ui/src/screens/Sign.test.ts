@@ -12,7 +12,7 @@ const hashedFile = { path: '/dist/widget-1.4.0.tar.gz', name: 'widget-1.4.0.tar.
 
 const preview = (over: Partial<ReleasePreview['policy']> = {}): ReleasePreview => ({
   artifacts: [hashedFile],
-  sboms: [{ artifact: 'widget-1.4.0.tar.gz', format: 'spdx', components: 12, source: 'generated' }],
+  sboms: [{ artifact: 'widget-1.4.0.tar.gz', format: 'spdx-2.3', components: 12, source: 'generated' }],
   scans: [{
     artifact: 'widget-1.4.0.tar.gz',
     report: {
@@ -117,7 +117,7 @@ describe('Sign wizard', () => {
   });
 
   it('error: a hashing failure shows message and remedy and stays on step 1', async () => {
-    base({ hash_files: () => { throw ipcError('io', 'cannot read /dist/widget-1.4.0.tar.gz', 'check the file exists and is readable'); } });
+    base({ hash_files: () => { throw ipcError('storage', 'cannot read /dist/widget-1.4.0.tar.gz', 'check the file exists and is readable'); } });
     render(Sign, { session });
     await waitFor(() => expect(screen.getByTestId('rel-key').textContent).toContain('alice-release'));
     await fireEvent.input(screen.getByTestId('artifact-path'), { target: { value: hashedFile.path } });
@@ -243,7 +243,7 @@ describe('Sign wizard', () => {
   it('a wrong PIN when signing with a token key shows the tries phrase', async () => {
     base({
       release_preview: { ...preview(), key: { label: 'vault-key', key_id: 'SHA256:t', backend: 'pkcs11', trust: 'trusted' } },
-      release_create: () => { throw ipcError('pin_incorrect', 'the token rejected the PIN', 'type the user PIN', { ...flags, locked: true }); },
+      release_create: () => { throw ipcError('auth', 'the token rejected the PIN', 'type the user PIN', { ...flags, locked: true }); },
     });
     render(Sign, { session });
     await stepOne('vault-key');
@@ -262,7 +262,7 @@ describe('Sign wizard', () => {
   });
 
   it('a preview error is shown with its remedy', async () => {
-    base({ release_preview: () => { throw ipcError('vulndb', 'the vulnerability database is empty', 'import an OSV snapshot in Settings'); } });
+    base({ release_preview: () => { throw ipcError('usage', 'the vulnerability database is empty', 'import an OSV snapshot in Settings'); } });
     render(Sign, { session });
     await stepOne();
     await next(3);

@@ -43,7 +43,7 @@ describe('Station screen', () => {
   });
 
   it('error', async () => {
-    mockBackend({ station_overview: () => { throw ipcError('store', 'station database is locked', 'close the other strongroom process'); } });
+    mockBackend({ station_overview: () => { throw ipcError('storage', 'station database is locked', 'close the other strongroom process'); } });
     render(Station, { onsession: () => {} });
     await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('station database is locked'));
     expect(screen.getByRole('alert').textContent).toContain('close the other strongroom process');

@@ -29,7 +29,7 @@ describe('Trust screen', () => {
   });
 
   it('error', async () => {
-    mockBackend({ trust_list: () => { throw ipcError('permission', 'only a custodian or auditor may list trust', 'log in as a custodian'); }, list_keys: [] });
+    mockBackend({ trust_list: () => { throw ipcError('forbidden', 'only a custodian or auditor may list trust', 'log in as a custodian'); }, list_keys: [] });
     render(Trust, { session });
     await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('log in as a custodian'));
   });
@@ -67,7 +67,7 @@ describe('Trust screen', () => {
       list_keys: [],
       trust_import: () => {
         n++;
-        if (n === 1) throw ipcError('untrusted', 'the package is signed by an unknown key', 'add the issuer’s key first with --roles custodian');
+        if (n === 1) throw ipcError('rejected', 'the package is signed by an unknown key', 'add the issuer’s key first with --roles custodian');
         return { sha256: 'a', issuer: 'hq', issued_at: '2025-05-01', signer_key_ids: ['k', 'l'], holders: ['ann', 'hq'], threshold: 2, keys: 3, revocations: 1, policy_modules: 0, kept_revocations: 0 };
       },
     });

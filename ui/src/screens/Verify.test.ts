@@ -54,7 +54,7 @@ describe('Verify screen', () => {
   });
 
   it('error: message and remedy', async () => {
-    mockBackend({ verify_bundle: () => { throw ipcError('bad_input', 'not a Strongroom bundle', 'choose the .zip written by release create'); } });
+    mockBackend({ verify_bundle: () => { throw ipcError('usage', 'not a Strongroom bundle', 'choose the .zip written by release create'); } });
     render(Verify);
     await fill('/in/readme.txt');
     await fireEvent.click(screen.getByTestId('verify-button'));

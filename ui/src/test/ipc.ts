@@ -1,7 +1,7 @@
 // Drives the real backend module over @tauri-apps/api's mocked IPC: each command answers from a
 // handler (value, promise or thrown IpcError) and every call is recorded with its payload.
 import { mockIPC } from '@tauri-apps/api/mocks';
-import type { IpcError, Progress, SessionInfo } from '../lib/types';
+import type { Action, IpcError, Progress, SessionInfo } from '../lib/types';
 
 export type Call = { cmd: string; payload: Record<string, unknown> };
 export type Handler = (payload: Record<string, unknown>) => unknown;
@@ -20,7 +20,7 @@ export function mockBackend(handlers: Record<string, Handler | unknown>): Call[]
 }
 
 export function ipcError(
-  code: string,
+  code: IpcError['code'],
   message: string,
   remedy: string | null = null,
   pin: IpcError['pin'] = null,
@@ -43,7 +43,7 @@ export function sendProgress(payload: Record<string, unknown>, events: Progress[
 }
 
 /** Every action the screens ask about (alice holds every role). */
-export const ALL_ACTIONS = [
+export const ALL_ACTIONS: Action[] = [
   'key.generate', 'key.export', 'key.retire', 'key.revoke', 'key.rotate', 'module.allow', 'module.remove',
   'vulndb.import', 'vulndb.configure', 'operator.add', 'operator.change', 'trust.change', 'release.create',
   'release.approve', 'release.export', 'release.verify', 'audit.verify', 'audit.list', 'audit.key', 'audit.checkpoint',
@@ -72,12 +72,12 @@ export const session: SessionInfo = {
 };
 
 /** A session whose operator holds only `roles`, allowed `may`. */
-export function sessionAs(operator: string, roles: SessionInfo['roles'], may: string[]): SessionInfo {
+export function sessionAs(operator: string, roles: SessionInfo['roles'], may: Action[]): SessionInfo {
   return { ...session, operator, roles, may };
 }
 
 /** What a release officer may do (docs/operators.md). */
-export const OFFICER_MAY = ['release.create', 'release.export', 'release.verify', 'vulndb.import'];
+export const OFFICER_MAY: Action[] = ['release.create', 'release.export', 'release.verify', 'vulndb.import'];
 
 export function lastCall(calls: Call[], cmd: string): Call {
   const found = calls.filter((c) => c.cmd === cmd);

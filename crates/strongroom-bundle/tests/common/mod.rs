@@ -8,7 +8,8 @@ use std::path::Path;
 use strongroom_bundle::manifest::media_types;
 use strongroom_bundle::paths::layout;
 use strongroom_bundle::{
-    ArtifactName, ArtifactRecord, BundleWriter, Entry, Manifest, Release, Role, Sha256Digest, Stage,
+    ArtifactName, ArtifactRecord, BundleWriter, Entry, EntryRole, Manifest, Release, Sha256Digest,
+    Stage,
 };
 
 pub const KEY_HEX: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -33,12 +34,12 @@ pub fn sample_files() -> Vec<(String, Vec<u8>, Entry)> {
     let app = name("app.tar.gz");
     let artifact = b"the artifact bytes".repeat(1000);
     // (path, bytes, role, media type, about the artifact?, predicate type)
-    type Spec<'a> = (String, Vec<u8>, Role, &'a str, bool, Option<&'a str>);
+    type Spec<'a> = (String, Vec<u8>, EntryRole, &'a str, bool, Option<&'a str>);
     let files: Vec<Spec> = vec![
         (
             layout::artifact(&app),
             artifact,
-            Role::Artifact,
+            EntryRole::Artifact,
             media_types::OCTET_STREAM,
             true,
             None,
@@ -46,7 +47,7 @@ pub fn sample_files() -> Vec<(String, Vec<u8>, Entry)> {
         (
             layout::artifact_signature(&app),
             br#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}"#.to_vec(),
-            Role::ArtifactSignature,
+            EntryRole::ArtifactSignature,
             media_types::SIGSTORE_BUNDLE,
             true,
             None,
@@ -54,7 +55,7 @@ pub fn sample_files() -> Vec<(String, Vec<u8>, Entry)> {
         (
             layout::spdx_sbom(&app),
             br#"{"spdxVersion":"SPDX-2.3"}"#.to_vec(),
-            Role::Sbom,
+            EntryRole::Sbom,
             media_types::SPDX_JSON,
             true,
             None,
@@ -62,7 +63,7 @@ pub fn sample_files() -> Vec<(String, Vec<u8>, Entry)> {
         (
             layout::attestation(&app, "sbom"),
             br#"{"dsseEnvelope":{}}"#.to_vec(),
-            Role::Attestation,
+            EntryRole::Attestation,
             media_types::SIGSTORE_BUNDLE,
             true,
             Some("https://spdx.dev/Document/v2.3"),
@@ -70,7 +71,7 @@ pub fn sample_files() -> Vec<(String, Vec<u8>, Entry)> {
         (
             layout::public_key(KEY_HEX),
             b"-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n".to_vec(),
-            Role::PublicKey,
+            EntryRole::PublicKey,
             media_types::PEM,
             false,
             None,

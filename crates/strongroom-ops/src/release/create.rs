@@ -9,8 +9,8 @@ use serde_json::Value;
 use strongroom_bundle::manifest::media_types;
 use strongroom_bundle::paths::layout;
 use strongroom_bundle::{
-    ArtifactName, ArtifactRecord, BundleWriter, Entry, EntrySource, KeyNote, Manifest, ReadmeInfo,
-    Release, Role, Sha256Digest,
+    ArtifactName, ArtifactRecord, BundleWriter, Entry, EntryRole, EntrySource, KeyNote, Manifest,
+    ReadmeInfo, Release, Sha256Digest,
 };
 use strongroom_core::artifact::{digests_needed, sign_artifacts};
 use strongroom_core::bundle::BundleJson;
@@ -58,8 +58,7 @@ pub enum BuildMetaSource {
 pub struct CreateRelease {
     pub name: String,
     pub version: String,
-    /// `dev`, `test`, `staging` or `production`.
-    pub stage: String,
+    pub stage: strongroom_core::Stage,
     /// Label, key id or `pkcs11:` URI of the release officer's key.
     pub key: String,
     pub artifacts: Vec<PathBuf>,
@@ -87,7 +86,7 @@ pub struct ReleaseCreated {
     pub manifest_sha256: String,
     pub name: String,
     pub version: String,
-    pub stage: String,
+    pub stage: strongroom_core::Stage,
     pub artifacts: usize,
     pub entries: usize,
     pub encrypted: bool,
@@ -260,7 +259,7 @@ impl Station {
                 pack.writer.add(&path, EntrySource::File(p.path.clone()))?;
                 pack.entries.push(Entry {
                     path,
-                    role: Role::Artifact,
+                    role: EntryRole::Artifact,
                     media_type: media_types::OCTET_STREAM.to_owned(),
                     sha256,
                     size: p.size,
@@ -272,7 +271,7 @@ impl Station {
             pack.signed_by.insert(path.clone(), note.clone());
             pack.add(
                 &path,
-                Role::ArtifactSignature,
+                EntryRole::ArtifactSignature,
                 media_types::SIGSTORE_BUNDLE,
                 b.to_pretty_json().into_bytes(),
                 Some(&p.name),
@@ -287,7 +286,7 @@ impl Station {
                 };
                 pack.add(
                     &path,
-                    Role::Sbom,
+                    EntryRole::Sbom,
                     media,
                     pretty(&s.document),
                     Some(&p.name),
@@ -301,7 +300,7 @@ impl Station {
             pack.signed_by.insert(path.clone(), note.clone());
             pack.add(
                 &path,
-                Role::Attestation,
+                EntryRole::Attestation,
                 media_types::SIGSTORE_BUNDLE,
                 BundleJson::dsse(key, &env).to_pretty_json().into_bytes(),
                 Some(name),
@@ -310,7 +309,7 @@ impl Station {
         }
         pack.add(
             &layout::public_key(&hex),
-            Role::PublicKey,
+            EntryRole::PublicKey,
             media_types::PEM,
             key.to_pem().into_bytes(),
             None,
@@ -332,7 +331,7 @@ impl Station {
         .into_bytes();
         let manifest = draft.with_entry(Entry::from_bytes(
             strongroom_bundle::paths::README_PATH,
-            Role::Readme,
+            EntryRole::Readme,
             media_types::TEXT,
             &readme,
         ))?;
@@ -388,7 +387,7 @@ impl Station {
             manifest_sha256,
             name: release.name().to_owned(),
             version: release.version().to_owned(),
-            stage: stage.as_str().to_owned(),
+            stage,
             artifacts: prepared.len(),
             entries: manifest.entries().len(),
             encrypted: !req.encrypt_to.is_empty(),
@@ -411,7 +410,7 @@ impl Pack {
     fn add(
         &mut self,
         path: &str,
-        role: Role,
+        role: EntryRole,
         media_type: &str,
         bytes: Vec<u8>,
         subject: Option<&ArtifactName>,
@@ -447,11 +446,7 @@ impl Station {
         if req.artifacts.is_empty() {
             return Err(OpsError::NoFiles);
         }
-        let stage: strongroom_core::Stage = req
-            .stage
-            .parse()
-            .map_err(|e: strongroom_core::UnknownStage| OpsError::BadInput(e.to_string()))?;
-        let release = Release::new(&req.name, &req.version, stage, release_time()?)?;
+        let release = Release::new(&req.name, &req.version, req.stage, release_time()?)?;
         let created = release.created().to_owned();
         let sizes = check_files(&req.artifacts)?;
         crate::hashing::refuse_pae_inputs(&req.artifacts)?;
@@ -499,7 +494,7 @@ impl Station {
         };
 
         Ok(Front {
-            stage,
+            stage: req.stage,
             release,
             created,
             sizes,
@@ -557,7 +552,7 @@ fn artifact_facts(p: &Prepared, d: &DigestSet, provenance: Option<&Value>) -> Ar
         sbom: match &p.sbom {
             Some(s) => SbomFacts {
                 present: true,
-                format: Some(sbom_format_word(s.format).to_owned()),
+                format: Some(s.format.version_word().to_owned()),
                 components: Some(s.components as u64),
             },
             None => SbomFacts::default(),
@@ -576,13 +571,6 @@ fn artifact_facts(p: &Prepared, d: &DigestSet, provenance: Option<&Value>) -> Ar
             .as_ref()
             .map(|r| vuln_facts(&r.predicate))
             .unwrap_or_default(),
-    }
-}
-
-pub(crate) fn sbom_format_word(f: SbomFormat) -> &'static str {
-    match f {
-        SbomFormat::SpdxJson => "spdx-2.3",
-        SbomFormat::CycloneDxJson => "cyclonedx-1.6",
     }
 }
 

@@ -79,12 +79,9 @@ pub(crate) fn release_time() -> Result<time::OffsetDateTime, OpsError> {
 
 /// RFC 3339 UTC, whole seconds.
 pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
-    let t = t
-        .to_offset(time::UtcOffset::UTC)
-        .replace_nanosecond(0)
-        .expect("0 is a valid nanosecond");
-    t.format(&time::format_description::well_known::Rfc3339)
-        .expect("UTC times format")
+    strongroom_core::Timestamp::from(t)
+        .whole_seconds()
+        .to_rfc3339()
 }
 
 pub(crate) fn timestamp(s: &str) -> Result<strongroom_policy::Timestamp, OpsError> {
@@ -369,7 +366,7 @@ pub struct CheckLine {
 }
 
 /// A policy finding as the shells show it: `policy: message`, and the remedy the rule named
-/// (the CLI words it with [`crate::cli_hint`], the app with its own wizard steps).
+/// (the CLI words it with its `fix_hint`, the app with its own wizard steps).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PolicyLine {

@@ -28,11 +28,20 @@ pub struct HashedFile {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct PreviewSbom {
     pub artifact: String,
-    /// `spdx-2.3` or `cyclonedx-1.6`.
-    pub format: String,
+    pub format: crate::sbom::SbomFormat,
     pub components: u64,
-    /// `generated` (catalogued here) or `imported` (a given file).
-    pub source: String,
+    pub source: SbomSource,
+}
+
+/// Where an artifact's SBOM comes from.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub enum SbomSource {
+    /// Catalogued here from the artifact.
+    Generated,
+    /// A file the person gave.
+    Imported,
 }
 
 /// One artifact's scan.
@@ -59,7 +68,7 @@ pub struct PolicyPreview {
 pub struct PreviewKey {
     pub label: String,
     pub key_id: String,
-    pub backend: String,
+    pub backend: strongroom_store::Backend,
     /// For example `trusted signer for production` or `valid, key not trusted`.
     pub trust: String,
 }
@@ -153,9 +162,13 @@ impl Station {
                 .filter_map(|p| {
                     p.sbom.as_ref().map(|s| PreviewSbom {
                         artifact: p.name.to_string(),
-                        format: super::create::sbom_format_word(s.format).to_owned(),
+                        format: s.format,
                         components: s.components as u64,
-                        source: if imported { "imported" } else { "generated" }.to_owned(),
+                        source: if imported {
+                            SbomSource::Imported
+                        } else {
+                            SbomSource::Generated
+                        },
                     })
                 })
                 .collect(),
@@ -178,7 +191,7 @@ impl Station {
             key: PreviewKey {
                 label: key.label.clone(),
                 key_id: key.key_id.to_string(),
-                backend: key.backend.as_str().to_owned(),
+                backend: key.backend,
                 trust: input
                     .signatures
                     .first()

@@ -10,7 +10,9 @@ describe('backend module over mocked IPC', () => {
     expect(lastCall(calls, 'save_public_key').payload).toEqual({ key: 'release-2025', path: '/out/x.pem', overwrite: false });
   });
 
-  it('uses the exact keys the commands take', async () => {
+  // That these are the names the Rust commands take is checked from the Rust side, in
+  // src-tauri/tests/ui_calls.rs; this checks how the functions fill them in.
+  it('fills in every key, defaults included', async () => {
     const calls = mockBackend({ release_export: {}, trust_add: {}, verify_bundle: {}, release_approve: {} });
     await api.releaseExport('/b.zip', '/usb', ['age1xyz']);
     await api.trustAdd('/k.pem', 'ci', 'approver', 'bob', ['production'], { name: 'carol', passphrase: 'c' });

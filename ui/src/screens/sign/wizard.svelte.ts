@@ -3,6 +3,7 @@
 // them (the key list, hashing, the policy preview). The step components in this folder read and
 // bind its fields; Sign.svelte moves between the steps and signs.
 // No secret is ever kept here: a PIN or passphrase goes from its dialog straight to one call.
+import { refusal } from '../../lib/refusal';
 import * as api from '../../lib/backend';
 import { initialProgress, reduceProgress, startProgress, type ProgressState } from '../../lib/progress';
 import { may, roleNote } from '../../lib/roles';
@@ -47,9 +48,7 @@ export type ProvenanceKind = 'none' | 'file' | 'form';
 export const SBOM_SCAN_PROBLEM = 'Scanning needs an SBOM: choose Generate or give the SBOM file, or turn scanning off.';
 
 /** A refusal shaped like the backend's errors, for an ErrorBox or a dialog. */
-export function bad(message: string, remedy: string | null = null): IpcError {
-  return { code: 'bad_input', message, remedy, pin: null, exists: null };
-}
+export const bad = refusal;
 
 export class SignWizard {
   readonly #session: () => SessionInfo;

@@ -36,7 +36,7 @@ describe('SignWizard: step checks', () => {
     expect(refused.validate(STEP.artifacts)?.message).toContain('Needs the release-officer role: you hold auditor');
 
     const w = new SignWizard(() => session);
-    expect(w.validate(STEP.artifacts)).toMatchObject({ code: 'bad_input', message: 'Add at least one artifact.' });
+    expect(w.validate(STEP.artifacts)).toMatchObject({ code: 'usage', message: 'Add at least one artifact.' });
     w.addPaths(['  /dist/a  ', '', '/dist/a']);
     expect(w.paths).toEqual(['/dist/a']);
     expect(w.validate(STEP.artifacts)?.message).toBe('Give the release a name and a version.');

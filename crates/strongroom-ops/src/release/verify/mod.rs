@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
-use strongroom_bundle::{ArtifactRecord, Manifest, Role, SafeZip};
+use strongroom_bundle::{ArtifactRecord, EntryRole, Manifest, SafeZip};
 use strongroom_core::audit_chain::RowContent;
 use strongroom_core::digest::DigestSet;
 use strongroom_core::verify::{CheckId, Outcome};
@@ -214,7 +214,7 @@ fn read_keys(
     manifest
         .entries()
         .iter()
-        .filter(|e| e.role == Role::PublicKey && !altered.contains(&e.path))
+        .filter(|e| e.role == EntryRole::PublicKey && !altered.contains(&e.path))
         .map(|e| {
             (
                 e.path.clone(),
@@ -312,7 +312,7 @@ fn read_raw_sboms(
     manifest
         .entries()
         .iter()
-        .filter(|e| e.role == Role::Sbom && !altered.contains(&e.path))
+        .filter(|e| e.role == EntryRole::Sbom && !altered.contains(&e.path))
         .map(|e| {
             let digest = zip
                 .read(&e.path, MAX_JSON_ENTRY)

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
-use strongroom_bundle::{ArtifactRecord, Manifest, Problem, Role};
+use strongroom_bundle::{ArtifactRecord, EntryRole, Manifest, Problem};
 use strongroom_core::audit_chain::RowContent;
 use strongroom_core::bundle::{CheckedDocument, Content};
 use strongroom_core::digest::{Digest, DigestSet, HashAlg};
@@ -425,7 +425,7 @@ pub(crate) fn artifacts(
 #[derive(Debug)]
 pub(crate) struct Work {
     pub path: String,
-    pub role: Role,
+    pub role: EntryRole,
     /// The artifact it is about.
     pub artifact: String,
     pub predicate_type: Option<String>,
@@ -438,8 +438,10 @@ impl Work {
             .entries()
             .iter()
             .filter(|e| {
-                matches!(e.role, Role::ArtifactSignature | Role::Attestation)
-                    && !altered.contains(&e.path)
+                matches!(
+                    e.role,
+                    EntryRole::ArtifactSignature | EntryRole::Attestation
+                ) && !altered.contains(&e.path)
             })
             .map(|e| Work {
                 path: e.path.clone(),
@@ -455,7 +457,7 @@ impl Work {
     }
 
     fn check_id(&self) -> CheckId {
-        if self.role == Role::ArtifactSignature {
+        if self.role == EntryRole::ArtifactSignature {
             CheckId::ArtifactSignature
         } else {
             CheckId::Attestation
@@ -548,7 +550,7 @@ pub(crate) fn document(
         key: Some(key.key_id()),
         ..Done::default()
     };
-    if w.role == Role::ArtifactSignature {
+    if w.role == EntryRole::ArtifactSignature {
         // A DSSE artifact signature must say it is one: an attestation about the artifact,
         // signed for another purpose, is not its signature.
         if let Content::Dsse(_) = &doc.content {
@@ -667,7 +669,7 @@ pub(crate) fn documents(
         let Some(f) = facts.get_mut(&w.artifact) else {
             continue;
         };
-        if w.role == Role::ArtifactSignature {
+        if w.role == EntryRole::ArtifactSignature {
             signed.insert(w.artifact.clone());
         }
         if let Some((format, n, attested)) = d.sbom {
@@ -708,11 +710,9 @@ fn sbom_match(
     raw_sboms: &BTreeMap<String, Option<[u8; 32]>>,
     lines: &mut Lines,
 ) {
-    let Some(raw) = manifest
-        .entries()
-        .iter()
-        .find(|e| e.role == Role::Sbom && e.subjects.first().map(|n| n.as_str()) == Some(artifact))
-    else {
+    let Some(raw) = manifest.entries().iter().find(|e| {
+        e.role == EntryRole::Sbom && e.subjects.first().map(|n| n.as_str()) == Some(artifact)
+    }) else {
         return;
     };
     if raw_sboms.get(&raw.path).copied().flatten().as_ref() == Some(attested) {
@@ -855,7 +855,7 @@ mod tests {
                 let path = strongroom_bundle::paths::layout::artifact(n);
                 strongroom_bundle::Entry::from_bytes(
                     &path,
-                    Role::Artifact,
+                    EntryRole::Artifact,
                     "application/octet-stream",
                     n.as_str().as_bytes(),
                 )
@@ -946,7 +946,7 @@ mod tests {
             .with_entry(
                 strongroom_bundle::Entry::from_bytes(
                     "sboms/a.bin.spdx.json",
-                    Role::Sbom,
+                    EntryRole::Sbom,
                     "application/spdx+json",
                     b"{}",
                 )
@@ -955,7 +955,7 @@ mod tests {
             .unwrap();
         let work = vec![Work {
             path: "signatures/a.bin.sigstore.json".to_owned(),
-            role: Role::Attestation,
+            role: EntryRole::Attestation,
             artifact: "a.bin".to_owned(),
             predicate_type: Some(SPDX_PREDICATE.to_owned()),
         }];

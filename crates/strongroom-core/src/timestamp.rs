@@ -1,4 +1,5 @@
-//! Points in time as the trust store and policies compare them: RFC 3339 text in, UTC out.
+//! Points in time as the station writes and compares them: RFC 3339 text in, UTC out. The one
+//! place that formats a time.
 
 use std::fmt;
 use std::str::FromStr;
@@ -29,6 +30,22 @@ impl Timestamp {
                 value: s.to_owned(),
                 reason: e.to_string(),
             })
+    }
+
+    /// Now, in UTC.
+    pub fn now() -> Self {
+        Timestamp(OffsetDateTime::now_utc())
+    }
+
+    /// The same instant without its fraction of a second: what the station writes in manifests,
+    /// key records and reports (`2026-11-21T22:06:30Z`).
+    pub fn whole_seconds(self) -> Self {
+        Timestamp(self.0.replace_nanosecond(0).expect("0 ns is valid"))
+    }
+
+    /// The instant as `time` holds it (UTC).
+    pub fn to_offset_date_time(self) -> OffsetDateTime {
+        self.0
     }
 
     /// Seconds since the Unix epoch (UTC).
@@ -96,6 +113,7 @@ mod tests {
         assert!(c > b);
         assert_eq!(c.to_string(), "2026-11-22T10:00:00.5Z");
         assert_eq!(Timestamp::from_unix_seconds(b.unix_seconds()).unwrap(), b);
+        assert_eq!(c.whole_seconds(), b);
     }
 
     #[test]
