@@ -47,7 +47,7 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Create release bundles and approve them.
     #[command(subcommand)]
-    Release(crate::release::ReleaseCommand),
+    Release(crate::commands::ReleaseCommand),
     /// Sign a predicate (SBOM, provenance, scan, custom) about artifacts as an in-toto attestation.
     Attest(AttestArgs),
     /// Generate an SBOM for an artifact or directory, offline; or validate or convert one.
