@@ -47,7 +47,7 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Create release bundles and approve them.
     #[command(subcommand)]
-    Release(crate::release::ReleaseCommand),
+    Release(crate::commands::ReleaseCommand),
     /// Sign a predicate (SBOM, provenance, scan, custom) about artifacts as an in-toto attestation.
     Attest(AttestArgs),
     /// Generate an SBOM for an artifact or directory, offline; or validate or convert one.
@@ -179,26 +179,7 @@ pub enum KeyCommand {
     /// Writes NEW.pub.pem and NEW.rotation.sigstore.json to --out; anyone with the old public
     /// key checks them with `strongroom verify --key OLD.pem --type key-rotation --bundle
     /// NEW.rotation.sigstore.json NEW.pub.pem`.
-    Rotate {
-        /// The key to replace: label or key id.
-        key: String,
-        /// Label of the new key.
-        #[arg(long)]
-        label: String,
-        /// Folder for the new public key and the rotation statement.
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
-        #[command(flatten)]
-        secrets: SecretArgs,
-        /// Read the new software key's passphrase from the first line of FILE (else
-        /// STRONGROOM_NEW_PASSPHRASE, else a prompt, twice).
-        #[arg(long, value_name = "FILE")]
-        new_passphrase_file: Option<PathBuf>,
-        #[command(flatten)]
-        pin: PinArgs,
-        #[arg(long)]
-        json: bool,
-    },
+    Rotate(RotateArgs),
     /// Revoke a key (lost or compromised): it signs nothing more; the reason is recorded.
     Revoke {
         /// Key label or key id.
@@ -229,6 +210,28 @@ pub struct GenerateArgs {
     #[command(flatten)]
     pub pin: PinArgs,
     /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// The key to replace: label or key id.
+    pub key: String,
+    /// Label of the new key.
+    #[arg(long)]
+    pub label: String,
+    /// Folder for the new public key and the rotation statement.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+    /// Read the new software key's passphrase from the first line of FILE (else
+    /// STRONGROOM_NEW_PASSPHRASE, else a prompt, twice).
+    #[arg(long, value_name = "FILE")]
+    pub new_passphrase_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub pin: PinArgs,
     #[arg(long)]
     pub json: bool,
 }
@@ -558,31 +561,7 @@ pub struct VerifyArgs {
 #[derive(Debug, Subcommand)]
 pub enum TrustCommand {
     /// Trust a public key (PEM SubjectPublicKeyInfo) under a name.
-    Add {
-        #[arg(value_name = "PUB.pem")]
-        pem: PathBuf,
-        /// The trust name: letters, digits, '.', '_' and '-'.
-        #[arg(long)]
-        name: String,
-        /// Comma-separated: dev, test, staging, production. Default: every stage.
-        #[arg(long, value_name = "STAGES")]
-        stages: Option<String>,
-        /// What the key is trusted to sign: signer, approver, custodian or audit (one).
-        #[arg(long, default_value = "signer")]
-        purpose: String,
-        /// Who holds the key: an operator name. Approvals are counted by holder, so one person
-        /// with two keys counts once.
-        #[arg(long, value_name = "OPERATOR")]
-        holder: String,
-        /// The key is not valid before this RFC 3339 time.
-        #[arg(long, value_name = "TIME")]
-        not_before: Option<String>,
-        /// The key is not valid after this RFC 3339 time.
-        #[arg(long, value_name = "TIME")]
-        not_after: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
+    Add(TrustAddArgs),
     /// Add your custodian signature to a trust package (written back in place): how the second
     /// custodian of a quorum signs a package the first exported.
     Countersign {
@@ -617,27 +596,7 @@ pub enum TrustCommand {
     },
     /// Sign the station's trust (keys, revocations, policy) into a trust package, with the
     /// custodian keys of the quorum (yours, and each cosigner's).
-    Export {
-        /// A custodian key to sign with (label, key id or pkcs11: URI); repeat, one per
-        /// custodian of the quorum. Importers must trust them as custodian keys.
-        #[arg(long, required = true)]
-        key: Vec<String>,
-        #[arg(short, long, value_name = "FILE")]
-        output: PathBuf,
-        /// Replace an existing file.
-        #[arg(long)]
-        force: bool,
-        /// Write the package even with fewer custodian signatures than the quorum; the others
-        /// add theirs with `trust countersign`. No station imports it until they have.
-        #[arg(long)]
-        partial: bool,
-        #[command(flatten)]
-        secrets: SecretArgs,
-        #[command(flatten)]
-        pin: PinArgs,
-        #[arg(long)]
-        json: bool,
-    },
+    Export(TrustExportArgs),
     /// Import a trust package signed by the threshold of custodians this station trusts; its
     /// keys and policy replace the station's, the station's revocations are kept.
     Import {
@@ -654,6 +613,56 @@ pub enum TrustCommand {
         #[arg(value_name = "FILE.json")]
         file: PathBuf,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct TrustAddArgs {
+    #[arg(value_name = "PUB.pem")]
+    pub pem: PathBuf,
+    /// The trust name: letters, digits, '.', '_' and '-'.
+    #[arg(long)]
+    pub name: String,
+    /// Comma-separated: dev, test, staging, production. Default: every stage.
+    #[arg(long, value_name = "STAGES")]
+    pub stages: Option<String>,
+    /// What the key is trusted to sign: signer, approver, custodian or audit (one).
+    #[arg(long, default_value = "signer")]
+    pub purpose: String,
+    /// Who holds the key: an operator name. Approvals are counted by holder, so one person
+    /// with two keys counts once.
+    #[arg(long, value_name = "OPERATOR")]
+    pub holder: String,
+    /// The key is not valid before this RFC 3339 time.
+    #[arg(long, value_name = "TIME")]
+    pub not_before: Option<String>,
+    /// The key is not valid after this RFC 3339 time.
+    #[arg(long, value_name = "TIME")]
+    pub not_after: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TrustExportArgs {
+    /// A custodian key to sign with (label, key id or pkcs11: URI); repeat, one per
+    /// custodian of the quorum. Importers must trust them as custodian keys.
+    #[arg(long, required = true)]
+    pub key: Vec<String>,
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
+    /// Write the package even with fewer custodian signatures than the quorum; the others
+    /// add theirs with `trust countersign`. No station imports it until they have.
+    #[arg(long)]
+    pub partial: bool,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+    #[command(flatten)]
+    pub pin: PinArgs,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,7 +3,6 @@
 
 mod cli;
 mod commands;
-mod release;
 mod remedy;
 mod terminal;
 

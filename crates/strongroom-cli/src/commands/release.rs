@@ -12,13 +12,13 @@ use strongroom_ops::release::{
 };
 use strongroom_ops::release::{Identity, Recipient};
 
+use super::{open_station, print_json, printed, Ctx};
 use crate::cli::{PinArgs, SecretArgs, VerifyArgs};
-use crate::commands::{open_station, print_json, printed, Ctx};
 use crate::exit;
 use crate::terminal::{preset, prompt, prompt_new, Terminal};
 
 /// The environment variable holding a bundle's encryption passphrase.
-pub const BUNDLE_PASSPHRASE_ENV: &str = "STRONGROOM_BUNDLE_PASSPHRASE";
+const BUNDLE_PASSPHRASE_ENV: &str = "STRONGROOM_BUNDLE_PASSPHRASE";
 
 #[derive(Debug, Subcommand)]
 pub enum ReleaseCommand {
@@ -149,7 +149,7 @@ pub struct ExportArgs {
 }
 
 /// `strongroom release …`
-pub fn release(ctx: &Ctx, cmd: ReleaseCommand) -> anyhow::Result<u8> {
+pub(super) fn release(ctx: &Ctx, cmd: ReleaseCommand) -> anyhow::Result<u8> {
     match cmd {
         ReleaseCommand::Create(a) => create(ctx, a),
         ReleaseCommand::Approve(a) => approve(ctx, a),
@@ -271,7 +271,7 @@ fn approve(ctx: &Ctx, a: ApproveArgs) -> anyhow::Result<u8> {
 }
 
 /// True when `path` should be verified as a release bundle (a zip, or age-encrypted).
-pub fn is_release_bundle(path: &Path) -> bool {
+pub(super) fn is_release_bundle(path: &Path) -> bool {
     if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
         return false;
     }
@@ -279,7 +279,7 @@ pub fn is_release_bundle(path: &Path) -> bool {
 }
 
 /// `strongroom verify BUNDLE.zip …`
-pub fn verify(ctx: &Ctx, v: &VerifyArgs, bundle: &Path) -> anyhow::Result<u8> {
+pub(super) fn verify(ctx: &Ctx, v: &VerifyArgs, bundle: &Path) -> anyhow::Result<u8> {
     let identity = identity(
         &DecryptArgs {
             identity: v.identity.clone(),

@@ -1,0 +1,210 @@
+//! `strongroom key …`: generate, adopt, list, show, export, rotate, retire and revoke keys.
+
+use std::io::Write;
+
+use anyhow::Context;
+use strongroom_ops::dto::KeyInfo;
+use strongroom_ops::{AdoptTokenKey, GenerateKey, GenerateTokenKey, RotateKey, TokenTarget};
+
+use super::{open_station, parse_purpose, print_json, warn_keys, write_output, Ctx};
+use crate::cli::{GenerateArgs, KeyCommand, PinArgs, RotateArgs, TokenArgs};
+use crate::exit;
+use crate::terminal::Terminal;
+
+pub(super) fn key(ctx: &Ctx, cmd: KeyCommand) -> anyhow::Result<u8> {
+    match cmd {
+        KeyCommand::Generate(g) => key_generate(ctx, g)?,
+        KeyCommand::Show { key, json } => {
+            print_key(&open_station(ctx)?.show_key(&key)?, json, "")?;
+        }
+        KeyCommand::Adopt {
+            token,
+            object,
+            label,
+            purpose,
+            pin,
+            json,
+        } => key_adopt(ctx, &token, object, label, &purpose, &pin, json)?,
+        KeyCommand::List { json } => key_list(ctx, json)?,
+        KeyCommand::Export { key, output } => {
+            let pem = open_station(ctx)?.export_public_key(&key)?;
+            write_output(pem.as_bytes(), output.as_deref())?;
+        }
+        KeyCommand::Retire { key } => {
+            let k = open_station(ctx)?.retire_key(&key)?;
+            println!("retired {} ({})", k.label, k.key_id);
+        }
+        KeyCommand::Rotate(r) => key_rotate(ctx, r)?,
+        KeyCommand::Revoke { key, reason } => {
+            let k = open_station(ctx)?.revoke_key(&key, &reason)?;
+            println!("revoked {} ({})", k.label, k.key_id);
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn key_generate(ctx: &Ctx, g: GenerateArgs) -> anyhow::Result<()> {
+    let station = open_station(ctx)?;
+    let cb = Terminal::new(
+        g.secrets.passphrase_file.as_deref(),
+        g.pin.pin_file.as_deref(),
+    )?;
+    let algorithm = strongroom_ops::parse_algorithm(&g.algorithm)?;
+    let purpose = parse_purpose(&g.purpose)?;
+    let info = match target(&g.token) {
+        Some(target) => station.generate_token_key(
+            &GenerateTokenKey {
+                target,
+                algorithm,
+                label: g.label,
+                purpose,
+            },
+            &cb,
+        )?,
+        None => station.generate_software_key(
+            &GenerateKey {
+                label: g.label,
+                algorithm,
+                purpose,
+            },
+            &cb,
+        )?,
+    };
+    print_key(&info, g.json, "generated")?;
+    warn_keys(&station)
+}
+
+fn key_adopt(
+    ctx: &Ctx,
+    token: &TokenArgs,
+    object: String,
+    label: String,
+    purpose: &str,
+    pin: &PinArgs,
+    json: bool,
+) -> anyhow::Result<()> {
+    let station = open_station(ctx)?;
+    let cb = Terminal::new(None, pin.pin_file.as_deref())?;
+    let target = target(token).context("--token is required: the token that holds the key")?;
+    let info = station.adopt_token_key(
+        &AdoptTokenKey {
+            target,
+            object,
+            label,
+            purpose: parse_purpose(purpose)?,
+        },
+        &cb,
+    )?;
+    print_key(&info, json, "adopted")?;
+    warn_keys(&station)
+}
+
+fn key_list(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
+    let station = open_station(ctx)?;
+    let keys = station.list_keys()?;
+    if !json {
+        warn_keys(&station)?;
+    }
+    if json {
+        print_json(&keys)?;
+    } else if keys.is_empty() {
+        println!("no keys yet: create one with `strongroom key generate`");
+    } else {
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "{:<24} {:<10} {:<11} {:<9} {:<8} {:<21} KEY ID",
+            "LABEL", "PURPOSE", "ALGORITHM", "BACKEND", "STATUS", "CREATED"
+        )?;
+        // Token keys show their URI on a second line.
+        for k in keys {
+            writeln!(
+                out,
+                "{:<24} {:<10} {:<11} {:<9} {:<8} {:<21} {}",
+                k.label,
+                k.purpose.as_str(),
+                k.algorithm,
+                k.backend,
+                k.status,
+                k.created,
+                k.key_id
+            )?;
+            if let Some(uri) = &k.uri {
+                writeln!(out, "  {uri}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn key_rotate(ctx: &Ctx, r: RotateArgs) -> anyhow::Result<()> {
+    let RotateArgs {
+        key,
+        label,
+        out,
+        secrets,
+        new_passphrase_file,
+        pin,
+        json,
+    } = r;
+    let station = open_station(ctx)?;
+    let cb = Terminal::new(secrets.passphrase_file.as_deref(), pin.pin_file.as_deref())?
+        .separate_new_passphrase(new_passphrase_file.as_deref())?;
+    let r = station.rotate_key(
+        &RotateKey {
+            key,
+            new_label: label,
+            out_dir: out,
+        },
+        &cb,
+    )?;
+    if json {
+        print_json(&r)?;
+    } else {
+        println!("retired {} ({})", r.old.label, r.old.key_id);
+        println!("generated {} ({})", r.new.label, r.new.key_id);
+        println!("wrote {}", r.public_key);
+        println!("wrote {} (signed by {})", r.statement, r.old.label);
+    }
+    Ok(())
+}
+
+fn target(t: &TokenArgs) -> Option<TokenTarget> {
+    let label = t.token.as_ref()?;
+    Some(if t.by_serial {
+        TokenTarget::serial(label, t.module.clone())
+    } else {
+        TokenTarget::label(label, t.module.clone())
+    })
+}
+
+fn print_key(info: &KeyInfo, json: bool, verb: &str) -> anyhow::Result<()> {
+    if json {
+        return print_json(info);
+    }
+    let mut out = std::io::stdout().lock();
+    if !verb.is_empty() {
+        writeln!(out, "{verb} {} key {:?}", info.algorithm, info.label)?;
+    }
+    writeln!(out, "key id:    {}", info.key_id)?;
+    writeln!(
+        out,
+        "purpose:   {} (signs {})",
+        info.purpose,
+        info.purpose.signs()
+    )?;
+    writeln!(out, "algorithm: {}", info.algorithm)?;
+    writeln!(out, "backend:   {}", info.backend)?;
+    writeln!(out, "status:    {}", info.status)?;
+    writeln!(out, "created:   {}", info.created)?;
+    if let Some(uri) = &info.uri {
+        writeln!(out, "uri:       {uri}")?;
+        if let Some(a) = &info.attributes {
+            writeln!(out, "token:     {} (serial {})", a.token, a.token_serial)?;
+            for (attr, value) in a.cka.named() {
+                writeln!(out, "  {attr:<22} {value}")?;
+            }
+        }
+    }
+    Ok(())
+}
