@@ -57,9 +57,10 @@ pub fn words(r: &Remedy) -> String {
         ListOperators => s("Settings, Operators lists this station's operators"),
         SignCheckpoint => s("a custodian or auditor signs one on the Audit screen"),
         AuditObjects => s("check the object names (a release id, a bundle or artifact sha256); rows newer than the last checkpoint need a new checkpoint first"),
-        RotationIncomplete { old, new, cause } => format!(
-            "{old:?} is still active and nothing was written; {}then either retire {new:?} and rotate again, or retire {old:?} and publish {new:?} by other means",
-            cause.as_deref().map(|r| format!("{}; ", words(r))).unwrap_or_default()
+        RotationIncomplete { old, new, cause } => strongroom_ops::remedy::rotation_incomplete_words(
+            old,
+            new,
+            cause.as_deref().map(words),
         ),
     }
 }

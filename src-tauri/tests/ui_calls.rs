@@ -125,16 +125,30 @@ fn literal_keys(literal: &str, signature: &str) -> BTreeSet<String> {
 fn ui_calls() -> BTreeMap<String, BTreeSet<String>> {
     let text = read(&root().join("ui/src/lib/backend/index.ts"));
     let mut out = BTreeMap::new();
-    let mut rest = text.as_str();
-    while let Some(i) = rest.find("invoke<") {
-        let before = &rest[..i];
+    let mut from = 0;
+    while let Some(i) = text[from..].find("invoke<").map(|i| from + i) {
+        from = i + "invoke<".len();
         // The exported function's signature: from its `export const` to this call.
-        let signature = before.rsplit("export const").next().unwrap_or("");
-        let after = &rest[i..];
-        let call = after
-            .split_once("('")
-            .map(|(_, c)| c)
-            .expect("invoke<T>('name'");
+        let signature = text[..i].rsplit("export const").next().unwrap_or("");
+        // `invoke<Type>('name'`: the type's closing `>` is followed at once by `('`; the
+        // wrapper's own definition (`invoke<T>(cmd: string`) is not a call.
+        let after = &text[from..];
+        let mut depth = 1;
+        let close = after
+            .char_indices()
+            .find(|&(_, c)| {
+                match c {
+                    '<' => depth += 1,
+                    '>' => depth -= 1,
+                    _ => {}
+                }
+                depth == 0
+            })
+            .expect("closed type argument")
+            .0;
+        let Some(call) = after[close + 1..].strip_prefix("('") else {
+            continue;
+        };
         let (name, tail) = call.split_once('\'').unwrap();
         let tail = tail.trim_start();
         let keys = if let Some(obj) = tail.strip_prefix(", {") {
@@ -159,7 +173,6 @@ fn ui_calls() -> BTreeMap<String, BTreeSet<String>> {
             out.insert(name.to_owned(), keys).is_none(),
             "{name} is invoked twice"
         );
-        rest = &rest[i + 7..];
     }
     out
 }

@@ -79,9 +79,10 @@ pub fn words(r: &Remedy) -> String {
         ListOperators => s("list operators with `strongroom operator list`"),
         SignCheckpoint => s("sign one with `strongroom audit checkpoint`"),
         AuditObjects => s("check the object names (a release id, a bundle or artifact sha256), and run `strongroom audit checkpoint` if the rows are newer than the last checkpoint"),
-        RotationIncomplete { old, new, cause } => format!(
-            "{old:?} is still active and nothing was written; {}then either retire {new:?} and rotate again, or retire {old:?} and publish {new:?} by other means",
-            cause.as_deref().map(|r| format!("{}; ", words(r))).unwrap_or_default()
+        RotationIncomplete { old, new, cause } => strongroom_ops::remedy::rotation_incomplete_words(
+            old,
+            new,
+            cause.as_deref().map(words),
         ),
     }
 }

@@ -118,6 +118,13 @@ fn the_architecture_map_names_every_module() {
     srcs.push(root.join("src-tauri/src"));
     let mut missing = Vec::new();
     for src in srcs {
+        // The crate's own row of the map: a file is named there, not in another crate's row.
+        let krate = src.parent().unwrap().strip_prefix(&root).unwrap();
+        let row = format!("| `{}/`", krate.display());
+        let map = map
+            .lines()
+            .find(|l| l.starts_with(&row))
+            .unwrap_or_else(|| panic!("docs/ARCHITECTURE.md has no row {row}"));
         let mut files = Vec::new();
         rust_files(&src, &mut files);
         for f in files {

@@ -180,10 +180,28 @@ pub(crate) fn authority(
     changes: &[Change],
     actor: &str,
 ) -> Result<Need, Refusal> {
-    let forged = |s: String| Err(Refusal::Forged(s));
     let mut need = Need::default();
+    let replaced = changes
+        .iter()
+        .any(|c| matches!(c, Change::TrustReplace { .. }));
+    operators_authority(old, new, actor, &mut need)?;
+    keys_authority(old, new, &mut need)?;
+    settings_authority(old, new, replaced, &mut need)?;
+    trust_authority(old, new, replaced, &mut need)?;
+    Ok(need)
+}
 
-    // Operators.
+fn forged<T>(why: String) -> Result<T, Refusal> {
+    Err(Refusal::Forged(why))
+}
+
+/// [`authority`] over the operator accounts.
+fn operators_authority(
+    old: &AccessState,
+    new: &AccessState,
+    actor: &str,
+    need: &mut Need,
+) -> Result<(), Refusal> {
     if old.operators.is_empty() && !new.operators.is_empty() {
         let [first] = new.operators.as_slice() else {
             return forged("a station is claimed by one first account".into());
@@ -240,8 +258,11 @@ pub(crate) fn authority(
             }
         }
     }
+    Ok(())
+}
 
-    // The key inventory.
+/// [`authority`] over the key inventory.
+fn keys_authority(old: &AccessState, new: &AccessState, need: &mut Need) -> Result<(), Refusal> {
     for k in &old.keys {
         if new.key(&k.key_id).is_none() {
             return forged(format!(
@@ -273,11 +294,16 @@ pub(crate) fn authority(
             }
         }
     }
+    Ok(())
+}
 
-    // Settings.
-    let replaced = changes
-        .iter()
-        .any(|c| matches!(c, Change::TrustReplace { .. }));
+/// [`authority`] over the station settings.
+fn settings_authority(
+    old: &AccessState,
+    new: &AccessState,
+    replaced: bool,
+    need: &mut Need,
+) -> Result<(), Refusal> {
     let keys: BTreeSet<&String> = old.settings.keys().chain(new.settings.keys()).collect();
     for k in keys {
         if old.settings.get(k) == new.settings.get(k) {
@@ -295,8 +321,16 @@ pub(crate) fn authority(
         need.custodian = true;
         need.quorum |= QUORUM_SETTINGS.contains(&k.as_str());
     }
+    Ok(())
+}
 
-    // Trust.
+/// [`authority`] over the trust store.
+fn trust_authority(
+    old: &AccessState,
+    new: &AccessState,
+    replaced: bool,
+    need: &mut Need,
+) -> Result<(), Refusal> {
     if replaced {
         need.custodian = true;
     } else if old.trust != new.trust {
@@ -323,7 +357,7 @@ pub(crate) fn authority(
             need.quorum = true;
         }
     }
-    Ok(need)
+    Ok(())
 }
 
 /// What must hold of any state an act leaves.

@@ -275,6 +275,50 @@ fn hsm_kind(e: &HsmError) -> ErrorKind {
     }
 }
 
+/// What to do about a refusal of the station's database.
+fn store_remedy(e: &StoreError) -> Option<Remedy> {
+    use Remedy as R;
+    let plain = Remedy::plain;
+    if e.is_busy() {
+        return Some(plain(
+            "another Strongroom process is writing to the station: try again in a moment; nothing was changed",
+        ));
+    }
+    Some(match e {
+        StoreError::KeyNotFound(_) => R::ListKeys,
+        StoreError::WrongPassphrase { .. } => plain(
+            "try again with the right passphrase; nothing was signed. A lost passphrase cannot be recovered",
+        ),
+        StoreError::LabelTaken(_) => R::OtherLabel,
+        StoreError::NewerSchema { .. } => plain("upgrade strongroom"),
+        StoreError::OldStation { .. } => plain(
+            "keep using the Strongroom that made it for this station, or start a new station (its trust moves in a trust package); nothing was changed",
+        ),
+        StoreError::TrustNameTaken(_) => R::OtherName,
+        StoreError::TrustKeyTaken(_) => R::AlreadyTrusted,
+        StoreError::StationClaimed => R::AddOperators,
+        StoreError::LastCustodian => {
+            plain("grant the custodian role to another operator first")
+        }
+        StoreError::OperatorNotFound(_) => R::ListOperators,
+        _ => return None,
+    })
+}
+
+/// What to do about a trusted key's fields that could not be read.
+fn trust_remedy(e: &TrustError) -> Option<Remedy> {
+    Some(Remedy::plain(match e {
+        TrustError::UnknownStage(_) => {
+            "stages are dev, test, staging and production, comma-separated"
+        }
+        TrustError::UnknownPurpose(_) => {
+            "a key's purpose is one of signer, approver, custodian or audit"
+        }
+        TrustError::BadHolder(_) => "name the person who holds the key by their operator name",
+        _ => return None,
+    }))
+}
+
 fn hsm_remedy(e: &HsmError) -> Option<Remedy> {
     Some(match e {
         HsmError::ModuleNotAllowed { .. } => Remedy::AllowModule,
@@ -435,9 +479,6 @@ impl OpsError {
         use Remedy as R;
         let plain = Remedy::plain;
         Some(match self {
-            Store(e) if e.is_busy() => plain(
-                "another Strongroom process is writing to the station: try again in a moment; nothing was changed",
-            ),
             NoFiles => R::NameFiles,
             MissingFile(_) => plain("check the path; nothing was signed or written"),
             IsDirectory(_) => R::FilesNotFolder,
@@ -457,18 +498,11 @@ impl OpsError {
             ),
             PublicKeyFile { .. } => R::PemPublicKey,
             VerificationKeyNotFound { .. } => R::VerificationKey,
-            KeyRef(_) | Store(StoreError::KeyNotFound(_)) => R::ListKeys,
+            KeyRef(_) => R::ListKeys,
+            Store(e) => return store_remedy(e),
             SecretUnavailable { .. } => R::GiveSecret,
             WeakPassphrase(_) => plain(
                 "choose a longer passphrase: at least 12 characters for an operator, 8 for a key",
-            ),
-            Store(StoreError::WrongPassphrase { .. }) => plain(
-                "try again with the right passphrase; nothing was signed. A lost passphrase cannot be recovered",
-            ),
-            Store(StoreError::LabelTaken(_)) => R::OtherLabel,
-            Store(StoreError::NewerSchema { .. }) => plain("upgrade strongroom"),
-            Store(StoreError::OldStation { .. }) => plain(
-                "keep using the Strongroom that made it for this station, or start a new station (its trust moves in a trust package); nothing was changed",
             ),
             Read { .. } => plain("check the file's permissions and the medium"),
             Hsm(e) => return hsm_remedy(e),
@@ -499,15 +533,7 @@ impl OpsError {
             ReleaseBundle(strongroom_bundle::BundleError::InvalidRecipient { .. }) => {
                 R::AgeRecipient
             }
-            Trust(TrustError::UnknownStage(_)) => {
-                plain("stages are dev, test, staging and production, comma-separated")
-            }
-            Trust(TrustError::UnknownPurpose(_)) => {
-                plain("a key's purpose is one of signer, approver, custodian or audit")
-            }
-            Trust(TrustError::BadHolder(_)) => {
-                plain("name the person who holds the key by their operator name")
-            }
+            Trust(e) => return trust_remedy(e),
             Policy(PolicyError::Syntax { .. }) => {
                 plain("fix the Rego at that line; docs/policy.md shows the rule forms")
             }
@@ -533,8 +559,6 @@ impl OpsError {
             TrustKeyNotFound(_) => R::ListTrustedKeys,
             PolicyModuleNotFound(_) => R::ListPolicyModules,
             AlreadyRevoked { .. } => R::RevocationStands,
-            Store(StoreError::TrustNameTaken(_)) => R::OtherName,
-            Store(StoreError::TrustKeyTaken(_)) => R::AlreadyTrusted,
             Forbidden {
                 operator, allowed, ..
             } => R::NeedsRole {
@@ -566,11 +590,6 @@ impl OpsError {
             WrongPurpose { .. } => R::KeyForPurpose,
             UnknownKeyPurpose(_) => R::AdoptWithPurpose,
             NoAuditRows(_) => R::AuditObjects,
-            Store(StoreError::StationClaimed) => R::AddOperators,
-            Store(StoreError::LastCustodian) => {
-                plain("grant the custodian role to another operator first")
-            }
-            Store(StoreError::OperatorNotFound(_)) => R::ListOperators,
             _ => return None,
         })
     }

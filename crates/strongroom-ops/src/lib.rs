@@ -15,7 +15,7 @@ pub mod hashing;
 mod keys;
 pub mod operators;
 mod output;
-mod remedy;
+pub mod remedy;
 pub use output::write_document;
 pub mod overview;
 pub mod release;

@@ -112,6 +112,14 @@ pub enum Remedy {
     },
 }
 
+/// The words for [`Remedy::RotationIncomplete`], with its cause already worded by the shell.
+pub fn rotation_incomplete_words(old: &str, new: &str, cause: Option<String>) -> String {
+    format!(
+        "{old:?} is still active and nothing was written; {}then either retire {new:?} and rotate again, or retire {old:?} and publish {new:?} by other means",
+        cause.map(|c| format!("{c}; ")).unwrap_or_default()
+    )
+}
+
 impl Remedy {
     pub(crate) fn plain(words: impl Into<String>) -> Remedy {
         Remedy::Plain(words.into())

@@ -86,39 +86,7 @@ impl Station {
     ) -> Result<Vec<SignedFile>, OpsError> {
         let sizes = check_files(&req.files)?;
         crate::hashing::refuse_pae_inputs(&req.files)?;
-        if let Some(d) = &req.out_dir {
-            if d.exists() && !d.is_dir() {
-                return Err(OpsError::NotADirectory(d.clone()));
-            }
-            if !d.is_dir() {
-                return Err(OpsError::MissingFile(d.clone()));
-            }
-        }
-        let outputs: Vec<PathBuf> = req
-            .files
-            .iter()
-            .map(|f| bundle_path(f, req.out_dir.as_deref()))
-            .collect();
-        // Compare real locations, so `./dist/a` and `dist/a` (or a linked directory) clash.
-        let mut seen = HashSet::new();
-        for o in &outputs {
-            let dir = o
-                .parent()
-                .filter(|d| !d.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let real = dir
-                .canonicalize()
-                .unwrap_or_else(|_| dir.to_owned())
-                .join(o.file_name().unwrap_or_default());
-            if !seen.insert(real) {
-                return Err(OpsError::OutputClash(o.clone()));
-            }
-        }
-        if !req.force {
-            if let Some(existing) = outputs.iter().find(|o| o.exists()) {
-                return Err(OpsError::OutputExists(existing.clone()));
-            }
-        }
+        let outputs = planned_outputs(req)?;
         let signer = self.signer_for(
             &req.key,
             strongroom_core::Purpose::Signer,
@@ -212,4 +180,43 @@ impl Station {
         cb.progress(Progress::HashFinish);
         result
     }
+}
+
+/// Where each bundle goes (beside its file, or in `--out-dir`): refused when two land on one
+/// path, or when one exists and may not be replaced.
+fn planned_outputs(req: &SignRequest) -> Result<Vec<PathBuf>, OpsError> {
+    if let Some(d) = &req.out_dir {
+        if d.exists() && !d.is_dir() {
+            return Err(OpsError::NotADirectory(d.clone()));
+        }
+        if !d.is_dir() {
+            return Err(OpsError::MissingFile(d.clone()));
+        }
+    }
+    let outputs: Vec<PathBuf> = req
+        .files
+        .iter()
+        .map(|f| bundle_path(f, req.out_dir.as_deref()))
+        .collect();
+    // Compare real locations, so `./dist/a` and `dist/a` (or a linked directory) clash.
+    let mut seen = HashSet::new();
+    for o in &outputs {
+        let dir = o
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let real = dir
+            .canonicalize()
+            .unwrap_or_else(|_| dir.to_owned())
+            .join(o.file_name().unwrap_or_default());
+        if !seen.insert(real) {
+            return Err(OpsError::OutputClash(o.clone()));
+        }
+    }
+    if !req.force {
+        if let Some(existing) = outputs.iter().find(|o| o.exists()) {
+            return Err(OpsError::OutputExists(existing.clone()));
+        }
+    }
+    Ok(outputs)
 }

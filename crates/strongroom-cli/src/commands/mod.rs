@@ -125,6 +125,20 @@ fn printed(r: anyhow::Result<()>) -> anyhow::Result<()> {
     }
 }
 
+/// One line of a verification report: `PASS  check-id           detail`.
+fn write_check(
+    out: &mut impl Write,
+    outcome: strongroom_core::verify::Outcome,
+    id: strongroom_core::verify::CheckId,
+    detail: &str,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{:<5} {id:<18} {detail}",
+        outcome.as_str().to_uppercase()
+    )
+}
+
 /// `items` written out and joined with `sep`.
 fn joined<T: std::fmt::Display>(items: &[T], sep: &str) -> String {
     items.iter().map(T::to_string).collect::<Vec<_>>().join(sep)

@@ -113,11 +113,7 @@ fn role_list(roles: &[strongroom_ops::Role]) -> String {
     if roles.is_empty() {
         return "none".into();
     }
-    roles
-        .iter()
-        .map(|r| r.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
+    super::joined(roles, ",")
 }
 
 /// What a one-custodian station says, loudly.

@@ -319,13 +319,7 @@ fn print_report(report: &BundleReport, json: bool) -> anyhow::Result<()> {
     }
     let mut out = std::io::stdout().lock();
     for c in &report.checks {
-        writeln!(
-            out,
-            "{:<5} {:<18} {}",
-            c.outcome.as_str().to_uppercase(),
-            c.id,
-            with_hint(&c.detail, c.fix)
-        )?;
+        super::write_check(&mut out, c.outcome, c.id, &with_hint(&c.detail, c.fix))?;
     }
     let what = match &report.release {
         Some(r) => format!("{} {} ({})", r.name, r.version, r.stage),

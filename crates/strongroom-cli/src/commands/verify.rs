@@ -73,13 +73,7 @@ pub(super) fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {
         } else {
             let mut out = std::io::stdout().lock();
             for c in &dto.checks {
-                writeln!(
-                    out,
-                    "{:<5} {:<17} {}",
-                    c.outcome.as_str().to_uppercase(),
-                    c.id,
-                    c.detail
-                )?;
+                super::write_check(&mut out, c.outcome, c.id, &c.detail)?;
             }
             let what = v
                 .file

@@ -101,18 +101,7 @@ impl Station {
             "the station's trust store",
             cb,
         )?;
-        let blocking: Vec<String> = check
-            .checks
-            .iter()
-            .filter(|c| c.outcome == Outcome::Fail && !COLLECTING.contains(&c.id))
-            .map(|c| format!("{}: {}", c.id, c.detail))
-            .collect();
-        if !blocking.is_empty() {
-            return Err(OpsError::BundleRejected {
-                bundle: req.bundle.clone(),
-                reasons: blocking,
-            });
-        }
+        refuse_unless_approvable(&check, &req.bundle)?;
         let (manifest, _) = strongroom_bundle::read_manifest(&opened.zip)?;
         let manifest_sha256 = check.manifest_sha256.clone();
 
@@ -124,43 +113,7 @@ impl Station {
         )?;
         let key = signer.public_key();
         let hex = key_hex(key);
-        if check
-            .signature_facts
-            .iter()
-            .any(|s| s.keyid == key.key_id().to_string())
-        {
-            return Err(OpsError::AlreadyApproved {
-                key: crate::audit::key_for_log(&req.key),
-            });
-        }
-        let holder = trust
-            .key(&key.key_id())
-            .filter(|k| k.purpose() == strongroom_core::Purpose::Approver)
-            .map(|k| k.holder().to_owned());
-        match &holder {
-            None => cb.notice(&format!(
-                "this station does not trust {} as an approver key, so its approval will not count here until a custodian trusts it (with its holder)",
-                crate::audit::key_for_log(&req.key)
-            )),
-            Some(h) if h != &self.operator => {
-                return Err(OpsError::BadInput(format!(
-                    "{} is held by {h}, not by {}: each approver approves with their own key",
-                    crate::audit::key_for_log(&req.key),
-                    self.operator
-                )))
-            }
-            Some(_) => {}
-        }
-        if check
-            .signature_facts
-            .iter()
-            .any(|s| s.holder.as_deref() == Some(self.operator.as_str()))
-        {
-            cb.notice(&format!(
-                "{} has already signed this release: the two-person rule counts one person once, whatever the key",
-                self.operator
-            ));
-        }
+        let holder = self.approver_holder(&trust, key, &req.key, &check, cb)?;
         let signed_at = super::rfc3339(time::OffsetDateTime::now_utc());
         let statement = manifest_statement(
             &manifest_sha256,
@@ -222,6 +175,79 @@ impl Station {
             operator: self.operator.clone(),
             distinct_approvers: count.distinct_approvers,
             required: check.approvals.required,
+        })
+    }
+
+    /// Who holds the approving key, as the trust store says; refuses a key that signed this
+    /// release already or that another person holds, and says when the approval will not count
+    /// here or when this person signed already.
+    fn approver_holder(
+        &self,
+        trust: &strongroom_policy::TrustSet,
+        key: &strongroom_core::PublicKey,
+        key_name: &str,
+        check: &super::BundleReport,
+        cb: &dyn Callbacks,
+    ) -> Result<Option<String>, OpsError> {
+        if check
+            .signature_facts
+            .iter()
+            .any(|s| s.keyid == key.key_id().to_string())
+        {
+            return Err(OpsError::AlreadyApproved {
+                key: crate::audit::key_for_log(key_name),
+            });
+        }
+        let holder = trust
+            .key(&key.key_id())
+            .filter(|k| k.purpose() == strongroom_core::Purpose::Approver)
+            .map(|k| k.holder().to_owned());
+        match &holder {
+            None => cb.notice(&format!(
+                "this station does not trust {} as an approver key, so its approval will not count here until a custodian trusts it (with its holder)",
+                crate::audit::key_for_log(key_name)
+            )),
+            Some(h) if h != &self.operator => {
+                return Err(OpsError::BadInput(format!(
+                    "{} is held by {h}, not by {}: each approver approves with their own key",
+                    crate::audit::key_for_log(key_name),
+                    self.operator
+                )))
+            }
+            Some(_) => {}
+        }
+        if check
+            .signature_facts
+            .iter()
+            .any(|s| s.holder.as_deref() == Some(self.operator.as_str()))
+        {
+            cb.notice(&format!(
+                "{} has already signed this release: the two-person rule counts one person once, whatever the key",
+                self.operator
+            ));
+        }
+        Ok(holder)
+    }
+}
+
+/// Refuses a bundle that fails any check an approval cannot cure (all but the threshold, the
+/// policy and the audit excerpt, which approvals are there to satisfy).
+fn refuse_unless_approvable(
+    check: &super::BundleReport,
+    bundle: &std::path::Path,
+) -> Result<(), OpsError> {
+    let blocking: Vec<String> = check
+        .checks
+        .iter()
+        .filter(|c| c.outcome == Outcome::Fail && !COLLECTING.contains(&c.id))
+        .map(|c| format!("{}: {}", c.id, c.detail))
+        .collect();
+    if blocking.is_empty() {
+        Ok(())
+    } else {
+        Err(OpsError::BundleRejected {
+            bundle: bundle.to_owned(),
+            reasons: blocking,
         })
     }
 }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use strongroom_core::Purpose;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -168,12 +169,7 @@ impl Station {
             trust,
         } = self.front(req, cb)?;
 
-        let signer = self.signer_for(
-            &req.key,
-            strongroom_core::Purpose::Signer,
-            req.allow_pin_in_uri,
-            cb,
-        )?;
+        let signer = self.signer_for(&req.key, Purpose::Signer, req.allow_pin_in_uri, cb)?;
         let signer: &dyn Signer = &*signer;
         let digests = hash_files(&req.artifacts, &sizes, &digests_needed(signer), cb)?;
 
@@ -198,44 +194,8 @@ impl Station {
             .zip(&digests)
             .collect();
         let artifact_bundles = sign_artifacts(signer, &batch)?;
-        let mut statements: Vec<(&ArtifactName, &'static str, Statement)> = Vec::new();
-        for (p, d) in prepared.iter().zip(&digests) {
-            let subject = || vec![Subject::new(p.name.as_str(), &[d.sha256()])];
-            if let Some(s) = &p.sbom {
-                let pt = match s.format {
-                    SbomFormat::SpdxJson => SPDX_PREDICATE,
-                    SbomFormat::CycloneDxJson => CYCLONEDX_PREDICATE,
-                };
-                statements.push((
-                    &p.name,
-                    "sbom",
-                    Statement::new(subject(), pt, s.document.clone()),
-                ));
-            }
-            if let Some(pred) = &provenance {
-                statements.push((
-                    &p.name,
-                    "provenance",
-                    Statement::new(subject(), SLSA_PROVENANCE_V1, pred.clone()),
-                ));
-            }
-            if let Some(v) = &p.vulns {
-                statements.push((
-                    &p.name,
-                    "vulns",
-                    Statement::new(subject(), VULNS_PREDICATE, v.predicate.clone()),
-                ));
-            }
-        }
-        let payloads: Vec<Vec<u8>> = statements
-            .iter()
-            .map(|(_, _, s)| s.to_json_bytes())
-            .collect();
-        let paes: Vec<Vec<u8>> = payloads
-            .iter()
-            .map(|p| pae(INTOTO_PAYLOAD_TYPE, p))
-            .collect();
-        let sigs = signer.sign_batch(&paes.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
+        let statements = attestation_statements(&prepared, &digests, provenance.as_ref());
+        let (payloads, sigs) = sign_statements(signer, &statements)?;
 
         // Pack: every listed entry goes into both the zip and the manifest.
         let key = signer.public_key();
@@ -245,100 +205,26 @@ impl Station {
             algorithm: key.algorithm(),
         };
         let mut pack = Pack::default();
-        let mut records = Vec::with_capacity(prepared.len());
-        for ((p, d), b) in prepared.iter().zip(&digests).zip(&artifact_bundles) {
-            let sha256 = Sha256Digest(d.sha256().as_bytes().try_into().expect("32 bytes"));
-            records.push(ArtifactRecord {
-                name: p.name.clone(),
-                sha256,
-                size: p.size,
-                included: req.include_artifacts,
-            });
-            if req.include_artifacts {
-                let path = layout::artifact(&p.name);
-                pack.writer.add(&path, EntrySource::File(p.path.clone()))?;
-                pack.entries.push(Entry {
-                    path,
-                    role: EntryRole::Artifact,
-                    media_type: media_types::OCTET_STREAM.to_owned(),
-                    sha256,
-                    size: p.size,
-                    subjects: vec![p.name.clone()],
-                    predicate_type: None,
-                });
-            }
-            let path = layout::artifact_signature(&p.name);
-            pack.signed_by.insert(path.clone(), note.clone());
-            pack.add(
-                &path,
-                EntryRole::ArtifactSignature,
-                media_types::SIGSTORE_BUNDLE,
-                b.to_pretty_json().into_bytes(),
-                Some(&p.name),
-                None,
-            )?;
-            if let Some(s) = &p.sbom {
-                let (path, media) = match s.format {
-                    SbomFormat::SpdxJson => (layout::spdx_sbom(&p.name), media_types::SPDX_JSON),
-                    SbomFormat::CycloneDxJson => {
-                        (layout::cyclonedx_sbom(&p.name), media_types::CYCLONEDX_JSON)
-                    }
-                };
-                pack.add(
-                    &path,
-                    EntryRole::Sbom,
-                    media,
-                    pretty(&s.document),
-                    Some(&p.name),
-                    None,
-                )?;
-            }
-        }
-        for (((name, kind, st), payload), sig) in statements.iter().zip(payloads).zip(sigs) {
-            let env = Envelope::signed_by(key, INTOTO_PAYLOAD_TYPE, payload, sig);
-            let path = layout::attestation(name, kind);
-            pack.signed_by.insert(path.clone(), note.clone());
-            pack.add(
-                &path,
-                EntryRole::Attestation,
-                media_types::SIGSTORE_BUNDLE,
-                BundleJson::dsse(key, &env).to_pretty_json().into_bytes(),
-                Some(name),
-                Some(&st.predicate_type),
-            )?;
-        }
+        let records = pack.artifacts(
+            &prepared,
+            &digests,
+            &artifact_bundles,
+            &note,
+            req.include_artifacts,
+        )?;
+        pack.attestations(&statements, payloads, sigs, key, &note)?;
+        let pem = key.to_pem().into_bytes();
+        let path = layout::public_key(&hex);
         pack.add(
-            &layout::public_key(&hex),
+            &path,
             EntryRole::PublicKey,
             media_types::PEM,
-            key.to_pem().into_bytes(),
+            pem,
             None,
             None,
         )?;
-        let Pack {
-            mut writer,
-            entries,
-            signed_by,
-        } = pack;
-        let draft = Manifest::new(release.clone(), records, entries)?;
-        let readme = strongroom_bundle::readme_text(
-            &draft,
-            &ReadmeInfo {
-                signed_by,
-                approval_predicate_type: MANIFEST_SIGNATURE_PREDICATE.to_owned(),
-            },
-        )
-        .into_bytes();
-        let manifest = draft.with_entry(Entry::from_bytes(
-            strongroom_bundle::paths::README_PATH,
-            EntryRole::Readme,
-            media_types::TEXT,
-            &readme,
-        ))?;
-        writer.add(
-            strongroom_bundle::paths::README_PATH,
-            EntrySource::Bytes(readme),
-        )?;
+        let (mut writer, manifest) = pack.finish(&release, records)?;
+        // The manifest, and the release officer's signature over it.
         let manifest_bytes = manifest.to_bytes();
         let manifest_sha256 = Sha256Digest::of_bytes(&manifest_bytes).to_hex();
         writer.add(super::MANIFEST_NAME, EntrySource::Bytes(manifest_bytes))?;
@@ -353,33 +239,19 @@ impl Station {
         writer.add(&layout::approval_bundle(&hex), EntrySource::Bytes(sig_json))?;
         writer.add(&layout::approval_key(&hex), EntrySource::Bytes(pem))?;
 
-        // The act is recorded before the bundle is written, so the bundle can carry it.
         let object = manifest_object(&manifest_sha256);
-        self.record(
-            Action::ReleaseCreate.name(),
-            &object,
-            crate::AuditOutcome::Ok,
-            serde_json::json!({
-                "release": format!("{}@{}", release.name(), release.version()),
-                "stage": stage.as_str(),
-                "key": crate::audit::key_for_log(&req.key),
-                "key_id": key.key_id().to_string(),
-                "kind": "release",
-                "artifacts": prepared.iter().zip(&digests)
-                    .map(|(p, d)| serde_json::json!({"name": p.name.as_str(), "sha256": d.sha256().to_hex()}))
-                    .collect::<Vec<_>>(),
-                "policy_warnings": warnings.iter().map(|w| &w.text).collect::<Vec<_>>(),
-            }),
-        )?;
-        self.attach_audit_excerpt(&mut writer, &object, cb)?;
-        let written = super::write_bundle(&writer, &req.output, req.force, &req.encrypt_to)?;
-        self.record(
-            "bundle.export",
-            &object,
-            crate::AuditOutcome::Ok,
-            serde_json::json!({"bundle": req.output.display().to_string(),
-                "bundle_sha256": written, "encrypted": !req.encrypt_to.is_empty()}),
-        )?;
+        let details = serde_json::json!({
+            "release": format!("{}@{}", release.name(), release.version()),
+            "stage": stage.as_str(),
+            "key": crate::audit::key_for_log(&req.key),
+            "key_id": key.key_id().to_string(),
+            "kind": "release",
+            "artifacts": prepared.iter().zip(&digests)
+                .map(|(p, d)| serde_json::json!({"name": p.name.as_str(), "sha256": d.sha256().to_hex()}))
+                .collect::<Vec<_>>(),
+            "policy_warnings": warnings.iter().map(|w| &w.text).collect::<Vec<_>>(),
+        });
+        let written = self.record_and_write(req, writer, &object, details, cb)?;
         let required = required_approvals(&trust, stage);
         Ok(ReleaseCreated {
             bundle: req.output.display().to_string(),
@@ -395,6 +267,89 @@ impl Station {
             approvals_needed: required.saturating_sub(input.approvals.distinct_approvers),
         })
     }
+    /// Records the create (before the bundle is written, so the bundle can carry the row in its
+    /// audit excerpt), writes the bundle and records its export; the bundle's SHA-256.
+    fn record_and_write(
+        &self,
+        req: &CreateRelease,
+        mut writer: BundleWriter,
+        object: &str,
+        details: serde_json::Value,
+        cb: &dyn Callbacks,
+    ) -> Result<String, OpsError> {
+        self.record(
+            Action::ReleaseCreate.name(),
+            object,
+            crate::AuditOutcome::Ok,
+            details,
+        )?;
+        self.attach_audit_excerpt(&mut writer, object, cb)?;
+        let written = super::write_bundle(&writer, &req.output, req.force, &req.encrypt_to)?;
+        self.record(
+            "bundle.export",
+            object,
+            crate::AuditOutcome::Ok,
+            serde_json::json!({"bundle": req.output.display().to_string(),
+                "bundle_sha256": written, "encrypted": !req.encrypt_to.is_empty()}),
+        )?;
+        Ok(written)
+    }
+}
+
+/// Every attestation statement's payload, and its signature over the DSSE pre-authentication
+/// encoding, in one batch.
+fn sign_statements(
+    signer: &dyn Signer,
+    statements: &[(&ArtifactName, &'static str, Statement)],
+) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>), OpsError> {
+    let payloads: Vec<Vec<u8>> = statements
+        .iter()
+        .map(|(_, _, s)| s.to_json_bytes())
+        .collect();
+    let paes: Vec<Vec<u8>> = payloads
+        .iter()
+        .map(|p| pae(INTOTO_PAYLOAD_TYPE, p))
+        .collect();
+    let sigs = signer.sign_batch(&paes.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
+    Ok((payloads, sigs))
+}
+
+/// The statements each artifact's attestations sign: its SBOM, the provenance and its scan.
+fn attestation_statements<'a>(
+    prepared: &'a [Prepared],
+    digests: &[DigestSet],
+    provenance: Option<&serde_json::Value>,
+) -> Vec<(&'a ArtifactName, &'static str, Statement)> {
+    let mut statements = Vec::new();
+    for (p, d) in prepared.iter().zip(digests) {
+        let subject = || vec![Subject::new(p.name.as_str(), &[d.sha256()])];
+        if let Some(s) = &p.sbom {
+            let pt = match s.format {
+                SbomFormat::SpdxJson => SPDX_PREDICATE,
+                SbomFormat::CycloneDxJson => CYCLONEDX_PREDICATE,
+            };
+            statements.push((
+                &p.name,
+                "sbom",
+                Statement::new(subject(), pt, s.document.clone()),
+            ));
+        }
+        if let Some(pred) = provenance {
+            statements.push((
+                &p.name,
+                "provenance",
+                Statement::new(subject(), SLSA_PROVENANCE_V1, pred.clone()),
+            ));
+        }
+        if let Some(v) = &p.vulns {
+            statements.push((
+                &p.name,
+                "vulns",
+                Statement::new(subject(), VULNS_PREDICATE, v.predicate.clone()),
+            ));
+        }
+    }
+    statements
 }
 
 /// The zip and the manifest entries being built together.
@@ -424,6 +379,126 @@ impl Pack {
         self.writer.add(path, EntrySource::Bytes(bytes))?;
         self.entries.push(entry);
         Ok(())
+    }
+
+    /// Each artifact's record, signature and raw SBOM (and the artifact itself when the bundle
+    /// carries it).
+    fn artifacts(
+        &mut self,
+        prepared: &[Prepared],
+        digests: &[DigestSet],
+        bundles: &[BundleJson],
+        note: &KeyNote,
+        include_artifacts: bool,
+    ) -> Result<Vec<ArtifactRecord>, OpsError> {
+        let mut records = Vec::with_capacity(prepared.len());
+        for ((p, d), b) in prepared.iter().zip(digests).zip(bundles) {
+            let sha256 = Sha256Digest(d.sha256().as_bytes().try_into().expect("32 bytes"));
+            records.push(ArtifactRecord {
+                name: p.name.clone(),
+                sha256,
+                size: p.size,
+                included: include_artifacts,
+            });
+            if include_artifacts {
+                let path = layout::artifact(&p.name);
+                self.writer.add(&path, EntrySource::File(p.path.clone()))?;
+                self.entries.push(Entry {
+                    path,
+                    role: EntryRole::Artifact,
+                    media_type: media_types::OCTET_STREAM.to_owned(),
+                    sha256,
+                    size: p.size,
+                    subjects: vec![p.name.clone()],
+                    predicate_type: None,
+                });
+            }
+            let path = layout::artifact_signature(&p.name);
+            self.signed_by.insert(path.clone(), note.clone());
+            self.add(
+                &path,
+                EntryRole::ArtifactSignature,
+                media_types::SIGSTORE_BUNDLE,
+                b.to_pretty_json().into_bytes(),
+                Some(&p.name),
+                None,
+            )?;
+            if let Some(s) = &p.sbom {
+                let (path, media) = match s.format {
+                    SbomFormat::SpdxJson => (layout::spdx_sbom(&p.name), media_types::SPDX_JSON),
+                    SbomFormat::CycloneDxJson => {
+                        (layout::cyclonedx_sbom(&p.name), media_types::CYCLONEDX_JSON)
+                    }
+                };
+                self.add(
+                    &path,
+                    EntryRole::Sbom,
+                    media,
+                    pretty(&s.document),
+                    Some(&p.name),
+                    None,
+                )?;
+            }
+        }
+        Ok(records)
+    }
+
+    /// Each attestation, a DSSE envelope with its signature, as a Sigstore bundle.
+    fn attestations(
+        &mut self,
+        statements: &[(&ArtifactName, &'static str, Statement)],
+        payloads: Vec<Vec<u8>>,
+        sigs: Vec<Vec<u8>>,
+        key: &strongroom_core::PublicKey,
+        note: &KeyNote,
+    ) -> Result<(), OpsError> {
+        for (((name, kind, st), payload), sig) in statements.iter().zip(payloads).zip(sigs) {
+            let env = Envelope::signed_by(key, INTOTO_PAYLOAD_TYPE, payload, sig);
+            let path = layout::attestation(name, kind);
+            self.signed_by.insert(path.clone(), note.clone());
+            self.add(
+                &path,
+                EntryRole::Attestation,
+                media_types::SIGSTORE_BUNDLE,
+                BundleJson::dsse(key, &env).to_pretty_json().into_bytes(),
+                Some(name),
+                Some(&st.predicate_type),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The manifest of everything packed, with the README that explains the bundle.
+    fn finish(
+        self,
+        release: &Release,
+        records: Vec<ArtifactRecord>,
+    ) -> Result<(BundleWriter, Manifest), OpsError> {
+        let Pack {
+            mut writer,
+            entries,
+            signed_by,
+        } = self;
+        let draft = Manifest::new(release.clone(), records, entries)?;
+        let readme = strongroom_bundle::readme_text(
+            &draft,
+            &ReadmeInfo {
+                signed_by,
+                approval_predicate_type: MANIFEST_SIGNATURE_PREDICATE.to_owned(),
+            },
+        )
+        .into_bytes();
+        let manifest = draft.with_entry(Entry::from_bytes(
+            strongroom_bundle::paths::README_PATH,
+            EntryRole::Readme,
+            media_types::TEXT,
+            &readme,
+        ))?;
+        writer.add(
+            strongroom_bundle::paths::README_PATH,
+            EntrySource::Bytes(readme),
+        )?;
+        Ok((writer, manifest))
     }
 }
 

@@ -150,51 +150,25 @@ fn approval(
     let what = format!("approvals/{}", a.key_id_hex);
     let fail =
         |lines: &mut Lines, detail: String| lines.push(CheckId::Approval, Outcome::Fail, detail);
-    let key = match PublicKey::from_pem(&String::from_utf8_lossy(&a.public_key_pem)) {
-        Ok(k) => k,
-        Err(e) => {
-            fail(lines, format!("{what}.pem: {e}"));
-            return None;
+    let (key, doc) = match signed_manifest(a, manifest_digest, &what) {
+        Ok(read) => read,
+        Err((why, key)) => {
+            fail(lines, why);
+            // A signature that does not verify is still a fact the policy is told about.
+            let key = key?;
+            let created = timestamp(manifest.release().created()).ok()?;
+            let fact = signature_facts(
+                trust,
+                &key.key_id(),
+                SignatureKind::Approval,
+                "",
+                created,
+                false,
+                stage,
+            );
+            return Some((fact, key));
         }
     };
-    if key_hex(&key) != a.key_id_hex {
-        fail(lines, format!("{what}.pem holds key {}, not the key its name says: the files were swapped or edited", key_hex(&key)));
-        return None;
-    }
-    let doc = match CheckedDocument::parse(&a.bundle) {
-        Ok(d) => d,
-        Err(e) => {
-            fail(lines, format!("{what}.sigstore.json: {e}"));
-            return None;
-        }
-    };
-    let facts = ArtifactFacts {
-        name: MANIFEST_NAME.to_owned(),
-        digests: DigestSet::from_digests(0, vec![manifest_digest.clone()]),
-        streamed_signature: None,
-    };
-    let r = verify_document(&doc, &key, Some(&facts));
-    if !r.passed() {
-        let why: Vec<String> = r.failures().map(|c| c.detail.clone()).collect();
-        fail(
-            lines,
-            format!(
-                "{what}.sigstore.json does not verify over this manifest: {}",
-                why.join("; ")
-            ),
-        );
-        let created = timestamp(manifest.release().created()).ok()?;
-        let fact = signature_facts(
-            trust,
-            &key.key_id(),
-            SignatureKind::Approval,
-            "",
-            created,
-            false,
-            stage,
-        );
-        return Some((fact, key));
-    }
     let Some(st) =
         statement(&doc).filter(|st| st.statement().predicate_type == MANIFEST_SIGNATURE_PREDICATE)
     else {
@@ -282,6 +256,45 @@ fn approval(
     );
     lines.push(id, o, d);
     Some((fact, key))
+}
+
+/// The key and signature of one approval, verified over the manifest's digest. On failure, why,
+/// and the key when the signature was read but does not verify.
+fn signed_manifest(
+    a: &strongroom_bundle::Approval,
+    manifest_digest: &Digest,
+    what: &str,
+) -> Result<(PublicKey, CheckedDocument), (String, Option<PublicKey>)> {
+    let key = PublicKey::from_pem(&String::from_utf8_lossy(&a.public_key_pem))
+        .map_err(|e| (format!("{what}.pem: {e}"), None))?;
+    if key_hex(&key) != a.key_id_hex {
+        return Err((
+            format!(
+                "{what}.pem holds key {}, not the key its name says: the files were swapped or edited",
+                key_hex(&key)
+            ),
+            None,
+        ));
+    }
+    let doc = CheckedDocument::parse(&a.bundle)
+        .map_err(|e| (format!("{what}.sigstore.json: {e}"), None))?;
+    let facts = ArtifactFacts {
+        name: MANIFEST_NAME.to_owned(),
+        digests: DigestSet::from_digests(0, vec![manifest_digest.clone()]),
+        streamed_signature: None,
+    };
+    let r = verify_document(&doc, &key, Some(&facts));
+    if !r.passed() {
+        let why: Vec<String> = r.failures().map(|c| c.detail.clone()).collect();
+        return Err((
+            format!(
+                "{what}.sigstore.json does not verify over this manifest: {}",
+                why.join("; ")
+            ),
+            Some(key),
+        ));
+    }
+    Ok((key, doc))
 }
 
 /// An approval counts only when the station's signed audit trail shows it: a `release.approve`
