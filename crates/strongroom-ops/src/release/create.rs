@@ -195,7 +195,7 @@ impl Station {
             .collect();
         let artifact_bundles = sign_artifacts(signer, &batch)?;
         let statements = attestation_statements(&prepared, &digests, provenance.as_ref());
-        let (payloads, sigs) = sign_statements(signer, &statements)?;
+        let SignedStatements { payloads, sigs } = sign_statements(signer, &statements)?;
 
         // Pack: every listed entry goes into both the zip and the manifest.
         let key = signer.public_key();
@@ -301,7 +301,7 @@ impl Station {
 fn sign_statements(
     signer: &dyn Signer,
     statements: &[(&ArtifactName, &'static str, Statement)],
-) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>), OpsError> {
+) -> Result<SignedStatements, OpsError> {
     let payloads: Vec<Vec<u8>> = statements
         .iter()
         .map(|(_, _, s)| s.to_json_bytes())
@@ -311,7 +311,13 @@ fn sign_statements(
         .map(|p| pae(INTOTO_PAYLOAD_TYPE, p))
         .collect();
     let sigs = signer.sign_batch(&paes.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
-    Ok((payloads, sigs))
+    Ok(SignedStatements { payloads, sigs })
+}
+
+/// The attestations' payloads and their signatures, in the order of the statements.
+struct SignedStatements {
+    payloads: Vec<Vec<u8>>,
+    sigs: Vec<Vec<u8>>,
 }
 
 /// The statements each artifact's attestations sign: its SBOM, the provenance and its scan.

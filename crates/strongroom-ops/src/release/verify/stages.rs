@@ -155,7 +155,7 @@ fn approval(
         Err((why, key)) => {
             fail(lines, why);
             // A signature that does not verify is still a fact the policy is told about.
-            let key = key?;
+            let key = *key?;
             let created = timestamp(manifest.release().created()).ok()?;
             let fact = signature_facts(
                 trust,
@@ -258,13 +258,16 @@ fn approval(
     Some((fact, key))
 }
 
+/// Why an approval does not sign the manifest, and its key when the signature could be read.
+type Unsigned = (String, Option<Box<PublicKey>>);
+
 /// The key and signature of one approval, verified over the manifest's digest. On failure, why,
 /// and the key when the signature was read but does not verify.
 fn signed_manifest(
     a: &strongroom_bundle::Approval,
     manifest_digest: &Digest,
     what: &str,
-) -> Result<(PublicKey, CheckedDocument), (String, Option<PublicKey>)> {
+) -> Result<(PublicKey, CheckedDocument), Unsigned> {
     let key = PublicKey::from_pem(&String::from_utf8_lossy(&a.public_key_pem))
         .map_err(|e| (format!("{what}.pem: {e}"), None))?;
     if key_hex(&key) != a.key_id_hex {
@@ -291,7 +294,7 @@ fn signed_manifest(
                 "{what}.sigstore.json does not verify over this manifest: {}",
                 why.join("; ")
             ),
-            Some(key),
+            Some(Box::new(key)),
         ));
     }
     Ok((key, doc))
