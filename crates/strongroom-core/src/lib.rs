@@ -12,6 +12,7 @@ mod b64;
 pub mod bundle;
 pub mod digest;
 pub mod dsse;
+pub mod event;
 pub mod intoto;
 pub mod keyref;
 pub mod keys;
@@ -22,6 +23,7 @@ pub mod timestamp;
 pub mod verify;
 
 pub use digest::{Digest, HashAlg};
+pub use event::AuditEvent;
 pub use keys::{Algorithm, KeyId, PublicKey};
 pub use purpose::{Purpose, UnknownPurpose};
 pub use signer::{SignError, Signer, SoftwareKey};

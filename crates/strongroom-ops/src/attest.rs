@@ -2,6 +2,7 @@
 //! in an in-toto Statement v1 whose subjects are the artifacts, signed as a DSSE Sigstore bundle.
 
 use std::path::PathBuf;
+use strongroom_core::AuditEvent;
 
 use strongroom_core::bundle::BundleJson;
 use strongroom_core::dsse::{Envelope, INTOTO_PAYLOAD_TYPE};
@@ -205,7 +206,7 @@ impl Station {
         match self.attest_unrecorded(req, cb) {
             Ok(done) => {
                 self.record(
-                    "attest",
+                    AuditEvent::Attest,
                     &key,
                     crate::AuditOutcome::Ok,
                     serde_json::json!({"predicate_type": done.predicate_type, "subjects": done.subjects, "bundle": done.bundle}),
@@ -213,7 +214,7 @@ impl Station {
                 Ok(done)
             }
             Err(e) => {
-                self.record_failure("attest", &key, &e);
+                self.record_failure(AuditEvent::Attest, &key, &e);
                 Err(e)
             }
         }

@@ -5,6 +5,7 @@
 //! release bundles.
 
 use strongroom_core::audit_chain::{AuditExcerpt, Checkpoint, ExcerptEntry, EXCERPT_FORMAT};
+use strongroom_core::AuditEvent;
 use strongroom_core::PublicKey;
 use strongroom_store::audit::{AuditRow, ChainReport, CheckpointRecord, NewAuditRow, GENESIS};
 use strongroom_store::settings::{AUDIT_KEY, AUDIT_SECRET_FILE};
@@ -208,14 +209,14 @@ impl Station {
     /// Appends one row. Acts that succeeded must be recorded: the caller propagates a failure.
     pub(crate) fn record(
         &self,
-        action: &str,
+        action: AuditEvent,
         object: &str,
         outcome: AuditOutcome,
         details: serde_json::Value,
     ) -> Result<(), OpsError> {
         self.store.append_audit(&NewAuditRow {
             operator: &self.operator,
-            action,
+            action: action.as_str(),
             object,
             outcome: outcome.as_str(),
             details,
@@ -227,7 +228,7 @@ impl Station {
     /// verdict): while another process writes, it tries again for up to 30 seconds.
     pub(crate) fn record_patiently(
         &self,
-        action: &str,
+        action: AuditEvent,
         object: &str,
         outcome: AuditOutcome,
         details: serde_json::Value,
@@ -245,14 +246,14 @@ impl Station {
 
     /// Records a failed act; the operation's own error matters more than a failure to log it.
     /// Refusals were recorded by `require` already.
-    pub(crate) fn record_failure(&self, action: &str, object: &str, err: &OpsError) {
+    pub(crate) fn record_failure(&self, action: AuditEvent, object: &str, err: &OpsError) {
         // A busy database refused the act; its row would wait for the same lock and fail too.
         if matches!(err, OpsError::Store(e) if e.is_busy()) {
             return;
         }
         let (recorded, outcome) = match err.kind() {
             crate::ErrorKind::Forbidden => return,
-            crate::ErrorKind::Auth => ("login.failed", AuditOutcome::Denied),
+            crate::ErrorKind::Auth => (AuditEvent::LoginFailed, AuditOutcome::Denied),
             _ => (action, AuditOutcome::Failed),
         };
         // `while` names the act that was attempted, also when the row is a login failure.
@@ -260,7 +261,7 @@ impl Station {
             recorded,
             object,
             outcome,
-            serde_json::json!({"error": err.to_string(), "while": action}),
+            serde_json::json!({"error": err.to_string(), "while": action.as_str()}),
         );
     }
 
@@ -398,7 +399,7 @@ impl Station {
         self.require(Action::AuditKeySet)?;
         let logged = key_for_log(key);
         self.set_audit_key_unrecorded(key, secret_file)
-            .inspect_err(|e| self.record_failure("audit.key", &logged, e))
+            .inspect_err(|e| self.record_failure(AuditEvent::AuditKey, &logged, e))
     }
 
     fn set_audit_key_unrecorded(
@@ -418,7 +419,7 @@ impl Station {
         crate::keys::check_purpose(&rec, strongroom_core::Purpose::Audit)?;
         let shown = secret_file.as_ref().map(|p| p.display().to_string());
         self.act(
-            "audit.key",
+            AuditEvent::AuditKey,
             &rec.label,
             vec![
                 strongroom_store::state::Change::Setting {
@@ -456,8 +457,9 @@ impl Station {
                 .setting::<String>(AUDIT_KEY)?
                 .ok_or(OpsError::NoAuditKey)?,
         };
-        self.checkpoint_with(&key, cb)
-            .inspect_err(|e| self.record_failure("audit.checkpoint", &key_for_log(&key), e))
+        self.checkpoint_with(&key, cb).inspect_err(|e| {
+            self.record_failure(AuditEvent::AuditCheckpoint, &key_for_log(&key), e)
+        })
     }
 
     /// A checkpoint as part of another operation (for example right after a release's rows are
@@ -474,7 +476,9 @@ impl Station {
             return Ok(None);
         };
         self.checkpoint_with(&key, cb)
-            .inspect_err(|e| self.record_failure("audit.checkpoint", &key_for_log(&key), e))
+            .inspect_err(|e| {
+                self.record_failure(AuditEvent::AuditCheckpoint, &key_for_log(&key), e)
+            })
             .map(Some)
     }
 

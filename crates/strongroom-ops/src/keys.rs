@@ -3,6 +3,7 @@
 
 use secrecy::{ExposeSecret, SecretString};
 use strongroom_core::keyref::{check_label, KeyRef};
+use strongroom_core::AuditEvent;
 use strongroom_core::{Algorithm, PublicKey, Purpose, Signer, SoftwareKey};
 use strongroom_store::state::Change;
 use strongroom_store::{keyfile, Backend, KeyRecord, KeyRow, KeyStatus, NewKey, StoreError};
@@ -87,7 +88,7 @@ impl Station {
             purpose: req.purpose,
         });
         let recorded = self.act(
-            "key.generate",
+            AuditEvent::KeyGenerate,
             &row.key_id,
             vec![Change::KeyPut { key: row.clone() }],
             serde_json::json!({"label": row.label, "algorithm": row.algorithm, "backend": "software", "purpose": req.purpose}),
@@ -189,7 +190,7 @@ impl Station {
         self.require(Action::KeyExport)?;
         let rec = self.lookup_key(key)?;
         self.record(
-            "key.export",
+            AuditEvent::KeyExport,
             rec.key_id.as_str(),
             crate::AuditOutcome::Ok,
             serde_json::json!({"label": rec.label}),
@@ -218,7 +219,12 @@ impl Station {
     /// more. The change and its audit row are one transaction.
     pub fn retire_key(&self, key: &str) -> Result<KeyInfo, OpsError> {
         self.require(Action::KeyRetire)?;
-        self.set_status(key, KeyStatus::Retired, "key.retire", serde_json::json!({}))
+        self.set_status(
+            key,
+            KeyStatus::Retired,
+            AuditEvent::KeyRetire,
+            serde_json::json!({}),
+        )
     }
 
     /// Revokes a key (lost, compromised): it signs nothing more, and `reason` is recorded. Trust
@@ -233,7 +239,7 @@ impl Station {
         self.set_status(
             key,
             KeyStatus::Revoked,
-            "key.revoke",
+            AuditEvent::KeyRevoke,
             serde_json::json!({"reason": reason}),
         )
     }
@@ -242,7 +248,7 @@ impl Station {
         &self,
         key: &str,
         status: KeyStatus,
-        action: &str,
+        action: AuditEvent,
         details: serde_json::Value,
     ) -> Result<KeyInfo, OpsError> {
         let rec = self.lookup_key(key)?;

@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use strongroom_core::AuditEvent;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -554,7 +555,7 @@ impl Station {
             }
         };
         let _ = self.record(
-            "access.denied",
+            AuditEvent::AccessDenied,
             action.name(),
             AuditOutcome::Denied,
             serde_json::json!({
@@ -598,7 +599,7 @@ impl Station {
         self.commit(
             &session,
             &[],
-            "operator.init",
+            AuditEvent::OperatorInit,
             name,
             vec![Change::OperatorPut {
                 operator: rec.clone(),
@@ -634,14 +635,14 @@ impl Station {
             disabled: false,
         };
         self.act(
-            "operator.add",
+            AuditEvent::OperatorAdd,
             name,
             vec![Change::OperatorPut {
                 operator: rec.clone(),
             }],
             serde_json::json!({"roles": roles_of(&rec.roles)}),
         )
-        .inspect_err(|e| self.record_failure("operator.add", name, e))?;
+        .inspect_err(|e| self.record_failure(AuditEvent::OperatorAdd, name, e))?;
         Ok(OperatorInfo::from(&rec))
     }
 
@@ -666,7 +667,7 @@ impl Station {
     fn change(
         &self,
         rec: OperatorRecord,
-        action: &str,
+        action: AuditEvent,
         details: serde_json::Value,
     ) -> Result<OperatorInfo, OpsError> {
         let name = rec.name.clone();
@@ -700,7 +701,11 @@ impl Station {
         check_new_passphrase(new)?;
         let mut rec = self.account(&name)?;
         rec.credential = Credential::new(new)?.0;
-        self.change(rec, "operator.passwd", serde_json::json!({"own": own}))
+        self.change(
+            rec,
+            AuditEvent::OperatorPasswd,
+            serde_json::json!({"own": own}),
+        )
     }
 
     /// Disables or re-enables an account (custodian only). The last enabled custodian cannot
@@ -717,9 +722,9 @@ impl Station {
         self.change(
             rec,
             if disabled {
-                "operator.disable"
+                AuditEvent::OperatorDisable
             } else {
-                "operator.enable"
+                AuditEvent::OperatorEnable
             },
             serde_json::json!({}),
         )
@@ -736,7 +741,7 @@ impl Station {
         let now = roles_of(&rec.roles);
         self.change(
             rec,
-            "operator.grant",
+            AuditEvent::OperatorGrant,
             serde_json::json!({"granted": roles, "roles": now}),
         )
     }
@@ -753,7 +758,7 @@ impl Station {
         rec.roles = role_names(&now);
         self.change(
             rec,
-            "operator.revoke",
+            AuditEvent::OperatorRevoke,
             serde_json::json!({"revoked": roles, "roles": now}),
         )
     }
@@ -769,7 +774,7 @@ impl Station {
             ));
         }
         self.act(
-            "quorum.set",
+            AuditEvent::QuorumSet,
             &quorum.to_string(),
             vec![Change::Setting {
                 key: strongroom_store::settings::QUORUM.to_owned(),
@@ -777,7 +782,7 @@ impl Station {
             }],
             serde_json::json!({"quorum": quorum}),
         )
-        .inspect_err(|e| self.record_failure("quorum.set", &quorum.to_string(), e))?;
+        .inspect_err(|e| self.record_failure(AuditEvent::QuorumSet, &quorum.to_string(), e))?;
         Ok(quorum)
     }
 }

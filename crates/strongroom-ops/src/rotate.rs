@@ -7,6 +7,7 @@
 //! NEW.rotation.sigstore.json NEW.pub.pem`.
 
 use std::path::{Path, PathBuf};
+use strongroom_core::AuditEvent;
 
 use serde::Serialize;
 use strongroom_core::bundle::BundleJson;
@@ -90,7 +91,7 @@ impl Station {
         }
         let (signer, new) = self
             .successor(&old, &req.new_label, cb)
-            .inspect_err(|e| self.record_failure("key.rotate", old.key_id.as_str(), e))?;
+            .inspect_err(|e| self.record_failure(AuditEvent::KeyRotate, old.key_id.as_str(), e))?;
         let done = self
             .vouch(&old, &new, &*signer, &pem_path, &statement_path)
             .map_err(|e| OpsError::RotationIncomplete {
@@ -98,11 +99,11 @@ impl Station {
                 new: new.label.clone(),
                 cause: Box::new(e),
             })
-            .inspect_err(|e| self.record_failure("key.rotate", old.key_id.as_str(), e))?;
+            .inspect_err(|e| self.record_failure(AuditEvent::KeyRotate, old.key_id.as_str(), e))?;
         let retired = self.set_status(
             &old.label,
             KeyStatus::Retired,
-            "key.rotate",
+            AuditEvent::KeyRotate,
             serde_json::json!({
                 "new_key": new.key_id.as_str(),
                 "new_label": new.label,

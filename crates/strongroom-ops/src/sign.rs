@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use strongroom_core::AuditEvent;
 
 use std::sync::mpsc;
 
@@ -65,7 +66,7 @@ impl Station {
                     .map(|f| serde_json::json!({"artifact": f.artifact, "sha256": f.sha256, "bundle": f.bundle}))
                     .collect();
                 self.record(
-                    "sign",
+                    AuditEvent::Sign,
                     &key,
                     crate::AuditOutcome::Ok,
                     serde_json::json!({"files": signed.len(), "artifacts": artifacts}),
@@ -73,7 +74,7 @@ impl Station {
                 Ok(signed)
             }
             Err(e) => {
-                self.record_failure("sign", &key, &e);
+                self.record_failure(AuditEvent::Sign, &key, &e);
                 Err(e)
             }
         }
@@ -99,7 +100,7 @@ impl Station {
         // The intent is recorded before any signature exists: a process killed while signing
         // leaves this row, saying which key was signing what, even if no `sign` row follows.
         self.record(
-            "sign.intent",
+            AuditEvent::SignIntent,
             &crate::audit::key_for_log(&req.key),
             crate::AuditOutcome::Ok,
             serde_json::json!({

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::sync::Mutex;
+use strongroom_core::AuditEvent;
 
 use serde_json::Value;
 use strongroom_store::audit::AuditRow;
@@ -122,13 +123,13 @@ impl Station {
     /// signatures go into the audit row, written in the same transaction as the tables.
     pub(crate) fn act(
         &self,
-        action: &str,
+        action: AuditEvent,
         object: &str,
         changes: Vec<Change>,
         details: Value,
     ) -> Result<AuditRow, OpsError> {
         let session = self.session.clone().ok_or_else(|| OpsError::NotLoggedIn {
-            action: action.to_owned(),
+            action: action.as_str().to_owned(),
         })?;
         let cosigners =
             std::mem::take(&mut *self.cosigners.lock().unwrap_or_else(|e| e.into_inner()));
@@ -140,11 +141,12 @@ impl Station {
         &self,
         session: &Session,
         cosigners: &[Session],
-        action: &str,
+        event: AuditEvent,
         object: &str,
         mut changes: Vec<Change>,
         mut details: Value,
     ) -> Result<AuditRow, OpsError> {
+        let action = event.as_str();
         let mut v = self.verified();
         let station = self.store.station_id()?;
         let (row, next) = self.store.commit_act(v.last_seq, |view| {
@@ -154,7 +156,7 @@ impl Station {
                 return Err(OpsError::Tampered(t.clone()));
             }
             let old = v.state.clone();
-            if action == "operator.init" && !old.operators.is_empty() {
+            if event == AuditEvent::OperatorInit && !old.operators.is_empty() {
                 // Two people claiming at once: the second finds the first's account.
                 return Err(strongroom_store::StoreError::StationClaimed.into());
             }

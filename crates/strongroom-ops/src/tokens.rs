@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use strongroom_core::AuditEvent;
 
 use strongroom_core::keyref::check_label;
 use strongroom_core::{Algorithm, Purpose};
@@ -96,7 +97,7 @@ impl Station {
         if !list.contains(&canonical) {
             list.push(canonical.clone());
         }
-        self.set_modules("module.allow", &canonical, &list)?;
+        self.set_modules(AuditEvent::ModuleAllow, &canonical, &list)?;
         Ok(list)
     }
 
@@ -109,11 +110,16 @@ impl Station {
             .into_iter()
             .filter(|p| p != &canonical && p != path)
             .collect();
-        self.set_modules("module.remove", &canonical, &list)?;
+        self.set_modules(AuditEvent::ModuleRemove, &canonical, &list)?;
         Ok(list)
     }
 
-    fn set_modules(&self, action: &str, module: &Path, list: &[PathBuf]) -> Result<(), OpsError> {
+    fn set_modules(
+        &self,
+        action: AuditEvent,
+        module: &Path,
+        list: &[PathBuf],
+    ) -> Result<(), OpsError> {
         let shown = module.display().to_string();
         self.act(
             action,
@@ -243,7 +249,7 @@ impl Station {
             return Err(StoreError::KeyIdTaken(existing.label).into());
         }
         self.act(
-            if key.attributes.local { "key.generate" } else { "key.adopt" },
+            if key.attributes.local { AuditEvent::KeyGenerate } else { AuditEvent::KeyAdopt },
             key.public_key.key_id().as_str(),
             vec![Change::KeyPut { key: row.clone() }],
             serde_json::json!({"label": label, "algorithm": key.algorithm.to_string(), "backend": "pkcs11", "uri": location, "hardware_bound": key.attributes.hardware_bound(), "purpose": purpose}),
@@ -270,7 +276,7 @@ impl Station {
         self.check_new_label(&req.label)?;
         let session = self
             .open_token(&req.target, None, cb)
-            .inspect_err(|e| self.record_failure("key.generate", &req.label, e))?;
+            .inspect_err(|e| self.record_failure(AuditEvent::KeyGenerate, &req.label, e))?;
         let key = session.generate_key(req.algorithm, &req.label)?;
         self.record_token_key(&req.label, &key, session.module_path(), req.purpose)
     }

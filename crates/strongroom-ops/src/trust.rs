@@ -6,6 +6,7 @@
 //! evaluated with the station's trust policy.
 
 use std::path::{Path, PathBuf};
+use strongroom_core::AuditEvent;
 
 use serde::Serialize;
 use strongroom_core::{HashAlg, Purpose, Signer};
@@ -275,7 +276,7 @@ impl Station {
     /// `access.rs` decide whether the quorum must consent), or records its failure.
     fn trust_act<T>(
         &self,
-        action: &str,
+        action: AuditEvent,
         object: &str,
         op: impl FnOnce() -> Result<(T, String, Vec<Change>, serde_json::Value), OpsError>,
     ) -> Result<T, OpsError> {
@@ -309,7 +310,7 @@ impl Station {
         match decision {
             Ok(d) => {
                 self.record(
-                    "policy.decision",
+                    AuditEvent::PolicyDecision,
                     &object,
                     if d.allowed() {
                         AuditOutcome::Ok
@@ -325,7 +326,7 @@ impl Station {
                 Ok(d)
             }
             Err(e) => {
-                self.record_failure("policy.decision", &object, &e);
+                self.record_failure(AuditEvent::PolicyDecision, &object, &e);
                 Err(e)
             }
         }
@@ -335,7 +336,7 @@ impl Station {
     /// a key that is already trusted. An approver, custodian or audit key needs the custodian
     /// quorum's consent: it decides who counts as a person.
     pub fn trust_add(&self, req: &TrustAdd) -> Result<TrustedKeyInfo, OpsError> {
-        self.trust_act("trust.add", &req.name, || {
+        self.trust_act(AuditEvent::TrustAdd, &req.name, || {
             let public_key = load_public_key_file(&req.pem_path)?;
             let key = TrustedKey::new(NewTrustedKey {
                 name: req.name.clone(),
@@ -387,7 +388,7 @@ impl Station {
         at: Option<Timestamp>,
         reason: &str,
     ) -> Result<RevocationInfo, OpsError> {
-        self.trust_act("trust.revoke", key, || {
+        self.trust_act(AuditEvent::TrustRevoke, key, || {
             let set = self.trust_set()?;
             let k = set
                 .find(key)
@@ -454,7 +455,7 @@ impl Station {
     /// a package outside `strongroom`.
     pub fn trust_policy_add(&self, path: &Path) -> Result<TrustPolicyInfo, OpsError> {
         let shown = path.display().to_string();
-        self.trust_act("trust.policy.add", &shown, || {
+        self.trust_act(AuditEvent::TrustPolicyAdd, &shown, || {
             let bytes = read_capped(path, MAX_POLICY_FILE_BYTES)?;
             let rego = String::from_utf8(bytes.clone()).map_err(|_| {
                 OpsError::BadInput(format!(
@@ -483,7 +484,7 @@ impl Station {
 
     /// Removes a Rego module of the trust policy by name.
     pub fn trust_policy_remove(&self, name: &str) -> Result<TrustPolicyInfo, OpsError> {
-        self.trust_act("trust.policy.remove", name, || {
+        self.trust_act(AuditEvent::TrustPolicyRemove, name, || {
             let mut policy = self.store.trust_policy()?;
             let before = policy.modules.len();
             policy.modules.retain(|m| m.name != name);
@@ -501,7 +502,7 @@ impl Station {
     /// Replaces the trust policy's data (a JSON object such as `{"allowed_builders": […]}`).
     pub fn trust_data_set(&self, path: &Path) -> Result<TrustPolicyInfo, OpsError> {
         let shown = path.display().to_string();
-        self.trust_act("trust.data.set", &shown, || {
+        self.trust_act(AuditEvent::TrustDataSet, &shown, || {
             let bytes = read_capped(path, MAX_POLICY_FILE_BYTES)?;
             let data: serde_json::Value = serde_json::from_slice(&bytes)
                 .map_err(|e| OpsError::BadInput(format!("{}: not JSON: {e}", path.display())))?;
@@ -551,10 +552,15 @@ impl Station {
                     "revocations": done.revocations, "policy_modules": done.policy_modules,
                     "cosigners": cosigners,
                 });
-                self.record("trust.export", &done.sha256, AuditOutcome::Ok, details)?;
+                self.record(
+                    AuditEvent::TrustExport,
+                    &done.sha256,
+                    AuditOutcome::Ok,
+                    details,
+                )?;
                 Ok(done)
             })
-            .inspect_err(|e| self.record_failure("trust.export", &object, e))
+            .inspect_err(|e| self.record_failure(AuditEvent::TrustExport, &object, e))
     }
 
     fn trust_export_unrecorded(
@@ -686,7 +692,7 @@ impl Station {
         match done {
             Ok((ids, sha)) => {
                 self.record(
-                    "trust.countersign",
+                    AuditEvent::TrustCountersign,
                     &sha,
                     AuditOutcome::Ok,
                     serde_json::json!({"file": shown, "signers": ids}),
@@ -694,7 +700,7 @@ impl Station {
                 Ok(ids)
             }
             Err(e) => {
-                self.record_failure("trust.countersign", &shown, &e);
+                self.record_failure(AuditEvent::TrustCountersign, &shown, &e);
                 Err(e)
             }
         }
@@ -707,7 +713,7 @@ impl Station {
     /// carrying the package, so that replaying the log checks the import again.
     pub fn trust_import(&self, path: &Path) -> Result<TrustImported, OpsError> {
         let shown = path.display().to_string();
-        self.trust_act("trust.import", &shown, || {
+        self.trust_act(AuditEvent::TrustImport, &shown, || {
             let bytes = read_capped(path, MAX_PACKAGE_BYTES)?;
             let sha256 = sha256_hex(&bytes);
             let refused = |source| OpsError::TrustPackage {

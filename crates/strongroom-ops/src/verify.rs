@@ -3,6 +3,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use strongroom_core::AuditEvent;
 
 use strongroom_core::bundle::{CheckedDocument, Content};
 use strongroom_core::intoto::{CheckedStatement, ARTIFACT_SIGNATURE_PREDICATE};
@@ -131,7 +132,7 @@ impl crate::Station {
         match verify_signature(req, cb) {
             Ok(report) => {
                 self.record(
-                    "verify",
+                    AuditEvent::Verify,
                     &key_id,
                     if report.passed() {
                         crate::AuditOutcome::Ok
@@ -147,7 +148,7 @@ impl crate::Station {
                 Ok(report)
             }
             Err(e) => {
-                self.record_failure("verify", &key_id, &e);
+                self.record_failure(AuditEvent::Verify, &key_id, &e);
                 Err(e)
             }
         }

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use strongroom_core::AuditEvent;
 
 use serde::Serialize;
 use strongroom_vuln::{
@@ -150,10 +151,10 @@ impl Station {
             });
             cb.progress(Progress::ItemsFinish);
             let report = report.map_err(OpsError::from).inspect_err(|e| {
-                self.record_failure("vulndb.import", &f.display().to_string(), e)
+                self.record_failure(AuditEvent::VulndbImport, &f.display().to_string(), e)
             })?;
             self.record(
-                "vulndb.import",
+                AuditEvent::VulndbImport,
                 &format!("sha256:{}", report.sha256),
                 crate::AuditOutcome::Ok,
                 serde_json::json!({"file": f.display().to_string(), "records": report.records_total, "imported": report.imported, "updated": report.updated}),
@@ -175,7 +176,7 @@ impl Station {
     pub fn set_vulndb_max_age_days(&self, days: u32) -> Result<(), OpsError> {
         self.require(Action::VulndbConfigure)?;
         self.act(
-            "vulndb.configure",
+            AuditEvent::VulndbConfigure,
             MAX_AGE_SETTING,
             vec![strongroom_store::state::Change::Setting {
                 key: MAX_AGE_SETTING.to_owned(),
@@ -183,7 +184,7 @@ impl Station {
             }],
             serde_json::json!({"max_age_days": days}),
         )
-        .inspect_err(|e| self.record_failure("vulndb.configure", MAX_AGE_SETTING, e))?;
+        .inspect_err(|e| self.record_failure(AuditEvent::VulndbConfigure, MAX_AGE_SETTING, e))?;
         Ok(())
     }
 

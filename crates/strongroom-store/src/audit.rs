@@ -20,7 +20,7 @@ pub use strongroom_core::audit_chain::GENESIS;
 use crate::{now_rfc3339, Store, StoreError};
 
 /// The action of the row that records a checkpoint.
-pub const CHECKPOINT_ACTION: &str = "audit.checkpoint";
+pub const CHECKPOINT_ACTION: &str = strongroom_core::AuditEvent::AuditCheckpoint.as_str();
 
 /// A security-relevant act about to be recorded.
 #[derive(Clone, Debug)]

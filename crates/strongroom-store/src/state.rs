@@ -393,7 +393,7 @@ mod tests {
                 Ok((
                     Act {
                         operator: "ann".into(),
-                        action: "operator.init".into(),
+                        action: strongroom_core::AuditEvent::OperatorInit.as_str().into(),
                         object: "ann".into(),
                         details: serde_json::json!({CHANGES: changes, PREV_ACCESS: crate::audit::GENESIS}),
                         state: next.clone(),

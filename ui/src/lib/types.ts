@@ -46,6 +46,7 @@ export type { ProvenanceForm as ProvenanceChoice } from '../bindings/ProvenanceF
 export type { JsonValue } from '../bindings/serde_json/JsonValue';
 export type { Action } from '../bindings/Action';
 export type { ArtifactForm } from '../bindings/ArtifactForm';
+export type { AuditEvent } from '../bindings/AuditEvent';
 export type { Backend } from '../bindings/Backend';
 export type { CheckId } from '../bindings/CheckId';
 export type { ErrorKind } from '../bindings/ErrorKind';

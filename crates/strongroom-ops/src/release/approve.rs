@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use strongroom_core::verify::{CheckId, Outcome};
+use strongroom_core::AuditEvent;
 
 use strongroom_bundle::paths::{layout, AUDIT_EXCERPT_PATH};
 use strongroom_bundle::{BundleWriter, EntrySource};
@@ -10,7 +11,6 @@ use strongroom_policy::SignatureKind;
 
 use super::facts::signature_facts;
 use super::{key_hex, manifest_statement, sign_manifest, timestamp};
-use crate::operators::Action;
 use crate::{Callbacks, OpsError, Station};
 
 /// A request to approve a release bundle.
@@ -81,7 +81,7 @@ impl Station {
             None
         };
         self.release_approve_unrecorded(req, cb)
-            .inspect_err(|e| self.record_failure(Action::ReleaseApprove.name(), &object, e))
+            .inspect_err(|e| self.record_failure(AuditEvent::ReleaseApprove, &object, e))
     }
 
     fn release_approve_unrecorded(
@@ -131,7 +131,7 @@ impl Station {
         w.add(&layout::approval_key(&hex), EntrySource::Bytes(pem))?;
         let object = super::manifest_object(&manifest_sha256);
         self.record(
-            Action::ReleaseApprove.name(),
+            AuditEvent::ReleaseApprove,
             &object,
             crate::AuditOutcome::Ok,
             serde_json::json!({
@@ -146,7 +146,7 @@ impl Station {
         let out = req.output.clone().unwrap_or_else(|| req.bundle.clone());
         let written = super::write_bundle(&w, &out, req.output.is_none(), &req.encrypt_to)?;
         self.record(
-            "bundle.export",
+            AuditEvent::BundleExport,
             &object,
             crate::AuditOutcome::Ok,
             serde_json::json!({"bundle": out.display().to_string(), "bundle_sha256": written,

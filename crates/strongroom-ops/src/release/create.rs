@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use strongroom_core::AuditEvent;
 use strongroom_core::Purpose;
 
 use serde::Serialize;
@@ -30,7 +31,6 @@ use super::{
 };
 use crate::attest::{CYCLONEDX_PREDICATE, SLSA_PROVENANCE_V1, SPDX_PREDICATE, VULNS_PREDICATE};
 use crate::hashing::{check_files, hash_files};
-use crate::operators::Action;
 use crate::sbom::SbomFormat;
 use crate::{Callbacks, OpsError, Station};
 
@@ -146,7 +146,7 @@ impl Station {
         let object = format!("release:{}@{}", req.name, req.version);
         self.require(crate::Action::ReleaseCreate)?;
         self.release_create_unrecorded(req, cb)
-            .inspect_err(|e| self.record_failure(Action::ReleaseCreate.name(), &object, e))
+            .inspect_err(|e| self.record_failure(AuditEvent::ReleaseCreate, &object, e))
     }
 
     fn release_create_unrecorded(
@@ -278,7 +278,7 @@ impl Station {
         cb: &dyn Callbacks,
     ) -> Result<String, OpsError> {
         self.record(
-            Action::ReleaseCreate.name(),
+            AuditEvent::ReleaseCreate,
             object,
             crate::AuditOutcome::Ok,
             details,
@@ -286,7 +286,7 @@ impl Station {
         self.attach_audit_excerpt(&mut writer, object, cb)?;
         let written = super::write_bundle(&writer, &req.output, req.force, &req.encrypt_to)?;
         self.record(
-            "bundle.export",
+            AuditEvent::BundleExport,
             object,
             crate::AuditOutcome::Ok,
             serde_json::json!({"bundle": req.output.display().to_string(),

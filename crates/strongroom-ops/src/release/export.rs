@@ -2,6 +2,7 @@
 //! media), optionally age-encrypted to the receiving side, atomically and without overwriting.
 
 use std::path::Path;
+use strongroom_core::AuditEvent;
 use strongroom_store::fsutil::Overwrite;
 
 use serde::Serialize;
@@ -32,7 +33,7 @@ impl Station {
         self.require(Action::ReleaseExport)?;
         let object = bundle.display().to_string();
         self.release_export_unrecorded(bundle, folder, encrypt_to, replace)
-            .inspect_err(|e| self.record_failure("release.export", &object, e))
+            .inspect_err(|e| self.record_failure(AuditEvent::ReleaseExport, &object, e))
     }
 
     fn release_export_unrecorded(
@@ -66,7 +67,7 @@ impl Station {
             encrypted: !encrypt_to.is_empty(),
         };
         self.record(
-            "release.export",
+            AuditEvent::ReleaseExport,
             &bundle.display().to_string(),
             crate::AuditOutcome::Ok,
             serde_json::json!({"to": exported.path, "sha256": exported.sha256,

@@ -8,6 +8,7 @@ mod stages;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use strongroom_core::AuditEvent;
 
 use serde_json::Value;
 use strongroom_bundle::{ArtifactRecord, EntryRole, Manifest, SafeZip};
@@ -62,7 +63,7 @@ impl Station {
                     .map(|c| format!("{}: {}", c.id, c.detail))
                     .collect();
                 self.record_patiently(
-                    "verify",
+                    AuditEvent::Verify,
                     &object,
                     if report.verified {
                         crate::AuditOutcome::Ok
@@ -76,7 +77,7 @@ impl Station {
                 Ok(report)
             }
             Err(e) => {
-                self.record_failure("verify", &object, &e);
+                self.record_failure(AuditEvent::Verify, &object, &e);
                 Err(e)
             }
         }

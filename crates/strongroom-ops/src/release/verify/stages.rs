@@ -3,6 +3,7 @@
 //! and audit. No stage opens a file, starts a process or reports progress.
 
 use std::collections::{BTreeMap, BTreeSet};
+use strongroom_core::AuditEvent;
 
 use serde_json::Value;
 use strongroom_bundle::{ArtifactRecord, EntryRole, Manifest, Problem};
@@ -316,7 +317,7 @@ fn recorded_approval(
     let holder = fact.holder.clone()?;
     let key_id = key.key_id().to_string();
     fact.recorded = recorded.iter().any(|row| {
-        row.action == crate::operators::Action::ReleaseApprove.name()
+        row.action == AuditEvent::ReleaseApprove.as_str()
             && row.outcome == "ok"
             && row.operator == holder
             && serde_json::from_str::<Value>(&row.details)
