@@ -46,22 +46,11 @@ impl Sha256Digest {
         Sha256Digest(Sha256::digest(bytes).into())
     }
 
-    /// Digest and length of a stream, read in 64 KiB chunks.
-    pub fn of_reader(mut r: impl Read) -> std::io::Result<(Sha256Digest, u64)> {
-        let mut h = Sha256::new();
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut n = 0u64;
-        loop {
-            let k = match r.read(&mut buf) {
-                Ok(0) => break,
-                Ok(k) => k,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            h.update(&buf[..k]);
-            n += k as u64;
-        }
-        Ok((Sha256Digest(h.finalize().into()), n))
+    /// Digest and length of a stream (core's one streaming hasher, in a fixed buffer).
+    pub fn of_reader(r: impl Read) -> std::io::Result<(Sha256Digest, u64)> {
+        let set = strongroom_core::digest::hash_reader(r, &[], &mut |_| {}, None)?;
+        let bytes = set.sha256().as_bytes().try_into().expect("SHA-256 is 32 bytes");
+        Ok((Sha256Digest(bytes), set.len))
     }
 
     /// Digest and length of a file, streamed.

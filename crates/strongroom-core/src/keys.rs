@@ -133,6 +133,14 @@ impl KeyId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The same SHA-256 as 64 lowercase hex digits: how bundles and key files name a key.
+    pub fn to_hex(&self) -> String {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(&self.0)
+            .expect("a key id is base64 of 32 bytes");
+        hex::encode(raw)
+    }
 }
 
 impl fmt::Display for KeyId {
@@ -456,4 +464,15 @@ mod tests {
         let der = ecdsa_raw_to_der(Algorithm::EcdsaP256, &sig.to_bytes()).unwrap();
         pk.verify(b"m", &der).unwrap();
     }
+
+    #[test]
+    fn key_id_hex_is_the_sha256_of_the_spki() {
+        let k = crate::SoftwareKey::generate(Algorithm::EcdsaP256).unwrap();
+        let pk = crate::Signer::public_key(&k);
+        assert_eq!(
+            pk.key_id().to_hex(),
+            HashAlg::Sha256.hash(&pk.to_spki_der()).to_hex()
+        );
+    }
+
 }

@@ -69,14 +69,7 @@ impl Station {
                 "fewer than {MIN_PASSPHRASE_CHARS} characters"
             )));
         }
-        let file_name = format!(
-            "{}.age",
-            hex::encode(
-                strongroom_core::HashAlg::Sha256
-                    .hash(&key.public_key().to_spki_der())
-                    .as_bytes()
-            )
-        );
+        let file_name = format!("{}.age", key.public_key().key_id().to_hex());
         let path = self.store.key_dir().join(&file_name);
         keyfile::write(&path, &key, &passphrase)?;
         let row = KeyRow::new(&NewKey {

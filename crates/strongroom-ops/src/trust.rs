@@ -207,8 +207,7 @@ pub struct TrustPolicyInfo {
 
 /// The current time, to the second.
 pub(crate) fn now() -> Timestamp {
-    let t = time::OffsetDateTime::now_utc();
-    Timestamp::from(t.replace_nanosecond(0).unwrap_or(t))
+    Timestamp::now().whole_seconds()
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {

@@ -21,7 +21,6 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use rusqlite::{params, OptionalExtension, Transaction, TransactionBehavior};
-use sha2::{Digest as _, Sha256};
 use strongroom_bundle::{BundleError, SafeZip};
 use time::OffsetDateTime;
 
@@ -160,16 +159,9 @@ fn precheck(file: &mut File, path: &Path, limits: &Limits) -> Result<(), VulnErr
 fn sha256_file(file: &mut File, path: &Path) -> Result<String, VulnError> {
     file.seek(SeekFrom::Start(0))
         .map_err(|e| VulnError::io(path, e))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buf).map_err(|e| VulnError::io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hex::encode(hasher.finalize()))
+    let (digest, _) =
+        strongroom_bundle::Sha256Digest::of_reader(&mut *file).map_err(|e| VulnError::io(path, e))?;
+    Ok(digest.to_hex())
 }
 
 /// Counters and the open transaction of one import.

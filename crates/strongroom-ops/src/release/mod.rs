@@ -52,7 +52,7 @@ pub const MANIFEST_NAME: &str = strongroom_bundle::paths::MANIFEST_PATH;
 
 /// Lowercase hex SHA-256 of a key's DER SPKI: how a bundle names keys and approvals.
 pub fn key_hex(key: &PublicKey) -> String {
-    HashAlg::Sha256.hash(&key.to_spki_der()).to_hex()
+    key.key_id().to_hex()
 }
 
 /// The audit-log object of a release: its manifest digest.
