@@ -1,10 +1,13 @@
-//! Atomic output files: a temporary file in the destination directory, fsync, rename, fsync of
-//! the directory. On any error the temporary file is removed and nothing appears at the
-//! destination; an existing file there is untouched unless it is replaced whole.
+//! Bundle outputs go through `strongroom-io`'s one atomic writer (temporary file named for the
+//! writer's pid, fsync, rename, directory fsync; nothing left on failure). Here: an existing
+//! output is refused before any work unless it may be replaced, and the writer's errors become
+//! bundle errors.
 
 use std::fs::File;
-use std::io::Write;
 use std::path::Path;
+
+use strongroom_io::fs::{write_atomic_with, Overwrite};
+use strongroom_io::IoError;
 
 use crate::error::BundleError;
 
@@ -18,38 +21,23 @@ pub(crate) fn write_atomic<T>(
     if !overwrite && out.symlink_metadata().is_ok() {
         return Err(BundleError::OutputExists(out.to_owned()));
     }
-    let dir = match out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        // As strongroom-store's `temp_prefix`: the pid lets a later run remove what a killed
-        // process left (`remove_leftovers`).
-        .prefix(&format!(".strongroom-{}-", std::process::id()))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| BundleError::io(dir, e))?;
-    let value = write(tmp.as_file_mut())?;
-    tmp.as_file_mut()
-        .flush()
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| BundleError::io(out, e))?;
-    let placed = if overwrite {
-        tmp.persist(out)
+    let mode = if overwrite {
+        Overwrite::Allow
     } else {
-        tmp.persist_noclobber(out)
+        Overwrite::Refuse
     };
-    placed.map_err(|e| {
-        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-            BundleError::OutputExists(out.to_owned())
+    write_atomic_with(out, mode, write)
+}
+
+impl From<IoError> for BundleError {
+    fn from(e: IoError) -> Self {
+        if e.is_exists() {
+            BundleError::OutputExists(e.path)
         } else {
-            BundleError::io(out, e.error)
+            BundleError::Io {
+                path: e.path,
+                source: e.source,
+            }
         }
-    })?;
-    // Make the rename itself durable. The file is in place by now, so a failure here (some
-    // platforms cannot open a directory) is not reported as a failed write.
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
     }
-    Ok(value)
 }

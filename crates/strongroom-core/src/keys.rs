@@ -474,5 +474,4 @@ mod tests {
             HashAlg::Sha256.hash(&pk.to_spki_der()).to_hex()
         );
     }
-
 }

@@ -595,6 +595,13 @@ impl OpsError {
     }
 }
 
+/// A file write of `strongroom-io`, failed: as the store reports it.
+impl From<strongroom_store::IoError> for OpsError {
+    fn from(e: strongroom_store::IoError) -> Self {
+        OpsError::Store(e.into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

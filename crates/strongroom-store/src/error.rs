@@ -88,3 +88,12 @@ impl StoreError {
         matches!(self, StoreError::Sqlite(e) if is_busy_code(e))
     }
 }
+
+impl From<strongroom_io::IoError> for StoreError {
+    fn from(e: strongroom_io::IoError) -> Self {
+        StoreError::Io {
+            path: e.path,
+            source: e.source,
+        }
+    }
+}

@@ -35,7 +35,8 @@ pub fn write(path: &Path, key: &SoftwareKey, passphrase: &SecretString) -> Resul
         w.write_all(pem.as_bytes())?;
         w.finish()?;
         Ok(())
-    })
+    })?;
+    Ok(())
 }
 
 /// Reads and decrypts the key at `path`.

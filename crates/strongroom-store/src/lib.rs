@@ -9,10 +9,12 @@
 pub mod audit;
 mod db;
 mod error;
-pub mod fsutil;
+/// Atomic writes, leftovers and locks: `strongroom-io`, re-exported where the store's users find it.
+pub use strongroom_io::fs as fsutil;
 pub mod keyfile;
 mod keys;
-pub mod migrate;
+pub use strongroom_io::migrate;
+pub use strongroom_io::IoError;
 pub mod operators;
 pub mod settings;
 pub mod state;

@@ -201,15 +201,15 @@ impl VulnDb {
 }
 
 fn migrate(conn: &mut Connection, path: &Path) -> Result<(), VulnError> {
-    strongroom_store::migrate::apply(conn, MIGRATIONS).map_err(|e| match e {
-        strongroom_store::migrate::MigrateError::Newer { found, supported } => {
+    strongroom_io::migrate::apply(conn, MIGRATIONS).map_err(|e| match e {
+        strongroom_io::migrate::MigrateError::Newer { found, supported } => {
             VulnError::NewerSchema {
                 path: path.to_owned(),
                 found,
                 supported,
             }
         }
-        strongroom_store::migrate::MigrateError::Sqlite(e) => e.into(),
+        strongroom_io::migrate::MigrateError::Sqlite(e) => e.into(),
     })
 }
 

@@ -159,8 +159,8 @@ fn precheck(file: &mut File, path: &Path, limits: &Limits) -> Result<(), VulnErr
 fn sha256_file(file: &mut File, path: &Path) -> Result<String, VulnError> {
     file.seek(SeekFrom::Start(0))
         .map_err(|e| VulnError::io(path, e))?;
-    let (digest, _) =
-        strongroom_bundle::Sha256Digest::of_reader(&mut *file).map_err(|e| VulnError::io(path, e))?;
+    let (digest, _) = strongroom_bundle::Sha256Digest::of_reader(&mut *file)
+        .map_err(|e| VulnError::io(path, e))?;
     Ok(digest.to_hex())
 }
 

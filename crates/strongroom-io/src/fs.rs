@@ -1,11 +1,12 @@
 //! Atomic file writes: a temporary file in the destination directory, fsync, then rename, so a
-//! crash or a full disk never leaves a half-written file under the final name.
+//! crash or a full disk never leaves a half-written file under the final name; staged batches;
+//! the leftovers of killed writers; file locks.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::StoreError;
+use crate::IoError;
 
 /// The name every temporary file of ours starts with: `.strongroom-PID-`, so that a later run
 /// can tell the leftovers of a dead process from the files of one still writing.
@@ -55,7 +56,22 @@ pub fn write_atomic(
     path: &Path,
     overwrite: Overwrite,
     write: impl FnOnce(&mut fs::File) -> std::io::Result<()>,
-) -> Result<(), StoreError> {
+) -> Result<(), IoError> {
+    write_atomic_with(path, overwrite, |f| {
+        write(f).map_err(|e| IoError::new(path, e))
+    })
+}
+
+/// [`write_atomic`] for a writer with an error of its own and a result: the temporary file is
+/// named for the writer's pid (see [`remove_leftovers`]), synced, and renamed into place (without
+/// replacing a file under [`Overwrite::Refuse`], which fails with an error for which
+/// [`IoError::is_exists`] holds); then the directory is synced. On any error nothing is left
+/// behind and an existing file is untouched.
+pub fn write_atomic_with<T, E: From<IoError>>(
+    path: &Path,
+    overwrite: Overwrite,
+    write: impl FnOnce(&mut fs::File) -> Result<T, E>,
+) -> Result<T, E> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -64,22 +80,23 @@ pub fn write_atomic(
         .prefix(&temp_prefix())
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(|e| StoreError::io(dir, e))?;
-    write(tmp.as_file_mut()).map_err(|e| StoreError::io(path, e))?;
+        .map_err(|e| IoError::new(dir, e))?;
+    let value = write(tmp.as_file_mut())?;
     tmp.as_file_mut()
         .flush()
         .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| StoreError::io(path, e))?;
+        .map_err(|e| IoError::new(path, e))?;
     match overwrite {
         Overwrite::Allow => tmp.persist(path).map(drop),
         Overwrite::Refuse => tmp.persist_noclobber(path).map(drop),
     }
-    .map_err(|e| StoreError::io(path, e.error))?;
-    // Make the rename itself durable.
+    .map_err(|e| IoError::new(path, e.error))?;
+    // Make the rename itself durable. The file is in place by now, so a failure here (some
+    // platforms cannot open a directory) is not reported as a failed write.
     if let Ok(d) = fs::File::open(dir) {
         let _ = d.sync_all();
     }
-    Ok(())
+    Ok(value)
 }
 
 /// An exclusive lock on a file, held until dropped. Two processes that rewrite the same file in
@@ -93,16 +110,16 @@ pub struct FileLock {
 /// Takes an exclusive lock on `path` (`flock(2)`), waiting for another holder to finish. If the
 /// file was replaced while waiting (an atomic rewrite renames a new file over it), the new file
 /// is locked instead, so the lock always covers what the path names.
-pub fn lock_exclusive(path: &Path) -> Result<FileLock, StoreError> {
+pub fn lock_exclusive(path: &Path) -> Result<FileLock, IoError> {
     loop {
-        let file = fs::File::open(path).map_err(|e| StoreError::io(path, e))?;
+        let file = fs::File::open(path).map_err(|e| IoError::new(path, e))?;
         #[cfg(target_os = "linux")]
         {
             use std::os::unix::fs::MetadataExt;
             rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
-                .map_err(|e| StoreError::io(path, e.into()))?;
-            let held = file.metadata().map_err(|e| StoreError::io(path, e))?;
-            let named = fs::metadata(path).map_err(|e| StoreError::io(path, e))?;
+                .map_err(|e| IoError::new(path, e.into()))?;
+            let held = file.metadata().map_err(|e| IoError::new(path, e))?;
+            let named = fs::metadata(path).map_err(|e| IoError::new(path, e))?;
             if (held.dev(), held.ino()) != (named.dev(), named.ino()) {
                 continue;
             }
@@ -116,10 +133,7 @@ const SYNCFS_THRESHOLD: usize = 16;
 
 /// Writes several files all-or-nothing: every one is staged and synced under a temporary name
 /// first, and only then are they renamed into place. A failure while staging leaves no file.
-pub fn write_all_atomic(
-    files: &[(PathBuf, Vec<u8>)],
-    overwrite: Overwrite,
-) -> Result<(), StoreError> {
+pub fn write_all_atomic(files: &[(PathBuf, Vec<u8>)], overwrite: Overwrite) -> Result<(), IoError> {
     let mut staged = StagedFiles::new(overwrite, files.len());
     for (path, bytes) in files {
         staged.stage(path.clone(), bytes)?;
@@ -156,7 +170,7 @@ impl StagedFiles {
     }
 
     /// Writes `bytes` to a temporary file beside `path`.
-    pub fn stage(&mut self, path: PathBuf, bytes: &[u8]) -> Result<(), StoreError> {
+    pub fn stage(&mut self, path: PathBuf, bytes: &[u8]) -> Result<(), IoError> {
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
             _ => PathBuf::from("."),
@@ -165,7 +179,7 @@ impl StagedFiles {
             .prefix(&temp_prefix())
             .suffix(".tmp")
             .tempfile_in(&dir)
-            .map_err(|e| StoreError::io(&dir, e))?;
+            .map_err(|e| IoError::new(&dir, e))?;
         let first = bytes.first().copied();
         let written = match bytes.split_first() {
             Some((_, rest)) => tmp
@@ -174,7 +188,7 @@ impl StagedFiles {
                 .and_then(|()| tmp.as_file_mut().write_all(rest)),
             None => Ok(()),
         };
-        written.map_err(|e| StoreError::io(&path, e))?;
+        written.map_err(|e| IoError::new(&path, e))?;
         if !self.dirs.contains(&dir) {
             self.dirs.push(dir);
         }
@@ -186,18 +200,18 @@ impl StagedFiles {
 
     /// Gives every staged file its first byte back and makes it durable, then renames each into
     /// place, then syncs the directories.
-    pub fn commit(self) -> Result<(), StoreError> {
+    pub fn commit(self) -> Result<(), IoError> {
         for (tmp, path, first) in &self.staged {
             let file = fs::OpenOptions::new()
                 .write(true)
                 .open(tmp)
-                .map_err(|e| StoreError::io(path, e))?;
+                .map_err(|e| IoError::new(path, e))?;
             if let Some(b) = first {
                 std::os::unix::fs::FileExt::write_all_at(&file, &[*b], 0)
-                    .map_err(|e| StoreError::io(path, e))?;
+                    .map_err(|e| IoError::new(path, e))?;
             }
             if !self.batch_sync {
-                file.sync_all().map_err(|e| StoreError::io(path, e))?;
+                file.sync_all().map_err(|e| IoError::new(path, e))?;
             }
         }
         if self.batch_sync {
@@ -218,7 +232,7 @@ impl StagedFiles {
                         let _ = fs::remove_file(p);
                     }
                 }
-                return Err(StoreError::io(&path, e.error));
+                return Err(IoError::new(&path, e.error));
             }
             placed.push(path);
         }
@@ -233,23 +247,22 @@ impl StagedFiles {
 
 /// Flushes the file systems holding `dirs`, one `syncfs` per distinct device.
 #[cfg(target_os = "linux")]
-fn sync_filesystems(dirs: &[&Path]) -> Result<(), StoreError> {
+fn sync_filesystems(dirs: &[&Path]) -> Result<(), IoError> {
     let mut devices = Vec::new();
     for dir in dirs {
-        let handle = fs::File::open(dir).map_err(|e| StoreError::io(*dir, e))?;
-        let meta = handle.metadata().map_err(|e| StoreError::io(*dir, e))?;
+        let handle = fs::File::open(dir).map_err(|e| IoError::new(*dir, e))?;
+        let meta = handle.metadata().map_err(|e| IoError::new(*dir, e))?;
         let dev = std::os::unix::fs::MetadataExt::dev(&meta);
         if !devices.contains(&dev) {
             devices.push(dev);
-            rustix::fs::syncfs(&handle)
-                .map_err(|e| StoreError::io(*dir, std::io::Error::from(e)))?;
+            rustix::fs::syncfs(&handle).map_err(|e| IoError::new(*dir, std::io::Error::from(e)))?;
         }
     }
     Ok(())
 }
 
 #[cfg(not(target_os = "linux"))]
-fn sync_filesystems(_: &[&Path]) -> Result<(), StoreError> {
+fn sync_filesystems(_: &[&Path]) -> Result<(), IoError> {
     unreachable!("batch sync is only chosen on Linux")
 }
 
