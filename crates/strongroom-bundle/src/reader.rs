@@ -13,8 +13,6 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest as _, Sha256};
-
 use crate::error::{BundleError, LimitKind, PathProblem, UnsafeEntry};
 use crate::manifest::Sha256Digest;
 use crate::paths::{check_path, MAX_PATH_BYTES};
@@ -287,17 +285,37 @@ impl SafeZip {
 
     /// SHA-256 and length of an entry, by streaming.
     pub fn hash(&self, name: &str) -> Result<(Sha256Digest, u64), BundleError> {
+        let set = self.digests(name, &[])?;
+        let bytes = set
+            .sha256()
+            .as_bytes()
+            .try_into()
+            .expect("SHA-256 is 32 bytes");
+        Ok((Sha256Digest(bytes), set.len))
+    }
+
+    /// SHA-256 and every algorithm of `extra` over an entry, in one streaming pass (core's one
+    /// hasher); the reader's checks (declared size, inflation) hold as for any read.
+    pub fn digests(
+        &self,
+        name: &str,
+        extra: &[strongroom_core::HashAlg],
+    ) -> Result<strongroom_core::digest::DigestSet, BundleError> {
         let mut r = self.reader(name)?;
-        let mut buf = vec![0u8; CHUNK];
-        let mut h = Sha256::new();
-        let mut total = 0u64;
-        loop {
-            let n = r.read_checked(&mut buf)?;
-            if n == 0 {
-                return Ok((Sha256Digest(h.finalize().into()), total));
-            }
-            h.update(&buf[..n]);
-            total += n as u64;
+        let mut failure = None;
+        let set = strongroom_core::digest::hash_reader(
+            ReadChecked {
+                reader: &mut r,
+                failure: &mut failure,
+            },
+            extra,
+            &mut |_| {},
+            None,
+        );
+        match (set, failure) {
+            (_, Some(e)) => Err(e),
+            (Ok(set), None) => Ok(set),
+            (Err(e), None) => Err(BundleError::io(&self.path, e)),
         }
     }
 
@@ -1011,6 +1029,23 @@ impl std::fmt::Debug for EntryReader<'_> {
             .field("entry", &self.entry.name)
             .field("produced", &self.produced)
             .finish()
+    }
+}
+
+/// An [`EntryReader`] as an `io::Read`, keeping the reader's own error (which an `io::Error`
+/// would flatten) for the caller.
+struct ReadChecked<'r, 'z> {
+    reader: &'r mut EntryReader<'z>,
+    failure: &'r mut Option<BundleError>,
+}
+
+impl Read for ReadChecked<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.reader.read_checked(buf).map_err(|e| {
+            let shown = io::Error::other(e.to_string());
+            *self.failure = Some(e);
+            shown
+        })
     }
 }
 

@@ -166,7 +166,8 @@ pub(crate) fn verify_opened(
         .values()
         .filter_map(|k| k.algorithm().prehash())
         .collect();
-    let present = hash_artifacts(req.artifacts_dir.as_deref(), &manifest, &key_algs, cb)?;
+    let mut present = hash_artifacts(req.artifacts_dir.as_deref(), &manifest, &key_algs, cb)?;
+    hash_carried(zip, &manifest, &altered, &key_algs, &mut present)?;
     report.artifacts = stages::artifacts(&manifest, &present, &altered, &mut lines);
     let work = Work::list(&manifest, &altered);
     let done = verify_documents(zip, &manifest, &work, &keys, &present.found, cb);
@@ -257,6 +258,31 @@ fn hash_artifacts(
     let sets = crate::hashing::hash_files(&paths, &sizes, key_algs, cb)?;
     present.found.extend(names.into_iter().zip(sets));
     Ok(present)
+}
+
+/// The artifacts the bundle carries, hashed with the algorithms a key signs over when that is
+/// not SHA-256 alone (a P-384 key signs SHA-384): their SHA-256 was checked with the manifest,
+/// but the signature needs the other digest too. Altered entries are left to the manifest stage.
+fn hash_carried(
+    zip: &SafeZip,
+    manifest: &Manifest,
+    altered: &BTreeSet<String>,
+    key_algs: &[HashAlg],
+    present: &mut stages::Present,
+) -> Result<(), OpsError> {
+    if key_algs.iter().all(|a| *a == HashAlg::Sha256) {
+        return Ok(());
+    }
+    for a in manifest.artifacts() {
+        let path = strongroom_bundle::paths::layout::artifact(&a.name);
+        if !a.included || altered.contains(&path) || present.found.contains_key(a.name.as_str()) {
+            continue;
+        }
+        present
+            .found
+            .insert(a.name.to_string(), zip.digests(&path, key_algs)?);
+    }
+    Ok(())
 }
 
 /// Every signature and attestation, on all cores: each worker inflates its own entries (the

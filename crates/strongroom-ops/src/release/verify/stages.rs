@@ -544,10 +544,7 @@ pub(crate) fn document(
     };
     let digests = match present.get(&w.artifact) {
         Some(set) => set.clone(),
-        None => DigestSet::from_digests(
-            record.size,
-            vec![Digest::new(HashAlg::Sha256, record.sha256.0.to_vec()).expect("32 bytes")],
-        ),
+        None => listed_digests(record, &doc),
     };
     let facts = ArtifactFacts {
         name: w.artifact.clone(),
@@ -621,6 +618,25 @@ pub(crate) fn document(
     let detail = format!("{}: valid {} attestation", w.artifact, st.predicate_type);
     d.lines.push((CheckId::Attestation, Outcome::Pass, detail));
     d
+}
+
+/// What is known of an artifact whose bytes are not at hand: the SHA-256 the manifest lists and,
+/// for a message signature over another digest (a P-384 key signs SHA-384), the digest the
+/// signature names. The manifest vouches for the signature file that names it, so the signature
+/// is checked over it; the bytes are checked only where they are at hand (`artifact-digest`).
+fn listed_digests(record: &ArtifactRecord, doc: &CheckedDocument) -> DigestSet {
+    let mut digests =
+        vec![Digest::new(HashAlg::Sha256, record.sha256.0.to_vec()).expect("32 bytes")];
+    if let Content::MessageSignature {
+        digest: Some(claimed),
+        ..
+    } = &doc.content
+    {
+        if claimed.alg() != HashAlg::Sha256 {
+            digests.push(claimed.clone());
+        }
+    }
+    DigestSet::from_digests(record.size, digests)
 }
 
 /// The statement a DSSE document carries, if it is one.
