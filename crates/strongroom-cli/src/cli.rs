@@ -538,6 +538,10 @@ pub struct VerifyArgs {
     /// Release bundles: a directory holding the artifacts (when the bundle does not carry them).
     #[arg(long, value_name = "DIR")]
     pub artifacts: Option<PathBuf>,
+    /// Release bundles: with --artifacts, an artifact absent from DIR only warns (otherwise it
+    /// fails the verification).
+    #[arg(long, requires = "artifacts")]
+    pub allow_missing: bool,
     /// Release bundles: verify against this trust package instead of the station's trust store.
     #[arg(long, value_name = "PKG.json")]
     pub trust: Option<PathBuf>,

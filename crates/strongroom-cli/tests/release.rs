@@ -854,3 +854,25 @@ fn a_bundle_carrying_a_very_compressible_artifact_passes_its_own_reader() {
     assert!(!o.stderr.contains("compression ratio"), "{}", o.stderr);
     line(&o, "PASS  artifact-digest", "disk.img");
 }
+
+/// With `--artifacts DIR`, an artifact absent from DIR fails the verification (it passed with a
+/// warning and exit 0); `--allow-missing` makes it a warning again, and needs `--artifacts`.
+#[test]
+fn an_artifact_missing_from_the_artifacts_folder_fails_unless_allowed() {
+    let w = World::new();
+    let env = &w.env;
+    w.approved("rel.zip");
+    std::fs::create_dir(env.path("partial")).unwrap();
+    std::fs::copy(env.path("dist/widget-cli"), env.path("partial/widget-cli")).unwrap();
+    let o = w.verify("rel.zip", &["--artifacts", "partial"]).code(1);
+    line(&o, "FAIL", "widget-1.4.0.tar.gz: not found in partial");
+    line(&o, "PASS", "widget-cli: the bytes match");
+    let o = w
+        .verify("rel.zip", &["--artifacts", "partial", "--allow-missing"])
+        .ok();
+    line(&o, "WARN", "widget-1.4.0.tar.gz: not found in partial");
+    assert!(o.stdout.contains("VERIFIED WITH WARNINGS"), "{}", o.stdout);
+    w.verify("rel.zip", &["--allow-missing"])
+        .code(2)
+        .stderr_has("--artifacts");
+}

@@ -98,6 +98,7 @@ fn create_approve_and_verify_a_staging_release_through_ops() {
             &VerifyBundle {
                 bundle: bundle.to_owned(),
                 artifacts_dir: None,
+                allow_missing: false,
                 policies: Vec::new(),
                 identity: None,
             },
@@ -154,6 +155,7 @@ fn create_approve_and_verify_a_staging_release_through_ops() {
         &VerifyBundle {
             bundle: tampered,
             artifacts_dir: None,
+            allow_missing: false,
             policies: Vec::new(),
             identity: None,
         },

@@ -240,6 +240,8 @@ pub async fn verify_bundle(
             Some(d) if !d.is_empty() => Some(picked(d)?),
             _ => None,
         },
+        // The app verifies strictly: an artifact absent from the folder fails.
+        allow_missing: false,
         policies: picked_all(&policies)?,
         identity,
     };

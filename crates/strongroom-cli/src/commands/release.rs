@@ -290,6 +290,7 @@ pub(super) fn verify(ctx: &Ctx, v: &VerifyArgs, bundle: &Path) -> anyhow::Result
     let req = VerifyBundle {
         bundle: bundle.to_owned(),
         artifacts_dir: v.artifacts.clone(),
+        allow_missing: v.allow_missing,
         policies: v.policy.clone(),
         identity,
     };

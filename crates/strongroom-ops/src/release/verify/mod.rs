@@ -33,6 +33,8 @@ pub struct VerifyBundle {
     pub bundle: PathBuf,
     /// A directory holding the artifacts, when the bundle does not carry them.
     pub artifacts_dir: Option<PathBuf>,
+    /// With `artifacts_dir`: an artifact absent from it warns instead of failing.
+    pub allow_missing: bool,
     /// Extra Rego modules (`--policy FILE.rego`).
     pub policies: Vec<PathBuf>,
     /// How to open an age-encrypted bundle.
@@ -168,7 +170,12 @@ pub(crate) fn verify_opened(
         .collect();
     let mut present = hash_artifacts(req.artifacts_dir.as_deref(), &manifest, &key_algs, cb)?;
     hash_carried(zip, &manifest, &altered, &key_algs, &mut present)?;
-    report.artifacts = stages::artifacts(&manifest, &present, &altered, &mut lines);
+    let missing = if req.allow_missing {
+        Outcome::Warn
+    } else {
+        Outcome::Fail
+    };
+    report.artifacts = stages::artifacts(&manifest, &present, &altered, missing, &mut lines);
     let work = Work::list(&manifest, &altered);
     let done = verify_documents(zip, &manifest, &work, &keys, &present.found, cb);
     let raw_sboms = read_raw_sboms(zip, &manifest, &altered);

@@ -353,22 +353,23 @@ pub(crate) struct Present {
 }
 
 /// The artifacts stage: each artifact's bytes against the manifest, where the bytes are at hand
-/// (in `--artifacts DIR`, or carried in the bundle and checked by the manifest stage).
+/// (in `--artifacts DIR`, or carried in the bundle and checked by the manifest stage). An
+/// artifact absent from the directory comes out as `missing` (a failure unless allowed).
 pub(crate) fn artifacts(
     manifest: &Manifest,
     present: &Present,
     altered: &BTreeSet<String>,
+    missing: Outcome,
     lines: &mut Lines,
 ) -> Vec<ArtifactLine> {
     for name in &present.missing {
-        lines.push(
-            CheckId::ArtifactDigest,
-            Outcome::Warn,
-            format!(
-                "{name}: not found in {}, so its bytes were not checked",
-                present.dir.as_deref().unwrap_or("the artifacts directory")
-            ),
-        );
+        let dir = present.dir.as_deref().unwrap_or("the artifacts directory");
+        let detail = if missing == Outcome::Fail {
+            format!("{name}: not found in {dir}: every artifact must be there to check its bytes (--allow-missing lets it pass with a warning)")
+        } else {
+            format!("{name}: not found in {dir}, so its bytes were not checked")
+        };
+        lines.push(CheckId::ArtifactDigest, missing, detail);
     }
     let mut out = Vec::new();
     for a in manifest.artifacts() {
@@ -911,7 +912,7 @@ mod tests {
             missing: vec!["b.bin".to_owned()],
             dir: Some("/media/in".to_owned()),
         };
-        let out = artifacts(&m, &present, &BTreeSet::new(), &mut lines);
+        let out = artifacts(&m, &present, &BTreeSet::new(), Outcome::Warn, &mut lines);
         assert_eq!(out[0].bytes_checked, Some(false));
         assert_eq!(out[1].bytes_checked, None);
         let got: Vec<Outcome> = lines
@@ -926,7 +927,7 @@ mod tests {
             found: [("a.bin".to_owned(), set_of(b"a.bin"))].into(),
             ..Present::default()
         };
-        artifacts(&m, &present, &BTreeSet::new(), &mut lines);
+        artifacts(&m, &present, &BTreeSet::new(), Outcome::Fail, &mut lines);
         let l = lines.of(CheckId::ArtifactDigest);
         assert_eq!((l[0].outcome, l[0].fix), (Outcome::Pass, None));
         assert_eq!(
@@ -943,7 +944,7 @@ mod tests {
         )]
         .into();
         let mut lines = Lines::default();
-        let out = artifacts(&m, &Present::default(), &altered, &mut lines);
+        let out = artifacts(&m, &Present::default(), &altered, Outcome::Fail, &mut lines);
         assert_eq!(out[0].bytes_checked, Some(true));
         assert_eq!(out[1].bytes_checked, Some(false));
     }
