@@ -378,3 +378,36 @@ fn the_audit_key_may_keep_its_own_secret_in_an_owner_only_file() {
         .ok()
         .stdout_has("1 checkpoint verified");
 }
+
+/// `audit list --since yesterday` and `--since zzz` listed nothing and exited 0; a time or an
+/// action name that cannot be read is now refused (exit 2), and dates and offsets are read.
+#[test]
+fn a_since_or_action_that_cannot_be_read_is_refused() {
+    let env = Env::new();
+    env.add_operator("alice", "custodian");
+    env.key("k", "ed25519");
+    let all = rows(&env).len();
+    assert!(all > 0);
+    for bad in ["yesterday", "zzz", "2026-13-01"] {
+        env.run(&["audit", "list", "--since", bad])
+            .code(2)
+            .stderr_has("is not a time");
+    }
+    env.run(&["audit", "list", "--action", "key.generat"])
+        .code(2)
+        .stderr_has("key.generate");
+    let count = |args: &[&str]| {
+        let mut a = vec!["audit", "list", "--json"];
+        a.extend_from_slice(args);
+        let out = env.run(&a).ok();
+        serde_json::from_str::<serde_json::Value>(&out.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(count(&["--since", "2000-01-01"]), all);
+    assert_eq!(count(&["--since", "2000-01-01T01:00:00+01:00"]), all);
+    assert_eq!(count(&["--since", "2999-01-01"]), 0);
+    assert_eq!(count(&["--action", "key.generate"]), 1);
+}

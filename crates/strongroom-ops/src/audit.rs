@@ -205,6 +205,22 @@ fn mentions(details: &serde_json::Value, objects: &[&str]) -> bool {
     }
 }
 
+/// `--since` as the log writes times: RFC 3339 (any offset, normalised to UTC) or a date
+/// (`2026-12-06`, from its midnight UTC).
+fn since_time(s: &str) -> Result<String, OpsError> {
+    if let Ok(t) = strongroom_core::Timestamp::parse(s) {
+        return Ok(t.to_rfc3339());
+    }
+    let date = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s.trim(), &date)
+        .map(|d| format!("{d}T00:00:00Z"))
+        .map_err(|_| {
+            OpsError::BadInput(format!(
+                "{s:?} is not a time: give an RFC 3339 time such as 2026-12-06T10:00:00Z, or a date such as 2026-12-06"
+            ))
+        })
+}
+
 impl Station {
     /// Appends one row. Acts that succeeded must be recorded: the caller propagates a failure.
     pub(crate) fn record(
@@ -356,13 +372,26 @@ impl Station {
     }
 
     /// Rows in order, optionally of one action and from a time on (RFC 3339).
+    /// Rows, oldest first: of one action, and from a time on (RFC 3339, or a date for its
+    /// midnight UTC). A time or action name that cannot be read is refused, not matched by
+    /// nothing.
     pub fn audit_list(
         &self,
         action: Option<&str>,
         since: Option<&str>,
     ) -> Result<Vec<AuditRow>, OpsError> {
         self.require(Action::AuditList)?;
-        Ok(self.store.audit_rows(action, since)?)
+        if let Some(a) = action {
+            if AuditEvent::parse(a).is_none() {
+                let names: Vec<&str> = AuditEvent::ALL.iter().map(|e| e.as_str()).collect();
+                return Err(OpsError::BadInput(format!(
+                    "no audit action is called {a:?}; the actions are {}",
+                    names.join(", ")
+                )));
+            }
+        }
+        let since = since.map(since_time).transpose()?;
+        Ok(self.store.audit_rows(action, since.as_deref())?)
     }
 
     /// Every row as JSON Lines (`audit export`), oldest first.
