@@ -165,9 +165,13 @@ pub enum KeyCommand {
     Export {
         /// Key label or key id.
         key: String,
-        /// Write to FILE instead of standard output.
+        /// Write to FILE instead of standard output (never over an existing file without
+        /// --force).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Replace FILE if it exists.
+        #[arg(long, requires = "output")]
+        force: bool,
     },
     /// Retire a key: it stays listed and its signatures still verify, but it signs nothing more.
     Retire {

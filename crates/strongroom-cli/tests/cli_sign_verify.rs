@@ -377,3 +377,27 @@ fn a_rotation_cut_short_by_a_full_disk_keeps_the_old_key_and_says_so() {
         .stdout_has("failed");
     env.run(&["audit", "verify"]).ok();
 }
+
+/// `key export -o FILE` wrote over an existing file without a word, where every other output
+/// refuses without --force.
+#[test]
+fn key_export_does_not_replace_a_file_without_force() {
+    let env = Env::new();
+    env.key("k", "ed25519");
+    let other = env.file("k.pub", b"someone else's key\n");
+    let o = env.run(&["key", "export", "k", "-o", other.to_str().unwrap()]);
+    assert_eq!(o.code, 2, "{}{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("add --force"), "{}", o.stderr);
+    assert_eq!(std::fs::read(&other).unwrap(), b"someone else's key\n");
+    env.run(&[
+        "key",
+        "export",
+        "k",
+        "-o",
+        other.to_str().unwrap(),
+        "--force",
+    ])
+    .ok();
+    let pem = env.run(&["key", "export", "k"]).ok().stdout;
+    assert_eq!(std::fs::read_to_string(&other).unwrap(), pem);
+}

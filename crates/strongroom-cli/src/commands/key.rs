@@ -26,9 +26,14 @@ pub(super) fn key(ctx: &Ctx, cmd: KeyCommand) -> anyhow::Result<u8> {
             json,
         } => key_adopt(ctx, &token, object, label, &purpose, &pin, json)?,
         KeyCommand::List { json } => key_list(ctx, json)?,
-        KeyCommand::Export { key, output } => {
-            let pem = open_station(ctx)?.export_public_key(&key)?;
-            write_output(pem.as_bytes(), output.as_deref())?;
+        KeyCommand::Export { key, output, force } => {
+            let station = open_station(ctx)?;
+            match output {
+                // As every other output: atomic, outside the station, and not over a file
+                // without --force.
+                Some(path) => station.save_public_key(&key, &path, force)?,
+                None => write_output(station.export_public_key(&key)?.as_bytes(), None)?,
+            }
         }
         KeyCommand::Retire { key } => {
             let k = open_station(ctx)?.retire_key(&key)?;
