@@ -41,6 +41,7 @@ pub fn words(r: &Remedy) -> String {
             format!("log out and in again as an operator holding the role {role}, or ask a custodian to grant it to {operator}")
         }
         ClaimStation => s("claim the station first: the login screen offers it while no operator exists"),
+        CreateStation => s("start Strongroom with the data directory of your station, or claim a new station on the login screen"),
         LogIn => s("log in first"),
         CheckLogin => s("check the operator name and passphrase; the failed try was recorded"),
         OperatorPassphrase => s("type the operator's passphrase"),

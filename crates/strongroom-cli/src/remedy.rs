@@ -52,6 +52,7 @@ pub fn words(r: &Remedy) -> String {
             format!("run it as an operator holding the role (--operator NAME), or ask a custodian to grant it: `strongroom operator grant {operator} {role}`")
         }
         ClaimStation => s("create the first custodian with `strongroom operator init --name NAME`"),
+        CreateStation => s("check --home and STRONGROOM_HOME; a new station is made only by `strongroom operator init --name NAME`"),
         LogIn => s("give the operator with --operator NAME (or STRONGROOM_OPERATOR) and the passphrase"),
         CheckLogin => s("check the operator name and passphrase (--operator-passphrase-file, STRONGROOM_OPERATOR_PASSPHRASE or the prompt); it was tried once and recorded"),
         OperatorPassphrase => s("give it with --operator-passphrase-file FILE or STRONGROOM_OPERATOR_PASSPHRASE, or run on a terminal to be asked"),

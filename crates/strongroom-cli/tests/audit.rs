@@ -150,7 +150,7 @@ fn checkpointed() -> Env {
     env.file("other.bin", b"other");
     env.run(&["sign", "--key", "rel", "app.bin"]).ok();
     env.run(&["sign", "--key", "rel", "other.bin"]).ok();
-    env.run(&["key", "export", "rel", "-o", "rel.pub"]).ok();
+    // `env.key` exported rel.pub already.
     env.run(&["audit", "checkpoint"])
         .ok()
         .stdout_has("checkpoint 1: row ");

@@ -45,6 +45,32 @@ fn an_unclaimed_station_refuses_with_a_remedy_but_key_file_verification_works() 
         .map(|o| assert_eq!(o.status.code(), Some(0), "{o:?}"))
         .unwrap();
 
+    // A data directory without a station (a mistyped --home) is not made into a new, empty
+    // station: every command but `operator init` names the path and exits 3.
+    for args in [
+        &["key", "list"][..],
+        &["audit", "verify"],
+        &["operator", "list"],
+    ] {
+        let o = env.bare_cmd().args(args).output().unwrap();
+        assert_eq!(o.status.code(), Some(3), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("no station at"), "{err}");
+        assert!(
+            err.contains(&env.home.path().display().to_string()),
+            "{err}"
+        );
+        assert!(err.contains("operator init"), "{err}");
+    }
+    assert!(!env.home.path().join("strongroom.db").exists());
+
+    // An init that fails (too short a passphrase) leaves a station with no account yet.
+    env.bare_cmd()
+        .env("STRONGROOM_OPERATOR_PASSPHRASE", "short")
+        .args(["operator", "init", "--name", "alice"])
+        .output()
+        .map(|o| assert_eq!(o.status.code(), Some(2), "{o:?}"))
+        .unwrap();
     // Anything that needs a role says how to claim the station.
     for args in [
         &["key", "list"][..],

@@ -152,6 +152,8 @@ pub enum OpsError {
     },
     #[error("{key}: no such key in the inventory at {} and no such public key file", home.display())]
     VerificationKeyNotFound { key: String, home: PathBuf },
+    #[error("no station at {}: it holds no strongroom.db", home.display())]
+    NoStation { home: PathBuf },
     #[error(transparent)]
     Trust(#[from] TrustError),
     #[error(transparent)]
@@ -412,9 +414,10 @@ impl OpsError {
             TrustPackage { source, .. } if source.is_refusal() => ErrorKind::Rejected,
             TrustPackage { .. } => ErrorKind::Usage,
             NoCustodian { .. } | StaleTrustPackage { .. } => ErrorKind::Rejected,
-            TrustKeyNotFound(_) | PolicyModuleNotFound(_) | VerificationKeyNotFound { .. } => {
-                ErrorKind::NotFound
-            }
+            TrustKeyNotFound(_)
+            | PolicyModuleNotFound(_)
+            | VerificationKeyNotFound { .. }
+            | NoStation { .. } => ErrorKind::NotFound,
             AlreadyRevoked { .. } => ErrorKind::Conflict,
             Forbidden { .. } | Unclaimed { .. } => ErrorKind::Forbidden,
             NotLoggedIn { .. } | LoginFailed(_) | OperatorPassphraseUnavailable(_) => {
@@ -498,6 +501,7 @@ impl OpsError {
             ),
             PublicKeyFile { .. } => R::PemPublicKey,
             VerificationKeyNotFound { .. } => R::VerificationKey,
+            NoStation { .. } => R::CreateStation,
             KeyRef(_) => R::ListKeys,
             Store(e) => return store_remedy(e),
             SecretUnavailable { .. } => R::GiveSecret,

@@ -72,6 +72,8 @@ pub enum Remedy {
     },
     /// The station has no operator yet.
     ClaimStation,
+    /// No station where one was looked for: a mistyped data directory, or none made yet.
+    CreateStation,
     /// Nobody is logged in.
     LogIn,
     /// A login was refused.
@@ -164,6 +166,7 @@ impl Remedy {
                 role: Some(Role::Custodian),
             },
             ClaimStation,
+            CreateStation,
             LogIn,
             CheckLogin,
             OperatorPassphrase,
@@ -219,6 +222,7 @@ impl Remedy {
                 | AlreadyTrusted
                 | NeedsRole { .. }
                 | ClaimStation
+                | CreateStation
                 | LogIn
                 | CheckLogin
                 | OperatorPassphrase

@@ -62,6 +62,18 @@ impl Station {
         })
     }
 
+    /// [`Station::open`] of a station that exists: a data directory without a database (a
+    /// mistyped `--home`) is refused with the path it looked at, instead of becoming a new,
+    /// empty station. Only claiming a station (`operator init`) makes one.
+    pub fn open_existing(home: &Path) -> Result<Self, OpsError> {
+        if !Store::exists(home) {
+            return Err(OpsError::NoStation {
+                home: home.to_owned(),
+            });
+        }
+        Self::open(home)
+    }
+
     /// How long a write waits for another Strongroom process to finish writing before it is
     /// refused as busy (the app: about a second, so that a person hears of it at once). The
     /// audit row of a verification waits longer: see `Station::record_patiently`.

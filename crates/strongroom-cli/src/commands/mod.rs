@@ -72,7 +72,7 @@ impl Ctx {
 
 /// Opens the station and, once it has operator accounts, logs in (once per command).
 fn open_station(ctx: &Ctx) -> anyhow::Result<Station> {
-    let mut station = Station::open(&home_dir(ctx.home.clone())?)?;
+    let mut station = Station::open_existing(&home_dir(ctx.home.clone())?)?;
     login(ctx, &mut station)?;
     Ok(station)
 }
