@@ -48,6 +48,7 @@ pub fn words(r: &Remedy) -> String {
         SetAuditKey => s("custodians set one under Settings, Audit key (a key of purpose audit, with the quorum's consent); nothing was signed"),
         PolicyFixes(_) => s("fix what the policy names (see docs/policy.md) and sign again; the refusal is in the audit log"),
         DoNotApprove => s("do not approve it: ask the release officer for a fresh bundle, and open it on the Verify screen to see every check"),
+        DoNotExport => s("nothing was written: open the bundle on the Verify screen to see every check; collect the missing approvals, or ask the release officer for a fresh bundle"),
         DecryptBundle => s("give the age identity file of a recipient it was encrypted to, or tick \"The bundle is encrypted with a passphrase\", and verify again"),
         StationTampered => s("the database was changed outside Strongroom: stop using this station, keep the file as evidence, and compare it with a copy you trust; the Audit screen still works"),
         CosignerConsent => s("a second custodian must consent: choose Add a custodian's consent and have them type their passphrase; nothing was changed"),

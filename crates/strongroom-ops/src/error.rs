@@ -223,6 +223,11 @@ pub enum OpsError {
         bundle: PathBuf,
         reasons: Vec<String>,
     },
+    #[error("{} does not verify, so it is not carried out:\n  - {}", bundle.display(), reasons.join("\n  - "))]
+    ExportRefused {
+        bundle: PathBuf,
+        reasons: Vec<String>,
+    },
     #[error("key {key} has already signed this release; the same key counts once")]
     AlreadyApproved { key: String },
     #[error("{} is age-encrypted", .0.display())]
@@ -436,7 +441,9 @@ impl OpsError {
                     _ => ErrorKind::Usage,
                 }
             }
-            PolicyDenied { .. } | BundleRejected { .. } => ErrorKind::Rejected,
+            PolicyDenied { .. } | BundleRejected { .. } | ExportRefused { .. } => {
+                ErrorKind::Rejected
+            }
             AlreadyApproved { .. } => ErrorKind::Conflict,
             EncryptedBundle(_) => ErrorKind::Usage,
             Tampered(_) => ErrorKind::Rejected,
@@ -578,6 +585,7 @@ impl OpsError {
             ReleaseBundle(e) => return e.remedy().map(Remedy::Plain),
             PolicyDenied { fixes, .. } => R::PolicyFixes(fixes.clone()),
             BundleRejected { .. } => R::DoNotApprove,
+            ExportRefused { .. } => R::DoNotExport,
             AlreadyApproved { .. } => {
                 plain("a second approval must come from another operator with another key")
             }

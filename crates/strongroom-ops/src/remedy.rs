@@ -86,6 +86,8 @@ pub enum Remedy {
     PolicyFixes(Vec<Fix>),
     /// The bundle does not verify; do not approve it.
     DoNotApprove,
+    /// The bundle does not verify; it is not carried out of the room.
+    DoNotExport,
     /// The bundle is encrypted; give an identity or passphrase.
     DecryptBundle,
     /// The database was changed outside Strongroom.
@@ -174,6 +176,7 @@ impl Remedy {
             PolicyFixes(vec![Fix::Sbom, Fix::Scan]),
             PolicyFixes(vec![]),
             DoNotApprove,
+            DoNotExport,
             DecryptBundle,
             StationTampered,
             CosignerConsent,
@@ -229,6 +232,7 @@ impl Remedy {
                 | SetAuditKey
                 | PolicyFixes(_)
                 | DoNotApprove
+                | DoNotExport
                 | DecryptBundle
                 | StationTampered
                 | CosignerConsent

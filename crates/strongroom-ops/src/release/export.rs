@@ -22,7 +22,8 @@ pub struct Exported {
 
 impl Station {
     /// Writes `bundle` into `folder` under its own file name (plus `.age` when encrypted). The
-    /// bundle must open as a release bundle first, so a damaged file is not carried out.
+    /// bundle must verify first, against the station's trust store, exactly as `verify` checks
+    /// it: a damaged file, a random zip or a release short of its approvals is not carried out.
     pub fn release_export(
         &self,
         bundle: &Path,
@@ -47,7 +48,28 @@ impl Station {
             return Err(OpsError::NotADirectory(folder.to_owned()));
         }
         let opened = super::open_bundle(bundle, None)?;
+        let report = super::verify::verify_opened(
+            &opened,
+            &super::VerifyBundle {
+                bundle: bundle.to_owned(),
+                ..Default::default()
+            },
+            &self.trust_set()?,
+            "the station's trust store",
+            &crate::callbacks::Quiet,
+        )?;
         drop(opened);
+        if !report.verified {
+            return Err(OpsError::ExportRefused {
+                bundle: bundle.to_owned(),
+                reasons: report
+                    .checks
+                    .iter()
+                    .filter(|c| c.outcome == strongroom_core::verify::Outcome::Fail)
+                    .map(|c| format!("{}: {}", c.id, c.detail))
+                    .collect(),
+            });
+        }
         let name = bundle
             .file_name()
             .ok_or_else(|| OpsError::NotRegularFile(bundle.to_owned()))?;
