@@ -49,6 +49,7 @@ pub fn words(r: &Remedy) -> String {
         PolicyFixes(_) => s("fix what the policy names (see docs/policy.md) and sign again; the refusal is in the audit log"),
         DoNotApprove => s("do not approve it: ask the release officer for a fresh bundle, and open it on the Verify screen to see every check"),
         DoNotExport => s("nothing was written: open the bundle on the Verify screen to see every check; collect the missing approvals, or ask the release officer for a fresh bundle"),
+        TrustSigner => s("choose a key the Trust screen lists as a signer for this stage, or have custodians trust this one there first"),
         DecryptBundle => s("give the age identity file of a recipient it was encrypted to, or tick \"The bundle is encrypted with a passphrase\", and verify again"),
         StationTampered => s("the database was changed outside Strongroom: stop using this station, keep the file as evidence, and compare it with a copy you trust; the Audit screen still works"),
         CosignerConsent => s("a second custodian must consent: choose Add a custodian's consent and have them type their passphrase; nothing was changed"),

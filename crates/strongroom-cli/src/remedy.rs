@@ -71,6 +71,7 @@ pub fn words(r: &Remedy) -> String {
         }
         DoNotApprove => s("do not approve it: ask the release officer for a fresh bundle, and run `strongroom verify` on it to see every check"),
         DoNotExport => s("nothing was written: `strongroom verify BUNDLE` shows every check; collect the missing approvals with `strongroom release approve`, or ask the release officer for a fresh bundle"),
+        TrustSigner => s("sign with a key the trust store accepts for this stage (`strongroom trust list`), or have custodians trust this one with `strongroom trust add KEY.pem --purpose signer --stages STAGE --holder PERSON`"),
         DecryptBundle => s("give the identity with --identity FILE (an age key file), or --passphrase-file for a passphrase-encrypted bundle"),
         StationTampered => s("the database was changed outside Strongroom: stop using this station, keep the file as evidence, and compare it with a copy you trust; `strongroom audit verify` and `audit list` still work"),
         CosignerConsent => s("a second custodian must consent: add --cosigner NAME (their passphrase from --cosigner-passphrase-file, STRONGROOM_COSIGNER_PASSPHRASE or the prompt); nothing was changed"),

@@ -530,7 +530,7 @@ fn an_unknown_algorithm_or_age_recipient_gets_a_hint() {
 fn release_create_and_export_read_the_bundle_passphrase_from_a_file() {
     let env = Env::new();
     env.audit_key();
-    env.key("rel", "ed25519");
+    env.signer("rel", "ed25519");
     env.file("a.txt", b"a");
     env.file("pass.txt", b"a bundle passphrase\n");
     env.file("wrong.txt", b"not the passphrase\n");

@@ -304,7 +304,7 @@ fn plaintext_zips(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 #[test]
 fn sigkill_while_encrypting_or_decrypting_leaves_no_plaintext_behind() {
     let env = Env::new();
-    env.key("dev-key", "ed25519");
+    env.signer("dev-key", "ed25519");
     env.audit_key();
     // Random bytes do not compress: the bundle is as large as the artifact, so encryption and
     // decryption take long enough to be cut.

@@ -378,7 +378,7 @@ fn attack_signatures_cross_domains_through_sign_and_attest() {
 /// A station with a checkpoint witnessed by a release bundle, for the tail attacks.
 fn witnessed() -> Env {
     let env = Env::new();
-    env.key("rel", "ecdsa-p256");
+    env.signer("rel", "ecdsa-p256");
     env.audit_key();
     env.file("app.bin", b"app");
     env.run(&[

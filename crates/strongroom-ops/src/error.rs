@@ -223,6 +223,8 @@ pub enum OpsError {
         bundle: PathBuf,
         reasons: Vec<String>,
     },
+    #[error("{check}; nothing was signed, since a bundle signed by this key could never verify")]
+    SignerRejected { check: String },
     #[error("{} does not verify, so it is not carried out:\n  - {}", bundle.display(), reasons.join("\n  - "))]
     ExportRefused {
         bundle: PathBuf,
@@ -441,9 +443,10 @@ impl OpsError {
                     _ => ErrorKind::Usage,
                 }
             }
-            PolicyDenied { .. } | BundleRejected { .. } | ExportRefused { .. } => {
-                ErrorKind::Rejected
-            }
+            PolicyDenied { .. }
+            | BundleRejected { .. }
+            | ExportRefused { .. }
+            | SignerRejected { .. } => ErrorKind::Rejected,
             AlreadyApproved { .. } => ErrorKind::Conflict,
             EncryptedBundle(_) => ErrorKind::Usage,
             Tampered(_) => ErrorKind::Rejected,
@@ -586,6 +589,7 @@ impl OpsError {
             PolicyDenied { fixes, .. } => R::PolicyFixes(fixes.clone()),
             BundleRejected { .. } => R::DoNotApprove,
             ExportRefused { .. } => R::DoNotExport,
+            SignerRejected { .. } => R::TrustSigner,
             AlreadyApproved { .. } => {
                 plain("a second approval must come from another operator with another key")
             }

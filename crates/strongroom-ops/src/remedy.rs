@@ -88,6 +88,8 @@ pub enum Remedy {
     DoNotApprove,
     /// The bundle does not verify; it is not carried out of the room.
     DoNotExport,
+    /// The release key is not trusted (or not valid) for the stage.
+    TrustSigner,
     /// The bundle is encrypted; give an identity or passphrase.
     DecryptBundle,
     /// The database was changed outside Strongroom.
@@ -177,6 +179,7 @@ impl Remedy {
             PolicyFixes(vec![]),
             DoNotApprove,
             DoNotExport,
+            TrustSigner,
             DecryptBundle,
             StationTampered,
             CosignerConsent,
@@ -233,6 +236,7 @@ impl Remedy {
                 | PolicyFixes(_)
                 | DoNotApprove
                 | DoNotExport
+                | TrustSigner
                 | DecryptBundle
                 | StationTampered
                 | CosignerConsent

@@ -207,6 +207,13 @@ impl Env {
         self.key_for(label, alg, "signer")
     }
 
+    /// A signer key held by [`ADMIN`] and trusted for every stage, as `release create` needs it.
+    pub fn signer(&self, label: &str, alg: &str) -> PathBuf {
+        let pem = self.key(label, alg);
+        self.trust(&pem, label, "signer", ADMIN, &[]);
+        pem
+    }
+
     /// Generates a key of `purpose` and exports its public key to `LABEL.pub`.
     pub fn key_for(&self, label: &str, alg: &str, purpose: &str) -> PathBuf {
         self.run(&[

@@ -171,6 +171,19 @@ impl Station {
 
         let signer = self.signer_for(&req.key, Purpose::Signer, req.allow_pin_in_uri, cb)?;
         let signer: &dyn Signer = &*signer;
+        // The checks verify makes of this key, before anything is hashed or signed: a bundle
+        // signed by a key the trust store does not accept could never verify.
+        let (_, outcome, detail) = super::facts::key_check(
+            &trust,
+            &signer.public_key().key_id(),
+            timestamp(&created)?,
+            stage,
+            Purpose::Signer,
+            &format!("release by {}", self.operator),
+        );
+        if outcome == strongroom_core::verify::Outcome::Fail {
+            return Err(OpsError::SignerRejected { check: detail });
+        }
         let digests = hash_files(&req.artifacts, &sizes, &digests_needed(signer), cb)?;
 
         // The policy gate, before anything is signed.

@@ -104,7 +104,7 @@ pub fn key_check(
             id,
             Outcome::Fail,
             format!(
-                "{what} {name} when it signed ({at}): {}",
+                "{what}: key {name}, when it signed ({at}): {}",
                 problems.join("; ")
             ),
         );
