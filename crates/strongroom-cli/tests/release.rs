@@ -959,3 +959,54 @@ fn create_refuses_a_key_that_verify_would_refuse() {
     create("dev-only", "dev").ok();
     env.run(&["verify", "t.zip"]).ok();
 }
+
+/// `key revoke` left the key active in the station's trust store. It now revokes it there in the
+/// same act: a release signed before still verifies, with the revocation flagged; nothing new
+/// can be signed with it; and the command says how other stations learn of it.
+#[test]
+fn key_revoke_revokes_the_key_in_the_trust_store_too() {
+    let env = Env::new();
+    env.audit_key();
+    env.signer("rel", "ed25519");
+    env.file("a.bin", b"a");
+    let create = |out: &str| {
+        env.run(&[
+            "release",
+            "create",
+            "--name",
+            "t",
+            "--version",
+            "1",
+            "--stage",
+            "dev",
+            "--key",
+            "rel",
+            "--sbom",
+            "none",
+            "-o",
+            out,
+            "a.bin",
+        ])
+    };
+    create("before.zip").ok();
+    env.run(&["key", "revoke", "rel", "--reason", "laptop lost"])
+        .ok()
+        .stdout_has("trust store revokes it too")
+        .stdout_has("strongroom trust export");
+    let list: serde_json::Value =
+        serde_json::from_str(&env.run(&["trust", "list", "--json"]).ok().stdout).unwrap();
+    let rel = list["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["name"] == "rel")
+        .unwrap()
+        .clone();
+    assert_eq!(rel["state"], "revoked", "{rel}");
+    assert_eq!(rel["revocation_reason"], "laptop lost");
+    let o = env.run(&["verify", "before.zip"]).ok();
+    assert!(o.stdout.contains("WARN  revocation"), "{}", o.stdout);
+    assert!(o.stdout.contains("VERIFIED WITH WARNINGS"), "{}", o.stdout);
+    assert_ne!(create("after.zip").code, 0);
+    assert!(!env.path("after.zip").exists());
+}

@@ -222,6 +222,9 @@ impl Station {
 
     /// Revokes a key (lost, compromised): it signs nothing more, and `reason` is recorded. Trust
     /// stores elsewhere learn of it through `trust revoke` and a new trust package.
+    /// Revokes a key of the inventory and, in the same act, in this station's trust store when
+    /// it trusts the key (from now on; signatures made before stand, flagged). Other stations
+    /// learn of it only from a new trust package.
     pub fn revoke_key(&self, key: &str, reason: &str) -> Result<KeyInfo, OpsError> {
         self.require(Action::KeyRevoke)?;
         if reason.trim().is_empty() {
@@ -229,12 +232,35 @@ impl Station {
                 "give a reason for the revocation (it goes into the audit log)".into(),
             ));
         }
-        self.set_status(
-            key,
-            KeyStatus::Revoked,
+        let rec = self.lookup_key(key)?;
+        let row = Self::status_change(&rec, KeyStatus::Revoked)?;
+        let now = crate::trust::now();
+        let trust = self.trust_set()?;
+        let trusted = trust.key(&rec.key_id).is_some();
+        let already = trust
+            .revocation(&rec.key_id)
+            .is_some_and(|r| r.revoked_at <= now);
+        let mut changes = vec![Change::KeyPut { key: row.clone() }];
+        if trusted && !already {
+            changes.push(Change::TrustRevoke {
+                revocation: strongroom_store::trust::RevocationRow::of(
+                    &strongroom_policy::Revocation {
+                        key_id: rec.key_id.clone(),
+                        revoked_at: now,
+                        reason: reason.trim().to_owned(),
+                    },
+                ),
+            });
+        }
+        self.act(
             AuditEvent::KeyRevoke,
-            serde_json::json!({"reason": reason}),
+            rec.key_id.as_str(),
+            changes,
+            serde_json::json!({"label": rec.label, "reason": reason,
+                "trust_revoked": trusted && !already, "revoked_at": now.to_string()}),
         )
+        .inspect_err(|e| self.record_failure(AuditEvent::KeyRevoke, rec.key_id.as_str(), e))?;
+        Ok(KeyInfo::from(&row.record()?))
     }
 
     pub(crate) fn set_status(

@@ -43,6 +43,9 @@ pub(super) fn key(ctx: &Ctx, cmd: KeyCommand) -> anyhow::Result<u8> {
         KeyCommand::Revoke { key, reason } => {
             let k = open_station(ctx)?.revoke_key(&key, &reason)?;
             println!("revoked {} ({})", k.label, k.key_id);
+            println!(
+                "this station's trust store revokes it too, from now on (signatures made before stand, flagged); other stations learn of it only from a new trust package: `strongroom trust export`, then `trust import` there"
+            );
         }
     }
     Ok(exit::OK)
