@@ -376,6 +376,10 @@ fn each_kind_of_tampering_fails_with_its_reason() {
     std::fs::write(env.path("swapped/widget-1.4.0.tar.gz"), b"a trojan").unwrap();
     let o = w.verify("rel.zip", &["--artifacts", "swapped"]).code(1);
     line(&o, "FAIL", "widget-1.4.0.tar.gz: the file has sha256:");
+    // The swap is the one failure: no missing SBOM or scan is made up on top of it.
+    for wrong in ["has no SBOM", "was not scanned", "--sbom auto", "--scan"] {
+        assert!(!o.stdout.contains(wrong), "{wrong}: {}", o.stdout);
+    }
     assert_report_schema(
         &w.verify("rel.zip", &["--artifacts", "swapped", "--json"])
             .code(1)

@@ -543,9 +543,12 @@ pub(crate) fn document(
             w.path, w.artifact
         ));
     };
+    // Signatures and attestations are checked against what was released: the bytes at hand
+    // when they are the released ones, else the manifest's digest (a swapped file is the
+    // artifacts stage's failure alone, not a missing SBOM or scan as well).
     let digests = match present.get(&w.artifact) {
-        Some(set) => set.clone(),
-        None => listed_digests(record, &doc),
+        Some(set) if set.sha256().as_bytes() == record.sha256.0.as_slice() => set.clone(),
+        _ => listed_digests(record, &doc),
     };
     let facts = ArtifactFacts {
         name: w.artifact.clone(),
