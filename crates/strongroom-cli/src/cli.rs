@@ -94,13 +94,20 @@ pub enum TokenCommand {
 pub enum ModuleCommand {
     /// Show the allowed modules.
     List {
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
         #[arg(long)]
         json: bool,
     },
     /// Allow a PKCS#11 module (its canonical path is recorded).
-    Allow { path: PathBuf },
+    Allow {
+        /// The PKCS#11 module (a shared library).
+        path: PathBuf,
+    },
     /// Stop allowing a module.
-    Remove { path: PathBuf },
+    Remove {
+        /// The PKCS#11 module.
+        path: PathBuf,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -140,6 +147,7 @@ pub enum KeyCommand {
     Show {
         /// Key label or key id.
         key: String,
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
         #[arg(long)]
         json: bool,
     },
@@ -158,6 +166,7 @@ pub enum KeyCommand {
         purpose: String,
         #[command(flatten)]
         pin: PinArgs,
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
         #[arg(long)]
         json: bool,
     },
@@ -236,6 +245,7 @@ pub struct RotateArgs {
     pub new_passphrase_file: Option<PathBuf>,
     #[command(flatten)]
     pub pin: PinArgs,
+    /// Print the result as JSON (the shape `docs/cli.md` documents).
     #[arg(long)]
     pub json: bool,
 }
@@ -290,16 +300,20 @@ pub struct SbomArgs {
 pub enum SbomCommand {
     /// Check an SBOM (yours or another tool's, e.g. syft's) against the official JSON schema.
     Validate {
+        /// The SBOM (SPDX 2.3 or CycloneDX 1.4–1.6 JSON).
         file: PathBuf,
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
         #[arg(long)]
         json: bool,
     },
     /// Convert between SPDX 2.3 and CycloneDX 1.6, where the information allows.
     Convert {
+        /// The SBOM to convert.
         file: PathBuf,
         /// spdx-json or cyclonedx-json.
         #[arg(long)]
         to: String,
+        /// Write to FILE instead of standard output.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -309,24 +323,31 @@ pub enum SbomCommand {
 pub enum VulndbCommand {
     /// Import OSV all.zip files (any ecosystem); re-importing is idempotent, newer records replace.
     Import {
+        /// OSV all.zip files, one per ecosystem.
         #[arg(value_name = "FILE.zip", required = true)]
         files: Vec<PathBuf>,
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
         #[arg(long)]
         json: bool,
     },
     /// Ecosystems, record counts and the snapshot's age (a warning past the threshold).
     Status {
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
         #[arg(long)]
         json: bool,
     },
     /// Set the age in days past which the snapshot is reported as stale (default 30).
-    MaxAge { days: u32 },
+    MaxAge {
+        /// Days after which the database is reported stale.
+        days: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 pub enum OperatorCommand {
     /// Claim a new station: create the first operator, a custodian. Refused once any exists.
     Init {
+        /// The first operator's account name.
         #[arg(long)]
         name: String,
         /// Further roles for this first account (comma-separated), e.g. for a one-person test
@@ -336,6 +357,7 @@ pub enum OperatorCommand {
     },
     /// Add an operator (custodian only).
     Add {
+        /// The new account's name.
         name: String,
         /// Comma-separated: custodian, release-officer, approver, auditor.
         #[arg(long, value_name = "ROLES")]
@@ -345,34 +367,50 @@ pub enum OperatorCommand {
     },
     /// List operators and their roles.
     List {
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
         #[arg(long)]
         json: bool,
     },
     /// Change your passphrase, or (custodian) another operator's.
     Passwd {
+        /// The account (default: the operator logged in).
         name: Option<String>,
         #[command(flatten)]
         new: NewPassphraseArgs,
     },
     /// Disable an account (custodian only); it can no longer log in.
-    Disable { name: String },
+    Disable {
+        /// The account.
+        name: String,
+    },
     /// Re-enable a disabled account (custodian only).
-    Enable { name: String },
+    Enable {
+        /// The account.
+        name: String,
+    },
     /// Give an operator more roles (custodian only).
     Grant {
+        /// The account.
         name: String,
+        /// Roles to add, comma-separated: custodian, release-officer, approver, auditor.
         #[arg(value_name = "ROLES")]
         roles: String,
     },
     /// Take roles from an operator (custodian only).
     Revoke {
+        /// The account.
         name: String,
+        /// Roles to take away, comma-separated.
         #[arg(value_name = "ROLES")]
         roles: String,
     },
     /// Show the custodian quorum, or set it (custodian only, with the quorum in force): how many
     /// distinct custodians must consent to a change of who is trusted.
-    Quorum { quorum: Option<u32> },
+    Quorum {
+        /// The new quorum: distinct custodians whose consent a change of trust or accounts
+        /// needs (omit it to show the one in force).
+        quorum: Option<u32>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -388,6 +426,7 @@ pub enum AuditKeyCommand {
     /// Set the key that signs checkpoints: the label or key id of a key of purpose audit
     /// (custodian only, with the quorum's consent).
     Set {
+        /// The audit key: label or key id of a key of purpose audit.
         key: String,
         /// A file (mode 600) holding the audit key's passphrase or PIN: the station then signs
         /// the checkpoint of each release and approval itself, without asking for it.
@@ -411,6 +450,7 @@ pub enum AuditCommand {
         /// checkpoint or excerpt file, or ROWS:HEAD as `audit checkpoint` prints it.
         #[arg(long, value_name = "CHECKPOINT")]
         since: Option<String>,
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
         #[arg(long)]
         json: bool,
     },
@@ -423,6 +463,7 @@ pub enum AuditCommand {
         secrets: SecretArgs,
         #[command(flatten)]
         pin: PinArgs,
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
         #[arg(long)]
         json: bool,
     },
@@ -432,17 +473,21 @@ pub enum AuditCommand {
     /// Write the rows about OBJECTs (release id, bundle or artifact sha256) with the chain that
     /// links them to the latest checkpoint, as JSON.
     Excerpt {
+        /// Release ids (`release:NAME@VERSION`), bundle or artifact SHA-256s, or `manifest:sha256:HEX`.
         #[arg(required = true, value_name = "OBJECT")]
         objects: Vec<String>,
+        /// Write to FILE instead of standard output.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
     /// Check an excerpt with the audit key's public key alone (no station needed).
     VerifyExcerpt {
+        /// The excerpt (a bundle's audit/excerpt.json, or `audit excerpt` output).
         file: PathBuf,
         /// The audit key's public key (PEM file).
         #[arg(long, value_name = "PUB")]
         key: PathBuf,
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
         #[arg(long)]
         json: bool,
     },
@@ -454,6 +499,7 @@ pub enum AuditCommand {
         /// Only this action (sign, key.generate, login.failed, …).
         #[arg(long)]
         action: Option<String>,
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
         #[arg(long)]
         json: bool,
     },
@@ -462,6 +508,7 @@ pub enum AuditCommand {
         /// jsonl: one JSON object per line.
         #[arg(long, default_value = "jsonl")]
         format: String,
+        /// Write to FILE instead of standard output.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
@@ -478,6 +525,7 @@ pub struct ScanArgs {
     /// Also write the result as an in-toto vulns predicate (sign it with `attest --type vulns`).
     #[arg(long, value_name = "FILE")]
     pub predicate_out: Option<PathBuf>,
+    /// Print the result as JSON (the shape `docs/cli.md` documents).
     #[arg(long)]
     pub json: bool,
 }
@@ -516,6 +564,7 @@ pub struct AttestArgs {
     pub secrets: SecretArgs,
     #[command(flatten)]
     pub pin: PinArgs,
+    /// Print the result as JSON (the shape `docs/cli.md` documents).
     #[arg(long)]
     pub json: bool,
     /// The artifacts the statement is about (its subjects).
@@ -573,6 +622,7 @@ pub enum TrustCommand {
     /// Add your custodian signature to a trust package (written back in place): how the second
     /// custodian of a quorum signs a package the first exported.
     Countersign {
+        /// The trust package to sign (written back in place).
         #[arg(value_name = "PACKAGE.json")]
         file: PathBuf,
         /// Your custodian key (label, key id or pkcs11: URI).
@@ -592,13 +642,16 @@ pub enum TrustCommand {
         /// When the key stopped being trustworthy (RFC 3339). Default: now.
         #[arg(long, value_name = "TIME")]
         at: Option<String>,
+        /// Why (goes into the audit log and the trust package).
         #[arg(long, value_name = "TEXT", default_value = "")]
         reason: String,
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
         #[arg(long)]
         json: bool,
     },
     /// Show trusted keys, revocations and the trust policy.
     List {
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
         #[arg(long)]
         json: bool,
     },
@@ -608,8 +661,10 @@ pub enum TrustCommand {
     /// Import a trust package signed by the threshold of custodians this station trusts; its
     /// keys and policy replace the station's, the station's revocations are kept.
     Import {
+        /// The trust package.
         #[arg(value_name = "PACKAGE.json")]
         file: PathBuf,
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
         #[arg(long)]
         json: bool,
     },
@@ -618,6 +673,7 @@ pub enum TrustCommand {
     Policy(TrustPolicyCommand),
     /// Replace the trust policy's data: a JSON object (allowed_builders, min_approvers, …).
     Data {
+        /// A JSON object.
         #[arg(value_name = "FILE.json")]
         file: PathBuf,
     },
@@ -625,6 +681,7 @@ pub enum TrustCommand {
 
 #[derive(Debug, Args)]
 pub struct TrustAddArgs {
+    /// The public key to trust (PEM SubjectPublicKeyInfo).
     #[arg(value_name = "PUB.pem")]
     pub pem: PathBuf,
     /// The trust name: letters, digits, '.', '_' and '-'.
@@ -646,6 +703,7 @@ pub struct TrustAddArgs {
     /// The key is not valid after this RFC 3339 time.
     #[arg(long, value_name = "TIME")]
     pub not_after: Option<String>,
+    /// Print the result as JSON (the shape `docs/cli.md` documents).
     #[arg(long)]
     pub json: bool,
 }
@@ -656,6 +714,7 @@ pub struct TrustExportArgs {
     /// custodian of the quorum. Importers must trust them as custodian keys.
     #[arg(long, required = true)]
     pub key: Vec<String>,
+    /// Where to write the trust package.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     /// Replace an existing file.
@@ -669,6 +728,7 @@ pub struct TrustExportArgs {
     pub secrets: SecretArgs,
     #[command(flatten)]
     pub pin: PinArgs,
+    /// Print the result as JSON (the shape `docs/cli.md` documents).
     #[arg(long)]
     pub json: bool,
 }
@@ -677,9 +737,46 @@ pub struct TrustExportArgs {
 pub enum TrustPolicyCommand {
     /// Add a Rego module (or replace the one with the same file name).
     Add {
+        /// The Rego module.
         #[arg(value_name = "FILE.rego")]
         file: PathBuf,
     },
     /// Remove a Rego module by file name.
-    Remove { name: String },
+    Remove {
+        /// The module's file name.
+        name: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every argument of every subcommand says what it is in `--help` (`--name`, `--version`
+    /// and `--json` said nothing).
+    #[test]
+    fn every_argument_has_help_text() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            let path = format!("{path} {}", cmd.get_name());
+            for a in cmd.get_arguments() {
+                let id = a.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                if a.get_help().is_none() && a.get_long_help().is_none() {
+                    missing.push(format!("{path}: {id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, &path, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "", &mut missing);
+        assert!(
+            missing.is_empty(),
+            "arguments without help:\n{}",
+            missing.join("\n")
+        );
+    }
 }

@@ -22,7 +22,7 @@ pub fn words(r: &Remedy) -> String {
         Plain(w) => w.clone(),
         NameFiles => s("name at least one file"),
         FilesNotFolder => s("name the files inside it (for example dir/*)"),
-        ExistingFolder => s("give a directory for -o; it must exist"),
+        ExistingFolder => s("give a directory that exists"),
         ReplaceOutput => s("nothing was written; add --force to replace it"),
         SbomForScan => s("use --sbom auto, or give the artifact's SBOM with --sbom FILE"),
         SameNames => s("sign files with the same name into different -o directories"),

@@ -144,3 +144,18 @@ fn every_documented_exit_code_is_what_the_binary_returns() {
         );
     }
 }
+
+/// `verify nosuch.zip` exited 2 asking for --key; a file that is not there is exit 3, as
+/// docs/cli.md says, naming the file.
+#[test]
+fn verifying_a_file_that_is_not_there_is_exit_3() {
+    let env = Env::new();
+    for args in [
+        &["verify", "nosuch.zip"][..],
+        &["verify", "--key", "k.pem", "nosuch.bin"],
+    ] {
+        let o = env.run(args);
+        assert_eq!(o.code, 3, "{args:?}: {}", o.stderr);
+        assert!(o.stderr.contains("nosuch"), "{}", o.stderr);
+    }
+}

@@ -493,7 +493,7 @@ impl OpsError {
         let plain = Remedy::plain;
         Some(match self {
             NoFiles => R::NameFiles,
-            MissingFile(_) => plain("check the path; nothing was signed or written"),
+            MissingFile(_) => plain("check the path"),
             IsDirectory(_) => R::FilesNotFolder,
             NotADirectory(_) => R::ExistingFolder,
             TooLarge { .. } => plain("check that this is the file you meant"),

@@ -196,6 +196,9 @@ impl Store {
         create_private_dir(&home.join("keys"))?;
         let path = home.join("strongroom.db");
         let mut conn = Connection::open(&path)?;
+        // Readable by its owner alone, as its directory is (SQLite gives the WAL and shared-
+        // memory files the database's mode, so this comes first).
+        private_file(&path)?;
         conn.busy_timeout(Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
@@ -230,6 +233,25 @@ impl Store {
     pub fn key_dir(&self) -> PathBuf {
         self.home.join("keys")
     }
+}
+
+/// Mode 0600 for `path` and, when they exist, its `-wal` and `-shm` files.
+fn private_file(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    for suffix in ["", "-wal", "-shm"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let p = Path::new(&p);
+        match std::fs::metadata(p) {
+            Ok(m) if m.permissions().mode() & 0o077 != 0 => {
+                std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| StoreError::io(p, e))?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
@@ -291,5 +313,23 @@ mod tests {
             matches!(err, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 1),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_database_is_readable_by_its_owner_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("station");
+        drop(Store::open(&home).unwrap());
+        let db = home.join("strongroom.db");
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let _store = Store::open(&home).unwrap();
+        for name in ["strongroom.db", "strongroom.db-wal", "strongroom.db-shm"] {
+            let p = home.join(name);
+            if p.exists() {
+                let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+                assert_eq!(mode, 0o600, "{name}");
+            }
+        }
     }
 }

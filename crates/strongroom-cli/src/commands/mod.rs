@@ -139,6 +139,12 @@ fn write_check(
     )
 }
 
+/// `n` and the noun, in the singular for one: `1 finding`, `3 findings`.
+fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `items` written out and joined with `sep`.
 fn joined<T: std::fmt::Display>(items: &[T], sep: &str) -> String {
     items.iter().map(T::to_string).collect::<Vec<_>>().join(sep)
@@ -205,4 +211,17 @@ fn write_json_output(value: &serde_json::Value, output: Option<&Path>) -> anyhow
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
     write_output(text.as_bytes(), output)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_say_one_thing_in_the_singular() {
+        assert_eq!(super::count(1u64, "finding", "findings"), "1 finding");
+        assert_eq!(super::count(0u64, "finding", "findings"), "0 findings");
+        assert_eq!(
+            super::count(3u64, "component", "components"),
+            "3 components"
+        );
+    }
 }

@@ -55,8 +55,10 @@ pub struct DecryptArgs {
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
+    /// The release's name (letters, digits, `.`, `_`, `-`).
     #[arg(long)]
     pub name: String,
+    /// The release's version, as its artifacts name it.
     #[arg(long)]
     pub version: String,
     /// dev, test, staging or production.
@@ -98,6 +100,7 @@ pub struct CreateArgs {
     pub pin: PinArgs,
     #[command(flatten)]
     pub secrets: SecretArgs,
+    /// Print the result as JSON (the shape `docs/cli.md` documents).
     #[arg(long)]
     pub json: bool,
     /// The artifacts.
@@ -124,6 +127,7 @@ pub struct ApproveArgs {
     pub pin: PinArgs,
     #[command(flatten)]
     pub secrets: SecretArgs,
+    /// Print the result as JSON (the shape `docs/cli.md` documents).
     #[arg(long)]
     pub json: bool,
 }
@@ -144,6 +148,7 @@ pub struct ExportArgs {
     /// Replace a file of the same name in the folder.
     #[arg(long)]
     pub force: bool,
+    /// Print the result as JSON (the shape `docs/cli.md` documents).
     #[arg(long)]
     pub json: bool,
 }

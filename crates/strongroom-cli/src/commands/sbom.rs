@@ -14,9 +14,13 @@ pub(super) fn sbom(a: SbomArgs) -> anyhow::Result<u8> {
                     print_json(&v)?;
                 } else if v.valid {
                     println!(
-                        "valid {} ({} components)",
+                        "valid {} ({})",
                         v.kind.as_deref().unwrap_or("SBOM"),
-                        v.components.map_or("?".into(), |n| n.to_string())
+                        v.components.map_or("? components".into(), |n| super::count(
+                            n as u64,
+                            "component",
+                            "components"
+                        ))
                     );
                 } else {
                     println!(
@@ -49,8 +53,10 @@ pub(super) fn sbom(a: SbomArgs) -> anyhow::Result<u8> {
             write_json_output(&sbom.document, a.output.as_deref())?;
             if a.output.is_some() {
                 eprintln!(
-                    "{} components in {} (sha256 {})",
-                    sbom.components, sbom.subject, sbom.sha256
+                    "{} in {} (sha256 {})",
+                    super::count(sbom.components as u64, "component", "components"),
+                    sbom.subject,
+                    sbom.sha256
                 );
             }
             Ok(exit::OK)

@@ -60,9 +60,9 @@ pub(super) fn scan(ctx: &Ctx, a: ScanArgs) -> anyhow::Result<u8> {
                 .collect();
             writeln!(
                 out,
-                "{} findings in {} components{}",
-                report.findings.len(),
-                report.components,
+                "{} in {}{}",
+                super::count(report.findings.len() as u64, "finding", "findings"),
+                super::count(report.components as u64, "component", "components"),
                 if counts.is_empty() {
                     String::new()
                 } else {

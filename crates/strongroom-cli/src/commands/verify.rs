@@ -33,8 +33,13 @@ pub(super) fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {
     // A FIFO or a device would block the first read (or never end): only regular files are
     // read, and that is checked before anything opens them.
     for f in [&v.file, &v.bundle].into_iter().flatten() {
-        if std::fs::metadata(f).is_ok_and(|m| !m.is_file()) {
-            return Err(strongroom_ops::OpsError::NotRegularFile(f.clone()).into());
+        match std::fs::metadata(f) {
+            Ok(m) if !m.is_file() => {
+                return Err(strongroom_ops::OpsError::NotRegularFile(f.clone()).into())
+            }
+            // Named but not there: exit 3, as docs/cli.md says, whatever else is missing.
+            Err(_) => return Err(strongroom_ops::OpsError::MissingFile(f.clone()).into()),
+            Ok(_) => {}
         }
     }
     if let (None, Some(f)) = (&v.key, &v.file) {
