@@ -234,8 +234,13 @@ pub struct RotateArgs {
     /// Label of the new key.
     #[arg(long)]
     pub label: String,
-    /// Folder for the new public key and the rotation statement.
-    #[arg(long, value_name = "DIR")]
+    /// Folder for the new public key and the rotation statement (`--out` is the older name).
+    #[arg(
+        short = 'o',
+        long = "output",
+        visible_alias = "out",
+        value_name = "DIR"
+    )]
     pub out: PathBuf,
     #[command(flatten)]
     pub secrets: SecretArgs,

@@ -201,7 +201,7 @@ fn rotation_vouches_for_the_successor_with_the_old_key_and_retires_it() {
     };
     // Without a passphrase for the successor (no terminal, no file, no variable) nothing
     // happens: the old key's passphrase is never reused for the new key.
-    env.run(&["key", "rotate", "k1", "--label", "k2", "--out", "rot"])
+    env.run(&["key", "rotate", "k1", "--label", "k2", "-o", "rot"])
         .code(4)
         .stderr_has("a passphrase for the new key");
     // A file in the way: refused before anything is made.

@@ -76,3 +76,63 @@ impl Callbacks for Quiet {
         None
     }
 }
+
+/// Passes everything on, but each distinct notice only once (a release of many artifacts scans
+/// each one against the same database, and its staleness is worth one warning).
+pub(crate) struct NoticeOnce<'a> {
+    inner: &'a dyn Callbacks,
+    seen: std::sync::Mutex<std::collections::BTreeSet<String>>,
+}
+
+impl<'a> NoticeOnce<'a> {
+    pub(crate) fn new(inner: &'a dyn Callbacks) -> Self {
+        NoticeOnce {
+            inner,
+            seen: std::sync::Mutex::new(std::collections::BTreeSet::new()),
+        }
+    }
+}
+
+impl Callbacks for NoticeOnce<'_> {
+    fn secret(&self, request: &SecretRequest) -> Option<SecretString> {
+        self.inner.secret(request)
+    }
+    fn progress(&self, event: Progress) {
+        self.inner.progress(event)
+    }
+    fn notice(&self, message: &str) {
+        let first = self
+            .seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(message.to_owned());
+        if first {
+            self.inner.notice(message)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Record(std::sync::Mutex<Vec<String>>);
+    impl Callbacks for Record {
+        fn secret(&self, _: &SecretRequest) -> Option<SecretString> {
+            None
+        }
+        fn notice(&self, message: &str) {
+            self.0.lock().unwrap().push(message.to_owned());
+        }
+    }
+
+    #[test]
+    fn a_notice_repeated_for_each_artifact_is_given_once() {
+        let r = Record(std::sync::Mutex::new(Vec::new()));
+        let once = NoticeOnce::new(&r);
+        for m in ["the snapshot is stale", "the snapshot is stale", "other"] {
+            once.notice(m);
+        }
+        assert_eq!(*r.0.lock().unwrap(), ["the snapshot is stale", "other"]);
+    }
+}

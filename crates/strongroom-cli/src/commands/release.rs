@@ -231,7 +231,8 @@ fn create(ctx: &Ctx, a: CreateArgs) -> anyhow::Result<u8> {
             println!("policy warning: {}", with_hint(&w.text, w.fix));
         }
         println!("artifacts: {}, entries: {}", done.artifacts, done.entries);
-        println!("manifest:  sha256:{}", done.manifest_sha256);
+        // The form `audit excerpt` takes, and the audit log's object for this release.
+        println!("manifest:sha256:{}", done.manifest_sha256);
         println!("bundle:    sha256:{}", done.bundle_sha256);
         if done.approvals_needed > 0 {
             println!(

@@ -566,6 +566,9 @@ impl Station {
         // SBOMs, scans and provenance need no key: do them before asking for a PIN.
         attach_sboms(&mut prepared, &req.sbom, &created)?;
         if req.scan {
+            // One scan per artifact, one warning about the database for the release.
+            let once = crate::callbacks::NoticeOnce::new(cb);
+            let cb: &dyn Callbacks = &once;
             for p in &mut prepared {
                 let Some(sbom) = &p.sbom else {
                     return Err(OpsError::ScanNeedsSbom(p.name.to_string()));
