@@ -175,6 +175,22 @@ fn a_package_moves_trust_between_two_stations() {
     assert_eq!(list_a["policy_data"]["min_approvers"]["production"], 3);
     let text = a.run(&["trust", "list"]).ok();
     assert!(text.stdout.contains("acme-release") && text.stdout.contains("revoked: bob"));
+    // Columns line up, and a key valid at any time says so (it showed `..`).
+    assert!(!text.stdout.contains(".."), "{}", text.stdout);
+    assert!(text.stdout.contains("always"), "{}", text.stdout);
+    let lines: Vec<&str> = text
+        .stdout
+        .lines()
+        .take_while(|l| !l.starts_with("revoked"))
+        .collect();
+    let key_col = lines[0].find("KEY ID").unwrap();
+    for l in &lines[1..] {
+        assert!(
+            l.len() > key_col && l.as_bytes()[key_col - 1] == b' ',
+            "{l}\n{}",
+            text.stdout
+        );
+    }
 
     let out = a
         .run(&[

@@ -145,6 +145,36 @@ fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// A table with a header, each column as wide as its widest cell (the last one unpadded).
+fn write_table<const N: usize>(
+    out: &mut impl Write,
+    header: &[&str; N],
+    rows: &[[String; N]],
+) -> std::io::Result<()> {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |out: &mut dyn Write, cells: Vec<&str>| -> std::io::Result<()> {
+        let mut text = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == N {
+                text.push_str(cell);
+            } else {
+                text.push_str(&format!("{cell:<w$}  "));
+            }
+        }
+        writeln!(out, "{}", text.trim_end())
+    };
+    line(out, header.to_vec())?;
+    for row in rows {
+        line(out, row.iter().map(String::as_str).collect())?;
+    }
+    Ok(())
+}
+
 /// `items` written out and joined with `sep`.
 fn joined<T: std::fmt::Display>(items: &[T], sep: &str) -> String {
     items.iter().map(T::to_string).collect::<Vec<_>>().join(sep)
@@ -215,6 +245,26 @@ fn write_json_output(value: &serde_json::Value, output: Option<&Path>) -> anyhow
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn tables_align_every_column_to_its_widest_cell() {
+        let mut out = Vec::new();
+        let rows = [
+            [
+                "a-rather-long-name".to_owned(),
+                "x".to_owned(),
+                "k1".to_owned(),
+            ],
+            ["b".to_owned(), "yy".to_owned(), "k2".to_owned()],
+        ];
+        super::write_table(&mut out, &["NAME", "P", "KEY"], &rows).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let col = |l: &str, needle: &str| l.find(needle).unwrap();
+        assert_eq!(col(lines[0], "KEY"), col(lines[1], "k1"));
+        assert_eq!(col(lines[1], "k1"), col(lines[2], "k2"));
+        assert_eq!(col(lines[0], "P"), col(lines[2], "yy"));
+    }
+
     #[test]
     fn counts_say_one_thing_in_the_singular() {
         assert_eq!(super::count(1u64, "finding", "findings"), "1 finding");

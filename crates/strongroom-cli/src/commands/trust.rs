@@ -119,34 +119,36 @@ fn trust_list(station: &Station, json: bool) -> anyhow::Result<()> {
             "no trusted keys: add one with `strongroom trust add PUB.pem --name NAME`"
         )?;
     } else {
-        writeln!(
-            out,
-            "{:<20} {:<10} {:<16} {:<16} {:<13} {:<44} KEY ID",
-            "NAME", "PURPOSE", "HOLDER", "STAGES", "STATE", "VALID"
-        )?;
-        for k in &list.keys {
-            let stages = if k.stages.is_empty() {
-                "all".to_owned()
-            } else {
-                super::joined(&k.stages, ",")
-            };
-            let valid = format!(
-                "{}..{}",
-                k.not_before.as_deref().unwrap_or(""),
-                k.not_after.as_deref().unwrap_or("")
-            );
-            writeln!(
-                out,
-                "{:<20} {:<10} {:<16} {:<16} {:<13} {:<44} {}",
-                k.name,
-                k.purpose.as_str(),
-                k.holder,
-                stages,
-                k.state,
-                valid,
-                k.key_id
-            )?;
-        }
+        let rows: Vec<[String; 7]> = list
+            .keys
+            .iter()
+            .map(|k| {
+                let stages = if k.stages.is_empty() {
+                    "all".to_owned()
+                } else {
+                    super::joined(&k.stages, ",")
+                };
+                let valid = match (k.not_before.as_deref(), k.not_after.as_deref()) {
+                    (None, None) => "always".to_owned(),
+                    (Some(from), None) => format!("from {from}"),
+                    (None, Some(to)) => format!("until {to}"),
+                    (Some(from), Some(to)) => format!("{from} to {to}"),
+                };
+                [
+                    k.name.clone(),
+                    k.purpose.as_str().to_owned(),
+                    k.holder.clone(),
+                    stages,
+                    k.state.to_string(),
+                    valid,
+                    k.key_id.clone(),
+                ]
+            })
+            .collect();
+        let header = [
+            "NAME", "PURPOSE", "HOLDER", "STAGES", "STATE", "VALID", "KEY ID",
+        ];
+        super::write_table(&mut out, &header, &rows)?;
     }
     for r in &list.revocations {
         writeln!(
