@@ -58,9 +58,16 @@ pub fn check_path(path: &str) -> Result<(), PathProblem> {
 
 /// The name of a released artifact: one path component, UTF-8, 1 to 255 bytes, without `/`,
 /// `\`, NUL or control characters, and not `.` or `..`.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct ArtifactName(String);
+
+/// As the quoted name, so that messages built with `{:?}` show `"app.tar.gz"`, not the type.
+impl fmt::Debug for ArtifactName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
 
 impl ArtifactName {
     /// Checks `name` against the naming rules.
@@ -286,5 +293,11 @@ mod tests {
         ] {
             assert_eq!(classify_unlisted(no), None, "{no}");
         }
+    }
+
+    #[test]
+    fn a_name_in_a_message_is_the_quoted_name_not_the_type() {
+        let n = ArtifactName::parse("app.tar.gz").unwrap();
+        assert_eq!(format!("{n:?}"), "\"app.tar.gz\"");
     }
 }

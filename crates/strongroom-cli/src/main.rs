@@ -35,7 +35,7 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::from(exit::OK);
             }
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", message(&err));
             let (code, remedy) = match err.downcast_ref::<strongroom_ops::OpsError>() {
                 Some(e) => (exit_code(e.kind()), e.remedy().map(|r| remedy::words(&r))),
                 None => (exit::USAGE, None),
@@ -61,6 +61,20 @@ fn exit_code(kind: strongroom_ops::ErrorKind) -> u8 {
         Forbidden => exit::FORBIDDEN,
         _ => exit::USAGE,
     }
+}
+
+/// The error and its causes, each said once: many errors already name their cause in their
+/// own message (`PATH: cause`), which `{:#}` would repeat.
+fn message(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let c = cause.to_string();
+        if !text.contains(&c) {
+            text.push_str(": ");
+            text.push_str(&c);
+        }
+    }
+    text
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

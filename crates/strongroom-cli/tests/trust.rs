@@ -353,9 +353,17 @@ fn untrusted_unsigned_tampered_and_stale_packages_are_refused() {
         c.work.path(),
     )
     .code(1);
-    c.run(&["trust", "import", "tampered.json"])
+    let o = c
+        .run(&["trust", "import", "tampered.json"])
         .code(1)
         .stderr_has(&format!("the signature by key {signer_id} does not verify"));
+    // Said once (the path's error named its cause, and the cause was printed again).
+    assert_eq!(
+        o.stderr.matches("does not verify").count(),
+        1,
+        "{}",
+        o.stderr
+    );
 
     // Unsigned: the bare payload, or the bundle with its signature removed.
     c.file("payload.json", text.as_bytes());
