@@ -90,6 +90,17 @@ fn reimport_is_idempotent_and_status_reports_counts() {
             + st["ecosystems"]["PyPI"].as_u64().unwrap(),
         st["records"].as_u64().unwrap()
     );
+    // Each import is an object with named fields (they were arrays of three strings).
+    let first = &st["imports"][0];
+    assert!(
+        first["file"].as_str().unwrap().ends_with("all.zip"),
+        "{first}"
+    );
+    assert_eq!(first["sha256"].as_str().unwrap().len(), 64, "{first}");
+    assert!(
+        first["imported_at"].as_str().unwrap().ends_with('Z'),
+        "{first}"
+    );
     // The data is from 2026-08 or earlier: past the default 30 days it warns, and never fails.
     let out = env.run(&["vulndb", "status"]).ok();
     assert_eq!(st["stale"], true);

@@ -76,7 +76,19 @@ pub struct VulnStatus {
     pub max_age_days: u32,
     /// No data, or older than `max_age_days`: a warning, never a failure.
     pub stale: bool,
-    pub imports: Vec<(String, String, String)>,
+    /// Every import, newest first.
+    pub imports: Vec<VulnImport>,
+}
+
+/// One `vulndb import` of an OSV file.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct VulnImport {
+    /// The file as it was named.
+    pub file: String,
+    pub sha256: String,
+    /// RFC 3339.
+    pub imported_at: String,
 }
 
 /// What a scan found.
@@ -205,7 +217,11 @@ impl Station {
             imports: status
                 .imports
                 .iter()
-                .map(|i| (i.file.clone(), i.sha256.clone(), rfc3339(i.imported_at)))
+                .map(|i| VulnImport {
+                    file: i.file.clone(),
+                    sha256: i.sha256.clone(),
+                    imported_at: rfc3339(i.imported_at),
+                })
                 .collect(),
         })
     }
