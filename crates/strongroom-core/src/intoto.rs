@@ -14,9 +14,11 @@ pub const STATEMENT_V0_1: &str = "https://in-toto.io/Statement/v0.1";
 /// `docs/formats.md`): the statement exists to bind the artifact digest; the predicate is empty.
 pub const ARTIFACT_SIGNATURE_PREDICATE: &str = "https://strongroom.dev/attestation/signature/v1";
 
-/// One subject: an artifact name and its digests (`{"sha256": "<hex>"}`).
+/// One subject: an artifact name and its digests (`{"sha256": "<hex>"}`). The name is optional
+/// in Statement v1 (empty here when absent); subjects are matched by digest.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Subject {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
     pub digest: BTreeMap<String, String>,
 }
@@ -181,5 +183,19 @@ mod tests {
             ),
             StatementError::PredicateNotObject
         );
+    }
+
+    #[test]
+    fn a_subject_without_a_name_parses_and_matches_by_digest() {
+        let d = HashAlg::Sha256.hash(b"a");
+        let json = format!(
+            r#"{{"_type":"{STATEMENT_V1}","subject":[{{"digest":{{"sha256":"{}"}}}}],"predicateType":"https://example.com/p","predicate":{{}}}}"#,
+            d.to_hex()
+        );
+        let st = CheckedStatement::parse(json.as_bytes()).unwrap();
+        let s = st.subject_for(&d).unwrap();
+        assert_eq!(s.name, "");
+        // Written back, it stays without a name.
+        assert!(!serde_json::to_string(s).unwrap().contains("name"));
     }
 }

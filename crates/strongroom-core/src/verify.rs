@@ -444,6 +444,15 @@ fn verify_dsse(
             "no artifact given: a statement proves nothing until the file's digest is found among its subjects",
         ),
         Some(art) => match st.subject_for(art.digests.sha256()) {
+            Some(s) if s.name.is_empty() => r.push(
+                CheckId::Subject,
+                Outcome::Pass,
+                format!(
+                    "{} matches an unnamed subject by digest ({})",
+                    art.name,
+                    art.digests.sha256()
+                ),
+            ),
             Some(s) if s.name == art.name => r.push(
                 CheckId::Subject,
                 Outcome::Pass,
