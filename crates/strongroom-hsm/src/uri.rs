@@ -32,6 +32,10 @@ const KNOWN_PATH_ATTRS: [&str; 8] = [
     "type",
 ];
 
+/// Query attributes this crate uses. Others (`module-name`, vendor `x-…` ones) are refused for
+/// the same reason: a URI that says more than is checked would be trusted for what it says.
+const KNOWN_QUERY_ATTRS: [&str; 3] = ["module-path", "pin-source", "pin-value"];
+
 /// The `type` path attribute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ObjectType {
@@ -118,13 +122,23 @@ impl Pkcs11Uri {
         }
         // The parser strips newlines and tabs (RFC 7512 allows URIs to be wrapped); do it once here
         // so our own scan sees the same text. The copy may hold a PIN: wipe it afterwards.
-        let tidy = Zeroizing::new(s.replace(['\n', '\t'], ""));
+        // A URI pasted from a Windows text or a terminal may carry CRs and surrounding blanks; the
+        // scheme is case-insensitive (RFC 3986), so `PKCS11:` is read as `pkcs11:`.
+        let mut tidy = Zeroizing::new(s.trim().replace(['\n', '\t', '\r'], ""));
+        if tidy.len() >= 7 && tidy[..7].eq_ignore_ascii_case("pkcs11:") {
+            tidy.replace_range(..7, "pkcs11:");
+        }
         let mapping = match pk11_uri_parser::parse(&tidy) {
             Ok(m) => m,
             Err(_) => return Err(syntax_error_without_pin(&tidy)),
         };
         for name in path_attr_names(&tidy) {
             if !KNOWN_PATH_ATTRS.contains(&name) {
+                return Err(UriError::Unsupported(name.to_owned()));
+            }
+        }
+        for name in query_attr_names(&tidy) {
+            if !KNOWN_QUERY_ATTRS.contains(&name) {
                 return Err(UriError::Unsupported(name.to_owned()));
             }
         }
@@ -298,6 +312,14 @@ fn path_attr_names(uri: &str) -> impl Iterator<Item = &str> {
     let path = uri.strip_prefix("pkcs11:").unwrap_or("");
     let path = path.split('?').next().unwrap_or("");
     path.split(';')
+        .filter(|a| !a.is_empty())
+        .map(|a| a.split('=').next().unwrap_or(a))
+}
+
+fn query_attr_names(uri: &str) -> impl Iterator<Item = &str> {
+    uri.split_once('?')
+        .map_or("", |(_, q)| q)
+        .split('&')
         .filter(|a| !a.is_empty())
         .map(|a| a.split('=').next().unwrap_or(a))
 }
@@ -509,5 +531,21 @@ mod tests {
         ));
         let fits = format!("pkcs11:token={}", "a".repeat(64));
         assert!(Pkcs11Uri::parse(&fits, false).is_ok());
+    }
+
+    #[test]
+    fn what_is_not_used_is_refused_and_pasted_uris_are_read() {
+        for uri in [
+            "pkcs11:token=t;object=k?x-vendor=1",
+            "pkcs11:token=t;object=k?module-name=softhsm2",
+        ] {
+            assert!(
+                matches!(Pkcs11Uri::parse(uri, false), Err(UriError::Unsupported(_))),
+                "{uri}"
+            );
+        }
+        let pasted = Pkcs11Uri::parse("  PKCS11:token=t;object=k\r\n", false).unwrap();
+        assert_eq!(pasted.object.as_deref(), Some("k"));
+        assert_eq!(pasted.token.as_deref(), Some("t"));
     }
 }
