@@ -223,3 +223,26 @@ fn provenance_statement_and_sbom_attestation() {
     .ok();
     sigstore_js(&bundle, &key, &art, env.work.path()).ok();
 }
+
+/// CycloneDX 1.7 and SPDX 2.2 were reported INVALID (exit 1) in Rust debug text; a version that
+/// is not read is a usage error (exit 2) that names it.
+#[test]
+fn an_sbom_version_that_is_not_read_is_named_and_exits_2() {
+    let env = Env::new();
+    env.file(
+        "new.cdx.json",
+        br#"{"bomFormat": "CycloneDX", "specVersion": "1.7"}"#,
+    );
+    env.file("old.spdx.json", br#"{"spdxVersion": "SPDX-2.2"}"#);
+    env.run(&["sbom", "validate", "new.cdx.json"])
+        .code(2)
+        .stderr_has("CycloneDX 1.7 is not supported");
+    let o = env.run(&["sbom", "validate", "old.spdx.json"]).code(2);
+    assert!(
+        o.stderr
+            .contains("SPDX version \"SPDX-2.2\" is not supported"),
+        "{}",
+        o.stderr
+    );
+    assert!(!o.stderr.contains("Some("), "{}", o.stderr);
+}

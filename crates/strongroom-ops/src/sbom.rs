@@ -141,6 +141,10 @@ pub fn validate_sbom(path: &Path) -> Result<SbomValidation, OpsError> {
                 problems: Vec::new(),
             }
         }
+        // Not invalid, but not read: a usage error naming the version (exit 2), not INVALID.
+        Err(e @ ValidationErrors::UnsupportedVersion { .. }) => {
+            return Err(OpsError::BadInput(format!("{}: {e}", path.display())))
+        }
         Err(ValidationErrors::Schema { kind, issues }) => SbomValidation {
             valid: false,
             kind: Some(kind.to_string()),

@@ -155,9 +155,16 @@ pub enum ValidationErrors {
         column: usize,
         message: String,
     },
-    /// JSON, but neither SPDX 2.3 nor CycloneDX 1.4–1.6.
+    /// JSON, but neither SPDX nor CycloneDX.
     #[error("not a supported SBOM: {0}")]
     UnknownFormat(String),
+    /// SPDX or CycloneDX, in a version this build does not read.
+    #[error("{format} {version} is not supported: {supported}")]
+    UnsupportedVersion {
+        format: &'static str,
+        version: String,
+        supported: &'static str,
+    },
     /// The document names a format we know but fails its official schema.
     #[error("{kind} schema violations ({n}):\n{list}", n = issues.len(), list = issue_list(issues))]
     Schema {

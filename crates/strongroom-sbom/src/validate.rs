@@ -99,9 +99,14 @@ pub(crate) fn detect(v: &Value) -> Result<SbomKind, ValidationErrors> {
     if let Some(sv) = v.get("spdxVersion") {
         return match sv.as_str() {
             Some("SPDX-2.3") => Ok(SbomKind::Spdx23),
-            other => Err(ValidationErrors::UnknownFormat(format!(
-                "spdxVersion {other:?}: only SPDX-2.3 is supported"
-            ))),
+            other => Err(ValidationErrors::UnsupportedVersion {
+                format: "SPDX",
+                version: other.map_or_else(
+                    || "without a version".to_owned(),
+                    |v| format!("version {v:?}"),
+                ),
+                supported: "only SPDX-2.3 is read",
+            }),
         };
     }
     if v.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX") {
@@ -109,9 +114,11 @@ pub(crate) fn detect(v: &Value) -> Result<SbomKind, ValidationErrors> {
             Some("1.4") => Ok(SbomKind::CycloneDx(CycloneDxVersion::V1_4)),
             Some("1.5") => Ok(SbomKind::CycloneDx(CycloneDxVersion::V1_5)),
             Some("1.6") => Ok(SbomKind::CycloneDx(CycloneDxVersion::V1_6)),
-            other => Err(ValidationErrors::UnknownFormat(format!(
-                "CycloneDX specVersion {other:?}: 1.4, 1.5 and 1.6 are supported"
-            ))),
+            other => Err(ValidationErrors::UnsupportedVersion {
+                format: "CycloneDX",
+                version: other.map_or_else(|| "without a specVersion".to_owned(), |v| v.to_owned()),
+                supported: "1.4, 1.5 and 1.6 are read",
+            }),
         };
     }
     Err(ValidationErrors::UnknownFormat(

@@ -227,6 +227,25 @@ fn validate_rejects_broken_documents_with_paths() {
     );
     let err = validate(b"{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.1\"}").unwrap_err();
     assert!(err.to_string().contains("1.4, 1.5 and 1.6"), "{err}");
+    // A version that is not read is named, without Rust's debug text (`Some("1.7")`).
+    for (doc, said) in [
+        (
+            &b"{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.7\"}"[..],
+            "CycloneDX 1.7 is not supported",
+        ),
+        (
+            b"{\"spdxVersion\": \"SPDX-2.2\"}",
+            "SPDX version \"SPDX-2.2\" is not supported",
+        ),
+    ] {
+        let err = validate(doc).unwrap_err();
+        assert!(
+            matches!(err, ValidationErrors::UnsupportedVersion { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().starts_with(said), "{err}");
+        assert!(!err.to_string().contains("Some("), "{err}");
+    }
     assert!(matches!(
         validate(b"{\"hello\": 1}").unwrap_err(),
         ValidationErrors::UnknownFormat(_)
