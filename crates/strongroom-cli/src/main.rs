@@ -29,19 +29,33 @@ fn main() -> ExitCode {
         return ExitCode::from(u8::try_from(code).unwrap_or(70));
     }
     let args = cli::Cli::parse();
+    // A script that asked for JSON gets its error as JSON too (on standard output, where it
+    // reads the result), besides the lines for a person on standard error.
+    let json = std::env::args_os().any(|a| a == "--json");
     match commands::run(args) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             if is_broken_pipe(&err) {
                 return ExitCode::from(exit::OK);
             }
-            eprintln!("error: {}", message(&err));
-            let (code, remedy) = match err.downcast_ref::<strongroom_ops::OpsError>() {
-                Some(e) => (exit_code(e.kind()), e.remedy().map(|r| remedy::words(&r))),
-                None => (exit::USAGE, None),
+            let text = message(&err);
+            eprintln!("error: {text}");
+            let (code, kind, remedy) = match err.downcast_ref::<strongroom_ops::OpsError>() {
+                Some(e) => (
+                    exit_code(e.kind()),
+                    e.kind(),
+                    e.remedy().map(|r| remedy::words(&r)),
+                ),
+                None => (exit::USAGE, strongroom_ops::ErrorKind::Usage, None),
             };
-            if let Some(r) = remedy {
+            if let Some(r) = &remedy {
                 eprintln!("hint: {r}");
+            }
+            if json {
+                let doc = serde_json::json!({"error": {
+                    "code": kind, "exit": code, "message": text, "remedy": remedy,
+                }});
+                println!("{doc}");
             }
             ExitCode::from(code)
         }

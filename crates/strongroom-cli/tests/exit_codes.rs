@@ -159,3 +159,21 @@ fn verifying_a_file_that_is_not_there_is_exit_3() {
         assert!(o.stderr.contains("nosuch"), "{}", o.stderr);
     }
 }
+
+/// With --json, an error is a JSON object on standard output too (the person's lines stay on
+/// standard error): its code, exit code, message and remedy.
+#[test]
+fn with_json_an_error_is_a_json_object() {
+    let env = Env::new();
+    let o = env.run(&["key", "show", "nosuch", "--json"]);
+    assert_eq!(o.code, 3, "{}", o.stderr);
+    let doc: serde_json::Value = serde_json::from_str(o.stdout.trim()).unwrap();
+    assert_eq!(doc["error"]["code"], "not_found");
+    assert_eq!(doc["error"]["exit"], 3);
+    assert!(doc["error"]["message"].as_str().unwrap().contains("nosuch"));
+    assert!(doc["error"]["remedy"]
+        .as_str()
+        .unwrap()
+        .contains("key list"));
+    assert!(o.stderr.starts_with("error: "), "{}", o.stderr);
+}
