@@ -177,3 +177,15 @@ fn with_json_an_error_is_a_json_object() {
         .contains("key list"));
     assert!(o.stderr.starts_with("error: "), "{}", o.stderr);
 }
+
+/// A mistyped key label names the key it most likely meant.
+#[test]
+fn a_mistyped_key_label_is_answered_with_the_nearest_one() {
+    let env = Env::new();
+    env.key("release-2026", "ed25519");
+    env.run(&["key", "show", "release-2025"])
+        .code(3)
+        .stderr_has("did you mean \"release-2026\"?");
+    let o = env.run(&["key", "show", "backup"]).code(3);
+    assert!(!o.stderr.contains("did you mean"), "{}", o.stderr);
+}

@@ -152,6 +152,11 @@ pub enum OpsError {
     },
     #[error("{key}: no such key in the inventory at {} and no such public key file", home.display())]
     VerificationKeyNotFound { key: String, home: PathBuf },
+    #[error("no key {key:?} in the inventory{}", suggestion.as_ref().map(|s| format!("; did you mean {s:?}?")).unwrap_or_default())]
+    NoSuchKey {
+        key: String,
+        suggestion: Option<String>,
+    },
     #[error("no station at {}: it holds no strongroom.db", home.display())]
     NoStation { home: PathBuf },
     #[error(transparent)]
@@ -424,7 +429,8 @@ impl OpsError {
             TrustKeyNotFound(_)
             | PolicyModuleNotFound(_)
             | VerificationKeyNotFound { .. }
-            | NoStation { .. } => ErrorKind::NotFound,
+            | NoStation { .. }
+            | NoSuchKey { .. } => ErrorKind::NotFound,
             AlreadyRevoked { .. } => ErrorKind::Conflict,
             Forbidden { .. } | Unclaimed { .. } => ErrorKind::Forbidden,
             NotLoggedIn { .. } | LoginFailed(_) | OperatorPassphraseUnavailable(_) => {
@@ -512,7 +518,7 @@ impl OpsError {
             PublicKeyFile { .. } => R::PemPublicKey,
             VerificationKeyNotFound { .. } => R::VerificationKey,
             NoStation { .. } => R::CreateStation,
-            KeyRef(_) => R::ListKeys,
+            KeyRef(_) | NoSuchKey { .. } => R::ListKeys,
             Store(e) => return store_remedy(e),
             SecretUnavailable { .. } => R::GiveSecret,
             WeakPassphrase(_) => plain(

@@ -161,7 +161,21 @@ impl Station {
 
     /// [`Station::find_key`] without the role check, for operations that checked their own.
     pub(crate) fn lookup_key(&self, key: &str) -> Result<KeyRecord, OpsError> {
-        Ok(self.store.find_key(&KeyRef::parse(key)?)?)
+        match self.store.find_key(&KeyRef::parse(key)?) {
+            Err(StoreError::KeyNotFound(_)) => {
+                let labels: Vec<String> = self
+                    .store
+                    .list_keys()?
+                    .into_iter()
+                    .map(|k| k.label)
+                    .collect();
+                Err(OpsError::NoSuchKey {
+                    key: key.to_owned(),
+                    suggestion: crate::util::did_you_mean(key, &labels),
+                })
+            }
+            found => Ok(found?),
+        }
     }
 
     /// Whether the inventory holds `key` (a label or key id). Needs no role: it tells only
