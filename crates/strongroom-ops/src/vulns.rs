@@ -239,36 +239,11 @@ impl Station {
         )
     }
 
-    /// Scans an SBOM document already in memory (a release's, named `label`). `at` fixes the
-    /// predicate's scan times (RFC 3339) for reproducible releases.
-    pub(crate) fn scan_document(
-        &self,
-        label: &str,
-        document: &serde_json::Value,
-        at: Option<&str>,
-        cb: &dyn Callbacks,
-    ) -> Result<ScanReport, OpsError> {
-        let at = at
-            .map(|t| {
-                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
-                    .map_err(|e| OpsError::BadInput(format!("{t:?}: not an RFC 3339 time ({e})")))
-            })
-            .transpose()?;
-        let packages = registry_packages(strongroom_sbom::components_from_sbom(document)?);
-        self.scan_packages(label, packages, None, at, cb)
-    }
-
-    fn scan_packages(
-        &self,
-        input: &str,
-        packages: Vec<PackageRef>,
-        fail_on: Option<Level>,
-        at: Option<time::OffsetDateTime>,
-        cb: &dyn Callbacks,
-    ) -> Result<ScanReport, OpsError> {
-        let started = at.unwrap_or_else(time::OffsetDateTime::now_utc);
+    /// The database opened once, with its state, for any number of scans: a release scans
+    /// every artifact with one session (one open, one status, one warning), not one each.
+    pub(crate) fn scan_session(&self, cb: &dyn Callbacks) -> Result<ScanSession, OpsError> {
         let status = self.vulndb_status()?;
-        let database_warning = if status.records == 0 {
+        let warning = if status.records == 0 {
             Some("the vulnerability database is empty: import OSV all.zip files with `strongroom vulndb import`".to_owned())
         } else if status.stale {
             Some(format!(
@@ -279,11 +254,67 @@ impl Station {
         } else {
             None
         };
-        if let Some(w) = &database_warning {
+        if let Some(w) = &warning {
             cb.notice(w);
         }
         let db = self.vulndb()?;
-        let findings = db.scan(&packages)?;
+        let db_info = db.db_info(None)?;
+        Ok(ScanSession {
+            db,
+            db_info,
+            warning,
+        })
+    }
+
+    fn scan_packages(
+        &self,
+        input: &str,
+        packages: Vec<PackageRef>,
+        fail_on: Option<Level>,
+        at: Option<time::OffsetDateTime>,
+        cb: &dyn Callbacks,
+    ) -> Result<ScanReport, OpsError> {
+        self.scan_session(cb)?
+            .scan_packages(input, packages, fail_on, at)
+    }
+}
+
+/// An open vulnerability database and what a scan reports about it (see
+/// [`Station::scan_session`]).
+pub(crate) struct ScanSession {
+    db: VulnDb,
+    db_info: strongroom_vuln::DbInfo,
+    warning: Option<String>,
+}
+
+impl ScanSession {
+    /// Scans an SBOM document already in memory (a release's, named `label`). `at` fixes the
+    /// predicate's scan times (RFC 3339) for reproducible releases.
+    pub(crate) fn scan_document(
+        &self,
+        label: &str,
+        document: &serde_json::Value,
+        at: Option<&str>,
+    ) -> Result<ScanReport, OpsError> {
+        let at = at
+            .map(|t| {
+                time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                    .map_err(|e| OpsError::BadInput(format!("{t:?}: not an RFC 3339 time ({e})")))
+            })
+            .transpose()?;
+        let packages = registry_packages(strongroom_sbom::components_from_sbom(document)?);
+        self.scan_packages(label, packages, None, at)
+    }
+
+    fn scan_packages(
+        &self,
+        input: &str,
+        packages: Vec<PackageRef>,
+        fail_on: Option<Level>,
+        at: Option<time::OffsetDateTime>,
+    ) -> Result<ScanReport, OpsError> {
+        let started = at.unwrap_or_else(time::OffsetDateTime::now_utc);
+        let findings = self.db.scan(&packages)?;
         let mut counts = BTreeMap::new();
         for f in &findings {
             let level = f.severity.as_ref().map_or(Level::Unknown, |s| s.level);
@@ -303,7 +334,7 @@ impl Station {
             &ScannerInfo {
                 uri: "https://strongroom.dev/scanner".into(),
                 version: Some(env!("CARGO_PKG_VERSION").into()),
-                db: db.db_info(None)?,
+                db: self.db_info.clone(),
             },
             &ScanTime {
                 started_on: started,
@@ -316,7 +347,7 @@ impl Station {
             findings,
             counts,
             failed,
-            database_warning,
+            database_warning: self.warning.clone(),
             predicate,
         })
     }

@@ -566,17 +566,24 @@ impl Station {
         // SBOMs, scans and provenance need no key: do them before asking for a PIN.
         attach_sboms(&mut prepared, &req.sbom, &created)?;
         if req.scan {
-            // One scan per artifact, one warning about the database for the release.
-            let once = crate::callbacks::NoticeOnce::new(cb);
-            let cb: &dyn Callbacks = &once;
-            for p in &mut prepared {
-                let Some(sbom) = &p.sbom else {
-                    return Err(OpsError::ScanNeedsSbom(p.name.to_string()));
-                };
-                let report =
-                    self.scan_document(p.name.as_str(), &sbom.document, Some(&created), cb)?;
-                p.vulns = Some(report);
+            if let Some(p) = prepared.iter().find(|p| p.sbom.is_none()) {
+                return Err(OpsError::ScanNeedsSbom(p.name.to_string()));
             }
+            // One database session for every artifact (one open, one warning), with progress.
+            let session = self.scan_session(cb)?;
+            let total = prepared.len() as u64;
+            let what = "artifacts scanned";
+            for (i, p) in prepared.iter_mut().enumerate() {
+                let sbom = p.sbom.as_ref().expect("checked above");
+                p.vulns =
+                    Some(session.scan_document(p.name.as_str(), &sbom.document, Some(&created))?);
+                cb.progress(crate::Progress::Items {
+                    what: what.into(),
+                    done: i as u64 + 1,
+                    total,
+                });
+            }
+            cb.progress(crate::Progress::ItemsFinish);
         }
         let provenance = match &req.provenance {
             Some(source) => {
