@@ -246,3 +246,37 @@ fn an_sbom_version_that_is_not_read_is_named_and_exits_2() {
     );
     assert!(!o.stderr.contains("Some("), "{}", o.stderr);
 }
+
+/// An SPDX 2.3 document that pyspdxtools (SPDX's own tools) wrote: its external references use
+/// `PACKAGE_MANAGER`, which SPDX's 2.3.1 schema accepts and the original 2.3 schema did not, so
+/// `sbom validate` refused it.
+#[test]
+fn an_spdx_document_written_by_pyspdxtools_is_valid() {
+    let env = Env::new();
+    let ours = env.path("ours.spdx.json");
+    env.run(&[
+        "sbom",
+        s(&repo_root().join("Cargo.lock")),
+        "--format",
+        "spdx-json",
+        "-o",
+        s(&ours),
+    ])
+    .ok();
+    let venv_bin = repo_root().join(".venv/bin/pyspdxtools");
+    let written = env.path("theirs.spdx.json");
+    external(
+        s(&venv_bin),
+        &["-i", s(&ours), "-o", s(&written)],
+        env.work.path(),
+    )
+    .ok();
+    let text = std::fs::read_to_string(&written).unwrap();
+    assert!(
+        text.contains("PACKAGE_MANAGER"),
+        "pyspdxtools wrote the other form"
+    );
+    env.run(&["sbom", "validate", s(&written)])
+        .ok()
+        .stdout_has("valid");
+}
