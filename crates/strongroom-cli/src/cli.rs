@@ -182,6 +182,15 @@ pub enum KeyCommand {
         #[arg(long, requires = "output")]
         force: bool,
     },
+    /// The fingerprint of a PEM public key file, to compare a key out of band (no station
+    /// needed): its algorithm and key id, in base64 and in hex.
+    Fingerprint {
+        /// The public key (PEM SubjectPublicKeyInfo).
+        file: PathBuf,
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
+        #[arg(long)]
+        json: bool,
+    },
     /// Retire a key: it stays listed and its signatures still verify, but it signs nothing more.
     Retire {
         /// Key label or key id.

@@ -401,3 +401,30 @@ fn key_export_does_not_replace_a_file_without_force() {
     let pem = env.run(&["key", "export", "k"]).ok().stdout;
     assert_eq!(std::fs::read_to_string(&other).unwrap(), pem);
 }
+
+/// `key fingerprint FILE.pem` needs no station: it gives the key id in base64 (as the CLI and
+/// Sigstore bundles show it) and in hex (as bundle file names use it), the same `key show` gives.
+#[test]
+fn a_public_key_file_has_a_fingerprint_without_a_station() {
+    let env = Env::new();
+    let pem = env.key("k", "ecdsa-p256");
+    let shown: serde_json::Value =
+        serde_json::from_str(&env.run(&["key", "show", "k", "--json"]).ok().stdout).unwrap();
+    let bare = Env::unclaimed();
+    let out = bare
+        .bare_cmd()
+        .args(["key", "fingerprint", pem.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let f: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(f["key_id"], shown["key_id"]);
+    assert_eq!(f["algorithm"], "ecdsa-p256");
+    let hex = f["key_id_hex"].as_str().unwrap();
+    assert_eq!(hex.len(), 64);
+    env.run(&["key", "show", "k"]).ok().stdout_has(hex);
+    // Not a key: named, exit 2.
+    let junk = env.file("junk.pem", b"not a key");
+    env.run(&["key", "fingerprint", junk.to_str().unwrap()])
+        .code(2);
+}

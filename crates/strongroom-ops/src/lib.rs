@@ -45,5 +45,6 @@ pub use strongroom_policy::Fix;
 pub use strongroom_store::audit::{AuditRow, ChainReport};
 pub use tokens::{AdoptTokenKey, GenerateTokenKey, ModuleTokens, TokenTarget};
 pub use verify::{
-    load_public_key_file, verification_key_source, verify_signature, KeySource, VerifyRequest,
+    key_fingerprint, load_public_key_file, verification_key_source, verify_signature,
+    KeyFingerprint, KeySource, VerifyRequest,
 };

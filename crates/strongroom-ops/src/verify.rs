@@ -63,6 +63,30 @@ pub fn load_public_key_file(path: &Path) -> Result<PublicKey, OpsError> {
     })
 }
 
+/// How a public key is compared out of band: its algorithm and key id, in the base64 form the CLI
+/// and Sigstore bundles show and the hex form bundle file names use.
+#[derive(Clone, Debug, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct KeyFingerprint {
+    #[cfg_attr(
+        feature = "ts",
+        ts(type = r#""ed25519" | "ecdsa-p256" | "ecdsa-p384" | `rsa-${number}`"#)
+    )]
+    pub algorithm: strongroom_core::Algorithm,
+    pub key_id: String,
+    pub key_id_hex: String,
+}
+
+/// The fingerprint of a PEM public key file (`key fingerprint`): needs no station.
+pub fn key_fingerprint(path: &Path) -> Result<KeyFingerprint, OpsError> {
+    let key = load_public_key_file(path)?;
+    Ok(KeyFingerprint {
+        algorithm: key.algorithm(),
+        key_id: key.key_id().to_string(),
+        key_id_hex: key.key_id().to_hex(),
+    })
+}
+
 /// Verifies `req.document` with `req.key`. `Ok` carries the report whatever its verdict; `Err`
 /// means the inputs could not be read or parsed at all.
 pub fn verify_signature(req: &VerifyRequest, cb: &dyn Callbacks) -> Result<Report, OpsError> {

@@ -26,6 +26,16 @@ pub(super) fn key(ctx: &Ctx, cmd: KeyCommand) -> anyhow::Result<u8> {
             json,
         } => key_adopt(ctx, &token, object, label, &purpose, &pin, json)?,
         KeyCommand::List { json } => key_list(ctx, json)?,
+        KeyCommand::Fingerprint { file, json } => {
+            let f = strongroom_ops::key_fingerprint(&file)?;
+            if json {
+                print_json(&f)?;
+            } else {
+                println!("algorithm:  {}", f.algorithm);
+                println!("key id:     {}", f.key_id);
+                println!("key id hex: {}", f.key_id_hex);
+            }
+        }
         KeyCommand::Export { key, output, force } => {
             let station = open_station(ctx)?;
             match output {
@@ -195,6 +205,10 @@ fn print_key(info: &KeyInfo, json: bool, verb: &str) -> anyhow::Result<()> {
         writeln!(out, "{verb} {} key {:?}", info.algorithm, info.label)?;
     }
     writeln!(out, "key id:    {}", info.key_id)?;
+    // Bundles name keys by the hex form: both, where a person compares them.
+    if let Some(id) = strongroom_core::KeyId::parse(&info.key_id) {
+        writeln!(out, "key hex:   {}", id.to_hex())?;
+    }
     writeln!(
         out,
         "purpose:   {} (signs {})",
