@@ -49,12 +49,17 @@ impl Sha256Digest {
     /// Digest and length of a stream (core's one streaming hasher, in a fixed buffer).
     pub fn of_reader(r: impl Read) -> std::io::Result<(Sha256Digest, u64)> {
         let set = strongroom_core::digest::hash_reader(r, &[], &mut |_| {}, None)?;
+        Ok(Sha256Digest::of_set(&set))
+    }
+
+    /// The SHA-256 of a digest set, and its length.
+    pub fn of_set(set: &strongroom_core::digest::DigestSet) -> (Sha256Digest, u64) {
         let bytes = set
             .sha256()
             .as_bytes()
             .try_into()
             .expect("SHA-256 is 32 bytes");
-        Ok((Sha256Digest(bytes), set.len))
+        (Sha256Digest(bytes), set.len)
     }
 
     /// Digest and length of a file, streamed.

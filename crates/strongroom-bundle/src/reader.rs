@@ -286,12 +286,7 @@ impl SafeZip {
     /// SHA-256 and length of an entry, by streaming.
     pub fn hash(&self, name: &str) -> Result<(Sha256Digest, u64), BundleError> {
         let set = self.digests(name, &[])?;
-        let bytes = set
-            .sha256()
-            .as_bytes()
-            .try_into()
-            .expect("SHA-256 is 32 bytes");
-        Ok((Sha256Digest(bytes), set.len))
+        Ok(Sha256Digest::of_set(&set))
     }
 
     /// SHA-256 and every algorithm of `extra` over an entry, in one streaming pass (core's one

@@ -230,12 +230,11 @@ impl Station {
     pub fn scan(&self, req: &ScanRequest, cb: &dyn Callbacks) -> Result<ScanReport, OpsError> {
         self.require(Action::Scan)?;
         let packages = packages_of(&req.input)?;
-        self.scan_packages(
+        self.scan_session(cb)?.scan_packages(
             &req.input.display().to_string(),
             packages,
             req.fail_on,
             None,
-            cb,
         )
     }
 
@@ -264,18 +263,6 @@ impl Station {
             db_info,
             warning,
         })
-    }
-
-    fn scan_packages(
-        &self,
-        input: &str,
-        packages: Vec<PackageRef>,
-        fail_on: Option<Level>,
-        at: Option<time::OffsetDateTime>,
-        cb: &dyn Callbacks,
-    ) -> Result<ScanReport, OpsError> {
-        self.scan_session(cb)?
-            .scan_packages(input, packages, fail_on, at)
     }
 }
 

@@ -412,7 +412,7 @@ impl Pack {
     ) -> Result<Vec<ArtifactRecord>, OpsError> {
         let mut records = Vec::with_capacity(prepared.len());
         for ((p, d), b) in prepared.iter().zip(digests).zip(bundles) {
-            let sha256 = Sha256Digest(d.sha256().as_bytes().try_into().expect("32 bytes"));
+            let sha256 = Sha256Digest::of_set(d).0;
             records.push(ArtifactRecord {
                 name: p.name.clone(),
                 sha256,
