@@ -333,6 +333,33 @@ fn trust_remedy(e: &TrustError) -> Option<Remedy> {
     }))
 }
 
+/// What to do about a policy that could not be read or evaluated in time.
+fn policy_remedy(e: &PolicyError) -> Option<Remedy> {
+    Some(Remedy::plain(match e {
+        PolicyError::Syntax { .. } => {
+            "fix the Rego at that line; docs/policy.md shows the rule forms"
+        }
+        PolicyError::TimeLimit { .. } => SIMPLIFY_RULE,
+        _ => return None,
+    }))
+}
+
+/// What to do when the policy's sandbox stopped it, or could not run.
+fn sandbox_remedy(e: &crate::sandbox::SandboxError) -> Option<Remedy> {
+    use crate::sandbox::SandboxError as S;
+    Some(Remedy::plain(match e {
+        S::MemoryLimit { .. } | S::CpuLimit { .. } | S::WallLimit { .. } | S::OutputLimit { .. } => {
+            SIMPLIFY_RULE
+        }
+        S::Spawn { .. } | S::Died { .. } => {
+            "the policy evaluator runs as a child of this program; check that the program's file is intact and that processes can be started, then try again"
+        }
+    }))
+}
+
+/// A policy that asks for more than its limits.
+const SIMPLIFY_RULE: &str = "simplify the rule: iterate over input, not over large ranges; a policy from a trust package is the issuer's to fix";
+
 fn hsm_remedy(e: &HsmError) -> Option<Remedy> {
     Some(match e {
         HsmError::ModuleNotAllowed { .. } => Remedy::AllowModule,
@@ -554,23 +581,8 @@ impl OpsError {
                 R::AgeRecipient
             }
             Trust(e) => return trust_remedy(e),
-            Policy(PolicyError::Syntax { .. }) => {
-                plain("fix the Rego at that line; docs/policy.md shows the rule forms")
-            }
-            Policy(PolicyError::TimeLimit { .. })
-            | Sandbox(
-                crate::sandbox::SandboxError::MemoryLimit { .. }
-                | crate::sandbox::SandboxError::CpuLimit { .. }
-                | crate::sandbox::SandboxError::WallLimit { .. }
-                | crate::sandbox::SandboxError::OutputLimit { .. },
-            ) => plain(
-                "simplify the rule: iterate over input, not over large ranges; a policy from a trust package is the issuer's to fix",
-            ),
-            Sandbox(
-                crate::sandbox::SandboxError::Spawn { .. } | crate::sandbox::SandboxError::Died { .. },
-            ) => plain(
-                "the policy evaluator runs as a child of this program; check that the program's file is intact and that processes can be started, then try again",
-            ),
+            Policy(e) => return policy_remedy(e),
+            Sandbox(e) => return sandbox_remedy(e),
             TrustPackage { source, .. } => return package_remedy(source),
             NoCustodian { .. } => R::TrustIssuerKey,
             StaleTrustPackage { .. } => {

@@ -171,19 +171,7 @@ impl Station {
 
         let signer = self.signer_for(&req.key, Purpose::Signer, req.allow_pin_in_uri, cb)?;
         let signer: &dyn Signer = &*signer;
-        // The checks verify makes of this key, before anything is hashed or signed: a bundle
-        // signed by a key the trust store does not accept could never verify.
-        let (_, outcome, detail) = super::facts::key_check(
-            &trust,
-            &signer.public_key().key_id(),
-            timestamp(&created)?,
-            stage,
-            Purpose::Signer,
-            &format!("release by {}", self.operator),
-        );
-        if outcome == strongroom_core::verify::Outcome::Fail {
-            return Err(OpsError::SignerRejected { check: detail });
-        }
+        self.refuse_untrusted_signer(&trust, signer, &created, stage)?;
         let digests = hash_files(&req.artifacts, &sizes, &digests_needed(signer), cb)?;
 
         // The policy gate, before anything is signed.
@@ -280,6 +268,29 @@ impl Station {
             approvals_needed: required.saturating_sub(input.approvals.distinct_approvers),
         })
     }
+    /// The checks verify makes of the release key, before anything is hashed or signed: a
+    /// bundle signed by a key the trust store does not accept could never verify.
+    fn refuse_untrusted_signer(
+        &self,
+        trust: &strongroom_policy::TrustSet,
+        signer: &dyn Signer,
+        created: &str,
+        stage: strongroom_core::Stage,
+    ) -> Result<(), OpsError> {
+        let (_, outcome, detail) = super::facts::key_check(
+            trust,
+            &signer.public_key().key_id(),
+            timestamp(created)?,
+            stage,
+            Purpose::Signer,
+            &format!("release by {}", self.operator),
+        );
+        if outcome == strongroom_core::verify::Outcome::Fail {
+            return Err(OpsError::SignerRejected { check: detail });
+        }
+        Ok(())
+    }
+
     /// Records the create (before the bundle is written, so the bundle can carry the row in its
     /// audit excerpt), writes the bundle and records its export; the bundle's SHA-256.
     fn record_and_write(
