@@ -30,6 +30,7 @@ pub fn words(r: &Remedy) -> String {
         VerificationKey => s("give --key a key of this station (`strongroom key list`) or a PEM public key file"),
         ListKeys => s("list keys with `strongroom key list`"),
         GiveSecret => s("give it with --passphrase-file FILE or STRONGROOM_PASSPHRASE, or run on a terminal to be asked"),
+        GivePin => s("give it with --pin-file FILE or STRONGROOM_PIN, or run on a terminal to be asked"),
         OtherLabel => s("choose another --label"),
         AllowModule => s("a key custodian can allow it with `strongroom module allow PATH`"),
         InsertToken => s("insert the token, or list the tokens with `strongroom token list`"),
@@ -72,7 +73,7 @@ pub fn words(r: &Remedy) -> String {
         DoNotApprove => s("do not approve it: ask the release officer for a fresh bundle, and run `strongroom verify` on it to see every check"),
         DoNotExport => s("nothing was written: `strongroom verify BUNDLE` shows every check; collect the missing approvals with `strongroom release approve`, or ask the release officer for a fresh bundle"),
         TrustSigner => s("sign with a key the trust store accepts for this stage (`strongroom trust list`), or have custodians trust this one with `strongroom trust add KEY.pem --purpose signer --stages STAGE --holder PERSON`"),
-        DecryptBundle => s("give the identity with --identity FILE (an age key file), or --passphrase-file for a passphrase-encrypted bundle"),
+        DecryptBundle => s("give the identity with --identity FILE (an age key file), or --bundle-passphrase-file FILE for a passphrase-encrypted bundle"),
         StationTampered => s("the database was changed outside Strongroom: stop using this station, keep the file as evidence, and compare it with a copy you trust; `strongroom audit verify` and `audit list` still work"),
         CosignerConsent => s("a second custodian must consent: add --cosigner NAME (their passphrase from --cosigner-passphrase-file, STRONGROOM_COSIGNER_PASSPHRASE or the prompt); nothing was changed"),
         RaiseCustodians => s("add or enable another custodian first, or lower the quorum with `strongroom operator quorum N` (which needs the quorum itself)"),
@@ -93,6 +94,59 @@ pub fn words(r: &Remedy) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every long flag the CLI has, in any subcommand.
+    fn flags() -> std::collections::BTreeSet<String> {
+        fn walk(cmd: &clap::Command, out: &mut std::collections::BTreeSet<String>) {
+            for a in cmd.get_arguments() {
+                out.extend(a.get_long().map(|l| format!("--{l}")));
+                for alias in a.get_all_aliases().into_iter().flatten() {
+                    out.insert(format!("--{alias}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                walk(sub, out);
+            }
+        }
+        let mut out = std::collections::BTreeSet::new();
+        walk(
+            &<crate::cli::Cli as clap::CommandFactory>::command(),
+            &mut out,
+        );
+        out
+    }
+
+    /// A hint that names a flag names one the CLI has.
+    #[test]
+    fn every_flag_a_hint_names_exists() {
+        let known = flags();
+        let mut texts: Vec<String> = Remedy::examples().iter().map(words).collect();
+        texts.extend(
+            [
+                Fix::Sbom,
+                Fix::Scan,
+                Fix::Provenance,
+                Fix::Approvals,
+                Fix::Artifacts,
+            ]
+            .map(|f| fix_hint(f).to_owned()),
+        );
+        for text in texts {
+            for (i, _) in text.match_indices("--") {
+                let flag: String = text[i..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || *c == '-')
+                    .collect();
+                // A flag is `--` and a lowercase word (not a PEM line's dashes).
+                if flag.len() > 2 && flag[2..].starts_with(|c: char| c.is_ascii_lowercase()) {
+                    assert!(
+                        known.contains(&flag),
+                        "{flag} in {text:?} is no flag of the CLI"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn every_remedy_has_words_and_a_cut_short_rotation_names_its_cause() {

@@ -500,3 +500,20 @@ fn a_token_key_rotates_on_its_token_with_one_pin() {
         .code(2)
         .stderr_has("is retired");
 }
+
+/// Without a PIN (no file, no variable, no terminal), the hint names the PIN's flag and variable,
+/// not the key passphrase's.
+#[test]
+fn a_missing_pin_names_the_pin_flags() {
+    let (_token, env) = setup();
+    token_key(&env, "k", "ecdsa-p256");
+    env.file("a.bin", b"a");
+    let o = env.run(&["sign", "--key", "k", "a.bin"]).code(4);
+    assert!(o.stderr.contains("the PIN of token"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("--pin-file FILE or STRONGROOM_PIN"),
+        "{}",
+        o.stderr
+    );
+    assert!(!o.stderr.contains("--passphrase-file"), "{}", o.stderr);
+}

@@ -126,6 +126,8 @@ pub enum OpsError {
     Sign(#[from] SignError),
     #[error("{what} is needed and none was given")]
     SecretUnavailable { what: String },
+    #[error("the PIN of token {token:?} is needed and none was given")]
+    PinUnavailable { token: String },
     #[error("the passphrase is too short: {0}")]
     WeakPassphrase(String),
     #[error("{label:?} is a {backend} key; {reason}")]
@@ -422,7 +424,7 @@ impl OpsError {
                 .downcast_ref::<HsmError>()
                 .map_or(ErrorKind::Device, hsm_kind),
             Sign(_) => ErrorKind::Usage,
-            SecretUnavailable { .. } => ErrorKind::Auth,
+            SecretUnavailable { .. } | PinUnavailable { .. } => ErrorKind::Auth,
             Store(e) => match e {
                 StoreError::KeyNotFound(_) => ErrorKind::NotFound,
                 StoreError::KeyStatus { .. } => ErrorKind::Conflict,
@@ -548,6 +550,7 @@ impl OpsError {
             KeyRef(_) | NoSuchKey { .. } => R::ListKeys,
             Store(e) => return store_remedy(e),
             SecretUnavailable { .. } => R::GiveSecret,
+            PinUnavailable { .. } => R::GivePin,
             WeakPassphrase(_) => plain(
                 "choose a longer passphrase: at least 12 characters for an operator, 8 for a key",
             ),

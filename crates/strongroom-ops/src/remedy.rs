@@ -29,8 +29,10 @@ pub enum Remedy {
     VerificationKey,
     /// Where the station's keys are listed.
     ListKeys,
-    /// A passphrase or PIN is needed and none could be asked for.
+    /// A passphrase is needed and none could be asked for.
     GiveSecret,
+    /// A token PIN is needed and none could be asked for.
+    GivePin,
     /// The key label is taken.
     OtherLabel,
     /// The PKCS#11 module is not on the allowlist.
@@ -148,6 +150,7 @@ impl Remedy {
             VerificationKey,
             ListKeys,
             GiveSecret,
+            GivePin,
             OtherLabel,
             AllowModule,
             InsertToken,
@@ -209,6 +212,7 @@ impl Remedy {
                 | VerificationKey
                 | ListKeys
                 | GiveSecret
+                | GivePin
                 | OtherLabel
                 | AllowModule
                 | InsertToken

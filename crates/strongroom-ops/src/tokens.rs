@@ -202,8 +202,8 @@ impl Station {
                 .secret(&SecretRequest::TokenPin {
                     token: info.label.clone(),
                 })
-                .ok_or_else(|| OpsError::SecretUnavailable {
-                    what: format!("the PIN of token {:?}", info.label),
+                .ok_or_else(|| OpsError::PinUnavailable {
+                    token: info.label.clone(),
                 })?,
         };
         let selector = TokenSelector::serial(info.serial.clone());
