@@ -385,12 +385,25 @@ fn der_error(sig: &[u8], raw_len: usize) -> VerifyError {
     }
 }
 
+/// A well-formed signature of the other curve is a wrong key, not a malformed signature.
 fn der_p256(sig: &[u8]) -> Result<p256::ecdsa::Signature, VerifyError> {
-    p256::ecdsa::Signature::from_der(sig).map_err(|_| der_error(sig, 64))
+    p256::ecdsa::Signature::from_der(sig).map_err(|_| {
+        if p384::ecdsa::Signature::from_der(sig).is_ok() {
+            VerifyError::Mismatch
+        } else {
+            der_error(sig, 64)
+        }
+    })
 }
 
 fn der_p384(sig: &[u8]) -> Result<p384::ecdsa::Signature, VerifyError> {
-    p384::ecdsa::Signature::from_der(sig).map_err(|_| der_error(sig, 96))
+    p384::ecdsa::Signature::from_der(sig).map_err(|_| {
+        if p256::ecdsa::Signature::from_der(sig).is_ok() {
+            VerifyError::Mismatch
+        } else {
+            der_error(sig, 96)
+        }
+    })
 }
 
 /// Converts a raw fixed-width `r || s` ECDSA signature (as PKCS#11 `CKM_ECDSA` returns it) into
@@ -473,5 +486,17 @@ mod tests {
             pk.key_id().to_hex(),
             HashAlg::Sha256.hash(&pk.to_spki_der()).to_hex()
         );
+    }
+
+    #[test]
+    fn a_signature_of_the_other_curve_is_a_wrong_key_not_malformed_der() {
+        // A DER signature with 48-byte r and s (P-384's size), checked with a P-256 key.
+        let mut der = vec![0x30, 0x64, 0x02, 0x30];
+        der.extend([0x7f; 48]);
+        der.extend([0x02, 0x30]);
+        der.extend([0x7f; 48]);
+        assert!(p384::ecdsa::Signature::from_der(&der).is_ok());
+        assert!(matches!(der_p256(&der), Err(VerifyError::Mismatch)));
+        assert!(matches!(der_p256(b"junk"), Err(VerifyError::Malformed(_))));
     }
 }

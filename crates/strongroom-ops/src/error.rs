@@ -366,7 +366,7 @@ fn hsm_remedy(e: &HsmError) -> Option<Remedy> {
     Some(match e {
         HsmError::ModuleNotAllowed { .. } => Remedy::AllowModule,
         HsmError::PinIncorrect { .. } => Remedy::plain(
-            "check the PIN and try again; it was tried once and not retried, and nothing was signed",
+            "check the PIN and try again; it was tried once and not retried, and the token was not used",
         ),
         HsmError::PinLocked => Remedy::plain("the token's security officer must unlock the user PIN"),
         HsmError::TokenNotFound { .. } => Remedy::InsertToken,
