@@ -87,8 +87,12 @@ impl FromStr for Role {
             .into_iter()
             .find(|r| r.as_str() == s)
             .ok_or_else(|| {
+                let all: Vec<String> = Role::ALL.iter().map(|r| r.as_str().to_owned()).collect();
+                let hint = crate::util::did_you_mean(s, &all)
+                    .map(|r| format!("did you mean {r:?}? "))
+                    .unwrap_or_default();
                 OpsError::BadInput(format!(
-                    "unknown role {s:?}; roles are {}",
+                    "unknown role {s:?}; {hint}roles are {}",
                     names(&Role::ALL)
                 ))
             })
@@ -790,6 +794,14 @@ impl Station {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mistyped_role_is_answered_with_the_nearest_one() {
+        let e = "custodain".parse::<Role>().unwrap_err().to_string();
+        assert!(e.contains("did you mean \"custodian\"?"), "{e}");
+        let e = "admin".parse::<Role>().unwrap_err().to_string();
+        assert!(!e.contains("did you mean"), "{e}");
+    }
 
     #[test]
     fn every_action_is_listed_once_and_has_a_role() {
