@@ -505,27 +505,55 @@ pub enum AuditCommand {
         #[arg(long)]
         json: bool,
     },
-    /// List rows.
+    /// List rows, oldest first.
     List {
-        /// Only rows at or after this RFC 3339 time.
-        #[arg(long)]
-        since: Option<String>,
-        /// Only this action (sign, key.generate, login.failed, …).
-        #[arg(long)]
-        action: Option<String>,
+        #[command(flatten)]
+        filter: AuditFilterArgs,
         /// Print the result as JSON (the shape `docs/cli.md` documents).
         #[arg(long)]
         json: bool,
     },
-    /// Export every row.
+    /// Export rows (every row unless filtered).
     Export {
-        /// jsonl: one JSON object per line.
-        #[arg(long, default_value = "jsonl")]
-        format: String,
+        /// jsonl: one JSON object per line; csv: RFC 4180 with a header line.
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: AuditExportFormat,
+        #[command(flatten)]
+        filter: AuditFilterArgs,
         /// Write to FILE instead of standard output.
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+/// Which audit rows to show; all that are given must match.
+#[derive(Debug, Args)]
+pub struct AuditFilterArgs {
+    /// Only rows at or after this time: RFC 3339, or a date (from its start).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Only rows at or before this time: RFC 3339, or a date (through its end).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only this action (sign, key.generate, login.failed, …).
+    #[arg(long)]
+    pub action: Option<String>,
+    /// Only acts by this operator (`--operator` names who runs the command).
+    #[arg(long, value_name = "OPERATOR")]
+    pub by: Option<String>,
+    /// Only this outcome: ok, failed or denied.
+    #[arg(long)]
+    pub outcome: Option<String>,
+    /// Only the latest N matching rows.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u32>,
+}
+
+/// `audit export --format`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum AuditExportFormat {
+    Jsonl,
+    Csv,
 }
 
 #[derive(Debug, Args)]

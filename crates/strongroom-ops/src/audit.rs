@@ -51,7 +51,16 @@ pub enum AuditOutcome {
 }
 
 impl AuditOutcome {
-    pub(crate) fn as_str(self) -> &'static str {
+    /// Every outcome, in the order they are listed to a person.
+    pub const ALL: [AuditOutcome; 3] =
+        [AuditOutcome::Ok, AuditOutcome::Failed, AuditOutcome::Denied];
+
+    /// The outcome a row spells as `s`.
+    pub fn parse(s: &str) -> Option<AuditOutcome> {
+        Self::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+
+    pub fn as_str(self) -> &'static str {
         match self {
             AuditOutcome::Ok => "ok",
             AuditOutcome::Failed => "failed",
@@ -207,13 +216,77 @@ fn mentions(details: &serde_json::Value, objects: &[&str]) -> bool {
 
 /// `--since` as the log writes times: RFC 3339 (any offset, normalised to UTC) or a date
 /// (`2026-12-06`, from its midnight UTC).
+/// Which rows `audit list` and `audit export` show. Every field is optional; all that are given
+/// must match. Times are RFC 3339 times or dates: `since` a date means from its start, `until` a
+/// date through its end.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct AuditQuery {
+    /// Only this action (`sign`, `key.generate`, …).
+    pub action: Option<String>,
+    /// Only acts by this operator.
+    pub operator: Option<String>,
+    /// Only this outcome: `ok`, `failed` or `denied`.
+    pub outcome: Option<String>,
+    /// Only rows at or after this time.
+    pub since: Option<String>,
+    /// Only rows at or before this time.
+    pub until: Option<String>,
+    /// Only the latest this many matching rows.
+    pub limit: Option<u32>,
+}
+
+impl AuditQuery {
+    /// Only `action` (or every row).
+    pub fn action(action: Option<&str>) -> AuditQuery {
+        AuditQuery {
+            action: action.map(str::to_owned),
+            ..AuditQuery::default()
+        }
+    }
+}
+
+/// How `audit export` writes rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditFormat {
+    /// One JSON object per line, as [`AuditRow`] serialises.
+    Jsonl,
+    /// RFC 4180 CSV with a header line; `details` is a JSON text.
+    Csv,
+}
+
+/// One RFC 4180 field: quoted when it holds a comma, quote or line break. A field that a
+/// spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) gets a leading `'`, so an object
+/// name chosen by an insider cannot become a formula on the auditor's machine.
+fn csv_field(f: &str) -> String {
+    let f = if f.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{f}")
+    } else {
+        f.to_owned()
+    };
+    if f.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", f.replace('"', "\"\""))
+    } else {
+        f
+    }
+}
+
+/// The first second of a date, or of the time given.
 fn since_time(s: &str) -> Result<String, OpsError> {
+    query_time(s, "T00:00:00Z")
+}
+
+/// The last second of a date, or the time given.
+fn until_time(s: &str) -> Result<String, OpsError> {
+    query_time(s, "T23:59:59Z")
+}
+
+fn query_time(s: &str, day_part: &str) -> Result<String, OpsError> {
     if let Ok(t) = strongroom_core::Timestamp::parse(s) {
-        return Ok(t.to_rfc3339());
+        return Ok(t.whole_seconds().to_rfc3339());
     }
     let date = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(s.trim(), &date)
-        .map(|d| format!("{d}T00:00:00Z"))
+        .map(|d| format!("{d}{day_part}"))
         .map_err(|_| {
             OpsError::BadInput(format!(
                 "{s:?} is not a time: give an RFC 3339 time such as 2026-12-06T10:00:00Z, or a date such as 2026-12-06"
@@ -375,40 +448,111 @@ impl Station {
     /// Rows, oldest first: of one action, and from a time on (RFC 3339, or a date for its
     /// midnight UTC). A time or action name that cannot be read is refused, not matched by
     /// nothing.
-    pub fn audit_list(
-        &self,
-        action: Option<&str>,
-        since: Option<&str>,
-    ) -> Result<Vec<AuditRow>, OpsError> {
+    pub fn audit_list(&self, query: &AuditQuery) -> Result<Vec<AuditRow>, OpsError> {
         self.require(Action::AuditList)?;
-        if let Some(a) = action {
+        if let Some(a) = &query.action {
             if AuditEvent::parse(a).is_none() {
                 let names: Vec<&str> = AuditEvent::ALL.iter().map(|e| e.as_str()).collect();
                 return Err(OpsError::BadInput(format!(
-                    "no audit action is called {a:?}; the actions are {}",
+                    "no audit action is called {a:?}{}; the actions are {}",
+                    crate::util::did_you_mean_clause(a, &names),
                     names.join(", ")
                 )));
             }
         }
-        let since = since.map(since_time).transpose()?;
-        Ok(self.store.audit_rows(action, since.as_deref())?)
+        if let Some(o) = &query.outcome {
+            if AuditOutcome::parse(o).is_none() {
+                return Err(OpsError::BadInput(format!(
+                    "no audit outcome is called {o:?}: the outcomes are ok, failed and denied"
+                )));
+            }
+        }
+        if let Some(op) = &query.operator {
+            self.known_audit_operator(op)?;
+        }
+        let since = query.since.as_deref().map(since_time).transpose()?;
+        let until = query.until.as_deref().map(until_time).transpose()?;
+        if let (Some(s), Some(u)) = (&since, &until) {
+            if s > u {
+                return Err(OpsError::BadInput(format!(
+                    "--since {s} is after --until {u}: no row can match; swap them"
+                )));
+            }
+        }
+        if query.limit == Some(0) {
+            return Err(OpsError::BadInput(
+                "--limit 0 selects no row: give 1 or more, or leave it out for every row".into(),
+            ));
+        }
+        let filter = strongroom_store::audit::AuditFilter {
+            action: query.action.as_deref(),
+            operator: query.operator.as_deref(),
+            outcome: query.outcome.as_deref(),
+            since: since.as_deref(),
+            until: until.as_deref(),
+            limit: query.limit,
+        };
+        Ok(self.store.audit_rows(&filter)?)
     }
 
-    /// Every row as JSON Lines (`audit export`), oldest first.
-    pub fn audit_jsonl(&self) -> Result<String, OpsError> {
+    /// An operator the station knows, or one the log names (a removed operator's rows stay).
+    fn known_audit_operator(&self, name: &str) -> Result<(), OpsError> {
+        let mut names = self.store.audit_operators()?;
+        for o in self.store.list_operators()? {
+            if !names.contains(&o.name) {
+                names.push(o.name);
+            }
+        }
+        if names.iter().any(|n| n == name) {
+            return Ok(());
+        }
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        Err(OpsError::BadInput(format!(
+            "no operator called {name:?} is on this station or in its log{}; the operators are {}",
+            crate::util::did_you_mean_clause(name, &names),
+            names.join(", ")
+        )))
+    }
+
+    /// The rows `query` selects as text in `format` (`audit export`), oldest first.
+    pub fn audit_text(&self, query: &AuditQuery, format: AuditFormat) -> Result<String, OpsError> {
+        let rows = self.audit_list(query)?;
         let mut text = String::new();
-        for r in self.audit_list(None, None)? {
-            text.push_str(&serde_json::to_string(&r).expect("a row serialises"));
-            text.push('\n');
+        if format == AuditFormat::Csv {
+            text.push_str("seq,time,operator,action,object,outcome,details,prev_hash,hash\r\n");
+        }
+        for r in rows {
+            match format {
+                AuditFormat::Jsonl => {
+                    text.push_str(&serde_json::to_string(&r).expect("a row serialises"));
+                    text.push('\n');
+                }
+                AuditFormat::Csv => {
+                    let fields = [
+                        r.seq.to_string(),
+                        r.time,
+                        r.operator,
+                        r.action,
+                        r.object,
+                        r.outcome,
+                        r.details.to_string(),
+                        r.prev_hash,
+                        r.hash,
+                    ];
+                    let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+                    text.push_str(&line.join(","));
+                    text.push_str("\r\n");
+                }
+            }
         }
         Ok(text)
     }
 
-    /// [`Station::audit_jsonl`] written to `path` atomically; returns the number of rows.
+    /// Every row as JSON Lines ([`Station::audit_text`]) written to `path` atomically; returns the number of rows.
     pub fn audit_export(&self, path: &std::path::Path, replace: bool) -> Result<usize, OpsError> {
         self.require(Action::AuditList)?;
         let overwrite = self.output_file(path, replace)?;
-        let text = self.audit_jsonl()?;
+        let text = self.audit_text(&AuditQuery::default(), AuditFormat::Jsonl)?;
         strongroom_store::fsutil::write_atomic(path, overwrite, |f| {
             std::io::Write::write_all(f, text.as_bytes())
         })?;

@@ -31,7 +31,7 @@ mod verify;
 pub mod vulns;
 
 pub use access::Tamper;
-pub use audit::{verify_excerpt_file, AuditOutcome, Witness};
+pub use audit::{verify_excerpt_file, AuditFormat, AuditOutcome, AuditQuery, Witness};
 pub use callbacks::{Callbacks, Progress, SecretRequest};
 pub use error::{ErrorKind, OpsError};
 pub use keys::{parse_algorithm, GenerateKey};

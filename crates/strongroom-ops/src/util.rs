@@ -50,11 +50,12 @@ mod tests {
 
 /// The one of `candidates` that `wanted` most likely mistypes: the same but for case, or within
 /// two edits (one for names of four letters or fewer); `None` when nothing is that close.
-pub(crate) fn did_you_mean(wanted: &str, candidates: &[String]) -> Option<String> {
+pub(crate) fn did_you_mean(wanted: &str, candidates: &[impl AsRef<str>]) -> Option<String> {
     let limit = if wanted.chars().count() <= 4 { 1 } else { 2 };
     candidates
         .iter()
         .map(|c| {
+            let c = c.as_ref();
             let d = if c.eq_ignore_ascii_case(wanted) {
                 0
             } else {
@@ -64,7 +65,15 @@ pub(crate) fn did_you_mean(wanted: &str, candidates: &[String]) -> Option<String
         })
         .filter(|(d, _)| *d <= limit)
         .min()
-        .map(|(_, c)| c.clone())
+        .map(|(_, c)| c.to_owned())
+}
+
+/// `" (did you mean \"x\"?)"` when [`did_you_mean`] finds one, else nothing: for the end of an
+/// error's first clause.
+pub(crate) fn did_you_mean_clause(wanted: &str, candidates: &[impl AsRef<str>]) -> String {
+    did_you_mean(wanted, candidates)
+        .map(|c| format!(" (did you mean {c:?}?)"))
+        .unwrap_or_default()
 }
 
 /// Levenshtein distance over characters.

@@ -139,7 +139,9 @@ fn the_trust_policy_and_policy_files_decide_and_are_recorded() {
     assert!(matches!(err, OpsError::Policy(_)), "{err:?}");
     assert!(err.to_string().contains("extra.rego:"), "{err}");
 
-    let rows = s.audit_list(Some("policy.decision"), None).unwrap();
+    let rows = s
+        .audit_list(&strongroom_ops::AuditQuery::action(Some("policy.decision")))
+        .unwrap();
     let outcomes: Vec<&str> = rows.iter().map(|r| r.outcome.as_str()).collect();
     assert_eq!(outcomes, ["denied", "ok", "denied", "ok", "failed"]);
     assert_eq!(rows[2].object, "app@1.0.0-rc1");
@@ -183,7 +185,9 @@ fn a_policy_that_exhausts_memory_is_stopped_in_its_sandbox_and_the_station_goes_
     // The station is unharmed: the next decision is made, and both are recorded.
     let d = s.policy_decision(&input("1.0.0", "b"), &[]).unwrap();
     assert!(!d.allowed());
-    let rows = s.audit_list(Some("policy.decision"), None).unwrap();
+    let rows = s
+        .audit_list(&strongroom_ops::AuditQuery::action(Some("policy.decision")))
+        .unwrap();
     let outcomes: Vec<&str> = rows.iter().map(|r| r.outcome.as_str()).collect();
     assert_eq!(outcomes, ["failed", "denied"]);
 }

@@ -245,7 +245,10 @@ fn cases() -> Vec<(Action, &'static str, Call)> {
         (
             Action::AuditList,
             "audit_list",
-            Box::new(|s, _| s.audit_list(None, None).map(drop)),
+            Box::new(|s, _| {
+                s.audit_list(&strongroom_ops::AuditQuery::default())
+                    .map(drop)
+            }),
         ),
         (
             Action::AuditList,
@@ -358,7 +361,10 @@ const COVERED_ELSEWHERE: &[Action] = &[
 fn denied_rows(s: &Station) -> Vec<(String, String)> {
     strongroom_store::Store::open(s.home())
         .unwrap()
-        .audit_rows(Some("access.denied"), None)
+        .audit_rows(&strongroom_store::audit::AuditFilter {
+            action: Some("access.denied"),
+            ..Default::default()
+        })
         .unwrap()
         .into_iter()
         .map(|r| (r.operator, r.object))
@@ -496,7 +502,9 @@ fn login_failures_are_recorded_once_and_nothing_retries() {
     s.set_operator_disabled("bob", true).unwrap();
     let e = t.login("bob", &pass("bob")).unwrap_err();
     assert_eq!(e.to_string(), answer("bob"));
-    let rows = s.audit_list(Some("login.failed"), None).unwrap();
+    let rows = s
+        .audit_list(&strongroom_ops::AuditQuery::action(Some("login.failed")))
+        .unwrap();
     let reasons: Vec<(&str, &str)> = rows
         .iter()
         .map(|r| (r.operator.as_str(), r.details["reason"].as_str().unwrap()))
@@ -510,7 +518,11 @@ fn login_failures_are_recorded_once_and_nothing_retries() {
         ]
     );
     // Passphrases never reach the log.
-    let all = serde_json::to_string(&s.audit_list(None, None).unwrap()).unwrap();
+    let all = serde_json::to_string(
+        &s.audit_list(&strongroom_ops::AuditQuery::default())
+            .unwrap(),
+    )
+    .unwrap();
     assert!(!all.contains("wrong one!") && !all.contains("bob passphrase"));
 }
 
@@ -573,7 +585,7 @@ fn operator_management_keeps_a_custodian_and_logs_every_change() {
         ErrorKind::Conflict
     );
     let actions: Vec<String> = s
-        .audit_list(None, None)
+        .audit_list(&strongroom_ops::AuditQuery::default())
         .unwrap()
         .into_iter()
         .filter(|r| r.action.starts_with("operator.") && r.outcome == "ok")
@@ -635,11 +647,14 @@ fn a_disabled_account_or_revoked_role_stops_an_open_session_at_its_next_act() {
         .unwrap();
     let mut ron = Station::open(home.path()).unwrap();
     ron.login("ron", &pass("ron")).unwrap();
-    ron.audit_list(None, None).unwrap();
+    ron.audit_list(&strongroom_ops::AuditQuery::default())
+        .unwrap();
     assert!(ron.may(Action::AuditList));
     // Another handle (the CLI, another window) takes the auditor role away.
     root.revoke_roles("ron", &[Role::Auditor]).unwrap();
-    let e = ron.audit_list(None, None).unwrap_err();
+    let e = ron
+        .audit_list(&strongroom_ops::AuditQuery::default())
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Forbidden, "{e}");
     assert_eq!(ron.roles(), [Role::ReleaseOfficer]);
     // What the app shows follows at once: the session lists what the roles allow now.

@@ -50,6 +50,23 @@ pub struct AuditRow {
     pub hash: String,
 }
 
+/// Which rows [`Store::audit_rows`] returns; every field left `None` selects all.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AuditFilter<'a> {
+    /// Only this action (`sign`, `key.generate`, …).
+    pub action: Option<&'a str>,
+    /// Only this operator.
+    pub operator: Option<&'a str>,
+    /// Only this outcome (`ok`, `failed`, `denied`).
+    pub outcome: Option<&'a str>,
+    /// Only rows at or after this RFC 3339 time.
+    pub since: Option<&'a str>,
+    /// Only rows at or before this RFC 3339 time.
+    pub until: Option<&'a str>,
+    /// Only the latest this many matching rows.
+    pub limit: Option<u32>,
+}
+
 /// A row as stored, for building excerpts: its hashed content and its links.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredRow {
@@ -577,19 +594,22 @@ impl Store {
         })
     }
 
-    /// Rows in order, optionally only `action` and only from `since` (RFC 3339) on.
-    pub fn audit_rows(
-        &self,
-        action: Option<&str>,
-        since: Option<&str>,
-    ) -> Result<Vec<AuditRow>, StoreError> {
+    /// The rows `filter` selects, oldest first.
+    pub fn audit_rows(&self, filter: &AuditFilter<'_>) -> Result<Vec<AuditRow>, StoreError> {
+        // The latest `limit` rows: the newest first, then reversed.
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {ROW_COLUMNS}
              FROM audit_log
              WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR time >= ?2)
-             ORDER BY seq"
+               AND (?3 IS NULL OR time <= ?3) AND (?4 IS NULL OR operator = ?4)
+               AND (?5 IS NULL OR outcome = ?5)
+             ORDER BY seq DESC
+             LIMIT ?6"
         ))?;
-        let rows = stmt.query_map(params![action, since], |r| {
+        let limit = filter.limit.map_or(-1, i64::from);
+        let f = filter;
+        let params = params![f.action, f.since, f.until, f.operator, f.outcome, limit];
+        let rows = stmt.query_map(params, |r| {
             let s = stored_row(r)?;
             let c = s.content;
             Ok(AuditRow {
@@ -605,7 +625,18 @@ impl Store {
                 hash: s.hash,
             })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut rows: Vec<AuditRow> = rows.collect::<Result<_, _>>()?;
+        rows.reverse();
+        Ok(rows)
+    }
+
+    /// Every operator name that appears in the log, removed operators included.
+    pub fn audit_operators(&self) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT operator FROM audit_log ORDER BY operator")?;
+        let names = stmt.query_map([], |r| r.get(0))?;
+        Ok(names.collect::<Result<_, _>>()?)
     }
 }
 

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use strongroom_store::audit::{ChainProblem, NewAuditRow};
+use strongroom_store::audit::{AuditFilter, ChainProblem, NewAuditRow};
 use strongroom_store::Store;
 
 fn store_with_rows(n: usize) -> (tempfile::TempDir, Store) {
@@ -44,17 +44,102 @@ fn an_intact_chain_verifies_and_rows_are_listed() {
     let report = store.verify_audit_chain().unwrap();
     assert_eq!(report.rows, 6);
     assert_eq!(report.problem, None);
-    let rows = store.audit_rows(None, None).unwrap();
+    let all = AuditFilter::default();
+    let rows = store.audit_rows(&all).unwrap();
     assert_eq!(report.head.as_deref(), Some(rows[5].hash.as_str()));
     assert_eq!(rows[1].prev_hash, rows[0].hash);
-    assert_eq!(store.audit_rows(Some("sign"), None).unwrap().len(), 3);
+    let only = |f: AuditFilter| store.audit_rows(&f).unwrap();
+    let seqs = |f: AuditFilter| only(f).iter().map(|r| r.seq).collect::<Vec<_>>();
+    let sign = AuditFilter {
+        action: Some("sign"),
+        ..all
+    };
+    assert_eq!(seqs(sign), [1, 3, 5]);
+    let later = AuditFilter {
+        since: Some("2999-01-01T00:00:00Z"),
+        ..all
+    };
+    assert!(only(later).is_empty());
+    let earlier = AuditFilter {
+        until: Some("2000-01-01T00:00:00Z"),
+        ..all
+    };
+    assert!(only(earlier).is_empty());
+    let now_ish = AuditFilter {
+        since: Some("2000-01-01T00:00:00Z"),
+        until: Some("2999-01-01T00:00:00Z"),
+        ..all
+    };
+    assert_eq!(only(now_ish).len(), 6);
+    // The latest N, still oldest first; the limit applies after the other filters.
+    let latest = AuditFilter {
+        limit: Some(2),
+        ..all
+    };
+    assert_eq!(seqs(latest), [5, 6]);
     assert_eq!(
-        store
-            .audit_rows(None, Some("2999-01-01T00:00:00Z"))
-            .unwrap()
-            .len(),
-        0
+        seqs(AuditFilter {
+            limit: Some(2),
+            ..sign
+        }),
+        [3, 5]
     );
+    let by_bob = AuditFilter {
+        operator: Some("bob"),
+        ..all
+    };
+    assert!(only(by_bob).is_empty());
+    let by_alice_failed = AuditFilter {
+        operator: Some("alice"),
+        outcome: Some("failed"),
+        ..all
+    };
+    assert!(only(by_alice_failed).is_empty());
+    assert_eq!(store.audit_operators().unwrap(), ["alice"]);
+}
+
+#[test]
+fn rows_are_filtered_by_operator_and_outcome() {
+    let (_dir, store) = store_with_rows(2);
+    for (operator, outcome) in [("bob", "denied"), ("carol", "failed"), ("bob", "ok")] {
+        store
+            .append_audit(&NewAuditRow {
+                operator,
+                action: "login.failed",
+                object: operator,
+                outcome,
+                details: serde_json::json!({}),
+            })
+            .unwrap();
+    }
+    let seqs = |f: AuditFilter| {
+        store
+            .audit_rows(&f)
+            .unwrap()
+            .iter()
+            .map(|r| r.seq)
+            .collect::<Vec<_>>()
+    };
+    let bob = AuditFilter {
+        operator: Some("bob"),
+        ..AuditFilter::default()
+    };
+    assert_eq!(seqs(bob), [3, 5]);
+    assert_eq!(
+        seqs(AuditFilter {
+            outcome: Some("denied"),
+            ..bob
+        }),
+        [3]
+    );
+    assert_eq!(
+        seqs(AuditFilter {
+            outcome: Some("failed"),
+            ..AuditFilter::default()
+        }),
+        [4]
+    );
+    assert_eq!(store.audit_operators().unwrap(), ["alice", "bob", "carol"]);
 }
 
 #[test]

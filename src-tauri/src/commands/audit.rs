@@ -14,8 +14,11 @@ pub fn audit_list(
     since: Option<String>,
 ) -> Result<Vec<AuditRow>, IpcError> {
     let blank = |o: Option<String>| o.filter(|s| !s.trim().is_empty());
-    let (action, since) = (blank(action), blank(since));
-    state.with(|s| s.audit_list(action.as_deref(), since.as_deref()))
+    let query = strongroom_ops::AuditQuery {
+        since: blank(since),
+        ..strongroom_ops::AuditQuery::action(blank(action).as_deref())
+    };
+    state.with(|s| s.audit_list(&query))
 }
 
 #[tauri::command(async)]

@@ -4,10 +4,12 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use strongroom_ops::{load_public_key_file, Station};
+use strongroom_ops::{load_public_key_file, AuditFormat, AuditQuery, Station};
 
 use super::{open_station, print_json, printed, warn_keys, write_json_output, write_output, Ctx};
-use crate::cli::{AuditCommand, AuditKeyCommand, PinArgs, SecretArgs};
+use crate::cli::{
+    AuditCommand, AuditExportFormat, AuditFilterArgs, AuditKeyCommand, PinArgs, SecretArgs,
+};
 use crate::exit;
 use crate::terminal::Terminal;
 
@@ -18,12 +20,12 @@ pub(super) fn audit(ctx: &Ctx, cmd: AuditCommand) -> anyhow::Result<u8> {
     let station = open_station(ctx)?;
     match cmd {
         AuditCommand::Verify { key, since, json } => audit_verify(&station, key, since, json),
-        AuditCommand::List {
-            since,
-            action,
-            json,
-        } => audit_list(&station, since, action, json),
-        AuditCommand::Export { format, output } => audit_export(&station, &format, output),
+        AuditCommand::List { filter, json } => audit_list(&station, filter, json),
+        AuditCommand::Export {
+            format,
+            filter,
+            output,
+        } => audit_export(&station, format, filter, output),
         AuditCommand::Checkpoint {
             key,
             secrets,
@@ -97,13 +99,19 @@ fn audit_verify(
     })
 }
 
-fn audit_list(
-    station: &Station,
-    since: Option<String>,
-    action: Option<String>,
-    json: bool,
-) -> anyhow::Result<u8> {
-    let rows = station.audit_list(action.as_deref(), since.as_deref())?;
+fn query(f: AuditFilterArgs) -> AuditQuery {
+    AuditQuery {
+        action: f.action,
+        operator: f.by,
+        outcome: f.outcome,
+        since: f.since,
+        until: f.until,
+        limit: f.limit,
+    }
+}
+
+fn audit_list(station: &Station, filter: AuditFilterArgs, json: bool) -> anyhow::Result<u8> {
+    let rows = station.audit_list(&query(filter))?;
     if json {
         print_json(&rows)?;
     } else {
@@ -119,12 +127,20 @@ fn audit_list(
     Ok(exit::OK)
 }
 
-fn audit_export(station: &Station, format: &str, output: Option<PathBuf>) -> anyhow::Result<u8> {
-    anyhow::ensure!(
-        format == "jsonl",
-        "unknown export format {format:?}: use jsonl"
-    );
-    write_output(station.audit_jsonl()?.as_bytes(), output.as_deref())?;
+fn audit_export(
+    station: &Station,
+    format: AuditExportFormat,
+    filter: AuditFilterArgs,
+    output: Option<PathBuf>,
+) -> anyhow::Result<u8> {
+    let format = match format {
+        AuditExportFormat::Jsonl => AuditFormat::Jsonl,
+        AuditExportFormat::Csv => AuditFormat::Csv,
+    };
+    write_output(
+        station.audit_text(&query(filter), format)?.as_bytes(),
+        output.as_deref(),
+    )?;
     Ok(exit::OK)
 }
 
