@@ -16,6 +16,7 @@ pub mod event;
 pub mod intoto;
 pub mod keyref;
 pub mod keys;
+pub mod names;
 pub mod purpose;
 pub mod signer;
 pub mod stage;

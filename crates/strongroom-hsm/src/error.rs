@@ -32,12 +32,15 @@ pub enum HsmError {
     ModuleLoad { path: PathBuf, detail: String },
 
     #[error(
-        "no token {wanted} is present; tokens found: {}",
+        "no token {wanted} is present{}; tokens found: {}",
+        suggestion.as_ref().map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default(),
         display_list(available)
     )]
     TokenNotFound {
         wanted: String,
         available: Vec<String>,
+        /// The label present that the wanted one most likely mistypes.
+        suggestion: Option<String>,
     },
 
     #[error("{count} tokens match {wanted}; select one by serial number")]

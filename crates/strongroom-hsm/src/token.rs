@@ -126,6 +126,22 @@ impl TokenSelector {
     }
 }
 
+impl TokenSelector {
+    /// The error for a selector no token in `available` (their labels) matches, with the
+    /// nearest label when the selector's label looks mistyped.
+    pub fn not_found(&self, available: Vec<String>) -> HsmError {
+        let suggestion = self
+            .label
+            .as_deref()
+            .and_then(|l| strongroom_core::names::did_you_mean(l, &available));
+        HsmError::TokenNotFound {
+            wanted: self.to_string(),
+            available,
+            suggestion,
+        }
+    }
+}
+
 impl fmt::Display for TokenSelector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts = Vec::new();
@@ -214,10 +230,10 @@ pub(crate) fn find_token(ctx: &Pkcs11, selector: &TokenSelector) -> Result<Token
     let tokens = list_tokens(ctx)?;
     let mut matching: Vec<&TokenInfo> = tokens.iter().filter(|t| selector.matches(t)).collect();
     match matching.len() {
-        0 => Err(HsmError::TokenNotFound {
-            wanted: selector.to_string(),
-            available: tokens.iter().map(|t| t.label.clone()).collect(),
-        }),
+        0 => {
+            let available: Vec<String> = tokens.iter().map(|t| t.label.clone()).collect();
+            Err(selector.not_found(available))
+        }
         1 => Ok(matching.remove(0).clone()),
         count => Err(HsmError::AmbiguousToken {
             wanted: selector.to_string(),

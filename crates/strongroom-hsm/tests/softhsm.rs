@@ -326,14 +326,32 @@ fn unknown_token_lists_the_tokens_present() {
         t.pin(),
     )
     .unwrap_err();
-    let HsmError::TokenNotFound { wanted, available } = &err else {
+    let HsmError::TokenNotFound {
+        wanted,
+        available,
+        suggestion,
+    } = &err
+    else {
         panic!("expected TokenNotFound, got {err:?}");
     };
     assert!(wanted.contains("absent"));
+    assert_eq!(*suggestion, None, "nothing is near \"absent\"");
     let mut available = available.clone();
     available.sort();
     assert_eq!(available, ["present", "second"]);
     assert!(err.to_string().contains("\"present\""), "{err}");
+    // A mistyped label is answered with the nearest one present.
+    let err = TokenSession::open(
+        t.module_path(),
+        &t.policy(),
+        &TokenSelector::label("secnod"),
+        t.pin(),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("(did you mean \"second\"?)"),
+        "{err}"
+    );
 
     let module = Module::load(t.module_path(), &t.policy()).unwrap();
     let tokens = module.list_tokens().unwrap();

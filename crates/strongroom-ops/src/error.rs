@@ -667,6 +667,7 @@ mod tests {
             OpsError::Hsm(HsmError::TokenNotFound {
                 wanted: s(),
                 available: vec![],
+                suggestion: None,
             }),
             OpsError::Hsm(HsmError::TokenRemoved {
                 rv: s(),

@@ -181,11 +181,7 @@ impl Station {
             }
         }
         let Some((module, info)) = found else {
-            return Err(HsmError::TokenNotFound {
-                wanted: target.token.to_string(),
-                available: seen,
-            }
-            .into());
+            return Err(target.token.not_found(seen).into());
         };
         if info.user_pin.locked {
             return Err(HsmError::PinLocked.into());
