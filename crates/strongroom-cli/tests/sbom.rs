@@ -280,3 +280,50 @@ fn an_spdx_document_written_by_pyspdxtools_is_valid() {
         .ok()
         .stdout_has("valid");
 }
+
+/// The component count of `sbom validate` counted only packages with a package URL: an SPDX
+/// document of three packages, one with a purl, said "1 component". Every package (and every
+/// CycloneDX component, nested ones included) counts; those with a purl are said apart.
+#[test]
+fn every_package_is_counted_and_those_with_a_purl_are_said_apart() {
+    let env = Env::new();
+    let pkg = |id: &str, purl: Option<&str>| {
+        let mut p = serde_json::json!({
+            "SPDXID": format!("SPDXRef-{id}"), "name": id, "downloadLocation": "NOASSERTION",
+            "filesAnalyzed": false
+        });
+        if let Some(u) = purl {
+            p["externalRefs"] = serde_json::json!([{
+                "referenceCategory": "PACKAGE-MANAGER", "referenceType": "purl", "referenceLocator": u
+            }]);
+        }
+        p
+    };
+    let spdx = serde_json::json!({
+        "spdxVersion": "SPDX-2.3", "dataLicense": "CC0-1.0", "SPDXID": "SPDXRef-DOCUMENT",
+        "name": "three", "documentNamespace": "https://example.org/three",
+        "creationInfo": {"created": "2026-12-07T00:00:00Z", "creators": ["Tool: hand"]},
+        "packages": [pkg("app", None), pkg("serde", Some("pkg:cargo/serde@1.0.0")), pkg("zlib", None)]
+    });
+    let f = env.file("three.spdx.json", spdx.to_string().as_bytes());
+    env.run(&["sbom", "validate", s(&f)])
+        .ok()
+        .stdout_has("(3 components, 1 with a package URL)");
+    let cdx = serde_json::json!({
+        "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+        "components": [
+            {"type": "application", "name": "app", "components": [
+                {"type": "library", "name": "inner", "purl": "pkg:npm/inner@1.0.0"}
+            ]},
+            {"type": "library", "name": "vendored"}
+        ]
+    });
+    let f = env.file("three.cdx.json", cdx.to_string().as_bytes());
+    let v = env.run(&["sbom", "validate", "--json", s(&f)]).ok();
+    let v: serde_json::Value = serde_json::from_str(&v.stdout).unwrap();
+    assert_eq!(
+        (v["components"].as_u64(), v["with_purl"].as_u64()),
+        (Some(3), Some(1)),
+        "{v}"
+    );
+}

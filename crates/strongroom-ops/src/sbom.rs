@@ -119,7 +119,10 @@ pub struct SbomValidation {
     pub valid: bool,
     /// `SPDX 2.3`, `CycloneDX 1.6`, … when recognised.
     pub kind: Option<String>,
+    /// Every package (SPDX) or component (CycloneDX) listed.
     pub components: Option<usize>,
+    /// Those with a package URL: what a scan can match against vulnerability data.
+    pub with_purl: Option<usize>,
     /// Schema violations as `JSON path: message`, or why the file is not an SBOM.
     pub problems: Vec<String>,
 }
@@ -135,7 +138,8 @@ pub fn validate_sbom(path: &Path) -> Result<SbomValidation, OpsError> {
             SbomValidation {
                 valid: true,
                 kind: Some(kind.to_string()),
-                components: strongroom_sbom::components_from_sbom(&value)
+                components: strongroom_sbom::count_components(&value).ok(),
+                with_purl: strongroom_sbom::components_from_sbom(&value)
                     .ok()
                     .map(|c| c.len()),
                 problems: Vec::new(),
@@ -149,12 +153,14 @@ pub fn validate_sbom(path: &Path) -> Result<SbomValidation, OpsError> {
             valid: false,
             kind: Some(kind.to_string()),
             components: None,
+            with_purl: None,
             problems: issues.iter().map(ToString::to_string).collect(),
         },
         Err(other) => SbomValidation {
             valid: false,
             kind: None,
             components: None,
+            with_purl: None,
             problems: vec![other.to_string()],
         },
     })

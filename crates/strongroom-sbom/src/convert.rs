@@ -140,6 +140,19 @@ fn prefer_name(c: &mut Component, doc_name: &str) {
 
 /// The components of an SPDX 2.x or CycloneDX 1.x JSON SBOM whose purls name one of our
 /// ecosystems, sorted and de-duplicated like a [`crate::Catalog`]'s.
+/// How many packages (SPDX) or components, nested ones included (CycloneDX), a document lists,
+/// with a package URL or not: what a person counts. [`components_from_sbom`] keeps only those
+/// with a package URL, which a scan can match.
+pub fn count_components(v: &Value) -> Result<usize, SbomError> {
+    if is_spdx(v) {
+        Ok(arr(v, "packages").len())
+    } else if is_cdx(v) {
+        Ok(cdx_flatten(v).len())
+    } else {
+        components_from_sbom(v).map(|c| c.len())
+    }
+}
+
 pub fn components_from_sbom(v: &Value) -> Result<Vec<Component>, SbomError> {
     let mut out = Vec::new();
     if is_spdx(v) {

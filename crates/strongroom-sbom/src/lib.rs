@@ -29,7 +29,9 @@ mod walk;
 
 pub use catalog::{catalog, Catalog, Subject, SubjectKind};
 pub use component::{Component, Ecosystem};
-pub use convert::{components_from_sbom, convert_cyclonedx_to_spdx, convert_spdx_to_cyclonedx};
+pub use convert::{
+    components_from_sbom, convert_cyclonedx_to_spdx, convert_spdx_to_cyclonedx, count_components,
+};
 pub use cyclonedx::to_cyclonedx_json;
 pub use error::{LimitKind, SbomError, SchemaIssue, ValidationErrors};
 pub use limits::Limits;

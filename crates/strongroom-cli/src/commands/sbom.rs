@@ -16,11 +16,13 @@ pub(super) fn sbom(a: SbomArgs) -> anyhow::Result<u8> {
                     println!(
                         "valid {} ({})",
                         v.kind.as_deref().unwrap_or("SBOM"),
-                        v.components.map_or("? components".into(), |n| super::count(
-                            n as u64,
-                            "component",
-                            "components"
-                        ))
+                        match (v.components, v.with_purl) {
+                            (Some(n), Some(p)) => format!(
+                                "{}, {p} with a package URL",
+                                super::count(n as u64, "component", "components")
+                            ),
+                            _ => "? components".into(),
+                        }
                     );
                 } else {
                     println!(
