@@ -1000,6 +1000,58 @@ fn a_malformed_key_uri_keeps_its_pin_out_of_the_log() {
     assert!(!log.contains("98765432"), "{log}");
 }
 
+/// A key passphrase that was not given at all is no guess: five runs without it locked the
+/// operator out for 15 minutes. They are now failed acts, not failed logins; a wrong key
+/// passphrase, a guess, still counts.
+#[test]
+fn a_missing_key_passphrase_is_not_a_failed_login() {
+    let env = Env::new();
+    env.key("k", "ed25519");
+    env.file("app.bin", b"app");
+    for _ in 0..6 {
+        Out::from(
+            env.cmd()
+                .env_remove("STRONGROOM_PASSPHRASE")
+                .args(["sign", "--key", "k", "--force", "app.bin"])
+                .output()
+                .unwrap(),
+        )
+        .code(4)
+        .stderr_has("STRONGROOM_PASSPHRASE");
+    }
+    env.run(&["key", "list"]).ok();
+    let failed = env
+        .run(&[
+            "audit",
+            "list",
+            "--json",
+            "--action",
+            "sign",
+            "--outcome",
+            "failed",
+        ])
+        .ok();
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&failed.stdout).unwrap();
+    assert_eq!(rows.len(), 6);
+    let logins = env
+        .run(&["audit", "list", "--json", "--action", "login.failed"])
+        .ok();
+    assert_eq!(logins.stdout.trim(), "[]");
+    for _ in 0..5 {
+        Out::from(
+            env.cmd()
+                .env("STRONGROOM_PASSPHRASE", "not-the-passphrase-1")
+                .args(["sign", "--key", "k", "--force", "app.bin"])
+                .output()
+                .unwrap(),
+        )
+        .code(4);
+    }
+    env.run(&["key", "list"])
+        .code(4)
+        .stderr_has("failed to log in too often");
+}
+
 #[test]
 fn failed_logins_are_throttled_and_a_disabled_account_answers_as_a_wrong_passphrase() {
     let env = Env::new();

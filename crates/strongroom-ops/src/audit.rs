@@ -342,7 +342,11 @@ impl Station {
         }
         let (recorded, outcome) = match err.kind() {
             crate::ErrorKind::Forbidden => return,
-            crate::ErrorKind::Auth => (AuditEvent::LoginFailed, AuditOutcome::Denied),
+            // A secret that was given and is wrong is a guess, and guesses count toward the
+            // name's throttle; a secret that was not given at all is only a failed act.
+            crate::ErrorKind::Auth if !err.is_missing_secret() => {
+                (AuditEvent::LoginFailed, AuditOutcome::Denied)
+            }
             _ => (action, AuditOutcome::Failed),
         };
         // `while` names the act that was attempted, also when the row is a login failure.

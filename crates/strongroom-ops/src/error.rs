@@ -273,6 +273,22 @@ fn consent_list(names: &[String]) -> String {
     }
 }
 
+impl OpsError {
+    /// A secret (a passphrase, PIN or age identity) was needed and none was given: no guess was
+    /// made, so the failure does not count toward a name's login throttle.
+    pub(crate) fn is_missing_secret(&self) -> bool {
+        use strongroom_bundle::BundleError as B;
+        matches!(
+            self,
+            OpsError::SecretUnavailable { .. }
+                | OpsError::PinUnavailable { .. }
+                | OpsError::OperatorPassphraseUnavailable(_)
+                | OpsError::NotLoggedIn { .. }
+                | OpsError::ReleaseBundle(B::IdentityNeeded(_) | B::PassphraseNeeded(_))
+        )
+    }
+}
+
 /// The kind and remedy of a PKCS#11 failure.
 fn hsm_kind(e: &HsmError) -> ErrorKind {
     match e {
