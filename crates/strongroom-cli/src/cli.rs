@@ -155,7 +155,8 @@ pub enum KeyCommand {
     Adopt {
         #[command(flatten)]
         token: TokenArgs,
-        /// The key on the token: its CKA_LABEL, or a pkcs11: URI.
+        /// The key on the token: its CKA_LABEL (with --token), or a pkcs11: URI (whose token= or
+        /// serial= picks the token when --token is not given).
         #[arg(long)]
         object: String,
         /// The inventory label to record it under.

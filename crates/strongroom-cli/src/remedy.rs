@@ -42,7 +42,7 @@ pub fn words(r: &Remedy) -> String {
         TrustIssuersFirst => s("if you trust its issuers, add their custodian keys first with `strongroom trust add ISSUER.pem --name NAME --purpose custodian --holder PERSON`; nothing was imported"),
         MoreCustodianSignatures => s("more custodians must sign it: each adds a signature with `strongroom trust countersign PKG --key THEIR-KEY`; nothing was imported"),
         TrustPackageFile => s("give the file that `strongroom trust export` wrote"),
-        TrustIssuerKey => s("add the issuers' keys first with `strongroom trust add ISSUER.pem --purpose custodian --holder PERSON`"),
+        TrustIssuerKey => s("add the issuers' keys first with `strongroom trust add ISSUER.pem --name NAME --purpose custodian --holder PERSON`"),
         ListTrustedKeys => s("list trusted keys with `strongroom trust list`"),
         ListPolicyModules => s("list the policy modules with `strongroom trust list`"),
         RevocationStands => s("nothing changed; give an earlier --at to move the revocation earlier"),
@@ -72,13 +72,13 @@ pub fn words(r: &Remedy) -> String {
         }
         DoNotApprove => s("do not approve it: ask the release officer for a fresh bundle, and run `strongroom verify` on it to see every check"),
         DoNotExport => s("nothing was written: `strongroom verify BUNDLE` shows every check; collect the missing approvals with `strongroom release approve`, or ask the release officer for a fresh bundle"),
-        TrustSigner => s("sign with a key the trust store accepts for this stage (`strongroom trust list`), or have custodians trust this one with `strongroom trust add KEY.pem --purpose signer --stages STAGE --holder PERSON`"),
+        TrustSigner => s("sign with a key the trust store accepts for this stage (`strongroom trust list`), or have custodians trust this one with `strongroom trust add KEY.pem --name NAME --purpose signer --stages STAGE --holder PERSON`"),
         DecryptBundle => s("give the identity with --identity FILE (an age key file), or --bundle-passphrase-file FILE for a passphrase-encrypted bundle"),
         StationTampered => s("the database was changed outside Strongroom: stop using this station, keep the file as evidence, and compare it with a copy you trust; `strongroom audit verify` and `audit list` still work"),
         CosignerConsent => s("a second custodian must consent: add --cosigner NAME (their passphrase from --cosigner-passphrase-file, STRONGROOM_COSIGNER_PASSPHRASE or the prompt); nothing was changed"),
         RaiseCustodians => s("add or enable another custodian first, or lower the quorum with `strongroom operator quorum N` (which needs the quorum itself)"),
         KeyForPurpose => s("use a key made for this purpose (`strongroom key list` shows each key's purpose), or generate one with --purpose"),
-        AdoptWithPurpose => s("record the token key with `strongroom key adopt --purpose PURPOSE` first"),
+        AdoptWithPurpose => s("record the token key with `strongroom key adopt --object URI --label LABEL --purpose PURPOSE` first"),
         AddOperators => s("log in as a custodian and use `strongroom operator add NAME --roles ROLES`"),
         ListOperators => s("list operators with `strongroom operator list`"),
         SignCheckpoint => s("sign one with `strongroom audit checkpoint`"),
@@ -146,6 +146,56 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Every command a hint spells out in backquotes (`strongroom …`) parses as written, with its
+    /// placeholders (`KEY.pem`, `NAME`, …) filled in: a hint that left out a required argument
+    /// (`trust add ISSUER.pem` without `--name`) sent people to a usage error.
+    #[test]
+    fn every_command_a_hint_spells_out_parses() {
+        use clap::Parser;
+        let mut texts: Vec<String> = Remedy::examples().iter().map(words).collect();
+        texts.extend(
+            [
+                Fix::Sbom,
+                Fix::Scan,
+                Fix::Provenance,
+                Fix::Approvals,
+                Fix::Artifacts,
+            ]
+            .map(|f| fix_hint(f).to_owned()),
+        );
+        let mut checked = 0;
+        for text in &texts {
+            for quoted in text.split('`').skip(1).step_by(2) {
+                let Some(rest) = quoted.strip_prefix("strongroom ") else {
+                    continue;
+                };
+                let placeholder =
+                    |w: &str| w.chars().next().is_some_and(|c| c.is_ascii_uppercase());
+                let words: Vec<&str> = rest.split_whitespace().collect();
+                // `strongroom key export` alone names a command; with arguments it is one to run.
+                let named_only = !words.iter().any(|w| w.starts_with('-') || placeholder(w));
+                let args = std::iter::once("strongroom").chain(words.iter().map(|w| match *w {
+                    "N" => "2",
+                    w if placeholder(w) => "x",
+                    w => w,
+                }));
+                if let Err(e) = crate::cli::Cli::try_parse_from(args) {
+                    use clap::error::ErrorKind as K;
+                    let mention = matches!(
+                        e.kind(),
+                        K::MissingRequiredArgument | K::DisplayHelpOnMissingArgumentOrSubcommand
+                    );
+                    assert!(
+                        named_only && mention,
+                        "`{quoted}` in {text:?} does not parse: {e}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 10, "only {checked} commands found in hints");
     }
 
     #[test]

@@ -340,14 +340,19 @@ fn uri_matching_two_objects_is_refused_naming_both() {
     hsm_run(&env, &["sign", "--key", &uri, s(&art)])
         .code(2)
         .stderr_has("its purpose is unknown")
-        .stderr_has("key adopt --purpose");
+        .stderr_has("key adopt --object URI");
+    // The URI names the token: no --token is needed (it was required, and the help hid it).
     hsm_run(
         &env,
-        &[
-            "key", "adopt", "--token", TOKEN, "--object", &uri, "--label", "dup-2",
-        ],
+        &["key", "adopt", "--object", &uri, "--label", "dup-2"],
     )
     .ok();
+    hsm_run(
+        &env,
+        &["key", "adopt", "--object", "dup", "--label", "dup-3"],
+    )
+    .code(2)
+    .stderr_has("which token holds \"dup\"?");
     hsm_run(&env, &["sign", "--key", &uri, s(&art)]).ok();
 }
 

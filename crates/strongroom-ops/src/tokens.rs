@@ -64,7 +64,8 @@ pub struct GenerateTokenKey {
 /// A request to record a key that already exists on a token (made by another tool).
 #[derive(Clone, Debug)]
 pub struct AdoptTokenKey {
-    pub target: TokenTarget,
+    /// The token; `None` takes it from `object`, which must then be a URI naming the token.
+    pub target: Option<TokenTarget>,
     /// The key's `CKA_LABEL` or a `pkcs11:` URI naming it.
     pub object: String,
     /// The inventory label to record it under.
@@ -285,14 +286,33 @@ impl Station {
     ) -> Result<KeyInfo, OpsError> {
         self.require(Action::KeyAdopt)?;
         self.check_new_label(&req.label)?;
-        let selector = if req.object.starts_with("pkcs11:") {
-            KeySelector::Uri(Box::new(
-                Pkcs11Uri::parse(&req.object, false).map_err(HsmError::from)?,
-            ))
+        let uri = if req
+            .object
+            .get(..7)
+            .is_some_and(|s| s.eq_ignore_ascii_case("pkcs11:"))
+        {
+            Some(Pkcs11Uri::parse(&req.object, false).map_err(HsmError::from)?)
         } else {
-            KeySelector::Label(req.object.clone())
+            None
         };
-        let session = self.open_token(&req.target, None, cb)?;
+        let target = match (&req.target, &uri) {
+            (Some(t), _) => t.clone(),
+            (None, Some(u)) if u.token.is_some() || u.serial.is_some() => TokenTarget {
+                token: TokenSelector::from_uri(u),
+                module: u.module_path.clone(),
+            },
+            (None, _) => {
+                return Err(OpsError::BadInput(format!(
+                    "which token holds {:?}? give the token (--token LABEL), or the key as a pkcs11: URI with token=",
+                    req.object
+                )))
+            }
+        };
+        let selector = match uri {
+            Some(u) => KeySelector::Uri(Box::new(u)),
+            None => KeySelector::Label(req.object.clone()),
+        };
+        let session = self.open_token(&target, None, cb)?;
         let key = session.find_key(selector)?;
         self.record_token_key(&req.label, &key, session.module_path(), req.purpose)
     }

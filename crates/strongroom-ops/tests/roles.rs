@@ -71,7 +71,7 @@ fn cases() -> Vec<(Action, &'static str, Call)> {
             Box::new(move |s, tag| {
                 s.adopt_token_key(
                     &AdoptTokenKey {
-                        target: TokenTarget::label("no-such-token", Some(missing())),
+                        target: Some(TokenTarget::label("no-such-token", Some(missing()))),
                         object: "x".into(),
                         label: format!("a-{tag}"),
                         purpose: Purpose::Signer,

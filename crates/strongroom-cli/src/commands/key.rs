@@ -103,10 +103,9 @@ fn key_adopt(
 ) -> anyhow::Result<()> {
     let station = open_station(ctx)?;
     let cb = Terminal::new(None, pin.pin_file.as_deref())?;
-    let target = target(token).context("--token is required: the token that holds the key")?;
     let info = station.adopt_token_key(
         &AdoptTokenKey {
-            target,
+            target: target(token),
             object,
             label,
             purpose: parse_purpose(purpose)?,
