@@ -881,6 +881,14 @@ fn an_artifact_missing_from_the_artifacts_folder_fails_unless_allowed() {
     w.verify("rel.zip", &["--allow-missing"])
         .code(2)
         .stderr_has("--artifacts");
+    // A folder holding none of them: each is missing (it was "no files given", exit 2).
+    std::fs::create_dir(env.path("empty")).unwrap();
+    let o = w.verify("rel.zip", &["--artifacts", "empty"]).code(1);
+    line(&o, "FAIL", "widget-cli: not found in empty");
+    let o = w
+        .verify("rel.zip", &["--artifacts", "empty", "--allow-missing"])
+        .ok();
+    line(&o, "WARN", "widget-1.4.0.tar.gz: not found in empty");
 }
 
 /// `release export` copied any file: a random zip, a production bundle short of its approvals.

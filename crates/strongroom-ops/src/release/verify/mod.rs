@@ -261,6 +261,10 @@ fn hash_artifacts(
             present.missing.push(a.name.to_string());
         }
     }
+    // None found is a finding (every artifact missing), not an empty request.
+    if paths.is_empty() {
+        return Ok(present);
+    }
     let sizes = crate::hashing::check_files(&paths)?;
     let sets = crate::hashing::hash_files(&paths, &sizes, key_algs, cb)?;
     present.found.extend(names.into_iter().zip(sets));
