@@ -1021,4 +1021,12 @@ fn key_revoke_revokes_the_key_in_the_trust_store_too() {
     assert!(o.stdout.contains("VERIFIED WITH WARNINGS"), "{}", o.stdout);
     assert_ne!(create("after.zip").code, 0);
     assert!(!env.path("after.zip").exists());
+
+    // A key the trust store never trusted: the revocation says nothing changed there (it said
+    // the trust store revoked it).
+    env.key("spare", "ed25519");
+    env.run(&["key", "revoke", "spare", "--reason", "unused"])
+        .ok()
+        .stdout_has("does not trust it")
+        .stdout_lacks("revokes it too");
 }

@@ -44,6 +44,14 @@ pub fn parse_algorithm(name: &str) -> Result<strongroom_core::Algorithm, OpsErro
     Ok(name.parse::<strongroom_core::Algorithm>()?)
 }
 
+/// A revoked inventory key, and whether this station's trust store revoked it in the same act
+/// (it does when it trusts the key and has not revoked it already).
+#[derive(Clone, Debug)]
+pub struct KeyRevocation {
+    pub key: KeyInfo,
+    pub trust_revoked: bool,
+}
+
 impl Station {
     /// Generates a software key, stores it age-encrypted under `keys/`, and records it.
     pub fn generate_software_key(
@@ -239,7 +247,7 @@ impl Station {
     /// Revokes a key of the inventory and, in the same act, in this station's trust store when
     /// it trusts the key (from now on; signatures made before stand, flagged). Other stations
     /// learn of it only from a new trust package.
-    pub fn revoke_key(&self, key: &str, reason: &str) -> Result<KeyInfo, OpsError> {
+    pub fn revoke_key(&self, key: &str, reason: &str) -> Result<KeyRevocation, OpsError> {
         self.require(Action::KeyRevoke)?;
         if reason.trim().is_empty() {
             return Err(OpsError::BadInput(
@@ -274,7 +282,10 @@ impl Station {
                 "trust_revoked": trusted && !already, "revoked_at": now.to_string()}),
         )
         .inspect_err(|e| self.record_failure(AuditEvent::KeyRevoke, rec.key_id.as_str(), e))?;
-        Ok(KeyInfo::from(&row.record()?))
+        Ok(KeyRevocation {
+            key: KeyInfo::from(&row.record()?),
+            trust_revoked: trusted && !already,
+        })
     }
 
     pub(crate) fn set_status(

@@ -34,7 +34,7 @@ pub use access::Tamper;
 pub use audit::{verify_excerpt_file, AuditFormat, AuditOutcome, AuditQuery, Witness};
 pub use callbacks::{Callbacks, Progress, SecretRequest};
 pub use error::{ErrorKind, OpsError};
-pub use keys::{parse_algorithm, GenerateKey};
+pub use keys::{parse_algorithm, GenerateKey, KeyRevocation};
 pub use operators::{Action, OperatorInfo, Role};
 pub use remedy::Remedy;
 pub use rotate::{RotateKey, Rotated};

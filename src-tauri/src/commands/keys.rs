@@ -126,5 +126,5 @@ pub fn revoke_key(
     key: String,
     reason: String,
 ) -> Result<KeyInfo, IpcError> {
-    state.with(|s| s.revoke_key(&key, &reason))
+    state.with(|s| s.revoke_key(&key, &reason).map(|r| r.key))
 }

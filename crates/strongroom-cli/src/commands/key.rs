@@ -51,11 +51,17 @@ pub(super) fn key(ctx: &Ctx, cmd: KeyCommand) -> anyhow::Result<u8> {
         }
         KeyCommand::Rotate(r) => key_rotate(ctx, r)?,
         KeyCommand::Revoke { key, reason } => {
-            let k = open_station(ctx)?.revoke_key(&key, &reason)?;
-            println!("revoked {} ({})", k.label, k.key_id);
-            println!(
-                "this station's trust store revokes it too, from now on (signatures made before stand, flagged); other stations learn of it only from a new trust package: `strongroom trust export`, then `trust import` there"
-            );
+            let r = open_station(ctx)?.revoke_key(&key, &reason)?;
+            println!("revoked {} ({})", r.key.label, r.key.key_id);
+            if r.trust_revoked {
+                println!(
+                    "this station's trust store revokes it too, from now on (signatures made before stand, flagged); other stations learn of it only from a new trust package: `strongroom trust export`, then `trust import` there"
+                );
+            } else {
+                println!(
+                    "this station's trust store does not trust it (or had revoked it already), so nothing changed there; a station that trusts it must revoke it in its own trust store (`strongroom trust revoke`) or import a trust package that does"
+                );
+            }
         }
     }
     Ok(exit::OK)

@@ -69,6 +69,16 @@ impl Out {
         );
         self
     }
+
+    #[track_caller]
+    pub fn stdout_lacks(self, needle: &str) -> Self {
+        assert!(
+            !self.stdout.contains(needle),
+            "{needle:?} in stdout:\n{}",
+            self.stdout
+        );
+        self
+    }
 }
 
 /// A fresh station (data directory) and a work directory for files.
