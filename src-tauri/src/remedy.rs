@@ -14,6 +14,7 @@ pub fn words(r: &Remedy) -> String {
         ExistingFolder => s("choose a folder that exists"),
         ReplaceOutput => s("nothing was written; choose another file name or folder, or confirm that it may be replaced"),
         SbomForScan => s("choose Generate or give the artifact's SBOM file in the SBOM step, or turn scanning off"),
+        ImportVulnData => s("import an OSV vulnerability snapshot under Settings first, or turn scanning off"),
         SameNames => s("two of the files have the same name: sign them in separate releases"),
         PemPublicKey => s("give the PEM public key (-----BEGIN PUBLIC KEY-----), as Export public key on the Keys screen saves it"),
         VerificationKey => s("choose a key of this station, or a PEM public key file"),

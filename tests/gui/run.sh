@@ -41,6 +41,8 @@ STRONGROOM_NEW_OPERATOR_PASSPHRASE="rita passphrase" as admin operator add rita 
 STRONGROOM_NEW_OPERATOR_PASSPHRASE="audrey passphrase" as admin operator add audrey --roles auditor
 STRONGROOM_NEW_OPERATOR_PASSPHRASE="dave passphrase" as admin operator add dave --roles release-officer
 as admin module allow "$MODULE"
+# Scanning (on by default in the Sign wizard) refuses an empty vulnerability database.
+as admin vulndb import tests/fixtures/osv/test-advisory.zip
 for who in bob carol; do
   STRONGROOM_PASSPHRASE="$who key passphrase" as admin key generate --label "$who-key" --algorithm ed25519 --purpose approver
   as admin key export "$who-key" -o "$WORK/$who-key.pem"

@@ -100,6 +100,14 @@ impl World {
         env.add_operator("alice", "release-officer");
         env.add_operator("bob", "approver");
         env.add_operator("carol", "approver");
+        // `--scan` refuses an empty vulnerability database: one made-up advisory.
+        env.run(&[
+            "vulndb",
+            "import",
+            s(&repo_root().join("tests/fixtures/osv/test-advisory.zip")),
+        ])
+        .ok()
+        .stdout_has("1 record:");
         let alice = env.key("alice-release", "ecdsa-p256");
         let bob = env.key_for("bob-approve", "ed25519", "approver");
         env.run_pin_as(
@@ -1029,4 +1037,48 @@ fn key_revoke_revokes_the_key_in_the_trust_store_too() {
         .ok()
         .stdout_has("does not trust it")
         .stdout_lacks("revokes it too");
+}
+
+/// `release create --scan` against an empty vulnerability database warned and went on, and the
+/// production policy then counted every artifact as scanned: a scan of nothing. It is refused
+/// (exit 1) before anything is signed, and works once OSV data is imported.
+#[test]
+fn a_scan_against_an_empty_vulnerability_database_is_refused() {
+    let env = Env::new();
+    env.audit_key();
+    env.signer("rel", "ed25519");
+    env.file("requirements.txt", b"urllib3==1.26.16\n");
+    let create = || {
+        env.run(&[
+            "release",
+            "create",
+            "--name",
+            "t",
+            "--version",
+            "1",
+            "--stage",
+            "dev",
+            "--key",
+            "rel",
+            "--sbom",
+            "auto",
+            "--scan",
+            "-o",
+            "t.zip",
+            "requirements.txt",
+        ])
+    };
+    create()
+        .code(1)
+        .stderr_has("the vulnerability database is empty")
+        .stderr_has("strongroom vulndb import");
+    assert!(!env.path("t.zip").exists());
+    env.run(&[
+        "vulndb",
+        "import",
+        s(&repo_root().join("tests/fixtures/osv/test-advisory.zip")),
+    ])
+    .ok();
+    create().ok();
+    env.run(&["verify", "t.zip"]).ok();
 }

@@ -103,6 +103,13 @@ fn reimport_is_idempotent_and_status_reports_counts() {
     );
     // The data is from 2026-08 or earlier: past the default 30 days it warns, and never fails.
     let out = env.run(&["vulndb", "status"]).ok();
+    // The text lists the imports too (only --json did).
+    let sha = first["sha256"].as_str().unwrap();
+    assert!(
+        out.stdout.contains(&format!("sha256:{sha}")),
+        "{}",
+        out.stdout
+    );
     assert_eq!(st["stale"], true);
     assert!(out.stderr.contains("older than 30 days"), "{}", out.stderr);
     env.run(&["vulndb", "max-age", "100000"]).ok();

@@ -92,6 +92,8 @@ pub enum OpsError {
     OutputExists(PathBuf),
     #[error("scanning needs an SBOM for {0}, and none was chosen")]
     ScanNeedsSbom(String),
+    #[error("the vulnerability database is empty: a scan against it would check nothing, yet the release would record its artifacts as scanned; nothing was signed")]
+    EmptyVulnDb,
     #[error("the artifact name {name:?} is {} bytes long; a release holds names of at most {most} bytes, so that the names of its attestation files stay within 255 bytes", name.len())]
     ArtifactNameTooLong { name: String, most: usize },
     #[error("{} is inside the station's data directory {}", path.display(), home.display())]
@@ -482,6 +484,7 @@ impl OpsError {
                 ErrorKind::Auth
             }
             NoAuditKey | NoCheckpoint | NoAuditRows(_) => ErrorKind::NotFound,
+            EmptyVulnDb => ErrorKind::Rejected,
             ReleaseBundle(e) => {
                 use strongroom_bundle::BundleError as B;
                 match e {
@@ -550,6 +553,7 @@ impl OpsError {
             TooLarge { .. } => plain("check that this is the file you meant"),
             OutputExists(_) => R::ReplaceOutput,
             ScanNeedsSbom(_) => R::SbomForScan,
+            EmptyVulnDb => R::ImportVulnData,
             ArtifactNameTooLong { .. } => {
                 plain("rename the file to a shorter name, then add it again; nothing was signed")
             }
@@ -668,6 +672,7 @@ mod tests {
         vec![
             OpsError::NotADirectory(p()),
             OpsError::OutputExists(p()),
+            OpsError::EmptyVulnDb,
             OpsError::OutputClash(p()),
             OpsError::PublicKeyFile {
                 path: p(),

@@ -21,6 +21,8 @@ pub enum Remedy {
     ReplaceOutput,
     /// Scanning needs an SBOM.
     SbomForScan,
+    /// Scanning needs vulnerability data imported first.
+    ImportVulnData,
     /// Two artifacts have the same file name.
     SameNames,
     /// A PEM public key is wanted.
@@ -145,6 +147,7 @@ impl Remedy {
             ExistingFolder,
             ReplaceOutput,
             SbomForScan,
+            ImportVulnData,
             SameNames,
             PemPublicKey,
             VerificationKey,
@@ -207,6 +210,7 @@ impl Remedy {
                 | ExistingFolder
                 | ReplaceOutput
                 | SbomForScan
+                | ImportVulnData
                 | SameNames
                 | PemPublicKey
                 | VerificationKey

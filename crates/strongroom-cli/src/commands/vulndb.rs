@@ -16,8 +16,14 @@ pub(super) fn vulndb(ctx: &Ctx, cmd: VulndbCommand) -> anyhow::Result<u8> {
             } else {
                 for r in reports {
                     println!(
-                        "{}: {} records: {} new, {} updated, {} unchanged, {} withdrawn skipped, {} rejected",
-                        r.file, r.records_total, r.imported, r.updated, r.unchanged, r.skipped_withdrawn, r.rejected
+                        "{}: {}: {} new, {} updated, {} unchanged, {} withdrawn skipped, {} rejected",
+                        r.file,
+                        super::count(r.records_total as u64, "record", "records"),
+                        r.imported,
+                        r.updated,
+                        r.unchanged,
+                        r.skipped_withdrawn,
+                        r.rejected
                     );
                     for (eco, n) in &r.ecosystems {
                         println!("  {eco}: {n}");
@@ -46,6 +52,12 @@ pub(super) fn vulndb(ctx: &Ctx, cmd: VulndbCommand) -> anyhow::Result<u8> {
                 match (&st.snapshot, st.snapshot_age_days) {
                     (Some(s), Some(age)) => println!("snapshot {s} ({age} days old)"),
                     _ => println!("no data imported"),
+                }
+                if !st.imports.is_empty() {
+                    println!("imports, newest first:");
+                    for i in &st.imports {
+                        println!("  {}  sha256:{}  {}", i.imported_at, i.sha256, i.file);
+                    }
                 }
             }
             if st.stale {

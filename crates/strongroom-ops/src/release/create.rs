@@ -580,6 +580,10 @@ impl Station {
             if let Some(p) = prepared.iter().find(|p| p.sbom.is_none()) {
                 return Err(OpsError::ScanNeedsSbom(p.name.to_string()));
             }
+            // A scan of nothing would pass the policy's "scanned" rule: refuse before it.
+            if self.vulndb_status()?.records == 0 {
+                return Err(OpsError::EmptyVulnDb);
+            }
             // One database session for every artifact (one open, one warning), with progress.
             let session = self.scan_session(cb)?;
             let total = prepared.len() as u64;
