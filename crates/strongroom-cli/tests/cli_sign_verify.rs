@@ -428,3 +428,26 @@ fn a_public_key_file_has_a_fingerprint_without_a_station() {
     env.run(&["key", "fingerprint", junk.to_str().unwrap()])
         .code(2);
 }
+
+/// `key list`'s ALGORITHM, BACKEND and STATUS values did not line up with their headings (the
+/// enums ignored the width). Every value starts where its heading does.
+#[test]
+fn key_list_columns_line_up_with_their_headings() {
+    let env = Env::new();
+    env.key("a", "ed25519");
+    env.key("a-much-longer-label", "ecdsa-p256");
+    let out = env.run(&["key", "list"]).ok().stdout;
+    let mut lines = out.lines().filter(|l| !l.starts_with("  "));
+    let header = lines.next().unwrap();
+    let at = |h: &str| header.find(h).unwrap();
+    for row in lines {
+        for (heading, value) in [
+            ("ALGORITHM", ["ed25519", "ecdsa-p256"].as_slice()),
+            ("BACKEND", &["software"]),
+            ("STATUS", &["active"]),
+        ] {
+            let found = value.iter().filter_map(|v| row.find(v)).min().unwrap();
+            assert_eq!(found, at(heading), "{heading} in\n{out}");
+        }
+    }
+}

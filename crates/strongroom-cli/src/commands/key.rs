@@ -2,7 +2,6 @@
 
 use std::io::Write;
 
-use anyhow::Context;
 use strongroom_ops::dto::KeyInfo;
 use strongroom_ops::{AdoptTokenKey, GenerateKey, GenerateTokenKey, RotateKey, TokenTarget};
 
@@ -133,25 +132,38 @@ fn key_list(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
     } else if keys.is_empty() {
         println!("no keys yet: create one with `strongroom key generate`");
     } else {
+        let rows: Vec<[String; 7]> = keys
+            .iter()
+            .map(|k| {
+                [
+                    k.label.clone(),
+                    k.purpose.as_str().to_owned(),
+                    k.algorithm.to_string(),
+                    k.backend.to_string(),
+                    k.status.to_string(),
+                    k.created.clone(),
+                    k.key_id.clone(),
+                ]
+            })
+            .collect();
+        let header = [
+            "LABEL",
+            "PURPOSE",
+            "ALGORITHM",
+            "BACKEND",
+            "STATUS",
+            "CREATED",
+            "KEY ID",
+        ];
+        let mut table = Vec::new();
+        super::write_table(&mut table, &header, &rows)?;
+        let table = String::from_utf8(table).expect("the table is UTF-8");
+        let mut lines = table.lines();
         let mut out = std::io::stdout().lock();
-        writeln!(
-            out,
-            "{:<24} {:<10} {:<11} {:<9} {:<8} {:<21} KEY ID",
-            "LABEL", "PURPOSE", "ALGORITHM", "BACKEND", "STATUS", "CREATED"
-        )?;
+        writeln!(out, "{}", lines.next().unwrap_or_default())?;
         // Token keys show their URI on a second line.
-        for k in keys {
-            writeln!(
-                out,
-                "{:<24} {:<10} {:<11} {:<9} {:<8} {:<21} {}",
-                k.label,
-                k.purpose.as_str(),
-                k.algorithm,
-                k.backend,
-                k.status,
-                k.created,
-                k.key_id
-            )?;
+        for (line, k) in lines.zip(&keys) {
+            writeln!(out, "{line}")?;
             if let Some(uri) = &k.uri {
                 writeln!(out, "  {uri}")?;
             }

@@ -146,7 +146,7 @@ fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
 }
 
 /// A table with a header, each column as wide as its widest cell (the last one unpadded).
-fn write_table<const N: usize>(
+pub(super) fn write_table<const N: usize>(
     out: &mut impl Write,
     header: &[&str; N],
     rows: &[[String; N]],
