@@ -243,7 +243,7 @@ fn a_package_moves_trust_between_two_stations() {
         .code(1)
         .stderr_has("trusts no active custodian key")
         .stderr_has(
-            "add the issuers' keys first with `strongroom trust add ISSUER.pem --purpose custodian --holder PERSON`",
+            "add the issuers' keys first with `strongroom trust add ISSUER.pem --name NAME --purpose custodian --holder PERSON`",
         );
 
     b.trust(&b.path("issuer.pub"), "issuer", "custodian", ADMIN, &[]);
@@ -258,8 +258,25 @@ fn a_package_moves_trust_between_two_stations() {
     let list_b = json(b.run(&["trust", "list", "--json"]).ok());
     assert_eq!(portable(&list_b), portable(&list_a));
 
-    // The same package again is fine (idempotent); the audit shows every act.
-    b.run(&["trust", "import", "acme-trust.json"]).ok();
+    // The same package again is fine (idempotent); the text names the package's digest, its
+    // issuer and who signed it, with which key (so a person can compare them out of band).
+    let custodian_id = json(b.run(&["key", "fingerprint", "issuer.pub", "--json"]).ok())["key_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    b.run(&["trust", "import", "acme-trust.json"])
+        .ok()
+        .stdout_has(&format!(
+            "(sha256:{})",
+            imported["sha256"].as_str().unwrap()
+        ))
+        .stdout_has(&format!(
+            "issued {} by \"{ADMIN}\"",
+            imported["issued_at"].as_str().unwrap()
+        ))
+        .stdout_has(&format!(
+            "signed by 1 custodian ({ADMIN}) with key: {custodian_id}"
+        ));
     assert_eq!(
         audit_actions(&b),
         pairs(&[

@@ -236,17 +236,33 @@ fn trust_import(station: &Station, file: &Path, json: bool) -> anyhow::Result<()
         print_json(&done)?;
     } else {
         println!(
-            "imported trust from {} issued {} by {:?}, signed by {} custodian(s) ({}): {} keys, {} revocations ({} kept from this station), {} policy modules; the next package needs {} custodian(s)",
+            "imported trust package {} (sha256:{})",
             file.display(),
-            done.issued_at,
-            done.issuer,
-            done.holders.len(),
+            done.sha256
+        );
+        println!("  issued {} by {:?}", done.issued_at, done.issuer);
+        println!(
+            "  signed by {} ({}) with {}: {}",
+            super::count(done.holders.len() as u64, "custodian", "custodians"),
             done.holders.join(", "),
-            done.keys,
-            done.revocations,
+            if done.signer_key_ids.len() == 1 {
+                "key"
+            } else {
+                "keys"
+            },
+            done.signer_key_ids.join(", ")
+        );
+        println!(
+            "  {}, {} ({} kept from this station), {}; the next package needs {}",
+            super::count(done.keys as u64, "key", "keys"),
+            super::count(done.revocations as u64, "revocation", "revocations"),
             done.kept_revocations,
-            done.policy_modules,
-            done.threshold
+            super::count(
+                done.policy_modules as u64,
+                "policy module",
+                "policy modules"
+            ),
+            super::count(done.threshold as u64, "custodian", "custodians")
         );
     }
     Ok(())
