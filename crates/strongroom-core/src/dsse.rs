@@ -145,13 +145,14 @@ impl Envelope {
         }
     }
 
-    /// Verifies signature `index` over the PAE with `key`.
+    /// Verifies signature `index` over the PAE with `key` (ECDSA in DER or in the fixed-width
+    /// `r || s` form: see [`PublicKey::verify_dsse`]).
     pub fn verify_signature(&self, index: usize, key: &PublicKey) -> Result<(), VerifyError> {
         let s = self
             .signatures
             .get(index)
             .ok_or_else(|| VerifyError::Malformed(format!("no DSSE signature {index}")))?;
-        key.verify(&pae(&self.payload_type, &self.payload), &s.sig)
+        key.verify_dsse(&pae(&self.payload_type, &self.payload), &s.sig)
     }
 }
 
@@ -160,6 +161,45 @@ mod tests {
     use super::*;
     use crate::keys::Algorithm;
     use crate::signer::SoftwareKey;
+
+    /// The DSSE specification's own test vector (protocol.md): a P-256 signature in the raw
+    /// `r || s` form, which was refused as "not ASN.1 DER".
+    #[test]
+    fn the_specifications_ecdsa_vector_verifies() {
+        let point = hex::decode(concat!(
+            "0467cd390f77aa359cb08c2235f652270493a9ed832b0abcc01f70954c0390d238",
+            "0c782bd54e269125a44f4433aff1432ce94e12bca73aa67ac80cea12608ddf74"
+        ))
+        .unwrap();
+        let key = PublicKey::P256(p256::ecdsa::VerifyingKey::from_sec1_bytes(&point).unwrap());
+        let wire: EnvelopeJson = serde_json::from_str(
+            r#"{"payload": "aGVsbG8gd29ybGQ=",
+ "payloadType": "http://example.com/HelloWorld",
+ "signatures": [{"sig": "A3JqsQGtVsJ2O2xqrI5IcnXip5GToJ3F+FnZ+O88SjtR6rDAajabZKciJTfUiHqJPcIAriEGAHTVeCUjW2JIZA=="}]}"#,
+        )
+        .unwrap();
+        let env = Envelope::from_json(&wire).unwrap();
+        env.verify_signature(0, &key).unwrap();
+        // The same bytes as a detached signature stay DER only.
+        let raw = env.signatures[0].sig.clone();
+        let err = key
+            .verify(&pae(&env.payload_type, &env.payload), &raw)
+            .unwrap_err();
+        assert!(err.to_string().contains("raw r||s"), "{err}");
+        // A changed payload or a flipped bit in r||s is a mismatch, not a parse error.
+        let mut other = env.clone();
+        other.payload = b"hello world!".to_vec();
+        assert!(matches!(
+            other.verify_signature(0, &key),
+            Err(VerifyError::Mismatch)
+        ));
+        let mut flipped = env.clone();
+        flipped.signatures[0].sig[40] ^= 1;
+        assert!(matches!(
+            flipped.verify_signature(0, &key),
+            Err(VerifyError::Mismatch)
+        ));
+    }
 
     #[test]
     fn pae_spec_vector() {

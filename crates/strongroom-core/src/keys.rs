@@ -298,6 +298,28 @@ impl PublicKey {
         }
     }
 
+    /// [`PublicKey::verify`] for a DSSE envelope's signature, which may also be an ECDSA
+    /// signature in the fixed-width IEEE P1363 form (`r || s`): the DSSE specification is
+    /// silent on the encoding and its own test vector uses that form. Sigstore bundles'
+    /// message signatures and detached signatures stay DER only, as their specifications say;
+    /// what Strongroom writes is always DER.
+    pub fn verify_dsse(&self, message: &[u8], sig: &[u8]) -> Result<(), VerifyError> {
+        let fixed = |len| sig.len() == len && self.verify(message, sig).is_err();
+        match self {
+            PublicKey::P256(k) if fixed(64) => {
+                let sig = p256::ecdsa::Signature::from_slice(sig)
+                    .map_err(|_| VerifyError::Malformed("r or s is out of range".into()))?;
+                k.verify(message, &sig).map_err(|_| VerifyError::Mismatch)
+            }
+            PublicKey::P384(k) if fixed(96) => {
+                let sig = p384::ecdsa::Signature::from_slice(sig)
+                    .map_err(|_| VerifyError::Malformed("r or s is out of range".into()))?;
+                k.verify(message, &sig).map_err(|_| VerifyError::Mismatch)
+            }
+            _ => self.verify(message, sig),
+        }
+    }
+
     /// Verifies `sig` over a message known only by its digest (ECDSA and RSA).
     pub fn verify_prehashed(&self, digest: &Digest, sig: &[u8]) -> Result<(), VerifyError> {
         match self {
