@@ -485,10 +485,12 @@ pub enum AuditCommand {
     /// The audit key setting.
     #[command(subcommand)]
     Key(AuditKeyCommand),
-    /// Write the rows about OBJECTs (release id, bundle or artifact sha256) with the chain that
+    /// Write the rows about OBJECTs (a release's `manifest:sha256:HEX`, a bundle or artifact sha256) with the chain that
     /// links them to the latest checkpoint, as JSON.
     Excerpt {
-        /// Release ids (`release:NAME@VERSION`), bundle or artifact SHA-256s, or `manifest:sha256:HEX`.
+        /// The `manifest:sha256:HEX` that `release create` prints (a release's rows: create,
+        /// approvals, export), bundle or artifact SHA-256s, or `release:NAME@VERSION` (the rows of
+        /// creates that failed before a manifest existed).
         #[arg(required = true, value_name = "OBJECT")]
         objects: Vec<String>,
         /// Write to FILE instead of standard output.

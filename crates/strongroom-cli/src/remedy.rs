@@ -83,7 +83,7 @@ pub fn words(r: &Remedy) -> String {
         AddOperators => s("log in as a custodian and use `strongroom operator add NAME --roles ROLES`"),
         ListOperators => s("list operators with `strongroom operator list`"),
         SignCheckpoint => s("sign one with `strongroom audit checkpoint`"),
-        AuditObjects => s("check the object names (a release id, a bundle or artifact sha256), and run `strongroom audit checkpoint` if the rows are newer than the last checkpoint"),
+        AuditObjects => s("check the object names (the `manifest:sha256:HEX` that `release create` printed, a bundle or artifact sha256), and run `strongroom audit checkpoint` if the rows are newer than the last checkpoint"),
         RotationIncomplete { old, new, cause } => strongroom_ops::remedy::rotation_incomplete_words(
             old,
             new,

@@ -28,6 +28,12 @@ pub enum HsmError {
         allowed: Vec<PathBuf>,
     },
 
+    #[error("{} is not a PKCS#11 module: {reason}", path.display())]
+    NotAModule {
+        path: PathBuf,
+        reason: crate::elf::NotAModule,
+    },
+
     #[error("could not load the PKCS#11 module {}: {detail}", path.display())]
     ModuleLoad { path: PathBuf, detail: String },
 

@@ -14,6 +14,7 @@
 //! API boundary: PINs enter only as `secrecy::SecretString` and are never printed; every error is
 //! an [`HsmError`], which names the PKCS#11 return value (`CKR_…`) where there is one.
 
+pub mod elf;
 pub mod error;
 pub mod keys;
 pub mod module;

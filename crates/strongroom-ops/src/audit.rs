@@ -687,7 +687,7 @@ impl Station {
         Ok(rec)
     }
 
-    /// The rows about `objects` (a release id, a bundle or artifact SHA-256: equal to a row's
+    /// The rows about `objects` (a release's `manifest:sha256:HEX`, a bundle or artifact SHA-256: equal to a row's
     /// object, or a string anywhere in its details) up to the latest checkpoint, with the
     /// content hashes of the rows between them and the checkpoint bundle, so that
     /// `strongroom_core::audit_chain::verify_excerpt` can prove them with the audit key alone.

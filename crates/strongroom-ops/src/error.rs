@@ -298,6 +298,7 @@ fn hsm_kind(e: &HsmError) -> ErrorKind {
         HsmError::TokenNotFound { .. } | HsmError::KeyNotFound { .. } => ErrorKind::NotFound,
         HsmError::LabelInUse { .. } => ErrorKind::Conflict,
         HsmError::ModuleNotAllowed { .. }
+        | HsmError::NotAModule { .. }
         | HsmError::Uri(_)
         | HsmError::InvalidLabel { .. }
         | HsmError::AmbiguousKey { .. }
@@ -383,6 +384,9 @@ const SIMPLIFY_RULE: &str = "simplify the rule: iterate over input, not over lar
 fn hsm_remedy(e: &HsmError) -> Option<Remedy> {
     Some(match e {
         HsmError::ModuleNotAllowed { .. } => Remedy::AllowModule,
+        HsmError::NotAModule { .. } => Remedy::plain(
+            "give the path of the token vendor's PKCS#11 library (OpenSC's is opensc-pkcs11.so, SoftHSM's libsofthsm2.so); nothing was allowed",
+        ),
         HsmError::PinIncorrect { .. } => Remedy::plain(
             "check the PIN and try again; it was tried once and not retried, and the token was not used",
         ),

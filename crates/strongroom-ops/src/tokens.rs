@@ -94,6 +94,13 @@ impl Station {
         let canonical = path
             .canonicalize()
             .map_err(|_| OpsError::MissingFile(path.to_owned()))?;
+        // Judged from the file's bytes: loading it would run its code.
+        strongroom_hsm::elf::check_module_file(&canonical).map_err(|reason| {
+            HsmError::NotAModule {
+                path: path.to_owned(),
+                reason,
+            }
+        })?;
         let mut list = self.allowed_modules()?;
         if !list.contains(&canonical) {
             list.push(canonical.clone());
