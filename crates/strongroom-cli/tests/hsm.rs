@@ -301,6 +301,15 @@ fn module_not_on_the_allowlist_is_refused_before_loading() {
     )
     .code(2)
     .stderr_has("not on the module allowlist");
+    // `module allow libc.so.6` was accepted; a file that exports no C_GetFunctionList, or is no
+    // library, is refused from its bytes (never loaded), and the allowlist is unchanged.
+    env.run(&["module", "allow", "/usr/lib/x86_64-linux-gnu/libc.so.6"])
+        .code(2)
+        .stderr_has("is not a PKCS#11 module: it does not export C_GetFunctionList");
+    let text = env.file("notes.so", b"not a library");
+    env.run(&["module", "allow", s(&text)])
+        .code(2)
+        .stderr_has("it is not an ELF shared library");
     // A custodian can allow it; then it loads.
     env.run(&["module", "allow", s(&copy)]).ok();
     env.run(&["token", "list", "--module", s(&copy)])

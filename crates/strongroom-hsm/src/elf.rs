@@ -150,7 +150,7 @@ impl<'a> Elf<'a> {
         let offset = self.word(at + 8 + 2 * w)?;
         let size = self.word(at + 8 + 3 * w)?;
         let link = self.u32(at + 8 + 4 * w)?;
-        let entsize = self.word(at + 16 + 6 * w)?;
+        let entsize = self.word(at + 16 + 5 * w)?;
         Ok((kind, link, offset, size, entsize))
     }
 

@@ -1,5 +1,7 @@
 //! Small concurrency helpers shared by the operations.
 
+pub(crate) use strongroom_core::names::{did_you_mean, did_you_mean_clause};
+
 /// `f` over `items` on all cores (rayon's pool), results in the order of `items`.
 pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
     use rayon::prelude::*;
@@ -47,5 +49,3 @@ mod tests {
         assert!(super::par_map(&[] as &[u32], |x| *x).is_empty());
     }
 }
-
-pub(crate) use strongroom_core::names::{did_you_mean, did_you_mean_clause};
