@@ -20,6 +20,7 @@ pub fn words(r: &Remedy) -> String {
         VerificationKey => s("choose a key of this station, or a PEM public key file"),
         ListKeys => s("the Keys screen lists this station's keys"),
         GiveSecret => s("type it in the dialog that asks for it"),
+        GiveNewSecret => s("type a passphrase for the new key, twice, in the dialog that asks for it"),
         GivePin => s("type the token's PIN in the dialog that asks for it"),
         OtherLabel => s("choose another label"),
         AllowModule => s("a key custodian can allow it under Settings, Allowed PKCS#11 modules"),

@@ -30,7 +30,7 @@ export function commands(work, who) {
     ["export_public_key", "key.export", { key: "no-such-key" }],
     ["save_public_key", "key.export", { key: "no-such-key", path: `${nope}.pem`, overwrite: false }],
     ["retire_key", "key.retire", { key: "no-such-key" }],
-    ["rotate_key", "key.rotate", { key: "no-such-key", newLabel: `ipc-r-${who}`, outDir: work, secret: "x", newPassphrase: null }],
+    ["rotate_key", "key.rotate", { key: "no-such-key", newLabel: `ipc-r-${who}`, outDir: work, secret: "x", newPassphrase: null, carryTrust: false }],
     ["revoke_key", "key.revoke", { key: "no-such-key", reason: "ipc table" }],
     ["hash_files", "release.create", { paths: [nope], onProgress: "CHANNEL" }],
     ["release_preview", "release.create", { req: form, onProgress: "CHANNEL" }],

@@ -258,6 +258,10 @@ pub struct RotateArgs {
     /// STRONGROOM_NEW_PASSPHRASE, else a prompt, twice).
     #[arg(long, value_name = "FILE")]
     pub new_passphrase_file: Option<PathBuf>,
+    /// Also trust the new key in this station's trust store as the old one is trusted (same
+    /// purpose, stages and holder, under the new label), in the act that retires the old key.
+    #[arg(long)]
+    pub carry_trust: bool,
     #[command(flatten)]
     pub pin: PinArgs,
     /// Print the result as JSON (the shape `docs/cli.md` documents).

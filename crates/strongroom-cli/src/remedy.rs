@@ -30,6 +30,7 @@ pub fn words(r: &Remedy) -> String {
         PemPublicKey => s("give the PEM public key (-----BEGIN PUBLIC KEY-----), as `strongroom key export` writes it"),
         VerificationKey => s("give --key a key of this station (`strongroom key list`) or a PEM public key file"),
         ListKeys => s("list keys with `strongroom key list`"),
+        GiveNewSecret => s("give the new key's passphrase with --passphrase-file FILE or STRONGROOM_PASSPHRASE for `key generate`, with --new-passphrase-file FILE or STRONGROOM_NEW_PASSPHRASE for `key rotate` (the old key's stays apart), or run on a terminal to be asked twice"),
         GiveSecret => s("give it with --passphrase-file FILE or STRONGROOM_PASSPHRASE, or run on a terminal to be asked"),
         GivePin => s("give it with --pin-file FILE or STRONGROOM_PIN, or run on a terminal to be asked"),
         OtherLabel => s("choose another --label"),

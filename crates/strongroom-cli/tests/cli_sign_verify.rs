@@ -203,7 +203,9 @@ fn rotation_vouches_for_the_successor_with_the_old_key_and_retires_it() {
     // happens: the old key's passphrase is never reused for the new key.
     env.run(&["key", "rotate", "k1", "--label", "k2", "-o", "rot"])
         .code(4)
-        .stderr_has("a passphrase for the new key");
+        .stderr_has("a passphrase for the new key")
+        // The hint named --passphrase-file, which gives the old key's passphrase here.
+        .stderr_has("--new-passphrase-file FILE or STRONGROOM_NEW_PASSPHRASE for `key rotate`");
     // A file in the way: refused before anything is made.
     std::fs::write(out.join("k2.pub.pem"), b"in the way").unwrap();
     rotate("k2").code(2).stderr_has("k2.pub.pem");

@@ -1082,3 +1082,93 @@ fn a_scan_against_an_empty_vulnerability_database_is_refused() {
     create().ok();
     env.run(&["verify", "t.zip"]).ok();
 }
+
+/// `key rotate` left the successor untrusted, so the first release signed with it could not be
+/// created. `--carry-trust` trusts it as the old key was (purpose, stages, holder) in the act
+/// that retires the old key; without a trust entry to carry it is refused before any key is made.
+#[test]
+fn key_rotate_carries_the_old_keys_trust_to_its_successor() {
+    let env = Env::new();
+    env.audit_key();
+    let pem = env.key("rel", "ed25519");
+    env.trust(&pem, "rel", "signer", ADMIN, &["--stages", "staging,dev"]);
+    env.key("loose", "ed25519");
+    std::fs::create_dir(env.path("rot")).unwrap();
+    env.run(&[
+        "key",
+        "rotate",
+        "loose",
+        "--label",
+        "loose-2",
+        "-o",
+        "rot",
+        "--carry-trust",
+    ])
+    .code(2)
+    .stderr_has("not in this station's trust store");
+    env.run(&["key", "show", "loose-2"]).code(3);
+    env.run(&["key", "show", "loose"]).ok().stdout_has("active");
+
+    Out::from(
+        env.cmd()
+            .env("STRONGROOM_NEW_PASSPHRASE", PASSPHRASE)
+            .args([
+                "key",
+                "rotate",
+                "rel",
+                "--label",
+                "rel-2",
+                "-o",
+                "rot",
+                "--carry-trust",
+            ])
+            .output()
+            .unwrap(),
+    )
+    .ok()
+    .stdout_has("trusted rel-2 as rel was: purpose signer");
+    let list: serde_json::Value =
+        serde_json::from_str(&env.run(&["trust", "list", "--json"]).ok().stdout).unwrap();
+    let entry = |name: &str| {
+        list["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not in {list}"))
+            .clone()
+    };
+    let (old, new) = (entry("rel"), entry("rel-2"));
+    for field in ["purpose", "holder", "stages"] {
+        assert_eq!(old[field], new[field], "{field}");
+    }
+    assert_eq!(new["state"], "active");
+    // One audit row: the retirement and the new trust entry are one act.
+    let rows = env
+        .run(&["audit", "list", "--json", "--action", "key.rotate"])
+        .ok();
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&rows.stdout).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["details"]["trust_carried"]["name"], "rel-2");
+    env.file("a.bin", b"a");
+    // The successor signs a release at once, which verifies.
+    env.run(&[
+        "release",
+        "create",
+        "--name",
+        "t",
+        "--version",
+        "1",
+        "--stage",
+        "dev",
+        "--key",
+        "rel-2",
+        "--sbom",
+        "none",
+        "-o",
+        "t.zip",
+        "a.bin",
+    ])
+    .ok();
+    env.run(&["verify", "t.zip"]).ok();
+}

@@ -128,6 +128,8 @@ pub enum OpsError {
     Sign(#[from] SignError),
     #[error("{what} is needed and none was given")]
     SecretUnavailable { what: String },
+    #[error("a passphrase for the new key {label:?} is needed and none was given")]
+    NewSecretUnavailable { label: String },
     #[error("the PIN of token {token:?} is needed and none was given")]
     PinUnavailable { token: String },
     #[error("the passphrase is too short: {0}")]
@@ -283,6 +285,7 @@ impl OpsError {
         matches!(
             self,
             OpsError::SecretUnavailable { .. }
+                | OpsError::NewSecretUnavailable { .. }
                 | OpsError::PinUnavailable { .. }
                 | OpsError::OperatorPassphraseUnavailable(_)
                 | OpsError::NotLoggedIn { .. }
@@ -446,7 +449,9 @@ impl OpsError {
                 .downcast_ref::<HsmError>()
                 .map_or(ErrorKind::Device, hsm_kind),
             Sign(_) => ErrorKind::Usage,
-            SecretUnavailable { .. } | PinUnavailable { .. } => ErrorKind::Auth,
+            SecretUnavailable { .. } | NewSecretUnavailable { .. } | PinUnavailable { .. } => {
+                ErrorKind::Auth
+            }
             Store(e) => match e {
                 StoreError::KeyNotFound(_) => ErrorKind::NotFound,
                 StoreError::KeyStatus { .. } => ErrorKind::Conflict,
@@ -574,6 +579,7 @@ impl OpsError {
             KeyRef(_) | NoSuchKey { .. } => R::ListKeys,
             Store(e) => return store_remedy(e),
             SecretUnavailable { .. } => R::GiveSecret,
+            NewSecretUnavailable { .. } => R::GiveNewSecret,
             PinUnavailable { .. } => R::GivePin,
             WeakPassphrase(_) => plain(
                 "choose a longer passphrase: at least 12 characters for an operator, 8 for a key",
@@ -683,6 +689,7 @@ mod tests {
                 source: KeyError::Pem(s()),
             },
             OpsError::SecretUnavailable { what: s() },
+            OpsError::NewSecretUnavailable { label: s() },
             OpsError::Store(StoreError::KeyNotFound(s())),
             OpsError::Store(StoreError::LabelTaken(s())),
             OpsError::Hsm(HsmError::ModuleNotAllowed {

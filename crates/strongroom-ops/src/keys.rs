@@ -69,8 +69,8 @@ impl Station {
             .secret(&SecretRequest::NewKeyPassphrase {
                 label: req.label.clone(),
             })
-            .ok_or_else(|| OpsError::SecretUnavailable {
-                what: format!("a passphrase for the new key {:?}", req.label),
+            .ok_or_else(|| OpsError::NewSecretUnavailable {
+                label: req.label.clone(),
             })?;
         if passphrase.expose_secret().chars().count() < MIN_PASSPHRASE_CHARS {
             return Err(OpsError::WeakPassphrase(format!(

@@ -33,6 +33,8 @@ pub enum Remedy {
     ListKeys,
     /// A passphrase is needed and none could be asked for.
     GiveSecret,
+    /// A passphrase for a new software key is needed and none could be asked for.
+    GiveNewSecret,
     /// A token PIN is needed and none could be asked for.
     GivePin,
     /// The key label is taken.
@@ -153,6 +155,7 @@ impl Remedy {
             VerificationKey,
             ListKeys,
             GiveSecret,
+            GiveNewSecret,
             GivePin,
             OtherLabel,
             AllowModule,
@@ -216,6 +219,7 @@ impl Remedy {
                 | VerificationKey
                 | ListKeys
                 | GiveSecret
+                | GiveNewSecret
                 | GivePin
                 | OtherLabel
                 | AllowModule

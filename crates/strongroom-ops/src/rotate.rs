@@ -17,9 +17,13 @@ use strongroom_core::{HashAlg, Signer};
 use strongroom_store::fsutil::{write_atomic, Overwrite};
 use strongroom_store::{Backend, KeyRecord, KeyStatus};
 
+use strongroom_policy::{NewTrustedKey, TrustedKey};
+use strongroom_store::state::Change;
+
 use crate::dto::KeyInfo;
 use crate::keys::GenerateKey;
 use crate::operators::Action;
+use crate::trust::TrustedKeyInfo;
 use crate::{Callbacks, OpsError, Station};
 
 /// The predicate type of a rotation statement.
@@ -34,6 +38,10 @@ pub struct RotateKey {
     pub new_label: String,
     /// Where to write `NEW.pub.pem` and `NEW.rotation.sigstore.json` (never over existing files).
     pub out_dir: PathBuf,
+    /// Trust the new key in this station's trust store as the old one is trusted (same
+    /// purpose, stages and holder, under the new label), in the same act that retires the old
+    /// key. Refused before anything happens when the old key is not trusted here.
+    pub carry_trust: bool,
 }
 
 /// What a rotation did.
@@ -48,6 +56,8 @@ pub struct Rotated {
     pub public_key: String,
     /// The file holding the rotation statement, signed by the old key.
     pub statement: String,
+    /// The successor's trust-store entry, when the old key's trust was carried over.
+    pub trusted: Option<TrustedKeyInfo>,
 }
 
 impl RotateKey {
@@ -89,6 +99,11 @@ impl Station {
         for p in [&pem_path, &statement_path] {
             self.output_file(p, false)?;
         }
+        let carried = if req.carry_trust {
+            Some(self.carried_trust(&old, &req.new_label)?)
+        } else {
+            None
+        };
         let (signer, new) = self
             .successor(&old, &req.new_label, cb)
             .inspect_err(|e| self.record_failure(AuditEvent::KeyRotate, old.key_id.as_str(), e))?;
@@ -100,23 +115,84 @@ impl Station {
                 cause: Box::new(e),
             })
             .inspect_err(|e| self.record_failure(AuditEvent::KeyRotate, old.key_id.as_str(), e))?;
-        let retired = self.set_status(
-            &old.label,
-            KeyStatus::Retired,
-            AuditEvent::KeyRotate,
-            serde_json::json!({
-                "new_key": new.key_id.as_str(),
-                "new_label": new.label,
-                "statement": statement_path.display().to_string(),
-                "statement_sha256": done,
-            }),
-        )?;
+        let details = serde_json::json!({
+            "label": old.label,
+            "new_key": new.key_id.as_str(),
+            "new_label": new.label,
+            "statement": statement_path.display().to_string(),
+            "statement_sha256": done,
+        });
+        let (retired, trusted) = self
+            .retire_rotated(&old, &new, carried.as_ref(), details)
+            .map_err(|e| OpsError::RotationIncomplete {
+                old: old.label.clone(),
+                new: new.label.clone(),
+                cause: Box::new(e),
+            })
+            .inspect_err(|e| self.record_failure(AuditEvent::KeyRotate, old.key_id.as_str(), e))?;
         Ok(Rotated {
             old: retired,
             new: KeyInfo::from(&new),
             public_key: pem_path.display().to_string(),
             statement: statement_path.display().to_string(),
+            trusted,
         })
+    }
+
+    /// The old key's trust-store entry, to carry over to a successor labelled `new_label`:
+    /// refused before anything is generated when there is none to carry or the name is taken.
+    fn carried_trust(&self, old: &KeyRecord, new_label: &str) -> Result<TrustedKey, OpsError> {
+        let set = self.trust_set()?;
+        let Some(entry) = set.key(&old.key_id) else {
+            return Err(OpsError::BadInput(format!(
+                "{} is not in this station's trust store, so there is no trust to carry over; rotate without --carry-trust",
+                old.label
+            )));
+        };
+        if set.revocation(&old.key_id).is_some() {
+            return Err(OpsError::BadInput(format!(
+                "{} is revoked in this station's trust store; a revoked key's trust is not carried over",
+                old.label
+            )));
+        }
+        if set.keys().iter().any(|k| k.name() == new_label) {
+            return Err(strongroom_store::StoreError::TrustNameTaken(new_label.to_owned()).into());
+        }
+        Ok(entry.clone())
+    }
+
+    /// Retires the old key and, with `carried`, trusts the new one as the old one was, in one
+    /// act (one audit row, one quorum decision).
+    fn retire_rotated(
+        &self,
+        old: &KeyRecord,
+        new: &KeyRecord,
+        carried: Option<&TrustedKey>,
+        mut details: serde_json::Value,
+    ) -> Result<(KeyInfo, Option<TrustedKeyInfo>), OpsError> {
+        let row = Self::status_change(old, KeyStatus::Retired)?;
+        let mut changes = vec![Change::KeyPut { key: row.clone() }];
+        let trusted = match carried {
+            Some(t) => {
+                let (info, change, trust_details) = self.trust_addition(NewTrustedKey {
+                    name: new.label.clone(),
+                    pem: new.public_key.to_pem(),
+                    stages: t.stages().to_vec(),
+                    purpose: t.purpose(),
+                    holder: t.holder().to_owned(),
+                    not_before: None,
+                    not_after: None,
+                    added_at: crate::trust::now(),
+                    added_by: self.operator.clone(),
+                })?;
+                changes.push(change);
+                details["trust_carried"] = trust_details;
+                Some(info)
+            }
+            None => None,
+        };
+        self.act(AuditEvent::KeyRotate, old.key_id.as_str(), changes, details)?;
+        Ok((KeyInfo::from(&row.record()?), trusted))
     }
 
     /// Unlocks the old key and generates (and records) the new one beside it.

@@ -337,7 +337,7 @@ impl Station {
     pub fn trust_add(&self, req: &TrustAdd) -> Result<TrustedKeyInfo, OpsError> {
         self.trust_act(AuditEvent::TrustAdd, &req.name, || {
             let public_key = load_public_key_file(&req.pem_path)?;
-            let key = TrustedKey::new(NewTrustedKey {
+            let (info, change, details) = self.trust_addition(NewTrustedKey {
                 name: req.name.clone(),
                 pem: public_key.to_pem(),
                 stages: req.stages.clone(),
@@ -348,35 +348,42 @@ impl Station {
                 added_at: now(),
                 added_by: self.operator.clone(),
             })?;
-            let mut set = self.trust_set()?;
-            set = TrustSet::new(
-                set.keys().iter().cloned().chain([key.clone()]).collect(),
-                set.revocations().to_vec(),
-                set.policy().clone(),
-            )
-            .map_err(|e| match e {
-                strongroom_policy::TrustError::DuplicateName(n) => {
-                    strongroom_store::StoreError::TrustNameTaken(n).into()
-                }
-                strongroom_policy::TrustError::DuplicateKey { first, .. } => {
-                    strongroom_store::StoreError::TrustKeyTaken(first).into()
-                }
-                other => OpsError::from(other),
-            })?;
-            let info = key_info(&set, &key, now());
-            let details = serde_json::json!({
-                "name": info.name, "purpose": info.purpose, "holder": info.holder,
-                "stages": info.stages, "not_before": info.not_before, "not_after": info.not_after,
-            });
-            Ok((
-                info,
-                key.key_id().to_string(),
-                vec![Change::TrustKeyAdd {
-                    key: TrustKeyRow::of(&key),
-                }],
-                details,
-            ))
+            let key_id = public_key.key_id().to_string();
+            Ok((info, key_id, vec![change], details))
         })
+    }
+
+    /// The change that trusts `key`, checked against the trust store as it is (a name or key
+    /// already trusted is refused), with what the audit row records about it.
+    pub(crate) fn trust_addition(
+        &self,
+        key: NewTrustedKey,
+    ) -> Result<(TrustedKeyInfo, Change, serde_json::Value), OpsError> {
+        let key = TrustedKey::new(key)?;
+        let set = self.trust_set()?;
+        let set = TrustSet::new(
+            set.keys().iter().cloned().chain([key.clone()]).collect(),
+            set.revocations().to_vec(),
+            set.policy().clone(),
+        )
+        .map_err(|e| match e {
+            strongroom_policy::TrustError::DuplicateName(n) => {
+                strongroom_store::StoreError::TrustNameTaken(n).into()
+            }
+            strongroom_policy::TrustError::DuplicateKey { first, .. } => {
+                strongroom_store::StoreError::TrustKeyTaken(first).into()
+            }
+            other => OpsError::from(other),
+        })?;
+        let info = key_info(&set, &key, now());
+        let details = serde_json::json!({
+            "name": info.name, "purpose": info.purpose, "holder": info.holder,
+            "stages": info.stages, "not_before": info.not_before, "not_after": info.not_after,
+        });
+        let change = Change::TrustKeyAdd {
+            key: TrustKeyRow::of(&key),
+        };
+        Ok((info, change, details))
     }
 
     /// Revokes a trusted key (by name or key id) as of `at` (default now). Signatures the key made

@@ -105,6 +105,7 @@ fn cases() -> Vec<(Action, &'static str, Call)> {
                         key: "no-such-key".into(),
                         new_label: "next".into(),
                         out_dir: std::env::temp_dir(),
+                        carry_trust: false,
                     },
                     &Secrets,
                 )

@@ -94,7 +94,8 @@ pub fn retire_key(state: State<'_, AppState>, key: String) -> Result<KeyInfo, Ip
 
 /// Rotates a key (custodian): a successor beside it, vouched for by the old key in a statement
 /// written with the new public key to the picked folder; the old key is retired. `secret`
-/// unlocks the old key (passphrase or PIN); `new_passphrase` seals a new software key.
+/// unlocks the old key (passphrase or PIN); `new_passphrase` seals a new software key;
+/// `carry_trust` trusts the new key as the old one is trusted, in the same act.
 #[tauri::command(async)]
 pub async fn rotate_key(
     state: State<'_, AppState>,
@@ -103,11 +104,13 @@ pub async fn rotate_key(
     out_dir: String,
     secret: SecretString,
     new_passphrase: Option<SecretString>,
+    carry_trust: bool,
 ) -> Result<Rotated, IpcError> {
     let req = RotateKey {
         key,
         new_label,
         out_dir: picked(&out_dir)?,
+        carry_trust,
     };
     state
         .work(move |s| {

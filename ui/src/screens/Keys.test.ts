@@ -215,6 +215,7 @@ describe('Keys screen', () => {
         return {
           old: keys[0], new: next,
           public_key: '/media/usb/release-2026.pub.pem', statement: '/media/usb/release-2026.rotation.sigstore.json',
+          trusted: null,
         };
       },
     });
@@ -238,9 +239,10 @@ describe('Keys screen', () => {
     await fireEvent.input(screen.getByTestId('secret-new-confirm'), { target: { value: 'a brand new passphrase' } });
     await fireEvent.click(screen.getByTestId('secret-submit'));
     await waitFor(() => expect(screen.getByRole('status').textContent).toContain('release-2025 is retired'));
+    expect(screen.getByRole('status').textContent).toContain('does not trust release-2026 yet');
     expect(lastCall(calls, 'rotate_key').payload).toEqual({
       key: 'release-2025', newLabel: 'release-2026', outDir: '/media/usb',
-      secret: 'the old passphrase', newPassphrase: 'a brand new passphrase',
+      secret: 'the old passphrase', newPassphrase: 'a brand new passphrase', carryTrust: true,
     });
     expect(old.value).toBe('');
     expect(fresh.value).toBe('');
@@ -269,7 +271,7 @@ describe('Keys screen', () => {
     expect(screen.getByTestId('rotate-dialog')).toBeTruthy();
     expect(pin.value).toBe('');
     expect(lastCall(calls, 'rotate_key').payload).toEqual({
-      key: 'vault-p256', newLabel: 'vault-p256-2', outDir: '/media/usb', secret: '1234', newPassphrase: null,
+      key: 'vault-p256', newLabel: 'vault-p256-2', outDir: '/media/usb', secret: '1234', newPassphrase: null, carryTrust: true,
     });
   });
 });

@@ -179,6 +179,7 @@ fn key_rotate(ctx: &Ctx, r: RotateArgs) -> anyhow::Result<()> {
         out,
         secrets,
         new_passphrase_file,
+        carry_trust,
         pin,
         json,
     } = r;
@@ -190,6 +191,7 @@ fn key_rotate(ctx: &Ctx, r: RotateArgs) -> anyhow::Result<()> {
             key,
             new_label: label,
             out_dir: out,
+            carry_trust,
         },
         &cb,
     )?;
@@ -200,6 +202,20 @@ fn key_rotate(ctx: &Ctx, r: RotateArgs) -> anyhow::Result<()> {
         println!("generated {} ({})", r.new.label, r.new.key_id);
         println!("wrote {}", r.public_key);
         println!("wrote {} (signed by {})", r.statement, r.old.label);
+        match &r.trusted {
+            Some(t) => println!(
+                "trusted {} as {} was: purpose {}, holder {}, stages {} (this station; other stations learn of it from a new trust package: `strongroom trust export`)",
+                t.name,
+                r.old.label,
+                t.purpose,
+                t.holder,
+                if t.stages.is_empty() { "all".to_owned() } else { t.stages.iter().map(|s| s.to_string()).collect::<Vec<_>>().join(",") }
+            ),
+            None => println!(
+                "the trust store does not trust {} yet: add it with `strongroom trust add` (or rotate with --carry-trust)",
+                r.new.label
+            ),
+        }
     }
     Ok(())
 }

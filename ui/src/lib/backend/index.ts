@@ -119,8 +119,9 @@ export const exportPublicKey = (key: string) => invoke<string>('export_public_ke
 export const savePublicKey = (key: string, path: string, overwrite = false) =>
   invoke<string>('save_public_key', { key, path, overwrite });
 export const retireKey = (key: string) => invoke<KeyInfo>('retire_key', { key });
-export const rotateKey = (key: string, newLabel: string, outDir: string, secret: string, newPassphrase: string | null) =>
-  invoke<Rotated>('rotate_key', { key, newLabel, outDir, secret, newPassphrase });
+export const rotateKey = (
+  key: string, newLabel: string, outDir: string, secret: string, newPassphrase: string | null, carryTrust: boolean,
+) => invoke<Rotated>('rotate_key', { key, newLabel, outDir, secret, newPassphrase, carryTrust });
 export const revokeKey = (key: string, reason: string) => invoke<KeyInfo>('revoke_key', { key, reason });
 
 // --- releases ---
