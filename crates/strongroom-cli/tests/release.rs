@@ -1172,3 +1172,117 @@ fn key_rotate_carries_the_old_keys_trust_to_its_successor() {
     .ok();
     env.run(&["verify", "t.zip"]).ok();
 }
+
+/// Compliance staff asked for `release show` (what a bundle holds, without a station or a
+/// verification) and `release extract` (its SBOMs and attestations, for other tools, out of a
+/// bundle that verifies; nothing out of one that does not).
+#[test]
+fn release_show_lists_a_bundle_and_extract_copies_out_what_verifies() {
+    let w = World::new();
+    let env = &w.env;
+    w.create("unapproved.zip", &[]).ok();
+    w.approved("rel.zip");
+    let report: serde_json::Value =
+        serde_json::from_str(&w.verify("rel.zip", &["--json"]).ok().stdout).unwrap();
+    let manifest = format!(
+        "manifest:sha256:{}",
+        report["manifest_sha256"].as_str().unwrap()
+    );
+
+    // Show needs no station: run it with no operator and no home.
+    let show = |args: &[&str]| {
+        Out::from(
+            std::process::Command::new(env!("CARGO_BIN_EXE_strongroom"))
+                .current_dir(env.work.path())
+                .env_remove("STRONGROOM_HOME")
+                .args(["release", "show"])
+                .args(args)
+                .output()
+                .unwrap(),
+        )
+    };
+    show(&["rel.zip"])
+        .ok()
+        .stdout_has("release widget 1.4.0 (production)")
+        .stdout_has(&manifest)
+        .stdout_has("widget-cli")
+        .stdout_has("https://spdx.dev/Document")
+        .stdout_has("3 manifest signatures")
+        .stdout_has("not verified: `strongroom verify rel.zip`");
+    let c: serde_json::Value =
+        serde_json::from_str(&show(&["rel.zip", "--json"]).ok().stdout).unwrap();
+    assert_eq!(c["manifest"], manifest.as_str());
+    assert_eq!(c["artifacts"].as_array().unwrap().len(), 2);
+    assert_eq!(c["approvals"], 3);
+    show(&["nosuch.zip"]).code(3);
+
+    for d in ["sboms", "att"] {
+        std::fs::create_dir(env.path(d)).unwrap();
+    }
+    env.run(&["release", "extract", "rel.zip"])
+        .code(2)
+        .stderr_has("--sbom DIR");
+    // A bundle short of its approvals gives nothing.
+    env.run(&[
+        "release",
+        "extract",
+        "unapproved.zip",
+        "--sbom",
+        "sboms",
+        "--attestations",
+        "att",
+    ])
+    .code(1)
+    .stderr_has("does not verify, so nothing was extracted");
+    assert_eq!(std::fs::read_dir(env.path("sboms")).unwrap().count(), 0);
+    let out = env
+        .run(&[
+            "release",
+            "extract",
+            "rel.zip",
+            "--sbom",
+            "sboms",
+            "--attestations",
+            "att",
+        ])
+        .ok();
+    assert!(out.stdout.contains(&manifest), "{}", out.stdout);
+    let sbom = env.path("sboms/widget-cli.spdx.json");
+    env.run(&["sbom", "validate", sbom.to_str().unwrap()])
+        .ok()
+        .stdout_has("valid SPDX 2.3");
+    // The extracted attestation verifies on its own, with the key the bundle carried.
+    let key = std::fs::read_dir(env.path("att"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "pem"))
+        .unwrap();
+    env.run(&[
+        "verify",
+        "--key",
+        key.to_str().unwrap(),
+        "--type",
+        "sbom",
+        "--bundle",
+        "att/widget-cli.sbom.sigstore.json",
+        "dist/widget-cli",
+    ])
+    .ok();
+    env.run(&[
+        "verify",
+        "--key",
+        key.to_str().unwrap(),
+        "--bundle",
+        "att/widget-cli.sigstore.json",
+        "dist/widget-cli",
+    ])
+    .ok();
+    // Again: refused without --force, and nothing changes.
+    env.run(&["release", "extract", "rel.zip", "--sbom", "sboms"])
+        .code(2)
+        .stderr_has("already exists");
+    env.run(&[
+        "release", "extract", "rel.zip", "--sbom", "sboms", "--force",
+    ])
+    .ok();
+}

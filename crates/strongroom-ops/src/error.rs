@@ -241,6 +241,11 @@ pub enum OpsError {
         bundle: PathBuf,
         reasons: Vec<String>,
     },
+    #[error("{} does not verify, so nothing was extracted from it:\n  - {}", bundle.display(), reasons.join("\n  - "))]
+    ExtractRefused {
+        bundle: PathBuf,
+        reasons: Vec<String>,
+    },
     #[error("key {key} has already signed this release; the same key counts once")]
     AlreadyApproved { key: String },
     #[error("{} is age-encrypted", .0.display())]
@@ -509,6 +514,7 @@ impl OpsError {
             PolicyDenied { .. }
             | BundleRejected { .. }
             | ExportRefused { .. }
+            | ExtractRefused { .. }
             | SignerRejected { .. } => ErrorKind::Rejected,
             AlreadyApproved { .. } => ErrorKind::Conflict,
             EncryptedBundle(_) => ErrorKind::Usage,
@@ -639,7 +645,7 @@ impl OpsError {
             ReleaseBundle(e) => return e.remedy().map(Remedy::Plain),
             PolicyDenied { fixes, .. } => R::PolicyFixes(fixes.clone()),
             BundleRejected { .. } => R::DoNotApprove,
-            ExportRefused { .. } => R::DoNotExport,
+            ExportRefused { .. } | ExtractRefused { .. } => R::DoNotExport,
             SignerRejected { .. } => R::TrustSigner,
             AlreadyApproved { .. } => {
                 plain("a second approval must come from another operator with another key")

@@ -43,6 +43,22 @@ pub fn write_document(path: &std::path::Path, bytes: &[u8]) -> Result<(), OpsErr
 }
 
 impl Station {
+    /// Checks a folder the person asked files to be written into: never the station's data
+    /// directory or inside it.
+    pub(crate) fn output_dir(&self, dir: &Path) -> Result<(), OpsError> {
+        let home = self
+            .home()
+            .canonicalize()
+            .unwrap_or_else(|_| self.home().to_owned());
+        if resolved(dir)?.starts_with(&home) {
+            return Err(OpsError::InsideStation {
+                path: dir.to_owned(),
+                home,
+            });
+        }
+        Ok(())
+    }
+
     /// Checks a file the person asked for before anything is unlocked or written: it is refused
     /// inside the station's data directory (only the station writes there), and refused when it
     /// exists unless `replace`. Returns how the write must treat an existing file, so that a

@@ -1,5 +1,5 @@
-//! `strongroom release create|approve` and `strongroom verify BUNDLE.zip`: syntax and the thin
-//! shell over `strongroom_ops::release`.
+//! `strongroom release create|approve|export|show|extract` and `strongroom verify BUNDLE.zip`:
+//! syntax and the thin shell over `strongroom_ops::release`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -8,7 +8,8 @@ use strongroom_core::verify::Outcome;
 use clap::{Args, Subcommand};
 use secrecy::SecretString;
 use strongroom_ops::release::{
-    verify_bundle, ApproveRelease, BundleReport, CreateRelease, SbomChoice, VerifyBundle,
+    verify_bundle, ApproveRelease, BundleReport, CreateRelease, ExtractRelease, SbomChoice,
+    VerifyBundle,
 };
 use strongroom_ops::release::{Identity, Recipient};
 
@@ -28,6 +29,51 @@ pub enum ReleaseCommand {
     Approve(ApproveArgs),
     /// Copy a finished bundle to the folder that leaves the room, optionally age-encrypted.
     Export(ExportArgs),
+    /// List what a bundle holds (release, artifacts, documents, keys, approvals), without
+    /// verifying it.
+    Show(ShowArgs),
+    /// Verify a bundle, then copy its SBOMs and attestations out of it.
+    Extract(ExtractArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The bundle.
+    #[arg(value_name = "BUNDLE.zip")]
+    pub bundle: PathBuf,
+    #[command(flatten)]
+    pub decrypt: DecryptArgs,
+    /// Print the result as JSON (the shape `docs/cli.md` documents).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// The bundle.
+    #[arg(value_name = "BUNDLE.zip")]
+    pub bundle: PathBuf,
+    /// Write the SBOMs (NAME.spdx.json, NAME.cdx.json) into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub sbom: Option<PathBuf>,
+    /// Write the signatures and attestations (Sigstore bundles) and the public keys that verify
+    /// them into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub attestations: Option<PathBuf>,
+    /// Verify against this trust package instead of the station's trust store.
+    #[arg(long, value_name = "PKG.json")]
+    pub trust: Option<PathBuf>,
+    /// A directory holding the artifacts, when the bundle does not carry them.
+    #[arg(long, value_name = "DIR")]
+    pub artifacts: Option<PathBuf>,
+    #[command(flatten)]
+    pub decrypt: DecryptArgs,
+    /// Replace files of the same names.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the result as JSON (the shape `docs/cli.md` documents).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// How the bundle is encrypted on the way out.
@@ -159,7 +205,106 @@ pub(super) fn release(ctx: &Ctx, cmd: ReleaseCommand) -> anyhow::Result<u8> {
         ReleaseCommand::Create(a) => create(ctx, a),
         ReleaseCommand::Approve(a) => approve(ctx, a),
         ReleaseCommand::Export(a) => export(ctx, a),
+        ReleaseCommand::Show(a) => show(&a),
+        ReleaseCommand::Extract(a) => extract(ctx, a),
     }
+}
+
+fn show(a: &ShowArgs) -> anyhow::Result<u8> {
+    let identity = identity(&a.decrypt, &a.bundle)?;
+    let c = strongroom_ops::release::release_show(&a.bundle, identity.as_ref())?;
+    printed((|| -> anyhow::Result<()> {
+        if a.json {
+            return print_json(&c);
+        }
+        let mut out = std::io::stdout().lock();
+        writeln!(
+            out,
+            "release {} {} ({}), created {}",
+            c.name, c.version, c.stage, c.created
+        )?;
+        writeln!(out, "{}", c.manifest)?;
+        writeln!(
+            out,
+            "file {} (sha256:{}){}",
+            c.bundle,
+            c.sha256,
+            if c.encrypted { ", age-encrypted" } else { "" }
+        )?;
+        for art in &c.artifacts {
+            writeln!(
+                out,
+                "  {}  {} bytes  sha256:{}{}",
+                art.name,
+                art.size,
+                art.sha256,
+                if art.included { "  (carried)" } else { "" }
+            )?;
+            for d in &art.documents {
+                match &d.predicate_type {
+                    Some(p) => writeln!(out, "    {}  {}  {p}", d.path, d.role)?,
+                    None => writeln!(out, "    {}  {}", d.path, d.role)?,
+                }
+            }
+        }
+        writeln!(
+            out,
+            "{}, {}, audit excerpt: {}",
+            super::count(c.keys.len() as u64, "key", "keys"),
+            super::count(
+                c.approvals as u64,
+                "manifest signature (the creator's and the approvers')",
+                "manifest signatures (the creator's and the approvers')"
+            ),
+            if c.audit_excerpt { "yes" } else { "no" }
+        )?;
+        writeln!(
+            out,
+            "not verified: `strongroom verify {}` checks every signature and digest",
+            c.bundle
+        )?;
+        Ok(())
+    })())?;
+    Ok(exit::OK)
+}
+
+fn extract(ctx: &Ctx, a: ExtractArgs) -> anyhow::Result<u8> {
+    let identity = identity(&a.decrypt, &a.bundle)?;
+    let req = ExtractRelease {
+        verify: VerifyBundle {
+            bundle: a.bundle.clone(),
+            artifacts_dir: a.artifacts.clone(),
+            identity,
+            ..VerifyBundle::default()
+        },
+        sbom_dir: a.sbom.clone(),
+        attestations_dir: a.attestations.clone(),
+        force: a.force,
+    };
+    let cb = Terminal::new(None, None)?;
+    let done = match &a.trust {
+        Some(pkg) => {
+            let (trust, source) = strongroom_ops::trust::trust_for_verification(pkg, None)?;
+            strongroom_ops::release::release_extract(&req, &trust, &source, &cb)?
+        }
+        None => open_station(ctx)?.release_extract(&req, &cb)?,
+    };
+    printed((|| -> anyhow::Result<()> {
+        if a.json {
+            return print_json(&done);
+        }
+        for f in &done.files {
+            println!("wrote {f}");
+        }
+        println!(
+            "{} of {}, which verified{}",
+            super::count(done.files.len() as u64, "file", "files"),
+            done.manifest,
+            if done.warnings { " with warnings" } else { "" }
+        );
+        Ok(())
+    })())?;
+    Ok(exit::OK)
 }
 
 fn export(ctx: &Ctx, a: ExportArgs) -> anyhow::Result<u8> {

@@ -5,6 +5,7 @@
 //! `strongroom-policy`.
 
 mod approve;
+mod contents;
 mod create;
 mod export;
 mod facts;
@@ -24,6 +25,10 @@ use strongroom_policy::{Decision, PolicyInput, PolicyModule, TrustSet};
 use crate::{Callbacks, OpsError, Station};
 
 pub use approve::{ApproveRelease, Approved};
+pub use contents::{
+    release_extract, release_show, BundleContents, ContentArtifact, ContentDocument,
+    ExtractRelease, Extracted,
+};
 pub use create::{BuildMetaSource, CreateRelease, ReleaseCreated, SbomChoice};
 pub use export::Exported;
 pub use preview::{

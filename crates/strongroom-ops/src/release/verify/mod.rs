@@ -25,7 +25,7 @@ use super::{ApprovalsLine, BundleReport, SignatureLine};
 use crate::{Callbacks, OpsError, Progress, Station};
 
 /// Largest JSON entry (signature bundle, SBOM, manifest) read from a bundle.
-const MAX_JSON_ENTRY: u64 = 256 << 20;
+pub(crate) const MAX_JSON_ENTRY: u64 = 256 << 20;
 
 /// A request to verify a release bundle.
 #[derive(Debug, Default)]
