@@ -638,6 +638,7 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub json: bool,
     /// Release bundles: a directory holding the artifacts (when the bundle does not carry them).
+    /// A folder of signatures: where their files are (default: beside them).
     #[arg(long, value_name = "DIR")]
     pub artifacts: Option<PathBuf>,
     /// Release bundles: with --artifacts, an artifact absent from DIR only warns (otherwise it
@@ -659,9 +660,10 @@ pub struct VerifyArgs {
     /// Release bundles: read an encrypted bundle's passphrase from the first line of FILE.
     #[arg(long, value_name = "FILE")]
     pub bundle_passphrase_file: Option<PathBuf>,
-    /// The signed file, or a release bundle (BUNDLE.zip).
+    /// The signed files, a folder `sign` wrote into (every FILE.sigstore.json in it with its
+    /// FILE), or release bundles (BUNDLE.zip).
     #[arg(value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -117,6 +117,63 @@ fn several_files_and_output_dir() {
         .stderr_has("--force");
     args.push("--force");
     env.run(&args).ok();
+
+    // `verify` took one file per call. It takes several, or the folder `sign` wrote into (the
+    // files found with --artifacts, or beside their signatures), with one summary and one exit.
+    let key = pub_pem.to_str().unwrap();
+    let work = env.work.path().to_str().unwrap();
+    env.run(&["verify", "--key", key, "out", "--artifacts", work])
+        .ok()
+        .stdout_has("5 of 5 verified");
+    for i in 0..5 {
+        std::fs::copy(
+            env.path(&format!("out/f{i}.sigstore.json")),
+            env.path(&format!("f{i}.sigstore.json")),
+        )
+        .unwrap();
+    }
+    let mut several = vec!["verify", "--key", key];
+    several.extend(files.iter().map(String::as_str));
+    env.run(&several).ok().stdout_has("5 of 5 verified");
+    env.run(&["verify", "--key", key, work])
+        .ok()
+        .stdout_has("5 of 5 verified");
+    // One file changed, one gone: each named, the others verified, exit 1.
+    std::fs::write(env.path("f2"), b"changed").unwrap();
+    std::fs::remove_file(env.path("f3")).unwrap();
+    let o = env
+        .run(&["verify", "--key", key, "out", "--artifacts", work])
+        .code(1);
+    assert!(o.stdout.contains("3 of 5 verified"), "{}", o.stdout);
+    assert!(
+        o.stdout
+            .contains(&format!("NOT VERIFIED: {}", env.path("f2").display())),
+        "{}",
+        o.stdout
+    );
+    assert!(o.stdout.contains("f3: no such file"), "{}", o.stdout);
+    let json = env
+        .run(&["verify", "--key", key, "--json", "out", "--artifacts", work])
+        .code(1);
+    let reports: Vec<serde_json::Value> = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(reports.len(), 5);
+    assert_eq!(reports.iter().filter(|r| r["verified"] == true).count(), 3);
+    // --bundle names one signature; an empty folder holds none.
+    env.run(&[
+        "verify",
+        "--key",
+        key,
+        "--bundle",
+        "out/f0.sigstore.json",
+        &files[0],
+        &files[1],
+    ])
+    .code(2)
+    .stderr_has("--bundle names the signature of one file");
+    std::fs::create_dir(env.path("empty")).unwrap();
+    env.run(&["verify", "--key", key, "empty"])
+        .code(2)
+        .stderr_has("holds no FILE.sigstore.json");
 }
 
 #[test]

@@ -59,7 +59,9 @@ fn kill_group(child: &mut Child) {
 fn sigkill_at_random_points_of_audit_writes_never_breaks_the_chain() {
     let _token = TestToken::new("audit-hsm");
     let env = Env::new();
-    let module = env.file("module.so", b"not a real module");
+    // A copy of a real module: `module allow` reads it (never loads it) and refuses others.
+    let module = env.path("module.so");
+    std::fs::copy(strongroom_hsm::testing::test_module_path(), &module).unwrap();
     // The audit key lives on the token, so a checkpoint (PIN login, sign, one transaction for the
     // checkpoint and its row) is fast enough to be cut at any point.
     let hsm = |args: &[&str]| {
@@ -236,7 +238,9 @@ fn a_station_made_before_the_access_log_is_refused_unchanged() {
 #[test]
 fn two_writers_at_once_lose_no_row() {
     let env = Env::new();
-    let module = env.file("module.so", b"not a real module");
+    // A copy of a real module: `module allow` reads it (never loads it) and refuses others.
+    let module = env.path("module.so");
+    std::fs::copy(strongroom_hsm::testing::test_module_path(), &module).unwrap();
     let before = {
         let out = env.run(&["audit", "verify", "--json"]).ok();
         serde_json::from_str::<serde_json::Value>(&out.stdout).unwrap()["rows"]

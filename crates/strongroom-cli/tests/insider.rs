@@ -858,7 +858,7 @@ fn attack_a_trust_package_signed_by_fewer_custodians_than_the_threshold() {
         .stderr_has("needs the signatures of 2 distinct custodian(s)");
     b.run(&["trust", "import", "both.json"])
         .ok()
-        .stdout_has("the next package needs 2 custodian(s)");
+        .stdout_has("the next package needs 2 custodians");
     // A package admin alone signs, lowering the threshold to 1: refused by B.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     a.run_consented(ADMIN, "carol", &["operator", "quorum", "1"])
@@ -894,7 +894,7 @@ fn attack_a_trust_package_signed_by_fewer_custodians_than_the_threshold() {
     std::fs::copy(a.path("lower.json"), b.path("lower.json")).unwrap();
     b.run(&["trust", "import", "lower.json"])
         .ok()
-        .stdout_has("the next package needs 1 custodian(s)");
+        .stdout_has("the next package needs 1 custodian");
 }
 
 #[test]

@@ -1081,6 +1081,22 @@ fn a_scan_against_an_empty_vulnerability_database_is_refused() {
     .ok();
     create().ok();
     env.run(&["verify", "t.zip"]).ok();
+    // Several bundles in one call: each report, then a summary; --json gives an array.
+    std::fs::copy(env.path("t.zip"), env.path("t-copy.zip")).unwrap();
+    env.run(&["verify", "t.zip", "t-copy.zip"])
+        .ok()
+        .stdout_has("2 of 2 bundles verified");
+    let all: Vec<serde_json::Value> = serde_json::from_str(
+        &env.run(&["verify", "--json", "t.zip", "t-copy.zip"])
+            .ok()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(all.len(), 2);
+    std::fs::write(env.path("t-copy.zip"), b"PK\x03\x04 not a bundle any more").unwrap();
+    env.run(&["verify", "t.zip", "t-copy.zip"])
+        .code(1)
+        .stdout_has("1 of 2 bundles verified");
 }
 
 /// `key rotate` left the successor untrusted, so the first release signed with it could not be

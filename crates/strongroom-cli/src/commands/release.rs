@@ -429,46 +429,94 @@ pub(super) fn is_release_bundle(path: &Path) -> bool {
     strongroom_ops::release::looks_like_bundle(path).unwrap_or(false)
 }
 
-/// `strongroom verify BUNDLE.zip …`
-pub(super) fn verify(ctx: &Ctx, v: &VerifyArgs, bundle: &Path) -> anyhow::Result<u8> {
-    let identity = identity(
-        &DecryptArgs {
-            identity: v.identity.clone(),
-            bundle_passphrase_file: v.bundle_passphrase_file.clone(),
-        },
-        bundle,
-    )?;
-    let req = VerifyBundle {
-        bundle: bundle.to_owned(),
-        artifacts_dir: v.artifacts.clone(),
-        allow_missing: v.allow_missing,
-        policies: v.policy.clone(),
-        identity,
+/// `strongroom verify BUNDLE.zip…`: each bundle in turn (the station, or the trust package,
+/// opened once); with several, a summary line, or one JSON array.
+pub(super) fn verify_all(ctx: &Ctx, v: &VerifyArgs, bundles: &[PathBuf]) -> anyhow::Result<u8> {
+    anyhow::ensure!(
+        bundles.len() == 1 || v.report.is_none(),
+        "--report writes one bundle's report: verify the bundles one at a time to get each"
+    );
+    let trust = match &v.trust {
+        // A trust package named on the command line stands on its own: no station needed.
+        Some(pkg) => Some(strongroom_ops::trust::trust_for_verification(pkg, None)?),
+        None => None,
+    };
+    let station = match &trust {
+        Some(_) => None,
+        None => Some(open_station(ctx)?),
     };
     let cb = Terminal::new(None, None)?;
-    let report = match &v.trust {
-        // A trust package named on the command line stands on its own: no station needed.
-        Some(pkg) => {
-            let (trust, source) = strongroom_ops::trust::trust_for_verification(pkg, None)?;
-            verify_bundle(&req, &trust, &source, &cb)?
+    let mut reports = Vec::new();
+    for bundle in bundles {
+        let identity = identity(
+            &DecryptArgs {
+                identity: v.identity.clone(),
+                bundle_passphrase_file: v.bundle_passphrase_file.clone(),
+            },
+            bundle,
+        )?;
+        let req = VerifyBundle {
+            bundle: bundle.to_owned(),
+            artifacts_dir: v.artifacts.clone(),
+            allow_missing: v.allow_missing,
+            policies: v.policy.clone(),
+            identity,
+        };
+        let report = match (&trust, &station) {
+            (Some((trust, source)), _) => verify_bundle(&req, trust, source, &cb),
+            (None, Some(station)) => station.release_verify(&req, &cb),
+            (None, None) => unreachable!("a station is opened when no trust package is given"),
+        };
+        match report {
+            Ok(report) => {
+                if let Some(path) = &v.report {
+                    report.save(path, strongroom_ops::release::ReportFormat::Html)?;
+                }
+                reports.push((bundle, Ok(report)));
+            }
+            // One bundle: its error is the command's (exit codes as docs/cli.md says); among
+            // several, an unreadable one is a failed one and the others are still checked.
+            Err(e) if bundles.len() == 1 => return Err(e.into()),
+            Err(e) => reports.push((bundle, Err(e.to_string()))),
         }
-        None => open_station(ctx)?.release_verify(&req, &cb)?,
-    };
-    if let Some(path) = &v.report {
-        report.save(path, strongroom_ops::release::ReportFormat::Html)?;
     }
-    printed(print_report(&report, v.json))?;
-    Ok(if report.verified {
+    let verified = |r: &Result<BundleReport, String>| r.as_ref().is_ok_and(|r| r.verified);
+    printed((|| -> anyhow::Result<()> {
+        if v.json {
+            let values: Vec<serde_json::Value> = reports
+                .iter()
+                .map(|(b, r)| match r {
+                    Ok(r) => serde_json::to_value(r).expect("a report serialises"),
+                    Err(e) => serde_json::json!({
+                        "bundle": b.display().to_string(), "verified": false, "error": e,
+                    }),
+                })
+                .collect();
+            return match values.as_slice() {
+                [one] => print_json(one),
+                all => print_json(&all),
+            };
+        }
+        for (b, r) in &reports {
+            match r {
+                Ok(r) => print_report(r)?,
+                Err(e) => println!("NOT VERIFIED: {} ({e})", b.display()),
+            }
+        }
+        if reports.len() > 1 {
+            let ok = reports.iter().filter(|(_, r)| verified(r)).count();
+            println!("{ok} of {} bundles verified", reports.len());
+        }
+        Ok(())
+    })())?;
+    Ok(if reports.iter().all(|(_, r)| verified(r)) {
         exit::OK
     } else {
         exit::VERIFY_FAILED
     })
 }
 
-fn print_report(report: &BundleReport, json: bool) -> anyhow::Result<()> {
-    if json {
-        return print_json(report);
-    }
+fn print_report(report: &BundleReport) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     for c in &report.checks {
         super::write_check(&mut out, c.outcome, c.id, &with_hint(&c.detail, c.fix))?;

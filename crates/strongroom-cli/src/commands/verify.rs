@@ -1,8 +1,8 @@
-//! `strongroom verify`: a Sigstore bundle or DSSE envelope against a public key (release
-//! bundles go to `release::verify`).
+//! `strongroom verify`: Sigstore bundles or DSSE envelopes against a public key, one file,
+//! several, or a folder `sign` wrote into (release bundles go to `release::verify`).
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use strongroom_ops::dto::VerifyReport;
 use strongroom_ops::{verify_signature, Station, VerifyRequest, BUNDLE_SUFFIX};
@@ -29,11 +29,18 @@ fn verification_key(
     })
 }
 
-pub(super) fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {
-    // A FIFO or a device would block the first read (or never end): only regular files are
-    // read, and that is checked before anything opens them.
-    for f in [&v.file, &v.bundle].into_iter().flatten() {
+/// One file to check: the signed file (if any) and its bundle or envelope.
+struct Target {
+    artifact: Option<PathBuf>,
+    document: PathBuf,
+}
+
+/// A FIFO or a device would block the first read (or never end): only regular files are read,
+/// and that is checked before anything opens them. A folder stands for the signatures in it.
+fn check_inputs(v: &VerifyArgs) -> anyhow::Result<()> {
+    for f in v.files.iter().chain(&v.bundle) {
         match std::fs::metadata(f) {
+            Ok(m) if m.is_dir() && v.bundle.is_none() && v.key.is_some() => {}
             Ok(m) if !m.is_file() => {
                 return Err(strongroom_ops::OpsError::NotRegularFile(f.clone()).into())
             }
@@ -42,68 +49,181 @@ pub(super) fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {
             Ok(_) => {}
         }
     }
-    if let (None, Some(f)) = (&v.key, &v.file) {
-        if release::is_release_bundle(f) {
-            return release::verify(ctx, &v, f);
+    Ok(())
+}
+
+/// The files and folders named, as (artifact, document) pairs: FILE with FILE.sigstore.json,
+/// every FILE.sigstore.json of a folder with its FILE, or `--bundle` alone.
+fn targets(v: &VerifyArgs) -> anyhow::Result<Vec<Target>> {
+    if let Some(b) = &v.bundle {
+        anyhow::ensure!(
+            v.files.len() <= 1,
+            "--bundle names the signature of one file: give one FILE with it, or leave --bundle out to check FILE.sigstore.json beside each"
+        );
+        return Ok(vec![Target {
+            artifact: v.files.first().cloned(),
+            document: b.clone(),
+        }]);
+    }
+    anyhow::ensure!(
+        !v.files.is_empty(),
+        "give the signed FILE, a folder of signed files, or --bundle BUNDLE"
+    );
+    let mut out = Vec::new();
+    for f in &v.files {
+        if f.is_dir() {
+            // `sign -o DIR` writes the signatures apart from the files: --artifacts names where
+            // the files are (default: beside their signatures).
+            let found = signatures_in(f, v.artifacts.as_deref().unwrap_or(f))?;
+            anyhow::ensure!(
+                !found.is_empty(),
+                "{} holds no FILE{BUNDLE_SUFFIX}: give the folder `strongroom sign` wrote into",
+                f.display()
+            );
+            out.extend(found);
+        } else {
+            let mut name = f.as_os_str().to_owned();
+            name.push(BUNDLE_SUFFIX);
+            out.push(Target {
+                artifact: Some(f.clone()),
+                document: PathBuf::from(name),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Every `FILE.sigstore.json` in `dir` (not below it), sorted, each with `artifacts/FILE`.
+fn signatures_in(dir: &Path, artifacts: &Path) -> anyhow::Result<Vec<Target>> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        if let Some(artifact) = name.strip_suffix(BUNDLE_SUFFIX) {
+            if !artifact.is_empty() && path.is_file() {
+                found.push(Target {
+                    artifact: Some(artifacts.join(artifact)),
+                    document: path.clone(),
+                });
+            }
+        }
+    }
+    found.sort_by(|a, b| a.document.cmp(&b.document));
+    Ok(found)
+}
+
+pub(super) fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {
+    check_inputs(&v)?;
+    if v.key.is_none() && !v.files.is_empty() && v.bundle.is_none() {
+        let bundles: Vec<&PathBuf> = v
+            .files
+            .iter()
+            .filter(|f| release::is_release_bundle(f))
+            .collect();
+        if bundles.len() == v.files.len() {
+            return release::verify_all(ctx, &v, &v.files);
         }
     }
     let Some(key_arg) = &v.key else {
         anyhow::bail!("give --key KEY to verify a signature (only release bundles need none)");
     };
-    let document = match (&v.bundle, &v.file) {
-        (Some(b), _) => b.clone(),
-        (None, Some(f)) => {
-            let mut name = f.as_os_str().to_owned();
-            name.push(BUNDLE_SUFFIX);
-            PathBuf::from(name)
-        }
-        (None, None) => anyhow::bail!("give the signed FILE, or --bundle BUNDLE"),
-    };
+    let targets = targets(&v)?;
     let (key, station) = verification_key(ctx, key_arg)?;
     let cb = Terminal::new(None, None)?;
-    let req = VerifyRequest {
-        document,
-        key,
-        artifact: v.file.clone(),
-        expect_type: v.kind.as_deref().map(str::parse).transpose()?,
-    };
-    let report = match &station {
-        Some(station) => station.verify_signature(&req, &cb)?,
-        None => verify_signature(&req, &cb)?,
-    };
-    let dto = VerifyReport::from(&report);
-    printed((|| -> anyhow::Result<()> {
-        if v.json {
-            print_json(&dto)?;
-        } else {
-            let mut out = std::io::stdout().lock();
-            for c in &dto.checks {
-                super::write_check(&mut out, c.outcome, c.id, &c.detail)?;
-            }
-            let what = v
-                .file
-                .as_ref()
-                .map_or("the envelope".to_owned(), |f| f.display().to_string());
-            if dto.verified {
-                writeln!(out, "VERIFIED: {what}")?;
-            } else {
-                let n = dto
-                    .checks
-                    .iter()
-                    .filter(|c| c.outcome == strongroom_core::verify::Outcome::Fail)
-                    .count();
-                writeln!(
-                    out,
-                    "NOT VERIFIED: {what} ({n} check{} failed)",
-                    if n == 1 { "" } else { "s" }
-                )?;
-            }
+    let expect_type = v.kind.as_deref().map(str::parse).transpose()?;
+    let mut reports = Vec::new();
+    for t in &targets {
+        // A signature whose file is gone is reported, not a reason to stop the others.
+        if let Some(a) = t
+            .artifact
+            .as_ref()
+            .filter(|a| !a.is_file() && targets.len() > 1)
+        {
+            reports.push((t, Err(format!("{}: no such file", a.display()))));
+            continue;
         }
-        Ok(())
-    })())?;
-    Ok(if dto.verified {
-        exit::OK
-    } else {
-        exit::VERIFY_FAILED
-    })
+        let req = VerifyRequest {
+            document: t.document.clone(),
+            key: key.clone(),
+            artifact: t.artifact.clone(),
+            expect_type: expect_type.clone(),
+        };
+        let report = match &station {
+            Some(station) => station.verify_signature(&req, &cb),
+            None => verify_signature(&req, &cb),
+        };
+        match report {
+            Ok(r) => reports.push((t, Ok(VerifyReport::from(&r)))),
+            // One file: its error is the command's (exit codes as docs/cli.md says).
+            Err(e) if targets.len() == 1 => return Err(e.into()),
+            Err(e) => reports.push((t, Err(e.to_string()))),
+        }
+    }
+    let all = reports
+        .iter()
+        .all(|(_, r)| r.as_ref().is_ok_and(|d| d.verified));
+    printed(print_reports(&reports, v.json))?;
+    Ok(if all { exit::OK } else { exit::VERIFY_FAILED })
+}
+
+fn print_reports(
+    reports: &[(&Target, Result<VerifyReport, String>)],
+    json: bool,
+) -> anyhow::Result<()> {
+    let what = |t: &Target| {
+        t.artifact
+            .as_ref()
+            .map_or("the envelope".to_owned(), |f| f.display().to_string())
+    };
+    if json {
+        let values: Vec<serde_json::Value> = reports
+            .iter()
+            .map(|(t, r)| match r {
+                Ok(d) => serde_json::to_value(d).expect("a report serialises"),
+                Err(e) => serde_json::json!({
+                    "file": what(t), "verified": false, "error": e,
+                }),
+            })
+            .collect();
+        return match values.as_slice() {
+            [one] => print_json(one),
+            _ => print_json(&values),
+        };
+    }
+    let mut out = std::io::stdout().lock();
+    for (t, r) in reports {
+        let d = match r {
+            Ok(d) => d,
+            Err(e) => {
+                writeln!(out, "NOT VERIFIED: {} ({e})", what(t))?;
+                continue;
+            }
+        };
+        for c in &d.checks {
+            super::write_check(&mut out, c.outcome, c.id, &c.detail)?;
+        }
+        if d.verified {
+            writeln!(out, "VERIFIED: {}", what(t))?;
+        } else {
+            let n = d
+                .checks
+                .iter()
+                .filter(|c| c.outcome == strongroom_core::verify::Outcome::Fail)
+                .count();
+            writeln!(
+                out,
+                "NOT VERIFIED: {} ({n} check{} failed)",
+                what(t),
+                if n == 1 { "" } else { "s" }
+            )?;
+        }
+    }
+    if reports.len() > 1 {
+        let ok = reports
+            .iter()
+            .filter(|(_, r)| r.as_ref().is_ok_and(|d| d.verified))
+            .count();
+        writeln!(out, "{ok} of {} verified", reports.len())?;
+    }
+    Ok(())
 }
