@@ -651,8 +651,11 @@ pub struct VerifyArgs {
     /// Release bundles: your own Rego rules on top of the stage's policy; repeatable.
     #[arg(long, value_name = "FILE.rego")]
     pub policy: Vec<PathBuf>,
-    /// Release bundles: also write a printable HTML report to FILE.
-    #[arg(long, value_name = "FILE.html")]
+    /// Release bundles: also write the report to FILE: JSON for FILE.json (as --json prints
+    /// it), else a printable HTML page. Either names who checked, on which station, against
+    /// which trust (a package's digest and signers), and each artifact's SBOM, scan and
+    /// provenance.
+    #[arg(long, value_name = "FILE.html|FILE.json")]
     pub report: Option<PathBuf>,
     /// Release bundles: an age identity file for an encrypted bundle.
     #[arg(long, value_name = "FILE")]

@@ -1302,3 +1302,67 @@ fn release_show_lists_a_bundle_and_extract_copies_out_what_verifies() {
     ])
     .ok();
 }
+
+/// Compliance staff asked for a richer report: who ran the check, on which station, against
+/// which trust (a package's digest and signers), and a summary of each artifact's SBOM, scan and
+/// provenance; as JSON (`--report FILE.json`, checked against the published schema by Python's
+/// jsonschema) and as the printable page.
+#[test]
+fn the_report_names_who_checked_where_against_what_and_each_artifacts_evidence() {
+    let w = World::new();
+    let env = &w.env;
+    w.approved("rel.zip");
+    w.verify("rel.zip", &["--report", "r.json"]).ok();
+    let text = std::fs::read_to_string(env.path("r.json")).unwrap();
+    assert_report_schema(&text, env.work.path());
+    let r: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(r["checked_by"]["operator"], ADMIN);
+    let station = r["checked_by"]["station"].as_str().unwrap().to_owned();
+    assert!(!station.is_empty());
+    assert!(r["trust_package"].is_null());
+    let evidence = r["evidence"].as_array().unwrap();
+    assert_eq!(evidence.len(), 2);
+    for e in evidence {
+        assert!(
+            e["sbom"]["format"].as_str().unwrap().starts_with("spdx"),
+            "{e}"
+        );
+        assert!(e["sbom"]["components"].as_u64().is_some(), "{e}");
+        assert_eq!(e["scan"]["critical"], 0, "{e}");
+        assert_eq!(e["provenance"]["builder_id"], BUILDER, "{e}");
+    }
+    w.verify("rel.zip", &["--report", "r.html"]).ok();
+    let html = std::fs::read_to_string(env.path("r.html")).unwrap();
+    assert!(
+        html.contains(&format!("operator {ADMIN} on station")),
+        "{html}"
+    );
+    assert!(html.contains(&station));
+    assert!(html.contains("<h2>Evidence</h2>"));
+    assert!(html.contains(BUILDER));
+
+    // Against a trust package: its digest and signers; no station was used.
+    let custody = env.key_for("custody", "ed25519", "custodian");
+    env.trust(&custody, "custody", "custodian", ADMIN, &[]);
+    env.run(&["trust", "export", "--key", "custody", "-o", "pkg.json"])
+        .ok();
+    let pkg_sha = sha256_hex(&std::fs::read(env.path("pkg.json")).unwrap());
+    Out::from(
+        std::process::Command::new(env!("CARGO_BIN_EXE_strongroom"))
+            .current_dir(env.work.path())
+            .env_remove("STRONGROOM_HOME")
+            .args([
+                "verify", "rel.zip", "--trust", "pkg.json", "--report", "p.json",
+            ])
+            .output()
+            .unwrap(),
+    )
+    .ok();
+    let text = std::fs::read_to_string(env.path("p.json")).unwrap();
+    assert_report_schema(&text, env.work.path());
+    let r: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(r["checked_by"].is_null());
+    assert_eq!(r["trust_package"]["sha256"], pkg_sha.as_str());
+    assert_eq!(r["trust_package"]["signers"], serde_json::json!([ADMIN]));
+    assert_eq!(r["trust_package"]["anchored"], false);
+}

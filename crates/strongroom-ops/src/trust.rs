@@ -818,6 +818,44 @@ fn policy_change(
     )
 }
 
+/// The trust a verification is made against, and where it came from (for the report).
+#[derive(Clone, Debug)]
+pub struct VerificationTrust {
+    pub set: TrustSet,
+    /// One phrase: `the station's trust store`, `the trust package P issued by …`.
+    pub source: String,
+    /// The trust package named for this verification, when one was.
+    pub package: Option<TrustPackageLine>,
+}
+
+/// A trust package as a verification report names it: which file, its digest, who issued it
+/// and which custodians' signatures counted.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct TrustPackageLine {
+    pub path: String,
+    pub sha256: String,
+    pub issuer: String,
+    pub issued_at: String,
+    /// The holders whose custodian signatures counted.
+    pub signers: Vec<String>,
+    pub signer_key_ids: Vec<String>,
+    /// Its signers were checked against a station's custodians (else against the custodians
+    /// the package lists itself).
+    pub anchored: bool,
+}
+
+impl VerificationTrust {
+    /// The station's own trust store.
+    pub fn station(set: TrustSet) -> VerificationTrust {
+        VerificationTrust {
+            set,
+            source: "the station's trust store".to_owned(),
+            package: None,
+        }
+    }
+}
+
 /// The trust set of a package named on the command line for one verification (`verify
 /// --trust PKG.json`), with a description of where it came from. With `anchor` (a station's trust
 /// store that has an active custodian, and the threshold it enforces) the package must be signed
@@ -826,7 +864,7 @@ fn policy_change(
 pub fn trust_for_verification(
     path: &Path,
     anchor: Option<(&TrustSet, u32)>,
-) -> Result<(TrustSet, String), OpsError> {
+) -> Result<VerificationTrust, OpsError> {
     let bytes = read_capped(path, MAX_PACKAGE_BYTES)?;
     let refused = |source| OpsError::TrustPackage {
         path: path.to_owned(),
@@ -834,32 +872,42 @@ pub fn trust_for_verification(
     };
     let package = TrustPackage::open(&bytes).map_err(refused)?;
     let now = now();
-    match anchor.filter(|(a, _)| a.has_active_custodian(now)) {
-        Some((a, threshold)) => {
-            let v = package.verify_with(a, threshold, now).map_err(refused)?;
-            Ok((
-                v.trust,
-                format!(
-                    "the trust package {} issued by {}, signed by {} custodian(s) this station trusts ({})",
-                    path.display(),
-                    v.issuer,
-                    v.holders.len(),
-                    v.holders.join(", ")
-                ),
-            ))
-        }
-        None => {
-            let v = package.verify_self_signed(now).map_err(refused)?;
-            Ok((
-                v.trust,
-                format!(
-                    "the trust package {} issued by {} (signed by {} of the custodians it lists itself: {}; not anchored in a station)",
-                    path.display(),
-                    v.issuer,
-                    v.holders.len(),
-                    v.holders.join(", ")
-                ),
-            ))
-        }
-    }
+    let (v, anchored) = match anchor.filter(|(a, _)| a.has_active_custodian(now)) {
+        Some((a, threshold)) => (
+            package.verify_with(a, threshold, now).map_err(refused)?,
+            true,
+        ),
+        None => (package.verify_self_signed(now).map_err(refused)?, false),
+    };
+    let source = if anchored {
+        format!(
+            "the trust package {} issued by {}, signed by {} custodian(s) this station trusts ({})",
+            path.display(),
+            v.issuer,
+            v.holders.len(),
+            v.holders.join(", ")
+        )
+    } else {
+        format!(
+            "the trust package {} issued by {} (signed by {} of the custodians it lists itself: {}; not anchored in a station)",
+            path.display(),
+            v.issuer,
+            v.holders.len(),
+            v.holders.join(", ")
+        )
+    };
+    let line = TrustPackageLine {
+        path: path.display().to_string(),
+        sha256: sha256_hex(&bytes),
+        issuer: v.issuer.clone(),
+        issued_at: v.issued_at.to_string(),
+        signers: v.holders.clone(),
+        signer_key_ids: v.signers.iter().map(ToString::to_string).collect(),
+        anchored,
+    };
+    Ok(VerificationTrust {
+        set: v.trust,
+        source,
+        package: Some(line),
+    })
 }

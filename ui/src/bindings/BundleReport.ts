@@ -2,9 +2,12 @@
 import type { ApprovalsLine } from "./ApprovalsLine";
 import type { ArtifactLine } from "./ArtifactLine";
 import type { CheckLine } from "./CheckLine";
+import type { CheckedBy } from "./CheckedBy";
+import type { EvidenceLine } from "./EvidenceLine";
 import type { Outcome } from "./Outcome";
 import type { ReleaseLine } from "./ReleaseLine";
 import type { SignatureLine } from "./SignatureLine";
+import type { TrustPackageLine } from "./TrustPackageLine";
 
 /**
  * A verification report on a whole bundle (JSON output, HTML page, GUI).
@@ -13,4 +16,16 @@ export type BundleReport = { bundle: string, bundle_sha256: string, manifest_sha
 /**
  * `pass`, `warn` or `fail` (never `skip`).
  */
-verdict: Outcome, verified: boolean, trust_source: string, checked_at: string, tool: string, };
+verdict: Outcome, verified: boolean, trust_source: string, 
+/**
+ * The trust package named for this verification (`--trust`), with its digest and signers.
+ */
+trust_package: TrustPackageLine | null, 
+/**
+ * Who checked, on which station (absent when no station was used).
+ */
+checked_by: CheckedBy | null, 
+/**
+ * What each artifact's verified SBOM, scan and provenance say.
+ */
+evidence: Array<EvidenceLine>, checked_at: string, tool: string, };

@@ -284,8 +284,8 @@ fn extract(ctx: &Ctx, a: ExtractArgs) -> anyhow::Result<u8> {
     let cb = Terminal::new(None, None)?;
     let done = match &a.trust {
         Some(pkg) => {
-            let (trust, source) = strongroom_ops::trust::trust_for_verification(pkg, None)?;
-            strongroom_ops::release::release_extract(&req, &trust, &source, &cb)?
+            let trust = strongroom_ops::trust::trust_for_verification(pkg, None)?;
+            strongroom_ops::release::release_extract(&req, &trust, &cb)?
         }
         None => open_station(ctx)?.release_extract(&req, &cb)?,
     };
@@ -463,14 +463,14 @@ pub(super) fn verify_all(ctx: &Ctx, v: &VerifyArgs, bundles: &[PathBuf]) -> anyh
             identity,
         };
         let report = match (&trust, &station) {
-            (Some((trust, source)), _) => verify_bundle(&req, trust, source, &cb),
+            (Some(trust), _) => verify_bundle(&req, trust, &cb),
             (None, Some(station)) => station.release_verify(&req, &cb),
             (None, None) => unreachable!("a station is opened when no trust package is given"),
         };
         match report {
             Ok(report) => {
                 if let Some(path) = &v.report {
-                    report.save(path, strongroom_ops::release::ReportFormat::Html)?;
+                    report.save(path, report_format(path))?;
                 }
                 reports.push((bundle, Ok(report)));
             }
@@ -514,6 +514,18 @@ pub(super) fn verify_all(ctx: &Ctx, v: &VerifyArgs, bundles: &[PathBuf]) -> anyh
     } else {
         exit::VERIFY_FAILED
     })
+}
+
+/// `--report FILE`: JSON for `FILE.json`, else the printable HTML page.
+fn report_format(path: &Path) -> strongroom_ops::release::ReportFormat {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        strongroom_ops::release::ReportFormat::Json
+    } else {
+        strongroom_ops::release::ReportFormat::Html
+    }
 }
 
 fn print_report(report: &BundleReport) -> anyhow::Result<()> {

@@ -470,3 +470,9 @@ pub fn assert_report_schema(report: &str, cwd: &Path) {
         o.stderr
     );
 }
+
+/// Lowercase hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}

@@ -89,7 +89,8 @@ impl Station {
         req: &ApproveRelease,
         cb: &dyn Callbacks,
     ) -> Result<Approved, OpsError> {
-        let trust = self.trust_set()?;
+        let verification = crate::trust::VerificationTrust::station(self.trust_set()?);
+        let trust = &verification.set;
         let opened = super::open_bundle(&req.bundle, req.identity.as_ref())?;
         let check = super::verify::verify_opened(
             &opened,
@@ -97,8 +98,7 @@ impl Station {
                 bundle: req.bundle.clone(),
                 ..Default::default()
             },
-            &trust,
-            "the station's trust store",
+            &verification,
             cb,
         )?;
         refuse_unless_approvable(&check, &req.bundle)?;
@@ -113,7 +113,7 @@ impl Station {
         )?;
         let key = signer.public_key();
         let hex = key_hex(key);
-        let holder = self.approver_holder(&trust, key, &req.key, &check, cb)?;
+        let holder = self.approver_holder(trust, key, &req.key, &check, cb)?;
         let signed_at = super::rfc3339(time::OffsetDateTime::now_utc());
         let statement = manifest_statement(
             &manifest_sha256,
@@ -155,7 +155,7 @@ impl Station {
         let stage = manifest.release().stage();
         let mut signatures = check.signature_facts.clone();
         let mut fact = signature_facts(
-            &trust,
+            trust,
             &key.key_id(),
             SignatureKind::Approval,
             &self.operator,

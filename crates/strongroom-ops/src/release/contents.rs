@@ -8,11 +8,11 @@ use serde::Serialize;
 use strongroom_bundle::{EntryRole, Manifest, SafeZip};
 use strongroom_core::verify::Outcome;
 use strongroom_core::Stage;
-use strongroom_policy::TrustSet;
 use strongroom_store::fsutil::{write_all_atomic, Overwrite};
 
 use super::verify::{verify_opened, MAX_JSON_ENTRY};
 use super::{open_bundle, Identity, VerifyBundle};
+use crate::trust::VerificationTrust;
 use crate::{Callbacks, OpsError, Station};
 
 /// A bundle's contents, as its manifest lists them. Nothing here is verified.
@@ -153,8 +153,7 @@ pub struct Extracted {
 /// verify gives nothing.
 pub fn release_extract(
     req: &ExtractRelease,
-    trust: &TrustSet,
-    trust_source: &str,
+    trust: &VerificationTrust,
     cb: &dyn Callbacks,
 ) -> Result<Extracted, OpsError> {
     if req.sbom_dir.is_none() && req.attestations_dir.is_none() {
@@ -168,7 +167,7 @@ pub fn release_extract(
         }
     }
     let opened = open_bundle(&req.verify.bundle, req.verify.identity.as_ref())?;
-    let report = verify_opened(&opened, &req.verify, trust, trust_source, cb)?;
+    let report = verify_opened(&opened, &req.verify, trust, cb)?;
     if !report.verified {
         return Err(OpsError::ExtractRefused {
             bundle: req.verify.bundle.clone(),
@@ -227,6 +226,6 @@ impl Station {
         for dir in [&req.sbom_dir, &req.attestations_dir].into_iter().flatten() {
             self.output_dir(dir)?;
         }
-        release_extract(req, &self.trust_set()?, "the station's trust store", cb)
+        release_extract(req, &VerificationTrust::station(self.trust_set()?), cb)
     }
 }

@@ -54,8 +54,7 @@ impl Station {
                 bundle: bundle.to_owned(),
                 ..Default::default()
             },
-            &self.trust_set()?,
-            "the station's trust store",
+            &crate::trust::VerificationTrust::station(self.trust_set()?),
             &crate::callbacks::Quiet,
         )?;
         drop(opened);

@@ -81,14 +81,44 @@ pub fn render(report: &BundleReport) -> String {
             esc(&report.manifest_sha256)
         );
     }
+    let who = match &report.checked_by {
+        Some(c) => format!(
+            "operator {} on station <span class=\"mono\">{}</span>, with {}",
+            esc(&c.operator),
+            esc(&c.station),
+            esc(&report.tool)
+        ),
+        None => format!("{} (no station: a trust package alone)", esc(&report.tool)),
+    };
     let _ = write!(
         h,
         "<tr><th>Trust</th><td>{}</td></tr>\n<tr><th>Checked at</th><td>{}</td></tr>\n\
          <tr><th>Checked by</th><td>{}</td></tr>\n</table>\n",
         esc(&report.trust_source),
         esc(&report.checked_at),
-        esc(&report.tool)
+        who
     );
+    if let Some(p) = &report.trust_package {
+        let _ = write!(
+            h,
+            "<h2>Trust package</h2>\n<table>\n<tr><th>File</th><td class=\"mono\">{}</td></tr>\n\
+             <tr><th>SHA-256</th><td class=\"mono\">{}</td></tr>\n\
+             <tr><th>Issued</th><td>{} by {}</td></tr>\n\
+             <tr><th>Signed by</th><td>{}<br><span class=\"mono\">{}</span></td></tr>\n\
+             <tr><th>Checked against</th><td>{}</td></tr>\n</table>\n",
+            esc(&p.path),
+            esc(&p.sha256),
+            esc(&p.issued_at),
+            esc(&p.issuer),
+            esc(&p.signers.join(", ")),
+            esc(&p.signer_key_ids.join(" ")),
+            if p.anchored {
+                "the custodians this station trusts"
+            } else {
+                "the custodians the package lists itself (not anchored in a station)"
+            }
+        );
+    }
 
     let _ = write!(
         h,
@@ -121,6 +151,55 @@ pub fn render(report: &BundleReport) -> String {
                     Some(false) => "yes, they DIFFER",
                     None => "not present",
                 }
+            );
+        }
+        h.push_str("</table>\n");
+    }
+
+    if !report.evidence.is_empty() {
+        h.push_str(
+            "<h2>Evidence</h2>\n<p>From the SBOMs, scans and provenance whose signatures verified.</p>\n\
+             <table>\n<tr><th>Artifact</th><th>SBOM</th><th>Vulnerability scan</th><th>Provenance</th></tr>\n",
+        );
+        for e in &report.evidence {
+            let sbom = match &e.sbom {
+                Some(s) => format!(
+                    "{}, {} components",
+                    s.format.as_deref().unwrap_or("unknown format"),
+                    s.components.map_or("?".to_owned(), |n| n.to_string())
+                ),
+                None => "none".to_owned(),
+            };
+            let scan = match &e.scan {
+                Some(s) => format!(
+                    "{} critical, {} high, {} medium, {} low, {} unrated{}",
+                    s.critical,
+                    s.high,
+                    s.medium,
+                    s.low,
+                    s.unrated,
+                    if s.ids.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", s.ids.join(", "))
+                    }
+                ),
+                None => "not scanned".to_owned(),
+            };
+            let provenance = match &e.provenance {
+                Some(p) => format!(
+                    "built by {}",
+                    p.builder_id.as_deref().unwrap_or("(no builder id)")
+                ),
+                None => "none".to_owned(),
+            };
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td></tr>",
+                esc(&e.artifact),
+                esc(&sbom),
+                esc(&scan),
+                esc(&provenance)
             );
         }
         h.push_str("</table>\n");

@@ -294,11 +294,94 @@ pub struct BundleReport {
     pub verdict: strongroom_core::verify::Outcome,
     pub verified: bool,
     pub trust_source: String,
+    /// The trust package named for this verification (`--trust`), with its digest and signers.
+    pub trust_package: Option<crate::trust::TrustPackageLine>,
+    /// Who checked, on which station (absent when no station was used).
+    pub checked_by: Option<CheckedBy>,
+    /// What each artifact's verified SBOM, scan and provenance say.
+    pub evidence: Vec<EvidenceLine>,
     pub checked_at: String,
     pub tool: String,
     /// The manifest signatures as the policy saw them.
     #[serde(skip)]
     pub(crate) signature_facts: Vec<strongroom_policy::SignatureFacts>,
+}
+
+/// The operator who ran a verification, and the station it ran on.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct CheckedBy {
+    pub operator: String,
+    /// The station's id (`operator init` made it).
+    pub station: String,
+}
+
+/// One artifact's evidence, from the documents whose signatures verified: what a compliance
+/// officer files beside the verdict. `None` where the bundle holds no such document.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct EvidenceLine {
+    pub artifact: String,
+    pub sbom: Option<SbomEvidence>,
+    pub scan: Option<ScanEvidence>,
+    pub provenance: Option<ProvenanceEvidence>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SbomEvidence {
+    /// `spdx-2.3`, `cyclonedx-1.6`, …
+    pub format: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub components: Option<u64>,
+}
+
+/// Findings by severity, and their ids.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ScanEvidence {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub critical: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub high: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub medium: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub low: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub unrated: u64,
+    pub ids: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ProvenanceEvidence {
+    /// SLSA `runDetails.builder.id`.
+    pub builder_id: Option<String>,
+}
+
+impl From<&strongroom_policy::ArtifactFacts> for EvidenceLine {
+    fn from(a: &strongroom_policy::ArtifactFacts) -> Self {
+        let v = &a.vulnerabilities;
+        EvidenceLine {
+            artifact: a.name.clone(),
+            sbom: a.sbom.present.then(|| SbomEvidence {
+                format: a.sbom.format.clone(),
+                components: a.sbom.components,
+            }),
+            scan: v.scanned.then(|| ScanEvidence {
+                critical: v.critical,
+                high: v.high,
+                medium: v.medium,
+                low: v.low,
+                unrated: v.unrated,
+                ids: v.ids.clone(),
+            }),
+            provenance: a.provenance.present.then(|| ProvenanceEvidence {
+                builder_id: a.provenance.builder_id.clone(),
+            }),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -21,7 +21,8 @@ use strongroom_policy::{Phase, PolicyInput, ReleaseFacts, TrustSet};
 use lines::Lines;
 use stages::Work;
 
-use super::{ApprovalsLine, BundleReport, SignatureLine};
+use super::{ApprovalsLine, BundleReport, CheckedBy, EvidenceLine, SignatureLine};
+use crate::trust::VerificationTrust;
 use crate::{Callbacks, OpsError, Progress, Station};
 
 /// Largest JSON entry (signature bundle, SBOM, manifest) read from a bundle.
@@ -50,9 +51,13 @@ impl Station {
     ) -> Result<BundleReport, OpsError> {
         let object = req.bundle.display().to_string();
         self.require(crate::Action::ReleaseVerify)?;
-        let trust = self.trust_set()?;
-        match verify_bundle(req, &trust, "the station's trust store", cb) {
-            Ok(report) => {
+        let trust = VerificationTrust::station(self.trust_set()?);
+        match verify_bundle(req, &trust, cb) {
+            Ok(mut report) => {
+                report.checked_by = Some(CheckedBy {
+                    operator: self.operator.clone(),
+                    station: self.store.station_id()?,
+                });
                 let object = if report.manifest_sha256.is_empty() {
                     object
                 } else {
@@ -90,12 +95,11 @@ impl Station {
 /// means the file could not be opened as a bundle at all (not a zip, hostile, unreadable).
 pub fn verify_bundle(
     req: &VerifyBundle,
-    trust: &TrustSet,
-    trust_source: &str,
+    trust: &VerificationTrust,
     cb: &dyn Callbacks,
 ) -> Result<BundleReport, OpsError> {
     let opened = super::open_bundle(&req.bundle, req.identity.as_ref())?;
-    verify_opened(&opened, req, trust, trust_source, cb)
+    verify_opened(&opened, req, trust, cb)
 }
 
 /// [`verify_bundle`] on a bundle already opened (`req.identity` is not used). The edge of the
@@ -104,10 +108,10 @@ pub fn verify_bundle(
 pub(crate) fn verify_opened(
     opened: &super::Opened,
     req: &VerifyBundle,
-    trust: &TrustSet,
-    trust_source: &str,
+    verification: &VerificationTrust,
     cb: &dyn Callbacks,
 ) -> Result<BundleReport, OpsError> {
+    let trust: &TrustSet = &verification.set;
     let zip: &SafeZip = &opened.zip;
     let mut lines = Lines::default();
     let mut report = BundleReport {
@@ -121,7 +125,10 @@ pub(crate) fn verify_opened(
         checks: vec![],
         verdict: Outcome::Fail,
         verified: false,
-        trust_source: trust_source.to_owned(),
+        trust_source: verification.source.clone(),
+        trust_package: verification.package.clone(),
+        checked_by: None,
+        evidence: vec![],
         checked_at: super::rfc3339(time::OffsetDateTime::now_utc()),
         tool: format!("strongroom {}", env!("CARGO_PKG_VERSION")),
         signature_facts: vec![],
@@ -194,6 +201,7 @@ pub(crate) fn verify_opened(
         sig_facts.clone(),
     );
     report.approvals = stages::threshold(&input, trust, &mut lines);
+    report.evidence = input.artifacts.iter().map(EvidenceLine::from).collect();
     report.signatures = sig_facts.iter().map(SignatureLine::from).collect();
     report.signature_facts = sig_facts;
     let user = crate::trust::read_policy_files(&req.policies)?;
