@@ -4,6 +4,7 @@ import { mockIPC } from '@tauri-apps/api/mocks';
 import { mount } from 'svelte';
 import '../src/app.css';
 import App from '../src/App.svelte';
+import type { BundleReport } from '../src/lib/types';
 
 const flags = { count_low: false, final_try: false, locked: false, to_be_changed: false };
 const session = { home: '/var/lib/strongroom', claimed: true, operator: 'alice', roles: ['custodian', 'release-officer', 'approver', 'auditor'] };
@@ -17,20 +18,31 @@ const tokens = [{ module: '/usr/lib/softhsm/libsofthsm2.so', tokens: [{ slot_id:
   user_pin_initialized: true, protected_authentication_path: false, user_pin: { ...flags, count_low: true }, mechanisms: ['ECDSA', 'EDDSA'], algorithms: ['ecdsa-p256', 'ecdsa-p384', 'ed25519'] }] }];
 const vulndb = { records: 48211, ecosystems: { npm: 20000, PyPI: 12000, 'crates.io': 2000, Go: 14211 }, snapshot: '2026-09-01T00:00:00Z', snapshot_age_days: 82, max_age_days: 30, stale: true, imports: [] };
 const chain = { rows: 318, head: 'ab12', checkpoints: 4, last_checkpoint: null, problem: null };
-const report = {
+const report: BundleReport = {
   bundle: '/media/usb/widget-1.4.0.strongroom.zip', bundle_sha256: 'd'.repeat(64), manifest_sha256: 'e'.repeat(64),
   release: { name: 'widget', version: '1.4.0', stage: 'production', created: '2026-11-20T10:00:00Z' },
   artifacts: [{ name: 'widget-1.4.0.tar.gz', sha256: 'a'.repeat(64), size: 5_242_880, bytes_checked: true }, { name: 'widget-cli', sha256: 'b'.repeat(64), size: 812_000, bytes_checked: false }],
-  signatures: [{ kind: 'release', key_id: keys[0].key_id, key_name: 'alice-release', operator: 'alice', signed_at: '2026-11-20T10:00:00Z', status: 'valid, trusted' },
-    { kind: 'approval', key_id: keys[1].key_id, key_name: 'bob-approve', operator: 'bob', signed_at: '2026-11-20T10:05:00Z', status: 'valid, trusted' }],
-  approvals: { distinct_keys: 2, distinct_operators: 2, distinct_approvers: 2, required: 2 },
+  signatures: [{ kind: 'release', key_id: keys[0].key_id, key_name: 'alice-release', operator: 'alice', holder: 'alice', signed_at: '2026-11-20T10:00:00Z', status: 'valid, trusted' },
+    { kind: 'approval', key_id: keys[1].key_id, key_name: 'bob-approve', operator: 'bob', holder: 'bob', signed_at: '2026-11-20T10:05:00Z', status: 'valid, trusted' }],
+  approvals: { distinct_keys: 2, distinct_holders: 2, distinct_approvers: 2, required: 2 },
   checks: [
-    { id: 'manifest', outcome: 'pass', detail: 'manifest.json is a valid version-1 manifest' },
-    { id: 'artifact-digest', outcome: 'fail', detail: 'widget-cli: the bytes in --artifacts differ from the manifest' },
-    { id: 'revocation', outcome: 'warn', detail: 'old-2025 was revoked after it signed' },
-    { id: 'audit-excerpt', outcome: 'skip', detail: 'no excerpt' },
+    { id: 'manifest', outcome: 'pass', detail: 'manifest.json is a valid version-1 manifest', fix: null },
+    { id: 'artifact-digest', outcome: 'fail', detail: 'widget-cli: the bytes in the artifacts folder differ from the manifest', fix: null },
+    { id: 'revocation', outcome: 'warn', detail: 'old-2025 was revoked after it signed', fix: null },
+    { id: 'audit-excerpt', outcome: 'skip', detail: 'no excerpt', fix: null },
   ],
-  verdict: 'fail', verified: false, trust_source: 'station trust store', checked_at: '2026-11-22T03:00:00Z', tool: 'strongroom 0.1.0',
+  verdict: 'fail', verified: false, trust_source: 'station trust store',
+  trust_package: null,
+  checked_by: { operator: 'alice', station: 'st-4c1e9a27' },
+  evidence: [
+    { artifact: 'widget-1.4.0.tar.gz', sbom: { format: 'spdx-2.3', components: 214 },
+      scan: { critical: 0, high: 1, medium: 3, low: 2, unrated: 0, ids: ['GHSA-7fh5-64p2-3v2j', 'CVE-2026-10112', 'CVE-2026-0931'] },
+      provenance: { builder_id: 'https://ci.example.com/runners/release@v2' } },
+    { artifact: 'widget-cli', sbom: { format: 'cyclonedx-1.6', components: 87 },
+      scan: { critical: 0, high: 0, medium: 0, low: 0, unrated: 0, ids: [] },
+      provenance: { builder_id: 'https://ci.example.com/runners/release@v2' } },
+  ],
+  checked_at: '2026-11-22T03:00:00Z', tool: 'strongroom 0.1.0',
 };
 
 const data: Record<string, unknown> = {

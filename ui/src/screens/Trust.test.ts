@@ -139,7 +139,8 @@ describe('Trust screen', () => {
           { id: 'manifest', outcome: 'pass', detail: 'ok' },
           { id: 'policy', outcome: 'fail', detail: 'deny: artifacts must be under 100 MiB (sizes.rego)' },
         ],
-        verdict: 'fail', verified: false, trust_source: 'station', checked_at: '', tool: '',
+        verdict: 'fail', verified: false, trust_source: 'station', trust_package: null,
+        checked_by: { operator: 'alice', station: 'st-1' }, evidence: [], checked_at: '', tool: '',
       },
     });
     render(Trust, { session });

@@ -20,10 +20,38 @@ const report = (over: Partial<BundleReport> = {}): BundleReport => ({
   verdict: 'warn',
   verified: true,
   trust_source: 'station trust set',
+  trust_package: null,
+  checked_by: { operator: 'alice', station: 'st-7f3a9c' },
+  evidence: [
+    {
+      artifact: 'app.tar.gz',
+      sbom: { format: 'spdx-2.3', components: 142 },
+      scan: { critical: 0, high: 1, medium: 2, low: 0, unrated: 0, ids: ['GHSA-xxxx-yyyy-zzzz'] },
+      provenance: { builder_id: 'https://ci.example.com/builders/release' },
+    },
+  ],
   checked_at: '2025-03-02T00:00:00Z',
   tool: 'strongroom 0.1.0',
   ...over,
 });
+
+const trustPackage = {
+  path: '/media/usb/trust-2025-03.json',
+  sha256: 't'.repeat(64),
+  issuer: 'carol',
+  issued_at: '2025-02-28T09:00:00Z',
+  signers: ['carol', 'dave'],
+  signer_key_ids: ['SHA256:carolkey', 'SHA256:davekey'],
+  anchored: true,
+};
+
+async function verified(r: BundleReport) {
+  mockBackend({ verify_bundle: r });
+  render(Verify);
+  await fill();
+  await fireEvent.click(screen.getByTestId('verify-button'));
+  await waitFor(() => expect(screen.getByTestId('verify-verdict')).toBeTruthy());
+}
 
 async function fill(bundle = '/in/app-1.2.0.zip') {
   await fireEvent.input(screen.getByTestId('verify-bundle'), { target: { value: bundle } });
@@ -148,6 +176,61 @@ describe('Verify screen', () => {
     expect(screen.getByRole('alert').textContent).toContain('not both');
     expect(screen.queryByTestId('secret-input')).toBeNull();
     expect(calls.filter((c) => c.cmd === 'verify_bundle').length).toBe(0);
+  });
+
+  it('shows who checked, on which station, and each artifact\'s evidence', async () => {
+    await verified(report());
+    expect(screen.getByTestId('report-checked-by').textContent).toMatch(/Checked by alice on station st-7f3a9c/);
+    expect(screen.queryByTestId('report-trust-package')).toBeNull();
+    const row = screen.getByTestId('evidence-row-app.tar.gz').textContent ?? '';
+    expect(row).toContain('spdx-2.3, 142 components');
+    expect(row).toContain('0 critical, 1 high, 2 medium, 0 low, 0 unrated');
+    expect(row).toContain('GHSA-xxxx-yyyy-zzzz');
+    expect(row).toContain('built by https://ci.example.com/builders/release');
+  });
+
+  it('evidence: an artifact with no SBOM, scan or provenance says so in words', async () => {
+    await verified(report({
+      artifacts: [
+        { name: 'app.tar.gz', sha256: 'a'.repeat(64), size: 2048, bytes_checked: true },
+        { name: 'app-cli', sha256: 'c'.repeat(64), size: 1024, bytes_checked: true },
+      ],
+      evidence: [
+        { artifact: 'app.tar.gz', sbom: { format: 'cyclonedx-1.6', components: 1 }, scan: { critical: 0, high: 0, medium: 0, low: 0, unrated: 0, ids: [] }, provenance: null },
+        { artifact: 'app-cli', sbom: null, scan: null, provenance: null },
+      ],
+    }));
+    expect(screen.getAllByTestId(/^evidence-row-/).length).toBe(2);
+    const first = screen.getByTestId('evidence-row-app.tar.gz').textContent ?? '';
+    expect(first).toContain('cyclonedx-1.6, 1 component');
+    expect(first).toContain('0 critical, 0 high, 0 medium, 0 low, 0 unrated');
+    const bare = screen.getByTestId('evidence-row-app-cli');
+    const cells = [...bare.querySelectorAll('td')].map((td) => td.textContent?.trim());
+    expect(cells).toEqual(['app-cli', 'none', 'not scanned', 'none']);
+  });
+
+  it('no checked-by line without a station, and no evidence table without evidence', async () => {
+    await verified(report({ checked_by: null, evidence: [] }));
+    expect(screen.queryByTestId('report-checked-by')).toBeNull();
+    expect(screen.queryByTestId('report-evidence')).toBeNull();
+    expect(screen.queryByTestId('report-trust-package')).toBeNull();
+  });
+
+  it('trust package anchored in this station: file, digest, issuer and signers', async () => {
+    await verified(report({ trust_package: trustPackage }));
+    const block = screen.getByTestId('report-trust-package').textContent ?? '';
+    expect(block).toContain('/media/usb/trust-2025-03.json');
+    expect(block).toContain('t'.repeat(64));
+    expect(block).toContain('2025-02-28T09:00:00Z by carol');
+    expect(block).toContain('carol, dave');
+    expect(block).toContain("checked against this station's custodians");
+    expect(block).not.toContain('only against');
+  });
+
+  it('trust package not anchored: says its signers were checked only against its own list', async () => {
+    await verified(report({ trust_package: { ...trustPackage, anchored: false }, checked_by: null }));
+    expect(screen.getByTestId('report-trust-package').textContent).toContain('checked only against the custodians the package lists itself');
+    expect(screen.queryByTestId('report-checked-by')).toBeNull();
   });
 
   it('a drop fills the bundle and the artifacts folder', async () => {
