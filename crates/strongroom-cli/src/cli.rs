@@ -627,10 +627,22 @@ pub struct VerifyArgs {
     /// custom:URI).
     #[arg(long = "type", value_name = "TYPE")]
     pub kind: Option<String>,
-    /// The public key: a PEM file, or the label or key id of a key in the inventory. Not used
-    /// for release bundles (their keys are checked against the trust store).
+    /// The public key: a PEM file, or the label or key id of a key in the inventory. For
+    /// release bundles (whose keys are checked against the trust store), only with
+    /// --summary-out: the signer key (label, key id or pkcs11: URI) that signs the summary.
     #[arg(long)]
     pub key: Option<String>,
+    /// Release bundles: also write a signed SLSA verification summary (VSA v1) of the result
+    /// to FILE, signed with --key.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub summary_out: Option<PathBuf>,
+    /// Replace an existing --summary-out file.
+    #[arg(long, requires = "summary_out")]
+    pub force: bool,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+    #[command(flatten)]
+    pub pin: PinArgs,
     /// The bundle or envelope. Default: FILE.sigstore.json.
     #[arg(long, value_name = "BUNDLE")]
     pub bundle: Option<PathBuf>,

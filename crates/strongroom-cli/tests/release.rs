@@ -1366,3 +1366,108 @@ fn the_report_names_who_checked_where_against_what_and_each_artifacts_evidence()
     assert_eq!(r["trust_package"]["signers"], serde_json::json!([ADMIN]));
     assert_eq!(r["trust_package"]["anchored"], false);
 }
+
+/// Compliance staff asked for a signed verification result the connected side can hand to
+/// admission controllers: `verify --summary-out FILE --key KEY` writes an SLSA verification
+/// summary (VSA v1) about the release's artifacts, signed; securesystemslib, sigstore-js and the
+/// in-toto-attestation VSA proto (strict) accept it with the public key alone.
+#[test]
+fn a_signed_verification_summary_is_checked_by_tools_we_did_not_write() {
+    let w = World::new();
+    let env = &w.env;
+    w.create("unapproved.zip", &[]).ok();
+    w.approved("rel.zip");
+    let vsa_key = env.signer("vsa-signer", "ecdsa-p256");
+    w.verify("rel.zip", &["--summary-out", "rel.vsa.json"])
+        .code(2)
+        .stderr_has("--key");
+    w.verify(
+        "rel.zip",
+        &["--summary-out", "rel.vsa.json", "--key", "vsa-signer"],
+    )
+    .ok()
+    .stdout_has("verification summary, PASSED (SLSA_BUILD_LEVEL_1)");
+    let bundle = env.path("rel.vsa.json");
+    let (b, k) = (bundle.to_str().unwrap(), vsa_key.to_str().unwrap());
+    python(
+        "dsse_verify.py",
+        &["--bundle", b, "--key", k, "--strict"],
+        env.work.path(),
+    )
+    .ok()
+    .stdout_has("OK");
+    python(
+        "intoto_validate.py",
+        &["--bundle", b, "--vsa"],
+        env.work.path(),
+    )
+    .ok()
+    .stdout_has("OK");
+    for artifact in ["dist/widget-cli", "dist/widget-1.4.0.tar.gz"] {
+        sigstore_js(&bundle, &vsa_key, &env.path(artifact), env.work.path())
+            .ok()
+            .stdout_has("OK");
+    }
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&bundle).unwrap()).unwrap();
+    let statement: serde_json::Value =
+        serde_json::from_slice(&b64(doc["dsseEnvelope"]["payload"].as_str().unwrap())).unwrap();
+    assert_eq!(
+        statement["predicateType"],
+        "https://slsa.dev/verification_summary/v1"
+    );
+    assert_eq!(statement["subject"].as_array().unwrap().len(), 2);
+    let p = &statement["predicate"];
+    assert_eq!(p["verificationResult"], "PASSED");
+    let report: serde_json::Value =
+        serde_json::from_str(&w.verify("rel.zip", &["--json"]).ok().stdout).unwrap();
+    assert_eq!(
+        p["resourceUri"],
+        format!(
+            "urn:strongroom:manifest:sha256:{}",
+            report["manifest_sha256"].as_str().unwrap()
+        )
+        .as_str()
+    );
+    assert!(p["verifier"]["id"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://strongroom.dev/verifier/station/"));
+    assert!(!p["inputAttestations"].as_array().unwrap().is_empty());
+    // Not over a file without --force; a bundle that does not verify gets a FAILED summary.
+    w.verify(
+        "rel.zip",
+        &["--summary-out", "rel.vsa.json", "--key", "vsa-signer"],
+    )
+    .code(2)
+    .stderr_has("already exists");
+    w.verify(
+        "unapproved.zip",
+        &["--summary-out", "u.vsa.json", "--key", "vsa-signer"],
+    )
+    .code(1)
+    .stdout_has("verification summary, FAILED (FAILED)");
+    python(
+        "intoto_validate.py",
+        &[
+            "--bundle",
+            env.path("u.vsa.json").to_str().unwrap(),
+            "--vsa",
+        ],
+        env.work.path(),
+    )
+    .ok();
+    // An approver key does not sign summaries: one purpose per key.
+    w.verify(
+        "rel.zip",
+        &[
+            "--summary-out",
+            "x.vsa.json",
+            "--key",
+            "bob-approve",
+            "--force",
+        ],
+    )
+    .code(2);
+    assert!(!env.path("x.vsa.json").exists());
+}

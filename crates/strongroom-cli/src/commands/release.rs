@@ -433,20 +433,22 @@ pub(super) fn is_release_bundle(path: &Path) -> bool {
 /// opened once); with several, a summary line, or one JSON array.
 pub(super) fn verify_all(ctx: &Ctx, v: &VerifyArgs, bundles: &[PathBuf]) -> anyhow::Result<u8> {
     anyhow::ensure!(
-        bundles.len() == 1 || v.report.is_none(),
-        "--report writes one bundle's report: verify the bundles one at a time to get each"
+        bundles.len() == 1 || (v.report.is_none() && v.summary_out.is_none()),
+        "--report and --summary-out are about one bundle: verify the bundles one at a time to get each"
     );
     let trust = match &v.trust {
         // A trust package named on the command line stands on its own: no station needed.
         Some(pkg) => Some(strongroom_ops::trust::trust_for_verification(pkg, None)?),
         None => None,
     };
-    let station = match &trust {
-        Some(_) => None,
-        None => Some(open_station(ctx)?),
+    // A summary is signed with a key of the station, whichever trust the check used.
+    let station = match (&trust, &v.summary_out) {
+        (Some(_), None) => None,
+        _ => Some(open_station(ctx)?),
     };
     let cb = Terminal::new(None, None)?;
     let mut reports = Vec::new();
+    let mut summaries = Vec::new();
     for bundle in bundles {
         let identity = identity(
             &DecryptArgs {
@@ -471,6 +473,9 @@ pub(super) fn verify_all(ctx: &Ctx, v: &VerifyArgs, bundles: &[PathBuf]) -> anyh
             Ok(report) => {
                 if let Some(path) = &v.report {
                     report.save(path, report_format(path))?;
+                }
+                if let (Some(out), Some(station)) = (&v.summary_out, &station) {
+                    summaries.push(summarise(station, &report, v, out)?);
                 }
                 reports.push((bundle, Ok(report)));
             }
@@ -503,6 +508,15 @@ pub(super) fn verify_all(ctx: &Ctx, v: &VerifyArgs, bundles: &[PathBuf]) -> anyh
                 Err(e) => println!("NOT VERIFIED: {} ({e})", b.display()),
             }
         }
+        for s in &summaries {
+            println!(
+                "wrote {}: verification summary, {} ({}), signed by {}",
+                s.path,
+                s.result,
+                s.verified_levels.join(", "),
+                s.key_id
+            );
+        }
         if reports.len() > 1 {
             let ok = reports.iter().filter(|(_, r)| verified(r)).count();
             println!("{ok} of {} bundles verified", reports.len());
@@ -514,6 +528,33 @@ pub(super) fn verify_all(ctx: &Ctx, v: &VerifyArgs, bundles: &[PathBuf]) -> anyh
     } else {
         exit::VERIFY_FAILED
     })
+}
+
+/// `--summary-out FILE --key KEY`: the signed SLSA verification summary of `report`.
+fn summarise(
+    station: &strongroom_ops::Station,
+    report: &BundleReport,
+    v: &VerifyArgs,
+    out: &Path,
+) -> anyhow::Result<strongroom_ops::release::SummaryWritten> {
+    let key = v
+        .key
+        .clone()
+        .expect("clap requires --key with --summary-out");
+    let cb = Terminal::new(
+        v.secrets.passphrase_file.as_deref(),
+        v.pin.pin_file.as_deref(),
+    )?;
+    Ok(station.release_summary(
+        report,
+        &strongroom_ops::release::SummaryRequest {
+            key,
+            output: out.to_owned(),
+            force: v.force,
+            allow_pin_in_uri: v.pin.allow_pin_in_uri,
+        },
+        &cb,
+    )?)
 }
 
 /// `--report FILE`: JSON for `FILE.json`, else the printable HTML page.

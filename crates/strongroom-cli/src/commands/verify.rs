@@ -114,7 +114,7 @@ fn signatures_in(dir: &Path, artifacts: &Path) -> anyhow::Result<Vec<Target>> {
 
 pub(super) fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {
     check_inputs(&v)?;
-    if v.key.is_none() && !v.files.is_empty() && v.bundle.is_none() {
+    if (v.key.is_none() || v.summary_out.is_some()) && !v.files.is_empty() && v.bundle.is_none() {
         let bundles: Vec<&PathBuf> = v
             .files
             .iter()
@@ -124,6 +124,10 @@ pub(super) fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {
             return release::verify_all(ctx, &v, &v.files);
         }
     }
+    anyhow::ensure!(
+        v.summary_out.is_none(),
+        "--summary-out summarises the verification of a release bundle (BUNDLE.zip)"
+    );
     let Some(key_arg) = &v.key else {
         anyhow::bail!("give --key KEY to verify a signature (only release bundles need none)");
     };

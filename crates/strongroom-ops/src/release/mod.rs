@@ -11,6 +11,7 @@ mod export;
 mod facts;
 pub mod html;
 mod preview;
+mod summary;
 mod verify;
 
 use std::path::Path;
@@ -35,6 +36,7 @@ pub use preview::{
     HashedFile, PolicyPreview, PreviewKey, PreviewSbom, PreviewScan, ReleasePreview,
 };
 pub use strongroom_bundle::age::{Identity, Recipient};
+pub use summary::{summary_predicate, SummaryRequest, SummaryWritten, VSA_PREDICATE_TYPE};
 
 /// Whether `path` is age-encrypted (read from its first line); an unreadable file is not.
 pub fn is_encrypted(path: &Path) -> bool {
@@ -302,6 +304,10 @@ pub struct BundleReport {
     pub evidence: Vec<EvidenceLine>,
     pub checked_at: String,
     pub tool: String,
+    /// The bundle's signatures and attestations as listed: (path, SHA-256), for a summary's
+    /// `inputAttestations`.
+    #[serde(skip)]
+    pub(crate) inputs: Vec<(String, String)>,
     /// The manifest signatures as the policy saw them.
     #[serde(skip)]
     pub(crate) signature_facts: Vec<strongroom_policy::SignatureFacts>,

@@ -132,6 +132,7 @@ pub(crate) fn verify_opened(
         checked_at: super::rfc3339(time::OffsetDateTime::now_utc()),
         tool: format!("strongroom {}", env!("CARGO_PKG_VERSION")),
         signature_facts: vec![],
+        inputs: vec![],
     };
     if opened.encrypted {
         lines.push(
@@ -202,6 +203,17 @@ pub(crate) fn verify_opened(
     );
     report.approvals = stages::threshold(&input, trust, &mut lines);
     report.evidence = input.artifacts.iter().map(EvidenceLine::from).collect();
+    report.inputs = manifest
+        .entries()
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.role,
+                EntryRole::Attestation | EntryRole::ArtifactSignature
+            )
+        })
+        .map(|e| (e.path.clone(), e.sha256.to_hex()))
+        .collect();
     report.signatures = sig_facts.iter().map(SignatureLine::from).collect();
     report.signature_facts = sig_facts;
     let user = crate::trust::read_policy_files(&req.policies)?;
