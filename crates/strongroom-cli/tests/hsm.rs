@@ -385,6 +385,17 @@ fn adopts_a_key_made_by_pkcs11_tool() {
     let art = env.file("a", b"x");
     hsm_run(&env, &["sign", "--key", "adopted", s(&art)]).ok();
     env.run(&["verify", "--key", s(&key), s(&art)]).ok();
+
+    // The URI's own PIN source is used, as `sign` uses it (it was ignored: "the PIN is needed").
+    tool_keypair(&token, "ext2", "0b");
+    let pin = env.file("pin.txt", format!("{USER_PIN}\n").as_bytes());
+    let uri = format!(
+        "pkcs11:token={TOKEN};object=ext2?pin-source=file:{}",
+        s(&pin)
+    );
+    env.run(&["key", "adopt", "--object", &uri, "--label", "adopted-2"])
+        .ok()
+        .stdout_has("adopted");
 }
 
 #[test]

@@ -1143,3 +1143,117 @@ fn noise(n: usize) -> Vec<u8> {
         })
         .collect()
 }
+
+/// `key rotate --carry-trust` of an approver key without the quorum's consent made the new key
+/// and wrote a rotation statement signed by the old key before the act was refused, leaving a
+/// vouched-for successor the station never rotated to. The consent is checked first now:
+/// nothing is made, signed or written; with the cosigner the rotation goes through.
+#[test]
+fn attack_a_rotation_that_carries_approver_trust_without_the_quorum() {
+    let env = two_custodians();
+    let k = env.key_for("appr", "ed25519", "approver");
+    env.run_consented(
+        ADMIN,
+        "carol",
+        &[
+            "trust",
+            "add",
+            k.to_str().unwrap(),
+            "--name",
+            "appr",
+            "--purpose",
+            "approver",
+            "--holder",
+            ADMIN,
+        ],
+    )
+    .ok();
+    std::fs::create_dir(env.path("rot")).unwrap();
+    let rotate = |cmd: std::process::Command| {
+        Out::from({
+            let mut cmd = cmd;
+            cmd.env("STRONGROOM_NEW_PASSPHRASE", PASSPHRASE)
+                .args([
+                    "key",
+                    "rotate",
+                    "appr",
+                    "--label",
+                    "appr-2",
+                    "-o",
+                    "rot",
+                    "--carry-trust",
+                ])
+                .output()
+                .unwrap()
+        })
+    };
+    rotate(env.cmd())
+        .code(8)
+        .stderr_has("needs the consent of 2 distinct custodians");
+    env.run(&["key", "show", "appr-2"]).code(3);
+    assert_eq!(std::fs::read_dir(env.path("rot")).unwrap().count(), 0);
+    env.run(&["key", "show", "appr"]).ok().stdout_has("active");
+    let mut with_carol = env.cmd();
+    with_carol
+        .env("STRONGROOM_COSIGNER_PASSPHRASE", op_passphrase("carol"))
+        .args(["--cosigner", "carol"]);
+    rotate(with_carol)
+        .ok()
+        .stdout_has("trusted appr-2 as appr was: purpose approver");
+}
+
+/// `verify --report home/strongroom.db` replaced the station's database with an HTML page, and
+/// `audit export -o`, `sbom -o` and `sign -o` wrote into the data directory too: whoever runs a
+/// command could destroy the station or plant files in it. Every output a person names is now
+/// refused there (exit 2), whether or not the command opens the station, and nothing changes.
+#[test]
+fn attack_outputs_aimed_at_the_station_itself_are_refused() {
+    let env = Env::new();
+    env.audit_key();
+    env.signer("rel", "ed25519");
+    env.file("a.bin", b"a");
+    env.run(&[
+        "release",
+        "create",
+        "--name",
+        "t",
+        "--version",
+        "1",
+        "--stage",
+        "dev",
+        "--key",
+        "rel",
+        "--sbom",
+        "none",
+        "-o",
+        "t.zip",
+        "a.bin",
+    ])
+    .ok();
+    let home = env.home.path();
+    let db = home.join("strongroom.db");
+    let (db_s, home_s) = (db.to_str().unwrap(), home.to_str().unwrap());
+    let keys = home.join("keys");
+    let inside = |o: Out| o.code(2).stderr_has("inside the station's data directory");
+    inside(env.run(&["verify", "t.zip", "--report", db_s]));
+    inside(env.run(&["audit", "export", "-o", db_s]));
+    inside(env.run(&["sbom", "a.bin", "-o", &format!("{home_s}/a.spdx.json")]));
+    inside(env.run(&[
+        "sign",
+        "--key",
+        "rel",
+        "-o",
+        keys.to_str().unwrap(),
+        "a.bin",
+    ]));
+    // Still the database (refused acts add audit rows; nothing else touched it).
+    assert!(std::fs::read(&db)
+        .unwrap()
+        .starts_with(b"SQLite format 3\0"));
+    assert!(!home.join("a.spdx.json").exists());
+    assert!(!keys.join("a.bin.sigstore.json").exists());
+    env.run(&["audit", "verify"]).ok();
+    // Elsewhere they still write.
+    env.run(&["verify", "t.zip", "--report", "r.html"]).ok();
+    env.run(&["audit", "export", "-o", "audit.jsonl"]).ok();
+}

@@ -309,6 +309,23 @@ fn every_package_is_counted_and_those_with_a_purl_are_said_apart() {
     env.run(&["sbom", "validate", s(&f)])
         .ok()
         .stdout_has("(3 components, 1 with a package URL)");
+    // The package the document DESCRIBES is the artifact itself, not one of its components (as
+    // CycloneDX's metadata.component is not): both formats of one SBOM count the same.
+    let mut described = spdx.clone();
+    described["documentDescribes"] = serde_json::json!(["SPDXRef-app"]);
+    let f = env.file("described.spdx.json", described.to_string().as_bytes());
+    env.run(&["sbom", "validate", s(&f)])
+        .ok()
+        .stdout_has("(2 components, 1 with a package URL)");
+    env.file("app.txt", b"no dependencies here");
+    for (format, ext) in [("spdx-json", "spdx"), ("cyclonedx-json", "cdx")] {
+        let out = format!("app.{ext}.json");
+        env.run(&["sbom", "app.txt", "--format", format, "-o", &out])
+            .ok();
+        env.run(&["sbom", "validate", &out])
+            .ok()
+            .stdout_has("(0 components");
+    }
     let cdx = serde_json::json!({
         "bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
         "components": [

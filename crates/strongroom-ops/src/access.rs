@@ -341,12 +341,7 @@ fn trust_authority(
             }
         }
         for k in &new.trust.keys {
-            if !old.trust.keys.contains(k)
-                && matches!(
-                    k.purpose,
-                    Purpose::Approver | Purpose::Custodian | Purpose::Audit
-                )
-            {
+            if !old.trust.keys.contains(k) && trusting_needs_quorum(k.purpose) {
                 need.quorum = true;
             }
         }
@@ -358,6 +353,15 @@ fn trust_authority(
         }
     }
     Ok(())
+}
+
+/// Whether trusting a new key of `purpose` needs the custodian quorum: approver, custodian and
+/// audit keys decide who counts as a person; a signer key does not.
+pub(crate) fn trusting_needs_quorum(purpose: Purpose) -> bool {
+    matches!(
+        purpose,
+        Purpose::Approver | Purpose::Custodian | Purpose::Audit
+    )
 }
 
 /// What must hold of any state an act leaves.

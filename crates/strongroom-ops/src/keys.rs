@@ -367,6 +367,20 @@ impl Station {
         }
     }
 
+    /// What [`Station::signer_for`] checks before it unlocks anything, for a key named by label
+    /// or key id: it exists, is active and has `purpose`. (A URI names a token key, known only
+    /// once the token is open.) Lets a command refuse before doing its work.
+    pub(crate) fn precheck_key(&self, key: &str, purpose: Purpose) -> Result<(), OpsError> {
+        match KeyRef::parse(key)? {
+            KeyRef::Pkcs11Uri(_) => Ok(()),
+            other => {
+                let rec = self.store.find_key(&other)?;
+                check_purpose(&rec, purpose)?;
+                Self::check_active(&rec)
+            }
+        }
+    }
+
     fn check_active(rec: &KeyRecord) -> Result<(), OpsError> {
         if rec.status != KeyStatus::Active {
             return Err(OpsError::KeyNotActive {

@@ -16,7 +16,7 @@ mod keys;
 pub mod operators;
 mod output;
 pub mod remedy;
-pub use output::write_document;
+pub use output::{refuse_inside_station, write_document};
 pub mod overview;
 pub mod release;
 pub mod rotate;

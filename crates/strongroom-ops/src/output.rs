@@ -30,10 +30,31 @@ fn resolved(path: &Path) -> Result<PathBuf, OpsError> {
     })
 }
 
-/// Writes a document the person asked for outside any station (`sbom -o`, `provenance -o`):
-/// atomically (a temp file beside it, synced, renamed), replacing what is there.
-pub fn write_document(path: &std::path::Path, bytes: &[u8]) -> Result<(), OpsError> {
+/// Refuses `path` (a file or a folder to write into) when it is the station at `home`, or inside
+/// it: only the station writes there. Commands that open no station check against the data
+/// directory they would use.
+pub fn refuse_inside_station(home: &Path, path: &Path) -> Result<(), OpsError> {
+    let home = home.canonicalize().unwrap_or_else(|_| home.to_owned());
+    let target = if path.is_dir() {
+        path.canonicalize().unwrap_or_else(|_| path.to_owned())
+    } else {
+        resolved(path)?
+    };
+    if target.starts_with(&home) {
+        return Err(OpsError::InsideStation {
+            path: path.to_owned(),
+            home,
+        });
+    }
+    Ok(())
+}
+
+/// Writes a document the person asked for (`sbom -o`, `provenance -o`, `audit export -o`, a
+/// verification report): never inside the station at `home`; atomically (a temp file beside it,
+/// synced, renamed), replacing what is there.
+pub fn write_document(home: &Path, path: &Path, bytes: &[u8]) -> Result<(), OpsError> {
     use std::io::Write;
+    refuse_inside_station(home, path)?;
     strongroom_store::fsutil::write_atomic(
         path,
         strongroom_store::fsutil::Overwrite::Allow,
@@ -46,17 +67,7 @@ impl Station {
     /// Checks a folder the person asked files to be written into: never the station's data
     /// directory or inside it.
     pub(crate) fn output_dir(&self, dir: &Path) -> Result<(), OpsError> {
-        let home = self
-            .home()
-            .canonicalize()
-            .unwrap_or_else(|_| self.home().to_owned());
-        if resolved(dir)?.starts_with(&home) {
-            return Err(OpsError::InsideStation {
-                path: dir.to_owned(),
-                home,
-            });
-        }
-        Ok(())
+        refuse_inside_station(self.home(), dir)
     }
 
     /// Checks a file the person asked for before anything is unlocked or written: it is refused

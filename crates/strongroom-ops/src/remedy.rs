@@ -127,7 +127,7 @@ pub enum Remedy {
 /// The words for [`Remedy::RotationIncomplete`], with its cause already worded by the shell.
 pub fn rotation_incomplete_words(old: &str, new: &str, cause: Option<String>) -> String {
     format!(
-        "{old:?} is still active and nothing was written; {}then either retire {new:?} and rotate again, or retire {old:?} and publish {new:?} by other means",
+        "{old:?} is still active, and a public key or rotation statement already written for {new:?} is not in force (delete them); {}then either retire {new:?} and rotate again, or retire {old:?} and publish {new:?} by other means",
         cause.map(|c| format!("{c}; ")).unwrap_or_default()
     )
 }

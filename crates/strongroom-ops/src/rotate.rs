@@ -104,8 +104,11 @@ impl Station {
         } else {
             None
         };
-        let (signer, new) = self
-            .successor(&old, &req.new_label, cb)
+        // The consent given is for the rotation's own act, not for the key generated on the way.
+        let consent = self.set_consent_aside();
+        let made = self.successor(&old, &req.new_label, cb);
+        self.restore_consent(consent);
+        let (signer, new) = made
             .inspect_err(|e| self.record_failure(AuditEvent::KeyRotate, old.key_id.as_str(), e))?;
         let done = self
             .vouch(&old, &new, &*signer, &pem_path, &statement_path)
@@ -158,6 +161,12 @@ impl Station {
         if set.keys().iter().any(|k| k.name() == new_label) {
             return Err(strongroom_store::StoreError::TrustNameTaken(new_label.to_owned()).into());
         }
+        // Trusting an approver, custodian or audit key needs the quorum's consent: known now,
+        // before a key is made or a statement signed.
+        self.precheck_consent(
+            AuditEvent::KeyRotate,
+            crate::access::trusting_needs_quorum(entry.purpose()),
+        )?;
         Ok(entry.clone())
     }
 

@@ -88,6 +88,9 @@ impl Station {
         let sizes = check_files(&req.files)?;
         crate::hashing::refuse_pae_inputs(&req.files)?;
         let outputs = planned_outputs(req)?;
+        if let Some(d) = &req.out_dir {
+            self.output_dir(d)?;
+        }
         let signer = self.signer_for(
             &req.key,
             strongroom_core::Purpose::Signer,

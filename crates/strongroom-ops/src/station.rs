@@ -148,6 +148,37 @@ impl Station {
         self.commit(&session, &cosigners, action, object, changes, details)
     }
 
+    /// Whether an act needing a custodian (and, with `quorum`, the custodian quorum) would be
+    /// signed by enough people with the consent given so far: for an operation that must know
+    /// before it does work it cannot undo (a key made, a statement signed). The act itself
+    /// checks again.
+    pub(crate) fn precheck_consent(
+        &self,
+        action: AuditEvent,
+        quorum: bool,
+    ) -> Result<(), OpsError> {
+        let session = self.session.clone().ok_or_else(|| OpsError::NotLoggedIn {
+            action: action.as_str().to_owned(),
+        })?;
+        let mut names = vec![session.name.clone()];
+        names.extend(
+            self.cosigners
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .iter()
+                .filter(|c| c.name != session.name)
+                .map(|c| c.name.clone()),
+        );
+        let need = access::Need {
+            custodian: true,
+            quorum,
+            ..Default::default()
+        };
+        let old = self.verified().state.clone();
+        access::check_signers(need, &old, &session.name, &names)
+            .map_err(|r| refused(action.as_str(), r))
+    }
+
     /// [`Station::act`] with explicit signers (the first operator signs their own creation).
     pub(crate) fn commit(
         &self,
@@ -248,6 +279,17 @@ impl Station {
                 key,
             });
         Ok(())
+    }
+
+    /// Sets the consent given aside, so that the acts an operation makes on the way (a key
+    /// generated during a rotation) do not use it up; [`Station::restore_consent`] gives it back
+    /// for the act it was given for.
+    pub(crate) fn set_consent_aside(&self) -> Vec<Session> {
+        std::mem::take(&mut *self.cosigners.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub(crate) fn restore_consent(&self, consent: Vec<Session>) {
+        *self.cosigners.lock().unwrap_or_else(|e| e.into_inner()) = consent;
     }
 
     /// Forgets any consent given and not yet used.

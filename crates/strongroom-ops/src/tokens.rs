@@ -72,6 +72,8 @@ pub struct AdoptTokenKey {
     pub label: String,
     /// The one kind of signature the key will make.
     pub purpose: Purpose,
+    /// Accept `pin-value` in a URI `object`.
+    pub allow_pin_in_uri: bool,
 }
 
 impl Station {
@@ -298,7 +300,7 @@ impl Station {
             .get(..7)
             .is_some_and(|s| s.eq_ignore_ascii_case("pkcs11:"))
         {
-            Some(Pkcs11Uri::parse(&req.object, false).map_err(HsmError::from)?)
+            Some(Pkcs11Uri::parse(&req.object, req.allow_pin_in_uri).map_err(HsmError::from)?)
         } else {
             None
         };
@@ -315,11 +317,13 @@ impl Station {
                 )))
             }
         };
+        // A PIN the URI names (pin-source, or pin-value where allowed) is used, as `sign` does.
+        let pin = uri.as_ref().and_then(PinSource::from_uri);
         let selector = match uri {
             Some(u) => KeySelector::Uri(Box::new(u)),
             None => KeySelector::Label(req.object.clone()),
         };
-        let session = self.open_token(&target, None, cb)?;
+        let session = self.open_token(&target, pin, cb)?;
         let key = session.find_key(selector)?;
         self.record_token_key(&req.label, &key, session.module_path(), req.purpose)
     }

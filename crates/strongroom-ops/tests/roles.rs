@@ -75,6 +75,7 @@ fn cases() -> Vec<(Action, &'static str, Call)> {
                         object: "x".into(),
                         label: format!("a-{tag}"),
                         purpose: Purpose::Signer,
+                        allow_pin_in_uri: false,
                     },
                     &Secrets,
                 )

@@ -140,12 +140,31 @@ fn prefer_name(c: &mut Component, doc_name: &str) {
 
 /// The components of an SPDX 2.x or CycloneDX 1.x JSON SBOM whose purls name one of our
 /// ecosystems, sorted and de-duplicated like a [`crate::Catalog`]'s.
-/// How many packages (SPDX) or components, nested ones included (CycloneDX), a document lists,
-/// with a package URL or not: what a person counts. [`components_from_sbom`] keeps only those
-/// with a package URL, which a scan can match.
+/// The SPDX ids the document DESCRIBES (its subject: the artifact, not a component of it).
+fn spdx_described(v: &Value) -> Vec<&str> {
+    arr(v, "relationships")
+        .iter()
+        .filter(|r| {
+            s(r, "relationshipType") == Some("DESCRIBES")
+                && s(r, "spdxElementId") == Some("SPDXRef-DOCUMENT")
+        })
+        .filter_map(|r| s(r, "relatedSpdxElement"))
+        .chain(arr(v, "documentDescribes").iter().filter_map(Value::as_str))
+        .collect()
+}
+
+/// How many components a document lists, with a package URL or not: what a person counts.
+/// SPDX: every package but those the document DESCRIBES (the artifact itself, as CycloneDX's
+/// `metadata.component` is); CycloneDX: every component, nested ones included. Both formats of
+/// one SBOM count the same. [`components_from_sbom`] keeps only those with a package URL, which
+/// a scan can match.
 pub fn count_components(v: &Value) -> Result<usize, SbomError> {
     if is_spdx(v) {
-        Ok(arr(v, "packages").len())
+        let described = spdx_described(v);
+        Ok(arr(v, "packages")
+            .iter()
+            .filter(|p| s(p, "SPDXID").is_none_or(|id| !described.contains(&id)))
+            .count())
     } else if is_cdx(v) {
         Ok(cdx_flatten(v).len())
     } else {
@@ -258,15 +277,7 @@ pub fn convert_spdx_to_cyclonedx(v: &Value) -> Result<Value, SbomError> {
         return Err(SbomError::NotAnSbom("not an SPDX 2.x document".into()));
     }
     let packages = arr(v, "packages");
-    let described: Vec<&str> = arr(v, "relationships")
-        .iter()
-        .filter(|r| {
-            s(r, "relationshipType") == Some("DESCRIBES")
-                && s(r, "spdxElementId") == Some("SPDXRef-DOCUMENT")
-        })
-        .filter_map(|r| s(r, "relatedSpdxElement"))
-        .chain(arr(v, "documentDescribes").iter().filter_map(Value::as_str))
-        .collect();
+    let described = spdx_described(v);
     let root_id = described.first().copied();
     let mut refs: HashMap<&str, String> = HashMap::new();
     let mut metadata_component = None;

@@ -138,6 +138,7 @@ fn audit_export(
         AuditExportFormat::Csv => AuditFormat::Csv,
     };
     write_output(
+        &Some(station.home().to_owned()),
         station.audit_text(&query(filter), format)?.as_bytes(),
         output.as_deref(),
     )?;
@@ -190,7 +191,11 @@ fn audit_excerpt(
 ) -> anyhow::Result<u8> {
     let objects: Vec<&str> = objects.iter().map(String::as_str).collect();
     let excerpt = station.audit_excerpt(&objects)?;
-    write_json_output(&serde_json::to_value(&excerpt)?, output.as_deref())?;
+    write_json_output(
+        &Some(station.home().to_owned()),
+        &serde_json::to_value(&excerpt)?,
+        output.as_deref(),
+    )?;
     Ok(exit::OK)
 }
 

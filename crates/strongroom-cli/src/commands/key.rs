@@ -41,7 +41,7 @@ pub(super) fn key(ctx: &Ctx, cmd: KeyCommand) -> anyhow::Result<u8> {
                 // As every other output: atomic, outside the station, and not over a file
                 // without --force.
                 Some(path) => station.save_public_key(&key, &path, force)?,
-                None => write_output(station.export_public_key(&key)?.as_bytes(), None)?,
+                None => write_output(&ctx.home, station.export_public_key(&key)?.as_bytes(), None)?,
             }
         }
         KeyCommand::Retire { key } => {
@@ -114,6 +114,7 @@ fn key_adopt(
             object,
             label,
             purpose: parse_purpose(purpose)?,
+            allow_pin_in_uri: pin.allow_pin_in_uri,
         },
         &cb,
     )?;

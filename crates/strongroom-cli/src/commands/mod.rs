@@ -202,8 +202,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Verify(v) => verify::verify(&ctx, v),
         Command::Release(r) => release::release(&ctx, r),
         Command::Attest(a) => attest::attest(&ctx, a),
-        Command::Sbom(a) => sbom::sbom(a),
-        Command::Provenance(p) => provenance::provenance(p),
+        Command::Sbom(a) => sbom::sbom(&ctx, a),
+        Command::Provenance(p) => provenance::provenance(&ctx, p),
         Command::Vulndb(v) => vulndb::vulndb(&ctx, v),
         Command::Scan(a) => scan::scan(&ctx, a),
         Command::Audit(a) => audit::audit(&ctx, a),
@@ -228,19 +228,24 @@ fn warn_keys(station: &Station) -> anyhow::Result<()> {
 }
 
 /// Writes `bytes` to FILE atomically, or to standard output.
-fn write_output(bytes: &[u8], output: Option<&Path>) -> anyhow::Result<()> {
+/// `bytes` to FILE (never inside the data directory of `home`), or to standard output.
+fn write_output(home: &Option<PathBuf>, bytes: &[u8], output: Option<&Path>) -> anyhow::Result<()> {
     match output {
-        Some(path) => strongroom_ops::write_document(path, bytes)?,
+        Some(path) => strongroom_ops::write_document(&home_dir(home.clone())?, path, bytes)?,
         None => std::io::stdout().lock().write_all(bytes)?,
     }
     Ok(())
 }
 
 /// Writes a JSON document (pretty, with a final newline) to FILE or standard output.
-fn write_json_output(value: &serde_json::Value, output: Option<&Path>) -> anyhow::Result<()> {
+fn write_json_output(
+    home: &Option<PathBuf>,
+    value: &serde_json::Value,
+    output: Option<&Path>,
+) -> anyhow::Result<()> {
     let mut text = serde_json::to_string_pretty(value)?;
     text.push('\n');
-    write_output(text.as_bytes(), output)
+    write_output(home, text.as_bytes(), output)
 }
 
 #[cfg(test)]

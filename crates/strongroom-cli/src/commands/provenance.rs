@@ -5,7 +5,7 @@ use crate::cli::ProvenanceArgs;
 use crate::exit;
 use crate::terminal::Terminal;
 
-pub(super) fn provenance(p: ProvenanceArgs) -> anyhow::Result<u8> {
+pub(super) fn provenance(ctx: &super::Ctx, p: ProvenanceArgs) -> anyhow::Result<u8> {
     let cb = Terminal::new(None, None)?;
     let statement = strongroom_ops::sbom::build_provenance(
         &strongroom_ops::sbom::ProvenanceRequest {
@@ -14,6 +14,6 @@ pub(super) fn provenance(p: ProvenanceArgs) -> anyhow::Result<u8> {
         },
         &cb,
     )?;
-    write_json_output(&statement, p.output.as_deref())?;
+    write_json_output(&ctx.home, &statement, p.output.as_deref())?;
     Ok(exit::OK)
 }

@@ -446,6 +446,13 @@ pub(super) fn verify_all(ctx: &Ctx, v: &VerifyArgs, bundles: &[PathBuf]) -> anyh
         (Some(_), None) => None,
         _ => Some(open_station(ctx)?),
     };
+    // Outputs refused before anything is verified (and logged): never inside the station.
+    if let Some(report) = &v.report {
+        strongroom_ops::refuse_inside_station(&super::home_dir(ctx.home.clone())?, report)?;
+    }
+    if let (Some(out), Some(station)) = (&v.summary_out, &station) {
+        station.release_summary_precheck(&summary_request(v, out))?;
+    }
     let cb = Terminal::new(None, None)?;
     let mut reports = Vec::new();
     let mut summaries = Vec::new();
@@ -537,24 +544,23 @@ fn summarise(
     v: &VerifyArgs,
     out: &Path,
 ) -> anyhow::Result<strongroom_ops::release::SummaryWritten> {
-    let key = v
-        .key
-        .clone()
-        .expect("clap requires --key with --summary-out");
     let cb = Terminal::new(
         v.secrets.passphrase_file.as_deref(),
         v.pin.pin_file.as_deref(),
     )?;
-    Ok(station.release_summary(
-        report,
-        &strongroom_ops::release::SummaryRequest {
-            key,
-            output: out.to_owned(),
-            force: v.force,
-            allow_pin_in_uri: v.pin.allow_pin_in_uri,
-        },
-        &cb,
-    )?)
+    Ok(station.release_summary(report, &summary_request(v, out), &cb)?)
+}
+
+fn summary_request(v: &VerifyArgs, out: &Path) -> strongroom_ops::release::SummaryRequest {
+    strongroom_ops::release::SummaryRequest {
+        key: v
+            .key
+            .clone()
+            .expect("clap requires --key with --summary-out"),
+        output: out.to_owned(),
+        force: v.force,
+        allow_pin_in_uri: v.pin.allow_pin_in_uri,
+    }
 }
 
 /// `--report FILE`: JSON for `FILE.json`, else the printable HTML page.

@@ -4,7 +4,7 @@ use super::{print_json, printed, write_json_output};
 use crate::cli::{SbomArgs, SbomCommand};
 use crate::exit;
 
-pub(super) fn sbom(a: SbomArgs) -> anyhow::Result<u8> {
+pub(super) fn sbom(ctx: &super::Ctx, a: SbomArgs) -> anyhow::Result<u8> {
     use strongroom_ops::sbom::{convert_sbom, generate_sbom, validate_sbom};
     match (a.command, a.path) {
         (Some(SbomCommand::Validate { file, json }), _) => {
@@ -44,7 +44,7 @@ pub(super) fn sbom(a: SbomArgs) -> anyhow::Result<u8> {
         }
         (Some(SbomCommand::Convert { file, to, output }), _) => {
             let doc = convert_sbom(&file, to.parse()?)?;
-            write_json_output(&doc, output.as_deref())?;
+            write_json_output(&ctx.home, &doc, output.as_deref())?;
             Ok(exit::OK)
         }
         (None, Some(path)) => {
@@ -52,7 +52,7 @@ pub(super) fn sbom(a: SbomArgs) -> anyhow::Result<u8> {
             for w in &sbom.warnings {
                 eprintln!("warning: {w}");
             }
-            write_json_output(&sbom.document, a.output.as_deref())?;
+            write_json_output(&ctx.home, &sbom.document, a.output.as_deref())?;
             if a.output.is_some() {
                 eprintln!(
                     "{} in {} (sha256 {})",

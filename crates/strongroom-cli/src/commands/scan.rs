@@ -22,7 +22,7 @@ pub(super) fn scan(ctx: &Ctx, a: ScanArgs) -> anyhow::Result<u8> {
         &cb,
     )?;
     if let Some(path) = &a.predicate_out {
-        write_json_output(&report.predicate, Some(path))?;
+        write_json_output(&ctx.home, &report.predicate, Some(path))?;
     }
     printed((|| -> anyhow::Result<()> {
         if a.json {

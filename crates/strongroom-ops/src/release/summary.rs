@@ -75,6 +75,15 @@ pub fn summary_predicate(report: &BundleReport, verifier_id: &str) -> serde_json
 }
 
 impl Station {
+    /// Everything [`Station::release_summary`] would refuse that is known before the bundle is
+    /// verified (the role, the output file, the key's purpose), so that the verdict is never
+    /// computed, logged and then lost to a refusal.
+    pub fn release_summary_precheck(&self, req: &SummaryRequest) -> Result<(), OpsError> {
+        self.require(crate::operators::Action::Attest)?;
+        self.output_file(&req.output, req.force)?;
+        self.precheck_key(&req.key, strongroom_core::Purpose::Signer)
+    }
+
     /// Signs a verification summary of `report` with a `signer` key of this station and writes
     /// it (never over a file without `force`). Its subjects are the release's artifacts; the
     /// verifier is this station. Recorded as `attest`.

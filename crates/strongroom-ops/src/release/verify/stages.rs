@@ -651,14 +651,13 @@ fn statement(doc: &CheckedDocument) -> Option<CheckedStatement> {
     }
 }
 
-/// `(format, component count)` of an attested SBOM.
+/// `(format, component count)` of an attested SBOM, counted as `sbom validate` counts.
 fn sbom_summary(doc: &Value) -> (String, u64) {
+    let n = strongroom_sbom::count_components(doc).unwrap_or(0) as u64;
     if doc.get("spdxVersion").is_some() {
-        let n = doc["packages"].as_array().map_or(0, Vec::len);
-        ("spdx-2.3".to_owned(), n as u64)
+        ("spdx-2.3".to_owned(), n)
     } else {
-        let n = doc["components"].as_array().map_or(0, Vec::len);
-        ("cyclonedx-1.6".to_owned(), n as u64)
+        ("cyclonedx-1.6".to_owned(), n)
     }
 }
 
