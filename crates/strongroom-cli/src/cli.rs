@@ -203,7 +203,8 @@ pub enum KeyCommand {
     /// key checks them with `strongroom verify --key OLD.pem --type key-rotation --bundle
     /// NEW.rotation.sigstore.json NEW.pub.pem`.
     Rotate(RotateArgs),
-    /// Revoke a key (lost or compromised): it signs nothing more; the reason is recorded.
+    /// Revoke a key (lost or compromised): it signs nothing more, and this station's trust store
+    /// revokes it too when it trusts it; the reason is recorded.
     Revoke {
         /// Key label or key id.
         key: String,

@@ -462,6 +462,9 @@ fn rows_are_filtered_by_operator_outcome_time_and_limit_and_export_as_csv() {
     env.run(&["audit", "list", "--outcome", "refused"])
         .code(2)
         .stderr_has("ok, failed and denied");
+    env.run(&["audit", "list", "--outcome", "faild"])
+        .code(2)
+        .stderr_has("(did you mean \"failed\"?)");
     env.run(&[
         "audit",
         "list",

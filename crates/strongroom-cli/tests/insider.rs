@@ -232,7 +232,7 @@ fn attack_forged_second_approver_naming_a_person_who_does_not_exist() {
         ],
     )
     .code(2)
-    .stderr_has("is a approver key: it signs release approvals, not releases");
+    .stderr_has("is an approver key: it signs release approvals, not releases");
 
     // Outside Strongroom, with her second approver key, she writes an approval naming "bob".
     let k2 = unlock(&env, &env.path("m-approve-2.pub"));

@@ -198,6 +198,10 @@ fn operator_accounts_are_managed_and_every_change_is_logged() {
     env.add_operator("carol", "approver");
     let list = env.run(&["operator", "list"]).ok().stdout;
     assert!(list.contains("carol"), "{list}");
+    // A mistyped name gets the nearest account (it said only `no operator "caorl"`).
+    env.run(&["operator", "grant", "caorl", "auditor"])
+        .code(3)
+        .stderr_has("no operator \"caorl\"; did you mean \"carol\"?");
     env.run(&["operator", "grant", "carol", "auditor,approver"])
         .ok()
         .stdout_has("roles approver,auditor");

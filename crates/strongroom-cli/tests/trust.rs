@@ -518,6 +518,9 @@ fn bad_requests_are_refused_with_a_reason() {
     env.run(&["trust", "revoke", "nobody"])
         .code(3)
         .stderr_has("no trusted key \"nobody\"");
+    env.run(&["trust", "revoke", "K"])
+        .code(3)
+        .stderr_has("did you mean \"k\"?");
     env.run(&["trust", "revoke", "k", "--at", "2026-05-01T00:00:00Z"])
         .ok();
     env.run(&["trust", "revoke", "k", "--at", "2026-06-01T00:00:00Z"])

@@ -40,6 +40,16 @@ impl Purpose {
         }
     }
 
+    /// `a signer key`, `an approver key`: the name with its article, for sentences.
+    pub fn a_key(self) -> &'static str {
+        match self {
+            Purpose::Signer => "a signer key",
+            Purpose::Approver => "an approver key",
+            Purpose::Custodian => "a custodian key",
+            Purpose::Audit => "an audit key",
+        }
+    }
+
     /// What a key of this purpose signs, in words.
     pub fn signs(self) -> &'static str {
         match self {

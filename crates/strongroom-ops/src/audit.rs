@@ -466,8 +466,10 @@ impl Station {
         }
         if let Some(o) = &query.outcome {
             if AuditOutcome::parse(o).is_none() {
+                let names = AuditOutcome::ALL.map(AuditOutcome::as_str);
                 return Err(OpsError::BadInput(format!(
-                    "no audit outcome is called {o:?}: the outcomes are ok, failed and denied"
+                    "no audit outcome is called {o:?}{}: the outcomes are ok, failed and denied",
+                    crate::util::did_you_mean_clause(o, &names)
                 )));
             }
         }
@@ -512,7 +514,7 @@ impl Station {
         }
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         Err(OpsError::BadInput(format!(
-            "no operator called {name:?} is on this station or in its log{}; the operators are {}",
+            "no operator called {name:?} is on this station or in its log{}; the names there are {}",
             crate::util::did_you_mean_clause(name, &names),
             names.join(", ")
         )))

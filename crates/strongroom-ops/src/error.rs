@@ -177,8 +177,16 @@ pub enum OpsError {
         #[source]
         source: Box<PackageError>,
     },
-    #[error("no trusted key {0:?} in the trust store")]
-    TrustKeyNotFound(String),
+    #[error("no trusted key {key:?} in the trust store{}", suggestion.as_ref().map(|s| format!("; did you mean {s:?}?")).unwrap_or_default())]
+    TrustKeyNotFound {
+        key: String,
+        suggestion: Option<String>,
+    },
+    #[error("no operator {name:?}{}", suggestion.as_ref().map(|s| format!("; did you mean {s:?}?")).unwrap_or_default())]
+    NoSuchOperator {
+        name: String,
+        suggestion: Option<String>,
+    },
     #[error("the trusted key {name:?} is already revoked as of {revoked_at}")]
     AlreadyRevoked { name: String, revoked_at: String },
     #[error("{}: this station trusts no active custodian key, so it cannot accept a trust package (this one is signed by key {signer})", path.display())]
@@ -264,7 +272,7 @@ pub enum OpsError {
     NotACustodian(String),
     #[error("operator {name:?} has failed to log in too often: refused for {minutes} minutes from the last failure, without checking the passphrase")]
     LoginThrottled { name: String, minutes: i64 },
-    #[error("{key:?} is a {purpose} key: it signs {}, not {}", purpose.signs(), needed.signs())]
+    #[error("{key:?} is {}: it signs {}, not {}", purpose.a_key(), purpose.signs(), needed.signs())]
     WrongPurpose {
         key: String,
         purpose: strongroom_core::Purpose,
@@ -487,7 +495,8 @@ impl OpsError {
             TrustPackage { source, .. } if source.is_refusal() => ErrorKind::Rejected,
             TrustPackage { .. } => ErrorKind::Usage,
             NoCustodian { .. } | StaleTrustPackage { .. } => ErrorKind::Rejected,
-            TrustKeyNotFound(_)
+            TrustKeyNotFound { .. }
+            | NoSuchOperator { .. }
             | PolicyModuleNotFound(_)
             | VerificationKeyNotFound { .. }
             | NoStation { .. }
@@ -627,7 +636,8 @@ impl OpsError {
             StaleTrustPackage { .. } => {
                 plain("get the newest trust package from its issuer; nothing was imported")
             }
-            TrustKeyNotFound(_) => R::ListTrustedKeys,
+            TrustKeyNotFound { .. } => R::ListTrustedKeys,
+            NoSuchOperator { .. } => R::ListOperators,
             PolicyModuleNotFound(_) => R::ListPolicyModules,
             AlreadyRevoked { .. } => R::RevocationStands,
             Forbidden {
@@ -723,7 +733,14 @@ mod tests {
                 path: p(),
                 signer: s(),
             },
-            OpsError::TrustKeyNotFound(s()),
+            OpsError::TrustKeyNotFound {
+                key: s(),
+                suggestion: None,
+            },
+            OpsError::NoSuchOperator {
+                name: s(),
+                suggestion: None,
+            },
             OpsError::PolicyModuleNotFound(s()),
             OpsError::VerificationKeyNotFound {
                 key: s(),

@@ -662,10 +662,14 @@ impl Station {
     }
 
     fn account(&self, name: &str) -> Result<OperatorRecord, OpsError> {
-        self.state()
-            .operator(name)
-            .cloned()
-            .ok_or_else(|| StoreError::OperatorNotFound(name.to_owned()).into())
+        let state = self.state();
+        state.operator(name).cloned().ok_or_else(|| {
+            let names: Vec<&str> = state.operators.iter().map(|o| o.name.as_str()).collect();
+            OpsError::NoSuchOperator {
+                name: name.to_owned(),
+                suggestion: crate::util::did_you_mean(name, &names),
+            }
+        })
     }
 
     fn change(

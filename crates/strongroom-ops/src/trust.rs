@@ -398,7 +398,13 @@ impl Station {
             let set = self.trust_set()?;
             let k = set
                 .find(key)
-                .ok_or_else(|| OpsError::TrustKeyNotFound(key.to_owned()))?;
+                .ok_or_else(|| {
+                    let names: Vec<&str> = set.keys().iter().map(|k| k.name()).collect();
+                    OpsError::TrustKeyNotFound {
+                        key: key.to_owned(),
+                        suggestion: crate::util::did_you_mean(key, &names),
+                    }
+                })?;
             let at = at.unwrap_or_else(now);
             if let Some(existing) = set.revocation(k.key_id()) {
                 if existing.revoked_at <= at {

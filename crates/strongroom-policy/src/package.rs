@@ -41,7 +41,7 @@ pub const MAX_PACKAGE_SIGNATURES: usize = 32;
 pub enum SignatureRefusal {
     #[error("key {key_id} is not trusted here")]
     Untrusted { key_id: KeyId },
-    #[error("key {name:?} ({key_id}) is a {purpose} key, not a custodian key")]
+    #[error("key {name:?} ({key_id}) is {}, not a custodian key", purpose.a_key())]
     NotCustodian {
         key_id: KeyId,
         name: String,

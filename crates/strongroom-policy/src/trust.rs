@@ -396,9 +396,9 @@ impl KeyStatus {
         }
         if !self.has_purpose {
             if let Some(purpose) = purpose {
-                let actual = self.purpose.map_or("none", Purpose::as_str);
+                let actual = self.purpose.map_or("a key of no purpose", Purpose::a_key);
                 out.push(format!(
-                    "is a {actual} key, not trusted to sign {}",
+                    "is {actual}, not trusted to sign {}",
                     purpose.signs()
                 ));
             }

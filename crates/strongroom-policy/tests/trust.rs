@@ -450,7 +450,7 @@ fn only_active_custodians_of_the_current_trust_count() {
         err.to_string().contains("key \"approver\" (")
             && err
                 .to_string()
-                .contains("is a approver key, not a custodian key"),
+                .contains("is an approver key, not a custodian key"),
         "{err}"
     );
 
