@@ -225,6 +225,8 @@ describe('Keys screen', () => {
     await fireEvent.click(screen.getByTestId('rotate-key'));
     await fireEvent.input(screen.getByTestId('rotate-label'), { target: { value: 'release-2026' } });
     await fireEvent.input(screen.getByTestId('rotate-dir'), { target: { value: '/media/usb' } });
+    // Off by default (a key the trust store does not trust has no trust to carry); asked for here.
+    await fireEvent.click(screen.getByTestId('rotate-carry-trust'));
     await fireEvent.click(screen.getByTestId('rotate-start'));
     const old = screen.getByTestId('secret-input') as HTMLInputElement;
     const fresh = screen.getByTestId('secret-new') as HTMLInputElement;
@@ -271,7 +273,7 @@ describe('Keys screen', () => {
     expect(screen.getByTestId('rotate-dialog')).toBeTruthy();
     expect(pin.value).toBe('');
     expect(lastCall(calls, 'rotate_key').payload).toEqual({
-      key: 'vault-p256', newLabel: 'vault-p256-2', outDir: '/media/usb', secret: '1234', newPassphrase: null, carryTrust: true,
+      key: 'vault-p256', newLabel: 'vault-p256-2', outDir: '/media/usb', secret: '1234', newPassphrase: null, carryTrust: false,
     });
   });
 });
