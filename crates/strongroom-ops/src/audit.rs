@@ -255,10 +255,15 @@ pub enum AuditFormat {
 }
 
 /// One RFC 4180 field: quoted when it holds a comma, quote or line break. A field that a
-/// spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) gets a leading `'`, so an object
-/// name chosen by an insider cannot become a formula on the auditor's machine.
+/// spreadsheet would run as a formula gets a leading `'`, so an object name chosen by an insider
+/// cannot become a formula on the auditor's machine: one starting with `=`, `@`, a tab or a
+/// carriage return, or with `+` or `-` followed by anything but the characters of base64 key
+/// ids, digests and numbers (a key id such as `+yag…=` is data, and stays as it is).
 fn csv_field(f: &str) -> String {
-    let f = if f.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "+/=._:-".contains(c);
+    let formula = f.starts_with(['=', '@', '\t', '\r'])
+        || (f.starts_with(['+', '-']) && !f.chars().all(plain));
+    let f = if formula {
         format!("'{f}")
     } else {
         f.to_owned()
@@ -267,6 +272,20 @@ fn csv_field(f: &str) -> String {
         format!("\"{}\"", f.replace('"', "\"\""))
     } else {
         f
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    #[test]
+    fn formulas_are_defused_and_key_ids_are_kept() {
+        use super::csv_field;
+        assert_eq!(csv_field("+yagO9WAYsuA/8k="), "+yagO9WAYsuA/8k=");
+        assert_eq!(csv_field("-12.5"), "-12.5");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("+cmd|' /C calc'!A0"), "'+cmd|' /C calc'!A0");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
     }
 }
 
