@@ -36,16 +36,29 @@ step "supply chain: cargo deny (licences, bans, sources; offline, deny.toml)"
 cargo deny --offline check bans licenses sources
 
 step "tests (cargo nextest)"
-# Tests on the real OSV data need ../shared/vulndb beside the checkout. Without it they are not run,
-# and each is named as not run (they would fail, never pass, if run without the data).
-SHARED_DATA_TESTS='(package(strongroom-cli) & binary(scan)) | (package(strongroom-vuln) & binary(real_data))'
+# Tests on shared data need it beside the checkout: the real OSV data (../shared/vulndb) and
+# other projects' conformance cases (../shared/conformance). Without it they are not run, and each
+# is named as not run (they would fail, never pass, if run without the data).
+VULNDB_TESTS='(package(strongroom-cli) & binary(scan)) | (package(strongroom-vuln) & binary(real_data))'
+CONFORMANCE_TESTS='(package(strongroom-sigstore) & binary(conformance_roots))'
 VULNDB="$ROOT/../shared/vulndb"
-if [ -f "$VULNDB/cargo/all.zip" ] && [ -f "$VULNDB/PyPI/all.zip" ]; then
-  cargo nextest run --workspace --locked --profile ci
+CONFORMANCE="$ROOT/../shared/conformance"
+SKIP=''
+not_run() { # not_run FILTER WHY
+  cargo nextest list --workspace --locked -E "$1" --message-format oneline 2>/dev/null |
+    sed "s|^|NOT RUN ($2): |"
+  SKIP="${SKIP:+$SKIP | }$1"
+}
+if ! { [ -f "$VULNDB/cargo/all.zip" ] && [ -f "$VULNDB/PyPI/all.zip" ]; }; then
+  not_run "$VULNDB_TESTS" 'no ../shared/vulndb beside the checkout'
+fi
+if [ ! -f "$CONFORMANCE/README.md" ]; then
+  not_run "$CONFORMANCE_TESTS" 'no ../shared/conformance beside the checkout'
+fi
+if [ -n "$SKIP" ]; then
+  cargo nextest run --workspace --locked --profile ci -E "not ($SKIP)"
 else
-  cargo nextest list --workspace --locked -E "$SHARED_DATA_TESTS" --message-format oneline 2>/dev/null |
-    sed 's/^/NOT RUN (no ..\/shared\/vulndb beside the checkout): /'
-  cargo nextest run --workspace --locked --profile ci -E "not ($SHARED_DATA_TESTS)"
+  cargo nextest run --workspace --locked --profile ci
 fi
 
 # The tests built the CLI; it scans our own lockfiles against ../shared/vulndb (NOT RUN without it).

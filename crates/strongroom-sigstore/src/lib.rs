@@ -1,0 +1,11 @@
+//! Offline verification of keyless Sigstore bundles (Fulcio certificates, Rekor entries, RFC 3161
+//! timestamps) against a trusted root carried into the room: no TUF fetch, no network at all.
+//! Built on RustCrypto with our own checks (the decision and its evidence: `docs/ARCHITECTURE.md`).
+//! This crate knows nothing of stations, operators or shells.
+
+pub mod trusted_root;
+
+pub use trusted_root::{
+    CertificateAuthority, RootError, TransparencyLog, TrustedRoot, ValidFor,
+    TRUSTED_ROOT_MEDIA_TYPE,
+};
