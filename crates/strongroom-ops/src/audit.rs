@@ -275,20 +275,6 @@ fn csv_field(f: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod csv_tests {
-    #[test]
-    fn formulas_are_defused_and_key_ids_are_kept() {
-        use super::csv_field;
-        assert_eq!(csv_field("+yagO9WAYsuA/8k="), "+yagO9WAYsuA/8k=");
-        assert_eq!(csv_field("-12.5"), "-12.5");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("+cmd|' /C calc'!A0"), "'+cmd|' /C calc'!A0");
-        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-    }
-}
-
 /// The first second of a date, or of the time given.
 fn since_time(s: &str) -> Result<String, OpsError> {
     query_time(s, "T00:00:00Z")
@@ -778,5 +764,19 @@ impl Station {
             checkpoint,
             later_rows,
         })
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    #[test]
+    fn formulas_are_defused_and_key_ids_are_kept() {
+        use super::csv_field;
+        assert_eq!(csv_field("+yagO9WAYsuA/8k="), "+yagO9WAYsuA/8k=");
+        assert_eq!(csv_field("-12.5"), "-12.5");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("+cmd|' /C calc'!A0"), "'+cmd|' /C calc'!A0");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
     }
 }
