@@ -3,6 +3,8 @@
 //! Built on RustCrypto with our own checks (the decision and its evidence: `docs/ARCHITECTURE.md`).
 //! This crate knows nothing of stations, operators or shells.
 
+pub mod checkpoint;
+pub mod merkle;
 pub mod trusted_root;
 
 pub use trusted_root::{
