@@ -5,6 +5,7 @@
 
 pub mod checkpoint;
 pub mod merkle;
+pub mod rekor;
 pub mod trusted_root;
 
 pub use trusted_root::{

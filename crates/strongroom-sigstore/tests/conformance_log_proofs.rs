@@ -1,5 +1,5 @@
 //! The log proofs of every Sigstore conformance case (`../shared/conformance/sigstore/`): each
-//! entry's inclusion proof leads to the root its checkpoint names, and the checkpoint is signed
+//! entry's signed entry timestamp verifies with its log's key, its inclusion proof leads to the root its checkpoint names, and the checkpoint is signed
 //! by the entry's log in the case's trusted root. Exactly the cases whose README says their proof
 //! or checkpoint is broken fail here, each for that reason; every other case's proofs hold. Needs
 //! `../shared/conformance/` beside the checkout (`scripts/test.sh` names it as not run without).
@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use strongroom_sigstore::checkpoint::{Checkpoint, CheckpointError};
 use strongroom_sigstore::merkle::{leaf_hash, root_from_inclusion_proof};
+use strongroom_sigstore::rekor::{verify_set, PromisedEntry};
 use strongroom_sigstore::TrustedRoot;
 
 fn cases() -> PathBuf {
@@ -39,6 +40,21 @@ fn log_proofs(case: &Path, production: &TrustedRoot) -> Option<String> {
     let bundle: serde_json::Value =
         serde_json::from_slice(&std::fs::read(case.join("bundle.sigstore.json")).ok()?).ok()?;
     for e in bundle["verificationMaterial"]["tlogEntries"].as_array()? {
+        let log_id = b64(e["logId"]["keyId"].as_str()?);
+        let Some(log) = root.tlog(&log_id) else {
+            return Some("unknown log".into());
+        };
+        if let Some(set) = e["inclusionPromise"]["signedEntryTimestamp"].as_str() {
+            let entry = PromisedEntry {
+                body_base64: e["canonicalizedBody"].as_str()?,
+                integrated_time: e["integratedTime"].as_str()?.parse().ok()?,
+                log_index: e["logIndex"].as_str()?.parse().ok()?,
+                log_id: &log_id,
+            };
+            if verify_set(&entry, &b64(set), log).is_err() {
+                return Some("set".into());
+            }
+        }
         let Some(proof) = e.get("inclusionProof") else {
             continue;
         };
@@ -61,10 +77,6 @@ fn log_proofs(case: &Path, production: &TrustedRoot) -> Option<String> {
         let c = match Checkpoint::parse(note) {
             Ok(c) => c,
             Err(_) => return Some("checkpoint malformed".into()),
-        };
-        let log_id = b64(e["logId"]["keyId"].as_str()?);
-        let Some(log) = root.tlog(&log_id) else {
-            return Some("unknown log".into());
         };
         match c.verify(log) {
             Ok(()) => {}
@@ -103,14 +115,18 @@ fn log_proofs_hold_except_where_the_case_broke_them() {
         }
     }
     assert_eq!(checked, 70);
-    // The cases whose README names a broken proof or checkpoint, each failing for that reason;
-    // and three whose edited entry no longer matches the log's leaf (they also fail for their
-    // README's reason in later checks), and one from a log the root does not know.
+    // The cases whose README names a broken promise, proof or checkpoint, each failing for that
+    // reason; one from a log the root does not know; and five whose entry was edited along with
+    // what their README names (their body no longer matches what the log signed: they also fail
+    // for their README's reason in later checks).
     let expected: BTreeMap<String, String> = [
-        ("bundle-empty-certificate-chain_fail", "inclusion"),
+        ("set-invalid-signature_fail", "set"),
+        ("bundle-negative-log-index_fail", "set"),
+        ("bundle-empty-certificate-chain_fail", "set"),
+        ("bundle-invalid-base64-signature_fail", "set"),
+        ("bundle-unknown-version_fail", "set"),
+        ("incorrect-public-key_fail", "set"),
         ("bundle-from-wrong-instance_fail", "unknown log"),
-        ("bundle-invalid-base64-signature_fail", "inclusion"),
-        ("incorrect-public-key_fail", "inclusion"),
         ("checkpoint-bad-keyhint_fail", "no log signature"),
         ("checkpoint-wrong-roothash_fail", "checkpoint root"),
         ("inclusion-proof-corrupted-hash_fail", "inclusion"),
