@@ -4,9 +4,11 @@
 //! This crate knows nothing of stations, operators or shells.
 
 pub mod checkpoint;
+pub mod identity;
 pub mod merkle;
 pub mod rekor;
 pub mod trusted_root;
+pub mod x509;
 
 pub use trusted_root::{
     CertificateAuthority, RootError, TransparencyLog, TrustedRoot, ValidFor,

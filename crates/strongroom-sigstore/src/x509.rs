@@ -1,0 +1,275 @@
+//! The signing certificate of a keyless bundle: what Fulcio put in it (the subject alternative
+//! name, the OIDC issuer, the CI claims of a GitHub Actions identity), its validity, and whether
+//! a certificate authority of the trusted root issued it, checked at a stated time.
+
+use const_oid::{AssociatedOid, ObjectIdentifier};
+use der::{Decode, Encode};
+use strongroom_core::{HashAlg, PublicKey, Timestamp};
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::ext::pkix::{BasicConstraints, ExtendedKeyUsage, SubjectAltName};
+use x509_cert::Certificate;
+
+use crate::trusted_root::CertificateAuthority;
+
+/// Fulcio's OIDC issuer: v1 (1.3.6.1.4.1.57264.1.1, raw text) and v2 (…1.8, a UTF8String).
+const ISSUER_V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.1");
+const ISSUER_V2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.8");
+/// GitHub Actions claims, v1 (raw text): workflow name, repository, ref.
+const GHA_WORKFLOW_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.4");
+const GHA_REPOSITORY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.5");
+const GHA_REF: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.6");
+/// v2 (UTF8String): source repository URI and ref, build signer URI (the workflow file).
+const SOURCE_REPOSITORY_URI: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.12");
+const SOURCE_REPOSITORY_REF: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.14");
+const BUILD_SIGNER_URI: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.9");
+const CODE_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3");
+
+const ECDSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2");
+const ECDSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3");
+const ECDSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4");
+const RSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+const RSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
+const RSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
+const ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+
+/// Why a certificate is not read or not trusted.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CertError {
+    #[error("the certificate is not DER X.509: {0}")]
+    Malformed(String),
+    #[error("the certificate's key cannot be used: {0}")]
+    Key(String),
+    #[error("signature algorithm {0} is not supported")]
+    Algorithm(String),
+    #[error("no certificate authority of the trusted root issued the certificate at {at}{}", if tried.is_empty() { String::new() } else { format!(" (tried: {})", tried.join("; ")) })]
+    Untrusted { at: String, tried: Vec<String> },
+}
+
+/// A subject alternative name Fulcio may write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum San {
+    Uri(String),
+    Email(String),
+    Other(String),
+}
+
+impl San {
+    pub fn as_str(&self) -> &str {
+        match self {
+            San::Uri(s) | San::Email(s) | San::Other(s) => s,
+        }
+    }
+}
+
+/// The claims a GitHub Actions identity carries, when present (v2 extensions, else v1).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CiClaims {
+    /// `https://github.com/OWNER/REPO` (v2) or `OWNER/REPO` (v1).
+    pub source_repository: Option<String>,
+    /// `refs/heads/main`, `refs/tags/v1.2.3`.
+    pub source_ref: Option<String>,
+    /// The workflow file that signed: `https://github.com/OWNER/REPO/.github/workflows/F.yml@REF`
+    /// (v2), or the workflow's name (v1).
+    pub workflow: Option<String>,
+}
+
+/// A parsed signing certificate.
+#[derive(Clone, Debug)]
+pub struct SigningCertificate {
+    pub der: Vec<u8>,
+    pub not_before: Timestamp,
+    pub not_after: Timestamp,
+    pub public_key: PublicKey,
+    pub sans: Vec<San>,
+    pub issuer: Option<String>,
+    pub ci: CiClaims,
+    /// Basic constraints say CA: a CA certificate signs nothing here.
+    pub is_ca: bool,
+    /// The extended key usage allows code signing.
+    pub code_signing: bool,
+    cert: Certificate,
+}
+
+fn malformed(e: impl std::fmt::Display) -> CertError {
+    CertError::Malformed(e.to_string())
+}
+
+fn time_of(t: &x509_cert::time::Time) -> Timestamp {
+    let secs = t.to_unix_duration().as_secs() as i64;
+    Timestamp::from_unix_seconds(secs).expect("X.509 times are within RFC 3339's range")
+}
+
+/// A Fulcio extension's text: v1 extensions hold the raw bytes, v2 ones a DER UTF8String.
+fn extension_text(cert: &Certificate, oid: ObjectIdentifier, der_string: bool) -> Option<String> {
+    let ext = cert
+        .tbs_certificate
+        .extensions
+        .as_ref()?
+        .iter()
+        .find(|e| e.extn_id == oid)?;
+    let bytes = ext.extn_value.as_bytes();
+    if der_string {
+        der::asn1::Utf8StringRef::from_der(bytes)
+            .ok()
+            .map(|s| s.as_str().to_owned())
+    } else {
+        std::str::from_utf8(bytes).ok().map(str::to_owned)
+    }
+}
+
+fn decoded_extension<'a, T: der::Decode<'a>>(
+    cert: &'a Certificate,
+    oid: ObjectIdentifier,
+) -> Option<T> {
+    let ext = cert
+        .tbs_certificate
+        .extensions
+        .as_ref()?
+        .iter()
+        .find(|e| e.extn_id == oid)?;
+    T::from_der(ext.extn_value.as_bytes()).ok()
+}
+
+fn spki_key(cert: &Certificate) -> Result<PublicKey, CertError> {
+    let der = cert
+        .tbs_certificate
+        .subject_public_key_info
+        .to_der()
+        .map_err(malformed)?;
+    PublicKey::from_spki_der(&der).map_err(|e| CertError::Key(e.to_string()))
+}
+
+impl SigningCertificate {
+    /// Reads a DER certificate and what Fulcio put in it. Nothing is trusted yet.
+    pub fn from_der(der: &[u8]) -> Result<SigningCertificate, CertError> {
+        let cert = Certificate::from_der(der).map_err(malformed)?;
+        let validity = &cert.tbs_certificate.validity;
+        let sans = decoded_extension::<SubjectAltName>(&cert, SubjectAltName::OID)
+            .map(|s| {
+                s.0.iter()
+                    .map(|n| match n {
+                        GeneralName::UniformResourceIdentifier(u) => San::Uri(u.to_string()),
+                        GeneralName::Rfc822Name(e) => San::Email(e.to_string()),
+                        other => San::Other(format!("{other:?}")),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let issuer = extension_text(&cert, ISSUER_V2, true)
+            .or_else(|| extension_text(&cert, ISSUER_V1, false));
+        let ci = CiClaims {
+            source_repository: extension_text(&cert, SOURCE_REPOSITORY_URI, true)
+                .or_else(|| extension_text(&cert, GHA_REPOSITORY, false)),
+            source_ref: extension_text(&cert, SOURCE_REPOSITORY_REF, true)
+                .or_else(|| extension_text(&cert, GHA_REF, false)),
+            workflow: extension_text(&cert, BUILD_SIGNER_URI, true)
+                .or_else(|| extension_text(&cert, GHA_WORKFLOW_NAME, false)),
+        };
+        let is_ca = decoded_extension::<BasicConstraints>(&cert, BasicConstraints::OID)
+            .is_some_and(|b| b.ca);
+        let code_signing = decoded_extension::<ExtendedKeyUsage>(&cert, ExtendedKeyUsage::OID)
+            .is_some_and(|e| e.0.contains(&CODE_SIGNING));
+        Ok(SigningCertificate {
+            der: der.to_vec(),
+            not_before: time_of(&validity.not_before),
+            not_after: time_of(&validity.not_after),
+            public_key: spki_key(&cert)?,
+            sans,
+            issuer,
+            ci,
+            is_ca,
+            code_signing,
+            cert,
+        })
+    }
+
+    /// Whether `at` falls within the certificate's validity, both ends included.
+    pub fn valid_at(&self, at: Timestamp) -> bool {
+        self.not_before <= at && at <= self.not_after
+    }
+
+    /// The certificate authority of `authorities` that issued this certificate, judged at `at`:
+    /// the authority's window contains `at`, each certificate of its chain is valid at `at` and
+    /// signed by the next, and the first one signed this certificate.
+    pub fn issued_by<'a>(
+        &self,
+        authorities: &'a [CertificateAuthority],
+        at: Timestamp,
+    ) -> Result<&'a CertificateAuthority, CertError> {
+        let mut tried = Vec::new();
+        for ca in authorities {
+            match chain_holds(&self.cert, ca, at) {
+                Ok(()) => return Ok(ca),
+                Err(why) => tried.push(format!("{}: {why}", ca.uri)),
+            }
+        }
+        Err(CertError::Untrusted {
+            at: at.to_rfc3339(),
+            tried,
+        })
+    }
+}
+
+/// Whether the DER certificate names itself as its issuer (a root). A bundle's chain must not
+/// carry one: trust comes from the trusted root, never from the bundle (the conformance suite's
+/// `bundle-with-root-cert_fail`).
+pub fn is_self_issued(der: &[u8]) -> Result<bool, CertError> {
+    let c = Certificate::from_der(der).map_err(malformed)?;
+    Ok(c.tbs_certificate.issuer == c.tbs_certificate.subject)
+}
+
+fn chain_holds(leaf: &Certificate, ca: &CertificateAuthority, at: Timestamp) -> Result<(), String> {
+    if !ca.valid_for.contains(at) {
+        return Err("outside its validFor window".into());
+    }
+    let chain = ca
+        .chain
+        .iter()
+        .map(|d| Certificate::from_der(d).map_err(|e| format!("its chain does not parse: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut child = leaf;
+    for parent in &chain {
+        let v = &parent.tbs_certificate.validity;
+        if at < time_of(&v.not_before) || at > time_of(&v.not_after) {
+            return Err(format!(
+                "{} is not valid at {at}",
+                parent.tbs_certificate.subject
+            ));
+        }
+        if child.tbs_certificate.issuer != parent.tbs_certificate.subject {
+            return Err(format!(
+                "{} is not the issuer {}",
+                parent.tbs_certificate.subject, child.tbs_certificate.issuer
+            ));
+        }
+        verify_signed_by(child, parent).map_err(|e| e.to_string())?;
+        child = parent;
+    }
+    Ok(())
+}
+
+/// Checks that `issuer`'s key signed `cert`.
+pub(crate) fn verify_signed_by(cert: &Certificate, issuer: &Certificate) -> Result<(), CertError> {
+    let key = spki_key(issuer)?;
+    let tbs = cert.tbs_certificate.to_der().map_err(malformed)?;
+    let sig = cert
+        .signature
+        .as_bytes()
+        .ok_or_else(|| malformed("the signature is not whole bytes"))?;
+    let oid = cert.signature_algorithm.oid;
+    let hash = match oid {
+        ECDSA_SHA256 | RSA_SHA256 => Some(HashAlg::Sha256),
+        ECDSA_SHA384 | RSA_SHA384 => Some(HashAlg::Sha384),
+        ECDSA_SHA512 | RSA_SHA512 => Some(HashAlg::Sha512),
+        ED25519 => None,
+        other => return Err(CertError::Algorithm(other.to_string())),
+    };
+    let verified = match hash {
+        Some(h) => key.verify_prehashed(&h.hash(&tbs), sig),
+        None => key.verify(&tbs, sig),
+    };
+    verified.map_err(|e| CertError::Key(format!("its signature does not verify: {e}")))
+}

@@ -1,0 +1,143 @@
+//! The signing certificates of the Sigstore conformance cases (`../shared/conformance/sigstore/`):
+//! each reads, names the suite's identity and issuer (or the case's own), and was issued by a
+//! certificate authority of the case's trusted root at the time its log integrated the entry.
+//! Exactly the cases whose README breaks the certificate fail here. Cases timed only by a TSA
+//! (Rekor v2) are left to the timestamp checks. Needs `../shared/conformance/` beside the
+//! checkout (`scripts/test.sh` names it as not run without).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use strongroom_core::Timestamp;
+use strongroom_sigstore::identity::{Expect, IdentityPolicy};
+use strongroom_sigstore::x509::{is_self_issued, SigningCertificate};
+use strongroom_sigstore::TrustedRoot;
+
+const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+const ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+fn cases() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/sigstore");
+    assert!(
+        dir.join("bundle-verify").is_dir(),
+        "the shared conformance data is not at {}: this test needs ../shared/conformance beside the checkout",
+        dir.display()
+    );
+    dir
+}
+
+fn b64(s: &str) -> Vec<u8> {
+    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
+}
+
+fn read(case: &Path, name: &str, default: &str) -> String {
+    std::fs::read_to_string(case.join(name))
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|_| default.to_owned())
+}
+
+/// `None` when the certificate holds (or the case has none to check here), else why not.
+fn certificate(case: &Path, production: &TrustedRoot) -> Option<String> {
+    if case.join("key.pub").exists() {
+        return None;
+    }
+    let root = match std::fs::read(case.join("trusted_root.json")) {
+        Ok(b) => TrustedRoot::from_bytes(&b).ok()?,
+        Err(_) => production.clone(),
+    };
+    let bundle: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(case.join("bundle.sigstore.json")).ok()?).ok()?;
+    let vm = &bundle["verificationMaterial"];
+    let der = match (
+        vm["certificate"]["rawBytes"].as_str(),
+        vm["x509CertificateChain"]["certificates"].as_array(),
+    ) {
+        (Some(c), _) => b64(c),
+        (None, Some(chain)) => match chain.first().and_then(|c| c["rawBytes"].as_str()) {
+            Some(c) => b64(c),
+            None => return Some("no certificate".into()),
+        },
+        (None, None) => return Some("no certificate".into()),
+    };
+    let chain = vm["x509CertificateChain"]["certificates"].as_array();
+    if chain
+        .into_iter()
+        .flatten()
+        .any(|c| is_self_issued(&b64(c["rawBytes"].as_str().unwrap_or_default())).unwrap_or(true))
+    {
+        return Some("root in chain".into());
+    }
+    let cert = match SigningCertificate::from_der(&der) {
+        Ok(c) => c,
+        Err(_) => return Some("unreadable".into()),
+    };
+    let policy = IdentityPolicy {
+        identity: Expect::Exact(read(case, "identity", IDENTITY)),
+        issuer: Expect::Exact(read(case, "issuer", ISSUER)),
+        source_repository: None,
+        source_ref: None,
+        workflow: None,
+    };
+    if let Some(f) = policy.check(&cert).into_iter().find(|f| !f.passed) {
+        return Some(format!("{} mismatch", f.what));
+    }
+    let time = vm["tlogEntries"].as_array()?.iter().find_map(|e| {
+        e["integratedTime"]
+            .as_str()?
+            .parse::<i64>()
+            .ok()
+            .filter(|t| *t > 0)
+    })?;
+    let at = Timestamp::from_unix_seconds(time).unwrap();
+    if !cert.valid_at(at) {
+        return Some("expired at integration".into());
+    }
+    if cert.is_ca || !cert.code_signing {
+        return Some("not a signing certificate".into());
+    }
+    if cert.issued_by(&root.certificate_authorities, at).is_err() {
+        return Some("untrusted".into());
+    }
+    None
+}
+
+#[test]
+fn certificates_hold_except_where_the_case_broke_them() {
+    let dir = cases();
+    let production =
+        TrustedRoot::from_bytes(&std::fs::read(dir.join("production-trusted_root.json")).unwrap())
+            .unwrap();
+    let mut failed = BTreeMap::new();
+    for e in std::fs::read_dir(dir.join("bundle-verify")).unwrap() {
+        let case = e.unwrap().path();
+        if case.is_dir() {
+            if let Some(why) = certificate(&case, &production) {
+                failed.insert(
+                    case.file_name().unwrap().to_string_lossy().into_owned(),
+                    why,
+                );
+            }
+        }
+    }
+    // Each fails for its README's reason: no certificate, a root carried in the bundle, a
+    // certificate from another instance, a certificate not valid when the log took the entry
+    // (expired, a SET outside its validity, a time in the future), or a managed-key bundle
+    // checked without its key.
+    let expected: BTreeMap<String, String> = [
+        ("bundle-empty-certificate-chain_fail", "no certificate"),
+        ("bundle-from-wrong-instance_fail", "untrusted"),
+        ("bundle-with-root-cert_fail", "root in chain"),
+        ("integrated-time-in-future_fail", "expired at integration"),
+        ("intoto-expired-certificate_fail", "expired at integration"),
+        (
+            "intoto-set-outside-signing-cert-validity_fail",
+            "expired at integration",
+        ),
+        ("managed-key-no-key_fail", "no certificate"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    .collect();
+    assert_eq!(failed, expected);
+}
