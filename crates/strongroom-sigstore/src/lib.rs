@@ -7,6 +7,7 @@ pub mod checkpoint;
 pub mod identity;
 pub mod merkle;
 pub mod rekor;
+pub mod sct;
 pub mod trusted_root;
 pub mod x509;
 

@@ -186,6 +186,38 @@ impl SigningCertificate {
         })
     }
 
+    /// The embedded signed certificate timestamps (RFC 6962, 3.3), as serialized.
+    pub(crate) fn embedded_scts(
+        &self,
+    ) -> Result<Vec<x509_cert::ext::pkix::sct::SignedCertificateTimestamp>, CertError> {
+        use x509_cert::ext::pkix::sct::SignedCertificateTimestampList;
+        let Some(list) = decoded_extension::<SignedCertificateTimestampList>(
+            &self.cert,
+            SignedCertificateTimestampList::OID,
+        ) else {
+            return Ok(Vec::new());
+        };
+        list.parse_timestamps()
+            .map_err(|e| malformed(format!("its SCT list: {e:?}")))?
+            .iter()
+            .map(|s| {
+                s.parse_timestamp()
+                    .map_err(|e| malformed(format!("an SCT: {e:?}")))
+            })
+            .collect()
+    }
+
+    /// The TBS certificate as the log saw it before the SCTs were added: without the SCT list
+    /// extension (RFC 6962, 3.2).
+    pub(crate) fn precertificate_tbs(&self) -> Result<Vec<u8>, CertError> {
+        use x509_cert::ext::pkix::sct::SignedCertificateTimestampList;
+        let mut tbs = self.cert.tbs_certificate.clone();
+        if let Some(exts) = tbs.extensions.as_mut() {
+            exts.retain(|e| e.extn_id != SignedCertificateTimestampList::OID);
+        }
+        tbs.to_der().map_err(malformed)
+    }
+
     /// Whether `at` falls within the certificate's validity, both ends included.
     pub fn valid_at(&self, at: Timestamp) -> bool {
         self.not_before <= at && at <= self.not_after
@@ -211,6 +243,15 @@ impl SigningCertificate {
             tried,
         })
     }
+}
+
+/// The DER SubjectPublicKeyInfo of a DER certificate (the issuer key an SCT names by hash).
+pub fn subject_public_key_info(der: &[u8]) -> Result<Vec<u8>, CertError> {
+    let c = Certificate::from_der(der).map_err(malformed)?;
+    c.tbs_certificate
+        .subject_public_key_info
+        .to_der()
+        .map_err(malformed)
 }
 
 /// Whether the DER certificate names itself as its issuer (a root). A bundle's chain must not

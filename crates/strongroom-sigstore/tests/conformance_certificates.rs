@@ -1,6 +1,7 @@
 //! The signing certificates of the Sigstore conformance cases (`../shared/conformance/sigstore/`):
 //! each reads, names the suite's identity and issuer (or the case's own), and was issued by a
-//! certificate authority of the case's trusted root at the time its log integrated the entry.
+//! certificate authority of the case's trusted root at the time its log integrated the entry,
+//! with an embedded SCT that a CT log of the root signed.
 //! Exactly the cases whose README breaks the certificate fail here. Cases timed only by a TSA
 //! (Rekor v2) are left to the timestamp checks. Needs `../shared/conformance/` beside the
 //! checkout (`scripts/test.sh` names it as not run without).
@@ -11,7 +12,8 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use strongroom_core::Timestamp;
 use strongroom_sigstore::identity::{Expect, IdentityPolicy};
-use strongroom_sigstore::x509::{is_self_issued, SigningCertificate};
+use strongroom_sigstore::sct::check_embedded_scts;
+use strongroom_sigstore::x509::{is_self_issued, subject_public_key_info, SigningCertificate};
 use strongroom_sigstore::TrustedRoot;
 
 const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
@@ -96,8 +98,13 @@ fn certificate(case: &Path, production: &TrustedRoot) -> Option<String> {
     if cert.is_ca || !cert.code_signing {
         return Some("not a signing certificate".into());
     }
-    if cert.issued_by(&root.certificate_authorities, at).is_err() {
+    let Ok(ca) = cert.issued_by(&root.certificate_authorities, at) else {
         return Some("untrusted".into());
+    };
+    let issuer_key = subject_public_key_info(&ca.chain[0]).unwrap();
+    let scts = check_embedded_scts(&cert, &issuer_key, &root.ctlogs).unwrap();
+    if !scts.iter().any(|f| f.verified) {
+        return Some("sct".into());
     }
     None
 }
@@ -122,8 +129,9 @@ fn certificates_hold_except_where_the_case_broke_them() {
     }
     // Each fails for its README's reason: no certificate, a root carried in the bundle, a
     // certificate from another instance, a certificate not valid when the log took the entry
-    // (expired, a SET outside its validity, a time in the future), or a managed-key bundle
-    // checked without its key.
+    // (expired, a SET outside its validity, a time in the future), an SCT from a CT key the root
+    // does not hold (`invalid-ct-key_fail`, no README), or a managed-key bundle checked without
+    // its key.
     let expected: BTreeMap<String, String> = [
         ("bundle-empty-certificate-chain_fail", "no certificate"),
         ("bundle-from-wrong-instance_fail", "untrusted"),
@@ -134,6 +142,7 @@ fn certificates_hold_except_where_the_case_broke_them() {
             "intoto-set-outside-signing-cert-validity_fail",
             "expired at integration",
         ),
+        ("invalid-ct-key_fail", "sct"),
         ("managed-key-no-key_fail", "no certificate"),
     ]
     .into_iter()
