@@ -9,6 +9,7 @@ pub mod merkle;
 pub mod rekor;
 pub mod sct;
 pub mod trusted_root;
+pub mod tsa;
 pub mod x509;
 
 pub use trusted_root::{
