@@ -4,6 +4,7 @@
 //! This crate knows nothing of stations, operators or shells.
 
 pub mod checkpoint;
+pub mod entry;
 pub mod identity;
 pub mod merkle;
 pub mod rekor;
