@@ -21,6 +21,8 @@ pub enum CheckpointError {
     BadSignature { log: String },
     #[error("the log's key cannot be read: {0}")]
     LogKey(String),
+    #[error("log {log}'s key was not in use at {at}")]
+    OutsideWindow { log: String, at: String },
 }
 
 /// One signature line.
@@ -111,10 +113,21 @@ impl Checkpoint {
         })
     }
 
-    /// Checks that `log` signed this checkpoint: a signature line carries the log's key hint
-    /// (the first four bytes of its log id) and verifies over the note's text with its key.
-    /// Lines of other signers (witnesses) are passed over.
-    pub fn verify(&self, log: &TransparencyLog) -> Result<(), CheckpointError> {
+    /// Checks that `log` signed this checkpoint with a key in use at `at` (the entry's verified
+    /// time): a signature line carries the log's key hint (the first four bytes of its log id)
+    /// and verifies over the note's text with its key. Lines of other signers (witnesses) are
+    /// passed over.
+    pub fn verify(
+        &self,
+        log: &TransparencyLog,
+        at: strongroom_core::Timestamp,
+    ) -> Result<(), CheckpointError> {
+        if !log.valid_for.contains(at) {
+            return Err(CheckpointError::OutsideWindow {
+                log: log.base_url.clone(),
+                at: at.to_rfc3339(),
+            });
+        }
         let key = PublicKey::from_spki_der(&log.public_key)
             .map_err(|e| CheckpointError::LogKey(e.to_string()))?;
         let mut candidates = self
@@ -143,6 +156,10 @@ mod tests {
     use crate::trusted_root::ValidFor;
     use strongroom_core::signer::SoftwareKey;
     use strongroom_core::{Algorithm, Signer, Timestamp};
+
+    fn now() -> Timestamp {
+        Timestamp::parse("2026-01-01T00:00:00Z").unwrap()
+    }
 
     fn log_of(key: &SoftwareKey) -> TransparencyLog {
         let der = key.public_key().to_spki_der();
@@ -181,24 +198,33 @@ mod tests {
                 (c.origin.as_str(), c.size, c.root_hash),
                 ("log.example - 123", 42, [7; 32])
             );
-            c.verify(&log).unwrap();
+            c.verify(&log, now()).unwrap();
             // A witness line first does not matter.
             let witness = format!(
                 "\u{2014} witness.example {}\n",
                 base64::engine::general_purpose::STANDARD.encode([9u8; 68])
             );
             let cosigned = text.replacen("\n\n", &format!("\n\n{witness}"), 1);
-            Checkpoint::parse(&cosigned).unwrap().verify(&log).unwrap();
+            Checkpoint::parse(&cosigned)
+                .unwrap()
+                .verify(&log, now())
+                .unwrap();
             // Another size under the same signature: refused.
             let forged = text.replacen("\n42\n", "\n43\n", 1);
             assert!(matches!(
-                Checkpoint::parse(&forged).unwrap().verify(&log),
+                Checkpoint::parse(&forged).unwrap().verify(&log, now()),
                 Err(CheckpointError::BadSignature { .. })
+            ));
+            // Outside the log key's window: refused before any signature is tried.
+            let before = Timestamp::parse("2019-01-01T00:00:00Z").unwrap();
+            assert!(matches!(
+                c.verify(&log, before),
+                Err(CheckpointError::OutsideWindow { .. })
             ));
             // Another log's key: no line of its hint.
             let other = log_of(&SoftwareKey::generate(alg).unwrap());
             assert!(matches!(
-                c.verify(&other),
+                c.verify(&other, now()),
                 Err(CheckpointError::NoLogSignature { .. })
             ));
         }

@@ -18,6 +18,8 @@ pub enum Expect {
 impl Expect {
     /// `pattern` as a regular expression that must match the whole value.
     pub fn regex(pattern: &str) -> Result<Expect, regex::Error> {
+        // Compiled alone first, so that `a)|(.*` cannot close the anchoring group.
+        Regex::new(pattern)?;
         Ok(Expect::Matches(Regex::new(&format!("^(?:{pattern})$"))?))
     }
 
@@ -66,7 +68,13 @@ impl IdentityPolicy {
     /// Checks every part of the policy against `cert`; every part gets a finding.
     pub fn check(&self, cert: &SigningCertificate) -> Vec<IdentityFinding> {
         let mut out = Vec::new();
-        let sans: Vec<&str> = cert.sans.iter().map(|s| s.as_str()).collect();
+        // Only URIs and email addresses are identities; other names are never matched.
+        let sans: Vec<&str> = cert
+            .sans
+            .iter()
+            .filter(|s| !matches!(s, crate::x509::San::Other(_)))
+            .map(|s| s.as_str())
+            .collect();
         let matched = sans.iter().find(|s| self.identity.admits(s));
         out.push(IdentityFinding {
             what: "identity",
@@ -145,6 +153,8 @@ mod tests {
         let alt = Expect::regex("a|b").unwrap();
         assert!(alt.admits("a") && alt.admits("b") && !alt.admits("ab"));
         assert!(Expect::regex("(").is_err());
+        // A pattern cannot break out of its anchors.
+        assert!(Expect::regex("a)|(.*").is_err());
         assert_eq!(Expect::Exact("x".into()).describe(), "\"x\"");
         assert_eq!(e.describe(), "a match of /https://github.com/org/.*/");
     }

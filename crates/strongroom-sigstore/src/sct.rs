@@ -49,6 +49,11 @@ pub fn check_embedded_scts(
 ) -> Result<Vec<SctFinding>, CertError> {
     let scts = cert.embedded_scts()?;
     let tbs = cert.precertificate_tbs()?;
+    if tbs.len() >= 1 << 24 {
+        return Err(CertError::Malformed(
+            "the certificate is too large for an SCT".into(),
+        ));
+    }
     let issuer_key_hash: [u8; 32] = Sha256::digest(issuer_spki).into();
     Ok(scts
         .iter()
@@ -65,8 +70,15 @@ pub fn check_embedded_scts(
                 verified,
                 detail,
             };
-            let at = Timestamp::from_unix_seconds((sct.timestamp / 1000) as i64);
-            if !at.is_some_and(|t| log.valid_for.contains(t)) {
+            // Milliseconds: both the second it falls in and the next must be in the window, so
+            // that an SCT a fraction of a second past the window's end is outside it.
+            let secs = i64::try_from(sct.timestamp / 1000).ok();
+            let floor = secs.and_then(Timestamp::from_unix_seconds);
+            let ceil = secs
+                .map(|s| s + i64::from(sct.timestamp % 1000 != 0))
+                .and_then(Timestamp::from_unix_seconds);
+            let inside = |t: Option<Timestamp>| t.is_some_and(|t| log.valid_for.contains(t));
+            if !(inside(floor) && inside(ceil)) {
                 return finding(
                     false,
                     format!(

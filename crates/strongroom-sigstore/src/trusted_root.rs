@@ -244,9 +244,19 @@ impl TrustedRoot {
             .extend(other.timestamp_authorities);
     }
 
-    /// The transparency log with this log id, if the root has one.
+    /// The transparency log with this log id, if the root has one (the first, when merged
+    /// roots list it twice: see [`TrustedRoot::tlogs_with_id`]).
     pub fn tlog(&self, log_id: &[u8]) -> Option<&TransparencyLog> {
         self.tlogs.iter().find(|l| l.log_id == log_id)
+    }
+
+    /// Every transparency log with this log id: merged roots may list one key twice, with
+    /// different windows.
+    pub fn tlogs_with_id<'a>(
+        &'a self,
+        log_id: &'a [u8],
+    ) -> impl Iterator<Item = &'a TransparencyLog> + 'a {
+        self.tlogs.iter().filter(move |l| l.log_id == log_id)
     }
 
     /// The certificate transparency log with this log id, if the root has one.

@@ -62,6 +62,13 @@ pub struct VerifiedTimestamp {
 /// token alone.
 fn token(der: &[u8]) -> Result<ContentInfo, TimestampError> {
     if let Ok(resp) = TimeStampResp::from_der(der) {
+        // Only a granted response (RFC 3161 2.4.2: granted, or granted with modifications).
+        let status = resp.status.status as u8;
+        if status > 1 {
+            return Err(malformed(format!(
+                "the authority did not grant it (status {status})"
+            )));
+        }
         return resp
             .time_stamp_token
             .ok_or_else(|| malformed("the response carries no token"));

@@ -14,8 +14,7 @@ use crate::trusted_root::CertificateAuthority;
 /// Fulcio's OIDC issuer: v1 (1.3.6.1.4.1.57264.1.1, raw text) and v2 (…1.8, a UTF8String).
 const ISSUER_V1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.1");
 const ISSUER_V2: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.8");
-/// GitHub Actions claims, v1 (raw text): workflow name, repository, ref.
-const GHA_WORKFLOW_NAME: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.4");
+/// GitHub Actions claims, v1 (raw text): repository, ref.
 const GHA_REPOSITORY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.5");
 const GHA_REF: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.57264.1.6");
 /// v2 (UTF8String): source repository URI and ref, build signer URI (the workflow file).
@@ -44,6 +43,8 @@ pub enum CertError {
     Key(String),
     #[error("signature algorithm {0} is not supported")]
     Algorithm(String),
+    #[error("the certificate cannot sign here: {0}")]
+    NotSigning(String),
     #[error("no certificate authority of the trusted root issued the certificate at {at}{}", if tried.is_empty() { String::new() } else { format!(" (tried: {})", tried.join("; ")) })]
     Untrusted { at: String, tried: Vec<String> },
 }
@@ -72,7 +73,7 @@ pub struct CiClaims {
     /// `refs/heads/main`, `refs/tags/v1.2.3`.
     pub source_ref: Option<String>,
     /// The workflow file that signed: `https://github.com/OWNER/REPO/.github/workflows/F.yml@REF`
-    /// (v2), or the workflow's name (v1).
+    /// (v2's build signer URI; v1 has only the workflow's self-chosen name, which is not used).
     pub workflow: Option<String>,
 }
 
@@ -165,8 +166,8 @@ impl SigningCertificate {
                 .or_else(|| extension_text(&cert, GHA_REPOSITORY, false)),
             source_ref: extension_text(&cert, SOURCE_REPOSITORY_REF, true)
                 .or_else(|| extension_text(&cert, GHA_REF, false)),
-            workflow: extension_text(&cert, BUILD_SIGNER_URI, true)
-                .or_else(|| extension_text(&cert, GHA_WORKFLOW_NAME, false)),
+            // Only the build signer URI: v1's workflow *name* is whatever the YAML says.
+            workflow: extension_text(&cert, BUILD_SIGNER_URI, true),
         };
         let is_ca = decoded_extension::<BasicConstraints>(&cert, BasicConstraints::OID)
             .is_some_and(|b| b.ca);
@@ -216,6 +217,68 @@ impl SigningCertificate {
             exts.retain(|e| e.extn_id != SignedCertificateTimestampList::OID);
         }
         tbs.to_der().map_err(malformed)
+    }
+
+    /// Everything a signing leaf must be, at `at`: valid then; no critical extension we do not
+    /// know (a CT precertificate's poison is one); basic constraints, key usage and extended key
+    /// usage readable where present, not a CA, allowed to make digital signatures and to sign
+    /// code; each extension once.
+    pub fn check_signing_leaf(&self, at: Timestamp) -> Result<(), CertError> {
+        use x509_cert::ext::pkix::KeyUsage;
+        let not = |why: String| Err(CertError::NotSigning(why));
+        if !self.valid_at(at) {
+            return not(format!(
+                "it is valid from {} to {}, not at {at}",
+                self.not_before, self.not_after
+            ));
+        }
+        let known = [
+            BasicConstraints::OID,
+            KeyUsage::OID,
+            ExtendedKeyUsage::OID,
+            SubjectAltName::OID,
+        ];
+        let exts = self
+            .cert
+            .tbs_certificate
+            .extensions
+            .as_deref()
+            .unwrap_or_default();
+        let mut seen = std::collections::BTreeSet::new();
+        for e in exts {
+            if !seen.insert(e.extn_id) {
+                return not(format!("it carries extension {} twice", e.extn_id));
+            }
+            if e.critical && !known.contains(&e.extn_id) {
+                return not(format!(
+                    "it has a critical extension {} this verifier does not know",
+                    e.extn_id
+                ));
+            }
+        }
+        let read = |oid: ObjectIdentifier| {
+            exts.iter()
+                .find(|e| e.extn_id == oid)
+                .map(|e| e.extn_value.as_bytes())
+        };
+        if let Some(bc) = read(BasicConstraints::OID) {
+            match BasicConstraints::from_der(bc) {
+                Ok(b) if b.ca => return not("it is a certificate authority".into()),
+                Ok(_) => {}
+                Err(_) => return not("its basic constraints cannot be read".into()),
+            }
+        }
+        if let Some(ku) = read(KeyUsage::OID) {
+            match KeyUsage::from_der(ku) {
+                Ok(k) if k.digital_signature() => {}
+                Ok(_) => return not("its key usage does not allow digital signatures".into()),
+                Err(_) => return not("its key usage cannot be read".into()),
+            }
+        }
+        if !self.code_signing {
+            return not("its extended key usage does not allow code signing".into());
+        }
+        Ok(())
     }
 
     /// Whether `at` falls within the certificate's validity, both ends included.

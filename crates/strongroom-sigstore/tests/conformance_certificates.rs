@@ -92,11 +92,12 @@ fn certificate(case: &Path, production: &TrustedRoot) -> Option<String> {
             .filter(|t| *t > 0)
     })?;
     let at = Timestamp::from_unix_seconds(time).unwrap();
-    if !cert.valid_at(at) {
-        return Some("expired at integration".into());
-    }
-    if cert.is_ca || !cert.code_signing {
-        return Some("not a signing certificate".into());
+    if let Err(e) = cert.check_signing_leaf(at) {
+        return Some(if e.to_string().contains(", not at ") {
+            "expired at integration".into()
+        } else {
+            format!("not a signing certificate: {e}")
+        });
     }
     let Ok(ca) = cert.issued_by(&root.certificate_authorities, at) else {
         return Some("untrusted".into());
