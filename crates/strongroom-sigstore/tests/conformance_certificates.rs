@@ -6,10 +6,12 @@
 //! (Rekor v2) are left to the timestamp checks. Needs `../shared/conformance/` beside the
 //! checkout (`scripts/test.sh` names it as not run without).
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod common;
 
-use base64::Engine as _;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::{bytes, case_root, production_root, sigstore_cases};
 use strongroom_core::Timestamp;
 use strongroom_sigstore::identity::{Expect, IdentityPolicy};
 use strongroom_sigstore::sct::check_embedded_scts;
@@ -18,20 +20,6 @@ use strongroom_sigstore::TrustedRoot;
 
 const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 const ISSUER: &str = "https://token.actions.githubusercontent.com";
-
-fn cases() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/sigstore");
-    assert!(
-        dir.join("bundle-verify").is_dir(),
-        "the shared conformance data is not at {}: this test needs ../shared/conformance beside the checkout",
-        dir.display()
-    );
-    dir
-}
-
-fn b64(s: &str) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
-}
 
 fn read(case: &Path, name: &str, default: &str) -> String {
     std::fs::read_to_string(case.join(name))
@@ -44,10 +32,7 @@ fn certificate(case: &Path, production: &TrustedRoot) -> Option<String> {
     if case.join("key.pub").exists() {
         return None;
     }
-    let root = match std::fs::read(case.join("trusted_root.json")) {
-        Ok(b) => TrustedRoot::from_bytes(&b).ok()?,
-        Err(_) => production.clone(),
-    };
+    let root = case_root(case, production)?;
     let bundle: serde_json::Value =
         serde_json::from_slice(&std::fs::read(case.join("bundle.sigstore.json")).ok()?).ok()?;
     let vm = &bundle["verificationMaterial"];
@@ -55,9 +40,9 @@ fn certificate(case: &Path, production: &TrustedRoot) -> Option<String> {
         vm["certificate"]["rawBytes"].as_str(),
         vm["x509CertificateChain"]["certificates"].as_array(),
     ) {
-        (Some(c), _) => b64(c),
+        (Some(c), _) => bytes(c),
         (None, Some(chain)) => match chain.first().and_then(|c| c["rawBytes"].as_str()) {
-            Some(c) => b64(c),
+            Some(c) => bytes(c),
             None => return Some("no certificate".into()),
         },
         (None, None) => return Some("no certificate".into()),
@@ -66,7 +51,7 @@ fn certificate(case: &Path, production: &TrustedRoot) -> Option<String> {
     if chain
         .into_iter()
         .flatten()
-        .any(|c| is_self_issued(&b64(c["rawBytes"].as_str().unwrap_or_default())).unwrap_or(true))
+        .any(|c| is_self_issued(&bytes(c["rawBytes"].as_str().unwrap_or_default())).unwrap_or(true))
     {
         return Some("root in chain".into());
     }
@@ -112,10 +97,8 @@ fn certificate(case: &Path, production: &TrustedRoot) -> Option<String> {
 
 #[test]
 fn certificates_hold_except_where_the_case_broke_them() {
-    let dir = cases();
-    let production =
-        TrustedRoot::from_bytes(&std::fs::read(dir.join("production-trusted_root.json")).unwrap())
-            .unwrap();
+    let dir = sigstore_cases();
+    let production = production_root();
     let mut failed = BTreeMap::new();
     for e in std::fs::read_dir(dir.join("bundle-verify")).unwrap() {
         let case = e.unwrap().path();

@@ -4,27 +4,15 @@
 //! mismatches an entry fail here. Needs `../shared/conformance/` beside the checkout
 //! (`scripts/test.sh` names it as not run without).
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod common;
 
-use base64::Engine as _;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::{b64, sigstore_cases};
 use strongroom_core::dsse::{Envelope, EnvelopeJson};
 use strongroom_core::{HashAlg, PublicKey};
 use strongroom_sigstore::entry::{check_entry_body, Signed};
-
-fn cases() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/sigstore");
-    assert!(
-        dir.join("bundle-verify").is_dir(),
-        "the shared conformance data is not at {}: this test needs ../shared/conformance beside the checkout",
-        dir.display()
-    );
-    dir
-}
-
-fn b64(s: &str) -> Option<Vec<u8>> {
-    base64::engine::general_purpose::STANDARD.decode(s).ok()
-}
 
 fn entries(case: &Path) -> Option<String> {
     let bundle: serde_json::Value =
@@ -74,7 +62,7 @@ fn entries(case: &Path) -> Option<String> {
 
 #[test]
 fn entries_name_their_bundles_except_where_the_case_broke_them() {
-    let dir = cases();
+    let dir = sigstore_cases();
     let mut failed = BTreeMap::new();
     for e in std::fs::read_dir(dir.join("bundle-verify")).unwrap() {
         let case = e.unwrap().path();

@@ -4,30 +4,18 @@
 //! or checkpoint is broken fail here, each for that reason; every other case's proofs hold. Needs
 //! `../shared/conformance/` beside the checkout (`scripts/test.sh` names it as not run without).
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod common;
 
-use base64::Engine as _;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::{bytes, case_root, production_root, sigstore_cases};
 use strongroom_core::Timestamp;
 use strongroom_sigstore::checkpoint::{Checkpoint, CheckpointError};
 use strongroom_sigstore::merkle::{leaf_hash, root_from_inclusion_proof};
 use strongroom_sigstore::rekor::{verify_set, PromisedEntry};
 use strongroom_sigstore::tsa::verify_timestamp;
 use strongroom_sigstore::TrustedRoot;
-
-fn cases() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/sigstore");
-    assert!(
-        dir.join("bundle-verify").is_dir(),
-        "the shared conformance data is not at {}: this test needs ../shared/conformance beside the checkout",
-        dir.display()
-    );
-    dir
-}
-
-fn b64(s: &str) -> Vec<u8> {
-    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
-}
 
 /// The time the entry's log vouches for: its integrated time (Rekor v1), else the first
 /// timestamp a timestamp authority of the root signed over the bundle's signature (Rekor v2).
@@ -46,7 +34,7 @@ fn verified_time(
     let sig = bundle["messageSignature"]["signature"]
         .as_str()
         .or_else(|| bundle["dsseEnvelope"]["signatures"][0]["sig"].as_str())?;
-    let sig = b64(sig);
+    let sig = bytes(sig);
     bundle["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"]
         .as_array()?
         .iter()
@@ -56,7 +44,7 @@ fn verified_time(
                 .chars()
                 .filter(|c| !c.is_whitespace())
                 .collect();
-            verify_timestamp(&b64(&der), &sig, &root.timestamp_authorities).ok()
+            verify_timestamp(&bytes(&der), &sig, &root.timestamp_authorities).ok()
         })
         .map(|v| v.time)
         .next()
@@ -65,17 +53,13 @@ fn verified_time(
 /// The first failure of one case's log proofs, as a short reason; `None` when they hold (or
 /// there are none).
 fn log_proofs(case: &Path, production: &TrustedRoot) -> Option<String> {
-    let root = match std::fs::read(case.join("trusted_root.json")) {
-        Ok(bytes) => match TrustedRoot::from_bytes(&bytes) {
-            Ok(r) => r,
-            Err(_) => return Some("root".into()),
-        },
-        Err(_) => production.clone(),
+    let Some(root) = case_root(case, production) else {
+        return Some("root".into());
     };
     let bundle: serde_json::Value =
         serde_json::from_slice(&std::fs::read(case.join("bundle.sigstore.json")).ok()?).ok()?;
     for e in bundle["verificationMaterial"]["tlogEntries"].as_array()? {
-        let log_id = b64(e["logId"]["keyId"].as_str()?);
+        let log_id = bytes(e["logId"]["keyId"].as_str()?);
         let Some(log) = root.tlog(&log_id) else {
             return Some("unknown log".into());
         };
@@ -86,22 +70,22 @@ fn log_proofs(case: &Path, production: &TrustedRoot) -> Option<String> {
                 log_index: e["logIndex"].as_str()?.parse().ok()?,
                 log_id: &log_id,
             };
-            if verify_set(&entry, &b64(set), log).is_err() {
+            if verify_set(&entry, &bytes(set), log).is_err() {
                 return Some("set".into());
             }
         }
         let Some(proof) = e.get("inclusionProof") else {
             continue;
         };
-        let body = b64(e["canonicalizedBody"].as_str()?);
+        let body = bytes(e["canonicalizedBody"].as_str()?);
         let index: u64 = proof["logIndex"].as_str()?.parse().ok()?;
         let size: u64 = proof["treeSize"].as_str()?.parse().ok()?;
         let hashes: Vec<[u8; 32]> = proof["hashes"]
             .as_array()?
             .iter()
-            .map(|h| b64(h.as_str().unwrap()).try_into().unwrap())
+            .map(|h| bytes(h.as_str().unwrap()).try_into().unwrap())
             .collect();
-        let proof_root: [u8; 32] = b64(proof["rootHash"].as_str()?).try_into().ok()?;
+        let proof_root: [u8; 32] = bytes(proof["rootHash"].as_str()?).try_into().ok()?;
         if root_from_inclusion_proof(index, size, leaf_hash(&body), &hashes) != Some(proof_root) {
             return Some("inclusion".into());
         }
@@ -133,10 +117,8 @@ fn log_proofs(case: &Path, production: &TrustedRoot) -> Option<String> {
 
 #[test]
 fn log_proofs_hold_except_where_the_case_broke_them() {
-    let dir = cases();
-    let production =
-        TrustedRoot::from_bytes(&std::fs::read(dir.join("production-trusted_root.json")).unwrap())
-            .unwrap();
+    let dir = sigstore_cases();
+    let production = production_root();
     let mut failed = BTreeMap::new();
     let mut checked = 0;
     for e in std::fs::read_dir(dir.join("bundle-verify")).unwrap() {

@@ -3,19 +3,11 @@
 //! the reason its README gives. Needs `../shared/conformance/` beside the checkout: without it
 //! this test fails saying so, and `scripts/test.sh` lists it as not run.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use strongroom_sigstore::TrustedRoot;
-
-fn conformance() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance");
-    assert!(
-        dir.join("README.md").is_file(),
-        "the shared conformance data is not at {}: this test needs ../shared/conformance beside the checkout",
-        dir.display()
-    );
-    dir
-}
 
 /// Every `trusted_root.json*` under `dir`, sorted.
 fn roots(dir: &Path) -> Vec<PathBuf> {
@@ -37,7 +29,7 @@ fn roots(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn every_carried_root_reads_and_the_broken_one_is_refused() {
-    let dir = conformance();
+    let dir = common::shared("");
     let production = TrustedRoot::from_bytes(
         &std::fs::read(dir.join("sigstore/production-trusted_root.json")).unwrap(),
     )

@@ -4,36 +4,18 @@
 //! README breaks a timestamp fail here. Needs `../shared/conformance/` beside the checkout
 //! (`scripts/test.sh` names it as not run without).
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod common;
 
-use base64::Engine as _;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::{bytes, case_root, production_root, sigstore_cases};
 use strongroom_sigstore::tsa::{verify_timestamp, TimestampError};
 use strongroom_sigstore::x509::SigningCertificate;
 use strongroom_sigstore::TrustedRoot;
 
-fn cases() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/sigstore");
-    assert!(
-        dir.join("bundle-verify").is_dir(),
-        "the shared conformance data is not at {}: this test needs ../shared/conformance beside the checkout",
-        dir.display()
-    );
-    dir
-}
-
-/// Base64 as the protobuf JSON mapping reads it in Go clients: line breaks are ignored (one
-/// case's timestamp was wrapped by `base64` at 76 columns).
-fn b64(s: &str) -> Vec<u8> {
-    let s: String = s.chars().filter(|c| *c != '\n' && *c != '\r').collect();
-    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
-}
-
 fn timestamps(case: &Path, production: &TrustedRoot) -> Option<String> {
-    let root = match std::fs::read(case.join("trusted_root.json")) {
-        Ok(b) => TrustedRoot::from_bytes(&b).ok()?,
-        Err(_) => production.clone(),
-    };
+    let root = case_root(case, production)?;
     let bundle: serde_json::Value =
         serde_json::from_slice(&std::fs::read(case.join("bundle.sigstore.json")).ok()?).ok()?;
     let stamps = bundle["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"]
@@ -42,16 +24,16 @@ fn timestamps(case: &Path, production: &TrustedRoot) -> Option<String> {
         bundle["messageSignature"]["signature"].as_str(),
         bundle["dsseEnvelope"]["signatures"][0]["sig"].as_str(),
     ) {
-        (Some(s), _) | (None, Some(s)) => b64(s),
+        (Some(s), _) | (None, Some(s)) => bytes(s),
         _ => return Some("no signature".into()),
     };
     let vm = &bundle["verificationMaterial"];
     let cert = vm["certificate"]["rawBytes"]
         .as_str()
         .or_else(|| vm["x509CertificateChain"]["certificates"][0]["rawBytes"].as_str())
-        .and_then(|c| SigningCertificate::from_der(&b64(c)).ok());
+        .and_then(|c| SigningCertificate::from_der(&bytes(c)).ok());
     for t in stamps {
-        let der = b64(t["signedTimestamp"].as_str()?);
+        let der = bytes(t["signedTimestamp"].as_str()?);
         let verified = match verify_timestamp(&der, &signature, &root.timestamp_authorities) {
             Ok(v) => v,
             Err(TimestampError::Imprint) => return Some("imprint".into()),
@@ -67,10 +49,8 @@ fn timestamps(case: &Path, production: &TrustedRoot) -> Option<String> {
 
 #[test]
 fn timestamps_hold_except_where_the_case_broke_them() {
-    let dir = cases();
-    let production =
-        TrustedRoot::from_bytes(&std::fs::read(dir.join("production-trusted_root.json")).unwrap())
-            .unwrap();
+    let dir = sigstore_cases();
+    let production = production_root();
     let mut failed = BTreeMap::new();
     let mut stamped = 0;
     for e in std::fs::read_dir(dir.join("bundle-verify")).unwrap() {
