@@ -1212,24 +1212,7 @@ fn attack_outputs_aimed_at_the_station_itself_are_refused() {
     env.audit_key();
     env.signer("rel", "ed25519");
     env.file("a.bin", b"a");
-    env.run(&[
-        "release",
-        "create",
-        "--name",
-        "t",
-        "--version",
-        "1",
-        "--stage",
-        "dev",
-        "--key",
-        "rel",
-        "--sbom",
-        "none",
-        "-o",
-        "t.zip",
-        "a.bin",
-    ])
-    .ok();
+    env.dev_release("rel", "t.zip", &["a.bin"]).ok();
     let home = env.home.path();
     let db = home.join("strongroom.db");
     let (db_s, home_s) = (db.to_str().unwrap(), home.to_str().unwrap());

@@ -259,6 +259,29 @@ impl Env {
         self.run(&args).ok();
     }
 
+    /// `release create` of release `t` version 1 for the dev stage, signed with `key`, without
+    /// an SBOM, into `out`: the smallest release a test needs.
+    pub fn dev_release(&self, key: &str, out: &str, files: &[&str]) -> Out {
+        let mut args = vec![
+            "release",
+            "create",
+            "--name",
+            "t",
+            "--version",
+            "1",
+            "--stage",
+            "dev",
+            "--key",
+            key,
+            "--sbom",
+            "none",
+            "-o",
+            out,
+        ];
+        args.extend_from_slice(files);
+        self.run(&args)
+    }
+
     /// Gives the station an audit key (Ed25519, software), trusted for the audit purpose and
     /// held by ADMIN: release bundles then carry a checkpoint, and approvals can be proven.
     pub fn audit_key(&self) -> PathBuf {
