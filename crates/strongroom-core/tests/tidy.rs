@@ -167,6 +167,11 @@ fn the_report_schema_and_docs_name_every_check_id() {
     let in_code: Vec<&str> = CheckId::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(in_schema, in_code, "docs/schemas/verify-report.schema.json");
     let doc = std::fs::read_to_string(root.join("docs/verify.md")).unwrap();
+    // The keyless checks (strongroom-sigstore's own ids, not yet in reports) come after.
+    let doc = doc
+        .split("\n## Keyless Sigstore bundles")
+        .next()
+        .unwrap_or_default();
     let mut documented: Vec<&str> = Vec::new();
     for id in doc
         .lines()

@@ -12,6 +12,7 @@ pub mod rekor;
 pub mod sct;
 pub mod trusted_root;
 pub mod tsa;
+pub mod verify;
 pub mod x509;
 
 pub use trusted_root::{
