@@ -676,8 +676,44 @@ pub struct VerifyArgs {
     /// Release bundles: read an encrypted bundle's passphrase from the first line of FILE.
     #[arg(long, value_name = "FILE")]
     pub bundle_passphrase_file: Option<PathBuf>,
+    /// Keyless Sigstore bundles made by other clients (GitHub, npm, PyPI, cosign): verify
+    /// offline against this trusted root (trusted_root.json, or gh's JSON lines).
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+    /// With --trusted-root: the signer's identity (the certificate's URI or email), exactly.
+    #[arg(
+        long,
+        value_name = "IDENTITY",
+        requires = "trusted_root",
+        conflicts_with = "certificate_identity_regexp"
+    )]
+    pub certificate_identity: Option<String>,
+    /// With --trusted-root: the signer's identity as a regular expression over the whole value.
+    #[arg(long, value_name = "REGEXP", requires = "trusted_root")]
+    pub certificate_identity_regexp: Option<String>,
+    /// With --trusted-root: the OIDC issuer that vouched for the identity, exactly.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "trusted_root",
+        conflicts_with = "certificate_oidc_issuer_regexp"
+    )]
+    pub certificate_oidc_issuer: Option<String>,
+    /// With --trusted-root: the OIDC issuer as a regular expression over the whole value.
+    #[arg(long, value_name = "REGEXP", requires = "trusted_root")]
+    pub certificate_oidc_issuer_regexp: Option<String>,
+    /// With --trusted-root: the GitHub repository the workflow ran in (source repository URI).
+    #[arg(long, value_name = "REPOSITORY", requires = "trusted_root")]
+    pub certificate_github_workflow_repository: Option<String>,
+    /// With --trusted-root: the git ref the workflow ran on (`refs/heads/main`, `refs/tags/v1`).
+    #[arg(long, value_name = "REF", requires = "trusted_root")]
+    pub certificate_github_workflow_ref: Option<String>,
+    /// With --trusted-root: the workflow file that signed (the build signer URI, `…/.github/workflows/F.yml@REF`).
+    #[arg(long, value_name = "URI", requires = "trusted_root")]
+    pub certificate_build_signer_uri: Option<String>,
     /// The signed files, a folder `sign` wrote into (every FILE.sigstore.json in it with its
-    /// FILE), or release bundles (BUNDLE.zip).
+    /// FILE), or release bundles (BUNDLE.zip). With --trusted-root: one FILE, or its digest as
+    /// sha256:HEX.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }

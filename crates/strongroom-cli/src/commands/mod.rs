@@ -129,9 +129,10 @@ fn printed(r: anyhow::Result<()>) -> anyhow::Result<()> {
 fn write_check(
     out: &mut impl Write,
     outcome: strongroom_core::verify::Outcome,
-    id: strongroom_core::verify::CheckId,
+    id: impl std::fmt::Display,
     detail: &str,
 ) -> std::io::Result<()> {
+    let id = id.to_string();
     writeln!(
         out,
         "{:<5} {id:<18} {detail}",

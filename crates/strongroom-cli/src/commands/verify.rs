@@ -113,6 +113,9 @@ fn signatures_in(dir: &Path, artifacts: &Path) -> anyhow::Result<Vec<Target>> {
 }
 
 pub(super) fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {
+    if v.trusted_root.is_some() {
+        return keyless(&v);
+    }
     check_inputs(&v)?;
     if (v.key.is_none() || v.summary_out.is_some()) && !v.files.is_empty() && v.bundle.is_none() {
         let bundles: Vec<&PathBuf> = v
@@ -168,6 +171,84 @@ pub(super) fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {
         .all(|(_, r)| r.as_ref().is_ok_and(|d| d.verified));
     printed(print_reports(&reports, v.json))?;
     Ok(if all { exit::OK } else { exit::VERIFY_FAILED })
+}
+
+/// `verify --trusted-root ROOT … FILE|sha256:HEX`: another client's Sigstore bundle, offline.
+fn keyless(v: &VerifyArgs) -> anyhow::Result<u8> {
+    use strongroom_ops::keyless::{verify_keyless_bundle, KeylessArtifact, KeylessRequest, Match};
+    let [arg] = v.files.as_slice() else {
+        anyhow::bail!("with --trusted-root, give one signed FILE, or its digest as sha256:HEX");
+    };
+    let arg = arg.to_string_lossy();
+    let artifact = KeylessArtifact::parse(&arg)?;
+    let bundle = match (&v.bundle, &artifact) {
+        (Some(b), _) => b.clone(),
+        (None, KeylessArtifact::File(f)) => {
+            let mut name = f.as_os_str().to_owned();
+            name.push(BUNDLE_SUFFIX);
+            PathBuf::from(name)
+        }
+        (None, KeylessArtifact::Digest(_)) => {
+            anyhow::bail!("with a sha256:HEX digest, name the bundle with --bundle BUNDLE")
+        }
+    };
+    let pick = |exact: &Option<String>, re: &Option<String>| match (exact, re) {
+        (Some(e), _) => Some(Match::Exact(e.clone())),
+        (None, Some(r)) => Some(Match::Regexp(r.clone())),
+        (None, None) => None,
+    };
+    let req = KeylessRequest {
+        bundle,
+        trusted_root: v.trusted_root.clone().expect("checked by the caller"),
+        artifact,
+        identity: pick(&v.certificate_identity, &v.certificate_identity_regexp),
+        issuer: pick(
+            &v.certificate_oidc_issuer,
+            &v.certificate_oidc_issuer_regexp,
+        ),
+        source_repository: v
+            .certificate_github_workflow_repository
+            .clone()
+            .map(Match::Exact),
+        source_ref: v.certificate_github_workflow_ref.clone().map(Match::Exact),
+        workflow: v.certificate_build_signer_uri.clone().map(Match::Exact),
+        key: v.key.as_ref().map(PathBuf::from),
+    };
+    let report = verify_keyless_bundle(&req)?;
+    printed((|| -> anyhow::Result<()> {
+        if v.json {
+            return print_json(&report);
+        }
+        let mut out = std::io::stdout().lock();
+        for c in &report.checks {
+            super::write_check(&mut out, c.outcome, c.id, &c.detail)?;
+        }
+        let failed = report
+            .checks
+            .iter()
+            .filter(|c| c.outcome == strongroom_core::verify::Outcome::Fail)
+            .count();
+        if report.verified {
+            writeln!(
+                out,
+                "VERIFIED: {} (sha256:{})",
+                report.bundle, report.artifact_sha256
+            )?;
+        } else {
+            writeln!(
+                out,
+                "NOT VERIFIED: {} ({failed} check{} failed)",
+                report.bundle,
+                if failed == 1 { "" } else { "s" }
+            )?;
+        }
+        Ok(())
+    })())?;
+    Ok(if report.verified {
+        exit::OK
+    } else {
+        exit::VERIFY_FAILED
+    })
 }
 
 fn print_reports(
