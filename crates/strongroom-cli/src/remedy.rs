@@ -118,10 +118,8 @@ mod tests {
         out
     }
 
-    /// A hint that names a flag names one the CLI has.
-    #[test]
-    fn every_flag_a_hint_names_exists() {
-        let known = flags();
+    /// Every remedy's and every policy fix's words.
+    fn hint_texts() -> Vec<String> {
         let mut texts: Vec<String> = Remedy::examples().iter().map(words).collect();
         texts.extend(
             [
@@ -133,6 +131,14 @@ mod tests {
             ]
             .map(|f| fix_hint(f).to_owned()),
         );
+        texts
+    }
+
+    /// A hint that names a flag names one the CLI has.
+    #[test]
+    fn every_flag_a_hint_names_exists() {
+        let known = flags();
+        let texts = hint_texts();
         for text in texts {
             for (i, _) in text.match_indices("--") {
                 let flag: String = text[i..]
@@ -156,17 +162,7 @@ mod tests {
     #[test]
     fn every_command_a_hint_spells_out_parses() {
         use clap::Parser;
-        let mut texts: Vec<String> = Remedy::examples().iter().map(words).collect();
-        texts.extend(
-            [
-                Fix::Sbom,
-                Fix::Scan,
-                Fix::Provenance,
-                Fix::Approvals,
-                Fix::Artifacts,
-            ]
-            .map(|f| fix_hint(f).to_owned()),
-        );
+        let texts = hint_texts();
         let mut checked = 0;
         for text in &texts {
             for quoted in text.split('`').skip(1).step_by(2) {

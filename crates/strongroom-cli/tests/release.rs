@@ -989,25 +989,7 @@ fn key_revoke_revokes_the_key_in_the_trust_store_too() {
     env.audit_key();
     env.signer("rel", "ed25519");
     env.file("a.bin", b"a");
-    let create = |out: &str| {
-        env.run(&[
-            "release",
-            "create",
-            "--name",
-            "t",
-            "--version",
-            "1",
-            "--stage",
-            "dev",
-            "--key",
-            "rel",
-            "--sbom",
-            "none",
-            "-o",
-            out,
-            "a.bin",
-        ])
-    };
+    let create = |out: &str| env.dev_release("rel", out, &["a.bin"]);
     create("before.zip").ok();
     env.run(&["key", "revoke", "rel", "--reason", "laptop lost"])
         .ok()
@@ -1168,24 +1150,7 @@ fn key_rotate_carries_the_old_keys_trust_to_its_successor() {
     assert_eq!(rows[0]["details"]["trust_carried"]["name"], "rel-2");
     env.file("a.bin", b"a");
     // The successor signs a release at once, which verifies.
-    env.run(&[
-        "release",
-        "create",
-        "--name",
-        "t",
-        "--version",
-        "1",
-        "--stage",
-        "dev",
-        "--key",
-        "rel-2",
-        "--sbom",
-        "none",
-        "-o",
-        "t.zip",
-        "a.bin",
-    ])
-    .ok();
+    env.dev_release("rel-2", "t.zip", &["a.bin"]).ok();
     env.run(&["verify", "t.zip"]).ok();
 }
 

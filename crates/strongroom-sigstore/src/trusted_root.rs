@@ -258,11 +258,6 @@ impl TrustedRoot {
     ) -> impl Iterator<Item = &'a TransparencyLog> + 'a {
         self.tlogs.iter().filter(move |l| l.log_id == log_id)
     }
-
-    /// The certificate transparency log with this log id, if the root has one.
-    pub fn ctlog(&self, log_id: &[u8]) -> Option<&TransparencyLog> {
-        self.ctlogs.iter().find(|l| l.log_id == log_id)
-    }
 }
 
 fn b64(s: &str) -> Result<Vec<u8>, String> {

@@ -11,21 +11,12 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{bytes, case_root, production_root, sigstore_cases};
+use common::{bytes, case_root, production_root, read_or, sigstore_cases, IDENTITY, ISSUER};
 use strongroom_core::Timestamp;
 use strongroom_sigstore::identity::{Expect, IdentityPolicy};
 use strongroom_sigstore::sct::check_embedded_scts;
 use strongroom_sigstore::x509::{is_self_issued, subject_public_key_info, SigningCertificate};
 use strongroom_sigstore::TrustedRoot;
-
-const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
-const ISSUER: &str = "https://token.actions.githubusercontent.com";
-
-fn read(case: &Path, name: &str, default: &str) -> String {
-    std::fs::read_to_string(case.join(name))
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_else(|_| default.to_owned())
-}
 
 /// `None` when the certificate holds (or the case has none to check here), else why not.
 fn certificate(case: &Path, production: &TrustedRoot) -> Option<String> {
@@ -60,8 +51,8 @@ fn certificate(case: &Path, production: &TrustedRoot) -> Option<String> {
         Err(_) => return Some("unreadable".into()),
     };
     let policy = IdentityPolicy {
-        identity: Expect::Exact(read(case, "identity", IDENTITY)),
-        issuer: Expect::Exact(read(case, "issuer", ISSUER)),
+        identity: Expect::Exact(read_or(case, "identity", IDENTITY)),
+        issuer: Expect::Exact(read_or(case, "issuer", ISSUER)),
         source_repository: None,
         source_ref: None,
         workflow: None,

@@ -8,21 +8,12 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{case_root, production_root, sigstore_cases};
+use common::{case_root, production_root, read_or, sigstore_cases, IDENTITY, ISSUER};
 use strongroom_core::verify::Outcome;
 use strongroom_core::{PublicKey, Timestamp};
 use strongroom_sigstore::bundle::KeylessBundle;
 use strongroom_sigstore::identity::{Expect, IdentityPolicy};
 use strongroom_sigstore::verify::{artifact_digest, verify_keyless, VerifyPolicy};
-
-const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
-const ISSUER: &str = "https://token.actions.githubusercontent.com";
-
-fn read(case: &Path, name: &str, default: &str) -> String {
-    std::fs::read_to_string(case.join(name))
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_else(|_| default.to_owned())
-}
 
 /// The ids of the checks that failed (`bundle-format` or `trust-root` when nothing could be
 /// read), empty when the case verifies.
@@ -47,8 +38,8 @@ fn failures(case: &Path, production: &strongroom_sigstore::TrustedRoot) -> Vec<S
     };
     let policy = VerifyPolicy {
         identity: key.is_none().then(|| IdentityPolicy {
-            identity: Expect::Exact(read(case, "identity", IDENTITY)),
-            issuer: Expect::Exact(read(case, "issuer", ISSUER)),
+            identity: Expect::Exact(read_or(case, "identity", IDENTITY)),
+            issuer: Expect::Exact(read_or(case, "issuer", ISSUER)),
             source_repository: None,
             source_ref: None,
             workflow: None,

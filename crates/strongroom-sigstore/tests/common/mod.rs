@@ -53,3 +53,14 @@ pub fn case_root(case: &Path, production: &TrustedRoot) -> Option<TrustedRoot> {
 pub fn bytes(s: &str) -> Vec<u8> {
     b64(s).unwrap_or_default()
 }
+
+/// The identity and issuer a case expects where it names none (the suite's README).
+pub const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+pub const ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+/// The case's file `name`, trimmed, or `default` when it has none.
+pub fn read_or(case: &Path, name: &str, default: &str) -> String {
+    std::fs::read_to_string(case.join(name))
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_else(|_| default.to_owned())
+}
