@@ -44,7 +44,7 @@ pub enum Command {
     Sign(SignArgs),
     /// Verify a release bundle (BUNDLE.zip), or a Sigstore bundle or DSSE envelope against a
     /// public key and the file.
-    Verify(VerifyArgs),
+    Verify(Box<VerifyArgs>),
     /// Create release bundles and approve them.
     #[command(subcommand)]
     Release(crate::commands::ReleaseCommand),
@@ -711,6 +711,18 @@ pub struct VerifyArgs {
     /// With --trusted-root: the workflow file that signed (the build signer URI, `…/.github/workflows/F.yml@REF`).
     #[arg(long, value_name = "URI", requires = "trusted_root")]
     pub certificate_build_signer_uri: Option<String>,
+    /// With --trusted-root: log entries that must verify (default 1; 0 for a root with no
+    /// transparency logs, such as GitHub's own instance).
+    #[arg(long, value_name = "N", requires = "trusted_root")]
+    pub tlog_threshold: Option<usize>,
+    /// With --trusted-root: embedded SCTs that must verify (default 1; 0 for a root with no CT
+    /// logs).
+    #[arg(long, value_name = "N", requires = "trusted_root")]
+    pub sct_threshold: Option<usize>,
+    /// With --trusted-root: RFC 3161 timestamps that must verify (default 0; 1 for a root with
+    /// no transparency logs).
+    #[arg(long, value_name = "N", requires = "trusted_root")]
+    pub timestamp_threshold: Option<usize>,
     /// The signed files, a folder `sign` wrote into (every FILE.sigstore.json in it with its
     /// FILE), or release bundles (BUNDLE.zip). With --trusted-root: one FILE, or its digest as
     /// sha256:HEX.

@@ -7,9 +7,11 @@ use std::path::PathBuf;
 use serde::Serialize;
 use strongroom_core::verify::Outcome;
 use strongroom_core::{Digest, HashAlg, Timestamp};
-use strongroom_sigstore::bundle::KeylessBundle;
+use strongroom_sigstore::bundle::{KeylessBundle, Material};
+use strongroom_sigstore::evidence::{digest_algs, read_evidence};
 use strongroom_sigstore::identity::{Expect, IdentityPolicy};
 use strongroom_sigstore::verify::{verify_keyless, VerifyPolicy};
+use strongroom_sigstore::x509::SigningCertificate;
 use strongroom_sigstore::TrustedRoot;
 
 use crate::verify::read_capped;
@@ -50,6 +52,7 @@ pub enum Match {
 /// A request to verify a keyless (or managed-key) bundle.
 #[derive(Clone, Debug)]
 pub struct KeylessRequest {
+    /// A bundle, gh's JSON lines, a PEP 740 attestation or PyPI provenance file.
     pub bundle: PathBuf,
     pub trusted_root: PathBuf,
     pub artifact: KeylessArtifact,
@@ -61,6 +64,37 @@ pub struct KeylessRequest {
     pub workflow: Option<Match>,
     /// A managed key (PEM file) instead of a certificate identity.
     pub key: Option<PathBuf>,
+    /// How much evidence must verify, where not [`Thresholds::for_root`]'s.
+    pub thresholds: ThresholdOverrides,
+}
+
+/// Thresholds the caller sets; the rest come from the root.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ThresholdOverrides {
+    pub tlog: Option<usize>,
+    pub sct: Option<usize>,
+    pub timestamp: Option<usize>,
+}
+
+/// How many log entries, SCTs and RFC 3161 timestamps must verify.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Thresholds {
+    pub tlog: usize,
+    pub sct: usize,
+    pub timestamp: usize,
+}
+
+impl Thresholds {
+    /// What a root can vouch for: one log entry and one SCT where it names logs (Sigstore's
+    /// public-good instance); a root without transparency logs (GitHub's own instance) needs
+    /// one timestamp from its authorities instead, and no SCT where it names no CT log.
+    pub fn for_root(root: &TrustedRoot) -> Thresholds {
+        Thresholds {
+            tlog: usize::from(!root.tlogs.is_empty()),
+            sct: usize::from(!root.ctlogs.is_empty()),
+            timestamp: usize::from(root.tlogs.is_empty()),
+        }
+    }
 }
 
 /// One check's line in the report.
@@ -71,13 +105,49 @@ pub struct KeylessLine {
     pub detail: String,
 }
 
-/// The verdict on a keyless bundle.
+/// Who the signing certificate names (for the report's first lines and the app).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Signer {
+    /// The subject alternative name: a workflow URI, an email address.
+    pub identity: String,
+    pub issuer: Option<String>,
+    pub source_repository: Option<String>,
+    pub source_ref: Option<String>,
+    pub workflow: Option<String>,
+    /// The certificate's validity (a Fulcio certificate lives ten minutes).
+    pub not_before: String,
+    pub not_after: String,
+}
+
+/// One bundle found in the file and its verdict.
+#[derive(Clone, Debug, Serialize)]
+pub struct KeylessItem {
+    /// Where in the file (`bundle`, `line 2`, `attestation_bundles[0].attestations[0]`).
+    pub label: String,
+    /// What PyPI's provenance says published it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publisher: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signer: Option<Signer>,
+    pub verified: bool,
+    pub checks: Vec<KeylessLine>,
+}
+
+/// The verdict on a file of keyless evidence.
 #[derive(Clone, Debug, Serialize)]
 pub struct KeylessReport {
     pub bundle: String,
+    /// `sigstore-bundle`, `sigstore-bundle-jsonl`, `pep740-attestation`, `pep740-provenance`.
+    pub container: &'static str,
     pub artifact_sha256: String,
+    pub thresholds: Thresholds,
+    /// Verified when one bundle in the file verifies, as gh reads a file of attestations.
     pub verified: bool,
+    /// The deciding bundle's checks: the first that verified, else the first.
     pub checks: Vec<KeylessLine>,
+    pub signer: Option<Signer>,
+    /// Every bundle the file holds, with its own checks.
+    pub items: Vec<KeylessItem>,
 }
 
 /// Largest trusted root and bundle read.
@@ -89,6 +159,27 @@ fn expect(m: &Match) -> Result<Expect, OpsError> {
         Match::Regexp(r) => Expect::regex(r)
             .map_err(|e| OpsError::BadInput(format!("{r:?} is not a regular expression: {e}"))),
     }
+}
+
+fn signer(bundle: &KeylessBundle) -> Option<Signer> {
+    let Material::Certificate { leaf, .. } = &bundle.material else {
+        return None;
+    };
+    let c = SigningCertificate::from_der(leaf).ok()?;
+    Some(Signer {
+        identity: c
+            .sans
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect::<Vec<_>>()
+            .join(", "),
+        issuer: c.issuer.clone(),
+        source_repository: c.ci.source_repository.clone(),
+        source_ref: c.ci.source_ref.clone(),
+        workflow: c.ci.workflow.clone(),
+        not_before: c.not_before.to_string(),
+        not_after: c.not_after.to_string(),
+    })
 }
 
 /// Verifies `req.bundle` offline against `req.trusted_root`. `Ok` carries the report whatever
@@ -117,55 +208,118 @@ pub fn verify_keyless_bundle(req: &KeylessRequest) -> Result<KeylessReport, OpsE
             ))
         }
     };
-    let artifact = match &req.artifact {
-        KeylessArtifact::Digest(d) => d.clone(),
+    let bundle_bytes = read_capped(&req.bundle, MAX_FILE)?;
+    let evidence = read_evidence(&bundle_bytes);
+    // The digests the bundles name: a file is hashed once with every one of them.
+    let mut extra: Vec<HashAlg> = Vec::new();
+    if let Ok((_, found)) = &evidence {
+        for b in found.iter().filter_map(|f| f.bundle.as_ref().ok()) {
+            extra.extend(digest_algs(b));
+        }
+    }
+    let artifact: Vec<Digest> = match &req.artifact {
+        KeylessArtifact::Digest(d) => vec![d.clone()],
         KeylessArtifact::File(path) => {
             crate::hashing::check_file(path)?;
             let file = std::fs::File::open(path).map_err(|source| OpsError::Read {
                 path: path.clone(),
                 source,
             })?;
-            strongroom_core::digest::hash_reader(file, &[], &mut |_| {}, None)
+            let set = strongroom_core::digest::hash_reader(file, &extra, &mut |_| {}, None)
                 .map_err(|source| OpsError::Read {
                     path: path.clone(),
                     source,
-                })?
-                .sha256()
-                .clone()
+                })?;
+            set.iter().cloned().collect()
         }
     };
-    let bundle_bytes = read_capped(&req.bundle, MAX_FILE)?;
-    let report = |checks: Vec<KeylessLine>| KeylessReport {
-        bundle: req.bundle.display().to_string(),
-        artifact_sha256: artifact.to_hex(),
-        verified: !checks.is_empty() && checks.iter().all(|c| c.outcome != Outcome::Fail),
-        checks,
+    let default = Thresholds::for_root(&root);
+    let thresholds = Thresholds {
+        tlog: req.thresholds.tlog.unwrap_or(default.tlog),
+        sct: req.thresholds.sct.unwrap_or(default.sct),
+        timestamp: req.thresholds.timestamp.unwrap_or(default.timestamp),
     };
-    let bundle = match KeylessBundle::from_bytes(&bundle_bytes) {
-        Ok(b) => b,
+    let artifact_sha256 = artifact
+        .iter()
+        .find(|d| d.alg() == HashAlg::Sha256)
+        .map(Digest::to_hex)
+        .unwrap_or_default();
+    let (container, found) = match evidence {
+        Ok(e) => e,
         Err(e) => {
-            return Ok(report(vec![KeylessLine {
+            let checks = vec![KeylessLine {
                 id: "bundle-format",
                 outcome: Outcome::Fail,
                 detail: e.to_string(),
-            }]))
+            }];
+            return Ok(KeylessReport {
+                bundle: req.bundle.display().to_string(),
+                container: "unknown",
+                artifact_sha256,
+                thresholds,
+                verified: false,
+                checks: checks.clone(),
+                signer: None,
+                items: vec![KeylessItem {
+                    label: "file".into(),
+                    publisher: None,
+                    signer: None,
+                    verified: false,
+                    checks,
+                }],
+            });
         }
     };
     let policy = VerifyPolicy {
         identity,
         key: key.clone(),
-        tlog_threshold: 1,
-        sct_threshold: 1,
-        timestamp_threshold: 0,
+        tlog_threshold: thresholds.tlog,
+        sct_threshold: thresholds.sct,
+        timestamp_threshold: thresholds.timestamp,
         now: Timestamp::now(),
     };
-    let checks = verify_keyless(&bundle, &root, &artifact, &policy)
+    let items: Vec<KeylessItem> = found
         .into_iter()
-        .map(|c| KeylessLine {
-            id: c.id.as_str(),
-            outcome: c.outcome,
-            detail: c.detail,
+        .map(|f| {
+            let (checks, signer) = match &f.bundle {
+                Ok(b) => (
+                    verify_keyless(b, &root, &artifact, &policy)
+                        .into_iter()
+                        .map(|c| KeylessLine {
+                            id: c.id.as_str(),
+                            outcome: c.outcome,
+                            detail: c.detail,
+                        })
+                        .collect::<Vec<_>>(),
+                    signer(b),
+                ),
+                Err(e) => (
+                    vec![KeylessLine {
+                        id: "bundle-format",
+                        outcome: Outcome::Fail,
+                        detail: e.to_string(),
+                    }],
+                    None,
+                ),
+            };
+            KeylessItem {
+                label: f.label,
+                publisher: f.publisher,
+                signer,
+                verified: !checks.is_empty() && checks.iter().all(|c| c.outcome != Outcome::Fail),
+                checks,
+            }
         })
         .collect();
-    Ok(report(checks))
+    let decisive = items.iter().find(|i| i.verified).unwrap_or(&items[0]);
+    Ok(KeylessReport {
+        bundle: req.bundle.display().to_string(),
+        container: container.as_str(),
+        artifact_sha256,
+        thresholds,
+        verified: decisive.verified,
+        checks: decisive.checks.clone(),
+        signer: decisive.signer.clone(),
+        items,
+    })
 }

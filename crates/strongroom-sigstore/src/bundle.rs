@@ -34,7 +34,7 @@ impl BundleVersion {
 }
 
 /// Why a bundle is not read.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BundleError {
     #[error("the bundle is larger than {} MiB", MAX_BUNDLE_BYTES >> 20)]

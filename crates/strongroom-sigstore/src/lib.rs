@@ -6,6 +6,7 @@
 pub mod bundle;
 pub mod checkpoint;
 pub mod entry;
+pub mod evidence;
 pub mod identity;
 pub mod merkle;
 pub mod rekor;

@@ -121,14 +121,13 @@ pub struct VerifyPolicy {
     pub now: Timestamp,
 }
 
-/// The artifact: its digest (a file hashed, or `sha256:HEX` given).
-pub type ArtifactDigest = Digest;
-
-/// Every check of `bundle` against `root` under `policy`, for `artifact`.
+/// Every check of `bundle` against `root` under `policy`, for the artifact given by its
+/// digests (SHA-256 always; others where the bundle names them: see
+/// [`crate::evidence::digest_algs`]).
 pub fn verify_keyless(
     bundle: &KeylessBundle,
     root: &TrustedRoot,
-    artifact: &ArtifactDigest,
+    artifact: &[Digest],
     policy: &VerifyPolicy,
 ) -> Vec<CheckResult> {
     let mut out = Vec::new();
@@ -200,22 +199,25 @@ pub fn verify_keyless(
             digest,
             signature,
         } => {
-            let digest_matches = digest.is_empty()
-                || (*digest_alg == artifact.alg() && digest[..] == *artifact.as_bytes());
+            let given = artifact.iter().find(|d| d.alg() == *digest_alg);
+            let digest_matches =
+                given.is_some_and(|a| digest.is_empty() || digest[..] == *a.as_bytes());
             push(
                 KeylessCheck::ArtifactDigest,
-                digest_matches && *digest_alg == artifact.alg(),
-                if digest_matches {
-                    format!(
-                        "the signed digest is the artifact's ({})",
-                        artifact.to_hex()
-                    )
-                } else {
-                    "the bundle's message digest is not the artifact's".into()
+                digest_matches,
+                match given {
+                    Some(a) if digest_matches => {
+                        format!("the signed digest is the artifact's ({})", a.to_hex())
+                    }
+                    Some(_) => "the bundle's message digest is not the artifact's".into(),
+                    None => format!(
+                        "the bundle signs a {} digest and the artifact was given without one",
+                        digest_alg.sigstore_name()
+                    ),
                 },
             );
-            if let Some(k) = &key {
-                let ok = k.verify_prehashed(artifact, signature).is_ok();
+            if let (Some(k), Some(a)) = (&key, given) {
+                let ok = k.verify_prehashed(a, signature).is_ok();
                 push(
                     KeylessCheck::Signature,
                     ok,
@@ -228,8 +230,8 @@ pub fn verify_keyless(
             }
             Signed::Message {
                 signature,
-                digest_alg: artifact.alg(),
-                digest: artifact.as_bytes(),
+                digest_alg: *digest_alg,
+                digest: given.map(|a| a.as_bytes()).unwrap_or(&[]),
             }
         }
         Content::Dsse(env) => {
@@ -247,14 +249,23 @@ pub fn verify_keyless(
             }
             let subject = CheckedStatement::parse(&env.payload)
                 .ok()
-                .is_some_and(|st| st.statement().subject.iter().any(|s| s.matches(artifact)));
+                .is_some_and(|st| {
+                    st.statement()
+                        .subject
+                        .iter()
+                        .any(|s| artifact.iter().any(|a| s.matches(a)))
+                });
             push(
                 KeylessCheck::ArtifactDigest,
                 subject,
                 if subject {
                     format!(
                         "a subject of the statement is the artifact ({})",
-                        artifact.to_hex()
+                        artifact
+                            .iter()
+                            .map(|a| format!("{}:{}", a.alg().intoto_name(), a.to_hex()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )
                 } else {
                     "no subject of the envelope's statement is the artifact".into()
@@ -643,9 +654,12 @@ pub fn verified(checks: &[CheckResult]) -> bool {
     !checks.is_empty() && checks.iter().all(|c| c.outcome != Outcome::Fail)
 }
 
-/// The digest of `bytes` for the artifact (SHA-256).
-pub fn artifact_digest(bytes: &[u8]) -> ArtifactDigest {
-    HashAlg::Sha256.hash(bytes)
+/// The digests of `bytes` a bundle may name (SHA-256, SHA-384 and SHA-512).
+pub fn artifact_digests(bytes: &[u8]) -> Vec<Digest> {
+    [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512]
+        .into_iter()
+        .map(|a| a.hash(bytes))
+        .collect()
 }
 
 #[cfg(test)]

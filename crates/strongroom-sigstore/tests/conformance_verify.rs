@@ -13,7 +13,7 @@ use strongroom_core::verify::Outcome;
 use strongroom_core::{PublicKey, Timestamp};
 use strongroom_sigstore::bundle::KeylessBundle;
 use strongroom_sigstore::identity::{Expect, IdentityPolicy};
-use strongroom_sigstore::verify::{artifact_digest, verify_keyless, VerifyPolicy};
+use strongroom_sigstore::verify::{artifact_digests, verify_keyless, VerifyPolicy};
 
 /// The ids of the checks that failed (`bundle-format` or `trust-root` when nothing could be
 /// read), empty when the case verifies.
@@ -50,7 +50,7 @@ fn failures(case: &Path, production: &strongroom_sigstore::TrustedRoot) -> Vec<S
         timestamp_threshold: 0,
         now: Timestamp::now(),
     };
-    let checks = verify_keyless(&bundle, &root, &artifact_digest(&artifact), &policy);
+    let checks = verify_keyless(&bundle, &root, &artifact_digests(&artifact), &policy);
     let mut failed: Vec<String> = checks
         .iter()
         .filter(|c| c.outcome == Outcome::Fail)

@@ -200,7 +200,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Key(k) => key::key(&ctx, k),
         Command::Sign(s) => sign::sign(&ctx, s),
-        Command::Verify(v) => verify::verify(&ctx, v),
+        Command::Verify(v) => verify::verify(&ctx, *v),
         Command::Release(r) => release::release(&ctx, r),
         Command::Attest(a) => attest::attest(&ctx, a),
         Command::Sbom(a) => sbom::sbom(&ctx, a),

@@ -175,7 +175,9 @@ pub(super) fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {
 
 /// `verify --trusted-root ROOT … FILE|sha256:HEX`: another client's Sigstore bundle, offline.
 fn keyless(v: &VerifyArgs) -> anyhow::Result<u8> {
-    use strongroom_ops::keyless::{verify_keyless_bundle, KeylessArtifact, KeylessRequest, Match};
+    use strongroom_ops::keyless::{
+        verify_keyless_bundle, KeylessArtifact, KeylessRequest, Match, ThresholdOverrides,
+    };
     let [arg] = v.files.as_slice() else {
         anyhow::bail!("with --trusted-root, give one signed FILE, or its digest as sha256:HEX");
     };
@@ -199,7 +201,7 @@ fn keyless(v: &VerifyArgs) -> anyhow::Result<u8> {
     };
     let req = KeylessRequest {
         bundle,
-        trusted_root: v.trusted_root.clone().expect("checked by the caller"),
+        trusted_root: req_root(v),
         artifact,
         identity: pick(&v.certificate_identity, &v.certificate_identity_regexp),
         issuer: pick(
@@ -213,6 +215,11 @@ fn keyless(v: &VerifyArgs) -> anyhow::Result<u8> {
         source_ref: v.certificate_github_workflow_ref.clone().map(Match::Exact),
         workflow: v.certificate_build_signer_uri.clone().map(Match::Exact),
         key: v.key.as_ref().map(PathBuf::from),
+        thresholds: ThresholdOverrides {
+            tlog: v.tlog_threshold,
+            sct: v.sct_threshold,
+            timestamp: v.timestamp_threshold,
+        },
     };
     let report = verify_keyless_bundle(&req)?;
     printed((|| -> anyhow::Result<()> {
@@ -220,24 +227,55 @@ fn keyless(v: &VerifyArgs) -> anyhow::Result<u8> {
             return print_json(&report);
         }
         let mut out = std::io::stdout().lock();
-        for c in &report.checks {
-            super::write_check(&mut out, c.outcome, c.id, &c.detail)?;
+        let several = report.items.len() > 1;
+        for item in &report.items {
+            if several {
+                writeln!(
+                    out,
+                    "{}: {}",
+                    item.label,
+                    if item.verified {
+                        "verified"
+                    } else {
+                        "not verified"
+                    }
+                )?;
+            }
+            if let Some(p) = &item.publisher {
+                writeln!(out, "  publisher: {p}")?;
+            }
+            if let Some(s) = &item.signer {
+                write_signer(&mut out, s)?;
+            }
+            for c in &item.checks {
+                super::write_check(&mut out, c.outcome, c.id, &c.detail)?;
+            }
         }
         let failed = report
             .checks
             .iter()
             .filter(|c| c.outcome == strongroom_core::verify::Outcome::Fail)
             .count();
+        let of = if several {
+            format!(
+                ", {} of {} bundles in the {} file",
+                report.items.iter().filter(|i| i.verified).count(),
+                report.items.len(),
+                report.container
+            )
+        } else {
+            String::new()
+        };
         if report.verified {
             writeln!(
                 out,
-                "VERIFIED: {} (sha256:{})",
+                "VERIFIED: {} (sha256:{}{of})",
                 report.bundle, report.artifact_sha256
             )?;
         } else {
             writeln!(
                 out,
-                "NOT VERIFIED: {} ({failed} check{} failed)",
+                "NOT VERIFIED: {} ({failed} check{} failed{of})",
                 report.bundle,
                 if failed == 1 { "" } else { "s" }
             )?;
@@ -249,6 +287,32 @@ fn keyless(v: &VerifyArgs) -> anyhow::Result<u8> {
     } else {
         exit::VERIFY_FAILED
     })
+}
+
+fn req_root(v: &VerifyArgs) -> PathBuf {
+    v.trusted_root.clone().expect("checked by the caller")
+}
+
+/// The signer's lines: who, vouched for by which issuer, from which repository and workflow.
+fn write_signer(out: &mut impl Write, s: &strongroom_ops::keyless::Signer) -> std::io::Result<()> {
+    writeln!(out, "  signer: {}", s.identity)?;
+    if let Some(i) = &s.issuer {
+        writeln!(out, "  issuer: {i}")?;
+    }
+    for (what, v) in [
+        ("repository", &s.source_repository),
+        ("ref", &s.source_ref),
+        ("workflow", &s.workflow),
+    ] {
+        if let Some(v) = v {
+            writeln!(out, "  {what}: {v}")?;
+        }
+    }
+    writeln!(
+        out,
+        "  certificate valid: {} to {}",
+        s.not_before, s.not_after
+    )
 }
 
 fn print_reports(
