@@ -40,7 +40,7 @@ step "tests (cargo nextest)"
 # other projects' conformance cases (../shared/conformance). Without it they are not run, and each
 # is named as not run (they would fail, never pass, if run without the data).
 VULNDB_TESTS='(package(strongroom-cli) & binary(scan)) | (package(strongroom-vuln) & binary(real_data))'
-CONFORMANCE_TESTS='(package(strongroom-cli) & (binary(sigstore_conformance) | binary(sigstore_third_party))) | (package(strongroom-sigstore) & (binary(conformance_roots) | binary(conformance_log_proofs) | binary(conformance_certificates) | binary(conformance_timestamps) | binary(conformance_entries) | binary(conformance_bundles) | binary(conformance_verify)))'
+CONFORMANCE_TESTS='(package(strongroom-cli) & (binary(sigstore_conformance) | binary(sigstore_third_party) | binary(sigstore_agreement))) | (package(strongroom-sigstore) & (binary(conformance_roots) | binary(conformance_log_proofs) | binary(conformance_certificates) | binary(conformance_timestamps) | binary(conformance_entries) | binary(conformance_bundles) | binary(conformance_verify)))'
 VULNDB="$ROOT/../shared/vulndb"
 CONFORMANCE="$ROOT/../shared/conformance"
 SKIP=''

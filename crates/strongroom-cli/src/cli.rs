@@ -786,6 +786,9 @@ pub enum TrustCommand {
     /// The trust policy's Rego modules (exported with the trust).
     #[command(subcommand)]
     Policy(TrustPolicyCommand),
+    /// Sigstore trusted roots, for verifying keyless bundles (exported with the trust).
+    #[command(subcommand)]
+    Root(TrustRootCommand),
     /// Replace the trust policy's data: a JSON object (allowed_builders, min_approvers, …).
     Data {
         /// A JSON object.
@@ -846,6 +849,35 @@ pub struct TrustExportArgs {
     /// Print the result as JSON (the shape `docs/cli.md` documents).
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TrustRootCommand {
+    /// Trust a Sigstore trusted root (trusted_root.json, or gh's JSON lines) under a name;
+    /// `verify --trusted-root NAME` then uses it. Replaces a root of the same name.
+    Import {
+        /// The trusted root.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The name to trust it under (letters, digits, '.', '_', '-').
+        #[arg(long)]
+        name: String,
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show each trusted root's certificate authorities, logs and timestamp authorities, with
+    /// their validity windows.
+    List {
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop trusting a root.
+    Remove {
+        /// The root's name.
+        name: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -47,6 +47,7 @@ pub fn words(r: &Remedy) -> String {
         TrustIssuerKey => s("add the issuers' keys first with `strongroom trust add ISSUER.pem --name NAME --purpose custodian --holder PERSON`"),
         ListTrustedKeys => s("list trusted keys with `strongroom trust list`"),
         ListPolicyModules => s("list the policy modules with `strongroom trust list`"),
+        ListTrustRoots => s("list the Sigstore trusted roots with `strongroom trust root list`, or give the path of a trusted_root.json"),
         RevocationStands => s("nothing changed; give an earlier --at to move the revocation earlier"),
         OtherName => s("choose another --name"),
         AlreadyTrusted => s("the key is trusted already; see `strongroom trust list`"),

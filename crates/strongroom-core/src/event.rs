@@ -81,6 +81,10 @@ pub enum AuditEvent {
     TrustPolicyRemove,
     #[serde(rename = "trust.revoke")]
     TrustRevoke,
+    #[serde(rename = "trust.root.import")]
+    TrustRootImport,
+    #[serde(rename = "trust.root.remove")]
+    TrustRootRemove,
     #[serde(rename = "verify")]
     Verify,
     #[serde(rename = "vulndb.configure")]
@@ -91,7 +95,7 @@ pub enum AuditEvent {
 
 impl AuditEvent {
     /// Every event, in the order of their names.
-    pub const ALL: [AuditEvent; 39] = [
+    pub const ALL: [AuditEvent; 41] = [
         AuditEvent::AccessDenied,
         AuditEvent::Attest,
         AuditEvent::AuditCheckpoint,
@@ -128,6 +132,8 @@ impl AuditEvent {
         AuditEvent::TrustPolicyAdd,
         AuditEvent::TrustPolicyRemove,
         AuditEvent::TrustRevoke,
+        AuditEvent::TrustRootImport,
+        AuditEvent::TrustRootRemove,
         AuditEvent::Verify,
         AuditEvent::VulndbConfigure,
         AuditEvent::VulndbImport,
@@ -172,6 +178,8 @@ impl AuditEvent {
             AuditEvent::TrustPolicyAdd => "trust.policy.add",
             AuditEvent::TrustPolicyRemove => "trust.policy.remove",
             AuditEvent::TrustRevoke => "trust.revoke",
+            AuditEvent::TrustRootImport => "trust.root.import",
+            AuditEvent::TrustRootRemove => "trust.root.remove",
             AuditEvent::Verify => "verify",
             AuditEvent::VulndbConfigure => "vulndb.configure",
             AuditEvent::VulndbImport => "vulndb.import",

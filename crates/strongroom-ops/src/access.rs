@@ -348,7 +348,10 @@ fn trust_authority(
         if !new.trust.revocations.starts_with(&old.trust.revocations) {
             return forged("a revocation was removed".into());
         }
-        if old.trust.modules != new.trust.modules || old.trust.data != new.trust.data {
+        if old.trust.modules != new.trust.modules
+            || old.trust.data != new.trust.data
+            || old.trust.roots != new.trust.roots
+        {
             need.quorum = true;
         }
     }

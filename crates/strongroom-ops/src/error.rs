@@ -199,6 +199,11 @@ pub enum OpsError {
     },
     #[error("no policy module {0:?} in the trust policy")]
     PolicyModuleNotFound(String),
+    #[error("no Sigstore trusted root {name:?} in the trust store{}", suggestion.as_ref().map(|s| format!("; did you mean {s:?}?")).unwrap_or_default())]
+    TrustRootNotFound {
+        name: String,
+        suggestion: Option<String>,
+    },
     #[error(
         "operator {operator:?} (roles: {}) may not perform {action:?}: it needs the role {}",
         crate::operators::held_names(held),
@@ -498,6 +503,7 @@ impl OpsError {
             TrustKeyNotFound { .. }
             | NoSuchOperator { .. }
             | PolicyModuleNotFound(_)
+            | TrustRootNotFound { .. }
             | VerificationKeyNotFound { .. }
             | NoStation { .. }
             | NoSuchKey { .. } => ErrorKind::NotFound,
@@ -639,6 +645,7 @@ impl OpsError {
             TrustKeyNotFound { .. } => R::ListTrustedKeys,
             NoSuchOperator { .. } => R::ListOperators,
             PolicyModuleNotFound(_) => R::ListPolicyModules,
+            TrustRootNotFound { .. } => R::ListTrustRoots,
             AlreadyRevoked { .. } => R::RevocationStands,
             Forbidden {
                 operator, allowed, ..
@@ -742,6 +749,10 @@ mod tests {
                 suggestion: None,
             },
             OpsError::PolicyModuleNotFound(s()),
+            OpsError::TrustRootNotFound {
+                name: s(),
+                suggestion: None,
+            },
             OpsError::VerificationKeyNotFound {
                 key: s(),
                 home: p(),

@@ -2,7 +2,7 @@
 //! logged in Rekor), offline, against a trusted root carried in as a file: the edge that reads
 //! the files and the artifact, over `strongroom-sigstore`'s checks. Needs no station.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use strongroom_core::verify::Outcome;
@@ -54,7 +54,7 @@ pub enum Match {
 pub struct KeylessRequest {
     /// A bundle, gh's JSON lines, a PEP 740 attestation or PyPI provenance file.
     pub bundle: PathBuf,
-    pub trusted_root: PathBuf,
+    pub trusted_root: RootSource,
     pub artifact: KeylessArtifact,
     /// Required for a certificate; absent with `key`.
     pub identity: Option<Match>,
@@ -68,6 +68,25 @@ pub struct KeylessRequest {
     pub thresholds: ThresholdOverrides,
 }
 
+/// Where the trusted root comes from.
+#[derive(Clone, Debug)]
+pub enum RootSource {
+    /// A file carried in (`trusted_root.json`, or gh's JSON lines).
+    File(PathBuf),
+    /// A root the station trusts by name (`trust root import`).
+    Stored(strongroom_policy::SigstoreRoot),
+}
+
+impl RootSource {
+    /// How the report names it.
+    fn shown(&self) -> String {
+        match self {
+            RootSource::File(p) => p.display().to_string(),
+            RootSource::Stored(r) => format!("{} (trusted root, sha256:{})", r.name, r.sha256),
+        }
+    }
+}
+
 /// Thresholds the caller sets; the rest come from the root.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ThresholdOverrides {
@@ -78,6 +97,7 @@ pub struct ThresholdOverrides {
 
 /// How many log entries, SCTs and RFC 3161 timestamps must verify.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Thresholds {
     pub tlog: usize,
     pub sct: usize,
@@ -99,14 +119,16 @@ impl Thresholds {
 
 /// One check's line in the report.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct KeylessLine {
-    pub id: &'static str,
+    pub id: String,
     pub outcome: Outcome,
     pub detail: String,
 }
 
 /// Who the signing certificate names (for the report's first lines and the app).
 #[derive(Clone, Debug, Default, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Signer {
     /// The subject alternative name: a workflow URI, an email address.
     pub identity: String,
@@ -121,6 +143,7 @@ pub struct Signer {
 
 /// One bundle found in the file and its verdict.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct KeylessItem {
     /// Where in the file (`bundle`, `line 2`, `attestation_bundles[0].attestations[0]`).
     pub label: String,
@@ -135,10 +158,13 @@ pub struct KeylessItem {
 
 /// The verdict on a file of keyless evidence.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct KeylessReport {
     pub bundle: String,
+    /// The root's file, or its name and digest in the trust store.
+    pub trusted_root: String,
     /// `sigstore-bundle`, `sigstore-bundle-jsonl`, `pep740-attestation`, `pep740-provenance`.
-    pub container: &'static str,
+    pub container: String,
     pub artifact_sha256: String,
     pub thresholds: Thresholds,
     /// Verified when one bundle in the file verifies, as gh reads a file of attestations.
@@ -182,13 +208,120 @@ fn signer(bundle: &KeylessBundle) -> Option<Signer> {
     })
 }
 
+/// What every bundle of a request is checked against: the root read once, the policy.
+struct Prepared {
+    root: TrustedRoot,
+    root_shown: String,
+    policy: VerifyPolicy,
+    thresholds: Thresholds,
+}
+
 /// Verifies `req.bundle` offline against `req.trusted_root`. `Ok` carries the report whatever
 /// its verdict; `Err` is for what could not be read (a missing file, a root that is not one, a
 /// policy that is not one).
 pub fn verify_keyless_bundle(req: &KeylessRequest) -> Result<KeylessReport, OpsError> {
-    let root_bytes = read_capped(&req.trusted_root, MAX_FILE)?;
+    let prepared = prepare(req)?;
+    check_one(&prepared, &req.bundle, &req.artifact)
+}
+
+/// Verifies every bundle in `dir` with its artifact beside it (`FILE.sigstore.json` or
+/// `FILE.sigstore` with `FILE`), in parallel, against one reading of the root. A bundle whose
+/// artifact is missing is reported as not verified. `req.bundle` and `req.artifact` are unused.
+pub fn verify_keyless_folder(
+    req: &KeylessRequest,
+    dir: &Path,
+) -> Result<Vec<KeylessReport>, OpsError> {
+    let prepared = prepare(req)?;
+    let entries = std::fs::read_dir(dir).map_err(|source| OpsError::Read {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let mut pairs: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for e in entries {
+        let path = e
+            .map_err(|source| OpsError::Read {
+                path: dir.to_owned(),
+                source,
+            })?
+            .path();
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let stem = name
+            .strip_suffix(".sigstore.json")
+            .or_else(|| name.strip_suffix(".sigstore"));
+        if let Some(stem) = stem.filter(|s| !s.is_empty()) {
+            pairs.push((path.clone(), dir.join(stem)));
+        }
+    }
+    if pairs.is_empty() {
+        return Err(OpsError::BadInput(format!(
+            "{}: no FILE.sigstore.json or FILE.sigstore bundle in this folder",
+            dir.display()
+        )));
+    }
+    pairs.sort();
+    Ok(crate::util::par_map(&pairs, |(bundle, artifact)| {
+        if !artifact.is_file() {
+            let mut r = unreadable(
+                &prepared,
+                bundle,
+                String::new(),
+                "unknown",
+                format!("{}: no such file beside its bundle", artifact.display()),
+            );
+            r.checks[0].id = "artifact-digest".into();
+            r.items[0].checks[0].id = "artifact-digest".into();
+            return r;
+        }
+        let artifact = KeylessArtifact::File(artifact.clone());
+        check_one(&prepared, bundle, &artifact).unwrap_or_else(|e| {
+            unreadable(&prepared, bundle, String::new(), "unknown", e.to_string())
+        })
+    }))
+}
+
+/// A report of evidence that could not be read at all.
+fn unreadable(
+    p: &Prepared,
+    bundle: &Path,
+    artifact_sha256: String,
+    container: &str,
+    why: String,
+) -> KeylessReport {
+    let checks = vec![KeylessLine {
+        id: "bundle-format".into(),
+        outcome: Outcome::Fail,
+        detail: why,
+    }];
+    KeylessReport {
+        bundle: bundle.display().to_string(),
+        trusted_root: p.root_shown.clone(),
+        container: container.into(),
+        artifact_sha256,
+        thresholds: p.thresholds,
+        verified: false,
+        checks: checks.clone(),
+        signer: None,
+        items: vec![KeylessItem {
+            label: "file".into(),
+            publisher: None,
+            signer: None,
+            verified: false,
+            checks,
+        }],
+    }
+}
+
+fn prepare(req: &KeylessRequest) -> Result<Prepared, OpsError> {
+    let root_bytes = match &req.trusted_root {
+        RootSource::File(path) => read_capped(path, MAX_FILE)?,
+        RootSource::Stored(r) => r.json.clone().into_bytes(),
+    };
     let root = TrustedRoot::from_bytes(&root_bytes)
-        .map_err(|e| OpsError::BadInput(format!("{}: {e}", req.trusted_root.display())))?;
+        .map_err(|e| OpsError::BadInput(format!("{}: {e}", req.trusted_root.shown())))?;
     let key = match &req.key {
         Some(path) => Some(crate::verify::load_public_key_file(path)?),
         None => None,
@@ -208,7 +341,35 @@ pub fn verify_keyless_bundle(req: &KeylessRequest) -> Result<KeylessReport, OpsE
             ))
         }
     };
-    let bundle_bytes = read_capped(&req.bundle, MAX_FILE)?;
+    let default = Thresholds::for_root(&root);
+    let thresholds = Thresholds {
+        tlog: req.thresholds.tlog.unwrap_or(default.tlog),
+        sct: req.thresholds.sct.unwrap_or(default.sct),
+        timestamp: req.thresholds.timestamp.unwrap_or(default.timestamp),
+    };
+    let policy = VerifyPolicy {
+        identity,
+        key: key.clone(),
+        tlog_threshold: thresholds.tlog,
+        sct_threshold: thresholds.sct,
+        timestamp_threshold: thresholds.timestamp,
+        now: Timestamp::now(),
+    };
+    Ok(Prepared {
+        root_shown: req.trusted_root.shown(),
+        root,
+        policy,
+        thresholds,
+    })
+}
+
+/// One file of evidence against its artifact.
+fn check_one(
+    p: &Prepared,
+    bundle_path: &Path,
+    artifact: &KeylessArtifact,
+) -> Result<KeylessReport, OpsError> {
+    let bundle_bytes = read_capped(bundle_path, MAX_FILE)?;
     let evidence = read_evidence(&bundle_bytes);
     // The digests the bundles name: a file is hashed once with every one of them.
     let mut extra: Vec<HashAlg> = Vec::new();
@@ -217,7 +378,7 @@ pub fn verify_keyless_bundle(req: &KeylessRequest) -> Result<KeylessReport, OpsE
             extra.extend(digest_algs(b));
         }
     }
-    let artifact: Vec<Digest> = match &req.artifact {
+    let artifact: Vec<Digest> = match artifact {
         KeylessArtifact::Digest(d) => vec![d.clone()],
         KeylessArtifact::File(path) => {
             crate::hashing::check_file(path)?;
@@ -233,12 +394,6 @@ pub fn verify_keyless_bundle(req: &KeylessRequest) -> Result<KeylessReport, OpsE
             set.iter().cloned().collect()
         }
     };
-    let default = Thresholds::for_root(&root);
-    let thresholds = Thresholds {
-        tlog: req.thresholds.tlog.unwrap_or(default.tlog),
-        sct: req.thresholds.sct.unwrap_or(default.sct),
-        timestamp: req.thresholds.timestamp.unwrap_or(default.timestamp),
-    };
     let artifact_sha256 = artifact
         .iter()
         .find(|d| d.alg() == HashAlg::Sha256)
@@ -247,46 +402,24 @@ pub fn verify_keyless_bundle(req: &KeylessRequest) -> Result<KeylessReport, OpsE
     let (container, found) = match evidence {
         Ok(e) => e,
         Err(e) => {
-            let checks = vec![KeylessLine {
-                id: "bundle-format",
-                outcome: Outcome::Fail,
-                detail: e.to_string(),
-            }];
-            return Ok(KeylessReport {
-                bundle: req.bundle.display().to_string(),
-                container: "unknown",
+            return Ok(unreadable(
+                p,
+                bundle_path,
                 artifact_sha256,
-                thresholds,
-                verified: false,
-                checks: checks.clone(),
-                signer: None,
-                items: vec![KeylessItem {
-                    label: "file".into(),
-                    publisher: None,
-                    signer: None,
-                    verified: false,
-                    checks,
-                }],
-            });
+                "unknown",
+                e.to_string(),
+            ))
         }
-    };
-    let policy = VerifyPolicy {
-        identity,
-        key: key.clone(),
-        tlog_threshold: thresholds.tlog,
-        sct_threshold: thresholds.sct,
-        timestamp_threshold: thresholds.timestamp,
-        now: Timestamp::now(),
     };
     let items: Vec<KeylessItem> = found
         .into_iter()
         .map(|f| {
             let (checks, signer) = match &f.bundle {
                 Ok(b) => (
-                    verify_keyless(b, &root, &artifact, &policy)
+                    verify_keyless(b, &p.root, &artifact, &p.policy)
                         .into_iter()
                         .map(|c| KeylessLine {
-                            id: c.id.as_str(),
+                            id: c.id.as_str().into(),
                             outcome: c.outcome,
                             detail: c.detail,
                         })
@@ -295,7 +428,7 @@ pub fn verify_keyless_bundle(req: &KeylessRequest) -> Result<KeylessReport, OpsE
                 ),
                 Err(e) => (
                     vec![KeylessLine {
-                        id: "bundle-format",
+                        id: "bundle-format".into(),
                         outcome: Outcome::Fail,
                         detail: e.to_string(),
                     }],
@@ -313,13 +446,23 @@ pub fn verify_keyless_bundle(req: &KeylessRequest) -> Result<KeylessReport, OpsE
         .collect();
     let decisive = items.iter().find(|i| i.verified).unwrap_or(&items[0]);
     Ok(KeylessReport {
-        bundle: req.bundle.display().to_string(),
-        container: container.as_str(),
+        bundle: bundle_path.display().to_string(),
+        trusted_root: p.root_shown.clone(),
+        container: container.as_str().into(),
         artifact_sha256,
-        thresholds,
+        thresholds: p.thresholds,
         verified: decisive.verified,
         checks: decisive.checks.clone(),
         signer: decisive.signer.clone(),
         items,
     })
+}
+
+impl crate::Station {
+    /// [`verify_keyless_bundle`] for a logged-in operator who may verify releases (the app's
+    /// path: every command of the app needs a login).
+    pub fn verify_keyless(&self, req: &KeylessRequest) -> Result<KeylessReport, OpsError> {
+        self.require(crate::operators::Action::ReleaseVerify)?;
+        verify_keyless_bundle(req)
+    }
 }

@@ -27,6 +27,7 @@ mod sign;
 mod station;
 mod tokens;
 pub mod trust;
+pub mod trust_roots;
 mod util;
 mod verify;
 pub mod vulns;

@@ -65,6 +65,8 @@ pub enum Remedy {
     ListTrustedKeys,
     /// Where the policy modules are listed.
     ListPolicyModules,
+    /// Where the Sigstore trusted roots are listed.
+    ListTrustRoots,
     /// The key was revoked already.
     RevocationStands,
     /// The trusted-key name is taken.
@@ -171,6 +173,7 @@ impl Remedy {
             TrustIssuerKey,
             ListTrustedKeys,
             ListPolicyModules,
+            ListTrustRoots,
             RevocationStands,
             OtherName,
             AlreadyTrusted,
@@ -235,6 +238,7 @@ impl Remedy {
                 | TrustIssuerKey
                 | ListTrustedKeys
                 | ListPolicyModules
+                | ListTrustRoots
                 | RevocationStands
                 | OtherName
                 | AlreadyTrusted

@@ -157,6 +157,8 @@ pub struct TrustListing {
     pub policy_modules: Vec<String>,
     /// The trust policy's data (merged over the built-in defaults when policies run).
     pub policy_data: serde_json::Value,
+    /// Sigstore trusted roots, for keyless verification.
+    pub roots: Vec<crate::trust_roots::TrustRootInfo>,
 }
 
 /// A written trust package.
@@ -193,6 +195,8 @@ pub struct TrustImported {
     pub keys: usize,
     pub revocations: usize,
     pub policy_modules: usize,
+    /// The Sigstore trusted roots the package carries, by name.
+    pub roots: Vec<String>,
     /// Revocations the station held that the package lacked, kept (revocations are sticky).
     pub kept_revocations: usize,
 }
@@ -273,7 +277,7 @@ fn policy_info(set: &TrustSet) -> TrustPolicyInfo {
 impl Station {
     /// Runs `op` and records what it returns as an act (custodian only; the rules of
     /// `access.rs` decide whether the quorum must consent), or records its failure.
-    fn trust_act<T>(
+    pub(crate) fn trust_act<T>(
         &self,
         action: AuditEvent,
         object: &str,
@@ -460,6 +464,7 @@ impl Station {
                 .collect(),
             policy_modules: policy.policy_modules,
             policy_data: policy.policy_data,
+            roots: crate::trust_roots::root_infos(&set),
         })
     }
 
@@ -759,6 +764,15 @@ impl Station {
                     other => refused(other),
                 })?;
             let merged = &done.merged;
+            for r in merged.roots() {
+                strongroom_sigstore::TrustedRoot::from_bytes(r.json.as_bytes()).map_err(|e| {
+                    OpsError::BadInput(format!(
+                        "{}: the package's Sigstore trusted root {:?} does not read as one: {e}",
+                        path.display(),
+                        r.name
+                    ))
+                })?;
+            }
             let imported_revocations = done.package.trust.revocations().len();
             let result = TrustImported {
                 sha256: sha256.clone(),
@@ -775,6 +789,7 @@ impl Station {
                 keys: merged.keys().len(),
                 revocations: merged.revocations().len(),
                 policy_modules: merged.policy().modules.len(),
+                roots: merged.roots().iter().map(|r| r.name.clone()).collect(),
                 kept_revocations: merged.revocations().len() - imported_revocations,
             };
             let details = serde_json::json!({
@@ -782,6 +797,7 @@ impl Station {
                 "signers": result.signer_key_ids, "holders": result.holders,
                 "threshold": result.threshold, "keys": result.keys,
                 "revocations": result.revocations, "policy_modules": result.policy_modules,
+                "roots": result.roots,
                 "kept_revocations": result.kept_revocations,
             });
             let changes = vec![

@@ -26,5 +26,5 @@ pub use rego::{
 pub use strongroom_core::timestamp::{Timestamp, TimestampError};
 pub use trust::{
     check_holder, KeyStatus, NewTrustedKey, PolicyBundle, PolicyModule, Purpose, Revocation,
-    RevocationStatus, Stage, TrustError, TrustSet, TrustedKey,
+    RevocationStatus, SigstoreRoot, Stage, TrustError, TrustSet, TrustedKey,
 };

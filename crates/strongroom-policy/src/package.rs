@@ -26,7 +26,9 @@ use serde::{Deserialize, Serialize};
 use strongroom_core::dsse::{Envelope, EnvelopeJson};
 use strongroom_core::{KeyId, SignError, Signer};
 
-use crate::trust::{NewTrustedKey, PolicyBundle, PolicyModule, Purpose, Revocation, TrustError};
+use crate::trust::{
+    NewTrustedKey, PolicyBundle, PolicyModule, Purpose, Revocation, SigstoreRoot, TrustError,
+};
 use crate::{PolicyError, Stage, Timestamp, TrustSet, TrustedKey};
 
 /// The DSSE payload type, and the payload's `mediaType`, of a trust package.
@@ -162,6 +164,9 @@ struct PayloadJson {
     keys: Vec<KeyJson>,
     revocations: Vec<RevocationJson>,
     policy: PolicyJson,
+    /// Absent when there are none, so packages without roots keep their bytes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    sigstore_roots: Vec<SigstoreRoot>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -312,6 +317,7 @@ impl TrustPackage {
                 modules: trust.policy().modules.clone(),
                 data: trust.policy().data.clone(),
             },
+            sigstore_roots: trust.roots().to_vec(),
         };
         let value = serde_json::to_value(&payload).expect("the payload always serialises");
         let mut package = TrustPackage {
@@ -618,7 +624,9 @@ fn parse_payload(bytes: &[u8], signers: &[KeyId]) -> Result<VerifiedPackage, Pac
         modules: p.policy.modules,
         data: p.policy.data,
     };
-    let trust = TrustSet::new(keys, revocations, policy).map_err(entry)?;
+    let trust = TrustSet::new(keys, revocations, policy)
+        .and_then(|t| t.with_roots(p.sigstore_roots))
+        .map_err(entry)?;
     crate::rego::check_modules(&trust.policy().modules).map_err(|source| PackageError::Policy {
         signers: signers_shown.clone(),
         source,

@@ -92,6 +92,10 @@ pub enum TrustError {
     },
     #[error("two trusted keys are named {0:?}")]
     DuplicateName(String),
+    #[error("two Sigstore trusted roots are named {0:?}")]
+    DuplicateRoot(String),
+    #[error("the Sigstore trusted root {0:?} is not the text its digest names")]
+    RootDigest(String),
     #[error("the key {key_id} is trusted twice, as {first:?} and {second:?}")]
     DuplicateKey {
         key_id: String,
@@ -305,12 +309,43 @@ pub(crate) fn json_kind(v: &serde_json::Value) -> &'static str {
     }
 }
 
-/// Everything a station trusts: keys, revocations, policy. Names and key ids are unique.
+/// A Sigstore trusted root the station trusts for keyless verification, by name: its JSON as
+/// imported (Sigstore's `trusted_root.json`, or gh's JSON lines; `strongroom-sigstore` reads it
+/// when it is imported and when it is used), and the SHA-256 of that text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SigstoreRoot {
+    pub name: String,
+    pub sha256: String,
+    pub json: String,
+    pub added_at: Timestamp,
+    pub added_by: String,
+}
+
+impl SigstoreRoot {
+    /// A root named `name` of `json`, its digest computed.
+    pub fn new(name: String, json: String, added_at: Timestamp, added_by: String) -> Self {
+        let sha256 = strongroom_core::HashAlg::Sha256
+            .hash(json.as_bytes())
+            .to_hex();
+        SigstoreRoot {
+            name,
+            sha256,
+            json,
+            added_at,
+            added_by,
+        }
+    }
+}
+
+/// Everything a station trusts: keys, revocations, policy, and Sigstore trusted roots. Names
+/// and key ids are unique.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TrustSet {
     keys: Vec<TrustedKey>,
     revocations: Vec<Revocation>,
     policy: PolicyBundle,
+    roots: Vec<SigstoreRoot>,
 }
 
 /// A key's revocation as seen from one moment.
@@ -437,7 +472,38 @@ impl TrustSet {
             keys,
             revocations,
             policy,
+            roots: Vec::new(),
         })
+    }
+
+    /// The set with these Sigstore trusted roots: names unique, each digest its text's.
+    pub fn with_roots(mut self, roots: Vec<SigstoreRoot>) -> Result<Self, TrustError> {
+        let mut names = BTreeSet::new();
+        for r in &roots {
+            if !names.insert(r.name.as_str()) {
+                return Err(TrustError::DuplicateRoot(r.name.clone()));
+            }
+            let again = SigstoreRoot::new(
+                r.name.clone(),
+                r.json.clone(),
+                r.added_at,
+                r.added_by.clone(),
+            );
+            if again.sha256 != r.sha256 {
+                return Err(TrustError::RootDigest(r.name.clone()));
+            }
+        }
+        self.roots = roots;
+        Ok(self)
+    }
+
+    pub fn roots(&self) -> &[SigstoreRoot] {
+        &self.roots
+    }
+
+    /// A Sigstore trusted root by name.
+    pub fn root(&self, name: &str) -> Option<&SigstoreRoot> {
+        self.roots.iter().find(|r| r.name == name)
     }
 
     pub fn keys(&self) -> &[TrustedKey] {

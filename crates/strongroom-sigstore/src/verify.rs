@@ -337,26 +337,41 @@ pub fn verify_keyless(
                 Err(e) => push(KeylessCheck::CertificateValidity, false, e.to_string()),
             }
         }
-        if let Some(at) = times.first() {
-            match c.issued_by(&root.certificate_authorities, *at) {
-                Ok(ca) => {
-                    push(
-                        KeylessCheck::CertificateChain,
-                        true,
-                        format!("issued by {}", ca.uri),
-                    );
-                    let issuer_key = subject_public_key_info(&ca.chain[0]).unwrap_or_default();
-                    match check_embedded_scts(c, &issuer_key, &root.ctlogs) {
-                        Ok(findings) => {
-                            for f in findings {
-                                scts_ok += usize::from(f.verified);
-                                push(KeylessCheck::Sct, f.verified, f.detail);
-                            }
-                        }
-                        Err(e) => push(KeylessCheck::Sct, false, e.to_string()),
+        // Without a verified time the verdict has failed already (`certificate-validity`); the
+        // chain and SCTs are still judged, at the certificate's own start, so the report names
+        // everything wrong with it.
+        let (at, when) = match times.first() {
+            Some(t) => (*t, String::new()),
+            None => (
+                c.not_before,
+                " (judged at the certificate's own start: no verified time)".to_owned(),
+            ),
+        };
+        let issuer = match c.issued_by(&root.certificate_authorities, at) {
+            Ok(ca) => {
+                push(
+                    KeylessCheck::CertificateChain,
+                    true,
+                    format!("issued by {}{when}", ca.uri),
+                );
+                Some(ca)
+            }
+            Err(e) => {
+                push(KeylessCheck::CertificateChain, false, e.to_string());
+                c.named_issuer(&root.certificate_authorities)
+            }
+        };
+        // SCTs name the issuer's key; with a broken chain, the authority the certificate names.
+        if let Some(ca) = issuer {
+            let issuer_key = subject_public_key_info(&ca.chain[0]).unwrap_or_default();
+            match check_embedded_scts(c, &issuer_key, &root.ctlogs) {
+                Ok(findings) => {
+                    for f in findings {
+                        scts_ok += usize::from(f.verified);
+                        push(KeylessCheck::Sct, f.verified, f.detail);
                     }
                 }
-                Err(e) => push(KeylessCheck::CertificateChain, false, e.to_string()),
+                Err(e) => push(KeylessCheck::Sct, false, e.to_string()),
             }
         }
         if let Some(identity) = &policy.identity {

@@ -308,6 +308,23 @@ impl SigningCertificate {
     }
 }
 
+impl SigningCertificate {
+    /// The authority of `authorities` whose first certificate is named as this certificate's
+    /// issuer, whether or not its signature holds: whose key an SCT must name even when the
+    /// chain is broken, so that the SCTs are still judged and reported.
+    pub fn named_issuer<'a>(
+        &self,
+        authorities: &'a [CertificateAuthority],
+    ) -> Option<&'a CertificateAuthority> {
+        authorities.iter().find(|ca| {
+            ca.chain.first().is_some_and(|der| {
+                Certificate::from_der(der)
+                    .is_ok_and(|c| c.tbs_certificate.subject == self.cert.tbs_certificate.issuer)
+            })
+        })
+    }
+}
+
 /// The DER SubjectPublicKeyInfo of a DER certificate (the issuer key an SCT names by hash).
 pub fn subject_public_key_info(der: &[u8]) -> Result<Vec<u8>, CertError> {
     let c = Certificate::from_der(der).map_err(malformed)?;

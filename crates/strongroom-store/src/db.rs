@@ -147,6 +147,14 @@ const MIGRATIONS: &[&str] = &[
         GENERATED ALWAYS AS (json_extract(details, '$.prev_access')) VIRTUAL;
     CREATE INDEX audit_log_access ON audit_log (access_prev) WHERE access_prev IS NOT NULL;
     CREATE INDEX audit_log_login ON audit_log (action, operator, time);",
+    // 8: Sigstore trusted roots, trusted by name for keyless verification (see trust.rs).
+    "CREATE TABLE trust_sigstore_roots (
+        name     TEXT PRIMARY KEY,
+        sha256   TEXT NOT NULL,
+        json     TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        added_by TEXT NOT NULL
+    );",
 ];
 
 /// The first schema version this build opens: older stations lack the authenticated access

@@ -64,6 +64,14 @@ pub enum Change {
         modules: Vec<strongroom_policy::PolicyModule>,
         data: serde_json::Value,
     },
+    /// A Sigstore trusted root trusted by name (replacing one of the same name).
+    TrustRootPut {
+        root: strongroom_policy::SigstoreRoot,
+    },
+    /// A Sigstore trusted root no longer trusted.
+    TrustRootRemove {
+        name: String,
+    },
     /// An imported trust package replaced the trust store: `trust` is the result, `package` the
     /// file's text, so that replaying the log can check the one against the other.
     TrustReplace {
@@ -147,6 +155,13 @@ impl AccessState {
                 self.trust.modules = modules.clone();
                 self.trust.data = data.clone();
             }
+            Change::TrustRootPut { root } => {
+                match self.trust.roots.iter_mut().find(|r| r.name == root.name) {
+                    Some(slot) => *slot = root.clone(),
+                    None => self.trust.roots.push(root.clone()),
+                }
+            }
+            Change::TrustRootRemove { name } => self.trust.roots.retain(|r| &r.name != name),
             Change::TrustReplace { trust, .. } => self.trust = trust.clone(),
         }
         Ok(())

@@ -7,8 +7,8 @@ use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use strongroom_core::KeyId;
 use strongroom_policy::{
-    NewTrustedKey, PolicyBundle, PolicyModule, Purpose, Revocation, Stage, Timestamp, TrustSet,
-    TrustedKey,
+    NewTrustedKey, PolicyBundle, PolicyModule, Purpose, Revocation, SigstoreRoot, Stage, Timestamp,
+    TrustSet, TrustedKey,
 };
 
 use crate::{Store, StoreError};
@@ -64,6 +64,9 @@ pub struct TrustRows {
     pub revocations: Vec<RevocationRow>,
     pub modules: Vec<PolicyModule>,
     pub data: serde_json::Value,
+    /// Sigstore trusted roots by name (absent from acts recorded before there were any).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub roots: Vec<SigstoreRoot>,
 }
 
 impl Default for TrustRows {
@@ -73,6 +76,7 @@ impl Default for TrustRows {
             revocations: Vec::new(),
             modules: Vec::new(),
             data: serde_json::Value::Object(Default::default()),
+            roots: Vec::new(),
         }
     }
 }
@@ -142,6 +146,7 @@ impl TrustRows {
             revocations: set.revocations().iter().map(RevocationRow::of).collect(),
             modules: set.policy().modules.clone(),
             data: set.policy().data.clone(),
+            roots: set.roots().to_vec(),
         }
     }
 
@@ -157,7 +162,9 @@ impl TrustRows {
             .iter()
             .map(RevocationRow::revocation)
             .collect::<Result<_, _>>()?;
-        TrustSet::new(keys, revocations, self.policy()).map_err(|e| corrupt("set", e))
+        TrustSet::new(keys, revocations, self.policy())
+            .and_then(|t| t.with_roots(self.roots.clone()))
+            .map_err(|e| corrupt("set", e))
     }
 
     pub fn policy(&self) -> PolicyBundle {
@@ -221,19 +228,50 @@ pub(crate) fn read_rows(conn: &rusqlite::Connection) -> Result<TrustRows, StoreE
         Some(d) => serde_json::from_str(&d).map_err(|e| corrupt("policy data", e))?,
         None => serde_json::Value::Object(Default::default()),
     };
+    let mut stmt = conn.prepare(
+        "SELECT name, sha256, json, added_at, added_by FROM trust_sigstore_roots ORDER BY rowid",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut roots = Vec::new();
+    while let Some(r) = rows.next()? {
+        let name: String = r.get(0)?;
+        let what = format!("Sigstore trusted root {name}");
+        roots.push(SigstoreRoot {
+            sha256: r.get(1)?,
+            json: r.get(2)?,
+            added_at: ts(&what, &r.get::<_, String>(3)?)?,
+            added_by: r.get(4)?,
+            name,
+        });
+    }
     Ok(TrustRows {
         keys,
         revocations,
         modules,
         data,
+        roots,
     })
 }
 
 pub(crate) fn write_rows(conn: &rusqlite::Connection, t: &TrustRows) -> Result<(), StoreError> {
     conn.execute_batch(
         "DELETE FROM trust_keys; DELETE FROM trust_revocations;
-         DELETE FROM trust_policy_modules; DELETE FROM trust_policy_data;",
+         DELETE FROM trust_policy_modules; DELETE FROM trust_policy_data;
+         DELETE FROM trust_sigstore_roots;",
     )?;
+    for r in &t.roots {
+        conn.execute(
+            "INSERT INTO trust_sigstore_roots (name, sha256, json, added_at, added_by)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            rusqlite::params![
+                r.name,
+                r.sha256,
+                r.json,
+                r.added_at.to_rfc3339(),
+                r.added_by
+            ],
+        )?;
+    }
     for k in &t.keys {
         conn.execute(
             "INSERT INTO trust_keys (key_id, name, public_key_pem, purpose, holder, stages, not_before, not_after, added_at, added_by)

@@ -13,6 +13,10 @@ signer_key_ids: Array<string>, holders: Array<string>,
  */
 threshold: number, keys: number, revocations: number, policy_modules: number, 
 /**
+ * The Sigstore trusted roots the package carries, by name.
+ */
+roots: Array<string>, 
+/**
  * Revocations the station held that the package lacked, kept (revocations are sticky).
  */
 kept_revocations: number, };

@@ -9,6 +9,7 @@ use strongroom_ops::{OpsError, Station};
 use super::{open_station, parse_purpose, print_json, Ctx};
 use crate::cli::{
     PinArgs, SecretArgs, TrustAddArgs, TrustCommand, TrustExportArgs, TrustPolicyCommand,
+    TrustRootCommand,
 };
 use crate::exit;
 use crate::terminal::Terminal;
@@ -37,6 +38,37 @@ pub(super) fn trust(ctx: &Ctx, cmd: TrustCommand) -> anyhow::Result<u8> {
         }
         TrustCommand::Policy(TrustPolicyCommand::Remove { name }) => {
             print_policy(&station.trust_policy_remove(&name)?)?;
+        }
+        TrustCommand::Root(TrustRootCommand::Import { file, name, json }) => {
+            let r = station.trust_root_import(&name, &file)?;
+            if json {
+                print_json(&r)?;
+            } else {
+                println!(
+                    "trusted the Sigstore root {:?} (sha256:{})",
+                    r.name, r.sha256
+                );
+                print_root_parts(&r)?;
+            }
+        }
+        TrustCommand::Root(TrustRootCommand::List { json }) => {
+            let roots = station.trust_root_list()?;
+            if json {
+                print_json(&roots)?;
+            } else if roots.is_empty() {
+                println!("no Sigstore trusted roots: import one with `strongroom trust root import FILE --name NAME`");
+            }
+            for r in roots.iter().filter(|_| !json) {
+                println!(
+                    "{} (sha256:{}), added {} by {}",
+                    r.name, r.sha256, r.added_at, r.added_by
+                );
+                print_root_parts(r)?;
+            }
+        }
+        TrustCommand::Root(TrustRootCommand::Remove { name }) => {
+            let r = station.trust_root_remove(&name)?;
+            println!("no longer trusting the Sigstore root {:?}", r.name);
         }
         TrustCommand::Data { file } => {
             print_policy(&station.trust_data_set(&file)?)?;
@@ -106,6 +138,29 @@ fn trust_revoke(
     Ok(())
 }
 
+/// A root's authorities and logs, one table.
+fn print_root_parts(r: &strongroom_ops::trust_roots::TrustRootInfo) -> anyhow::Result<()> {
+    let rows: Vec<[String; 4]> = r
+        .parts
+        .iter()
+        .map(|p| {
+            [
+                format!("  {}", p.kind),
+                p.uri.clone(),
+                p.name.clone(),
+                format!(
+                    "{} to {}",
+                    p.valid_from,
+                    p.valid_until.as_deref().unwrap_or("now")
+                ),
+            ]
+        })
+        .collect();
+    let mut out = std::io::stdout().lock();
+    super::write_table(&mut out, &["  KIND", "URI", "NAME", "VALID"], &rows)?;
+    Ok(())
+}
+
 fn trust_list(station: &Station, json: bool) -> anyhow::Result<()> {
     let list = station.trust_list()?;
     if json {
@@ -158,6 +213,13 @@ fn trust_list(station: &Station, json: bool) -> anyhow::Result<()> {
             r.key_id,
             r.revoked_at,
             r.reason
+        )?;
+    }
+    for r in &list.roots {
+        writeln!(
+            out,
+            "Sigstore trusted root: {} (sha256:{}; `trust root list` shows its authorities)",
+            r.name, r.sha256
         )?;
     }
     drop(out);

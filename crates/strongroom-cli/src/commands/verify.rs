@@ -114,7 +114,7 @@ fn signatures_in(dir: &Path, artifacts: &Path) -> anyhow::Result<Vec<Target>> {
 
 pub(super) fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {
     if v.trusted_root.is_some() {
-        return keyless(&v);
+        return keyless(ctx, &v);
     }
     check_inputs(&v)?;
     if (v.key.is_none() || v.summary_out.is_some()) && !v.files.is_empty() && v.bundle.is_none() {
@@ -174,12 +174,12 @@ pub(super) fn verify(ctx: &Ctx, v: VerifyArgs) -> anyhow::Result<u8> {
 }
 
 /// `verify --trusted-root ROOT … FILE|sha256:HEX`: another client's Sigstore bundle, offline.
-fn keyless(v: &VerifyArgs) -> anyhow::Result<u8> {
+fn keyless(ctx: &Ctx, v: &VerifyArgs) -> anyhow::Result<u8> {
     use strongroom_ops::keyless::{
         verify_keyless_bundle, KeylessArtifact, KeylessRequest, Match, ThresholdOverrides,
     };
     let [arg] = v.files.as_slice() else {
-        anyhow::bail!("with --trusted-root, give one signed FILE, or its digest as sha256:HEX");
+        anyhow::bail!("with --trusted-root, give one signed FILE, its digest as sha256:HEX, or a folder of FILE.sigstore.json bundles with their files");
     };
     let arg = arg.to_string_lossy();
     let artifact = KeylessArtifact::parse(&arg)?;
@@ -199,9 +199,10 @@ fn keyless(v: &VerifyArgs) -> anyhow::Result<u8> {
         (None, Some(r)) => Some(Match::Regexp(r.clone())),
         (None, None) => None,
     };
+    let folder = v.bundle.is_none() && matches!(&artifact, KeylessArtifact::File(f) if f.is_dir());
     let req = KeylessRequest {
         bundle,
-        trusted_root: req_root(v),
+        trusted_root: root_source(ctx, &req_root(v))?,
         artifact,
         identity: pick(&v.certificate_identity, &v.certificate_identity_regexp),
         issuer: pick(
@@ -221,6 +222,12 @@ fn keyless(v: &VerifyArgs) -> anyhow::Result<u8> {
             timestamp: v.timestamp_threshold,
         },
     };
+    if folder {
+        let KeylessArtifact::File(dir) = &req.artifact else {
+            unreachable!("a folder is a path")
+        };
+        return keyless_folder(&req, &dir.clone(), v.json);
+    }
     let report = verify_keyless_bundle(&req)?;
     printed((|| -> anyhow::Result<()> {
         if v.json {
@@ -248,7 +255,7 @@ fn keyless(v: &VerifyArgs) -> anyhow::Result<u8> {
                 write_signer(&mut out, s)?;
             }
             for c in &item.checks {
-                super::write_check(&mut out, c.outcome, c.id, &c.detail)?;
+                super::write_check(&mut out, c.outcome, &c.id, &c.detail)?;
             }
         }
         let failed = report
@@ -287,6 +294,75 @@ fn keyless(v: &VerifyArgs) -> anyhow::Result<u8> {
     } else {
         exit::VERIFY_FAILED
     })
+}
+
+/// `verify --trusted-root … DIR`: every `FILE.sigstore.json` (or `FILE.sigstore`) in DIR with
+/// its FILE, one line each, failures with the checks that failed.
+fn keyless_folder(
+    req: &strongroom_ops::keyless::KeylessRequest,
+    dir: &Path,
+    json: bool,
+) -> anyhow::Result<u8> {
+    let reports = strongroom_ops::keyless::verify_keyless_folder(req, dir)?;
+    let failed = reports.iter().filter(|r| !r.verified).count();
+    printed((|| -> anyhow::Result<()> {
+        if json {
+            return print_json(&reports);
+        }
+        let mut out = std::io::stdout().lock();
+        for r in &reports {
+            if r.verified {
+                let who = r.signer.as_ref().map_or("", |s| s.identity.as_str());
+                writeln!(out, "PASS  {} ({who})", r.bundle)?;
+            } else {
+                let ids: Vec<&str> = r
+                    .checks
+                    .iter()
+                    .filter(|c| c.outcome == strongroom_core::verify::Outcome::Fail)
+                    .map(|c| c.id.as_str())
+                    .collect();
+                writeln!(out, "FAIL  {} (failed: {})", r.bundle, ids.join(", "))?;
+            }
+        }
+        if failed == 0 {
+            writeln!(
+                out,
+                "VERIFIED: all {} bundles in {}",
+                reports.len(),
+                dir.display()
+            )?;
+        } else {
+            writeln!(
+                out,
+                "NOT VERIFIED: {failed} of {} bundles in {} failed",
+                reports.len(),
+                dir.display()
+            )?;
+        }
+        Ok(())
+    })())?;
+    Ok(if failed == 0 {
+        exit::OK
+    } else {
+        exit::VERIFY_FAILED
+    })
+}
+
+/// A file, or (when no such file exists and the argument is a bare name) a root the station
+/// trusts by that name.
+fn root_source(ctx: &Ctx, arg: &Path) -> anyhow::Result<strongroom_ops::keyless::RootSource> {
+    use strongroom_ops::keyless::RootSource;
+    let text = arg.as_os_str().to_string_lossy();
+    // A missing `trusted_root.json` is a missing file, not a root's name.
+    let bare =
+        arg.components().count() == 1 && !text.ends_with(".json") && !text.ends_with(".jsonl");
+    if arg.exists() || !bare {
+        return Ok(RootSource::File(arg.to_owned()));
+    }
+    let station = super::open_station(ctx)?;
+    Ok(RootSource::Stored(
+        station.trust_root_json(&arg.to_string_lossy())?,
+    ))
 }
 
 fn req_root(v: &VerifyArgs) -> PathBuf {
