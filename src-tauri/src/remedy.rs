@@ -36,6 +36,7 @@ pub fn words(r: &Remedy) -> String {
         TrustIssuerKey => s("first trust the issuer's key with the custodian role (Trust, Trust a key from a PEM file)"),
         ListTrustedKeys => s("the Trust screen lists the trusted keys"),
         ListPolicyModules => s("the Trust screen lists the policy modules"),
+        ListTrustRoots => s("the Trust screen lists the Sigstore trusted roots; or pick a trusted_root.json file"),
         RevocationStands => s("nothing changed; the revocation stands as it was"),
         OtherName => s("choose another name"),
         AlreadyTrusted => s("the key is trusted already; the Trust screen lists it"),

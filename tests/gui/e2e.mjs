@@ -318,6 +318,51 @@ with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) 
     await shot("audit");
   });
 
+  await test("keyless: import Sigstore's public-good root on Trust, verify a keyless bundle against it by name; a wrong issuer fails", async () => {
+    // Fixtures that travel with the repository (tests/fixtures/sigstore/keyless/README.md): a blob
+    // signed by appu@google.com through Google's OIDC, and Sigstore's public-good trusted root.
+    const fx = path.join(import.meta.dirname, "../fixtures/sigstore/keyless");
+    await go("Trust");
+    await type("trust-root-path", path.join(fx, "public-good-trusted_root.json"));
+    await type("trust-root-name", "public-good");
+    await click("trust-root-import");
+    await waitText("trust-root-result", /Now trusting the Sigstore root public-good/);
+    const parts = await waitText("trust-root-parts-public-good", /rekor\.sigstore\.dev/);
+    assert.match(parts, /fulcio\.sigstore\.dev/);
+    assert.match(parts, /in use/);
+    await shot("trust-roots");
+
+    await go("Verify");
+    await click("verify-mode-keyless");
+    await type("keyless-bundle", path.join(fx, "bundle.v3.sigstore"));
+    // The trust store's roots are listed once the keyless form opens; choose the one just imported.
+    await click("keyless-root-store");
+    await select("keyless-root-name", "public-good");
+    await type("keyless-artifact", path.join(fx, "artifact.txt"));
+    await type("keyless-identity", "appu@google.com");
+    await type("keyless-issuer", "https://accounts.google.com");
+    await click("keyless-button");
+    const verdict = await waitText("keyless-verdict", /VERIFIED/);
+    assert.doesNotMatch(verdict, /NOT VERIFIED/);
+    assert.equal(await textOf("keyless-signer-identity"), "appu@google.com");
+    assert.equal(await textOf("keyless-signer-issuer"), "https://accounts.google.com");
+    assert.match(await textOf("keyless-root"), /^public-good \(trusted root, sha256:[0-9a-f]{64}\)/);
+    assert.match(await textOf("keyless-signed-at"), /integrated at 2023-10-11/);
+    await shot("verify-keyless");
+
+    // The same evidence, asked for another issuer: the issuer check fails, and so the verdict.
+    await type("keyless-issuer", "https://github.com/login/oauth");
+    await click("keyless-button");
+    await waitText("keyless-verdict", /NOT VERIFIED/);
+    const issuer = await browser.$('[data-testid="keyless-checks"] [data-testid="check-issuer"]');
+    await issuer.waitForDisplayed({ timeout: 20000 });
+    assert.equal(await issuer.getAttribute("data-outcome"), "fail");
+    assert.match(await issuer.getText(), /FAIL[\s\S]*https:\/\/github\.com\/login\/oauth/);
+    const identity = await browser.$('[data-testid="keyless-checks"] [data-testid="check-identity"]');
+    assert.equal(await identity.getAttribute("data-outcome"), "pass");
+    await shot("verify-keyless-wrong-issuer");
+  });
+
   // Issue "the desktop app", one test per numbered item that the window itself shows.
   await test("2. save report: never over the station's database, and a file is replaced only after Replace", async () => {
     await go("Verify");

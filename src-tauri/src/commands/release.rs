@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use secrecy::SecretString;
 use serde::Deserialize;
+use strongroom_ops::keyless::KeylessReport;
 use strongroom_ops::release::{
     ApproveRelease, Approved, BuildMetaSource, BundleReport, CreateRelease, Exported, HashedFile,
     ReleaseCreated, ReleasePreview, ReportFormat, SbomChoice, VerifyBundle,
@@ -250,6 +251,87 @@ pub async fn verify_bundle(
         .await?;
     state.keep_report(report.clone())?;
     Ok(report)
+}
+
+/// What the Verify screen's keyless form sends: the evidence file, the trusted root (a full
+/// path, or the name of a root the trust store holds), the artifact (a full path or
+/// `sha256:HEX`), and who must have signed.
+#[derive(serde::Deserialize)]
+pub struct KeylessForm {
+    pub bundle: String,
+    pub trusted_root: String,
+    pub artifact: String,
+    pub identity: String,
+    pub identity_regexp: bool,
+    pub issuer: String,
+    pub issuer_regexp: bool,
+    pub repository: Option<String>,
+    pub git_ref: Option<String>,
+    pub workflow: Option<String>,
+}
+
+/// Verifies keyless Sigstore evidence (a bundle, gh's JSON lines, a PEP 740 attestation or
+/// PyPI provenance) offline, as `strongroom verify --trusted-root` does.
+#[tauri::command(async)]
+pub async fn verify_keyless(
+    state: State<'_, AppState>,
+    form: KeylessForm,
+) -> Result<KeylessReport, IpcError> {
+    use strongroom_ops::keyless::{
+        KeylessArtifact, KeylessRequest, Match, RootSource, ThresholdOverrides,
+    };
+    let given = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| Match::Exact(s.to_owned()))
+    };
+    let matching = |text: &str, regexp: bool| {
+        let text = text.trim().to_owned();
+        (!text.is_empty()).then_some(if regexp {
+            Match::Regexp(text)
+        } else {
+            Match::Exact(text)
+        })
+    };
+    let root = form.trusted_root.trim().to_owned();
+    let root_file = if root.starts_with('/') {
+        Some(picked(&root)?)
+    } else {
+        None
+    };
+    let artifact = match form.artifact.trim() {
+        a if a.starts_with("sha256:") => KeylessArtifact::parse(a)?,
+        a => KeylessArtifact::File(picked(a)?),
+    };
+    let bundle = picked(&form.bundle)?;
+    let identity = matching(&form.identity, form.identity_regexp);
+    let issuer = matching(&form.issuer, form.issuer_regexp);
+    let (source_repository, source_ref, workflow) = (
+        given(&form.repository),
+        given(&form.git_ref),
+        given(&form.workflow),
+    );
+    state
+        .work(move |s| {
+            let trusted_root = match root_file {
+                Some(f) => RootSource::File(f),
+                None => RootSource::Stored(s.trust_root_json(&root)?),
+            };
+            s.verify_keyless(&KeylessRequest {
+                bundle,
+                trusted_root,
+                artifact,
+                identity,
+                issuer,
+                source_repository,
+                source_ref,
+                workflow,
+                key: None,
+                thresholds: ThresholdOverrides::default(),
+            })
+        })
+        .await
 }
 
 /// Writes the last verification report as `html` or `json` (over an existing file only with

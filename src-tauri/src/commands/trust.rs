@@ -6,6 +6,7 @@ use strongroom_ops::trust::{
     parse_stages, TrustAdd, TrustExport, TrustExported, TrustImported, TrustListing,
     TrustPolicyInfo, TrustedKeyInfo,
 };
+use strongroom_ops::trust_roots::TrustRootInfo;
 use tauri::State;
 
 use super::{picked, Consent};
@@ -88,4 +89,26 @@ pub fn trust_policy_remove(
     consent: Option<Consent>,
 ) -> Result<TrustPolicyInfo, IpcError> {
     state.with(|s| Consent::given(consent, s, |s| s.trust_policy_remove(&name)))
+}
+
+/// Trusts the Sigstore trusted root at `path` under `name` (the custodian quorum consents, as
+/// for a policy change).
+#[tauri::command(async)]
+pub fn trust_root_import(
+    state: State<'_, AppState>,
+    path: String,
+    name: String,
+    consent: Option<Consent>,
+) -> Result<TrustRootInfo, IpcError> {
+    let path = picked(&path)?;
+    state.with(|s| Consent::given(consent, s, |s| s.trust_root_import(&name, &path)))
+}
+
+#[tauri::command(async)]
+pub fn trust_root_remove(
+    state: State<'_, AppState>,
+    name: String,
+    consent: Option<Consent>,
+) -> Result<TrustRootInfo, IpcError> {
+    state.with(|s| Consent::given(consent, s, |s| s.trust_root_remove(&name)))
 }

@@ -18,6 +18,9 @@ export type { HashedFile } from '../bindings/HashedFile';
 export type { ImportSummary } from '../bindings/ImportSummary';
 export type { IpcError } from '../bindings/IpcError';
 export type { KeyInfo } from '../bindings/KeyInfo';
+export type { KeylessItem } from '../bindings/KeylessItem';
+export type { KeylessLine } from '../bindings/KeylessLine';
+export type { KeylessReport } from '../bindings/KeylessReport';
 export type { Level } from '../bindings/Level';
 export type { ModuleTokens } from '../bindings/ModuleTokens';
 export type { OperatorInfo } from '../bindings/OperatorInfo';
@@ -31,17 +34,21 @@ export type { ReleaseCreated } from '../bindings/ReleaseCreated';
 export type { ReleaseForm } from '../bindings/ReleaseForm';
 export type { ReleasePreview } from '../bindings/ReleasePreview';
 export type { Role } from '../bindings/Role';
+export type { RootPart } from '../bindings/RootPart';
 export type { Rotated } from '../bindings/Rotated';
 export type { ScanReport } from '../bindings/ScanReport';
 export type { SessionInfo } from '../bindings/SessionInfo';
 export type { Settings } from '../bindings/Settings';
 export type { Severity } from '../bindings/Severity';
+export type { Signer } from '../bindings/Signer';
+export type { Thresholds } from '../bindings/Thresholds';
 export type { TokenInfo } from '../bindings/TokenInfo';
 export type { TrustExported } from '../bindings/TrustExported';
 export type { TrustImported } from '../bindings/TrustImported';
 export type { TrustListing } from '../bindings/TrustListing';
 export type { TrustPackageLine } from '../bindings/TrustPackageLine';
 export type { TrustPolicyInfo } from '../bindings/TrustPolicyInfo';
+export type { TrustRootInfo } from '../bindings/TrustRootInfo';
 export type { TrustedKeyInfo } from '../bindings/TrustedKeyInfo';
 export type { VulnStatus } from '../bindings/VulnStatus';
 export type { SbomForm as SbomChoice } from '../bindings/SbomForm';
@@ -65,3 +72,22 @@ import type { ProgressEvent } from '../bindings/ProgressEvent';
 
 /** Progress as the UI folds it: exactly the events the backend sends. */
 export type Progress = ProgressEvent;
+
+/**
+ * What the Verify screen's keyless form sends as `verify_keyless`'s `form` (the Rust struct
+ * `KeylessForm` in src-tauri, which has no generated binding and no renaming: snake_case keys).
+ * `trusted_root` is a full path (starting with "/") or the name of a root in the trust store;
+ * `artifact` a full path or `sha256:` and 64 hex digits; an optional claim is null when not asked.
+ */
+export type KeylessForm = {
+  bundle: string;
+  trusted_root: string;
+  artifact: string;
+  identity: string;
+  identity_regexp: boolean;
+  issuer: string;
+  issuer_regexp: boolean;
+  repository: string | null;
+  git_ref: string | null;
+  workflow: string | null;
+};

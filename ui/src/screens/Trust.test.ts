@@ -12,6 +12,15 @@ const tk = (name: string, state = 'active') => ({
 });
 const custodianKey = { label: 'custody', key_id: 'k', algorithm: 'ed25519', backend: 'software', status: 'active', purpose: 'custodian', created: '', uri: null, attributes: {} };
 const signerKey = { ...custodianKey, label: 'release', purpose: 'signer' };
+const part = (kind: string, uri: string, name: string, valid_from: string, valid_until: string | null = null) => ({ kind, uri, name, valid_from, valid_until });
+const rootInfo = (name: string, parts: ReturnType<typeof part>[]) => ({ name, sha256: '9'.repeat(64), added_at: '2025-04-01T08:00:00Z', added_by: 'alice', parts });
+const publicGood = rootInfo('public-good', [
+  part('fulcio', 'https://fulcio.sigstore.dev', 'sigstore.dev / sigstore', '2022-04-13T20:06:15Z', '2022-10-31T23:59:59Z'),
+  part('fulcio', 'https://fulcio.sigstore.dev', 'sigstore.dev / sigstore', '2022-10-31T23:59:59Z'),
+  part('tlog', 'https://rekor.sigstore.dev', 'PKIX_ECDSA_P256_SHA_256', '2021-01-12T11:53:27Z'),
+  part('ctlog', 'https://ctfe.sigstore.dev/2022', 'PKIX_ECDSA_P256_SHA_256', '2022-10-20T00:00:00Z'),
+  part('tsa', 'https://timestamp.sigstore.dev/api/v1/timestamp', 'sigstore.dev / sigstore-tsa-selfsigned', '2025-04-09T00:00:00Z'),
+]);
 
 describe('Trust screen', () => {
   it('loading', () => {
@@ -211,14 +220,116 @@ describe('Trust screen', () => {
   });
 
   it('an operator without trust.change sees the changes disabled, with the reason', async () => {
-    mockBackend({ trust_list: { ...emptyListing, policy_modules: ['extra.rego'] }, list_keys: [] });
+    mockBackend({ trust_list: { ...emptyListing, policy_modules: ['extra.rego'], roots: [publicGood] }, list_keys: [] });
     render(Trust, { session: sessionAs('rob', ['release-officer'], OFFICER_MAY) });
     await waitFor(() => expect(screen.getByTestId('trust-add-pem')).toBeTruthy());
     expect(screen.getByTestId('role-note').textContent).toContain('Needs the custodian role: you hold release-officer');
-    for (const id of ['trust-add-button', 'policy-add-button', 'policy-remove-extra.rego', 'trust-import', 'trust-export-button']) {
+    for (const id of ['trust-add-button', 'policy-add-button', 'policy-remove-extra.rego', 'trust-import', 'trust-export-button', 'trust-root-import', 'trust-root-remove-public-good']) {
       expect((screen.getByTestId(id) as HTMLButtonElement).disabled, id).toBe(true);
     }
     // testing a policy is open to all
     expect((screen.getByTestId('policy-test-button') as HTMLButtonElement).disabled).toBe(false);
+  });
+  it('Sigstore trusted roots: each with its digest, who added it, and its authorities and logs', async () => {
+    mockBackend({ trust_list: { ...emptyListing, roots: [publicGood, rootInfo('github', [])] }, list_keys: [] });
+    render(Trust, { session });
+    await waitFor(() => expect(screen.getByTestId('trust-root-public-good')).toBeTruthy());
+    const block = screen.getByTestId('trust-root-public-good');
+    expect(block.textContent).toContain('added 2025-04-01T08:00:00Z by alice');
+    const sha = screen.getByTestId('trust-root-sha-public-good');
+    expect(sha.textContent).toBe(`${'9'.repeat(16)}…`);
+    expect(sha.getAttribute('title')).toBe('9'.repeat(64));
+    const rows = [...screen.getByTestId('trust-root-parts-public-good').querySelectorAll('tbody tr')].map((tr) =>
+      [...tr.querySelectorAll('td')].map((td) => td.textContent?.trim()),
+    );
+    expect(rows).toEqual([
+      ['fulcio certificate authority', 'https://fulcio.sigstore.dev', 'sigstore.dev / sigstore', '2022-04-13T20:06:15Z', '2022-10-31T23:59:59Z'],
+      ['fulcio certificate authority', 'https://fulcio.sigstore.dev', 'sigstore.dev / sigstore', '2022-10-31T23:59:59Z', 'in use'],
+      ['tlog transparency log', 'https://rekor.sigstore.dev', 'PKIX_ECDSA_P256_SHA_256', '2021-01-12T11:53:27Z', 'in use'],
+      ['ctlog certificate transparency log', 'https://ctfe.sigstore.dev/2022', 'PKIX_ECDSA_P256_SHA_256', '2022-10-20T00:00:00Z', 'in use'],
+      ['tsa timestamp authority', 'https://timestamp.sigstore.dev/api/v1/timestamp', 'sigstore.dev / sigstore-tsa-selfsigned', '2025-04-09T00:00:00Z', 'in use'],
+    ]);
+    expect(screen.getByTestId('trust-root-github').textContent).toContain('could not be read');
+  });
+
+  it('no Sigstore root yet (also from a listing without roots) says so', async () => {
+    mockBackend({ trust_list: emptyListing, list_keys: [] });
+    render(Trust, { session });
+    await waitFor(() => expect(screen.getByTestId('trust-roots').textContent).toContain('No Sigstore trusted root yet'));
+  });
+
+  it('imports a root by path and name, with the consent, and lists it; a refusal shows its remedy', async () => {
+    let n = 0;
+    const calls = mockBackend({
+      trust_list: { ...emptyListing, roots: [] },
+      list_keys: [],
+      trust_root_import: () => {
+        n++;
+        if (n === 1) throw ipcError('usage', '"public good" is not a trusted root name', "use 1 to 64 letters, digits, '.', '_' or '-'");
+        return publicGood;
+      },
+    });
+    render(Trust, { session });
+    await waitFor(() => expect(screen.getByTestId('trust-root-path')).toBeTruthy());
+    // Without a name: refused before anything is sent.
+    await fireEvent.input(screen.getByTestId('trust-root-path'), { target: { value: ' /media/usb/trusted_root.json ' } });
+    await fireEvent.click(screen.getByTestId('trust-root-import'));
+    expect(screen.getByTestId('trust-root-error').textContent).toContain('give the root a name');
+    expect(calls.some((c) => c.cmd === 'trust_root_import')).toBe(false);
+    await fireEvent.input(screen.getByTestId('trust-root-name'), { target: { value: 'public good' } });
+    await fireEvent.click(screen.getByTestId('trust-root-import'));
+    await waitFor(() => expect(screen.getByTestId('trust-root-error-remedy').textContent).toContain('letters, digits'));
+    expect(lastCall(calls, 'trust_root_import').payload).toEqual({ path: '/media/usb/trusted_root.json', name: 'public good', consent: null });
+    await fireEvent.input(screen.getByTestId('trust-root-name'), { target: { value: 'public-good' } });
+    await fireEvent.input(screen.getByTestId('consent-name'), { target: { value: 'carol' } });
+    const consent = screen.getByTestId('consent-passphrase') as HTMLInputElement;
+    await fireEvent.input(consent, { target: { value: 'carol passphrase' } });
+    await fireEvent.click(screen.getByTestId('trust-root-import'));
+    await waitFor(() => expect(screen.getByTestId('trust-root-result').textContent).toContain('Now trusting the Sigstore root public-good'));
+    expect(screen.getByTestId('trust-root-result').textContent).toContain(
+      '2 certificate authorities, 1 transparency log, 1 CT log and 1 timestamp authority',
+    );
+    expect(lastCall(calls, 'trust_root_import').payload).toEqual({
+      path: '/media/usb/trusted_root.json',
+      name: 'public-good',
+      consent: { name: 'carol', passphrase: 'carol passphrase' },
+    });
+    expect(consent.value).toBe('');
+    expect(screen.queryByTestId('trust-root-error')).toBeNull();
+    expect(screen.getByTestId('trust-root-parts-public-good').textContent).toContain('https://rekor.sigstore.dev');
+    expect((screen.getByTestId('trust-root-path') as HTMLInputElement).value).toBe('');
+  });
+
+  it('removes a root with the consent typed, and it leaves the list', async () => {
+    const calls = mockBackend({
+      trust_list: { ...emptyListing, roots: [publicGood, rootInfo('github', [])] },
+      list_keys: [],
+      trust_root_remove: (p: Record<string, unknown>) => rootInfo(p.name as string, []),
+    });
+    render(Trust, { session });
+    await waitFor(() => expect(screen.getByTestId('trust-root-remove-github')).toBeTruthy());
+    await fireEvent.click(screen.getByTestId('trust-root-remove-github'));
+    await waitFor(() => expect(screen.queryByTestId('trust-root-github')).toBeNull());
+    expect(lastCall(calls, 'trust_root_remove').payload).toEqual({ name: 'github', consent: null });
+    expect(screen.getByTestId('trust-root-result').textContent).toContain('No longer trusting the Sigstore root github');
+    expect(screen.getByTestId('trust-root-public-good')).toBeTruthy();
+    await fireEvent.input(screen.getByTestId('consent-name'), { target: { value: 'carol' } });
+    await fireEvent.input(screen.getByTestId('consent-passphrase'), { target: { value: 'carol passphrase' } });
+    await fireEvent.click(screen.getByTestId('trust-root-remove-public-good'));
+    await waitFor(() => expect(screen.getByTestId('trust-roots').textContent).toContain('No Sigstore trusted root yet'));
+    expect(lastCall(calls, 'trust_root_remove').payload).toEqual({ name: 'public-good', consent: { name: 'carol', passphrase: 'carol passphrase' } });
+  });
+
+  it('a trust package that carries roots names them', async () => {
+    mockBackend({
+      trust_list: emptyListing,
+      list_keys: [],
+      trust_import: { sha256: 'a', issuer: 'hq', issued_at: '2025-05-01', signer_key_ids: ['k'], holders: ['hq'], threshold: 1, keys: 1, revocations: 0, policy_modules: 0, roots: ['public-good', 'github'], kept_revocations: 0 },
+    });
+    render(Trust, { session });
+    await waitFor(() => expect(screen.getByTestId('trust-import-path')).toBeTruthy());
+    await fireEvent.input(screen.getByTestId('trust-import-path'), { target: { value: '/media/usb/trust.json' } });
+    await fireEvent.click(screen.getByTestId('trust-import'));
+    await waitFor(() => expect(screen.getByTestId('trust-import-result').textContent).toContain('2 Sigstore trusted roots (public-good, github)'));
   });
 });

@@ -1,8 +1,8 @@
-import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { simulateDrop } from '../lib/platform';
 import { existsError, ipcError, lastCall, mockBackend, pending, sendProgress } from '../test/ipc';
-import type { BundleReport } from '../lib/types';
+import type { BundleReport, KeylessLine, KeylessReport, Signer } from '../lib/types';
 import Verify from './Verify.svelte';
 
 const report = (over: Partial<BundleReport> = {}): BundleReport => ({
@@ -279,5 +279,298 @@ describe('Verify screen', () => {
     await fireEvent.click(screen.getByTestId('confirm-ok'));
     await waitFor(() => expect(screen.getByTestId('report-saved').textContent).toContain('/out/report.json'));
     expect(lastCall(calls, 'save_report').payload).toEqual({ path: '/out/report.json', format: 'json', overwrite: true });
+  });
+});
+
+// --- keyless Sigstore evidence ---
+
+const line = (id: string, outcome: KeylessLine['outcome'], detail: string): KeylessLine => ({ id, outcome, detail });
+const ciSigner: Signer = {
+  identity: 'https://github.com/octo/app/.github/workflows/release.yml@refs/tags/v1.2.0',
+  issuer: 'https://token.actions.githubusercontent.com',
+  source_repository: 'https://github.com/octo/app',
+  source_ref: 'refs/tags/v1.2.0',
+  workflow: 'https://github.com/octo/app/.github/workflows/release.yml@refs/tags/v1.2.0',
+  not_before: '2025-03-01T10:00:00Z',
+  not_after: '2025-03-01T10:10:00Z',
+};
+const keylessChecks = (issuerOutcome: KeylessLine['outcome'] = 'pass'): KeylessLine[] => [
+  line('tlog-entry', 'pass', 'hashedrekord 0.0.1 entry 172031541 names this bundle'),
+  line('tlog-inclusion', 'pass', 'entry 50127279 is in the tree of 50127281 leaves'),
+  line('tlog-checkpoint', 'pass', 'signed by the log for a tree of 50127281 leaves'),
+  line('tlog-time', 'pass', 'integrated at 2025-03-01T10:01:02Z'),
+  line('timestamp', 'pass', 'CN=sigstore-tsa stamped it at 2025-03-01T10:01:01Z'),
+  line('certificate-validity', 'pass', 'a signing certificate valid at 2025-03-01T10:01:02Z'),
+  line('certificate-chain', 'pass', 'issued by https://fulcio.sigstore.dev'),
+  line('sct', 'pass', 'an SCT from the CT log verifies'),
+  line('signature', 'pass', 'the signature verifies'),
+  line('artifact-digest', 'pass', 'the bundle signs the artifact'),
+  line('identity', 'pass', `signed by ${ciSigner.identity}`),
+  issuerOutcome === 'fail'
+    ? line('issuer', 'fail', `the certificate's issuer is "${ciSigner.issuer}", not "https://accounts.google.com"`)
+    : line('issuer', 'pass', `issuer ${ciSigner.issuer}`),
+  line('thresholds', 'pass', '1 of 1 log entries, 1 of 1 SCTs, 1 of 0 timestamps verified'),
+];
+const keylessReport = (over: Partial<KeylessReport> = {}): KeylessReport => {
+  const checks = over.checks ?? keylessChecks();
+  const verified = over.verified ?? checks.every((c) => c.outcome !== 'fail');
+  return {
+    bundle: '/in/app.tar.gz.sigstore.json',
+    trusted_root: `public-good (trusted root, sha256:${'r'.repeat(64)})`,
+    container: 'sigstore-bundle',
+    artifact_sha256: 'a'.repeat(64),
+    thresholds: { tlog: 1, sct: 1, timestamp: 0 },
+    verified,
+    checks,
+    signer: ciSigner,
+    items: [{ label: 'bundle', publisher: null, signer: ciSigner, verified, checks }],
+    ...over,
+  };
+};
+const listing = (names: string[]) => ({
+  keys: [], revocations: [], policy_modules: [], policy_data: null,
+  roots: names.map((name) => ({ name, sha256: 'r'.repeat(64), added_at: '2025-01-01T00:00:00Z', added_by: 'admin', parts: [] })),
+});
+
+async function keylessMode() {
+  await fireEvent.click(screen.getByTestId('verify-mode-keyless'));
+  await waitFor(() => expect(screen.getByTestId('keyless-bundle')).toBeTruthy());
+}
+
+async function fillKeyless(v: { bundle?: string; artifact?: string; identity?: string; issuer?: string } = {}) {
+  await fireEvent.input(screen.getByTestId('keyless-bundle'), { target: { value: v.bundle ?? '/in/app.tar.gz.sigstore.json' } });
+  await fireEvent.input(screen.getByTestId('keyless-artifact'), { target: { value: v.artifact ?? '/in/app.tar.gz' } });
+  await fireEvent.input(screen.getByTestId('keyless-identity'), { target: { value: v.identity ?? ciSigner.identity } });
+  await fireEvent.input(screen.getByTestId('keyless-issuer'), { target: { value: v.issuer ?? ciSigner.issuer } });
+}
+
+describe('Verify screen, keyless Sigstore evidence', () => {
+  it('opens on release bundles; the keyless choice shows its own form and back again', async () => {
+    const calls = mockBackend({ trust_list: listing([]) });
+    render(Verify);
+    expect((screen.getByTestId('verify-mode-release') as HTMLInputElement).checked).toBe(true);
+    expect(screen.queryByTestId('keyless-bundle')).toBeNull();
+    expect(calls.length).toBe(0);
+    await keylessMode();
+    expect(screen.queryByTestId('verify-bundle')).toBeNull();
+    await fireEvent.click(screen.getByTestId('verify-mode-release'));
+    expect(screen.getByTestId('verify-bundle')).toBeTruthy();
+    expect(screen.queryByTestId('keyless-bundle')).toBeNull();
+  });
+
+  it('the form sends exactly the payload: a stored root by name, regexp flags, nulls for empty claims', async () => {
+    const calls = mockBackend({ trust_list: listing(['public-good', 'github']), verify_keyless: keylessReport() });
+    render(Verify);
+    await keylessMode();
+    await waitFor(() => expect(screen.getByTestId('keyless-root-name')).toBeTruthy());
+    // The trust store's roots are offered by name; the first is chosen, and nothing is guessed for the issuer.
+    expect((screen.getByTestId('keyless-root-store') as HTMLInputElement).checked).toBe(true);
+    const select = screen.getByTestId('keyless-root-name') as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toEqual(['public-good', 'github']);
+    expect((screen.getByTestId('keyless-issuer') as HTMLInputElement).value).toBe('');
+    await fireEvent.change(select, { target: { value: 'github' } });
+    await fillKeyless({ identity: ' https://github.com/octo/app/.* ' });
+    await fireEvent.click(screen.getByTestId('keyless-identity-regexp'));
+    await fireEvent.input(screen.getByTestId('keyless-repository'), { target: { value: '   ' } });
+    await fireEvent.click(screen.getByTestId('keyless-button'));
+    await waitFor(() => expect(screen.getByTestId('keyless-verdict')).toBeTruthy());
+    expect(lastCall(calls, 'verify_keyless').payload).toEqual({
+      form: {
+        bundle: '/in/app.tar.gz.sigstore.json',
+        trusted_root: 'github',
+        artifact: '/in/app.tar.gz',
+        identity: 'https://github.com/octo/app/.*',
+        identity_regexp: true,
+        issuer: 'https://token.actions.githubusercontent.com',
+        issuer_regexp: false,
+        repository: null,
+        git_ref: null,
+        workflow: null,
+      },
+    });
+  });
+
+  it('a root file, a digest for the artifact, the issuer as a regular expression and every CI claim', async () => {
+    const calls = mockBackend({ trust_list: listing([]), verify_keyless: keylessReport() });
+    render(Verify);
+    await keylessMode();
+    // No root in the store: the file is asked for, and the store's choice is disabled.
+    await waitFor(() => expect(screen.getByTestId('keyless-root-path')).toBeTruthy());
+    expect((screen.getByTestId('keyless-root-store') as HTMLInputElement).disabled).toBe(true);
+    expect(screen.getByTestId('keyless-no-roots').textContent).toContain('Trust screen');
+    await fireEvent.input(screen.getByTestId('keyless-root-path'), { target: { value: '/media/usb/trusted_root.json' } });
+    await fillKeyless({ artifact: `sha256:${'ab'.repeat(32)}`, issuer: 'https://token\\.actions\\..*' });
+    await fireEvent.click(screen.getByTestId('keyless-issuer-regexp'));
+    await fireEvent.input(screen.getByTestId('keyless-repository'), { target: { value: 'https://github.com/octo/app' } });
+    await fireEvent.input(screen.getByTestId('keyless-ref'), { target: { value: 'refs/tags/v1.2.0' } });
+    await fireEvent.input(screen.getByTestId('keyless-workflow'), { target: { value: ciSigner.workflow } });
+    await fireEvent.click(screen.getByTestId('keyless-button'));
+    await waitFor(() => expect(screen.getByTestId('keyless-verdict')).toBeTruthy());
+    expect(lastCall(calls, 'verify_keyless').payload.form).toEqual({
+      bundle: '/in/app.tar.gz.sigstore.json',
+      trusted_root: '/media/usb/trusted_root.json',
+      artifact: `sha256:${'ab'.repeat(32)}`,
+      identity: ciSigner.identity,
+      identity_regexp: false,
+      issuer: 'https://token\\.actions\\..*',
+      issuer_regexp: true,
+      repository: 'https://github.com/octo/app',
+      git_ref: 'refs/tags/v1.2.0',
+      workflow: ciSigner.workflow,
+    });
+  });
+
+  it('refuses an incomplete form before any call: no issuer, a relative root file, a short digest', async () => {
+    const calls = mockBackend({ trust_list: listing([]), verify_keyless: keylessReport() });
+    render(Verify);
+    await keylessMode();
+    await waitFor(() => expect(screen.getByTestId('keyless-root-path')).toBeTruthy());
+    await fireEvent.click(screen.getByTestId('keyless-button'));
+    expect(screen.getByTestId('keyless-error').textContent).toContain('Choose the Sigstore evidence');
+    await fireEvent.input(screen.getByTestId('keyless-root-path'), { target: { value: 'trusted_root.json' } });
+    await fillKeyless({ issuer: '' });
+    await fireEvent.click(screen.getByTestId('keyless-button'));
+    expect(screen.getByTestId('keyless-error').textContent).toContain('not a full path');
+    await fireEvent.input(screen.getByTestId('keyless-root-path'), { target: { value: '/in/trusted_root.json' } });
+    await fireEvent.click(screen.getByTestId('keyless-button'));
+    expect(screen.getByTestId('keyless-error').textContent).toContain('the certificate identity and the OIDC issuer');
+    await fillKeyless({ artifact: 'sha256:abc' });
+    await fireEvent.click(screen.getByTestId('keyless-button'));
+    expect(screen.getByTestId('keyless-error').textContent).toContain('is not a SHA-256 digest');
+    expect(calls.some((c) => c.cmd === 'verify_keyless')).toBe(false);
+  });
+
+  it('VERIFIED: who signed (identity, issuer, repository, ref, workflow), the certificate window, when and by which log, the root, the format and every check', async () => {
+    mockBackend({ trust_list: listing(['public-good']), verify_keyless: keylessReport() });
+    render(Verify);
+    await keylessMode();
+    await waitFor(() => expect(screen.getByTestId('keyless-root-name')).toBeTruthy());
+    await fillKeyless();
+    await fireEvent.click(screen.getByTestId('keyless-button'));
+    await waitFor(() => expect(screen.getByTestId('keyless-verdict').textContent).toContain('VERIFIED'));
+    const verdict = screen.getByTestId('keyless-verdict');
+    expect(verdict.textContent).not.toContain('NOT VERIFIED');
+    expect(verdict.getAttribute('data-verified')).toBe('true');
+    expect(verdict.textContent).toContain('all 13 checks passed');
+    expect(screen.getByTestId('keyless-signer-identity').textContent).toBe(ciSigner.identity);
+    expect(screen.getByTestId('keyless-signer-issuer').textContent).toBe('https://token.actions.githubusercontent.com');
+    expect(screen.getByTestId('keyless-signer-repository').textContent).toBe('https://github.com/octo/app');
+    expect(screen.getByTestId('keyless-signer-ref').textContent).toBe('refs/tags/v1.2.0');
+    expect(screen.getByTestId('keyless-signer-workflow').textContent).toBe(ciSigner.workflow);
+    expect(screen.getByTestId('keyless-signer-window').textContent).toBe('2025-03-01T10:00:00Z – 2025-03-01T10:10:00Z');
+    const when = screen.getByTestId('keyless-signed-at').textContent ?? '';
+    expect(when).toContain('Transparency log: integrated at 2025-03-01T10:01:02Z');
+    expect(when).toContain('Timestamp authority: CN=sigstore-tsa stamped it at 2025-03-01T10:01:01Z');
+    expect(screen.getByTestId('keyless-log').textContent).toContain('hashedrekord 0.0.1 entry 172031541');
+    expect(screen.getByTestId('keyless-root').textContent).toContain('public-good (trusted root, sha256:');
+    expect(screen.getByTestId('keyless-container').textContent).toContain('Sigstore bundle (sigstore-bundle)');
+    expect(screen.getByTestId('keyless-thresholds').textContent).toBe('1 log entry, 1 SCT, 0 timestamps');
+    const checks = within(screen.getByTestId('keyless-checks'));
+    for (const c of keylessChecks()) {
+      const li = checks.getByTestId(`check-${c.id}`);
+      expect(li.getAttribute('data-outcome'), c.id).toBe('pass');
+      expect(li.textContent).toContain('PASS');
+      expect(li.textContent).toContain(c.detail);
+    }
+    // One bundle: no list of bundles.
+    expect(screen.queryByTestId('keyless-items')).toBeNull();
+  });
+
+  it('NOT VERIFIED: the failed check says FAIL with its reason; an e-mail signer has no CI claims', async () => {
+    const mail: Signer = { ...ciSigner, identity: 'appu@google.com', issuer: 'https://accounts.google.com', source_repository: null, source_ref: null, workflow: null };
+    const calls = mockBackend({ trust_list: listing(['public-good']), verify_keyless: keylessReport({ checks: keylessChecks('fail'), signer: mail }) });
+    render(Verify);
+    await keylessMode();
+    await waitFor(() => expect(screen.getByTestId('keyless-root-name')).toBeTruthy());
+    await fillKeyless({ identity: 'appu@google.com', issuer: 'https://accounts.google.com' });
+    await fireEvent.click(screen.getByTestId('keyless-button'));
+    await waitFor(() => expect(screen.getByTestId('keyless-verdict').textContent).toContain('NOT VERIFIED'));
+    expect(screen.getByTestId('keyless-verdict').getAttribute('data-verified')).toBe('false');
+    expect(screen.getByTestId('keyless-verdict').textContent).toContain('1 check failed');
+    const issuer = within(screen.getByTestId('keyless-checks')).getByTestId('check-issuer');
+    expect(issuer.getAttribute('data-outcome')).toBe('fail');
+    expect(issuer.textContent).toContain('FAIL');
+    expect(issuer.textContent).toContain('not "https://accounts.google.com"');
+    expect(within(screen.getByTestId('keyless-checks')).getByTestId('check-signature').getAttribute('data-outcome')).toBe('pass');
+    expect(screen.getByTestId('keyless-signer-identity').textContent).toBe('appu@google.com');
+    expect(screen.queryByTestId('keyless-signer-repository')).toBeNull();
+    expect(screen.queryByTestId('keyless-signer-workflow')).toBeNull();
+    expect(lastCall(calls, 'verify_keyless').payload.form).toMatchObject({ trusted_root: 'public-good', identity: 'appu@google.com' });
+  });
+
+  it('a file of several bundles lists each with its label and verdict, its checks folded away', async () => {
+    const good = keylessChecks();
+    const bad = [line('certificate-chain', 'fail', 'not issued by an authority of the root'), line('signature', 'pass', 'ok')];
+    mockBackend({
+      trust_list: listing(['github']),
+      verify_keyless: keylessReport({
+        container: 'sigstore-bundle-jsonl',
+        checks: good,
+        verified: true,
+        items: [
+          { label: 'line 1', publisher: null, signer: null, verified: false, checks: bad },
+          { label: 'line 2', publisher: 'GitHub octo/app release.yml', signer: ciSigner, verified: true, checks: good },
+        ],
+      }),
+    });
+    render(Verify);
+    await keylessMode();
+    await waitFor(() => expect(screen.getByTestId('keyless-root-name')).toBeTruthy());
+    await fillKeyless({ bundle: '/in/attestations.jsonl' });
+    await fireEvent.click(screen.getByTestId('keyless-button'));
+    await waitFor(() => expect(screen.getByTestId('keyless-items')).toBeTruthy());
+    expect(screen.getByTestId('keyless-verdict').textContent).toContain('1 of 2 bundles in the file verify');
+    expect(screen.getByTestId('keyless-container').textContent).toContain('gh attestation');
+    const first = screen.getByTestId('keyless-item-0');
+    const second = screen.getByTestId('keyless-item-1');
+    expect(first.getAttribute('data-verified')).toBe('false');
+    expect(first.querySelector('summary')?.textContent).toMatch(/NOT VERIFIED\s+line 1/);
+    expect(second.querySelector('summary')?.textContent).toMatch(/VERIFIED\s+line 2 signed by https:\/\/github\.com\/octo/);
+    expect(second.querySelector('summary')?.textContent).toMatch(/release\.yml@refs\/tags\/v1\.2\.0 \(published by GitHub octo\/app release\.yml\)/);
+    // Each item's checks are inside its (closed) details.
+    expect(first.querySelector('details')?.open).toBe(false);
+    expect(within(screen.getByTestId('keyless-item-0-checks')).getByTestId('check-certificate-chain').getAttribute('data-outcome')).toBe('fail');
+    expect(within(screen.getByTestId('keyless-item-1-checks')).getByTestId('check-issuer').getAttribute('data-outcome')).toBe('pass');
+  });
+
+  it('a backend refusal shows its message and remedy, and clears the previous verdict', async () => {
+    let n = 0;
+    mockBackend({
+      trust_list: listing(['public-good']),
+      verify_keyless: () => {
+        n++;
+        if (n === 1) return keylessReport();
+        throw ipcError('not_found', 'no Sigstore trusted root "public-good"', 'import it on the Trust screen');
+      },
+    });
+    render(Verify);
+    await keylessMode();
+    await waitFor(() => expect(screen.getByTestId('keyless-root-name')).toBeTruthy());
+    await fillKeyless();
+    await fireEvent.click(screen.getByTestId('keyless-button'));
+    await waitFor(() => expect(screen.getByTestId('keyless-verdict')).toBeTruthy());
+    await fireEvent.click(screen.getByTestId('keyless-button'));
+    await waitFor(() => expect(screen.getByTestId('keyless-error-remedy').textContent).toContain('import it on the Trust screen'));
+    expect(screen.queryByTestId('keyless-verdict')).toBeNull();
+    expect(screen.queryByTestId('keyless-checks')).toBeNull();
+  });
+
+  it('when the roots cannot be listed, a root file is asked for', async () => {
+    mockBackend({ trust_list: () => { throw ipcError('forbidden', 'no'); } });
+    render(Verify);
+    await keylessMode();
+    await waitFor(() => expect(screen.getByTestId('keyless-roots-note').textContent).toContain('give a trusted root file'));
+    expect(screen.getByTestId('keyless-root-path')).toBeTruthy();
+  });
+
+  it('a drop sorts the evidence, the trusted root file and the artifact', async () => {
+    mockBackend({ trust_list: listing(['public-good']) });
+    render(Verify);
+    await keylessMode();
+    await waitFor(() => expect(screen.getByTestId('keyless-root-name')).toBeTruthy());
+    simulateDrop(screen.getByTestId('keyless-drop'), ['/usb/app.whl', '/usb/app.whl.publish.attestation', '/usb/trusted_root.json']);
+    await waitFor(() => expect((screen.getByTestId('keyless-bundle') as HTMLInputElement).value).toBe('/usb/app.whl.publish.attestation'));
+    expect((screen.getByTestId('keyless-artifact') as HTMLInputElement).value).toBe('/usb/app.whl');
+    expect((screen.getByTestId('keyless-root-path') as HTMLInputElement).value).toBe('/usb/trusted_root.json');
   });
 });

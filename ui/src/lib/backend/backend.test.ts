@@ -35,6 +35,28 @@ describe('backend module over mocked IPC', () => {
     expect(a.secret).toBe('s');
   });
 
+  it('keyless verification sends one `form` with snake_case keys; trusted roots take path, name and consent', async () => {
+    const calls = mockBackend({ verify_keyless: {}, trust_root_import: {}, trust_root_remove: {} });
+    const form = {
+      bundle: '/in/b.sigstore.json',
+      trusted_root: 'public-good',
+      artifact: `sha256:${'a'.repeat(64)}`,
+      identity: 'appu@google.com',
+      identity_regexp: false,
+      issuer: 'https://accounts.google.com',
+      issuer_regexp: true,
+      repository: null,
+      git_ref: null,
+      workflow: null,
+    };
+    await api.verifyKeyless(form);
+    await api.trustRootImport('/roots/trusted_root.json', 'public-good');
+    await api.trustRootRemove('github', { name: 'carol', passphrase: 'c' });
+    expect(lastCall(calls, 'verify_keyless').payload).toEqual({ form });
+    expect(lastCall(calls, 'trust_root_import').payload).toEqual({ path: '/roots/trusted_root.json', name: 'public-good', consent: null });
+    expect(lastCall(calls, 'trust_root_remove').payload).toEqual({ name: 'github', consent: { name: 'carol', passphrase: 'c' } });
+  });
+
   it('delivers progress events from the channel to the callback', async () => {
     mockBackend({
       hash_files: (p: Record<string, unknown>) => {

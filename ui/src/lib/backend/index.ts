@@ -12,6 +12,8 @@ import type {
   ImportSummary,
   IpcError,
   KeyInfo,
+  KeylessForm,
+  KeylessReport,
   ModuleTokens,
   OperatorInfo,
   Overview,
@@ -28,6 +30,7 @@ import type {
   TrustImported,
   TrustListing,
   TrustPolicyInfo,
+  TrustRootInfo,
   TrustedKeyInfo,
 } from '../types';
 
@@ -149,6 +152,8 @@ export const verifyBundle = (
     identityFile: a.identityFile ?? null,
     onProgress: channel(onProgress),
   });
+/** Verifies keyless Sigstore evidence offline; the verdict is in the report (an error only for what could not be read). */
+export const verifyKeyless = (form: KeylessForm) => invoke<KeylessReport>('verify_keyless', { form });
 export const saveReport = (path: string, format: 'html' | 'json', overwrite = false) =>
   invoke<string>('save_report', { path, format, overwrite });
 
@@ -164,6 +169,11 @@ export const trustAdd = (pemPath: string, name: string, purpose: Purpose, holder
 export const trustPolicyAdd = (path: string, consent: Consent = null) => invoke<TrustPolicyInfo>('trust_policy_add', { path, consent });
 export const trustPolicyRemove = (name: string, consent: Consent = null) =>
   invoke<TrustPolicyInfo>('trust_policy_remove', { name, consent });
+/** Trusts the Sigstore trusted root in `path` (trusted_root.json or gh's JSON lines) under `name`. */
+export const trustRootImport = (path: string, name: string, consent: Consent = null) =>
+  invoke<TrustRootInfo>('trust_root_import', { path, name, consent });
+export const trustRootRemove = (name: string, consent: Consent = null) =>
+  invoke<TrustRootInfo>('trust_root_remove', { name, consent });
 
 // --- audit ---
 export const auditList = (action: string | null, since: string | null) =>
