@@ -363,6 +363,28 @@ with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) 
     await shot("verify-keyless-wrong-issuer");
   });
 
+  await test("keyless: a GitHub artifact attestation from GitHub's own instance, by digest, against a root file", async () => {
+    // No transparency log: the time comes from GitHub's timestamp authority. The workflow that
+    // signed is a reusable one, and the window shows its repository.
+    const fx = path.join(import.meta.dirname, "../fixtures/sigstore/keyless");
+    const workflow = "https://github.com/neverendingsupport/slsa-attestations/.github/workflows/attest.yml@9f6d9dc1bfc02986955721eb15f89ad618f1cedb";
+    await type("keyless-bundle", path.join(fx, "github-private-attestation.sigstore.json"));
+    await click("keyless-root-file");
+    await type("keyless-root-path", path.join(fx, "github-instance-trusted_root.json"));
+    await type("keyless-artifact", "sha256:caa015ef69e9bc31a41322d6c71563ed9600c75bb988e4d639b1edc578580551");
+    await type("keyless-identity", workflow);
+    await type("keyless-issuer", "https://token.actions.githubusercontent.com");
+    await click("keyless-button");
+    const verdict = await waitText("keyless-verdict", /VERIFIED/);
+    assert.doesNotMatch(verdict, /NOT VERIFIED/);
+    assert.equal(await textOf("keyless-signer-identity"), workflow);
+    assert.match(await textOf("keyless-signed-at"), /Timestamp authority: .*timestamp\.githubapp\.com/);
+    await shot("verify-keyless-github");
+    // Back to release bundles for the tests that follow on this screen.
+    await click("verify-mode-release");
+    await (await $("verify-bundle")).waitForDisplayed({ timeout: 20000 });
+  });
+
   // Issue "the desktop app", one test per numbered item that the window itself shows.
   await test("2. save report: never over the station's database, and a file is replaced only after Replace", async () => {
     await go("Verify");
