@@ -363,7 +363,7 @@ with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) 
     await shot("verify-keyless-wrong-issuer");
   });
 
-  await test("keyless: a GitHub artifact attestation from GitHub's own instance, by digest, against a root file", async () => {
+  await test("keyless: a GitHub attestation from GitHub's own instance (by digest, against a root file), npm and PyPI provenance", async () => {
     // No transparency log: the time comes from GitHub's timestamp authority. The workflow that
     // signed is a reusable one, and the window shows its repository.
     const fx = path.join(import.meta.dirname, "../fixtures/sigstore/keyless");
@@ -380,6 +380,28 @@ with zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) 
     assert.equal(await textOf("keyless-signer-identity"), workflow);
     assert.match(await textOf("keyless-signed-at"), /Timestamp authority: .*timestamp\.githubapp\.com/);
     await shot("verify-keyless-github");
+
+    // npm provenance (a SHA-512 subject) and PyPI's PEP 740 provenance, against the stored root.
+    const gha = "https://token.actions.githubusercontent.com";
+    for (const [bundle, artifact, identity, shows] of [
+      ["sigstore-js-2.1.0-bundle.json", "sigstore-2.1.0.tgz",
+        "https://github.com/sigstore/sigstore-js/.github/workflows/release.yml@refs/heads/main", /sigstore-bundle/],
+      ["pypi_attestations-0.0.19.tar.gz.provenance", "pypi_attestations-0.0.19.tar.gz",
+        "https://github.com/trailofbits/pypi-attestations/.github/workflows/release.yml@refs/tags/v0.0.19", /pep740-provenance/],
+    ]) {
+      await type("keyless-bundle", path.join(fx, bundle));
+      await click("keyless-root-store");
+      await select("keyless-root-name", "public-good");
+      await type("keyless-artifact", path.join(fx, artifact));
+      await type("keyless-identity", identity);
+      await type("keyless-issuer", gha);
+      await click("keyless-button");
+      const v = await waitText("keyless-verdict", /VERIFIED/);
+      assert.doesNotMatch(v, /NOT VERIFIED/, bundle);
+      assert.equal(await textOf("keyless-signer-identity"), identity);
+      assert.match(await textOf("keyless-container"), shows);
+    }
+    await shot("verify-keyless-pypi");
     // Back to release bundles for the tests that follow on this screen.
     await click("verify-mode-release");
     await (await $("verify-bundle")).waitForDisplayed({ timeout: 20000 });

@@ -6,15 +6,51 @@
 //!
 //!     cargo run --release -p strongroom-sigstore --example raw_signature_rate [SECONDS]
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use strongroom_core::{Algorithm, Signer as _, SoftwareKey};
+use der::{Decode as _, Encode as _};
+use strongroom_core::{Algorithm, PublicKey, Signer as _, SoftwareKey};
+use strongroom_sigstore::x509::{subject_public_key_info, SigningCertificate};
+use strongroom_sigstore::TrustedRoot;
 
-fn rate(alg: Algorithm, seconds: f64) -> f64 {
-    let key = SoftwareKey::generate(alg).expect("a key");
-    let message = b"a checkpoint, a signed entry timestamp, or a TBS certificate".repeat(8);
+/// A P-256 signature by a fresh key.
+fn p256() -> (PublicKey, Vec<u8>, Vec<u8>) {
+    let key = SoftwareKey::generate(Algorithm::EcdsaP256).expect("a key");
+    let message = b"a checkpoint, a signed entry timestamp, or an SCT's input".repeat(8);
     let sig = key.sign(&message).expect("a signature");
-    let public = key.public_key().clone();
+    (key.public_key().clone(), message, sig)
+}
+
+/// The P-384 signature the bundle carries: the Fulcio intermediate's on the certificate.
+fn p384() -> (PublicKey, Vec<u8>, Vec<u8>) {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/sigstore/keyless");
+    let bundle: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("bundle.v3.sigstore")).unwrap()).unwrap();
+    let leaf = strongroom_sigstore::bundle::decode_base64(
+        bundle["verificationMaterial"]["certificate"]["rawBytes"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let root = TrustedRoot::from_bytes(
+        &std::fs::read(dir.join("public-good-trusted_root.json")).unwrap(),
+    )
+    .unwrap();
+    let ca = SigningCertificate::from_der(&leaf)
+        .unwrap()
+        .named_issuer(&root.certificate_authorities)
+        .expect("the root names the certificate's issuer")
+        .chain[0]
+        .clone();
+    let key = PublicKey::from_spki_der(&subject_public_key_info(&ca).unwrap()).unwrap();
+    let cert = x509_cert::Certificate::from_der(&leaf).unwrap();
+    let tbs = cert.tbs_certificate.to_der().unwrap();
+    let sig = cert.signature.raw_bytes().to_vec();
+    (key, tbs, sig)
+}
+
+fn rate((public, message, sig): (PublicKey, Vec<u8>, Vec<u8>), seconds: f64) -> f64 {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let until = Instant::now() + Duration::from_secs_f64(seconds);
     let start = Instant::now();
@@ -43,8 +79,8 @@ fn main() {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(3.0);
-    let p256 = rate(Algorithm::EcdsaP256, seconds);
-    let p384 = rate(Algorithm::EcdsaP384, seconds);
+    let p256 = rate(p256(), seconds);
+    let p384 = rate(p384(), seconds);
     // One bundle's five verifications, back to back.
     let bundle = 1.0 / (4.0 / p256 + 1.0 / p384);
     println!(
