@@ -7,7 +7,12 @@ mod common;
 use common::*;
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(repo_root().join("tests/fixtures/sigstore/keyless").join(name)).unwrap()
+    std::fs::read(
+        repo_root()
+            .join("tests/fixtures/sigstore/keyless")
+            .join(name),
+    )
+    .unwrap()
 }
 
 fn verify_folder(env: &Env, extra: &[&str]) -> Out {
@@ -32,7 +37,10 @@ fn a_folder_of_bundles_is_verified_in_one_command() {
     std::fs::create_dir(env.path("signed")).unwrap();
     for name in ["a.txt", "b.txt"] {
         env.file(&format!("signed/{name}"), &fixture("artifact.txt"));
-        env.file(&format!("signed/{name}.sigstore.json"), &fixture("bundle.v3.sigstore"));
+        env.file(
+            &format!("signed/{name}.sigstore.json"),
+            &fixture("bundle.v3.sigstore"),
+        );
     }
     verify_folder(&env, &[])
         .ok()
@@ -49,10 +57,9 @@ fn a_folder_of_bundles_is_verified_in_one_command() {
         .stdout_has("artifact-digest")
         .stdout_has("FAIL  signed/c.txt.sigstore (failed: artifact-digest)")
         .stdout_has("NOT VERIFIED: 2 of 3 bundles in signed failed");
-    let reports = serde_json::from_str::<serde_json::Value>(
-        &verify_folder(&env, &["--json"]).code(1).stdout,
-    )
-    .unwrap();
+    let reports =
+        serde_json::from_str::<serde_json::Value>(&verify_folder(&env, &["--json"]).code(1).stdout)
+            .unwrap();
     let verdicts: Vec<bool> = reports
         .as_array()
         .unwrap()

@@ -24,7 +24,8 @@ fn p256() -> (PublicKey, Vec<u8>, Vec<u8>) {
 
 /// The P-384 signature the bundle carries: the Fulcio intermediate's on the certificate.
 fn p384() -> (PublicKey, Vec<u8>, Vec<u8>) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/sigstore/keyless");
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/sigstore/keyless");
     let bundle: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("bundle.v3.sigstore")).unwrap()).unwrap();
     let leaf = strongroom_sigstore::bundle::decode_base64(
@@ -33,10 +34,9 @@ fn p384() -> (PublicKey, Vec<u8>, Vec<u8>) {
             .unwrap(),
     )
     .unwrap();
-    let root = TrustedRoot::from_bytes(
-        &std::fs::read(dir.join("public-good-trusted_root.json")).unwrap(),
-    )
-    .unwrap();
+    let root =
+        TrustedRoot::from_bytes(&std::fs::read(dir.join("public-good-trusted_root.json")).unwrap())
+            .unwrap();
     let ca = SigningCertificate::from_der(&leaf)
         .unwrap()
         .named_issuer(&root.certificate_authorities)

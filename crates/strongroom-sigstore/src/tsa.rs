@@ -188,7 +188,7 @@ fn authority_signed(
             ));
         }
         if let Some(parent) = chain.get(i + 1) {
-            crate::x509::verify_signed_by(c, parent).map_err(|e| e.to_string())?;
+            crate::x509::verify_signed_by(&tsa.chain[i], c, parent).map_err(|e| e.to_string())?;
         }
     }
     let eku = leaf

@@ -366,8 +366,12 @@ pub fn verify_keyless(
             let issuer_key = subject_public_key_info(&ca.chain[0]).unwrap_or_default();
             match check_embedded_scts(c, &issuer_key, &root.ctlogs) {
                 Ok(findings) => {
+                    // One log's promise counts once, however many SCTs it gave.
+                    let mut logs_seen = std::collections::BTreeSet::new();
                     for f in findings {
-                        scts_ok += usize::from(f.verified);
+                        if f.verified && logs_seen.insert(f.log.clone()) {
+                            scts_ok += 1;
+                        }
                         push(KeylessCheck::Sct, f.verified, f.detail);
                     }
                 }

@@ -296,7 +296,7 @@ impl SigningCertificate {
     ) -> Result<&'a CertificateAuthority, CertError> {
         let mut tried = Vec::new();
         for ca in authorities {
-            match chain_holds(&self.cert, ca, at) {
+            match chain_holds(&self.der, &self.cert, ca, at) {
                 Ok(()) => return Ok(ca),
                 Err(why) => tried.push(format!("{}: {why}", ca.uri)),
             }
@@ -342,7 +342,12 @@ pub fn is_self_issued(der: &[u8]) -> Result<bool, CertError> {
     Ok(c.tbs_certificate.issuer == c.tbs_certificate.subject)
 }
 
-fn chain_holds(leaf: &Certificate, ca: &CertificateAuthority, at: Timestamp) -> Result<(), String> {
+fn chain_holds(
+    leaf_der: &[u8],
+    leaf: &Certificate,
+    ca: &CertificateAuthority,
+    at: Timestamp,
+) -> Result<(), String> {
     if !ca.valid_for.contains(at) {
         return Err("outside its validFor window".into());
     }
@@ -367,7 +372,7 @@ fn chain_holds(leaf: &Certificate, ca: &CertificateAuthority, at: Timestamp) -> 
             ));
         }
         match i {
-            0 => verify_signed_by(child, parent).map_err(|e| e.to_string())?,
+            0 => verify_signed_by(leaf_der, child, parent).map_err(|e| e.to_string())?,
             _ => link_holds(&ca.chain[i - 1], &ca.chain[i], child, parent)?,
         }
         child = parent;
@@ -398,18 +403,57 @@ fn link_holds(
         k
     };
     let held = HELD.get_or_init(Default::default);
-    if held.lock().unwrap_or_else(|e| e.into_inner()).contains(&key) {
+    if held
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .contains(&key)
+    {
         return Ok(());
     }
-    verify_signed_by(child, parent).map_err(|e| e.to_string())?;
+    verify_signed_by(child_der, child, parent).map_err(|e| e.to_string())?;
     held.lock().unwrap_or_else(|e| e.into_inner()).insert(key);
     Ok(())
 }
 
 /// Checks that `issuer`'s key signed `cert`.
-pub(crate) fn verify_signed_by(cert: &Certificate, issuer: &Certificate) -> Result<(), CertError> {
+/// The bytes of the first element inside a DER SEQUENCE: a certificate's `tbsCertificate` as
+/// it was signed (re-encoding a parsed one could change bytes a signer encoded otherwise).
+pub(crate) fn tbs_bytes(der: &[u8]) -> Result<&[u8], CertError> {
+    fn tlv(b: &[u8]) -> Option<(usize, usize)> {
+        // (header length, content length)
+        let first = *b.get(1)?;
+        if first < 0x80 {
+            return Some((2, first as usize));
+        }
+        let n = (first & 0x7f) as usize;
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let len = b
+            .get(2..2 + n)?
+            .iter()
+            .fold(0usize, |acc, x| (acc << 8) | *x as usize);
+        Some((2 + n, len))
+    }
+    let bad = || malformed("the certificate is not a DER SEQUENCE");
+    if der.first() != Some(&0x30) {
+        return Err(bad());
+    }
+    let (h, _) = tlv(der).ok_or_else(bad)?;
+    let inner = der.get(h..).ok_or_else(bad)?;
+    let (ih, ilen) = tlv(inner).ok_or_else(bad)?;
+    inner.get(..ih + ilen).ok_or_else(bad)
+}
+
+/// Verifies that `issuer` signed `cert` (whose DER is `cert_der`): over the TBS bytes as they
+/// are, with the algorithm the certificate names, which must be the issuer key's family.
+pub(crate) fn verify_signed_by(
+    cert_der: &[u8],
+    cert: &Certificate,
+    issuer: &Certificate,
+) -> Result<(), CertError> {
     let key = spki_key(issuer)?;
-    let tbs = cert.tbs_certificate.to_der().map_err(malformed)?;
+    let tbs = tbs_bytes(cert_der)?;
     let sig = cert
         .signature
         .as_bytes()
@@ -422,9 +466,63 @@ pub(crate) fn verify_signed_by(cert: &Certificate, issuer: &Certificate) -> Resu
         ED25519 => None,
         other => return Err(CertError::Algorithm(other.to_string())),
     };
+    let family_matches = match &key {
+        PublicKey::P256(_) | PublicKey::P384(_) => {
+            matches!(oid, ECDSA_SHA256 | ECDSA_SHA384 | ECDSA_SHA512)
+        }
+        PublicKey::Rsa(_) => matches!(oid, RSA_SHA256 | RSA_SHA384 | RSA_SHA512),
+        PublicKey::Ed25519(_) => oid == ED25519,
+    };
+    if !family_matches {
+        return Err(CertError::Algorithm(format!(
+            "{oid} does not go with the issuer's key"
+        )));
+    }
     let verified = match hash {
-        Some(h) => key.verify_prehashed(&h.hash(&tbs), sig),
-        None => key.verify(&tbs, sig),
+        Some(h) => key.verify_prehashed(&h.hash(tbs), sig),
+        None => key.verify(tbs, sig),
     };
     verified.map_err(|e| CertError::Key(format!("its signature does not verify: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture_leaf() -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/sigstore/keyless/bundle.v3.sigstore");
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        crate::bundle::decode_base64(
+            v["verificationMaterial"]["certificate"]["rawBytes"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap()
+    }
+
+    /// The TBS is taken from the bytes as signed, and equals a canonical re-encoding here.
+    #[test]
+    fn the_tbs_is_the_signed_bytes() {
+        let der = fixture_leaf();
+        let cert = Certificate::from_der(&der).unwrap();
+        assert_eq!(
+            tbs_bytes(&der).unwrap(),
+            cert.tbs_certificate.to_der().unwrap()
+        );
+        assert!(tbs_bytes(&der[1..]).is_err());
+        assert!(tbs_bytes(&der[..10]).is_err());
+    }
+
+    /// A signature algorithm of another family than the issuer's key is refused before any
+    /// verification (an RSA OID on a certificate an EC key issued).
+    #[test]
+    fn the_signature_algorithm_must_fit_the_issuer_key() {
+        let der = fixture_leaf();
+        let mut cert = Certificate::from_der(&der).unwrap();
+        let issuer = cert.clone();
+        cert.signature_algorithm.oid = RSA_SHA256;
+        let err = verify_signed_by(&der, &cert, &issuer).unwrap_err();
+        assert!(err.to_string().contains("does not go with"), "{err}");
+    }
 }
