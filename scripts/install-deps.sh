@@ -21,6 +21,8 @@ if [ "$what" = test ]; then
   pkgs+=(softhsm2 opensc age jq git python3 python3-venv maven default-jdk-headless dpkg sqlite3)
   # The app's end-to-end tests: WebKitWebDriver (behind tauri-driver) and window screenshots.
   pkgs+=(webkit2gtk-driver imagemagick xdotool x11-utils)
+  # Publishing tests: a real distribution 2.8 registry on 127.0.0.1, and skopeo to read it back.
+  pkgs+=(docker-registry skopeo)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,0 +1,372 @@
+//! `strongroom-publish` against a real registry: Debian's `docker-registry` (distribution 2.8,
+//! which has no referrers API) started here on 127.0.0.1 with its own storage, and stopped after.
+//! A release made on a station is verified against the station's trust package, published (file
+//! artifacts, the release index tagged with the version, every Sigstore bundle as a referrer in
+//! the referrers tag schema, the release manifest with its approvals), read back by an
+//! independent reader (`tests/interop/oci_referrers.py`, plain HTTP from Python), and published
+//! again without writing anything. A bundle that does not verify is not published; an index
+//! another tool wrote is extended, not clobbered; plain HTTP to a remote registry is refused.
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use serde_json::Value;
+
+/// The publisher, built beside the CLI (`cargo build` of the workspace builds both).
+fn publisher() -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_BIN_EXE_strongroom")).with_file_name("strongroom-publish");
+    assert!(
+        p.is_file(),
+        "{} is missing: build it with `cargo build -p strongroom-publish`",
+        p.display()
+    );
+    p
+}
+
+/// A distribution 2.8 registry on a free loopback port, killed on drop.
+struct Registry {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Registry {
+    fn start() -> Registry {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+                dir.path().join("data").display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("docker-registry is installed (scripts/install-deps.sh test)");
+        let until = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < until,
+                "the registry did not start on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Registry {
+            child,
+            port,
+            _dir: dir,
+        }
+    }
+
+    fn target(&self, repo: &str) -> String {
+        format!("127.0.0.1:{}/{repo}", self.port)
+    }
+
+    fn read(&self, repo: &str, tag: &str, cwd: &std::path::Path) -> Value {
+        let out = python(
+            "oci_referrers.py",
+            &[&format!("http://127.0.0.1:{}", self.port), repo, tag],
+            cwd,
+        )
+        .ok();
+        serde_json::from_str(&out.stdout).unwrap()
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn publish(env: &Env, args: &[&str]) -> Out {
+    Out::from(
+        Command::new(publisher())
+            .current_dir(env.work.path())
+            .args(args)
+            .output()
+            .unwrap(),
+    )
+}
+
+/// A station with a release `t` version 1 of two files (carried in the bundle), and its trust
+/// package.
+fn released() -> Env {
+    let env = Env::new();
+    env.audit_key();
+    env.signer("rel", "ecdsa-p256");
+    env.file("app.tar.gz", b"the application\n");
+    env.file("notes.txt", b"release notes\n");
+    env.dev_release(
+        "rel",
+        "t.zip",
+        &["--include-artifacts", "app.tar.gz", "notes.txt"],
+    )
+    .ok();
+    let custody = env.key_for("custody", "ed25519", "custodian");
+    env.trust(&custody, "custody", "custodian", ADMIN, &[]);
+    env.run(&["trust", "export", "--key", "custody", "-o", "pkg.json"])
+        .ok();
+    env
+}
+
+#[test]
+fn a_verified_release_is_published_read_back_and_a_second_publish_writes_nothing() {
+    let env = released();
+    let reg = Registry::start();
+    let to = reg.target("acme/app");
+    let args = [
+        "t.zip",
+        "--to",
+        &to,
+        "--trust",
+        "pkg.json",
+        "--plain-http-loopback",
+        "--json",
+    ];
+    let first: Value = serde_json::from_str(&publish(&env, &args).ok().stdout).unwrap();
+    let o = &first["outcome"];
+    assert!(o["blobs_pushed"].as_u64().unwrap() >= 5, "{first}");
+    assert_eq!(o["manifests_present"], 0, "{first}");
+    assert_eq!(
+        o["referrer_indexes_written"], 3,
+        "two artifacts and the release index: {first}"
+    );
+
+    let seen = reg.read("acme/app", "1", env.work.path());
+    assert_eq!(
+        seen["index"]["artifactType"],
+        "application/vnd.strongroom.release.v1"
+    );
+    assert_eq!(seen["index"]["digest"], first["digest"]);
+    let artifacts = seen["artifacts"].as_array().unwrap();
+    // The release index, then each file artifact.
+    let release = &artifacts[0];
+    assert_eq!(
+        release["referrers"][0]["artifactType"],
+        "application/vnd.strongroom.manifest.v1+json"
+    );
+    let files: Vec<&Value> = artifacts[1..].iter().collect();
+    let titles: Vec<&str> = files.iter().map(|a| a["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["app.tar.gz", "notes.txt"]);
+    for a in files {
+        assert_eq!(a["artifactType"], "application/vnd.strongroom.file.v1");
+        let refs = a["referrers"].as_array().unwrap();
+        assert!(!refs.is_empty(), "{a}");
+        for r in refs {
+            assert_eq!(
+                r["artifactType"], "application/vnd.dev.sigstore.bundle.v0.3+json",
+                "{r}"
+            );
+            assert_eq!(r["subject"], a["digest"], "{r}");
+            let content = r["annotations"]["dev.sigstore.bundle.content"]
+                .as_str()
+                .unwrap();
+            assert!(
+                ["message-signature", "dsse-envelope"].contains(&content),
+                "{r}"
+            );
+            assert!(
+                r["annotations"]["dev.sigstore.bundle.predicateType"].is_string(),
+                "{r}"
+            );
+            assert_eq!(
+                r["layers"][0]["mediaType"],
+                "application/vnd.dev.sigstore.bundle.v0.3+json"
+            );
+        }
+    }
+
+    // Again: everything is there, nothing is written.
+    let again: Value = serde_json::from_str(&publish(&env, &args).ok().stdout).unwrap();
+    let o = &again["outcome"];
+    assert_eq!(
+        (
+            o["blobs_pushed"].as_u64(),
+            o["manifests_pushed"].as_u64(),
+            o["referrer_indexes_written"].as_u64()
+        ),
+        (Some(0), Some(0), Some(0)),
+        "{again}"
+    );
+    assert_eq!(reg.read("acme/app", "1", env.work.path()), seen);
+}
+
+#[test]
+fn an_index_another_tool_wrote_is_extended_and_a_dry_run_pushes_nothing() {
+    let env = released();
+    let reg = Registry::start();
+    let to = reg.target("acme/app");
+    let plan: Value = serde_json::from_str(
+        &publish(
+            &env,
+            &[
+                "t.zip",
+                "--to",
+                &to,
+                "--trust",
+                "pkg.json",
+                "--plain-http-loopback",
+                "--dry-run",
+                "--json",
+            ],
+        )
+        .ok()
+        .stdout,
+    )
+    .unwrap();
+    assert!(plan["outcome"].is_null());
+    let app = plan["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["what"] == "app.tar.gz")
+        .unwrap()["digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Nothing was pushed by the dry run.
+    let tags = Command::new("curl")
+        .args([
+            "-sf",
+            &format!("http://127.0.0.1:{}/v2/acme/app/tags/list", reg.port),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        !tags.status.success(),
+        "the repository exists after a dry run"
+    );
+
+    // Another tool pushed its own referrer of app.tar.gz (an SBOM) and listed it in the tag
+    // schema first, over plain HTTP.
+    let other_tool = r#"
+import hashlib, json, sys, urllib.request
+base, subject = sys.argv[1], sys.argv[2]
+def req(method, url, body=b"", ctype=None):
+    r = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": ctype} if ctype else {})
+    return urllib.request.urlopen(r)
+empty = b"{}"
+d = "sha256:" + hashlib.sha256(empty).hexdigest()
+loc = req("POST", f"{base}/v2/acme/app/blobs/uploads/").headers["Location"]
+loc = loc if loc.startswith("http") else base + loc
+req("PUT", f"{loc}{'&' if '?' in loc else '?'}digest={d}", empty, "application/octet-stream")
+m = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+    "artifactType": "application/spdx+json",
+    "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": d, "size": 2},
+    "layers": [{"mediaType": "application/vnd.oci.empty.v1+json", "digest": d, "size": 2}],
+    "subject": {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": subject, "size": 1}}).encode()
+md = "sha256:" + hashlib.sha256(m).hexdigest()
+req("PUT", f"{base}/v2/acme/app/manifests/{md}", m, "application/vnd.oci.image.manifest.v1+json")
+idx = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+    "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md, "size": len(m),
+        "artifactType": "application/spdx+json", "annotations": {"org.example.tool": "theirs"}}]}).encode()
+req("PUT", f"{base}/v2/acme/app/manifests/{subject.replace(':', '-', 1)}", idx, "application/vnd.oci.image.index.v1+json")
+"#;
+    let put = Command::new("python3")
+        .args([
+            "-c",
+            other_tool,
+            &format!("http://127.0.0.1:{}", reg.port),
+            &app,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        put.status.success(),
+        "{}",
+        String::from_utf8_lossy(&put.stderr)
+    );
+    publish(
+        &env,
+        &[
+            "t.zip",
+            "--to",
+            &to,
+            "--trust",
+            "pkg.json",
+            "--plain-http-loopback",
+        ],
+    )
+    .ok();
+    let seen = reg.read("acme/app", "1", env.work.path());
+    let refs = seen["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["digest"] == app.as_str())
+        .unwrap()["referrers"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(refs[0]["annotations"]["org.example.tool"], "theirs");
+    assert_eq!(refs[0]["artifactType"], "application/spdx+json");
+    assert!(refs.len() > 1, "ours were added: {refs:?}");
+}
+
+#[test]
+fn a_bundle_that_does_not_verify_is_not_published_and_remote_plain_http_is_refused() {
+    let env = released();
+    // Another station's trust package: this release's key is not in it.
+    let other = Env::new();
+    let custody = other.key_for("custody", "ed25519", "custodian");
+    other.trust(&custody, "custody", "custodian", ADMIN, &[]);
+    other
+        .run(&["trust", "export", "--key", "custody", "-o", "pkg.json"])
+        .ok();
+    std::fs::copy(other.path("pkg.json"), env.path("other.json")).unwrap();
+    let reg = Registry::start();
+    let to = reg.target("acme/app");
+    publish(
+        &env,
+        &[
+            "t.zip",
+            "--to",
+            &to,
+            "--trust",
+            "other.json",
+            "--plain-http-loopback",
+        ],
+    )
+    .code(1)
+    .stderr_has("does not verify against the trust package, so it is not published");
+    let tags = Command::new("curl")
+        .args([
+            "-sf",
+            &format!("http://127.0.0.1:{}/v2/acme/app/tags/list", reg.port),
+        ])
+        .output()
+        .unwrap();
+    assert!(!tags.status.success(), "something was pushed");
+
+    publish(
+        &env,
+        &[
+            "t.zip",
+            "--to",
+            "registry.example/acme/app",
+            "--trust",
+            "pkg.json",
+            "--plain-http-loopback",
+        ],
+    )
+    .code(2)
+    .stderr_has("plain HTTP is allowed only to a registry on this machine");
+}

@@ -1,0 +1,230 @@
+//! The connected side's publisher, `strongroom-publish`: a release bundle carried out of the
+//! room is verified once more against the station's trust package, exactly as `strongroom
+//! verify` does, and only then published to an OCI registry (`plan.rs` decides what, offline;
+//! `registry.rs` pushes it). The only networked code of the project: the station's CLI and app
+//! never link this crate (a test reads `cargo tree` to hold that).
+
+pub mod plan;
+pub mod registry;
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+use serde::Serialize;
+use strongroom_bundle::{Limits, Manifest, SafeZip};
+use strongroom_ops::release::{verify_bundle, VerifyBundle};
+use strongroom_ops::{Callbacks, SecretRequest};
+
+use crate::plan::{Files, ManifestPush, Plan, PlanError, Source};
+use crate::registry::{BlobReader, Outcome, PublishError, Target};
+
+/// A request to publish.
+#[derive(Clone, Debug)]
+pub struct Publish {
+    pub bundle: PathBuf,
+    /// The station's trust package the bundle must verify against.
+    pub trust: PathBuf,
+    pub target: Target,
+    /// The released files, when the bundle does not carry them.
+    pub artifacts_dir: Option<PathBuf>,
+    /// Plain HTTP (loopback registries only).
+    pub plain_http: bool,
+    /// List what would be pushed; push nothing.
+    pub dry_run: bool,
+}
+
+/// What was (or would be) published.
+#[derive(Clone, Debug, Serialize)]
+pub struct Published {
+    pub bundle: String,
+    pub target: String,
+    pub release: String,
+    pub tag: String,
+    /// The release index's digest: what `REGISTRY/REPOSITORY@DIGEST` names.
+    pub digest: String,
+    pub manifests: Vec<ManifestPush>,
+    pub blobs: usize,
+    pub dry_run: bool,
+    /// `None` on a dry run.
+    pub outcome: Option<Outcome>,
+}
+
+/// Why nothing was published.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    #[error(transparent)]
+    Ops(#[from] strongroom_ops::OpsError),
+    #[error("{0} does not verify against the trust package, so it is not published:\n{1}")]
+    NotVerified(String, String),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error(transparent)]
+    Publish(#[from] PublishError),
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// No person to ask: a publish needs no secret.
+struct Quiet;
+
+impl Callbacks for Quiet {
+    fn secret(&self, _: &SecretRequest) -> Option<SecretString> {
+        None
+    }
+}
+
+/// The bundle's files for the plan and the push.
+struct BundleFiles {
+    zip: SafeZip,
+}
+
+/// Largest JSON or PEM entry read whole (signatures, attestations, approvals).
+const MAX_SMALL: u64 = 64 << 20;
+
+impl Files for BundleFiles {
+    fn entry(&self, name: &str) -> Result<Vec<u8>, PlanError> {
+        self.zip
+            .read(name, MAX_SMALL)
+            .map_err(|e| PlanError::Unreadable {
+                path: name.to_owned(),
+                why: e.to_string(),
+            })
+    }
+    fn has(&self, name: &str) -> bool {
+        self.zip.contains(name)
+    }
+}
+
+impl BlobReader for BundleFiles {
+    fn open(&self, source: &Source) -> Result<Box<dyn Read + Send>, PublishError> {
+        let local = |what: &str, e: &dyn std::fmt::Display| PublishError::Local {
+            what: what.to_owned(),
+            why: e.to_string(),
+        };
+        match source {
+            Source::Bytes(b) => Ok(Box::new(std::io::Cursor::new(b.clone()))),
+            Source::File(p) => {
+                let shown = p.display().to_string();
+                Ok(Box::new(
+                    std::fs::File::open(p).map_err(|e| local(&shown, &e))?,
+                ))
+            }
+            Source::ZipEntry(name) => {
+                // Out of the zip into a private temporary file, streamed, then read from there.
+                let mut tmp = tempfile::tempfile().map_err(|e| local(name, &e))?;
+                self.zip
+                    .copy_to(name, &mut tmp)
+                    .map_err(|e| local(name, &e))?;
+                use std::io::Seek;
+                tmp.rewind().map_err(|e| local(name, &e))?;
+                Ok(Box::new(tmp))
+            }
+        }
+    }
+}
+
+/// Verifies, plans and (unless a dry run) publishes. `progress` hears one line per step.
+pub fn publish(req: &Publish, progress: &mut dyn FnMut(&str)) -> Result<Published, Refusal> {
+    if req.plain_http && !req.target.is_loopback() {
+        return Err(Refusal::Usage(format!(
+            "plain HTTP is allowed only to a registry on this machine (localhost, 127.0.0.1, [::1]), not {}",
+            req.target.registry
+        )));
+    }
+    if strongroom_bundle::age::is_age(&req.bundle).map_err(strongroom_ops::OpsError::from)? {
+        return Err(Refusal::Usage(format!(
+            "{} is encrypted: open it with `strongroom release extract` first, then publish the plain bundle",
+            req.bundle.display()
+        )));
+    }
+    // Exactly the verification `strongroom verify --trust PACKAGE BUNDLE.zip` makes.
+    let trust = strongroom_ops::trust::trust_for_verification(&req.trust, None)?;
+    let report = verify_bundle(
+        &VerifyBundle {
+            bundle: req.bundle.clone(),
+            artifacts_dir: req.artifacts_dir.clone(),
+            ..Default::default()
+        },
+        &trust,
+        &Quiet,
+    )?;
+    if !report.verified {
+        let failed: Vec<String> = report
+            .checks
+            .iter()
+            .filter(|c| c.outcome == strongroom_core::verify::Outcome::Fail)
+            .map(|c| format!("  {}: {}", c.id, c.detail))
+            .collect();
+        return Err(Refusal::NotVerified(
+            req.bundle.display().to_string(),
+            failed.join("\n"),
+        ));
+    }
+    progress(&format!(
+        "{} verified against {}",
+        req.bundle.display(),
+        req.trust.display()
+    ));
+    let zip =
+        SafeZip::open(&req.bundle, &Limits::default()).map_err(strongroom_ops::OpsError::from)?;
+    let files = BundleFiles { zip };
+    let manifest_bytes = files.entry("manifest.json")?;
+    let manifest = Manifest::parse(&manifest_bytes).map_err(strongroom_ops::OpsError::from)?;
+    let mut approvals: Vec<String> = files
+        .zip
+        .names()
+        .filter(|n| n.starts_with("approvals/"))
+        .map(str::to_owned)
+        .collect();
+    approvals.sort();
+    let plan: Plan = plan::plan(
+        &manifest,
+        &manifest_bytes,
+        &files,
+        &approvals,
+        req.artifacts_dir.as_deref(),
+    )?;
+    let index = plan
+        .manifests
+        .iter()
+        .find(|m| m.tag.is_some())
+        .expect("a plan has its release index");
+    let mut published = Published {
+        bundle: req.bundle.display().to_string(),
+        target: format!("{}/{}", req.target.registry, req.target.repository),
+        release: format!(
+            "{}@{}",
+            manifest.release().name(),
+            manifest.release().version()
+        ),
+        tag: index.tag.clone().unwrap_or_default(),
+        digest: index.digest.clone(),
+        manifests: plan.manifests.clone(),
+        blobs: plan.blobs.len(),
+        dry_run: req.dry_run,
+        outcome: None,
+    };
+    if req.dry_run {
+        return Ok(published);
+    }
+    // rustls's crypto: ring (a second install is refused and harmless). ring has no
+    // post-quantum key exchange, which is why rustls marks it deprecated; registries speak
+    // classic TLS, and ring spares the build aws-lc's C toolchain.
+    #[allow(deprecated)]
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = registry::client(req.plain_http);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Refusal::Usage(format!("no async runtime: {e}")))?;
+    let outcome = runtime.block_on(registry::publish(
+        &client,
+        &req.target,
+        &plan,
+        &files,
+        progress,
+    ))?;
+    published.outcome = Some(outcome);
+    Ok(published)
+}

@@ -1,0 +1,436 @@
+//! What a release bundle becomes in an OCI registry, decided before any connection: the blobs
+//! and manifests to push, in order (blobs first, every subject before its referrers), each
+//! manifest's bytes fixed (canonical field order, no time in them), so that a second publish
+//! of the same bundle finds everything in place and pushes nothing.
+//!
+//! - each file artifact: an OCI artifact manifest (`artifactType`
+//!   [`FILE_ARTIFACT_TYPE`], one layer titled with its name);
+//! - the release: an OCI image index of those manifests, tagged with the release version;
+//! - each artifact's Sigstore bundles (signature, SBOM, provenance, vulnerabilities): referrers
+//!   of the artifact's manifest, `artifactType` [`SIGSTORE_BUNDLE_TYPE`], with the
+//!   `dev.sigstore.bundle.content` and `dev.sigstore.bundle.predicateType` annotations;
+//! - the release manifest with its approvals: a referrer of the index, `artifactType`
+//!   [`RELEASE_MANIFEST_TYPE`].
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use strongroom_bundle::{EntryRole, Manifest, Sha256Digest};
+
+pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+pub const OCI_EMPTY: &str = "application/vnd.oci.empty.v1+json";
+/// `{}`, the empty config every artifact manifest names.
+pub const EMPTY_JSON: &[u8] = b"{}";
+pub const FILE_ARTIFACT_TYPE: &str = "application/vnd.strongroom.file.v1";
+pub const RELEASE_TYPE: &str = "application/vnd.strongroom.release.v1";
+pub const RELEASE_MANIFEST_TYPE: &str = "application/vnd.strongroom.manifest.v1+json";
+pub const SIGSTORE_BUNDLE_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+/// cosign's predicate type for a bundle that carries a plain signature over the artifact.
+pub const COSIGN_SIGN_PREDICATE: &str = "https://sigstore.dev/cosign/sign/v1";
+
+/// Where a blob's bytes come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    Bytes(Vec<u8>),
+    /// An entry of the release bundle (zip).
+    ZipEntry(String),
+    /// A file beside the bundle (`--artifacts DIR`).
+    File(PathBuf),
+}
+
+/// A blob to push (when the registry lacks it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Blob {
+    pub digest: String,
+    pub size: u64,
+    /// What it is, for the person (`app.tar.gz`, `signatures/app.tar.gz.sigstore.json`).
+    pub what: String,
+    pub source: Source,
+}
+
+/// A manifest (or index) to push, and the tag it gets.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ManifestPush {
+    pub what: String,
+    pub media_type: &'static str,
+    pub artifact_type: String,
+    pub digest: String,
+    pub size: u64,
+    /// The tag it is pushed under (the release index), else pushed by digest.
+    pub tag: Option<String>,
+    /// The manifest it refers to (a referrer), by digest.
+    pub subject: Option<String>,
+    pub annotations: BTreeMap<String, String>,
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
+impl ManifestPush {
+    /// The descriptor an index (or the referrers tag schema) lists it by.
+    pub fn descriptor(&self) -> Value {
+        let mut d = json!({
+            "mediaType": self.media_type,
+            "digest": self.digest,
+            "size": self.size,
+            "artifactType": self.artifact_type,
+        });
+        if !self.annotations.is_empty() {
+            d["annotations"] = json!(self.annotations);
+        }
+        d
+    }
+}
+
+/// Everything to push, in order.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub blobs: Vec<Blob>,
+    pub manifests: Vec<ManifestPush>,
+}
+
+/// Why a bundle cannot be planned.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("the bundle does not carry {0} and no --artifacts folder holds it: give --artifacts DIR with the released files")]
+    MissingArtifact(String),
+    #[error("{path}: {why}")]
+    Unreadable { path: String, why: String },
+    #[error("the release version {0:?} cannot be made a registry tag")]
+    BadTag(String),
+}
+
+/// The tag a release version is published under: the version itself when it is a valid tag
+/// (`[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`), else refused.
+pub fn version_tag(version: &str) -> Result<String, PlanError> {
+    let ok = !version.is_empty()
+        && version.len() <= 128
+        && version
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        && version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if ok {
+        Ok(version.to_owned())
+    } else {
+        Err(PlanError::BadTag(version.to_owned()))
+    }
+}
+
+/// The tag the referrers tag schema uses for `digest` (`sha256:HEX` → `sha256-HEX`).
+pub fn referrers_tag(digest: &str) -> String {
+    digest.replacen(':', "-", 1)
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    format!("sha256:{}", Sha256Digest::of_bytes(bytes).to_hex())
+}
+
+fn empty_config() -> Value {
+    json!({"mediaType": OCI_EMPTY, "digest": sha256(EMPTY_JSON), "size": EMPTY_JSON.len()})
+}
+
+/// An OCI image manifest of `layers`, with the empty config, `artifactType`, an optional
+/// subject and annotations, in a fixed field order.
+fn artifact_manifest(
+    what: String,
+    artifact_type: &str,
+    layers: Vec<Value>,
+    subject: Option<&ManifestPush>,
+    annotations: BTreeMap<String, String>,
+) -> ManifestPush {
+    let mut m = serde_json::Map::new();
+    m.insert("schemaVersion".into(), json!(2));
+    m.insert("mediaType".into(), json!(OCI_MANIFEST));
+    m.insert("artifactType".into(), json!(artifact_type));
+    m.insert("config".into(), empty_config());
+    m.insert("layers".into(), Value::Array(layers));
+    if let Some(s) = subject {
+        m.insert(
+            "subject".into(),
+            json!({"mediaType": s.media_type, "digest": s.digest, "size": s.size}),
+        );
+    }
+    if !annotations.is_empty() {
+        m.insert("annotations".into(), json!(annotations));
+    }
+    let bytes = serde_json::to_vec(&Value::Object(m)).expect("JSON serialises");
+    ManifestPush {
+        what,
+        media_type: OCI_MANIFEST,
+        artifact_type: artifact_type.to_owned(),
+        digest: sha256(&bytes),
+        size: bytes.len() as u64,
+        tag: None,
+        subject: subject.map(|s| s.digest.clone()),
+        annotations,
+        bytes,
+    }
+}
+
+fn layer(media_type: &str, digest: &str, size: u64, title: &str) -> Value {
+    json!({
+        "mediaType": media_type,
+        "digest": digest,
+        "size": size,
+        "annotations": {"org.opencontainers.image.title": title},
+    })
+}
+
+/// A file of the bundle (or beside it), read for the plan: its bytes' digest and size.
+pub trait Files {
+    /// The bytes of zip entry `name` (small: JSON and PEM files).
+    fn entry(&self, name: &str) -> Result<Vec<u8>, PlanError>;
+    /// Whether the bundle carries `name`.
+    fn has(&self, name: &str) -> bool;
+}
+
+/// The plan for a verified bundle whose manifest is `manifest`; `artifacts_dir` holds the
+/// artifacts the bundle does not carry.
+pub fn plan(
+    manifest: &Manifest,
+    manifest_bytes: &[u8],
+    files: &dyn Files,
+    approvals: &[String],
+    artifacts_dir: Option<&std::path::Path>,
+) -> Result<Plan, PlanError> {
+    let release = manifest.release();
+    let tag = version_tag(release.version())?;
+    let mut plan = Plan::default();
+    let push_blob = |plan: &mut Plan, b: Blob| {
+        if !plan.blobs.iter().any(|x| x.digest == b.digest) {
+            plan.blobs.push(b);
+        }
+    };
+    push_blob(
+        &mut plan,
+        Blob {
+            digest: sha256(EMPTY_JSON),
+            size: 2,
+            what: "the empty config".into(),
+            source: Source::Bytes(EMPTY_JSON.to_vec()),
+        },
+    );
+    let release_note = format!("{}@{}", release.name(), release.version());
+    let mut artifact_manifests = Vec::new();
+    let mut referrers = Vec::new();
+    for a in manifest.artifacts() {
+        let name = a.name.as_str().to_owned();
+        let digest = format!("sha256:{}", a.sha256.to_hex());
+        let in_zip = format!("artifacts/{name}");
+        let source = if a.included && files.has(&in_zip) {
+            Source::ZipEntry(in_zip)
+        } else {
+            let path = artifacts_dir
+                .map(|d| d.join(&name))
+                .filter(|p| p.is_file())
+                .ok_or_else(|| PlanError::MissingArtifact(name.clone()))?;
+            Source::File(path)
+        };
+        push_blob(
+            &mut plan,
+            Blob {
+                digest: digest.clone(),
+                size: a.size,
+                what: name.clone(),
+                source,
+            },
+        );
+        let annotations = BTreeMap::from([
+            ("org.opencontainers.image.title".to_owned(), name.clone()),
+            (
+                "org.opencontainers.image.version".to_owned(),
+                release.version().to_owned(),
+            ),
+            ("dev.strongroom.release".to_owned(), release_note.clone()),
+        ]);
+        let am = artifact_manifest(
+            name.clone(),
+            FILE_ARTIFACT_TYPE,
+            vec![layer("application/octet-stream", &digest, a.size, &name)],
+            None,
+            annotations,
+        );
+        // Its Sigstore bundles, as referrers.
+        for e in manifest.entries().iter().filter(|e| {
+            matches!(
+                e.role,
+                EntryRole::ArtifactSignature | EntryRole::Attestation
+            ) && e.subjects.iter().any(|s| s.as_str() == name)
+        }) {
+            let bytes = files.entry(&e.path)?;
+            let bdigest = sha256(&bytes);
+            let content = bundle_content(&bytes);
+            let predicate = e.predicate_type.clone().unwrap_or_else(|| {
+                if content == "dsse-envelope" {
+                    String::new()
+                } else {
+                    COSIGN_SIGN_PREDICATE.to_owned()
+                }
+            });
+            push_blob(
+                &mut plan,
+                Blob {
+                    digest: bdigest.clone(),
+                    size: bytes.len() as u64,
+                    what: e.path.clone(),
+                    source: Source::ZipEntry(e.path.clone()),
+                },
+            );
+            let title = e.path.rsplit('/').next().unwrap_or(&e.path).to_owned();
+            let annotations = BTreeMap::from([
+                ("dev.sigstore.bundle.content".to_owned(), content.to_owned()),
+                ("dev.sigstore.bundle.predicateType".to_owned(), predicate),
+                ("org.opencontainers.image.title".to_owned(), title.clone()),
+            ]);
+            referrers.push(artifact_manifest(
+                e.path.clone(),
+                SIGSTORE_BUNDLE_TYPE,
+                vec![layer(
+                    SIGSTORE_BUNDLE_TYPE,
+                    &bdigest,
+                    bytes.len() as u64,
+                    &title,
+                )],
+                Some(&am),
+                annotations,
+            ));
+        }
+        artifact_manifests.push(am);
+    }
+    // The release: an index of the artifacts, tagged with the version.
+    let index = {
+        let mut m = serde_json::Map::new();
+        m.insert("schemaVersion".into(), json!(2));
+        m.insert("mediaType".into(), json!(OCI_INDEX));
+        m.insert("artifactType".into(), json!(RELEASE_TYPE));
+        m.insert(
+            "manifests".into(),
+            Value::Array(artifact_manifests.iter().map(|m| m.descriptor()).collect()),
+        );
+        let annotations = BTreeMap::from([
+            (
+                "org.opencontainers.image.version".to_owned(),
+                release.version().to_owned(),
+            ),
+            ("dev.strongroom.release".to_owned(), release_note.clone()),
+            (
+                "dev.strongroom.stage".to_owned(),
+                release.stage().to_string(),
+            ),
+        ]);
+        m.insert("annotations".into(), json!(annotations));
+        let bytes = serde_json::to_vec(&Value::Object(m)).expect("JSON serialises");
+        ManifestPush {
+            what: format!("the release {release_note}"),
+            media_type: OCI_INDEX,
+            artifact_type: RELEASE_TYPE.into(),
+            digest: sha256(&bytes),
+            size: bytes.len() as u64,
+            tag: Some(tag),
+            subject: None,
+            annotations,
+            bytes,
+        }
+    };
+    // The release manifest and its approvals: a referrer of the index.
+    let mut layers = Vec::new();
+    let mut add = |plan: &mut Plan, name: &str, media: &str, bytes: Vec<u8>| {
+        let d = sha256(&bytes);
+        layers.push(layer(media, &d, bytes.len() as u64, name));
+        push_blob(
+            plan,
+            Blob {
+                digest: d,
+                size: bytes.len() as u64,
+                what: name.to_owned(),
+                source: Source::Bytes(bytes),
+            },
+        );
+    };
+    add(
+        &mut plan,
+        "manifest.json",
+        RELEASE_MANIFEST_TYPE,
+        manifest_bytes.to_vec(),
+    );
+    for a in approvals {
+        let media = if a.ends_with(".pem") {
+            "application/x-pem-file"
+        } else {
+            SIGSTORE_BUNDLE_TYPE
+        };
+        add(&mut plan, a, media, files.entry(a)?);
+    }
+    let release_manifest = artifact_manifest(
+        format!(
+            "the release manifest of {release_note} with {} approval file(s)",
+            approvals.len()
+        ),
+        RELEASE_MANIFEST_TYPE,
+        layers,
+        Some(&index),
+        BTreeMap::from([("dev.strongroom.release".to_owned(), release_note)]),
+    );
+    plan.manifests.extend(artifact_manifests);
+    plan.manifests.push(index);
+    plan.manifests.extend(referrers);
+    plan.manifests.push(release_manifest);
+    Ok(plan)
+}
+
+/// `message-signature` or `dsse-envelope`, as cosign annotates a bundle.
+fn bundle_content(bytes: &[u8]) -> &'static str {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(v) if v.get("dsseEnvelope").is_some() => "dsse-envelope",
+        _ => "message-signature",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_checked_and_referrer_tags_spelled() {
+        assert_eq!(version_tag("1.2.3-rc.1").unwrap(), "1.2.3-rc.1");
+        assert!(version_tag("1.0+build").is_err());
+        assert!(version_tag(".hidden").is_err());
+        assert!(version_tag(&"9".repeat(129)).is_err());
+        assert_eq!(referrers_tag("sha256:abcd"), "sha256-abcd");
+    }
+
+    #[test]
+    fn a_manifest_is_the_same_bytes_every_time() {
+        let a = artifact_manifest(
+            "x".into(),
+            FILE_ARTIFACT_TYPE,
+            vec![layer("application/octet-stream", &sha256(b"x"), 1, "x")],
+            None,
+            BTreeMap::from([("k".to_owned(), "v".to_owned())]),
+        );
+        let b = artifact_manifest(
+            "x".into(),
+            FILE_ARTIFACT_TYPE,
+            vec![layer("application/octet-stream", &sha256(b"x"), 1, "x")],
+            None,
+            BTreeMap::from([("k".to_owned(), "v".to_owned())]),
+        );
+        assert_eq!(a.bytes, b.bytes);
+        assert_eq!(a.digest, sha256(&a.bytes));
+        let r = artifact_manifest(
+            "r".into(),
+            SIGSTORE_BUNDLE_TYPE,
+            vec![],
+            Some(&a),
+            BTreeMap::new(),
+        );
+        let v: Value = serde_json::from_slice(&r.bytes).unwrap();
+        assert_eq!(v["subject"]["digest"], a.digest.as_str());
+        assert_eq!(v["artifactType"], SIGSTORE_BUNDLE_TYPE);
+    }
+}

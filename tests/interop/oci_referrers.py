@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Independent reader of what strongroom-publish wrote to an OCI registry, over plain HTTP
+(urllib only, no OCI library of ours): the tags, the release index under TAG, and for every
+manifest the index lists, its referrers as the referrers tag schema lists them
+(`sha256-<hex>`), each descriptor's artifactType and annotations, and each referrer's layers
+fetched and checked against their digests.
+
+    python3 tests/interop/oci_referrers.py http://127.0.0.1:PORT REPOSITORY TAG
+
+Prints one JSON object; exit 1 when anything does not hold (a digest, a missing tag)."""
+import hashlib
+import json
+import sys
+import urllib.request
+
+INDEX = "application/vnd.oci.image.index.v1+json"
+MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+
+
+def get(url, accept=None):
+    req = urllib.request.Request(url, headers={"Accept": accept} if accept else {})
+    with urllib.request.urlopen(req) as r:
+        return r.read(), r.headers.get("Content-Type", "")
+
+
+def main():
+    base, repo, tag = sys.argv[1:4]
+    v2 = f"{base}/v2/{repo}"
+    tags = json.loads(get(f"{v2}/tags/list")[0])["tags"]
+    raw, ctype = get(f"{v2}/manifests/{tag}", f"{INDEX}, {MANIFEST}")
+    index = json.loads(raw)
+    out = {"tags": sorted(tags), "index": {"digest": "sha256:" + hashlib.sha256(raw).hexdigest(),
+                                            "mediaType": index.get("mediaType"),
+                                            "artifactType": index.get("artifactType"),
+                                            "annotations": index.get("annotations", {})},
+           "artifacts": []}
+    subjects = [("sha256:" + hashlib.sha256(raw).hexdigest(), None)] + [
+        (m["digest"], m) for m in index["manifests"]]
+    for digest, desc in subjects:
+        entry = {"digest": digest, "artifactType": desc.get("artifactType") if desc else index.get("artifactType"),
+                 "title": (desc or {}).get("annotations", {}).get("org.opencontainers.image.title"),
+                 "referrers": []}
+        schema_tag = digest.replace(":", "-", 1)
+        if schema_tag in tags:
+            ridx = json.loads(get(f"{v2}/manifests/{schema_tag}", INDEX)[0])
+            for r in ridx["manifests"]:
+                rec = {"digest": r["digest"], "artifactType": r.get("artifactType"),
+                       "annotations": r.get("annotations", {})}
+                try:
+                    mraw, _ = get(f"{v2}/manifests/{r['digest']}", MANIFEST)
+                except Exception as e:  # noqa: BLE001 - a foreign descriptor may point nowhere
+                    rec["missing"] = str(e)
+                    entry["referrers"].append(rec)
+                    continue
+                if "sha256:" + hashlib.sha256(mraw).hexdigest() != r["digest"]:
+                    sys.exit(f"manifest {r['digest']} does not hash to its digest")
+                m = json.loads(mraw)
+                rec["subject"] = m.get("subject", {}).get("digest")
+                rec["layers"] = []
+                for layer in m.get("layers", []):
+                    blob, _ = get(f"{v2}/blobs/{layer['digest']}")
+                    if "sha256:" + hashlib.sha256(blob).hexdigest() != layer["digest"]:
+                        sys.exit(f"blob {layer['digest']} does not hash to its digest")
+                    rec["layers"].append({"mediaType": layer["mediaType"], "size": len(blob),
+                                          "title": layer.get("annotations", {}).get("org.opencontainers.image.title")})
+                entry["referrers"].append(rec)
+        out["artifacts"].append(entry)
+    json.dump(out, sys.stdout, indent=1, sort_keys=True)
+
+
+if __name__ == "__main__":
+    main()
