@@ -32,6 +32,7 @@ fn publisher() -> PathBuf {
 struct Registry {
     child: Child,
     port: u16,
+    config: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -52,9 +53,18 @@ impl Registry {
             ),
         )
         .unwrap();
+        Registry {
+            child: Self::serve(&config, port),
+            port,
+            config,
+            _dir: dir,
+        }
+    }
+
+    fn serve(config: &std::path::Path, port: u16) -> Child {
         let child = Command::new("docker-registry")
             .arg("serve")
-            .arg(&config)
+            .arg(config)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -67,11 +77,19 @@ impl Registry {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
-        Registry {
-            child,
-            port,
-            _dir: dir,
-        }
+        child
+    }
+
+    /// Kills the registry (as a crash would), keeping its storage.
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts it again on the same storage and port.
+    fn restart(&mut self) {
+        self.kill();
+        self.child = Self::serve(&self.config, self.port);
     }
 
     fn target(&self, repo: &str) -> String {
@@ -369,4 +387,82 @@ fn a_bundle_that_does_not_verify_is_not_published_and_remote_plain_http_is_refus
     )
     .code(2)
     .stderr_has("plain HTTP is allowed only to a registry on this machine");
+}
+
+#[test]
+fn a_registry_that_dies_mid_push_is_completed_by_the_next_publish() {
+    use std::io::BufRead;
+    let env = Env::new();
+    env.audit_key();
+    env.signer("rel", "ecdsa-p256");
+    // Large enough that its upload is under way when the registry dies.
+    let big: Vec<u8> = (0..96u32 << 20)
+        .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+        .collect();
+    env.file("big.bin", &big);
+    env.file("small.txt", b"small\n");
+    env.dev_release("rel", "t.zip", &["big.bin", "small.txt"])
+        .ok();
+    let custody = env.key_for("custody", "ed25519", "custodian");
+    env.trust(&custody, "custody", "custodian", ADMIN, &[]);
+    env.run(&["trust", "export", "--key", "custody", "-o", "pkg.json"])
+        .ok();
+    let mut reg = Registry::start();
+    let to = reg.target("acme/app");
+    let args = [
+        "t.zip",
+        "--to",
+        &to,
+        "--trust",
+        "pkg.json",
+        "--plain-http-loopback",
+        "--artifacts",
+        ".",
+    ];
+    let mut child = Command::new(publisher())
+        .current_dir(env.work.path())
+        .args(args)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    // The first blob (the empty config) is in; the registry dies while the next goes up.
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let first_push = line.starts_with("pushed ");
+        seen.push(line);
+        if first_push {
+            reg.kill();
+            break;
+        }
+    }
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(4), "{seen:?} {rest:?}");
+    let said = rest.join("\n");
+    // Whether it died before or during big.bin's upload, the step is named.
+    assert!(
+        said.contains("big.bin") && said.contains("failed") && said.contains("publish again"),
+        "{said}"
+    );
+
+    reg.restart();
+    let done: Value = serde_json::from_str(
+        &publish(&env, &[&args[..], &["--json"]].concat())
+            .ok()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        done["outcome"]["blobs_present"].as_u64().unwrap() >= 1,
+        "{done}"
+    );
+    let back = reg.read("acme/app", "1", env.work.path());
+    let titles: Vec<&str> = back["artifacts"].as_array().unwrap()[1..]
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["big.bin", "small.txt"]);
 }

@@ -86,7 +86,9 @@ pub struct Outcome {
 /// Why a publish stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
-    #[error("the registry refused {what}: {source}")]
+    #[error(
+        "{what} failed: {source}. What the registry holds is kept: publish again to push the rest"
+    )]
     Registry {
         what: String,
         #[source]
@@ -135,12 +137,12 @@ pub async fn publish(
     client
         .auth(&any, &auth, oci_client::RegistryOperation::Push)
         .await
-        .map_err(refused(format!("access to {}", target.registry)))?;
+        .map_err(refused(format!("signing in to {}", target.registry)))?;
     for b in &plan.blobs {
         if client
             .blob_exists(&any, &b.digest)
             .await
-            .map_err(refused(format!("a look-up of {}", b.what)))?
+            .map_err(refused(format!("looking up {} in the registry", b.what)))?
         {
             out.blobs_present += 1;
             continue;
@@ -171,7 +173,7 @@ pub async fn publish(
                         .expect("a media type is a header value"),
                 )
                 .await
-                .map_err(refused(m.what.clone()))?;
+                .map_err(refused(format!("pushing {}", m.what)))?;
             out.manifests_pushed += 1;
             progress(&format!("pushed {} ({})", m.what, m.digest));
         }
@@ -258,7 +260,7 @@ async fn push_blob(
             client
                 .push_blob(at, Bytes::from(bytes.clone()), &b.digest)
                 .await
-                .map_err(refused(b.what.clone()))?;
+                .map_err(refused(format!("pushing {}", b.what)))?;
         }
         source => {
             let mut reader = files.open(source)?;
@@ -279,7 +281,7 @@ async fn push_blob(
             client
                 .push_blob_stream(at, chunks, &b.digest, Some(b.size))
                 .await
-                .map_err(refused(b.what.clone()))?;
+                .map_err(refused(format!("pushing {}", b.what)))?;
         }
     }
     Ok(())
