@@ -7,9 +7,14 @@ fetched and checked against their digests.
 
     python3 tests/interop/oci_referrers.py http://127.0.0.1:PORT REPOSITORY TAG
 
-Prints one JSON object; exit 1 when anything does not hold (a digest, a missing tag)."""
+Prints one JSON object; exit 1 when anything does not hold (a digest, a missing tag).
+For a registry behind TLS and basic auth, OCI_READER_CAFILE names the CA's PEM and
+OCI_READER_AUTH holds `user:password`."""
+import base64
 import hashlib
 import json
+import os
+import ssl
 import sys
 import urllib.request
 
@@ -17,9 +22,17 @@ INDEX = "application/vnd.oci.image.index.v1+json"
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 
 
+CONTEXT = ssl.create_default_context(cafile=os.environ["OCI_READER_CAFILE"]) \
+    if os.environ.get("OCI_READER_CAFILE") else None
+AUTH = os.environ.get("OCI_READER_AUTH")
+
+
 def get(url, accept=None):
-    req = urllib.request.Request(url, headers={"Accept": accept} if accept else {})
-    with urllib.request.urlopen(req) as r:
+    headers = {"Accept": accept} if accept else {}
+    if AUTH:
+        headers["Authorization"] = "Basic " + base64.b64encode(AUTH.encode()).decode()
+    req = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(req, context=CONTEXT) as r:
         return r.read(), r.headers.get("Content-Type", "")
 
 

@@ -38,6 +38,102 @@ struct Registry {
 
 impl Registry {
     fn start() -> Registry {
+        Self::start_with(|_| String::new(), "")
+    }
+
+    /// A registry behind TLS (a test CA's certificate for 127.0.0.1: `ca.pem` in its folder)
+    /// and htpasswd basic auth for `user` with `password`.
+    fn start_secure(user: &str, password: &str) -> Registry {
+        let hash = Command::new("python3")
+            .args(["-W", "ignore", "-c", "import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))", password])
+            .output()
+            .unwrap();
+        assert!(hash.status.success(), "bcrypt from python3's crypt");
+        let line = format!("{user}:{}", String::from_utf8(hash.stdout).unwrap().trim());
+        Self::start_with(
+            move |dir| {
+                std::fs::write(dir.join("htpasswd"), format!("{line}\n")).unwrap();
+                let openssl = |args: &[&str]| {
+                    let o = Command::new("openssl")
+                        .current_dir(dir)
+                        .args(args)
+                        .output()
+                        .unwrap();
+                    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+                };
+                let ec = [
+                    "-newkey",
+                    "ec",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-256",
+                    "-nodes",
+                ];
+                openssl(
+                    &[
+                        &["req", "-x509"][..],
+                        &ec,
+                        &[
+                            "-keyout",
+                            "ca.key",
+                            "-out",
+                            "ca.pem",
+                            "-days",
+                            "2",
+                            "-subj",
+                            "/CN=strongroom test CA",
+                        ],
+                    ]
+                    .concat(),
+                );
+                openssl(
+                    &[
+                        &["req"][..],
+                        &ec,
+                        &[
+                            "-keyout",
+                            "server.key",
+                            "-out",
+                            "server.csr",
+                            "-subj",
+                            "/CN=127.0.0.1",
+                        ],
+                    ]
+                    .concat(),
+                );
+                std::fs::write(
+                    dir.join("ext.cnf"),
+                    "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+                )
+                .unwrap();
+                openssl(&[
+                    "x509",
+                    "-req",
+                    "-in",
+                    "server.csr",
+                    "-CA",
+                    "ca.pem",
+                    "-CAkey",
+                    "ca.key",
+                    "-CAcreateserial",
+                    "-out",
+                    "server.crt",
+                    "-days",
+                    "2",
+                    "-extfile",
+                    "ext.cnf",
+                ]);
+                format!(
+                    "auth:\n  htpasswd:\n    realm: strongroom-test\n    path: {}\n",
+                    dir.join("htpasswd").display()
+                )
+            },
+            &"  tls:\n    certificate: SERVER_CRT\n    key: SERVER_KEY\n",
+        )
+    }
+
+    /// `extra(dir)` writes what the config names and returns its top-level sections;
+    /// `http_extra` goes under `http:` (SERVER_CRT and SERVER_KEY replaced by their paths).
+    fn start_with(extra: impl FnOnce(&std::path::Path) -> String, http_extra: &str) -> Registry {
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -45,10 +141,20 @@ impl Registry {
             .port();
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("config.yml");
+        let sections = extra(dir.path());
+        let http_extra = http_extra
+            .replace(
+                "SERVER_CRT",
+                &dir.path().join("server.crt").display().to_string(),
+            )
+            .replace(
+                "SERVER_KEY",
+                &dir.path().join("server.key").display().to_string(),
+            );
         std::fs::write(
             &config,
             format!(
-                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+                "version: 0.1\nlog:\n  level: error\n{sections}storage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n{http_extra}",
                 dir.path().join("data").display()
             ),
         )
@@ -465,4 +571,72 @@ fn a_registry_that_dies_mid_push_is_completed_by_the_next_publish() {
         .map(|a| a["title"].as_str().unwrap())
         .collect();
     assert_eq!(titles, ["big.bin", "small.txt"]);
+}
+
+#[test]
+fn a_registry_behind_tls_and_a_password_takes_credentials_from_docker_config() {
+    let env = released();
+    let reg = Registry::start_secure("alice", "right horse battery");
+    let ca = reg._dir.path().join("ca.pem");
+    let to = reg.target("acme/app");
+    let docker = |password: &str| {
+        let dir = env.work.path().join(format!("docker-{}", password.len()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let auth = b64e(format!("alice:{password}").as_bytes());
+        std::fs::write(
+            dir.join("config.json"),
+            serde_json::json!({"auths": {format!("127.0.0.1:{}", reg.port): {"auth": auth}}})
+                .to_string(),
+        )
+        .unwrap();
+        dir
+    };
+    let run = |config: &std::path::Path, extra: &[&str]| {
+        Out::from(
+            Command::new(publisher())
+                .current_dir(env.work.path())
+                .env("DOCKER_CONFIG", config)
+                .args([&["t.zip", "--to", &to, "--trust", "pkg.json"][..], extra].concat())
+                .output()
+                .unwrap(),
+        )
+    };
+    let ca_arg = ca.to_str().unwrap();
+    // A wrong password: said, and nothing is pushed.
+    run(&docker("wrong"), &["--ca-file", ca_arg])
+        .code(4)
+        .stderr_has("did not accept the credentials")
+        .stderr_has("docker's config.json");
+    // The registry's certificate chains to no root the system knows.
+    run(&docker("right horse battery"), &[])
+        .code(4)
+        .stderr_has("signing in to 127.0.0.1");
+    let nothing = Command::new("curl")
+        .args(["-sf", "--cacert", ca_arg, "-u", "alice:right horse battery"])
+        .arg(format!(
+            "https://127.0.0.1:{}/v2/acme/app/tags/list",
+            reg.port
+        ))
+        .output()
+        .unwrap();
+    assert!(!nothing.status.success(), "something was pushed");
+
+    run(&docker("right horse battery"), &["--ca-file", ca_arg]).ok();
+    let out = Command::new(repo_root().join(".venv/bin/python"))
+        .arg(repo_root().join("tests/interop/oci_referrers.py"))
+        .args([&format!("https://127.0.0.1:{}", reg.port), "acme/app", "1"])
+        .env("OCI_READER_CAFILE", &ca)
+        .env("OCI_READER_AUTH", "alice:right horse battery")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        seen["index"]["artifactType"],
+        "application/vnd.strongroom.release.v1"
+    );
 }

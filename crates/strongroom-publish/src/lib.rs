@@ -4,6 +4,7 @@
 //! `registry.rs` pushes it). The only networked code of the project: the station's CLI and app
 //! never link this crate (a test reads `cargo tree` to hold that).
 
+pub mod credentials;
 pub mod plan;
 pub mod registry;
 
@@ -30,6 +31,8 @@ pub struct Publish {
     pub artifacts_dir: Option<PathBuf>,
     /// Plain HTTP (loopback registries only).
     pub plain_http: bool,
+    /// PEM certificates of a private CA the registry's certificate chains to.
+    pub ca_file: Option<PathBuf>,
     /// List what would be pushed; push nothing.
     pub dry_run: bool,
 }
@@ -213,7 +216,15 @@ pub fn publish(req: &Publish, progress: &mut dyn FnMut(&str)) -> Result<Publishe
     // classic TLS, and ring spares the build aws-lc's C toolchain.
     #[allow(deprecated)]
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let client = registry::client(req.plain_http);
+    let ca = match &req.ca_file {
+        Some(p) => {
+            Some(std::fs::read(p).map_err(|e| Refusal::Usage(format!("{}: {e}", p.display())))?)
+        }
+        None => None,
+    };
+    let auth = credentials::registry_auth(&req.target.registry)
+        .map_err(|e| Refusal::Usage(e.to_string()))?;
+    let client = registry::client(req.plain_http, ca);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -221,6 +232,7 @@ pub fn publish(req: &Publish, progress: &mut dyn FnMut(&str)) -> Result<Publishe
     let outcome = runtime.block_on(registry::publish(
         &client,
         &req.target,
+        &auth,
         &plan,
         &files,
         progress,

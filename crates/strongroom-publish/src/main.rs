@@ -28,6 +28,9 @@ struct Args {
     /// Speak plain HTTP: allowed only to a registry on this machine (localhost, 127.0.0.1).
     #[arg(long)]
     plain_http_loopback: bool,
+    /// The PEM certificate(s) of a private CA the registry's certificate chains to.
+    #[arg(long, value_name = "CA.pem")]
+    ca_file: Option<PathBuf>,
     /// List what would be pushed, and push nothing.
     #[arg(long)]
     dry_run: bool,
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         target,
         artifacts_dir: args.artifacts,
         plain_http: args.plain_http_loopback,
+        ca_file: args.ca_file,
         dry_run: args.dry_run,
     };
     let json = args.json;

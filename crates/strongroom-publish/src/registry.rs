@@ -86,6 +86,12 @@ pub struct Outcome {
 /// Why a publish stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
+    #[error("{what} failed: the registry did not accept the credentials ({source}). Check the entry for this registry in docker's config.json (or its credential helper), then publish again")]
+    Credentials {
+        what: String,
+        #[source]
+        source: oci_client::errors::OciDistributionError,
+    },
     #[error(
         "{what} failed: {source}. What the registry holds is kept: publish again to push the rest"
     )]
@@ -101,8 +107,20 @@ pub enum PublishError {
 fn refused(
     what: impl Into<String>,
 ) -> impl FnOnce(oci_client::errors::OciDistributionError) -> PublishError {
+    use oci_client::errors::OciDistributionError as E;
     let what = what.into();
-    move |source| PublishError::Registry { what, source }
+    move |source| match source {
+        E::AuthenticationFailure(_) | E::UnauthorizedError { .. } => {
+            PublishError::Credentials { what, source }
+        }
+        E::RequestError(e) if e.status().is_some_and(|s| s.as_u16() == 401) => {
+            PublishError::Credentials {
+                what,
+                source: E::RequestError(e),
+            }
+        }
+        source => PublishError::Registry { what, source },
+    }
 }
 
 /// Reads a blob's bytes (artifacts stream from disk in chunks; the rest is small).
@@ -110,15 +128,24 @@ pub trait BlobReader {
     fn open(&self, source: &Source) -> Result<Box<dyn Read + Send>, PublishError>;
 }
 
-/// A registry client for `target`: plain HTTP when `plain_http` (loopback only, checked by the
-/// caller), else HTTPS.
-pub fn client(plain_http: bool) -> Client {
+/// A registry client: plain HTTP when `plain_http` (loopback only, checked by the caller),
+/// else HTTPS trusting the system's roots and, when given, the PEM certificates of `ca_pem`
+/// (a private CA).
+pub fn client(plain_http: bool, ca_pem: Option<Vec<u8>>) -> Client {
     Client::new(ClientConfig {
         protocol: if plain_http {
             ClientProtocol::Http
         } else {
             ClientProtocol::Https
         },
+        extra_root_certificates: ca_pem
+            .map(|data| {
+                vec![oci_client::client::Certificate {
+                    encoding: oci_client::client::CertificateEncoding::Pem,
+                    data,
+                }]
+            })
+            .unwrap_or_default(),
         ..Default::default()
     })
 }
@@ -127,15 +154,15 @@ pub fn client(plain_http: bool) -> Client {
 pub async fn publish(
     client: &Client,
     target: &Target,
+    auth: &RegistryAuth,
     plan: &Plan,
     files: &dyn BlobReader,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Outcome, PublishError> {
-    let auth = RegistryAuth::Anonymous;
     let mut out = Outcome::default();
     let any = target.tag("latest");
     client
-        .auth(&any, &auth, oci_client::RegistryOperation::Push)
+        .auth(&any, auth, oci_client::RegistryOperation::Push)
         .await
         .map_err(refused(format!("signing in to {}", target.registry)))?;
     for b in &plan.blobs {
@@ -158,7 +185,7 @@ pub async fn publish(
             None => target.digest(&m.digest),
         };
         let present = client
-            .fetch_manifest_digest(&at, &auth)
+            .fetch_manifest_digest(&at, auth)
             .await
             .is_ok_and(|d| d == m.digest);
         if present {
@@ -195,7 +222,7 @@ pub async fn publish(
             .collect();
         let at = target.tag(&referrers_tag(subject));
         let existing =
-            match client.pull_manifest_raw(&at, &auth, &[OCI_INDEX]).await {
+            match client.pull_manifest_raw(&at, auth, &[OCI_INDEX]).await {
                 Ok((bytes, _)) => Some(serde_json::from_slice::<Value>(&bytes).map_err(|e| {
                     PublishError::Local {
                         what: format!("the referrers index {}", referrers_tag(subject)),
