@@ -127,7 +127,7 @@ impl Registry {
                     dir.join("htpasswd").display()
                 )
             },
-            &"  tls:\n    certificate: SERVER_CRT\n    key: SERVER_KEY\n",
+            "  tls:\n    certificate: SERVER_CRT\n    key: SERVER_KEY\n",
         )
     }
 
