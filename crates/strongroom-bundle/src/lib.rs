@@ -11,6 +11,7 @@ mod atomic;
 pub mod complete;
 pub mod error;
 pub mod manifest;
+pub mod oci;
 pub mod paths;
 pub mod reader;
 pub mod readme;

@@ -238,12 +238,14 @@ fn released() -> Env {
     env.signer("rel", "ecdsa-p256");
     env.file("app.tar.gz", b"the application\n");
     env.file("notes.txt", b"release notes\n");
-    env.dev_release(
-        "rel",
-        "t.zip",
-        &["--include-artifacts", "app.tar.gz", "notes.txt"],
-    )
-    .ok();
+    let created = env
+        .dev_release(
+            "rel",
+            "t.zip",
+            &["--json", "--include-artifacts", "app.tar.gz", "notes.txt"],
+        )
+        .ok();
+    env.file("created.json", created.stdout.as_bytes());
     let custody = env.key_for("custody", "ed25519", "custodian");
     env.trust(&custody, "custody", "custodian", ADMIN, &[]);
     env.run(&["trust", "export", "--key", "custody", "-o", "pkg.json"])
@@ -280,6 +282,10 @@ fn a_verified_release_is_published_read_back_and_a_second_publish_writes_nothing
         "application/vnd.strongroom.release.v1"
     );
     assert_eq!(seen["index"]["digest"], first["digest"]);
+    // What `release create` told the officer is what went up.
+    let told = env.read_json("created.json");
+    assert_eq!(told["publish"]["index_digest"], first["digest"]);
+    assert_eq!(told["publish"]["tag"], "1");
     let artifacts = seen["artifacts"].as_array().unwrap();
     // The release index, then each file artifact.
     let release = &artifacts[0];

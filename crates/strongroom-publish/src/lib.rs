@@ -5,8 +5,9 @@
 //! never link this crate (a test reads `cargo tree` to hold that).
 
 pub mod credentials;
-pub mod plan;
 pub mod registry;
+/// The plan is the bundle crate's, shared with the station (which shows it to the officer).
+pub use strongroom_bundle::oci as plan;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -17,7 +18,7 @@ use strongroom_bundle::{Limits, Manifest, SafeZip};
 use strongroom_ops::release::{verify_bundle, VerifyBundle};
 use strongroom_ops::{Callbacks, SecretRequest};
 
-use crate::plan::{Files, ManifestPush, Plan, PlanError, Source};
+use crate::plan::{ManifestPush, Plan, PlanError, Source};
 use crate::registry::{BlobReader, Outcome, PublishError, Target};
 
 /// A request to publish.
@@ -77,26 +78,9 @@ impl Callbacks for Quiet {
     }
 }
 
-/// The bundle's files for the plan and the push.
+/// The bundle's files for the push.
 struct BundleFiles {
     zip: SafeZip,
-}
-
-/// Largest JSON or PEM entry read whole (signatures, attestations, approvals).
-const MAX_SMALL: u64 = 64 << 20;
-
-impl Files for BundleFiles {
-    fn entry(&self, name: &str) -> Result<Vec<u8>, PlanError> {
-        self.zip
-            .read(name, MAX_SMALL)
-            .map_err(|e| PlanError::Unreadable {
-                path: name.to_owned(),
-                why: e.to_string(),
-            })
-    }
-    fn has(&self, name: &str) -> bool {
-        self.zip.contains(name)
-    }
 }
 
 impl BlobReader for BundleFiles {
@@ -172,22 +156,8 @@ pub fn publish(req: &Publish, progress: &mut dyn FnMut(&str)) -> Result<Publishe
     let zip =
         SafeZip::open(&req.bundle, &Limits::default()).map_err(strongroom_ops::OpsError::from)?;
     let files = BundleFiles { zip };
-    let manifest_bytes = files.entry("manifest.json")?;
-    let manifest = Manifest::parse(&manifest_bytes).map_err(strongroom_ops::OpsError::from)?;
-    let mut approvals: Vec<String> = files
-        .zip
-        .names()
-        .filter(|n| n.starts_with("approvals/"))
-        .map(str::to_owned)
-        .collect();
-    approvals.sort();
-    let plan: Plan = plan::plan(
-        &manifest,
-        &manifest_bytes,
-        &files,
-        &approvals,
-        req.artifacts_dir.as_deref(),
-    )?;
+    let (manifest, plan): (Manifest, Plan) =
+        plan::plan_of_zip(&files.zip, req.artifacts_dir.as_deref())?;
     let index = plan
         .manifests
         .iter()

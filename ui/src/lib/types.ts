@@ -28,6 +28,8 @@ export type { Overview } from '../bindings/Overview';
 export type { Part } from '../bindings/Part';
 export type { PinFlags } from '../bindings/PinFlags';
 export type { PreviewScan } from '../bindings/PreviewScan';
+export type { PublishArtifact } from '../bindings/PublishArtifact';
+export type { PublishPreview } from '../bindings/PublishPreview';
 export type { Purpose } from '../bindings/Purpose';
 export type { ProgressEvent } from '../bindings/ProgressEvent';
 export type { ReleaseCreated } from '../bindings/ReleaseCreated';

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { existsError, ipcError, lastCall, mockBackend, pending, sendProgress, session, sessionAs } from '../test/ipc';
-import type { ReleasePreview } from '../lib/types';
+import type { PublishPreview, ReleaseCreated, ReleasePreview } from '../lib/types';
 import Sign from './Sign.svelte';
 
 const flags = { count_low: false, final_try: false, locked: false, to_be_changed: false };
@@ -27,9 +27,16 @@ const preview = (over: Partial<ReleasePreview['policy']> = {}): ReleasePreview =
   approvals_required: 2,
 });
 
-const created = {
+/** The registry form strongroom-publish will push: one artifact with its signature, SBOM and scan. */
+const publish: PublishPreview = {
+  tag: '1.4.0', index_digest: `sha256:${'1'.repeat(64)}`,
+  artifacts: [{ name: 'widget-1.4.0.tar.gz', digest: `sha256:${'2'.repeat(64)}`, referrers: 3 }],
+  manifests: 6, blobs: 7,
+};
+
+const created: ReleaseCreated = {
   bundle: '/station/staging/widget-1.4.0.zip', bundle_sha256: 'd'.repeat(64), manifest_sha256: 'e'.repeat(64), name: 'widget', version: '1.4.0',
-  stage: 'production', artifacts: 1, entries: 9, encrypted: false, policy_warnings: [], approvals_needed: 1,
+  stage: 'production', artifacts: 1, entries: 9, encrypted: false, policy_warnings: [], approvals_needed: 1, publish,
 };
 
 function base(extra: Record<string, unknown> = {}) {
@@ -238,6 +245,54 @@ describe('Sign wizard', () => {
     await fireEvent.click(nextBtn);
     expect(screen.getByTestId('wizard-step').dataset.step).toBe('5');
     expect(screen.queryByTestId('sign-button')).toBeNull();
+  });
+
+  it('the signed summary lists, in full, what strongroom-publish will push', async () => {
+    const two: PublishPreview = {
+      ...publish,
+      artifacts: [...publish.artifacts, { name: 'widget-docs.zip', digest: `sha256:${'3'.repeat(64)}`, referrers: 1 }],
+      manifests: 8, blobs: 11,
+    };
+    base({ release_create: { ...created, artifacts: 2, publish: two } });
+    render(Sign, { session });
+    await signedRelease();
+    const section = screen.getByTestId('publish-preview');
+    expect(section.textContent).toContain('For the transfer form: what strongroom-publish will push');
+    expect(screen.getByTestId('publish-tag').textContent).toBe('1.4.0');
+    // digests whole (never shortened), as text in monospace code
+    const index = screen.getByTestId('publish-index-digest');
+    expect(index.tagName).toBe('CODE');
+    expect(index.textContent).toBe(`sha256:${'1'.repeat(64)}`);
+    for (const a of two.artifacts) {
+      const row = screen.getByTestId(`publish-artifact-${a.name}`);
+      expect(row.textContent).toContain(a.name);
+      const digest = screen.getByTestId(`publish-artifact-digest-${a.name}`);
+      expect(digest.tagName).toBe('CODE');
+      expect(digest.textContent).toBe(a.digest);
+      expect(screen.getByTestId(`publish-artifact-referrers-${a.name}`).textContent).toBe(String(a.referrers));
+    }
+    expect(section.textContent).not.toContain('…');
+    expect(screen.getByTestId('publish-counts').textContent).toContain('8 manifests and 11 blobs');
+    expect(screen.getByTestId('publish-counts').textContent).toContain('Approvals added later do not change the digests above');
+    expect(screen.queryByTestId('publish-none')).toBeNull();
+  });
+
+  it('an encrypted bundle has no registry form yet: one line says it comes once the bundle is opened', async () => {
+    base({ release_create: { ...created, encrypted: true, publish: null } });
+    render(Sign, { session });
+    await signedRelease();
+    expect(screen.getByTestId('publish-none').textContent).toContain('shown once it is opened (decrypted) on the connected side');
+    expect(screen.queryByTestId('publish-index-digest')).toBeNull();
+    expect(screen.queryByTestId('publish-artifacts')).toBeNull();
+    expect(screen.queryByTestId('publish-counts')).toBeNull();
+  });
+
+  it('a plain bundle without a registry form says why, not that it is encrypted', async () => {
+    base({ release_create: { ...created, version: '1.4.0+build.7', publish: null } });
+    render(Sign, { session });
+    await signedRelease();
+    expect(screen.getByTestId('publish-none').textContent).toContain('not a valid registry tag');
+    expect(screen.getByTestId('publish-none').textContent).not.toContain('encrypted');
   });
 
   it('a wrong PIN when signing with a token key shows the tries phrase', async () => {

@@ -379,6 +379,19 @@ fn create(ctx: &Ctx, a: CreateArgs) -> anyhow::Result<u8> {
         // The form `audit excerpt` takes, and the audit log's object for this release.
         println!("manifest:sha256:{}", done.manifest_sha256);
         println!("bundle:    sha256:{}", done.bundle_sha256);
+        if let Some(p) = &done.publish {
+            // For the transfer form: what `strongroom-publish` will push on the connected side.
+            println!(
+                "to publish: tag {} = {} ({} manifests, {} blobs)",
+                p.tag, p.index_digest, p.manifests, p.blobs
+            );
+            for a in &p.artifacts {
+                println!(
+                    "  {} {} with {} Sigstore bundle(s)",
+                    a.digest, a.name, a.referrers
+                );
+            }
+        }
         if done.approvals_needed > 0 {
             println!(
                 "needs {} more distinct approver(s): `strongroom release approve {} --key KEY`",

@@ -2,7 +2,7 @@
 //! nothing is signed that the policy refuses and nothing is written unless everything worked.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use strongroom_core::AuditEvent;
 use strongroom_core::Purpose;
 
@@ -96,6 +96,63 @@ pub struct ReleaseCreated {
     pub policy_warnings: Vec<super::PolicyLine>,
     /// Approvals still needed before the bundle passes its stage's threshold.
     pub approvals_needed: u64,
+    /// What `strongroom-publish` will push on the connected side, for the transfer form;
+    /// `None` for an encrypted bundle (the same, once it is opened).
+    pub publish: Option<PublishPreview>,
+}
+
+/// The registry form of a release, as `strongroom-publish` will push it: the release index
+/// (tagged with the version) and each artifact's manifest, whose digests approvals do not
+/// change, and how many Sigstore bundles refer to each.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PublishPreview {
+    pub tag: String,
+    pub index_digest: String,
+    pub artifacts: Vec<PublishArtifact>,
+    /// Manifests and blobs in all, with the release manifest's referrer (whose digest changes
+    /// with each approval added).
+    pub manifests: usize,
+    pub blobs: usize,
+}
+
+/// One artifact as it will be published.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PublishArtifact {
+    pub name: String,
+    pub digest: String,
+    /// Its Sigstore bundles (signature, SBOM, provenance, vulnerabilities), as referrers.
+    pub referrers: usize,
+}
+
+/// The preview of a plain bundle file; `None` when it cannot be read as one (encrypted).
+pub(crate) fn publish_preview(bundle: &Path) -> Option<PublishPreview> {
+    let zip =
+        strongroom_bundle::SafeZip::open(bundle, &strongroom_bundle::Limits::default()).ok()?;
+    let plan = strongroom_bundle::oci::preview_of_zip(&zip).ok()?;
+    let index = plan.manifests.iter().find(|m| m.tag.is_some())?;
+    let artifacts = plan
+        .manifests
+        .iter()
+        .filter(|m| m.artifact_type == strongroom_bundle::oci::FILE_ARTIFACT_TYPE)
+        .map(|m| PublishArtifact {
+            name: m.what.clone(),
+            digest: m.digest.clone(),
+            referrers: plan
+                .manifests
+                .iter()
+                .filter(|r| r.subject.as_deref() == Some(m.digest.as_str()))
+                .count(),
+        })
+        .collect();
+    Some(PublishPreview {
+        tag: index.tag.clone().unwrap_or_default(),
+        index_digest: index.digest.clone(),
+        artifacts,
+        manifests: plan.manifests.len(),
+        blobs: plan.blobs.len(),
+    })
 }
 
 /// One artifact on its way into the bundle.
@@ -266,6 +323,11 @@ impl Station {
             encrypted: !req.encrypt_to.is_empty(),
             policy_warnings: warnings,
             approvals_needed: required.saturating_sub(input.approvals.distinct_approvers),
+            publish: if req.encrypt_to.is_empty() {
+                publish_preview(&req.output)
+            } else {
+                None
+            },
         })
     }
     /// The checks verify makes of the release key, before anything is hashed or signed: a

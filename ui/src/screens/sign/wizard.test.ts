@@ -15,7 +15,7 @@ const preview = (allowed = true): ReleasePreview => ({
 
 const created: ReleaseCreated = {
   bundle: '/staging/w.zip', bundle_sha256: 'd'.repeat(64), manifest_sha256: 'e'.repeat(64), name: 'w', version: '1', stage: 'production',
-  artifacts: 1, entries: 3, encrypted: false, policy_warnings: [], approvals_needed: 1,
+  artifacts: 1, entries: 3, encrypted: false, policy_warnings: [], approvals_needed: 1, publish: null,
 };
 
 /** A wizard whose first step is filled in and hashed. */

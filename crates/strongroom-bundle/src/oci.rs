@@ -1,4 +1,5 @@
-//! What a release bundle becomes in an OCI registry, decided before any connection: the blobs
+//! What a release bundle becomes in an OCI registry, decided offline (by `strongroom-publish`
+//! before it connects, and by the station to tell the officer what will be pushed): the blobs
 //! and manifests to push, in order (blobs first, every subject before its referrers), each
 //! manifest's bytes fixed (canonical field order, no time in them), so that a second publish
 //! of the same bundle finds everything in place and pushes nothing.
@@ -15,9 +16,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::{EntryRole, Manifest, Sha256Digest};
 use serde::Serialize;
 use serde_json::{json, Value};
-use strongroom_bundle::{EntryRole, Manifest, Sha256Digest};
 
 pub const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 pub const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
@@ -102,9 +103,12 @@ pub enum PlanError {
     BadTag(String),
 }
 
-/// The tag a release version is published under: the version itself when it is a valid tag
+/// The tag a release version is published under: the version, with SemVer's build `+` written
+/// `_` as Helm does (a tag cannot hold `+`), when that is a valid tag
 /// (`[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`), else refused.
 pub fn version_tag(version: &str) -> Result<String, PlanError> {
+    let tag = version.replace('+', "_");
+    let version = tag.as_str();
     let ok = !version.is_empty()
         && version.len() <= 128
         && version
@@ -198,6 +202,47 @@ pub fn plan(
     approvals: &[String],
     artifacts_dir: Option<&std::path::Path>,
 ) -> Result<Plan, PlanError> {
+    plan_inner(
+        manifest,
+        manifest_bytes,
+        files,
+        approvals,
+        artifacts_dir,
+        false,
+    )
+}
+
+/// The plan as the station shows it when the release is made: the same manifests and digests,
+/// with artifacts the bundle does not carry named by where they will be found (`--artifacts`).
+pub fn preview_of_zip(zip: &crate::SafeZip) -> Result<Plan, PlanError> {
+    let (manifest, bytes, approvals) = plan_inputs(zip)?;
+    plan_inner(&manifest, &bytes, zip, &approvals, None, true)
+}
+
+/// The manifest (parsed, and as its bytes) and the approval files of a bundle.
+fn plan_inputs(zip: &crate::SafeZip) -> Result<(Manifest, Vec<u8>, Vec<String>), PlanError> {
+    let manifest_bytes = Files::entry(zip, "manifest.json")?;
+    let manifest = Manifest::parse(&manifest_bytes).map_err(|e| PlanError::Unreadable {
+        path: "manifest.json".into(),
+        why: e.to_string(),
+    })?;
+    let mut approvals: Vec<String> = zip
+        .names()
+        .filter(|n| n.starts_with("approvals/"))
+        .map(str::to_owned)
+        .collect();
+    approvals.sort();
+    Ok((manifest, manifest_bytes, approvals))
+}
+
+fn plan_inner(
+    manifest: &Manifest,
+    manifest_bytes: &[u8],
+    files: &dyn Files,
+    approvals: &[String],
+    artifacts_dir: Option<&std::path::Path>,
+    preview: bool,
+) -> Result<Plan, PlanError> {
     let release = manifest.release();
     let tag = version_tag(release.version())?;
     let mut plan = Plan::default();
@@ -224,6 +269,8 @@ pub fn plan(
         let in_zip = format!("artifacts/{name}");
         let source = if a.included && files.has(&in_zip) {
             Source::ZipEntry(in_zip)
+        } else if preview {
+            Source::File(PathBuf::from(&name))
         } else {
             let path = artifacts_dir
                 .map(|d| d.join(&name))
@@ -383,6 +430,32 @@ pub fn plan(
     Ok(plan)
 }
 
+/// Largest JSON or PEM entry read whole for a plan (signatures, attestations, approvals).
+const MAX_SMALL_ENTRY: u64 = 64 << 20;
+
+impl Files for crate::SafeZip {
+    fn entry(&self, name: &str) -> Result<Vec<u8>, PlanError> {
+        self.read(name, MAX_SMALL_ENTRY)
+            .map_err(|e| PlanError::Unreadable {
+                path: name.to_owned(),
+                why: e.to_string(),
+            })
+    }
+    fn has(&self, name: &str) -> bool {
+        self.contains(name)
+    }
+}
+
+/// The plan of a bundle opened as `zip` (its manifest and approvals read from it).
+pub fn plan_of_zip(
+    zip: &crate::SafeZip,
+    artifacts_dir: Option<&std::path::Path>,
+) -> Result<(Manifest, Plan), PlanError> {
+    let (manifest, bytes, approvals) = plan_inputs(zip)?;
+    let plan = plan(&manifest, &bytes, zip, &approvals, artifacts_dir)?;
+    Ok((manifest, plan))
+}
+
 /// `message-signature` or `dsse-envelope`, as cosign annotates a bundle.
 fn bundle_content(bytes: &[u8]) -> &'static str {
     match serde_json::from_slice::<Value>(bytes) {
@@ -398,7 +471,8 @@ mod tests {
     #[test]
     fn tags_are_checked_and_referrer_tags_spelled() {
         assert_eq!(version_tag("1.2.3-rc.1").unwrap(), "1.2.3-rc.1");
-        assert!(version_tag("1.0+build").is_err());
+        assert_eq!(version_tag("1.0+build.7").unwrap(), "1.0_build.7");
+        assert!(version_tag("1.0 final").is_err());
         assert!(version_tag(".hidden").is_err());
         assert!(version_tag(&"9".repeat(129)).is_err());
         assert_eq!(referrers_tag("sha256:abcd"), "sha256-abcd");
