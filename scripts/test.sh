@@ -55,6 +55,9 @@ fi
 if [ ! -f "$CONFORMANCE/README.md" ]; then
   not_run "$CONFORMANCE_TESTS" 'no ../shared/conformance beside the checkout'
 fi
+# The publishing tests (strongroom-cli's tests/publish.rs) run the connected side's binary,
+# which nextest builds only for its own package's tests.
+cargo build -p strongroom-publish --locked
 if [ -n "$SKIP" ]; then
   cargo nextest run --workspace --locked --profile ci -E "not ($SKIP)"
 else
