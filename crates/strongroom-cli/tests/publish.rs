@@ -324,6 +324,37 @@ fn a_verified_release_is_published_read_back_and_a_second_publish_writes_nothing
         }
     }
 
+    // skopeo (containers/image, not ours) copies each file artifact out of the registry into
+    // an OCI layout: its one layer is the file's bytes.
+    for (a, name) in artifacts[1..].iter().zip(["app.tar.gz", "notes.txt"]) {
+        let layout = env.path(&format!("layout-{name}"));
+        let from = format!("docker://{to}@{}", a["digest"].as_str().unwrap());
+        external(
+            "skopeo",
+            &[
+                "copy",
+                "-q",
+                "--src-tls-verify=false",
+                &from,
+                &format!("oci:{}", layout.display()),
+            ],
+            env.work.path(),
+        )
+        .ok();
+        let index: Value =
+            serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+        let digest = index["manifests"][0]["digest"].as_str().unwrap();
+        let blob = |d: &str| {
+            layout
+                .join("blobs/sha256")
+                .join(d.trim_start_matches("sha256:"))
+        };
+        let manifest: Value =
+            serde_json::from_slice(&std::fs::read(blob(digest)).unwrap()).unwrap();
+        let layer = std::fs::read(blob(manifest["layers"][0]["digest"].as_str().unwrap())).unwrap();
+        assert_eq!(layer, std::fs::read(env.path(name)).unwrap(), "{name}");
+    }
+
     // Again: everything is there, nothing is written.
     let again: Value = serde_json::from_str(&publish(&env, &args).ok().stdout).unwrap();
     let o = &again["outcome"];
