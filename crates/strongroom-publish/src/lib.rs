@@ -112,7 +112,7 @@ impl BlobReader for BundleFiles {
 }
 
 /// Verifies, plans and (unless a dry run) publishes. `progress` hears one line per step.
-pub fn publish(req: &Publish, progress: &mut dyn FnMut(&str)) -> Result<Published, Refusal> {
+pub fn publish(req: &Publish, progress: &registry::Progress) -> Result<Published, Refusal> {
     if req.plain_http && !req.target.is_loopback() {
         return Err(Refusal::Usage(format!(
             "plain HTTP is allowed only to a registry on this machine (localhost, 127.0.0.1, [::1]), not {}",

@@ -62,12 +62,13 @@ fn main() -> ExitCode {
         dry_run: args.dry_run,
     };
     let json = args.json;
-    let mut progress = |line: &str| {
-        if !json {
-            eprintln!("{line}");
-        }
-    };
-    match publish(&req, &mut progress) {
+    let progress: strongroom_publish::registry::Progress =
+        std::sync::Arc::new(move |line: &str| {
+            if !json {
+                eprintln!("{line}");
+            }
+        });
+    match publish(&req, &progress) {
         Ok(p) => {
             if json {
                 println!(

@@ -153,14 +153,17 @@ pub fn client(plain_http: bool, ca_pem: Option<Vec<u8>>) -> Client {
     })
 }
 
-/// Carries out `plan` on `target`; `progress` hears one line per step.
+/// Where progress lines go: one per step, and for a large blob one every 64 MiB pushed.
+pub type Progress = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Carries out `plan` on `target`; `progress` hears what happens.
 pub async fn publish(
     client: &Client,
     target: &Target,
     auth: &RegistryAuth,
     plan: &Plan,
     files: &dyn BlobReader,
-    progress: &mut dyn FnMut(&str),
+    progress: &Progress,
 ) -> Result<Outcome, PublishError> {
     let mut out = Outcome::default();
     let any = target.tag("latest");
@@ -177,7 +180,7 @@ pub async fn publish(
             out.blobs_present += 1;
             continue;
         }
-        push_blob(client, &any, b, files).await?;
+        push_blob(client, &any, b, files, progress).await?;
         out.blobs_pushed += 1;
         out.bytes_pushed += b.size;
         progress(&format!("pushed {} ({} bytes)", b.what, b.size));
@@ -284,6 +287,7 @@ async fn push_blob(
     at: &Reference,
     b: &Blob,
     files: &dyn BlobReader,
+    progress: &Progress,
 ) -> Result<(), PublishError> {
     match &b.source {
         Source::Bytes(bytes) => {
@@ -295,12 +299,22 @@ async fn push_blob(
         source => {
             let mut reader = files.open(source)?;
             let what = b.what.clone();
+            let (size, tell) = (b.size, progress.clone());
+            let mut sent = 0u64;
             let chunks = futures_util::stream::iter(std::iter::from_fn(move || {
                 let mut buf = vec![0u8; 1 << 20];
                 match read_full(&mut reader, &mut buf) {
                     Ok(0) => None,
                     Ok(n) => {
                         buf.truncate(n);
+                        sent += n as u64;
+                        if sent % (64 << 20) == 0 && sent < size {
+                            tell(&format!(
+                                "pushing {what}: {} of {} MiB",
+                                sent >> 20,
+                                size >> 20
+                            ));
+                        }
                         Some(Ok(Bytes::from(buf)))
                     }
                     Err(e) => Some(Err(oci_client::errors::OciDistributionError::GenericError(
