@@ -680,3 +680,80 @@ fn a_registry_behind_tls_and_a_password_takes_credentials_from_docker_config() {
         "application/vnd.strongroom.release.v1"
     );
 }
+
+#[test]
+fn the_same_structure_goes_into_an_oci_layout_and_a_second_write_changes_nothing() {
+    let env = released();
+    let args = [
+        "t.zip",
+        "--to-oci-layout",
+        "media",
+        "--trust",
+        "pkg.json",
+        "--json",
+    ];
+    let first: Value = serde_json::from_str(&publish(&env, &args).ok().stdout).unwrap();
+    let layout = env.path("media");
+    let blob = |d: &str| {
+        let bytes = std::fs::read(
+            layout
+                .join("blobs/sha256")
+                .join(d.trim_start_matches("sha256:")),
+        )
+        .unwrap();
+        assert_eq!(
+            format!("sha256:{}", sha256_hex(&bytes)),
+            d,
+            "a blob is its digest"
+        );
+        bytes
+    };
+    let json_blob = |d: &str| serde_json::from_slice::<Value>(&blob(d)).unwrap();
+    let index: Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let by_ref = |name: &str| {
+        index["manifests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["annotations"]["org.opencontainers.image.ref.name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {index}"))["digest"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // The release index under its tag, as in a registry (the same digest a push names).
+    let release = by_ref("1");
+    assert_eq!(release, first["digest"].as_str().unwrap());
+    for d in json_blob(&release)["manifests"].as_array().unwrap() {
+        let m = json_blob(d["digest"].as_str().unwrap());
+        let name = d["annotations"]["org.opencontainers.image.title"]
+            .as_str()
+            .unwrap();
+        assert_eq!(
+            blob(m["layers"][0]["digest"].as_str().unwrap()),
+            std::fs::read(env.path(name)).unwrap()
+        );
+        // Its Sigstore bundles, under the referrers tag.
+        let refs = json_blob(&by_ref(
+            &d["digest"].as_str().unwrap().replacen(':', "-", 1),
+        ));
+        for r in refs["manifests"].as_array().unwrap() {
+            assert_eq!(
+                r["artifactType"],
+                "application/vnd.dev.sigstore.bundle.v0.3+json"
+            );
+            let rm = json_blob(r["digest"].as_str().unwrap());
+            assert_eq!(rm["subject"]["digest"], d["digest"]);
+            blob(rm["layers"][0]["digest"].as_str().unwrap());
+        }
+    }
+    let again: Value = serde_json::from_str(&publish(&env, &args).ok().stdout).unwrap();
+    assert_eq!(again["outcome"]["blobs_pushed"], 0, "{again}");
+    assert_eq!(again["outcome"]["manifests_pushed"], 0, "{again}");
+    assert_eq!(
+        serde_json::from_slice::<Value>(&std::fs::read(layout.join("index.json")).unwrap())
+            .unwrap(),
+        index
+    );
+}

@@ -5,6 +5,7 @@
 //! never link this crate (a test reads `cargo tree` to hold that).
 
 pub mod credentials;
+pub mod layout;
 pub mod registry;
 /// The plan is the bundle crate's, shared with the station (which shows it to the officer).
 pub use strongroom_bundle::oci as plan;
@@ -27,7 +28,10 @@ pub struct Publish {
     pub bundle: PathBuf,
     /// The station's trust package the bundle must verify against.
     pub trust: PathBuf,
+    /// A registry, or (with `to_layout`) unused.
     pub target: Target,
+    /// Write an OCI image layout here instead of pushing to a registry.
+    pub to_layout: Option<PathBuf>,
     /// The released files, when the bundle does not carry them.
     pub artifacts_dir: Option<PathBuf>,
     /// Plain HTTP (loopback registries only).
@@ -113,7 +117,7 @@ impl BlobReader for BundleFiles {
 
 /// Verifies, plans and (unless a dry run) publishes. `progress` hears one line per step.
 pub fn publish(req: &Publish, progress: &registry::Progress) -> Result<Published, Refusal> {
-    if req.plain_http && !req.target.is_loopback() {
+    if req.to_layout.is_none() && req.plain_http && !req.target.is_loopback() {
         return Err(Refusal::Usage(format!(
             "plain HTTP is allowed only to a registry on this machine (localhost, 127.0.0.1, [::1]), not {}",
             req.target.registry
@@ -165,7 +169,10 @@ pub fn publish(req: &Publish, progress: &registry::Progress) -> Result<Published
         .expect("a plan has its release index");
     let mut published = Published {
         bundle: req.bundle.display().to_string(),
-        target: format!("{}/{}", req.target.registry, req.target.repository),
+        target: match &req.to_layout {
+            Some(dir) => format!("oci-layout:{}", dir.display()),
+            None => format!("{}/{}", req.target.registry, req.target.repository),
+        },
         release: format!(
             "{}@{}",
             manifest.release().name(),
@@ -179,6 +186,10 @@ pub fn publish(req: &Publish, progress: &registry::Progress) -> Result<Published
         outcome: None,
     };
     if req.dry_run {
+        return Ok(published);
+    }
+    if let Some(dir) = &req.to_layout {
+        published.outcome = Some(layout::write(dir, &plan, &files)?);
         return Ok(published);
     }
     // rustls's crypto: ring (a second install is refused and harmless). ring has no

@@ -17,8 +17,17 @@ struct Args {
     #[arg(value_name = "BUNDLE.zip")]
     bundle: PathBuf,
     /// Where to publish: REGISTRY/REPOSITORY (for example 127.0.0.1:5000/acme/app).
-    #[arg(long, value_name = "REGISTRY/REPOSITORY")]
-    to: String,
+    #[arg(
+        long,
+        value_name = "REGISTRY/REPOSITORY",
+        required_unless_present = "to_oci_layout",
+        conflicts_with = "to_oci_layout"
+    )]
+    to: Option<String>,
+    /// Write the same structure into an OCI image layout folder instead (for media that go
+    /// into another room).
+    #[arg(long, value_name = "DIR")]
+    to_oci_layout: Option<PathBuf>,
     /// The station's trust package; a bundle that does not verify against it is not published.
     #[arg(long, value_name = "PACKAGE.json")]
     trust: PathBuf,
@@ -45,7 +54,7 @@ fn main() -> ExitCode {
         return ExitCode::from(u8::try_from(code).unwrap_or(1));
     }
     let args = Args::parse();
-    let target = match Target::parse(&args.to) {
+    let target = match Target::parse(args.to.as_deref().unwrap_or("layout/unused")) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: {e}");
@@ -56,6 +65,7 @@ fn main() -> ExitCode {
         bundle: args.bundle,
         trust: args.trust,
         target,
+        to_layout: args.to_oci_layout,
         artifacts_dir: args.artifacts,
         plain_http: args.plain_http_loopback,
         ca_file: args.ca_file,
