@@ -233,18 +233,30 @@ fn publish(env: &Env, args: &[&str]) -> Out {
 /// A station with a release `t` version 1 of two files (carried in the bundle), and its trust
 /// package.
 fn released() -> Env {
+    released_of(
+        &[
+            ("app.tar.gz", b"the application\n"),
+            ("notes.txt", b"release notes\n"),
+        ],
+        true,
+    )
+}
+
+/// A station with a release `t` version 1 of `files` (in the bundle when `include`), what
+/// `release create` said (`created.json`), and the station's trust package (`pkg.json`).
+fn released_of(files: &[(&str, &[u8])], include: bool) -> Env {
     let env = Env::new();
     env.audit_key();
     env.signer("rel", "ecdsa-p256");
-    env.file("app.tar.gz", b"the application\n");
-    env.file("notes.txt", b"release notes\n");
-    let created = env
-        .dev_release(
-            "rel",
-            "t.zip",
-            &["--json", "--include-artifacts", "app.tar.gz", "notes.txt"],
-        )
-        .ok();
+    let mut args = vec!["--json"];
+    if include {
+        args.push("--include-artifacts");
+    }
+    for (name, bytes) in files {
+        env.file(name, bytes);
+        args.push(name);
+    }
+    let created = env.dev_release("rel", "t.zip", &args).ok();
     env.file("created.json", created.stdout.as_bytes());
     let custody = env.key_for("custody", "ed25519", "custodian");
     env.trust(&custody, "custody", "custodian", ADMIN, &[]);
@@ -535,21 +547,11 @@ fn a_bundle_that_does_not_verify_is_not_published_and_remote_plain_http_is_refus
 #[test]
 fn a_registry_that_dies_mid_push_is_completed_by_the_next_publish() {
     use std::io::BufRead;
-    let env = Env::new();
-    env.audit_key();
-    env.signer("rel", "ecdsa-p256");
     // Large enough that its upload is under way when the registry dies.
     let big: Vec<u8> = (0..96u32 << 20)
         .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
         .collect();
-    env.file("big.bin", &big);
-    env.file("small.txt", b"small\n");
-    env.dev_release("rel", "t.zip", &["big.bin", "small.txt"])
-        .ok();
-    let custody = env.key_for("custody", "ed25519", "custodian");
-    env.trust(&custody, "custody", "custodian", ADMIN, &[]);
-    env.run(&["trust", "export", "--key", "custody", "-o", "pkg.json"])
-        .ok();
+    let env = released_of(&[("big.bin", &big), ("small.txt", b"small\n")], false);
     let mut reg = Registry::start();
     let to = reg.target("acme/app");
     let args = [
