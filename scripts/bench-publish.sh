@@ -36,16 +36,7 @@ REG_PID=$!
 for _ in $(seq 1 100); do (echo > "/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
 
 # The station: a release of one MIB-MiB artifact, and its trust package.
-export STRONGROOM_HOME="$W/home" STRONGROOM_PASSPHRASE="benchmark passphrase"
-export STRONGROOM_OPERATOR=bench STRONGROOM_OPERATOR_PASSPHRASE="operator passphrase"
-"$SR" operator init --name bench --roles release-officer,approver,auditor >/dev/null 2>&1
-"$SR" key generate --algorithm ecdsa-p256 --label rel >/dev/null
-"$SR" key export rel -o "$W/rel.pub"
-"$SR" trust add "$W/rel.pub" --name rel --purpose signer --holder bench >/dev/null
-"$SR" key generate --algorithm ed25519 --label audit --purpose audit >/dev/null
-"$SR" key export audit -o "$W/audit.pub"
-"$SR" trust add "$W/audit.pub" --name audit --purpose audit --holder bench >/dev/null
-"$SR" audit key set audit >/dev/null
+. "$ROOT/scripts/bench-station.sh"
 "$SR" key generate --algorithm ed25519 --label custody --purpose custodian >/dev/null
 "$SR" key export custody -o "$W/custody.pub"
 "$SR" trust add "$W/custody.pub" --name custody --purpose custodian --holder bench >/dev/null

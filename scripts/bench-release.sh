@@ -15,16 +15,7 @@ SR="$TARGET/release/strongroom"
 RAW="$TARGET/release/examples/raw_verify"
 W="$(mktemp -d -t strongroom-bench.XXXXXX)"
 trap 'rm -rf "$W"' EXIT
-export STRONGROOM_HOME="$W/home" STRONGROOM_PASSPHRASE="benchmark passphrase"
-export STRONGROOM_OPERATOR=bench STRONGROOM_OPERATOR_PASSPHRASE="operator passphrase"
-"$SR" operator init --name bench --roles release-officer,approver,auditor >/dev/null 2>&1
-"$SR" key generate --algorithm ecdsa-p256 --label rel >/dev/null
-"$SR" key export rel -o "$W/rel.pub"
-"$SR" trust add "$W/rel.pub" --name rel --purpose signer --holder bench >/dev/null
-"$SR" key generate --algorithm ed25519 --label audit --purpose audit >/dev/null
-"$SR" key export audit -o "$W/audit.pub"
-"$SR" trust add "$W/audit.pub" --name audit --purpose audit --holder bench >/dev/null
-"$SR" audit key set audit >/dev/null
+. "$ROOT/scripts/bench-station.sh"
 
 cp docs/build-meta.example.json "$W/meta.json"
 make_release() { # N OUT

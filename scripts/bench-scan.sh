@@ -14,16 +14,7 @@ cargo build --release -q -p strongroom-cli
 SR="${SR:-$TARGET/release/strongroom}"
 W="$(mktemp -d -t strongroom-bench-scan.XXXXXX)"
 trap 'rm -rf "$W"' EXIT
-export STRONGROOM_HOME="$W/home" STRONGROOM_PASSPHRASE="benchmark passphrase"
-export STRONGROOM_OPERATOR=bench STRONGROOM_OPERATOR_PASSPHRASE="operator passphrase"
-"$SR" operator init --name bench --roles release-officer,approver,auditor >/dev/null 2>&1
-"$SR" key generate --algorithm ecdsa-p256 --label rel >/dev/null
-"$SR" key export rel -o "$W/rel.pub"
-"$SR" trust add "$W/rel.pub" --name rel --purpose signer --holder bench >/dev/null
-"$SR" key generate --algorithm ed25519 --label audit --purpose audit >/dev/null
-"$SR" key export audit -o "$W/audit.pub"
-"$SR" trust add "$W/audit.pub" --name audit --purpose audit --holder bench >/dev/null
-"$SR" audit key set audit >/dev/null
+. "$ROOT/scripts/bench-station.sh"
 "$SR" vulndb import "$DATA/cargo/all.zip" "$DATA/PyPI/all.zip" >/dev/null 2>&1
 python3 - "$W/art" "$N" <<'PY'
 import io, os, sys, tarfile
