@@ -20,8 +20,6 @@ use std::process::Command;
 use common::*;
 use serde_json::Value;
 
-const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
-const ISSUER: &str = "https://token.actions.githubusercontent.com";
 const SCRIPT: &str = "tests/interop/sigstore_keyless_verify.mjs";
 const FIXTURE: &str = "tests/fixtures/sigstore/sigstore-js-unsupported.txt";
 
@@ -72,12 +70,6 @@ struct Case {
     thresholds: Option<(u64, u64, u64)>,
 }
 
-fn read(case: &Path, name: &str, default: &str) -> String {
-    std::fs::read_to_string(case.join(name))
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_else(|_| default.to_owned())
-}
-
 fn suite_cases(dir: &Path) -> Vec<Case> {
     let suite = dir.join("sigstore");
     let mut folders: Vec<PathBuf> = std::fs::read_dir(suite.join("bundle-verify"))
@@ -90,24 +82,11 @@ fn suite_cases(dir: &Path) -> Vec<Case> {
         .into_iter()
         .map(|case| {
             let name = case.file_name().unwrap().to_string_lossy().into_owned();
-            let artifact = if case.join("artifact").exists() {
-                case.join("artifact")
-            } else {
-                suite.join("a.txt")
-            };
-            let root = if case.join("trusted_root.json").exists() {
-                case.join("trusted_root.json")
-            } else {
-                suite.join("production-trusted_root.json")
-            };
-            let signer = if case.join("key.pub").exists() {
-                Err(case.join("key.pub"))
-            } else {
-                Ok((
-                    read(&case, "identity", IDENTITY),
-                    read(&case, "issuer", ISSUER),
-                ))
-            };
+            let SuiteCase {
+                artifact,
+                root,
+                signer,
+            } = suite_case(&case, &suite);
             Case {
                 expect_pass: !name.ends_with("_fail"),
                 id: name,

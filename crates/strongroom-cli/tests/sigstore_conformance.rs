@@ -14,9 +14,6 @@ use std::process::Command;
 
 use common::*;
 
-const IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
-const ISSUER: &str = "https://token.actions.githubusercontent.com";
-
 fn suite() -> PathBuf {
     let dir = repo_root().join("../shared/conformance/sigstore");
     assert!(
@@ -27,24 +24,13 @@ fn suite() -> PathBuf {
     dir
 }
 
-fn read(case: &Path, name: &str, default: &str) -> String {
-    std::fs::read_to_string(case.join(name))
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_else(|_| default.to_owned())
-}
-
 /// One run: the exit code, the ids of the failed checks (from `--json`), and stderr.
 fn run(case: &Path, suite: &Path, by_digest: bool) -> (i32, Vec<String>, String) {
-    let artifact = if case.join("artifact").exists() {
-        case.join("artifact")
-    } else {
-        suite.join("a.txt")
-    };
-    let root = if case.join("trusted_root.json").exists() {
-        case.join("trusted_root.json")
-    } else {
-        suite.join("production-trusted_root.json")
-    };
+    let SuiteCase {
+        artifact,
+        root,
+        signer,
+    } = suite_case(case, suite);
     let target = if by_digest {
         format!("sha256:{}", sha256_hex(&std::fs::read(&artifact).unwrap()))
     } else {
@@ -58,11 +44,14 @@ fn run(case: &Path, suite: &Path, by_digest: bool) -> (i32, Vec<String>, String)
         .arg(&root)
         .arg("--bundle")
         .arg(case.join("bundle.sigstore.json"));
-    if case.join("key.pub").exists() {
-        c.arg("--key").arg(case.join("key.pub"));
-    } else {
-        c.args(["--certificate-identity", &read(case, "identity", IDENTITY)])
-            .args(["--certificate-oidc-issuer", &read(case, "issuer", ISSUER)]);
+    match &signer {
+        Err(key) => {
+            c.arg("--key").arg(key);
+        }
+        Ok((identity, issuer)) => {
+            c.args(["--certificate-identity", identity])
+                .args(["--certificate-oidc-issuer", issuer]);
+        }
     }
     let out = c.arg(&target).output().expect("unshare is in util-linux");
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -499,3 +499,49 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
 }
+
+/// One case of the Sigstore client conformance suite (`../shared/conformance/sigstore/`), read
+/// as its README lays it out: the case's artifact or the suite's `a.txt`, the case's trusted
+/// root or the public-good one, and the signer: `key.pub`, else the case's identity and issuer
+/// or the suite's defaults.
+pub struct SuiteCase {
+    pub artifact: PathBuf,
+    pub root: PathBuf,
+    /// `(identity, issuer)`, or the managed key's path.
+    pub signer: Result<(String, String), PathBuf>,
+}
+
+/// The suite's default identity and issuer.
+pub const SUITE_IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+pub const SUITE_ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+pub fn suite_case(case: &Path, suite: &Path) -> SuiteCase {
+    let own = |name: &str, fallback: PathBuf| {
+        let p = case.join(name);
+        if p.exists() {
+            p
+        } else {
+            fallback
+        }
+    };
+    let read = |name: &str, default: &str| {
+        std::fs::read_to_string(case.join(name))
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_else(|_| default.to_owned())
+    };
+    SuiteCase {
+        artifact: own("artifact", suite.join("a.txt")),
+        root: own(
+            "trusted_root.json",
+            suite.join("production-trusted_root.json"),
+        ),
+        signer: if case.join("key.pub").exists() {
+            Err(case.join("key.pub"))
+        } else {
+            Ok((
+                read("identity", SUITE_IDENTITY),
+                read("issuer", SUITE_ISSUER),
+            ))
+        },
+    }
+}
