@@ -61,6 +61,7 @@ fn main() {
             keys::rotate_key,
             keys::revoke_key,
             release::hash_files,
+            release::image_inspect,
             release::release_preview,
             release::release_create,
             release::release_approve,

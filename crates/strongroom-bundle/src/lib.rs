@@ -21,7 +21,9 @@ pub use complete::{
     approvals, audit_excerpt, check_completeness, read_manifest, Approval, Problem,
 };
 pub use error::{BundleError, LimitKind, PathProblem, UnsafeEntry};
-pub use manifest::{ArtifactRecord, Entry, EntryRole, Manifest, Release, Sha256Digest, Stage};
+pub use manifest::{
+    ArtifactRecord, Entry, EntryRole, ImageRecord, Manifest, Release, Sha256Digest, Stage,
+};
 pub use paths::ArtifactName;
 pub use reader::{EntryInfo, EntryReader, Limits, SafeZip};
 pub use readme::{readme_text, KeyNote, ReadmeInfo};

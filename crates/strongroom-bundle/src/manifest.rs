@@ -239,6 +239,22 @@ pub struct ArtifactRecord {
     pub size: u64,
     /// `true` when `artifacts/<name>` is in the bundle.
     pub included: bool,
+    /// For a container image: the artifact's bytes are its registry manifest (so `sha256` is
+    /// the manifest digest, the image's name in every registry), its blobs are carried under
+    /// `images/<name>/blobs/sha256/`, and its cosign signature under `images/<name>/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageRecord>,
+}
+
+/// What makes an artifact a container image.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ImageRecord {
+    /// The registry reference the officer named (`registry.example.com/acme/app`), which the
+    /// cosign signature binds as its `docker-reference`.
+    pub reference: String,
+    /// The manifest's media type (OCI image manifest, or Docker's schema 2).
+    pub media_type: String,
 }
 
 /// What a listed entry is.
@@ -257,6 +273,11 @@ pub enum EntryRole {
     Sbom,
     /// `keys/<keyid-hex>.pem`
     PublicKey,
+    /// `images/<name>/blobs/sha256/<hex>`: a config or layer blob of an image artifact.
+    ImageBlob,
+    /// `images/<name>/cosign.json` (the simple-signing payload) and `images/<name>/cosign.sig`
+    /// (its signature, base64, as cosign's `.sig` tag carries it).
+    ImageSignature,
 }
 
 impl EntryRole {
@@ -268,6 +289,8 @@ impl EntryRole {
             EntryRole::Attestation => "attestation",
             EntryRole::Sbom => "sbom",
             EntryRole::PublicKey => "public-key",
+            EntryRole::ImageBlob => "image-blob",
+            EntryRole::ImageSignature => "image-signature",
         }
     }
 }
@@ -588,6 +611,9 @@ impl Manifest {
                         })
                     }
                 }
+                EntryRole::ImageBlob | EntryRole::ImageSignature => {
+                    image_entry(p, e, &artifacts, only_subject())
+                }
                 EntryRole::PublicKey => {
                     let ok = p
                         .strip_prefix("keys/")
@@ -610,6 +636,12 @@ impl Manifest {
             }
         }
         for a in &self.artifacts {
+            if a.image.is_some() && !a.included {
+                return bad(format!(
+                    "artifact {:?} is an image, and an image is always carried in the bundle",
+                    a.name.as_str()
+                ));
+            }
             if a.included && !included_seen.contains(a.name.as_str()) {
                 return bad(format!(
                     "artifact {:?} is marked as included but artifacts/{} is not listed",
@@ -619,6 +651,38 @@ impl Manifest {
             }
         }
         Ok(())
+    }
+}
+
+/// The rule for an image's blob or cosign signature: under `images/<name>/`, where `name` is an
+/// image artifact and the only subject; a blob's path names its own digest.
+fn image_entry(
+    p: &str,
+    e: &Entry,
+    artifacts: &BTreeMap<&str, &ArtifactRecord>,
+    only_subject: Option<&str>,
+) -> Result<(), String> {
+    let Some((name, rest)) = p.strip_prefix("images/").and_then(|r| r.split_once('/')) else {
+        return Err("image entries live under images/<name>/".into());
+    };
+    match artifacts.get(name) {
+        Some(a) if a.image.is_some() => {}
+        Some(_) => return Err(format!("{name:?} is not an image")),
+        None => return Err(format!("{name:?} is not an artifact of this release")),
+    }
+    expect(only_subject == Some(name), || {
+        format!("its subjects must be exactly [{name:?}]")
+    })?;
+    match e.role {
+        EntryRole::ImageBlob => {
+            let hex = rest.strip_prefix("blobs/sha256/");
+            expect(hex == Some(e.sha256.to_hex().as_str()), || {
+                "an image blob is images/<name>/blobs/sha256/<its own sha256>".into()
+            })
+        }
+        _ => expect(matches!(rest, "cosign.json" | "cosign.sig"), || {
+            "an image signature is images/<name>/cosign.json or cosign.sig".into()
+        }),
     }
 }
 

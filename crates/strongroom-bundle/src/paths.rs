@@ -156,6 +156,18 @@ pub mod layout {
     pub fn public_key(key_id_hex: &str) -> String {
         format!("keys/{key_id_hex}.pem")
     }
+    /// `images/<name>/blobs/sha256/<hex>`
+    pub fn image_blob(name: &ArtifactName, hex: &str) -> String {
+        format!("images/{name}/blobs/sha256/{hex}")
+    }
+    /// `images/<name>/cosign.json`: the image's simple-signing payload.
+    pub fn image_payload(name: &ArtifactName) -> String {
+        format!("images/{name}/cosign.json")
+    }
+    /// `images/<name>/cosign.sig`: the payload's signature, base64.
+    pub fn image_signature(name: &ArtifactName) -> String {
+        format!("images/{name}/cosign.sig")
+    }
     /// `approvals/<keyid-hex>.sigstore.json`
     pub fn approval_bundle(key_id_hex: &str) -> String {
         format!("approvals/{key_id_hex}.sigstore.json")

@@ -70,13 +70,25 @@ pub fn readme_text(manifest: &Manifest, info: &ReadmeInfo) -> String {
         } else {
             t.push_str("    not included: check your own copy against the digest above\n");
         }
+        if let Some(image) = &a.image {
+            let _ = writeln!(
+                t,
+                "    a container image for {}: its bytes are the image manifest ({}), its\n    blobs are images/{}/blobs/sha256/, its cosign signature images/{}/cosign.*",
+                image.reference, image.media_type, a.name, a.name
+            );
+        }
     }
     t.push('\n');
 
     let others: Vec<_> = manifest
         .entries()
         .iter()
-        .filter(|e| !matches!(e.role, EntryRole::Readme | EntryRole::Artifact))
+        .filter(|e| {
+            !matches!(
+                e.role,
+                EntryRole::Readme | EntryRole::Artifact | EntryRole::ImageBlob
+            )
+        })
         .collect();
     section(&mut t, "Files");
     for e in &others {

@@ -165,7 +165,7 @@ impl BundleWriter {
             // Artifacts are stored as they are: they are mostly compressed already, and one that
             // deflates very well (an image of zeros) would otherwise exceed the ratio every
             // reader of untrusted zips enforces, so its own bundle would be refused.
-            let method = if path.starts_with("artifacts/") {
+            let method = if path.starts_with("artifacts/") || path.starts_with("images/") {
                 CompressionMethod::Stored
             } else {
                 CompressionMethod::Deflated

@@ -214,6 +214,7 @@ fn an_artifact_may_be_left_out() {
             sha256: Sha256Digest::of_bytes(b"x"),
             size: 1,
             included: false,
+            image: None,
         }],
         vec![Entry::from_bytes(
             "signatures/app.tar.gz.sigstore.json",

@@ -134,12 +134,14 @@ fn readme_recipes_verify_a_real_bundle() {
             sha256: Sha256Digest::of_bytes(&app_bytes),
             size: app_bytes.len() as u64,
             included: true,
+            image: None,
         },
         ArtifactRecord {
             name: tool.clone(),
             sha256: Sha256Digest::of_bytes(&tool_bytes),
             size: tool_bytes.len() as u64,
             included: true,
+            image: None,
         },
     ];
     let draft = Manifest::new(

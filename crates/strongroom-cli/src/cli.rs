@@ -295,6 +295,12 @@ pub struct SignArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+    /// A container image to sign, as REFERENCE=SOURCE (an OCI image layout folder or a tarball
+    /// of one, with :TAG or @sha256:DIGEST): writes NAME.manifest.json with its Sigstore bundle,
+    /// and the cosign signature NAME.cosign.json and NAME.cosign.sig, into --output-dir or
+    /// beside SOURCE. Repeatable.
+    #[arg(long, value_name = "REFERENCE=SOURCE")]
+    pub image: Vec<strongroom_ops::image::ImageSpec>,
     /// Files to sign.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,

@@ -510,3 +510,90 @@ fn key_list_columns_line_up_with_their_headings() {
         }
     }
 }
+
+/// `sign --image REFERENCE=SOURCE`: the image's manifest with its Sigstore bundle (checked by
+/// `verify --key`), and its cosign signature, which openssl checks with the public key alone;
+/// a damaged image is refused by name, and nothing is written.
+#[test]
+fn an_image_is_signed_as_its_manifest_with_a_cosign_signature_beside_it() {
+    let env = Env::new();
+    let pub_pem = env.key("ec", "ecdsa-p256");
+    let made = python(
+        "make_oci_layout.py",
+        &[env.path("app-oci").to_str().unwrap(), "2.0"],
+        env.work.path(),
+    )
+    .ok();
+    let digest = serde_json::from_str::<serde_json::Value>(&made.stdout).unwrap()["digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    std::fs::create_dir(env.path("out")).unwrap();
+    let image = "registry.example.com/acme/app=app-oci:2.0";
+    let out = env
+        .run(&[
+            "sign", "--key", "ec", "--image", image, "-o", "out", "--json",
+        ])
+        .ok();
+    let signed: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(signed[0]["sha256"], digest.trim_start_matches("sha256:"));
+    let manifest = std::fs::read(env.path("out/app.manifest.json")).unwrap();
+    assert_eq!(format!("sha256:{}", sha256_hex(&manifest)), digest);
+    env.run(&[
+        "verify",
+        "--key",
+        pub_pem.to_str().unwrap(),
+        "out/app.manifest.json",
+    ])
+    .ok()
+    .stdout_has("VERIFIED");
+    let claim: serde_json::Value = env.read_json("out/app.cosign.json");
+    assert_eq!(
+        claim["critical"]["image"]["docker-manifest-digest"],
+        digest.as_str()
+    );
+    assert_eq!(
+        claim["critical"]["identity"]["docker-reference"],
+        "registry.example.com/acme/app"
+    );
+    let sig = std::fs::read_to_string(env.path("out/app.cosign.sig")).unwrap();
+    env.file("cosign.der", &b64(sig.trim()));
+    external(
+        "openssl",
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            pub_pem.to_str().unwrap(),
+            "-signature",
+            "cosign.der",
+            "out/app.cosign.json",
+        ],
+        env.work.path(),
+    )
+    .ok()
+    .stdout_has("Verified OK");
+
+    // The payload itself is not signed as a file: that signature would be an image signature.
+    env.run(&["sign", "--key", "ec", "out/app.cosign.json"])
+        .code(2)
+        .stderr_has("container image signature payload");
+
+    // A layer whose bytes are not its digest: refused, naming it; nothing new is written.
+    let layers: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            env.path("app-oci/blobs/sha256")
+                .join(digest.trim_start_matches("sha256:")),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let layer = layers["layers"][0]["digest"].as_str().unwrap();
+    let hex = layer.trim_start_matches("sha256:");
+    std::fs::write(env.path("app-oci/blobs/sha256").join(hex), b"not the layer").unwrap();
+    std::fs::create_dir(env.path("out2")).unwrap();
+    env.run(&["sign", "--key", "ec", "--image", image, "-o", "out2"])
+        .code(2)
+        .stderr_has(hex);
+    assert_eq!(std::fs::read_dir(env.path("out2")).unwrap().count(), 0);
+}

@@ -10,7 +10,7 @@
 mod common;
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -758,4 +758,296 @@ fn the_same_structure_goes_into_an_oci_layout_and_a_second_write_changes_nothing
             .unwrap(),
         index
     );
+}
+
+/// `tests/interop/make_oci_layout.py DIR TAG`: a small OCI image layout; its manifest digest.
+fn oci_layout(env: &Env, dir: &str, tag: &str) -> String {
+    let out = python(
+        "make_oci_layout.py",
+        &[env.path(dir).to_str().unwrap(), tag],
+        env.work.path(),
+    )
+    .ok();
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    v["digest"].as_str().unwrap().to_owned()
+}
+
+/// The check lines of `id` in a verification report.
+fn checks<'a>(report: &'a Value, id: &str) -> Vec<&'a Value> {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"] == id)
+        .collect()
+}
+
+/// skopeo (containers/image) copies `image` out of the registry under a policy that accepts
+/// only a `sigstoreSigned` signature by the key in `key_pem`, reading cosign's `.sig` tags.
+fn skopeo_signed_copy(env: &Env, reg: &Registry, image: &str, key_pem: &Path, out: &str) -> Out {
+    let policy = serde_json::json!({
+        "default": [{"type": "reject"}],
+        "transports": {"docker": {reg.target("acme"): [{
+            "type": "sigstoreSigned",
+            "keyPath": key_pem,
+            "signedIdentity": {"type": "matchRepository"},
+        }]}},
+    });
+    env.write_json("policy.json", &policy);
+    let regd = env.path("registries.d");
+    std::fs::create_dir_all(&regd).unwrap();
+    std::fs::write(
+        regd.join("local.yaml"),
+        format!(
+            "docker:\n  127.0.0.1:{}:\n    use-sigstore-attachments: true\n",
+            reg.port
+        ),
+    )
+    .unwrap();
+    Out::from(
+        Command::new("skopeo")
+            .current_dir(env.work.path())
+            .args([
+                "--policy",
+                "policy.json",
+                "--registries.d",
+                regd.to_str().unwrap(),
+                "copy",
+                "-q",
+                "--src-tls-verify=false",
+                &format!("docker://{image}"),
+                &format!("oci:{out}"),
+            ])
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn an_image_signed_in_the_room_is_published_skopeo_checks_its_signature_and_a_pull_verifies_offline(
+) {
+    let reg = Registry::start();
+    let env = Env::new();
+    env.audit_key();
+    let key = env.signer("rel", "ecdsa-p256");
+    let digest = oci_layout(&env, "app-oci", "1.0");
+    let reference = reg.target("acme/app");
+    env.file("notes.txt", b"release notes\n");
+    let image = format!("{reference}=app-oci:1.0");
+    env.dev_release(
+        "rel",
+        "t.zip",
+        &["--include-artifacts", "--image", &image, "notes.txt"],
+    )
+    .ok();
+    let custody = env.key_for("custody", "ed25519", "custodian");
+    env.trust(&custody, "custody", "custodian", ADMIN, &[]);
+    env.run(&["trust", "export", "--key", "custody", "-o", "pkg.json"])
+        .ok();
+
+    // In the room: the image's cosign signature binds its manifest digest to the reference.
+    let report: Value = serde_json::from_str(
+        &env.run(&["verify", "t.zip", "--trust", "pkg.json", "--json"])
+            .ok()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(report["verified"], true, "{report}");
+    let lines = checks(&report, "image-signature");
+    assert!(
+        lines
+            .iter()
+            .any(|c| c["outcome"] == "pass" && c["detail"].as_str().unwrap().contains(&digest)),
+        "{report}"
+    );
+    let app = report["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["name"] == "app")
+        .unwrap_or_else(|| panic!("the image is the artifact `app`: {report}"));
+    assert_eq!(
+        format!("sha256:{}", app["sha256"].as_str().unwrap()),
+        digest,
+        "the signed subject is the manifest digest"
+    );
+
+    // A bundle whose image layer was swapped does not verify.
+    external(
+        "python3",
+        &["-c", "import sys, zipfile\nsrc, dst = sys.argv[1], sys.argv[2]\nwith zipfile.ZipFile(src) as z, zipfile.ZipFile(dst, 'w') as o:\n    for i in z.infolist():\n        data = z.read(i.filename)\n        if i.filename.startswith('images/app/blobs/') and data[:2] == b'\\x1f\\x8b':\n            data = b'another layer'\n        o.writestr(i, data)\n", "t.zip", "swapped.zip"],
+        env.work.path(),
+    )
+    .ok();
+    let swapped = env.run(&["verify", "swapped.zip", "--trust", "pkg.json", "--json"]);
+    assert_eq!(swapped.code, 1, "{}", swapped.stderr);
+    let swapped: Value = serde_json::from_str(&swapped.stdout).unwrap();
+    assert!(
+        checks(&swapped, "manifest-complete")
+            .iter()
+            .any(|c| c["outcome"] == "fail"),
+        "{swapped}"
+    );
+    assert!(
+        checks(&swapped, "image-signature")
+            .iter()
+            .any(|c| c["outcome"] == "fail"),
+        "{swapped}"
+    );
+
+    // On the connected side: published, and skopeo accepts the image with the release key
+    // alone, and refuses it with another key.
+    let args = [
+        "t.zip",
+        "--to",
+        &reference,
+        "--trust",
+        "pkg.json",
+        "--plain-http-loopback",
+        "--json",
+    ];
+    let first: Value = serde_json::from_str(&publish(&env, &args).ok().stdout).unwrap();
+    assert_eq!(first["outcome"]["manifests_present"], 0, "{first}");
+    let by_digest = format!("{reference}@{digest}");
+    // skopeo copies the image itself (containers/image reads it as an image).
+    external(
+        "skopeo",
+        &[
+            "copy",
+            "-q",
+            "--src-tls-verify=false",
+            &format!("docker://{by_digest}"),
+            "oci:copied",
+        ],
+        env.work.path(),
+    )
+    .ok();
+    let copied: Value =
+        serde_json::from_slice(&std::fs::read(env.path("copied/index.json")).unwrap()).unwrap();
+    assert_eq!(copied["manifests"][0]["digest"], digest.as_str());
+    // And under a policy that demands the release key's sigstoreSigned signature, where this
+    // skopeo can check one: Debian builds skopeo 1.9.3 with sigstore disabled.
+    let signed = skopeo_signed_copy(&env, &reg, &by_digest, &key, "signed");
+    if signed.stderr.contains("sigstore disabled") {
+        eprintln!(
+            "not run: skopeo sigstoreSigned policy check: this skopeo is built with sigstore disabled ({}); the cosign signature is checked with openssl instead",
+            signed.stderr.trim()
+        );
+    } else {
+        assert_eq!(signed.code, 0, "{}", signed.stderr);
+        let other = env.key("other", "ecdsa-p256");
+        let refused = skopeo_signed_copy(&env, &reg, &by_digest, &other, "refused");
+        assert!(
+            refused.code != 0,
+            "skopeo must refuse a signature by another key: {}",
+            refused.stderr
+        );
+    }
+
+    // Every Sigstore bundle of the image is a referrer with its annotations.
+    let seen = reg.read("acme/app", "1", env.work.path());
+    let entry = seen["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["digest"] == digest.as_str())
+        .unwrap_or_else(|| panic!("the release index lists the image: {seen}"));
+    let refs = entry["referrers"].as_array().unwrap();
+    assert!(!refs.is_empty(), "{seen}");
+    for r in refs {
+        assert_eq!(r["subject"], digest.as_str(), "{r}");
+        assert!(
+            r["annotations"]["dev.sigstore.bundle.content"].is_string(),
+            "{r}"
+        );
+    }
+    // cosign's `.sig` tag holds the simple-signing payload for this digest at the reference;
+    // openssl checks its signature with the release key's PEM alone.
+    let cosign = entry["cosign"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{seen}"));
+    assert_eq!(cosign.len(), 1, "{seen}");
+    let sig = &cosign[0];
+    assert_eq!(
+        sig["mediaType"],
+        "application/vnd.dev.cosign.simplesigning.v1+json"
+    );
+    let payload = sig["payload"].as_str().unwrap();
+    let claim: Value = serde_json::from_str(payload).unwrap();
+    assert_eq!(
+        claim["critical"]["image"]["docker-manifest-digest"],
+        digest.as_str()
+    );
+    assert_eq!(
+        claim["critical"]["identity"]["docker-reference"],
+        reference.as_str()
+    );
+    assert_eq!(
+        claim["critical"]["type"],
+        "cosign container image signature"
+    );
+    env.file("payload.json", payload.as_bytes());
+    env.file("payload.sig", &b64(sig["signature"].as_str().unwrap()));
+    external(
+        "openssl",
+        &[
+            "dgst",
+            "-sha256",
+            "-verify",
+            key.to_str().unwrap(),
+            "-signature",
+            "payload.sig",
+            "payload.json",
+        ],
+        env.work.path(),
+    )
+    .ok()
+    .stdout_has("Verified OK");
+
+    // A second publish writes nothing.
+    let again: Value = serde_json::from_str(&publish(&env, &args).ok().stdout).unwrap();
+    let o = &again["outcome"];
+    assert_eq!(
+        (o["blobs_pushed"].as_u64(), o["manifests_pushed"].as_u64()),
+        (Some(0), Some(0)),
+        "{again}"
+    );
+
+    // The round trip: everything pulled back into an OCI layout by the independent reader
+    // verifies offline, and so does the layout strongroom-publish writes for rooms.
+    python(
+        "oci_referrers.py",
+        &[
+            "pull",
+            &format!("http://127.0.0.1:{}", reg.port),
+            "acme/app",
+            "1",
+            env.path("pulled").to_str().unwrap(),
+        ],
+        env.work.path(),
+    )
+    .ok();
+    drop(reg);
+    for layout in ["pulled", "media"] {
+        if layout == "media" {
+            publish(
+                &env,
+                &["t.zip", "--to-oci-layout", "media", "--trust", "pkg.json"],
+            )
+            .ok();
+        }
+        let r: Value = serde_json::from_str(
+            &env.run(&["verify", layout, "--trust", "pkg.json", "--json"])
+                .ok()
+                .stdout,
+        )
+        .unwrap();
+        assert_eq!(r["verified"], true, "{layout}: {r}");
+        assert_eq!(r["manifest_sha256"], report["manifest_sha256"], "{layout}");
+        assert_eq!(
+            r["artifacts"], report["artifacts"],
+            "{layout}: identical digests"
+        );
+        assert!(!checks(&r, "image-signature").is_empty(), "{r}");
+    }
 }

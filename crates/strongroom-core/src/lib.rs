@@ -19,6 +19,7 @@ pub mod keys;
 pub mod names;
 pub mod purpose;
 pub mod signer;
+pub mod simplesigning;
 pub mod stage;
 pub mod timestamp;
 pub mod verify;

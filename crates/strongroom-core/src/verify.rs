@@ -94,6 +94,9 @@ pub enum CheckId {
     Attestation,
     /// The raw SBOM file is the attested one.
     SbomMatch,
+    /// A container image: its blobs are carried, and its cosign signature binds its manifest
+    /// digest to the reference named, by the key that signed the artifact.
+    ImageSignature,
     /// A signing key is in the trust store, for this purpose and stage.
     KeyTrust,
     /// A signing key's revocation.
@@ -110,7 +113,7 @@ pub enum CheckId {
 
 impl CheckId {
     /// Every check id, in the order `docs/verify.md` lists them.
-    pub const ALL: [CheckId; 25] = [
+    pub const ALL: [CheckId; 26] = [
         CheckId::Format,
         CheckId::KeyHint,
         CheckId::Signature,
@@ -130,6 +133,7 @@ impl CheckId {
         CheckId::ArtifactSignature,
         CheckId::Attestation,
         CheckId::SbomMatch,
+        CheckId::ImageSignature,
         CheckId::KeyTrust,
         CheckId::Revocation,
         CheckId::KeyValidity,
@@ -160,6 +164,7 @@ impl CheckId {
             CheckId::ArtifactSignature => "artifact-signature",
             CheckId::Attestation => "attestation",
             CheckId::SbomMatch => "sbom-match",
+            CheckId::ImageSignature => "image-signature",
             CheckId::KeyTrust => "key-trust",
             CheckId::Revocation => "revocation",
             CheckId::KeyValidity => "key-validity",

@@ -100,6 +100,9 @@ pub enum OpsError {
     InsideStation { path: PathBuf, home: PathBuf },
     #[error("{0}")]
     BadInput(String),
+    /// A container image given as an artifact cannot be read or is not one image.
+    #[error("image {source_}: {problem}")]
+    Image { source_: String, problem: String },
     #[error(transparent)]
     Sbom(#[from] SbomError),
     #[error(transparent)]
@@ -454,6 +457,7 @@ impl OpsError {
             | ScanNeedsSbom(_)
             | ArtifactNameTooLong { .. }
             | BadInput(_)
+            | Image { .. }
             | BuildMeta(_)
             | Bundle { .. }
             | PublicKeyFile { .. }
@@ -591,6 +595,9 @@ impl OpsError {
                 "only the station writes there: choose a folder outside it (removable media, or your home folder); nothing was written",
             ),
             OutputClash(_) => R::SameNames,
+            Image { .. } => plain(
+                "give REFERENCE=SOURCE, where SOURCE is an OCI image layout folder or a tarball of one (docker save from Docker 25 on, skopeo copy … oci-archive:FILE), followed by :TAG or @sha256:DIGEST when it holds several images; nothing was signed",
+            ),
             Bundle { .. } => plain(
                 "give the .sigstore.json bundle or DSSE envelope that was written when the file was signed",
             ),

@@ -36,33 +36,45 @@ pub fn check_files(paths: &[PathBuf]) -> Result<Vec<u64>, OpsError> {
     paths.iter().map(|p| check_file(p)).collect()
 }
 
-/// Refuses files to be signed whose bytes begin as a DSSE pre-authentication encoding
-/// (`DSSEv1 `): an ECDSA or RSA signature over such a file's digest would also be a valid DSSE
-/// signature over the envelope it encodes (a trust package, a checkpoint, an approval), so
-/// signing it would carry the key's signature into another domain.
+/// Refuses files to be signed whose bytes are another signature's message, so that signing
+/// them would carry the key's signature into another domain:
+/// - a DSSE pre-authentication encoding (`DSSEv1 `): an ECDSA or RSA signature over such a
+///   file's digest would also be a valid DSSE signature over the envelope it encodes (a trust
+///   package, a checkpoint, an approval);
+/// - a cosign simple-signing payload (a container image claim): the signature over the file
+///   would also be an image signature that skopeo and containers-policy accept. Payloads
+///   larger than containers/image reads (4 MiB) cannot be one.
 pub fn refuse_pae_inputs(paths: &[PathBuf]) -> Result<(), OpsError> {
+    const MAX_PAYLOAD: u64 = 4 << 20;
+    let read_err = |p: &PathBuf| {
+        let p = p.clone();
+        move |source| OpsError::Read { path: p, source }
+    };
     for p in paths {
-        let mut head = [0u8; 7];
-        let n = std::fs::File::open(p)
-            .and_then(|mut f| {
-                let mut got = 0;
-                while got < head.len() {
-                    match std::io::Read::read(&mut f, &mut head[got..])? {
-                        0 => break,
-                        k => got += k,
-                    }
-                }
-                Ok(got)
-            })
-            .map_err(|source| OpsError::Read {
-                path: p.clone(),
-                source,
-            })?;
-        if &head[..n] == strongroom_core::dsse::PAE_PREFIX {
+        // The first bytes decide; a whole file is read only when it may be a payload.
+        let mut head = Vec::with_capacity(64);
+        std::fs::File::open(p)
+            .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 64), &mut head))
+            .map_err(read_err(p))?;
+        if head.starts_with(strongroom_core::dsse::PAE_PREFIX) {
             return Err(OpsError::BadInput(format!(
                 "{}: the file begins as a DSSE pre-authentication encoding (\"DSSEv1 \"); a signature over it would also sign the envelope it encodes, so Strongroom refuses to sign it (every signature has one purpose)",
                 p.display()
             )));
+        }
+        let may_be_json = head
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_none_or(|b| *b == b'{');
+        let small = std::fs::metadata(p).map_err(read_err(p))?.len() <= MAX_PAYLOAD;
+        if may_be_json && small {
+            let whole = std::fs::read(p).map_err(read_err(p))?;
+            if strongroom_core::simplesigning::Claim::parse(&whole).is_ok() {
+                return Err(OpsError::BadInput(format!(
+                    "{}: the file is a container image signature payload (cosign simple signing); a signature over it would also be an image signature, so Strongroom refuses to sign it as a file (sign the image with --image; every signature has one purpose)",
+                    p.display()
+                )));
+            }
         }
     }
     Ok(())

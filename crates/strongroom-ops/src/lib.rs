@@ -12,6 +12,7 @@ mod callbacks;
 pub mod dto;
 mod error;
 pub mod hashing;
+pub mod image;
 pub mod keyless;
 mod keys;
 pub mod operators;

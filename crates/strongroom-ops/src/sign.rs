@@ -26,6 +26,9 @@ pub struct SignRequest {
     /// Label, key id or `pkcs11:` URI.
     pub key: String,
     pub files: Vec<PathBuf>,
+    /// Container images: each signed as its manifest, with a cosign signature beside it (see
+    /// [`crate::image::sign_outputs`]).
+    pub images: Vec<crate::image::ImageSpec>,
     /// Where to write bundles; next to each file when `None`.
     pub out_dir: Option<PathBuf>,
     /// Replace bundles that already exist.
@@ -85,9 +88,32 @@ impl Station {
         req: &SignRequest,
         cb: &dyn Callbacks,
     ) -> Result<Vec<SignedFile>, OpsError> {
-        let sizes = check_files(&req.files)?;
+        if req.files.is_empty() && req.images.is_empty() {
+            return Err(OpsError::NoFiles);
+        }
+        let sizes = if req.files.is_empty() {
+            Vec::new()
+        } else {
+            check_files(&req.files)?
+        };
         crate::hashing::refuse_pae_inputs(&req.files)?;
-        let outputs = planned_outputs(req)?;
+        let images = req
+            .images
+            .iter()
+            .map(|spec| crate::image::stage(spec, self.home()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let image_outputs: Vec<[PathBuf; 4]> = images
+            .iter()
+            .zip(&req.images)
+            .map(|(i, spec)| {
+                let dir = req
+                    .out_dir
+                    .clone()
+                    .unwrap_or_else(|| crate::image::source_dir(spec));
+                crate::image::sign_outputs(&i.name, &dir)
+            })
+            .collect();
+        let outputs = planned_outputs(req, image_outputs.iter().flatten())?;
         if let Some(d) = &req.out_dir {
             self.output_dir(d)?;
         }
@@ -108,6 +134,7 @@ impl Station {
             crate::AuditOutcome::Ok,
             serde_json::json!({
                 "files": req.files.len(),
+                "images": req.images.len(),
                 "leftovers_removed": leftovers,
                 "bundles": outputs.iter().map(|o| o.display().to_string()).collect::<Vec<_>>(),
             }),
@@ -119,6 +146,8 @@ impl Station {
         } else {
             Overwrite::Refuse
         };
+        let (image_staged, mut image_signed) =
+            sign_image_outputs(signer, &images, &image_outputs, &extra, overwrite, cb)?;
         cb.progress(Progress::HashStart {
             files: req.files.len(),
             total_bytes: sizes.iter().sum(),
@@ -179,6 +208,8 @@ impl Station {
             let staged = writer.join().expect("the writer thread does not panic")?;
             debug_assert_eq!(signed.len(), req.files.len(), "every chunk was signed");
             staged.commit()?;
+            image_staged.commit()?;
+            signed.append(&mut image_signed);
             Ok(signed)
         });
         cb.progress(Progress::HashFinish);
@@ -186,9 +217,67 @@ impl Station {
     }
 }
 
-/// Where each bundle goes (beside its file, or in `--out-dir`): refused when two land on one
-/// path, or when one exists and may not be replaced.
-fn planned_outputs(req: &SignRequest) -> Result<Vec<PathBuf>, OpsError> {
+/// Each image's manifest, its Sigstore bundle and its cosign signature, signed and staged (to
+/// be committed with the files' bundles); what was signed, for the report.
+fn sign_image_outputs(
+    signer: &dyn Signer,
+    images: &[crate::image::StagedImage],
+    outputs: &[[PathBuf; 4]],
+    extra: &[strongroom_core::HashAlg],
+    overwrite: Overwrite,
+    cb: &dyn Callbacks,
+) -> Result<(StagedFiles, Vec<SignedFile>), OpsError> {
+    let mut staged = StagedFiles::new(overwrite, images.len() * 4);
+    if images.is_empty() {
+        return Ok((staged, Vec::new()));
+    }
+    let paths: Vec<PathBuf> = images.iter().map(|i| i.manifest_path.clone()).collect();
+    let digests = hash_many(&paths, extra, cb)?;
+    let names: Vec<String> = outputs
+        .iter()
+        .map(|o| {
+            o[0].file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let batch: Vec<(&str, &DigestSet)> = names.iter().map(String::as_str).zip(&digests).collect();
+    let bundles = sign_artifacts(signer, &batch)?;
+    let claims = crate::image::sign_claims(signer, &images.iter().collect::<Vec<_>>())?;
+    let form = ArtifactForm::for_signer(signer);
+    let mut signed = Vec::with_capacity(images.len());
+    for ((((image, out), bundle), (payload, sig)), set) in images
+        .iter()
+        .zip(outputs)
+        .zip(bundles)
+        .zip(claims)
+        .zip(&digests)
+    {
+        let manifest = std::fs::read(&image.manifest_path).map_err(|source| OpsError::Read {
+            path: image.manifest_path.clone(),
+            source,
+        })?;
+        staged.stage(out[0].clone(), &manifest)?;
+        staged.stage(out[1].clone(), bundle.to_pretty_json().as_bytes())?;
+        staged.stage(out[2].clone(), &payload)?;
+        staged.stage(out[3].clone(), sig.as_bytes())?;
+        signed.push(SignedFile {
+            artifact: format!("{} ({})", image.reference, image.manifest_digest),
+            bundle: out[1].display().to_string(),
+            sha256: set.sha256().to_hex(),
+            form,
+        });
+    }
+    Ok((staged, signed))
+}
+
+/// Where each bundle goes (beside its file, or in `--out-dir`), and `also` (what images
+/// write): refused when two land on one path, or when one exists and may not be replaced.
+fn planned_outputs<'a>(
+    req: &SignRequest,
+    also: impl Iterator<Item = &'a PathBuf>,
+) -> Result<Vec<PathBuf>, OpsError> {
     if let Some(d) = &req.out_dir {
         if d.exists() && !d.is_dir() {
             return Err(OpsError::NotADirectory(d.clone()));
@@ -201,6 +290,7 @@ fn planned_outputs(req: &SignRequest) -> Result<Vec<PathBuf>, OpsError> {
         .files
         .iter()
         .map(|f| bundle_path(f, req.out_dir.as_deref()))
+        .chain(also.cloned())
         .collect();
     // Compare real locations, so `./dist/a` and `dist/a` (or a linked directory) clash.
     let mut seen = HashSet::new();

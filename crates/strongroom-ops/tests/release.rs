@@ -78,6 +78,7 @@ fn create_approve_and_verify_a_staging_release_through_ops() {
                 stage: strongroom_core::Stage::Staging,
                 key: "rel".into(),
                 artifacts: vec![artifact.clone()],
+                images: Vec::new(),
                 sbom: SbomChoice::Auto(SbomFormat::SpdxJson),
                 provenance: None,
                 scan: false,

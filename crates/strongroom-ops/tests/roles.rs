@@ -161,6 +161,7 @@ fn cases() -> Vec<(Action, &'static str, Call)> {
                     &SignRequest {
                         key: "no-such-key".into(),
                         files: vec![],
+                        images: Vec::new(),
                         out_dir: None,
                         force: false,
                         allow_pin_in_uri: false,

@@ -50,6 +50,7 @@ fn a_batch_is_signed_in_one_login_and_a_wrong_pin_is_tried_once() {
     let request = SignRequest {
         key: "k".into(),
         files: files.clone(),
+        images: Vec::new(),
         out_dir: None,
         force: false,
         allow_pin_in_uri: false,

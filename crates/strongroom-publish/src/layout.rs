@@ -66,8 +66,48 @@ pub fn write(dir: &Path, plan: &Plan, files: &dyn BlobReader) -> Result<Outcome,
         Err(_) => json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": []}),
     };
     let mut refs: Vec<(String, Value)> = Vec::new();
-    if let Some(m) = plan.manifests.iter().find(|m| m.tag.is_some()) {
-        refs.push((m.tag.clone().unwrap_or_default(), m.descriptor()));
+    for m in plan.manifests.iter().filter(|m| m.tag.is_some()) {
+        let tag = m.tag.clone().unwrap_or_default();
+        let mut descriptor = m.descriptor();
+        // A cosign signature tag already there (cosign's, an earlier release's) gains ours.
+        if tag.ends_with(".sig") {
+            let there = index["manifests"]
+                .as_array()
+                .and_then(|l| {
+                    l.iter()
+                        .find(|d| d["annotations"][REF_NAME] == tag.as_str())
+                })
+                .and_then(|d| d["digest"].as_str())
+                .filter(|d| *d != m.digest)
+                .map(|d| {
+                    std::fs::read(
+                        dir.join("blobs/sha256")
+                            .join(d.trim_start_matches("sha256:")),
+                    )
+                    .map_err(|e| local(&tag, e))
+                })
+                .transpose()?;
+            if let Some(existing) = there {
+                let merged = crate::registry::merged_signatures(&existing, &m.bytes)
+                    .map_err(|why| local(&tag, why))?;
+                match merged {
+                    Some((bytes, config)) => {
+                        let digest = |b: &[u8]| {
+                            format!(
+                                "sha256:{}",
+                                strongroom_bundle::Sha256Digest::of_bytes(b).to_hex()
+                            )
+                        };
+                        put(dir, &digest(&config), &mut config.as_slice())?;
+                        put(dir, &digest(&bytes), &mut bytes.as_slice())?;
+                        descriptor = json!({"mediaType": crate::plan::OCI_MANIFEST,
+                            "digest": digest(&bytes), "size": bytes.len()});
+                    }
+                    None => continue, // Ours is in it already.
+                }
+            }
+        }
+        refs.push((tag, descriptor));
     }
     let mut subjects: Vec<&str> = plan
         .manifests

@@ -80,6 +80,8 @@ pub struct Outcome {
     pub manifests_present: usize,
     pub referrer_indexes_written: usize,
     pub referrer_indexes_current: usize,
+    /// Subjects whose referrers the registry's own referrers API lists (no tag index needed).
+    pub referrers_by_api: usize,
     pub bytes_pushed: u64,
 }
 
@@ -190,12 +192,52 @@ pub async fn publish(
             Some(t) => target.tag(t),
             None => target.digest(&m.digest),
         };
-        let present = client
-            .fetch_manifest_digest(&at, auth)
-            .await
-            .is_ok_and(|d| d == m.digest);
+        let now = client.fetch_manifest_digest(&at, auth).await.ok();
+        let present = now.as_deref() == Some(m.digest.as_str());
         if present {
             out.manifests_present += 1;
+        } else if m.tag.as_deref().is_some_and(|t| t.ends_with(".sig")) && now.is_some() {
+            // Another signature (cosign's, or an earlier release's) is there: add ours to it.
+            let (existing, _) = client
+                .pull_manifest_raw(&at, auth, &[crate::plan::OCI_MANIFEST])
+                .await
+                .map_err(refused(format!("reading the signatures at {}", at)))?;
+            let merged =
+                merged_signatures(&existing, &m.bytes).map_err(|why| PublishError::Local {
+                    what: format!("the signatures at {at}"),
+                    why,
+                })?;
+            if let Some((bytes, config)) = merged {
+                let digest = format!(
+                    "sha256:{}",
+                    strongroom_bundle::Sha256Digest::of_bytes(&config).to_hex()
+                );
+                if !client
+                    .blob_exists(&any, &digest)
+                    .await
+                    .map_err(refused("looking up a signature config"))?
+                {
+                    client
+                        .push_blob(&any, Bytes::from(config), &digest)
+                        .await
+                        .map_err(refused("pushing a signature config"))?;
+                }
+                client
+                    .push_manifest_raw(
+                        &at,
+                        Bytes::from(bytes),
+                        crate::plan::OCI_MANIFEST.parse().expect("a header value"),
+                    )
+                    .await
+                    .map_err(refused(format!("pushing {}", m.what)))?;
+                out.manifests_pushed += 1;
+                progress(&format!(
+                    "added {} to the signatures already at {at}",
+                    m.what
+                ));
+            } else {
+                out.manifests_present += 1;
+            }
         } else {
             client
                 .push_manifest_raw(
@@ -237,6 +279,27 @@ pub async fn publish(
                 })?),
                 Err(_) => None,
             };
+        // A registry with the referrers API lists what was pushed with a subject by itself;
+        // `pull_referrers` falls back to the tag schema on one without it (a 404), and then
+        // finds no tag index yet, so the index is written below.
+        if existing.is_none() {
+            let listed = client.pull_referrers(&target.digest(subject), None).await;
+            let all_listed = listed.is_ok_and(|idx| {
+                referrers.iter().all(|r| {
+                    idx.manifests
+                        .iter()
+                        .any(|d| r["digest"].as_str() == Some(d.digest.as_str()))
+                })
+            });
+            if all_listed {
+                out.referrers_by_api += 1;
+                progress(&format!(
+                    "the registry's referrers API lists the {} referrer(s) of {subject}",
+                    referrers.len()
+                ));
+                continue;
+            }
+        }
         let (index, changed) = merged_index(existing, &referrers);
         if !changed {
             out.referrer_indexes_current += 1;
@@ -262,6 +325,49 @@ pub async fn publish(
         ));
     }
     Ok(out)
+}
+
+/// A manifest's bytes and its config's.
+pub type ManifestAndConfig = (Vec<u8>, Vec<u8>);
+
+/// The cosign signature manifest `existing` with the signature layers of `ours` added, and its
+/// new config; `None` when it already holds them. Another signer's layers stay as they are,
+/// and so do the manifest's annotations. Anything but a manifest with layers is refused: it is
+/// not ours to replace.
+pub fn merged_signatures(
+    existing: &[u8],
+    ours: &[u8],
+) -> Result<Option<ManifestAndConfig>, String> {
+    let existing: Value = serde_json::from_slice(existing)
+        .map_err(|e| format!("what is there is not JSON ({e}); nothing was changed there"))?;
+    let mut layers: Vec<Value> = existing["layers"]
+        .as_array()
+        .cloned()
+        .ok_or("what is there is not a cosign signature manifest (it has no layers); nothing was changed there")?;
+    let ours: Value = serde_json::from_slice(ours).map_err(|e| e.to_string())?;
+    let mut changed = false;
+    for l in ours["layers"].as_array().into_iter().flatten() {
+        if !layers
+            .iter()
+            .any(|x| x["digest"] == l["digest"] && x["annotations"] == l["annotations"])
+        {
+            layers.push(l.clone());
+            changed = true;
+        }
+    }
+    if !changed {
+        return Ok(None);
+    }
+    let (bytes, config) = crate::plan::cosign_manifest(layers);
+    let bytes = match existing.get("annotations") {
+        Some(a) => {
+            let mut m: Value = serde_json::from_slice(&bytes).expect("just written");
+            m["annotations"] = a.clone();
+            serde_json::to_vec(&m).expect("JSON serialises")
+        }
+        None => bytes,
+    };
+    Ok(Some((bytes, config)))
 }
 
 /// The referrers index with every descriptor of `referrers` in it: an existing index keeps all
@@ -361,6 +467,43 @@ mod tests {
             .is_loopback());
         assert!(Target::parse("nohost").is_err());
         assert!(Target::parse("r/Upper").is_err());
+    }
+
+    #[test]
+    fn cosign_signatures_already_there_are_kept_and_ours_added_once() {
+        let layer = |d: &str, sig: &str| {
+            json!({"mediaType": "application/vnd.dev.cosign.simplesigning.v1+json",
+                   "digest": d, "size": 10,
+                   "annotations": {"dev.cosignproject.cosign/signature": sig}})
+        };
+        let (theirs, _) = crate::plan::cosign_manifest(vec![layer("sha256:aa", "c2ln")]);
+        let mut theirs_v: Value = serde_json::from_slice(&theirs).unwrap();
+        theirs_v["annotations"] = json!({"by": "cosign"});
+        let theirs = serde_json::to_vec(&theirs_v).unwrap();
+        let (ours, _) = crate::plan::cosign_manifest(vec![layer("sha256:bb", "b3Vy")]);
+        let (merged, config) = merged_signatures(&theirs, &ours).unwrap().unwrap();
+        let m: Value = serde_json::from_slice(&merged).unwrap();
+        let digests: Vec<&str> = m["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["digest"].as_str().unwrap())
+            .collect();
+        assert_eq!(digests, ["sha256:aa", "sha256:bb"]);
+        assert_eq!(m["annotations"]["by"], "cosign");
+        let c: Value = serde_json::from_slice(&config).unwrap();
+        assert_eq!(c["rootfs"]["diff_ids"], json!(["sha256:aa", "sha256:bb"]));
+        assert_eq!(
+            m["config"]["digest"],
+            format!(
+                "sha256:{}",
+                strongroom_bundle::Sha256Digest::of_bytes(&config).to_hex()
+            )
+        );
+        // Once there, nothing more to do; and what is not a signature manifest is refused.
+        assert_eq!(merged_signatures(&merged, &ours).unwrap(), None);
+        assert!(merged_signatures(b"{\"manifests\": []}", &ours).is_err());
+        assert!(merged_signatures(b"not json", &ours).is_err());
     }
 
     #[test]

@@ -69,6 +69,7 @@ pub struct ReleaseForm {
     pub stage: strongroom_core::Stage,
     pub key: String,
     pub artifacts: Vec<String>,
+    pub images: Vec<strongroom_ops::image::ImageSpec>,
     pub sbom: SbomForm,
     pub provenance: ProvenanceForm,
     pub scan: bool,
@@ -104,6 +105,7 @@ impl ReleaseForm {
             stage: self.stage,
             key: self.key,
             artifacts: picked_all(&self.artifacts)?,
+            images: self.images,
             sbom,
             provenance,
             scan: self.scan,
@@ -128,6 +130,17 @@ pub async fn hash_files(
     state
         .work(move |s| s.hash_artifacts(&paths, &Gui::new(Some(on_progress), None)))
         .await
+}
+
+/// An image the wizard is given, read and checked: its manifest digest and size; nothing is
+/// kept.
+#[tauri::command(async)]
+pub async fn image_inspect(
+    state: State<'_, AppState>,
+    image: strongroom_ops::image::ImageSpec,
+) -> Result<strongroom_ops::image::ImageSummary, IpcError> {
+    picked(image.source.trim())?;
+    state.work(move |s| s.image_inspect(&image)).await
 }
 
 #[tauri::command(async)]

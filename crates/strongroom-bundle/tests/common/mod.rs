@@ -102,6 +102,7 @@ pub fn sample_manifest() -> Manifest {
             sha256: Sha256Digest::of_bytes(artifact),
             size: artifact.len() as u64,
             included: true,
+            image: None,
         }],
         files.into_iter().map(|f| f.2).collect(),
     )

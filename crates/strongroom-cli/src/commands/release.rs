@@ -149,8 +149,14 @@ pub struct CreateArgs {
     /// Print the result as JSON (the shape `docs/cli.md` documents).
     #[arg(long)]
     pub json: bool,
+    /// A container image to release, as REFERENCE=SOURCE: the registry reference its cosign
+    /// signature names (registry.example.com/acme/app), and an OCI image layout folder or a
+    /// tarball of one, with :TAG or @sha256:DIGEST to pick one image. The signed subject is
+    /// the image's manifest digest; the image is always carried in the bundle. Repeatable.
+    #[arg(long, value_name = "REFERENCE=SOURCE")]
+    pub image: Vec<strongroom_ops::image::ImageSpec>,
     /// The artifacts.
-    #[arg(value_name = "ARTIFACT", required = true)]
+    #[arg(value_name = "ARTIFACT", required_unless_present = "image")]
     pub artifacts: Vec<PathBuf>,
 }
 
@@ -343,6 +349,7 @@ fn create(ctx: &Ctx, a: CreateArgs) -> anyhow::Result<u8> {
             stage: a.stage,
             key: a.key,
             artifacts: a.artifacts,
+            images: a.image,
             sbom,
             provenance: a
                 .provenance
@@ -436,6 +443,9 @@ fn approve(ctx: &Ctx, a: ApproveArgs) -> anyhow::Result<u8> {
 
 /// True when `path` should be verified as a release bundle (a zip, or age-encrypted).
 pub(super) fn is_release_bundle(path: &Path) -> bool {
+    if path.is_dir() && strongroom_ops::release::is_oci_layout(path) {
+        return true;
+    }
     if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
         return false;
     }

@@ -18,6 +18,7 @@ pub(super) fn sign(ctx: &Ctx, s: SignArgs) -> anyhow::Result<u8> {
             allow_pin_in_uri: s.pin.allow_pin_in_uri,
             key: s.key,
             files: s.files,
+            images: s.image,
             out_dir: s.output_dir,
             force: s.force,
         },

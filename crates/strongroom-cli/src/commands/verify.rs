@@ -41,6 +41,8 @@ fn check_inputs(v: &VerifyArgs) -> anyhow::Result<()> {
     for f in v.files.iter().chain(&v.bundle) {
         match std::fs::metadata(f) {
             Ok(m) if m.is_dir() && v.bundle.is_none() && v.key.is_some() => {}
+            // A release published into an OCI image layout (`strongroom-publish --to-oci-layout`).
+            Ok(m) if m.is_dir() && strongroom_ops::release::is_oci_layout(f) => {}
             Ok(m) if !m.is_file() => {
                 return Err(strongroom_ops::OpsError::NotRegularFile(f.clone()).into())
             }

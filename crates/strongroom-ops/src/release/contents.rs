@@ -187,7 +187,10 @@ pub fn release_extract(
             EntryRole::Attestation | EntryRole::ArtifactSignature | EntryRole::PublicKey => {
                 &req.attestations_dir
             }
-            EntryRole::Readme | EntryRole::Artifact => &None,
+            EntryRole::Readme
+            | EntryRole::Artifact
+            | EntryRole::ImageBlob
+            | EntryRole::ImageSignature => &None,
         };
         let Some(dir) = dir else { continue };
         // The manifest's paths were checked when the bundle was read: `dir/name`, no deeper.

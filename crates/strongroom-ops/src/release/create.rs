@@ -63,6 +63,8 @@ pub struct CreateRelease {
     /// Label, key id or `pkcs11:` URI of the release officer's key.
     pub key: String,
     pub artifacts: Vec<PathBuf>,
+    /// Container images (`REFERENCE=SOURCE`), always carried in the bundle.
+    pub images: Vec<crate::image::ImageSpec>,
     pub sbom: SbomChoice,
     /// CI's build metadata (`docs/build-meta.md`), made into SLSA provenance.
     pub provenance: Option<BuildMetaSource>,
@@ -131,11 +133,21 @@ pub(crate) fn publish_preview(bundle: &Path) -> Option<PublishPreview> {
     let zip =
         strongroom_bundle::SafeZip::open(bundle, &strongroom_bundle::Limits::default()).ok()?;
     let plan = strongroom_bundle::oci::preview_of_zip(&zip).ok()?;
-    let index = plan.manifests.iter().find(|m| m.tag.is_some())?;
+    let index = plan
+        .manifests
+        .iter()
+        .find(|m| m.artifact_type == strongroom_bundle::oci::RELEASE_TYPE)?;
+    // What the release index lists: each file artifact's manifest and each image's.
+    let listed: Vec<String> = serde_json::from_slice::<serde_json::Value>(&index.bytes).ok()?
+        ["manifests"]
+        .as_array()?
+        .iter()
+        .filter_map(|d| d["digest"].as_str().map(str::to_owned))
+        .collect();
     let artifacts = plan
         .manifests
         .iter()
-        .filter(|m| m.artifact_type == strongroom_bundle::oci::FILE_ARTIFACT_TYPE)
+        .filter(|m| listed.contains(&m.digest))
         .map(|m| PublishArtifact {
             name: m.what.clone(),
             digest: m.digest.clone(),
@@ -160,6 +172,8 @@ pub(super) struct Prepared {
     pub(super) name: ArtifactName,
     pub(super) path: PathBuf,
     pub(super) size: u64,
+    /// For an image, its staged form (`path` is then its manifest).
+    pub(super) image: Option<std::sync::Arc<crate::image::StagedImage>>,
     pub(super) sbom: Option<PreparedSbom>,
     pub(super) vulns: Option<crate::vulns::ScanReport>,
 }
@@ -220,6 +234,7 @@ impl Station {
             release,
             created,
             sizes,
+            paths,
             prepared,
             provenance,
             user_policies,
@@ -229,7 +244,7 @@ impl Station {
         let signer = self.signer_for(&req.key, Purpose::Signer, req.allow_pin_in_uri, cb)?;
         let signer: &dyn Signer = &*signer;
         self.refuse_untrusted_signer(&trust, signer, &created, stage)?;
-        let digests = hash_files(&req.artifacts, &sizes, &digests_needed(signer), cb)?;
+        let digests = hash_files(&paths, &sizes, &digests_needed(signer), cb)?;
 
         // The policy gate, before anything is signed.
         let input = create_input(
@@ -252,6 +267,7 @@ impl Station {
             .zip(&digests)
             .collect();
         let artifact_bundles = sign_artifacts(signer, &batch)?;
+        let image_signatures = sign_images(signer, &prepared)?;
         let statements = attestation_statements(&prepared, &digests, provenance.as_ref());
         let SignedStatements { payloads, sigs } = sign_statements(signer, &statements)?;
 
@@ -271,6 +287,7 @@ impl Station {
             req.include_artifacts,
         )?;
         pack.attestations(&statements, payloads, sigs, key, &note)?;
+        pack.images(&prepared, image_signatures)?;
         let pem = key.to_pem().into_bytes();
         let path = layout::public_key(&hex);
         pack.add(
@@ -444,6 +461,16 @@ fn attestation_statements<'a>(
     statements
 }
 
+/// Each image's cosign signature, in the order of `prepared`.
+fn sign_images(
+    signer: &dyn Signer,
+    prepared: &[Prepared],
+) -> Result<Vec<(Vec<u8>, String)>, OpsError> {
+    let images: Vec<&crate::image::StagedImage> =
+        prepared.iter().filter_map(|p| p.image.as_deref()).collect();
+    crate::image::sign_claims(signer, &images)
+}
+
 /// The zip and the manifest entries being built together.
 #[derive(Default)]
 struct Pack {
@@ -486,13 +513,18 @@ impl Pack {
         let mut records = Vec::with_capacity(prepared.len());
         for ((p, d), b) in prepared.iter().zip(digests).zip(bundles) {
             let sha256 = Sha256Digest::of_set(d).0;
+            let included = include_artifacts || p.image.is_some();
             records.push(ArtifactRecord {
                 name: p.name.clone(),
                 sha256,
                 size: p.size,
-                included: include_artifacts,
+                included,
+                image: p.image.as_ref().map(|i| strongroom_bundle::ImageRecord {
+                    reference: i.reference.clone(),
+                    media_type: i.media_type.clone(),
+                }),
             });
-            if include_artifacts {
+            if included {
                 let path = layout::artifact(&p.name);
                 self.writer.add(&path, EntrySource::File(p.path.clone()))?;
                 self.entries.push(Entry {
@@ -533,6 +565,47 @@ impl Pack {
             }
         }
         Ok(records)
+    }
+
+    /// Each image's blobs (from its staged layout) and its cosign signature.
+    fn images(
+        &mut self,
+        prepared: &[Prepared],
+        signatures: Vec<(Vec<u8>, String)>,
+    ) -> Result<(), OpsError> {
+        let images = prepared.iter().filter_map(|p| Some((p, p.image.as_ref()?)));
+        for ((p, image), (payload, sig)) in images.zip(signatures) {
+            for b in &image.blobs {
+                let path = layout::image_blob(&p.name, &b.hex);
+                self.writer.add(&path, EntrySource::File(b.path.clone()))?;
+                self.entries.push(Entry {
+                    path,
+                    role: EntryRole::ImageBlob,
+                    media_type: b.media_type.clone(),
+                    sha256: Sha256Digest::from_hex(&b.hex).expect("checked when staged"),
+                    size: b.size,
+                    subjects: vec![p.name.clone()],
+                    predicate_type: None,
+                });
+            }
+            self.add(
+                &layout::image_payload(&p.name),
+                EntryRole::ImageSignature,
+                strongroom_core::simplesigning::PAYLOAD_MEDIA_TYPE,
+                payload,
+                Some(&p.name),
+                None,
+            )?;
+            self.add(
+                &layout::image_signature(&p.name),
+                EntryRole::ImageSignature,
+                "text/plain",
+                sig.into_bytes(),
+                Some(&p.name),
+                None,
+            )?;
+        }
+        Ok(())
     }
 
     /// Each attestation, a DSSE envelope with its signature, as a Sigstore bundle.
@@ -601,6 +674,8 @@ pub(super) struct Front {
     pub(super) release: Release,
     pub(super) created: String,
     pub(super) sizes: Vec<u64>,
+    /// The files to hash: each artifact, and each image's manifest.
+    pub(super) paths: Vec<PathBuf>,
     pub(super) prepared: Vec<Prepared>,
     pub(super) provenance: Option<Value>,
     pub(super) user_policies: Vec<strongroom_policy::PolicyModule>,
@@ -610,25 +685,38 @@ pub(super) struct Front {
 impl Station {
     /// Checks the request and does the keyless work: SBOMs, scans and provenance.
     pub(super) fn front(&self, req: &CreateRelease, cb: &dyn Callbacks) -> Result<Front, OpsError> {
-        if req.artifacts.is_empty() {
+        if req.artifacts.is_empty() && req.images.is_empty() {
             return Err(OpsError::NoFiles);
         }
         let release = Release::new(&req.name, &req.version, req.stage, release_time()?)?;
         let created = release.created().to_owned();
-        let sizes = check_files(&req.artifacts)?;
+        if !req.artifacts.is_empty() {
+            check_files(&req.artifacts)?;
+        }
         crate::hashing::refuse_pae_inputs(&req.artifacts)?;
-        let mut prepared: Vec<Prepared> = Vec::with_capacity(req.artifacts.len());
-        for (path, size) in req.artifacts.iter().zip(&sizes) {
+        let images = req
+            .images
+            .iter()
+            .map(|spec| crate::image::stage(spec, self.home()).map(std::sync::Arc::new))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut paths = req.artifacts.clone();
+        paths.extend(images.iter().map(|i| i.manifest_path.clone()));
+        let sizes = check_files(&paths)?;
+        let mut prepared: Vec<Prepared> = Vec::with_capacity(paths.len());
+        let mut images = images.into_iter();
+        for (i, (path, size)) in paths.iter().zip(&sizes).enumerate() {
+            let image = (i >= req.artifacts.len()).then(|| images.next()).flatten();
             let name = artifact_name(path)?;
             if prepared.iter().any(|p| p.name == name) {
                 return Err(OpsError::BadInput(format!(
-                    "two artifacts are named {name:?}: names must be unique within a release"
+                    "two artifacts are named {name:?}: names must be unique within a release (an image is named after its reference's last component)"
                 )));
             }
             prepared.push(Prepared {
                 name,
                 path: path.clone(),
                 size: *size,
+                image,
                 sbom: None,
                 vulns: None,
             });
@@ -679,6 +767,7 @@ impl Station {
             release,
             created,
             sizes,
+            paths,
             prepared,
             provenance,
             user_policies,
@@ -765,7 +854,9 @@ fn attach_sboms(
         SbomChoice::None => Ok(()),
         SbomChoice::Auto(format) => {
             for p in prepared.iter_mut() {
-                let g = crate::sbom::generate_sbom_at(&p.path, *format, created)?;
+                // An image is catalogued from its layers, with its manifest digest as subject.
+                let at = p.image.as_ref().map_or(&p.path, |i| &i.layout);
+                let g = crate::sbom::generate_sbom_at(at, *format, created)?;
                 p.sbom = Some(PreparedSbom {
                     format: *format,
                     document: g.document,

@@ -161,7 +161,29 @@ pub fn looks_like_bundle(path: &Path) -> Result<bool, OpsError> {
     Ok(&head[..n] == b"PK\x03\x04" || strongroom_bundle::age::is_age(path)?)
 }
 
+/// Whether `path` is an OCI image layout folder (it has `oci-layout` and `index.json`), which
+/// `verify` reads as the release published into it.
+pub fn is_oci_layout(path: &Path) -> bool {
+    path.join("oci-layout").is_file() && path.join("index.json").is_file()
+}
+
 pub(crate) fn open_bundle(path: &Path, identity: Option<&Identity>) -> Result<Opened, OpsError> {
+    if path.is_dir() && is_oci_layout(path) {
+        // A release carried in as an OCI layout: its entries, found by digest, put back
+        // into a zip that is verified like any bundle.
+        let (file, index) = strongroom_bundle::oci::bundle_from_layout(path).map_err(|e| {
+            OpsError::BadInput(format!(
+                "{}: not a Strongroom release in an OCI layout: {e}",
+                path.display()
+            ))
+        })?;
+        let zip = SafeZip::from_file(file, path, &Limits::default())?;
+        return Ok(Opened {
+            zip: std::sync::Arc::new(zip),
+            sha256: index.trim_start_matches("sha256:").to_owned(),
+            encrypted: false,
+        });
+    }
     if !path.is_file() {
         return Err(OpsError::MissingFile(path.to_owned()));
     }

@@ -89,6 +89,17 @@ pub struct ReleasePreview {
 }
 
 impl Station {
+    /// The wizard's first step for an image: read, checked and summarised (its manifest digest
+    /// is the subject that will be signed). Nothing is kept.
+    pub fn image_inspect(
+        &self,
+        spec: &crate::image::ImageSpec,
+    ) -> Result<crate::image::ImageSummary, OpsError> {
+        self.require(crate::Action::ReleaseCreate)?;
+        let staged = crate::image::stage(spec, self.home())?;
+        Ok(staged.summary(&spec.source))
+    }
+
     /// The wizard's first step: the size and SHA-256 of each file, with progress, as one who
     /// may create releases (a digest tells whether a file exists and what it holds, so it is
     /// not given to just anyone). Each name is checked as an artifact name, so a name no
@@ -132,7 +143,7 @@ impl Station {
         let front: Front = self.front(req, cb)?;
         let key = self.lookup_key(&req.key)?;
         let extra: Vec<HashAlg> = key.public_key.algorithm().prehash().into_iter().collect();
-        let digests = hash_files(&req.artifacts, &front.sizes, &extra, cb)?;
+        let digests = hash_files(&front.paths, &front.sizes, &extra, cb)?;
         let input = create_input(
             self,
             &front.trust,

@@ -188,6 +188,14 @@ pub(crate) fn verify_opened(
     let done = verify_documents(zip, &manifest, &work, &keys, &present.found, cb);
     let raw_sboms = read_raw_sboms(zip, &manifest, &altered);
     let docs = stages::documents(&manifest, &work, done, &raw_sboms, &mut lines);
+    stages::images(
+        &manifest,
+        read_images(zip, &manifest),
+        &docs.artifact_keys,
+        &keys,
+        &altered,
+        &mut lines,
+    );
     stages::signers(trust, &docs.signing_keys, signed_at, stage, &mut lines);
     let rel = manifest.release();
     let input = PolicyInput::new(
@@ -249,6 +257,26 @@ fn read_keys(
                 e.path.clone(),
                 zip.read(&e.path, 1 << 20).map_err(|e| e.to_string()),
             )
+        })
+        .collect()
+}
+
+/// What the image stage needs of each image artifact, read from the bundle (small entries).
+fn read_images<'a>(zip: &SafeZip, manifest: &'a Manifest) -> Vec<stages::ImageInput<'a>> {
+    use strongroom_bundle::paths::layout;
+    let read = |path: String| zip.read(&path, 4 << 20).map_err(|e| format!("{path}: {e}"));
+    manifest
+        .artifacts()
+        .iter()
+        .filter_map(|a| {
+            let image = a.image.as_ref()?;
+            Some(stages::ImageInput {
+                record: a,
+                reference: &image.reference,
+                manifest: read(layout::artifact(&a.name)),
+                payload: read(layout::image_payload(&a.name)),
+                signature: read(layout::image_signature(&a.name)),
+            })
         })
         .collect()
 }

@@ -667,6 +667,8 @@ pub(crate) struct Documents {
     pub facts: BTreeMap<String, PolicyArtifact>,
     /// The keys that made valid artifact signatures and attestations.
     pub signing_keys: BTreeSet<KeyId>,
+    /// Per artifact, the key whose signature over it verified.
+    pub artifact_keys: BTreeMap<String, KeyId>,
 }
 
 /// The documents stage, folding each document's result: the lines, each artifact's facts, the
@@ -695,18 +697,20 @@ pub(crate) fn documents(
         })
         .collect();
     let mut signing_keys = BTreeSet::new();
+    let mut artifact_keys = BTreeMap::new();
     let mut signed: BTreeSet<String> = BTreeSet::new();
     for (w, d) in work.iter().zip(done) {
         for (id, o, detail) in d.lines {
             lines.push(id, o, detail);
         }
         let Some(key) = d.key else { continue };
-        signing_keys.insert(key);
+        signing_keys.insert(key.clone());
         let Some(f) = facts.get_mut(&w.artifact) else {
             continue;
         };
         if w.role == EntryRole::ArtifactSignature {
             signed.insert(w.artifact.clone());
+            artifact_keys.insert(w.artifact.clone(), key);
         }
         if let Some((format, n, attested)) = d.sbom {
             f.sbom = SbomFacts {
@@ -735,6 +739,139 @@ pub(crate) fn documents(
     Documents {
         facts,
         signing_keys,
+        artifact_keys,
+    }
+}
+
+/// What the image stage reads of one image artifact (the edge reads it from the bundle).
+pub(crate) struct ImageInput<'a> {
+    pub record: &'a ArtifactRecord,
+    pub reference: &'a str,
+    /// The carried artifact: the image manifest.
+    pub manifest: Result<Vec<u8>, String>,
+    pub payload: Result<Vec<u8>, String>,
+    pub signature: Result<Vec<u8>, String>,
+}
+
+/// The image stage: every blob the manifest names is carried (the manifest stage checked each
+/// one's digest), and the cosign signature verifies with the key that signed the artifact and
+/// binds the manifest digest to the named reference.
+pub(crate) fn images(
+    manifest: &Manifest,
+    inputs: Vec<ImageInput<'_>>,
+    artifact_keys: &BTreeMap<String, KeyId>,
+    keys: &BTreeMap<String, PublicKey>,
+    altered: &BTreeSet<String>,
+    lines: &mut Lines,
+) {
+    for i in inputs {
+        let name = i.record.name.as_str();
+        let mut fail = |why: String| {
+            lines.push(
+                CheckId::ImageSignature,
+                Outcome::Fail,
+                format!("{name}: {why}"),
+            )
+        };
+        let image: Value = match i
+            .manifest
+            .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+        {
+            Ok(v) => v,
+            Err(e) => {
+                fail(format!("its manifest cannot be read: {e}"));
+                continue;
+            }
+        };
+        let mut wanted: Vec<(String, u64)> = Vec::new();
+        for d in image.get("config").into_iter().chain(
+            image
+                .get("layers")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten(),
+        ) {
+            let hex = d
+                .get("digest")
+                .and_then(Value::as_str)
+                .and_then(|d| d.strip_prefix("sha256:"))
+                .unwrap_or_default();
+            wanted.push((
+                hex.to_owned(),
+                d.get("size").and_then(Value::as_u64).unwrap_or(0),
+            ));
+        }
+        if wanted.is_empty() {
+            fail("its manifest names no config or layers".into());
+            continue;
+        }
+        let missing: Vec<String> = wanted
+            .iter()
+            .filter(|(hex, size)| {
+                let path = strongroom_bundle::paths::layout::image_blob(&i.record.name, hex);
+                !manifest.entry(&path).is_some_and(|e| {
+                    e.role == EntryRole::ImageBlob && e.size == *size && !altered.contains(&path)
+                })
+            })
+            .map(|(hex, _)| format!("sha256:{hex}"))
+            .collect();
+        if !missing.is_empty() {
+            fail(format!(
+                "blobs its manifest names are missing or altered: {}",
+                missing.join(", ")
+            ));
+            continue;
+        }
+        let Some(key) = artifact_keys
+            .get(name)
+            .and_then(|kid| keys.values().find(|k| k.key_id() == *kid))
+        else {
+            fail(
+                "no verified artifact signature, so no key to check the image signature with"
+                    .into(),
+            );
+            continue;
+        };
+        let (payload, sig) = match (i.payload, i.signature) {
+            (Ok(p), Ok(s)) => (p, s),
+            (Err(e), _) | (_, Err(e)) => {
+                fail(format!("its cosign signature cannot be read: {e}"));
+                continue;
+            }
+        };
+        let claim = match strongroom_core::simplesigning::verify(
+            key,
+            &payload,
+            &String::from_utf8_lossy(&sig),
+        ) {
+            Ok(c) => c,
+            Err(e) => {
+                fail(format!("cosign signature: {e}"));
+                continue;
+            }
+        };
+        let digest = format!("sha256:{}", i.record.sha256.to_hex());
+        if claim.manifest_digest != digest {
+            fail(format!(
+                "its cosign signature is for {}, not this image's manifest {digest}",
+                claim.manifest_digest
+            ));
+        } else if claim.docker_reference != i.reference {
+            fail(format!(
+                "its cosign signature names {}, not the release's reference {}",
+                claim.docker_reference, i.reference
+            ));
+        } else {
+            lines.push(
+                CheckId::ImageSignature,
+                Outcome::Pass,
+                format!(
+                    "{name}: {} blobs carried; the cosign signature by the release key binds {digest} to {}",
+                    wanted.len(),
+                    i.reference
+                ),
+            );
+        }
     }
 }
 
@@ -882,6 +1019,7 @@ mod tests {
                 sha256: Sha256Digest::of_bytes(n.as_str().as_bytes()),
                 size: n.as_str().len() as u64,
                 included,
+                image: None,
             })
             .collect();
         let carried = names
