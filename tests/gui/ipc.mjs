@@ -19,7 +19,7 @@ export const OPEN = ["app_ready", "session_info", "claim_station", "login", "log
 export function commands(work, who) {
   const nope = path.join(work, "ipc-missing", who);
   const form = {
-    name: "ipc", version: "1", stage: "dev", key: "no-such-key", artifacts: [nope],
+    name: "ipc", version: "1", stage: "dev", key: "no-such-key", artifacts: [nope], images: [],
     sbom: { kind: "none" }, provenance: { kind: "none" }, scan: false, include_artifacts: false, policies: [],
   };
   return [
@@ -33,6 +33,7 @@ export function commands(work, who) {
     ["rotate_key", "key.rotate", { key: "no-such-key", newLabel: `ipc-r-${who}`, outDir: work, secret: "x", newPassphrase: null, carryTrust: false }],
     ["revoke_key", "key.revoke", { key: "no-such-key", reason: "ipc table" }],
     ["hash_files", "release.create", { paths: [nope], onProgress: "CHANNEL" }],
+    ["image_inspect", "release.create", { image: { reference: "x/y", source: nope } }],
     ["release_preview", "release.create", { req: form, onProgress: "CHANNEL" }],
     ["release_create", "release.create", { req: form, secret: "x", onProgress: "CHANNEL" }],
     ["release_approve", "release.create", { bundle: `${nope}.zip`, key: "no-such-key", operator: "nobody", operatorPassphrase: "x", secret: null, onProgress: "CHANNEL" }],

@@ -15,6 +15,8 @@ export type { PolicyLine } from '../bindings/PolicyLine';
 export type { Exported } from '../bindings/Exported';
 export type { Finding } from '../bindings/Finding';
 export type { HashedFile } from '../bindings/HashedFile';
+export type { ImageForm } from '../bindings/ImageForm';
+export type { ImageSummary } from '../bindings/ImageSummary';
 export type { ImportSummary } from '../bindings/ImportSummary';
 export type { IpcError } from '../bindings/IpcError';
 export type { KeyInfo } from '../bindings/KeyInfo';

@@ -118,9 +118,62 @@ describe('Sign wizard', () => {
     expect(screen.getByTestId('rel-key').textContent).not.toContain('alice-approve');
     expect(screen.getByTestId('artifact-list').textContent).toContain('No artifacts yet');
     await fireEvent.click(screen.getByTestId('wizard-next'));
-    expect(screen.getByTestId('step-error').textContent).toContain('Add at least one artifact');
+    expect(screen.getByTestId('step-error').textContent).toContain('Add at least one artifact or image');
     expect(screen.getByTestId('wizard-step').dataset.step).toBe('1');
     expect(calls.some((c) => c.cmd === 'hash_files')).toBe(false);
+  });
+
+  it('images: one is read and listed, a second under the same reference is refused, and a release of images alone goes on', async () => {
+    const digest = `sha256:${'4'.repeat(64)}`;
+    const calls = base({
+      image_inspect: (p: Record<string, unknown>) => {
+        const { reference, source } = p.image as { reference: string; source: string };
+        if (source.startsWith('/missing')) throw ipcError('not_found', `${source}: no OCI layout or image archive here`, 'give the image layout folder or archive');
+        return { name: 'app', reference, source, manifest_digest: digest, media_type: 'application/vnd.oci.image.manifest.v1+json', blobs: 3, size: 3 * 1024 * 1024 };
+      },
+    });
+    render(Sign, { session });
+    await waitFor(() => expect(screen.getByTestId('rel-key').textContent).toContain('alice-release'));
+    expect(screen.getByTestId('image-list').textContent).toBe('No images.');
+    // a source the station cannot read: the error with its remedy, nothing listed
+    await fireEvent.input(screen.getByTestId('image-source'), { target: { value: '/missing/app-oci' } });
+    await fireEvent.input(screen.getByTestId('image-reference'), { target: { value: 'registry.example.com/acme/app' } });
+    await fireEvent.click(screen.getByTestId('image-add'));
+    await waitFor(() => expect(screen.getByTestId('image-error').textContent).toContain('give the image layout folder or archive'));
+    expect(screen.getByTestId('image-list').textContent).toBe('No images.');
+    // read and listed: name, reference, the manifest digest whole in code, size and blobs
+    await fireEvent.input(screen.getByTestId('image-source'), { target: { value: '/build/app-oci:1.0' } });
+    await fireEvent.click(screen.getByTestId('image-add'));
+    await waitFor(() => expect(screen.getByTestId('image-list').tagName).toBe('TABLE'));
+    expect(screen.queryByTestId('image-error')).toBeNull();
+    expect(lastCall(calls, 'image_inspect').payload).toEqual({ image: { reference: 'registry.example.com/acme/app', source: '/build/app-oci:1.0' } });
+    const list = screen.getByTestId('image-list');
+    for (const t of ['app', '/build/app-oci:1.0', 'registry.example.com/acme/app', '3.0 MiB', '3']) expect(list.textContent).toContain(t);
+    expect(list.querySelector('code')?.textContent).toBe(digest);
+    expect((screen.getByTestId('image-source') as HTMLInputElement).value).toBe('');
+    // the same reference again: refused before any call
+    const n = calls.filter((c) => c.cmd === 'image_inspect').length;
+    await fireEvent.input(screen.getByTestId('image-source'), { target: { value: '/build/other-oci' } });
+    await fireEvent.input(screen.getByTestId('image-reference'), { target: { value: 'registry.example.com/acme/app' } });
+    await fireEvent.click(screen.getByTestId('image-add'));
+    await waitFor(() => expect(screen.getByTestId('image-error').textContent).toContain('already has an image for registry.example.com/acme/app'));
+    expect(calls.filter((c) => c.cmd === 'image_inspect').length).toBe(n);
+    expect(list.querySelectorAll('tbody tr')).toHaveLength(1);
+    // no files: the image alone is a release (nothing to hash); the fields typed but not added hold it first
+    await fireEvent.input(screen.getByTestId('rel-name'), { target: { value: 'app' } });
+    await fireEvent.input(screen.getByTestId('rel-version'), { target: { value: '1.0' } });
+    await fireEvent.click(screen.getByTestId('wizard-next'));
+    expect(screen.getByTestId('step-error').textContent).toContain('not added yet');
+    await fireEvent.input(screen.getByTestId('image-source'), { target: { value: '' } });
+    await fireEvent.input(screen.getByTestId('image-reference'), { target: { value: '' } });
+    await next(2);
+    expect(calls.some((c) => c.cmd === 'hash_files')).toBe(false);
+    await next(3);
+    await fireEvent.click(screen.getByTestId('preview-button'));
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'release_preview')).toBe(true));
+    expect(lastCall(calls, 'release_preview').payload.req).toMatchObject({
+      artifacts: [], images: [{ reference: 'registry.example.com/acme/app', source: '/build/app-oci:1.0' }],
+    });
   });
 
   it('error: a hashing failure shows message and remedy and stays on step 1', async () => {
@@ -160,7 +213,7 @@ describe('Sign wizard', () => {
     expect(screen.getByTestId('scan-results').textContent).toContain('critical (9.8)');
     const req = lastCall(calls, 'release_preview').payload.req as Record<string, unknown>;
     expect(req).toMatchObject({
-      name: 'widget', version: '1.4.0', stage: 'production', key: 'alice-release', artifacts: [hashedFile.path],
+      name: 'widget', version: '1.4.0', stage: 'production', key: 'alice-release', artifacts: [hashedFile.path], images: [],
       sbom: { kind: 'auto', format: 'cyclonedx' }, provenance: { kind: 'none' }, scan: true, include_artifacts: true, policies: [],
     });
     await next(4);

@@ -13,11 +13,12 @@ describe('backend module over mocked IPC', () => {
   // That these are the names the Rust commands take is checked from the Rust side, in
   // src-tauri/tests/ui_calls.rs; this checks how the functions fill them in.
   it('fills in every key, defaults included', async () => {
-    const calls = mockBackend({ release_export: {}, trust_add: {}, verify_bundle: {}, release_approve: {} });
+    const calls = mockBackend({ release_export: {}, trust_add: {}, verify_bundle: {}, release_approve: {}, image_inspect: {} });
     await api.releaseExport('/b.zip', '/usb', ['age1xyz']);
     await api.trustAdd('/k.pem', 'ci', 'approver', 'bob', ['production'], { name: 'carol', passphrase: 'c' });
     await api.verifyBundle({ bundle: '/b.zip', artifactsDir: null, policies: [], passphrase: null });
     await api.releaseApprove({ bundle: '/b.zip', key: 'k', operator: 'bob', operatorPassphrase: 'op', secret: 's' });
+    await api.imageInspect({ reference: 'registry.example.com/acme/app', source: '/build/app-oci:1.0' });
     expect(lastCall(calls, 'release_export').payload).toEqual({ bundle: '/b.zip', folder: '/usb', encryptTo: ['age1xyz'], overwrite: false });
     expect(lastCall(calls, 'trust_add').payload).toEqual({
       pemPath: '/k.pem',
@@ -30,6 +31,9 @@ describe('backend module over mocked IPC', () => {
     const v = lastCall(calls, 'verify_bundle').payload;
     expect(v.artifactsDir).toBeNull();
     expect(v.onProgress).toBeDefined();
+    expect(lastCall(calls, 'image_inspect').payload).toEqual({
+      image: { reference: 'registry.example.com/acme/app', source: '/build/app-oci:1.0' },
+    });
     const a = lastCall(calls, 'release_approve').payload;
     expect(a.operatorPassphrase).toBe('op');
     expect(a.secret).toBe('s');

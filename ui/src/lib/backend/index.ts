@@ -9,6 +9,8 @@ import type {
   ChainReport,
   Exported,
   HashedFile,
+  ImageForm,
+  ImageSummary,
   ImportSummary,
   IpcError,
   KeyInfo,
@@ -130,6 +132,8 @@ export const revokeKey = (key: string, reason: string) => invoke<KeyInfo>('revok
 // --- releases ---
 export const hashFiles = (paths: string[], onProgress?: OnProgress) =>
   invoke<HashedFile[]>('hash_files', { paths, onProgress: channel(onProgress) });
+/** Reads a container image (an OCI layout directory or an archive, `:TAG` or `@sha256:HEX` picks one) without changing it. */
+export const imageInspect = (image: ImageForm) => invoke<ImageSummary>('image_inspect', { image });
 export const releasePreview = (req: ReleaseForm, onProgress?: OnProgress) =>
   invoke<ReleasePreview>('release_preview', { req, onProgress: channel(onProgress) });
 export const releaseCreate = (req: ReleaseForm, secret: string, onProgress?: OnProgress) =>

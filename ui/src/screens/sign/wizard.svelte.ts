@@ -1,7 +1,7 @@
 // The Sign wizard's one state: every field of every step, what follows from them (the release
 // form, each step's check, whether Next may go on, which steps are locked) and the calls that fill
-// them (the key list, hashing, the policy preview). The step components in this folder read and
-// bind its fields; Sign.svelte moves between the steps and signs.
+// them (the key list, hashing, reading a container image, the policy preview). The step components
+// in this folder read and bind its fields; Sign.svelte moves between the steps and signs.
 // No secret is ever kept here: a PIN or passphrase goes from its dialog straight to one call.
 import { refusal } from '../../lib/refusal';
 import * as api from '../../lib/backend';
@@ -11,6 +11,8 @@ import type {
   Approved,
   Exported,
   HashedFile,
+  ImageForm,
+  ImageSummary,
   IpcError,
   KeyInfo,
   ProvenanceChoice,
@@ -66,7 +68,7 @@ export class SignWizard {
   /** Why the wizard did not go on (shown under the step). */
   stepError = $state<unknown>(null);
 
-  // 1. Artifacts: the files, the release's name, version and stage, and the signing key.
+  // 1. Artifacts: the files and container images, the release's name, version and stage, and the signing key.
   keys = $state<KeyInfo[]>([]);
   keysError = $state<unknown>(null);
   keysLoading = $state(true);
@@ -75,6 +77,15 @@ export class SignWizard {
   newPath = $state('');
   hashed = $state<HashedFile[]>([]);
   hashProgress = $state<ProgressState>(initialProgress());
+  /** The image typed in the Images fields, not added yet: its source and its registry reference. */
+  imageSource = $state('');
+  imageReference = $state('');
+  /** The images added: each as typed (what the release form sends) and as the station read it. */
+  images = $state<{ form: ImageForm; summary: ImageSummary }[]>([]);
+  /** Reading an image: its Add button waits. */
+  inspecting = $state(false);
+  /** Why the last image was not added (shown under the Images fields). */
+  imageError = $state<unknown>(null);
   name = $state('');
   version = $state('');
   stage = $state<Stage>('production');
@@ -164,6 +175,7 @@ export class SignWizard {
   /** Next waits (busy, previewing, the last step) or the step holds the wizard until something changes. */
   nextDisabled = $derived(
     this.busy ||
+      this.inspecting ||
       this.previewing ||
       this.step === STEPS.length - 1 ||
       (this.step === STEP.artifacts && !this.canCreate) ||
@@ -187,6 +199,48 @@ export class SignWizard {
     this.hashed = this.hashed.filter((h) => h.path !== p);
   }
 
+  /**
+   * Reads the image typed in the Images fields and adds it; false (with `imageError` set) when it
+   * was refused: a field empty, its reference already in the release, or the station could not read it.
+   */
+  async addImage(): Promise<boolean> {
+    const form: ImageForm = { reference: this.imageReference.trim(), source: this.imageSource.trim() };
+    this.imageError = null;
+    if (!form.source || !form.reference) {
+      this.imageError = bad('Give the image and its registry reference.', 'e.g. build/app-oci:1.0 and registry.example.com/acme/app');
+      return false;
+    }
+    const taken = (reference: string) => this.images.some((i) => i.form.reference === reference || i.summary.reference === reference);
+    const twice = (reference: string) =>
+      bad(`The release already has an image for ${reference}.`, 'remove that image first to add another under the same reference');
+    if (taken(form.reference)) {
+      this.imageError = twice(form.reference);
+      return false;
+    }
+    this.inspecting = true;
+    try {
+      const summary = await api.imageInspect(form);
+      // the station may write the reference out in full (a default registry or path)
+      if (taken(summary.reference)) {
+        this.imageError = twice(summary.reference);
+        return false;
+      }
+      this.images = [...this.images, { form, summary }];
+      this.imageSource = '';
+      this.imageReference = '';
+      return true;
+    } catch (e) {
+      this.imageError = e;
+      return false;
+    } finally {
+      this.inspecting = false;
+    }
+  }
+
+  removeImage(reference: string) {
+    this.images = this.images.filter((i) => i.form.reference !== reference);
+  }
+
   sbomChoice(): SbomChoice {
     if (this.sbomKind === 'auto') return { kind: 'auto', format: this.sbomFormat };
     if (this.sbomKind === 'none') return { kind: 'none' };
@@ -195,7 +249,8 @@ export class SignWizard {
       kind: 'files',
       files: this.hashed
         .filter((h) => (files[h.path] ?? '').trim())
-        .map((h) => ({ artifact: this.hashed.length === 1 ? null : h.name, path: files[h.path].trim() })),
+        // an image is an artifact too: a file's SBOM names it unless the file is the only artifact
+        .map((h) => ({ artifact: this.hashed.length === 1 && this.images.length === 0 ? null : h.name, path: files[h.path].trim() })),
     };
   }
 
@@ -226,6 +281,7 @@ export class SignWizard {
       stage: this.stage,
       key: this.key,
       artifacts: this.hashed.map((h) => h.path),
+      images: this.images.map((i) => i.form),
       sbom: this.sbomChoice(),
       provenance: this.provenanceChoice(),
       scan: this.scan,
@@ -238,7 +294,12 @@ export class SignWizard {
   validate(i: number): IpcError | null {
     if (i === STEP.artifacts) {
       if (!this.canCreate) return bad(this.createNote ?? 'Your roles do not allow making a release.');
-      if (this.paths.length === 0) return bad('Add at least one artifact.', 'drop files here or type a path and press Add');
+      if (this.imageSource.trim() || this.imageReference.trim()) {
+        return bad('The image typed in the Images fields is not added yet.', 'press Add image, or clear both fields');
+      }
+      if (this.paths.length === 0 && this.images.length === 0) {
+        return bad('Add at least one artifact or image.', 'drop files here or type a path and press Add, or add a container image');
+      }
       if (!this.name.trim() || !this.version.trim()) return bad('Give the release a name and a version.');
       if (!this.key) return bad('Choose the signing key.', 'create or activate a key on the Keys screen');
     }
@@ -329,12 +390,14 @@ export class SignWizard {
     }
   }
 
-  /** Back to step 1 for another release: the files, the preview, the release and its approvals go; names stay. */
+  /** Back to step 1 for another release: the files, images, preview, release and its approvals go; names stay. */
   restart() {
     this.step = 0;
     this.reached = 0;
     this.paths = [];
     this.hashed = [];
+    this.images = [];
+    this.imageError = null;
     this.preview = null;
     this.previewFor = null;
     this.created = null;

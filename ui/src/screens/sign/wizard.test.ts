@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { lastCall, mockBackend, session, sessionAs } from '../../test/ipc';
-import type { HashedFile, ReleaseCreated, ReleasePreview } from '../../lib/types';
+import { ipcError, lastCall, mockBackend, session, sessionAs } from '../../test/ipc';
+import type { HashedFile, ImageSummary, ReleaseCreated, ReleasePreview } from '../../lib/types';
 import { SBOM_SCAN_PROBLEM, SignWizard, STEP, STEPS } from './wizard.svelte';
 
 const file = (name: string): HashedFile => ({ path: `/dist/${name}`, name, size: 1, sha256: 'c'.repeat(64) });
+const image = (reference: string, source: string): ImageSummary => ({
+  name: reference.split('/').pop() ?? reference, reference, source, manifest_digest: `sha256:${'f'.repeat(64)}`,
+  media_type: 'application/vnd.oci.image.manifest.v1+json', blobs: 2, size: 2048,
+});
+/** `image_inspect` as the station answers it: the image read, under the reference asked for. */
+const inspect = (p: Record<string, unknown>) => {
+  const { reference, source } = p.image as { reference: string; source: string };
+  return image(reference, source);
+};
 const key = { label: 'alice-release', key_id: 'SHA256:a', algorithm: 'ed25519', backend: 'software', status: 'active', purpose: 'signer' as const, created: '2025', uri: null, attributes: {}, holder: 'alice' };
 
 const preview = (allowed = true): ReleasePreview => ({
@@ -36,7 +45,7 @@ describe('SignWizard: step checks', () => {
     expect(refused.validate(STEP.artifacts)?.message).toContain('Needs the release-officer role: you hold auditor');
 
     const w = new SignWizard(() => session);
-    expect(w.validate(STEP.artifacts)).toMatchObject({ code: 'usage', message: 'Add at least one artifact.' });
+    expect(w.validate(STEP.artifacts)).toMatchObject({ code: 'usage', message: 'Add at least one artifact or image.' });
     w.addPaths(['  /dist/a  ', '', '/dist/a']);
     expect(w.paths).toEqual(['/dist/a']);
     expect(w.validate(STEP.artifacts)?.message).toBe('Give the release a name and a version.');
@@ -47,6 +56,25 @@ describe('SignWizard: step checks', () => {
     expect(w.validate(STEP.artifacts)).toMatchObject({ message: 'Choose the signing key.', remedy: 'create or activate a key on the Keys screen' });
     w.key = 'alice-release';
     expect(w.validate(STEP.artifacts)).toBeNull();
+  });
+
+  it('step 1 takes images without files; an image typed but not added holds the wizard', async () => {
+    mockBackend({ image_inspect: inspect });
+    const w = new SignWizard(() => session);
+    Object.assign(w, { name: 'app', version: '1.0', key: 'alice-release' });
+    expect(w.validate(STEP.artifacts)?.message).toBe('Add at least one artifact or image.');
+    w.imageSource = 'build/app-oci:1.0';
+    expect(w.validate(STEP.artifacts)).toMatchObject({
+      message: 'The image typed in the Images fields is not added yet.', remedy: 'press Add image, or clear both fields',
+    });
+    w.imageReference = 'registry.example.com/acme/app';
+    expect(await w.addImage()).toBe(true);
+    expect([w.imageSource, w.imageReference]).toEqual(['', '']);
+    expect(w.paths).toEqual([]);
+    expect(w.validate(STEP.artifacts)).toBeNull();
+    expect(w.form()).toMatchObject({ artifacts: [], images: [{ reference: 'registry.example.com/acme/app', source: 'build/app-oci:1.0' }] });
+    w.removeImage('registry.example.com/acme/app');
+    expect(w.validate(STEP.artifacts)?.message).toBe('Add at least one artifact or image.');
   });
 
   it('SBOM files need at least one file; No SBOM with scanning on is refused at the SBOM and Scan steps', () => {
@@ -89,7 +117,7 @@ describe('SignWizard: the release form', () => {
     const w = filled();
     w.policyPath = ' /policies/extra.rego ';
     expect(w.form()).toEqual({
-      name: 'widget', version: '1.0', stage: 'production', key: 'alice-release', artifacts: ['/dist/a.tar.gz'],
+      name: 'widget', version: '1.0', stage: 'production', key: 'alice-release', artifacts: ['/dist/a.tar.gz'], images: [],
       sbom: { kind: 'auto', format: 'spdx' }, provenance: { kind: 'none' }, scan: true, include_artifacts: true,
       policies: ['/policies/extra.rego'],
     });
@@ -119,6 +147,35 @@ describe('SignWizard: the release form', () => {
     expect(w.pending).toEqual([]);
     w.addPaths(['/dist/d.bin']);
     expect(w.pending).toEqual(['/dist/d.bin']);
+  });
+
+  it('names the one file an SBOM file is for when the release also has an image (an image is an artifact too)', async () => {
+    mockBackend({ image_inspect: inspect });
+    const w = filled();
+    w.sbomKind = 'files';
+    w.sbomFiles = { '/dist/a.tar.gz': '/s/a.json' };
+    Object.assign(w, { imageSource: 'build/app-oci:1.0', imageReference: 'registry.example.com/acme/app' });
+    expect(await w.addImage()).toBe(true);
+    expect(w.form().sbom).toEqual({ kind: 'files', files: [{ artifact: 'a.tar.gz', path: '/s/a.json' }] });
+  });
+
+  it('carries every image added, as typed, after the files', async () => {
+    mockBackend({ image_inspect: (p: Record<string, unknown>) => ({ ...inspect(p), reference: 'docker.io/acme/app' }) });
+    const w = filled();
+    Object.assign(w, { imageSource: ' build/app-oci:1.0 ', imageReference: ' acme/app ' });
+    expect(await w.addImage()).toBe(true);
+    Object.assign(w, { imageSource: 'build/db.tar@sha256:' + 'a'.repeat(64), imageReference: 'registry.example.com/acme/db' });
+    mockBackend({ image_inspect: inspect });
+    expect(await w.addImage()).toBe(true);
+    expect(w.form()).toMatchObject({
+      artifacts: ['/dist/a.tar.gz'],
+      images: [
+        { reference: 'acme/app', source: 'build/app-oci:1.0' },
+        { reference: 'registry.example.com/acme/db', source: `build/db.tar@sha256:${'a'.repeat(64)}` },
+      ],
+    });
+    w.removeImage('acme/app');
+    expect(w.form().images).toEqual([{ reference: 'registry.example.com/acme/db', source: `build/db.tar@sha256:${'a'.repeat(64)}` }]);
   });
 });
 
@@ -187,10 +244,11 @@ describe('SignWizard: Next, Back and the step list', () => {
 
   it('a new release starts at step 1 without the old files, preview, release or approvals', () => {
     const w = filled();
-    Object.assign(w, { step: STEP.export, reached: STEP.export, preview: preview(), previewFor: 'x', created, stepError: 'e', previewError: 'e' });
+    const images = [{ form: { reference: 'r/app', source: 'app-oci' }, summary: image('r/app', 'app-oci') }];
+    Object.assign(w, { step: STEP.export, reached: STEP.export, images, imageError: 'e', preview: preview(), previewFor: 'x', created, stepError: 'e', previewError: 'e' });
     w.restart();
-    expect([w.step, w.reached, w.paths, w.hashed, w.preview, w.previewFor, w.created, w.approvals, w.exported, w.stepError, w.previewError])
-      .toEqual([0, 0, [], [], null, null, null, [], null, null, null]);
+    expect([w.step, w.reached, w.paths, w.hashed, w.images, w.imageError, w.preview, w.previewFor, w.created, w.approvals, w.exported, w.stepError, w.previewError])
+      .toEqual([0, 0, [], [], [], null, null, null, null, [], null, null, null]);
     expect(w.name).toBe(' widget ');
   });
 });
@@ -214,6 +272,67 @@ describe('SignWizard: calls', () => {
     expect(w.hashed.map((h) => h.path)).toEqual(['/dist/a.tar.gz', '/dist/b.bin']);
     expect(await w.hashPending()).toBe(true);
     expect(calls.filter((c) => c.cmd === 'hash_files')).toHaveLength(1);
+  });
+
+  it('adds an image: reads it with image_inspect and lists what the station read', async () => {
+    const calls = mockBackend({ image_inspect: inspect });
+    const w = filled();
+    Object.assign(w, { imageSource: ' build/app-oci:1.0 ', imageReference: ' registry.example.com/acme/app ' });
+    const before = w.currentId;
+    expect(await w.addImage()).toBe(true);
+    expect(lastCall(calls, 'image_inspect').payload).toEqual({ image: { reference: 'registry.example.com/acme/app', source: 'build/app-oci:1.0' } });
+    expect(w.images).toEqual([
+      { form: { reference: 'registry.example.com/acme/app', source: 'build/app-oci:1.0' }, summary: image('registry.example.com/acme/app', 'build/app-oci:1.0') },
+    ]);
+    expect([w.imageError, w.inspecting]).toEqual([null, false]);
+    // the release changed: a preview made before is stale
+    expect(w.currentId).not.toBe(before);
+  });
+
+  it('refuses an empty field and a reference already added, before any call; shows a failed read and keeps the fields', async () => {
+    const calls = mockBackend({ image_inspect: inspect });
+    const w = filled();
+    w.imageSource = 'build/app-oci:1.0';
+    expect(await w.addImage()).toBe(false);
+    expect(w.imageError).toMatchObject({ code: 'usage', message: 'Give the image and its registry reference.' });
+    w.imageReference = 'registry.example.com/acme/app';
+    expect(await w.addImage()).toBe(true);
+    Object.assign(w, { imageSource: 'build/other-oci', imageReference: ' registry.example.com/acme/app' });
+    expect(await w.addImage()).toBe(false);
+    expect(w.imageError).toMatchObject({
+      code: 'usage',
+      message: 'The release already has an image for registry.example.com/acme/app.',
+      remedy: 'remove that image first to add another under the same reference',
+    });
+    expect(calls.filter((c) => c.cmd === 'image_inspect')).toHaveLength(1);
+    expect(w.images).toHaveLength(1);
+    expect(w.imageSource).toBe('build/other-oci');
+
+    // the station writes a reference out in full: the same image under another spelling is refused too
+    mockBackend({ image_inspect: (p: Record<string, unknown>) => ({ ...inspect(p), reference: 'registry.example.com/acme/app' }) });
+    w.imageReference = 'registry.example.com/acme/app:latest';
+    expect(await w.addImage()).toBe(false);
+    expect((w.imageError as { message: string }).message).toBe('The release already has an image for registry.example.com/acme/app.');
+    expect(w.images).toHaveLength(1);
+
+    mockBackend({ image_inspect: () => { throw ipcError('not_found', 'build/nope: no such image', 'give an OCI layout folder or an image archive'); } });
+    Object.assign(w, { imageSource: 'build/nope', imageReference: 'registry.example.com/acme/nope' });
+    expect(await w.addImage()).toBe(false);
+    expect(w.imageError).toMatchObject({ code: 'not_found', remedy: 'give an OCI layout folder or an image archive' });
+    expect([w.imageSource, w.imageReference, w.inspecting]).toEqual(['build/nope', 'registry.example.com/acme/nope', false]);
+    expect(w.images).toHaveLength(1);
+  });
+
+  it('Next waits while an image is read', async () => {
+    let answer: (v: ImageSummary) => void = () => {};
+    mockBackend({ image_inspect: () => new Promise<ImageSummary>((r) => (answer = r)) });
+    const w = filled();
+    Object.assign(w, { imageSource: 'app-oci', imageReference: 'r/app' });
+    const adding = w.addImage();
+    expect([w.inspecting, w.nextDisabled]).toEqual([true, true]);
+    answer(image('r/app', 'app-oci'));
+    expect(await adding).toBe(true);
+    expect([w.inspecting, w.nextDisabled]).toEqual([false, false]);
   });
 
   it('previews once per set of inputs, never with No SBOM and scanning on', async () => {
