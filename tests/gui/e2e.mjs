@@ -55,6 +55,9 @@ async function type(tid, value) {
 async function click(tid) {
   const el = await $(tid);
   await el.waitForClickable({ timeout: 20000 });
+  // In the middle of the window: at its very edge (a long step pushes Next there), a pointer click
+  // can land on nothing in WebKitWebDriver.
+  await el.scrollIntoView({ block: "center" });
   await el.click();
 }
 async function select(tid, value) {
