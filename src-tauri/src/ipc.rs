@@ -143,7 +143,9 @@ impl Callbacks for Gui {
     fn secret(&self, request: &SecretRequest) -> Option<SecretString> {
         // The dialog asked for the secrets this call needs before the call was made.
         match request {
-            SecretRequest::NewKeyPassphrase { .. } if self.new_secret.is_some() => {
+            SecretRequest::NewKeyPassphrase { .. } | SecretRequest::NewTokenPin { .. }
+                if self.new_secret.is_some() =>
+            {
                 self.new_secret.clone()
             }
             _ => self.secret.clone(),

@@ -88,6 +88,60 @@ pub enum TokenCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Initialise a token in a free slot: its security officer's PIN, then its user PIN (each
+    /// asked twice). A token already initialised is never wiped.
+    Init {
+        /// The new token's label (1 to 32 bytes).
+        #[arg(long)]
+        label: String,
+        /// The slot (default: the first free one).
+        #[arg(long)]
+        slot: Option<u64>,
+        /// The module (it must be on the allowlist; default: the first with a free slot).
+        #[arg(long, value_name = "PATH")]
+        module: Option<PathBuf>,
+        #[command(flatten)]
+        pins: AdminPinArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a token's user PIN: the current one (--pin-file, STRONGROOM_PIN or a prompt),
+    /// then the new one.
+    ChangePin {
+        /// The token's label.
+        token: String,
+        /// The module that has the token (it must be on the allowlist; default: any allowed).
+        #[arg(long, value_name = "PATH")]
+        module: Option<PathBuf>,
+        #[command(flatten)]
+        pin: PinArgs,
+        #[command(flatten)]
+        pins: AdminPinArgs,
+    },
+    /// Unlock a token's user PIN (locked by wrong tries, or forgotten) as its security officer:
+    /// the SO PIN, then a new user PIN.
+    Unlock {
+        /// The token's label.
+        token: String,
+        /// The module that has the token (it must be on the allowlist; default: any allowed).
+        #[arg(long, value_name = "PATH")]
+        module: Option<PathBuf>,
+        #[command(flatten)]
+        pins: AdminPinArgs,
+    },
+}
+
+/// Where a token's administration PINs come from (else STRONGROOM_SO_PIN and
+/// STRONGROOM_NEW_PIN, else a prompt, new PINs asked twice).
+#[derive(Debug, Args)]
+pub struct AdminPinArgs {
+    /// The security officer's PIN, from the first line of FILE.
+    #[arg(long, value_name = "FILE")]
+    pub so_pin_file: Option<PathBuf>,
+    /// The new user PIN, from the first line of FILE.
+    #[arg(long, value_name = "FILE")]
+    pub new_pin_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

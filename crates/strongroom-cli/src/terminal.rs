@@ -16,6 +16,10 @@ pub const PASSPHRASE_ENV: &str = "STRONGROOM_PASSPHRASE";
 pub const NEW_PASSPHRASE_ENV: &str = "STRONGROOM_NEW_PASSPHRASE";
 /// Environment variable holding the token PIN.
 pub const PIN_ENV: &str = "STRONGROOM_PIN";
+/// Environment variable holding a token security officer's PIN (`token init`, `token unlock`).
+pub const SO_PIN_ENV: &str = "STRONGROOM_SO_PIN";
+/// Environment variable holding a new user PIN (`token init`, `token change-pin`, `token unlock`).
+pub const NEW_PIN_ENV: &str = "STRONGROOM_NEW_PIN";
 /// Environment variable holding the operator's passphrase (login, and `operator init`).
 pub const OPERATOR_PASSPHRASE_ENV: &str = "STRONGROOM_OPERATOR_PASSPHRASE";
 /// Environment variable holding a new operator passphrase (`operator add`, `operator passwd`).
@@ -32,6 +36,9 @@ pub struct Terminal {
     separate_new: bool,
     /// Likewise for a token PIN.
     pin: Option<SecretString>,
+    /// A token's security officer's PIN, and a new user PIN, for the token's administration.
+    so_pin: Option<SecretString>,
+    new_pin: Option<SecretString>,
     bar: Mutex<Option<ProgressBar>>,
 }
 
@@ -58,8 +65,22 @@ impl Terminal {
             new_passphrase: None,
             separate_new: false,
             pin: preset(pin_file, PIN_ENV)?,
+            so_pin: None,
+            new_pin: None,
             bar: Mutex::new(None),
         })
+    }
+
+    /// The sources of a security officer's PIN and of a new user PIN (FILE, else
+    /// `STRONGROOM_SO_PIN` / `STRONGROOM_NEW_PIN`, else a prompt).
+    pub fn token_admin_pins(
+        mut self,
+        so_pin_file: Option<&Path>,
+        new_pin_file: Option<&Path>,
+    ) -> anyhow::Result<Self> {
+        self.so_pin = preset(so_pin_file, SO_PIN_ENV)?;
+        self.new_pin = preset(new_pin_file, NEW_PIN_ENV)?;
+        Ok(self)
     }
 
     /// Gives new keys their own passphrase source (FILE, else `STRONGROOM_NEW_PASSPHRASE`, else
@@ -91,15 +112,21 @@ pub fn prompt(text: &str) -> Option<SecretString> {
         .map(SecretString::from)
 }
 
-/// A new secret from a prompt, asked twice until both agree (three tries).
+/// A new passphrase from a prompt, asked twice until both agree (three tries).
 pub fn prompt_new(what: &str) -> Option<SecretString> {
+    prompt_twice("passphrase", what)
+}
+
+/// A new `noun` (passphrase, PIN) for `what` from a prompt, asked twice until both agree
+/// (three tries).
+pub fn prompt_twice(noun: &str, what: &str) -> Option<SecretString> {
     for _ in 0..3 {
-        let first = prompt(&format!("New passphrase for {what}: "))?;
-        let again = prompt("Repeat the passphrase: ")?;
+        let first = prompt(&format!("New {noun} for {what}: "))?;
+        let again = prompt(&format!("Repeat the {noun}: "))?;
         if first.expose_secret() == again.expose_secret() {
             return Some(first);
         }
-        eprintln!("The passphrases differ; try again.");
+        eprintln!("The {noun}s differ; try again.");
     }
     None
 }
@@ -108,6 +135,8 @@ impl Callbacks for Terminal {
     fn secret(&self, request: &SecretRequest) -> Option<SecretString> {
         let preset = match request {
             SecretRequest::TokenPin { .. } => &self.pin,
+            SecretRequest::NewTokenPin { .. } => &self.new_pin,
+            SecretRequest::SoPin { .. } | SecretRequest::NewSoPin { .. } => &self.so_pin,
             // Never the old key's passphrase for its successor, unless given again on purpose.
             SecretRequest::NewKeyPassphrase { .. } if self.separate_new => &self.new_passphrase,
             _ => &self.passphrase,
@@ -121,6 +150,15 @@ impl Callbacks for Terminal {
                 prompt(&format!("Passphrase for key {label:?}: "))
             }
             SecretRequest::NewKeyPassphrase { label } => prompt_new(&format!("key {label:?}")),
+            SecretRequest::NewTokenPin { token } => {
+                prompt_twice("user PIN", &format!("token {token:?}"))
+            }
+            SecretRequest::SoPin { token } => {
+                prompt(&format!("Security officer's PIN for token {token:?}: "))
+            }
+            SecretRequest::NewSoPin { token } => {
+                prompt_twice("security officer's PIN", &format!("token {token:?}"))
+            }
         }
     }
 

@@ -542,3 +542,165 @@ fn a_missing_pin_names_the_pin_flags() {
     );
     assert!(!o.stderr.contains("--passphrase-file"), "{}", o.stderr);
 }
+
+/// The security team's PIN work from the CLI, on a real SoftHSM slot: `token init` in a free
+/// slot, `token change-pin` and `token unlock` with the SO PIN. pkcs11-tool (OpenSC) checks
+/// which PIN logs in after each; wrong PINs are named; each act is an audit row; a release
+/// officer may do none of it.
+#[test]
+fn tokens_are_initialised_and_their_pins_changed_and_unlocked_with_audit_rows() {
+    let (token, env) = setup();
+    let logs_in = |user_pin: &str| {
+        token
+            .pkcs11_tool()
+            .args([
+                "--token-label",
+                "fresh",
+                "--login",
+                "--pin",
+                user_pin,
+                "--list-objects",
+            ])
+            .output()
+            .unwrap()
+            .status
+            .success()
+    };
+    let run_with_pin = |pin: &str, args: &[&str]| {
+        Out::from(
+            env.cmd()
+                .env("STRONGROOM_PIN", pin)
+                .args(args)
+                .output()
+                .unwrap(),
+        )
+    };
+    env.file("so.txt", b"so-secret\n");
+    env.file("bad-so.txt", b"not-it\n");
+    for (name, pin) in [
+        ("p1.txt", "111111"),
+        ("p2.txt", "222222"),
+        ("p3.txt", "333333"),
+    ] {
+        env.file(name, format!("{pin}\n").as_bytes());
+    }
+    let info = json(
+        &env.run(&[
+            "token",
+            "init",
+            "--label",
+            "fresh",
+            "--so-pin-file",
+            "so.txt",
+            "--new-pin-file",
+            "p1.txt",
+            "--json",
+        ])
+        .ok(),
+    );
+    assert_eq!(info["label"], "fresh");
+    assert_eq!(info["user_pin_initialized"], true);
+    assert!(logs_in("111111"));
+    // A label in use is refused; the existing token is untouched.
+    env.run(&[
+        "token",
+        "init",
+        "--label",
+        TOKEN,
+        "--so-pin-file",
+        "so.txt",
+        "--new-pin-file",
+        "p1.txt",
+    ])
+    .stderr_has("already used");
+
+    let wrong = run_with_pin(
+        "000000",
+        &["token", "change-pin", "fresh", "--new-pin-file", "p2.txt"],
+    );
+    assert_ne!(wrong.code, 0);
+    assert!(wrong.stderr.contains("PIN incorrect"), "{}", wrong.stderr);
+    run_with_pin(
+        "111111",
+        &["token", "change-pin", "fresh", "--new-pin-file", "p2.txt"],
+    )
+    .ok();
+    assert!(!logs_in("111111") && logs_in("222222"));
+
+    let wrong_so = env.run(&[
+        "token",
+        "unlock",
+        "fresh",
+        "--so-pin-file",
+        "bad-so.txt",
+        "--new-pin-file",
+        "p3.txt",
+    ]);
+    assert_ne!(wrong_so.code, 0);
+    assert!(
+        wrong_so
+            .stderr
+            .contains("security officer's PIN is incorrect"),
+        "{}",
+        wrong_so.stderr
+    );
+    env.run(&[
+        "token",
+        "unlock",
+        "fresh",
+        "--so-pin-file",
+        "so.txt",
+        "--new-pin-file",
+        "p3.txt",
+    ])
+    .ok();
+    assert!(!logs_in("222222") && logs_in("333333"));
+
+    env.add_operator("rita", "release-officer");
+    let refused = env.run_as(
+        "rita",
+        &[
+            "token",
+            "unlock",
+            "fresh",
+            "--so-pin-file",
+            "so.txt",
+            "--new-pin-file",
+            "p1.txt",
+        ],
+    );
+    assert_ne!(refused.code, 0);
+    assert!(refused.stderr.contains("token.admin"), "{}", refused.stderr);
+    assert!(logs_in("333333"), "the refused unlock changed nothing");
+
+    let rows = json(&env.run(&["audit", "list", "--json"]).ok());
+    let actions: Vec<(String, String)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            // A wrong PIN is a guess: a `login.failed` row, naming the act it was for.
+            let action = match r["details"]["while"].as_str() {
+                Some(w) if r["action"] == "login.failed" => format!("{w} (wrong PIN)"),
+                _ => r["action"].as_str().unwrap_or_default().to_owned(),
+            };
+            (action, r["outcome"].as_str().unwrap_or_default().to_owned())
+        })
+        .filter(|(a, _)| a.starts_with("token."))
+        .collect();
+    for want in ["token.init", "token.pin.change", "token.pin.unlock"] {
+        assert!(
+            actions.iter().any(|(a, o)| a == want && o == "ok"),
+            "{want} in {actions:?}"
+        );
+    }
+    for guess in [
+        "token.pin.change (wrong PIN)",
+        "token.pin.unlock (wrong PIN)",
+    ] {
+        assert!(
+            actions.iter().any(|(a, o)| a == guess && o == "denied"),
+            "{guess} in {actions:?}"
+        );
+    }
+}

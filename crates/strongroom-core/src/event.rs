@@ -65,6 +65,12 @@ pub enum AuditEvent {
     Sign,
     #[serde(rename = "sign.intent")]
     SignIntent,
+    #[serde(rename = "token.init")]
+    TokenInit,
+    #[serde(rename = "token.pin.change")]
+    TokenPinChange,
+    #[serde(rename = "token.pin.unlock")]
+    TokenPinUnlock,
     #[serde(rename = "trust.add")]
     TrustAdd,
     #[serde(rename = "trust.countersign")]
@@ -95,7 +101,7 @@ pub enum AuditEvent {
 
 impl AuditEvent {
     /// Every event, in the order of their names.
-    pub const ALL: [AuditEvent; 41] = [
+    pub const ALL: [AuditEvent; 44] = [
         AuditEvent::AccessDenied,
         AuditEvent::Attest,
         AuditEvent::AuditCheckpoint,
@@ -124,6 +130,9 @@ impl AuditEvent {
         AuditEvent::ReleaseExport,
         AuditEvent::Sign,
         AuditEvent::SignIntent,
+        AuditEvent::TokenInit,
+        AuditEvent::TokenPinChange,
+        AuditEvent::TokenPinUnlock,
         AuditEvent::TrustAdd,
         AuditEvent::TrustCountersign,
         AuditEvent::TrustDataSet,
@@ -170,6 +179,9 @@ impl AuditEvent {
             AuditEvent::ReleaseExport => "release.export",
             AuditEvent::Sign => "sign",
             AuditEvent::SignIntent => "sign.intent",
+            AuditEvent::TokenInit => "token.init",
+            AuditEvent::TokenPinChange => "token.pin.change",
+            AuditEvent::TokenPinUnlock => "token.pin.unlock",
             AuditEvent::TrustAdd => "trust.add",
             AuditEvent::TrustCountersign => "trust.countersign",
             AuditEvent::TrustDataSet => "trust.data.set",

@@ -64,6 +64,18 @@ pub enum HsmError {
     #[error("the user PIN of this token is locked; ask the token's security officer to unlock it")]
     PinLocked,
 
+    #[error("the security officer's PIN is incorrect")]
+    SoPinIncorrect,
+
+    #[error("the security officer's PIN of this token is locked; only the token's vendor tools can reset it now")]
+    SoPinLocked,
+
+    #[error("the token label {label:?} is not usable: give 1 to 32 bytes of text")]
+    InvalidTokenLabel { label: String },
+
+    #[error("{}", slot_not_free(*slot, free))]
+    SlotNotFree { slot: u64, free: Vec<u64> },
+
     #[error(transparent)]
     Pin(#[from] PinError),
 
@@ -128,6 +140,23 @@ fn display_paths(paths: &[PathBuf]) -> String {
             .map(|p| p.display().to_string())
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+/// `SlotNotFree`'s words; `u64::MAX` for "no slot was named".
+fn slot_not_free(slot: u64, free: &[u64]) -> String {
+    let free = if free.is_empty() {
+        "none".to_owned()
+    } else {
+        free.iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if slot == u64::MAX {
+        format!("no slot holds an uninitialised token (free slots: {free})")
+    } else {
+        format!("slot {slot} holds no uninitialised token (free slots: {free})")
     }
 }
 

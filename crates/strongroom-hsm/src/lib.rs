@@ -8,12 +8,14 @@
 //! - [`session`]: [`TokenSession`], a logged-in session served by one thread over a channel.
 //! - [`keys`]: key generation templates, reading keys back, finding and listing keys.
 //! - [`signer`]: [`HsmSigner`], the `strongroom_core::Signer` over a token key, and batches.
+//! - [`admin`]: initialising a token, changing the user PIN, unlocking it with the SO PIN.
 //! - [`uri`]: RFC 7512 PKCS#11 URIs; [`pin`]: where PINs come from.
 //! - `testing` (feature `test-support`): a throw-away SoftHSM token for tests.
 //!
 //! API boundary: PINs enter only as `secrecy::SecretString` and are never printed; every error is
 //! an [`HsmError`], which names the PKCS#11 return value (`CKR_…`) where there is one.
 
+pub mod admin;
 pub mod elf;
 pub mod error;
 pub mod keys;

@@ -160,6 +160,10 @@ impl Module {
         })
     }
 
+    pub(crate) fn ctx(&self) -> &cryptoki::context::Pkcs11 {
+        self.inner.ctx()
+    }
+
     /// The canonical path of the loaded library.
     pub fn path(&self) -> &Path {
         self.inner.path()

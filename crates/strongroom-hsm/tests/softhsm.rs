@@ -640,3 +640,83 @@ fn imported_and_non_sensitive_keys_are_reported_honestly() {
     assert!(!key.attributes.hardware_bound());
     assert!(session.private_value_exposed(&key).unwrap());
 }
+
+/// The security team's PIN work on a real token, checked by pkcs11-tool: a token initialised in
+/// a free slot (refused over an initialised one, or under a label in use), its user PIN changed
+/// (the old one then fails), and a forgotten user PIN reset with the SO PIN.
+#[test]
+fn a_token_is_initialised_its_pin_changed_and_unlocked_by_its_security_officer() {
+    let t = TestToken::new("existing");
+    let pin = |s: &str| SecretString::from(s.to_owned());
+    let logs_in = |label: &str, user_pin: &str| {
+        let mut c = t.pkcs11_tool();
+        c.args([
+            "--token-label",
+            label,
+            "--login",
+            "--pin",
+            user_pin,
+            "--list-objects",
+        ]);
+        c.output().unwrap().status.success()
+    };
+    {
+        let module = Module::load(t.module_path(), &t.policy()).unwrap();
+        let free = module.free_slots().unwrap();
+        assert!(!free.is_empty(), "SoftHSM keeps a free slot");
+        let existing = module.find_token(&t.selector()).unwrap();
+        assert!(matches!(
+            module.init_token(
+                Some(existing.slot_id),
+                "again",
+                &pin("so-secret"),
+                &pin("111111")
+            ),
+            Err(HsmError::SlotNotFree { .. })
+        ));
+        assert!(matches!(
+            module.init_token(None, "existing", &pin("so-secret"), &pin("111111")),
+            Err(HsmError::LabelInUse { .. })
+        ));
+        assert!(matches!(
+            module.init_token(None, &"x".repeat(33), &pin("so-secret"), &pin("111111")),
+            Err(HsmError::InvalidTokenLabel { .. })
+        ));
+        let fresh = module
+            .init_token(None, "fresh", &pin("so-secret"), &pin("111111"))
+            .unwrap();
+        assert_eq!(fresh.label, "fresh");
+        assert!(fresh.user_pin_initialized);
+    }
+    assert!(
+        logs_in("fresh", "111111"),
+        "pkcs11-tool logs in with the new user PIN"
+    );
+
+    let module = Module::load(t.module_path(), &t.policy()).unwrap();
+    let fresh = TokenSelector::label("fresh");
+    assert!(matches!(
+        module.change_user_pin(&fresh, &pin("999999"), &pin("222222")),
+        Err(HsmError::PinIncorrect { .. })
+    ));
+    module
+        .change_user_pin(&fresh, &pin("111111"), &pin("222222"))
+        .unwrap();
+    assert!(matches!(
+        module.unlock_user_pin(&fresh, &pin("not-the-so-pin"), &pin("333333")),
+        Err(HsmError::SoPinIncorrect)
+    ));
+    drop(module);
+    assert!(!logs_in("fresh", "111111"), "the old PIN no longer works");
+    assert!(logs_in("fresh", "222222"));
+
+    let module = Module::load(t.module_path(), &t.policy()).unwrap();
+    module
+        .unlock_user_pin(&fresh, &pin("so-secret"), &pin("333333"))
+        .unwrap();
+    drop(module);
+    assert!(logs_in("fresh", "333333"), "the SO's new user PIN works");
+    assert!(!logs_in("fresh", "222222"));
+    // The other token was not touched.
+    assert!(logs_in("existing", USER_PIN));
+}

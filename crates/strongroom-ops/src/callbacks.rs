@@ -15,6 +15,13 @@ pub enum SecretRequest {
     KeyPassphrase { label: String },
     /// The user PIN of a PKCS#11 token.
     TokenPin { token: String },
+    /// A new user PIN for a token (initialised, changed or unlocked); the implementation should
+    /// ask twice.
+    NewTokenPin { token: String },
+    /// The PIN of a token's security officer.
+    SoPin { token: String },
+    /// The security officer's PIN of a token being initialised; ask twice.
+    NewSoPin { token: String },
 }
 
 /// Progress of long work.

@@ -318,13 +318,19 @@ impl OpsError {
 /// The kind and remedy of a PKCS#11 failure.
 fn hsm_kind(e: &HsmError) -> ErrorKind {
     match e {
-        HsmError::PinIncorrect { .. } | HsmError::PinLocked | HsmError::Pin(_) => ErrorKind::Auth,
+        HsmError::PinIncorrect { .. }
+        | HsmError::PinLocked
+        | HsmError::SoPinIncorrect
+        | HsmError::SoPinLocked
+        | HsmError::Pin(_) => ErrorKind::Auth,
         HsmError::TokenNotFound { .. } | HsmError::KeyNotFound { .. } => ErrorKind::NotFound,
         HsmError::LabelInUse { .. } => ErrorKind::Conflict,
         HsmError::ModuleNotAllowed { .. }
         | HsmError::NotAModule { .. }
         | HsmError::Uri(_)
         | HsmError::InvalidLabel { .. }
+        | HsmError::InvalidTokenLabel { .. }
+        | HsmError::SlotNotFree { .. }
         | HsmError::AmbiguousKey { .. }
         | HsmError::AmbiguousToken { .. }
         | HsmError::TokenMismatch { .. }

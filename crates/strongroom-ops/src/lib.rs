@@ -43,10 +43,10 @@ pub use remedy::Remedy;
 pub use rotate::{RotateKey, Rotated};
 pub use sign::{bundle_path, SignRequest, BUNDLE_SUFFIX};
 pub use station::Station;
-pub use strongroom_hsm::{HsmError, PinFlags};
+pub use strongroom_hsm::{HsmError, PinFlags, TokenInfo};
 pub use strongroom_policy::Fix;
 pub use strongroom_store::audit::{AuditRow, ChainReport};
-pub use tokens::{AdoptTokenKey, GenerateTokenKey, ModuleTokens, TokenTarget};
+pub use tokens::{AdoptTokenKey, GenerateTokenKey, InitToken, ModuleTokens, TokenTarget};
 pub use verify::{
     key_fingerprint, load_public_key_file, verification_key_source, verify_signature,
     KeyFingerprint, KeySource, VerifyRequest,

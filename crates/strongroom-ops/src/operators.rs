@@ -152,6 +152,8 @@ pub enum Action {
     KeyShow,
     #[serde(rename = "token.list")]
     TokenList,
+    #[serde(rename = "token.admin")]
+    TokenAdmin,
     #[serde(rename = "module.list")]
     ModuleList,
     #[serde(rename = "module.allow")]
@@ -215,6 +217,7 @@ impl Action {
         Action::KeyList,
         Action::KeyShow,
         Action::TokenList,
+        Action::TokenAdmin,
         Action::ModuleList,
         Action::ModuleAllow,
         Action::ModuleRemove,
@@ -254,6 +257,7 @@ impl Action {
             Action::KeyList => "key.list",
             Action::KeyShow => "key.show",
             Action::TokenList => "token.list",
+            Action::TokenAdmin => "token.admin",
             Action::ModuleList => "module.list",
             Action::ModuleAllow => "module.allow",
             Action::ModuleRemove => "module.remove",
@@ -291,7 +295,7 @@ impl Action {
             | Action::KeyRetire
             | Action::KeyRevoke
             | Action::KeyRotate => CUSTODIAN,
-            Action::ModuleAllow | Action::ModuleRemove => CUSTODIAN,
+            Action::ModuleAllow | Action::ModuleRemove | Action::TokenAdmin => CUSTODIAN,
             Action::VulndbConfigure => CUSTODIAN,
             Action::AuditKeySet => CUSTODIAN,
             Action::OperatorAdd | Action::OperatorChange => CUSTODIAN,

@@ -25,6 +25,8 @@ use crate::{Callbacks, OpsError, SecretRequest, Station};
 pub struct ModuleTokens {
     pub module: String,
     pub tokens: Vec<TokenInfo>,
+    /// Slots whose token is not initialised yet (`token init` may use them).
+    pub free_slots: Vec<u64>,
 }
 
 /// Where to find a token: its label (or serial) and, optionally, the module that has it.
@@ -159,10 +161,11 @@ impl Station {
         self.candidate_modules(module)?
             .into_iter()
             .map(|m| {
-                let tokens = Module::load(&m, &policy)?.list_tokens()?;
+                let module = Module::load(&m, &policy)?;
                 Ok(ModuleTokens {
                     module: m.display().to_string(),
-                    tokens,
+                    tokens: module.list_tokens()?,
+                    free_slots: module.free_slots()?,
                 })
             })
             .collect()
@@ -177,22 +180,7 @@ impl Station {
         cb: &dyn Callbacks,
     ) -> Result<Arc<TokenSession>, OpsError> {
         let policy = self.module_policy()?;
-        let mut seen = Vec::new();
-        let mut found = None;
-        for m in self.candidate_modules(target.module.as_deref())? {
-            let module = Module::load(&m, &policy)?;
-            match module.find_token(&target.token) {
-                Ok(info) => {
-                    found = Some((m, info));
-                    break;
-                }
-                Err(HsmError::TokenNotFound { available, .. }) => seen.extend(available),
-                Err(e) => return Err(e.into()),
-            }
-        }
-        let Some((module, info)) = found else {
-            return Err(target.token.not_found(seen).into());
-        };
+        let (module, _, info) = self.find_module_token(target)?;
         if info.user_pin.locked {
             return Err(HsmError::PinLocked.into());
         }
@@ -383,4 +371,148 @@ fn percent_encode_path(p: &Path) -> String {
             }
         })
         .collect()
+}
+
+/// A request to initialise a token: in `slot` (else the first free one) of `module` (else the
+/// first allowed module with a free slot), labelled `label`.
+#[derive(Clone, Debug)]
+pub struct InitToken {
+    pub module: Option<PathBuf>,
+    pub slot: Option<u64>,
+    pub label: String,
+}
+
+impl Station {
+    /// Initialises a token: its security officer's PIN and its user PIN are asked (each twice)
+    /// through `cb`. Only a slot whose token is not initialised is used; nothing is wiped.
+    pub fn token_init(&self, req: &InitToken, cb: &dyn Callbacks) -> Result<TokenInfo, OpsError> {
+        self.require(Action::TokenAdmin)?;
+        self.token_init_unrecorded(req, cb)
+            .inspect_err(|e| self.record_failure(AuditEvent::TokenInit, &req.label, e))
+    }
+
+    fn token_init_unrecorded(
+        &self,
+        req: &InitToken,
+        cb: &dyn Callbacks,
+    ) -> Result<TokenInfo, OpsError> {
+        let policy = self.module_policy()?;
+        let mut chosen = None;
+        for m in self.candidate_modules(req.module.as_deref())? {
+            let module = Module::load(&m, &policy)?;
+            if !module.free_slots()?.is_empty() || req.module.is_some() {
+                chosen = Some((m, module));
+                break;
+            }
+        }
+        let Some((path, module)) = chosen else {
+            return Err(HsmError::SlotNotFree {
+                slot: u64::MAX,
+                free: Vec::new(),
+            }
+            .into());
+        };
+        let token = req.label.clone();
+        let so_pin = cb
+            .secret(&SecretRequest::NewSoPin {
+                token: token.clone(),
+            })
+            .ok_or_else(|| OpsError::PinUnavailable {
+                token: token.clone(),
+            })?;
+        let user_pin = cb
+            .secret(&SecretRequest::NewTokenPin {
+                token: token.clone(),
+            })
+            .ok_or_else(|| OpsError::PinUnavailable {
+                token: token.clone(),
+            })?;
+        let info = module.init_token(req.slot, &req.label, &so_pin, &user_pin)?;
+        self.record(
+            AuditEvent::TokenInit,
+            &req.label,
+            crate::AuditOutcome::Ok,
+            serde_json::json!({"module": path.display().to_string(), "slot": info.slot_id,
+                "serial": info.serial, "label": info.label}),
+        )?;
+        Ok(info)
+    }
+
+    /// Changes a token's user PIN: the current PIN, then the new one (twice), through `cb`.
+    pub fn token_change_pin(
+        &self,
+        target: &TokenTarget,
+        cb: &dyn Callbacks,
+    ) -> Result<(), OpsError> {
+        self.token_pin_act(target, AuditEvent::TokenPinChange, cb)
+    }
+
+    /// Unlocks a token's user PIN as its security officer: the SO PIN, then the new user PIN
+    /// (twice), through `cb`.
+    pub fn token_unlock(&self, target: &TokenTarget, cb: &dyn Callbacks) -> Result<(), OpsError> {
+        self.token_pin_act(target, AuditEvent::TokenPinUnlock, cb)
+    }
+
+    fn token_pin_act(
+        &self,
+        target: &TokenTarget,
+        event: AuditEvent,
+        cb: &dyn Callbacks,
+    ) -> Result<(), OpsError> {
+        self.require(Action::TokenAdmin)?;
+        let object = target.token.to_string();
+        let run = || -> Result<(), OpsError> {
+            let (path, module, info) = self.find_module_token(target)?;
+            let token = info.label.clone();
+            let ask = |r: SecretRequest| {
+                cb.secret(&r).ok_or_else(|| OpsError::PinUnavailable {
+                    token: token.clone(),
+                })
+            };
+            let selector = TokenSelector::serial(info.serial.clone());
+            if event == AuditEvent::TokenPinUnlock {
+                let so = ask(SecretRequest::SoPin {
+                    token: token.clone(),
+                })?;
+                let new = ask(SecretRequest::NewTokenPin {
+                    token: token.clone(),
+                })?;
+                module.unlock_user_pin(&selector, &so, &new)?;
+            } else {
+                let old = ask(SecretRequest::TokenPin {
+                    token: token.clone(),
+                })?;
+                let new = ask(SecretRequest::NewTokenPin {
+                    token: token.clone(),
+                })?;
+                module.change_user_pin(&selector, &old, &new)?;
+            }
+            self.record(
+                event,
+                &object,
+                crate::AuditOutcome::Ok,
+                serde_json::json!({"module": path.display().to_string(),
+                    "serial": info.serial, "label": info.label}),
+            )
+        };
+        run().inspect_err(|e| self.record_failure(event, &object, e))
+    }
+
+    /// The module that has `target`'s token, loaded, and the token.
+    fn find_module_token(
+        &self,
+        target: &TokenTarget,
+    ) -> Result<(PathBuf, Module, TokenInfo), OpsError> {
+        let policy = self.module_policy()?;
+        let mut seen = Vec::new();
+        for m in self.candidate_modules(target.module.as_deref())? {
+            let module = Module::load(&m, &policy)?;
+            match module.find_token(&target.token) {
+                Ok(info) => return Ok((m, module, info)),
+                Err(HsmError::TokenNotFound { available, .. }) => seen.extend(available),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(target.token.not_found(seen).into())
+    }
 }

@@ -139,6 +139,41 @@ fn cases() -> Vec<(Action, &'static str, Call)> {
             Box::new(|s, _| s.list_tokens(Some(&missing())).map(drop)),
         ),
         (
+            Action::TokenAdmin,
+            "token_init",
+            Box::new(|s, _| {
+                s.token_init(
+                    &strongroom_ops::InitToken {
+                        module: Some(missing()),
+                        slot: None,
+                        label: "t".into(),
+                    },
+                    &Secrets,
+                )
+                .map(drop)
+            }),
+        ),
+        (
+            Action::TokenAdmin,
+            "token_change_pin",
+            Box::new(|s, _| {
+                s.token_change_pin(
+                    &strongroom_ops::TokenTarget::label("t", Some(missing())),
+                    &Secrets,
+                )
+            }),
+        ),
+        (
+            Action::TokenAdmin,
+            "token_unlock",
+            Box::new(|s, _| {
+                s.token_unlock(
+                    &strongroom_ops::TokenTarget::label("t", Some(missing())),
+                    &Secrets,
+                )
+            }),
+        ),
+        (
             Action::ModuleList,
             "allowed_modules",
             Box::new(|s, _| s.allowed_modules().map(drop)),

@@ -1,11 +1,12 @@
-//! The Keys screen: the inventory, tokens and slots, key generation and public key export.
+//! The Keys screen: the inventory, tokens and slots (and their PINs), key generation and public
+//! key export.
 
 use std::path::PathBuf;
 
 use secrecy::SecretString;
 use strongroom_ops::dto::KeyInfo;
 use strongroom_ops::{
-    GenerateKey, GenerateTokenKey, ModuleTokens, RotateKey, Rotated, TokenTarget,
+    GenerateKey, GenerateTokenKey, InitToken, ModuleTokens, RotateKey, Rotated, TokenTarget,
 };
 use tauri::State;
 
@@ -63,6 +64,73 @@ pub async fn generate_token_key(
     };
     state
         .work(move |s| s.generate_token_key(&req, &Gui::new(None, Some(pin))))
+        .await
+}
+
+/// Initialises the token of a free slot (custodian): `so_pin` becomes its security officer's
+/// PIN and `pin` its user PIN (the dialog asked for each twice).
+#[tauri::command(async)]
+pub async fn init_token(
+    state: State<'_, AppState>,
+    label: String,
+    module: Option<String>,
+    slot: Option<u64>,
+    so_pin: SecretString,
+    pin: SecretString,
+) -> Result<strongroom_ops::TokenInfo, IpcError> {
+    let req = InitToken {
+        module: module.as_deref().map(PathBuf::from),
+        slot,
+        label,
+    };
+    state
+        .work(move |s| {
+            s.token_init(
+                &req,
+                &Gui::new(None, Some(so_pin)).with_new_secret(Some(pin)),
+            )
+        })
+        .await
+}
+
+/// Changes a token's user PIN (custodian): `pin` the current one, `new_pin` the new one.
+#[tauri::command(async)]
+pub async fn change_token_pin(
+    state: State<'_, AppState>,
+    token: String,
+    module: Option<String>,
+    pin: SecretString,
+    new_pin: SecretString,
+) -> Result<(), IpcError> {
+    let target = TokenTarget::label(&token, module.as_deref().map(PathBuf::from));
+    state
+        .work(move |s| {
+            s.token_change_pin(
+                &target,
+                &Gui::new(None, Some(pin)).with_new_secret(Some(new_pin)),
+            )
+        })
+        .await
+}
+
+/// Sets a new user PIN on a token as its security officer (custodian): the way out of a locked
+/// or forgotten PIN.
+#[tauri::command(async)]
+pub async fn unlock_token(
+    state: State<'_, AppState>,
+    token: String,
+    module: Option<String>,
+    so_pin: SecretString,
+    new_pin: SecretString,
+) -> Result<(), IpcError> {
+    let target = TokenTarget::label(&token, module.as_deref().map(PathBuf::from));
+    state
+        .work(move |s| {
+            s.token_unlock(
+                &target,
+                &Gui::new(None, Some(so_pin)).with_new_secret(Some(new_pin)),
+            )
+        })
         .await
 }
 

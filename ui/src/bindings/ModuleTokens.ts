@@ -4,4 +4,8 @@ import type { TokenInfo } from "./TokenInfo";
 /**
  * The tokens one module shows.
  */
-export type ModuleTokens = { module: string, tokens: Array<TokenInfo>, };
+export type ModuleTokens = { module: string, tokens: Array<TokenInfo>, 
+/**
+ * Slots whose token is not initialised yet (`token init` may use them).
+ */
+free_slots: Array<number>, };
