@@ -8,7 +8,7 @@ import path from "node:path";
 import { startApp } from "./driver.mjs";
 import { ipcTable } from "./ipc.mjs";
 
-const { APP, WORK, SCREENSHOT_DIR, CLI } = process.env;
+const { APP, WORK, SCREENSHOT_DIR, CLI, MODULE } = process.env;
 const PIN = "123456"; // the throw-away SoftHSM token's PUBLIC test PIN
 const t0 = performance.now();
 let passed = 0, failed = 0;
@@ -80,10 +80,17 @@ async function atStep(n, timeout = 120000) {
     timeoutMsg: `the wizard did not reach step ${n}`,
   });
 }
-/** Answers the secret dialog (PIN or passphrase; `twice` for a new passphrase). */
-async function answer(secret, { twice = false } = {}) {
+/**
+ * Answers the secret dialog (PIN or passphrase; `twice` for a new passphrase). `fresh`: the new
+ * secret the same dialog asks next, twice (a token's new user PIN).
+ */
+async function answer(secret, { twice = false, fresh = null } = {}) {
   await type("secret-input", secret);
   if (twice) await type("secret-confirm", secret);
+  if (fresh !== null) {
+    await type("secret-new", fresh);
+    await type("secret-new-confirm", fresh);
+  }
   await click("secret-submit");
 }
 
@@ -572,6 +579,52 @@ c.execute("COMMIT")
     await click("logout");
     await $("login-name").then((e) => e.waitForDisplayed({ timeout: 20000 }));
     asAdmin(["operator", "enable", "rita"]);
+  });
+
+  await test("token PINs: initialise a token in the free slot, change its user PIN, set it anew with the SO PIN; OpenSC agrees", async () => {
+    // The release officer's test above ends logged out; token administration is the custodian's.
+    if (!(await (await $("login-name")).isExisting())) {
+      if (await (await $("nav-station")).isExisting()) await go("Station");
+      await click("logout");
+    }
+    await type("login-name", "admin");
+    await type("login-pass", "admin passphrase");
+    await click("login-button");
+    await waitText("station-operator", /admin/);
+    await go("Keys");
+    // SoftHSM always offers one free slot (the one after e2e-token); the form chooses it.
+    const slot = await $("token-init-slot");
+    await slot.waitForDisplayed({ timeout: 20000 });
+    assert.notEqual(await slot.getValue(), "", "no free slot is offered");
+    await type("token-init-label", "e2e-fresh");
+    await click("token-init");
+    await answer("so-secret-1", { twice: true, fresh: "111111" });
+    await waitText("token-init-result", /^Initialised token "e2e-fresh" \(serial \S+\) in slot \d+\.$/);
+    await click("token-change-pin-e2e-fresh");
+    await answer("111111", { fresh: "222222" });
+    await waitText("token-pin-result", /^The user PIN of token "e2e-fresh" is changed\.$/);
+    await click("token-unlock-e2e-fresh");
+    await answer("so-secret-1", { fresh: "333333" });
+    await waitText("token-pin-result", /^The user PIN of token "e2e-fresh" is set anew by its security officer\.$/);
+    assert.equal(await (await $("secret-input")).isExisting(), false, "the dialog closed");
+    await shot("keys-token-pins");
+    // Checked outside the app, with OpenSC's pkcs11-tool on the same SoftHSM store
+    // (SOFTHSM2_CONF comes from run.sh): the last PIN logs in, the one before it does not.
+    const login = (pin) => {
+      try {
+        execFileSync("pkcs11-tool", ["--module", MODULE, "--token-label", "e2e-fresh", "--login", "--pin", pin, "--list-objects"], {
+          stdio: ["ignore", "pipe", "pipe"],
+        });
+        return { status: 0, stderr: "" };
+      } catch (e) {
+        return { status: e.status, stderr: String(e.stderr ?? "") };
+      }
+    };
+    const now = login("333333");
+    assert.equal(now.status, 0, `PIN 333333 does not log in to e2e-fresh: ${now.stderr}`);
+    const before = login("222222");
+    assert.notEqual(before.status, 0, "the replaced PIN 222222 still logs in to e2e-fresh");
+    assert.match(before.stderr, /CKR_PIN_INCORRECT/);
   });
 } finally {
   await stop();

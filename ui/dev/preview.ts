@@ -15,7 +15,7 @@ const keys = [
   { label: 'old-2025', key_id: 'SHA256:oldoldoldoldoldoldoldold=', algorithm: 'ecdsa-p384', backend: 'software', status: 'retired', created: '2025-01-01T00:00:00Z', uri: null, attributes: {} },
 ];
 const tokens = [{ module: '/usr/lib/softhsm/libsofthsm2.so', tokens: [{ slot_id: 1, label: 'vault', manufacturer: 'SoftHSM project', model: 'SoftHSM v2', serial: '8f3a', login_required: true,
-  user_pin_initialized: true, protected_authentication_path: false, user_pin: { ...flags, count_low: true }, mechanisms: ['ECDSA', 'EDDSA'], algorithms: ['ecdsa-p256', 'ecdsa-p384', 'ed25519'] }] }];
+  user_pin_initialized: true, protected_authentication_path: false, user_pin: { ...flags, count_low: true }, mechanisms: ['ECDSA', 'EDDSA'], algorithms: ['ecdsa-p256', 'ecdsa-p384', 'ed25519'] }], free_slots: [2] }];
 const vulndb = { records: 48211, ecosystems: { npm: 20000, PyPI: 12000, 'crates.io': 2000, Go: 14211 }, snapshot: '2026-09-01T00:00:00Z', snapshot_age_days: 82, max_age_days: 30, stale: true, imports: [] };
 const chain = { rows: 318, head: 'ab12', checkpoints: 4, last_checkpoint: null, problem: null };
 const report: BundleReport = {

@@ -19,7 +19,7 @@ const hard = {
 const tokens = [{ module: '/usr/lib/softhsm/libsofthsm2.so', tokens: [{
   slot_id: 3, label: 'vault', manufacturer: 'SoftHSM project', model: 'SoftHSM v2', serial: 'abc', login_required: true,
   user_pin_initialized: true, protected_authentication_path: false, user_pin: flags, mechanisms: ['CKM_ECDSA'], algorithms: ['ecdsa-p256', 'ecdsa-p384'],
-}] }];
+}], free_slots: [] }];
 
 describe('Keys screen', () => {
   it('loading', () => {
@@ -274,6 +274,195 @@ describe('Keys screen', () => {
     expect(pin.value).toBe('');
     expect(lastCall(calls, 'rotate_key').payload).toEqual({
       key: 'vault-p256', newLabel: 'vault-p256-2', outDir: '/media/usb', secret: '1234', newPassphrase: null, carryTrust: false,
+    });
+  });
+
+  describe('token PINs (custodian: token.admin)', () => {
+    const module = '/usr/lib/softhsm/libsofthsm2.so';
+    const withFree = (free: number[]) => [{ ...tokens[0], free_slots: free }];
+    const fresh = { ...tokens[0].tokens[0], slot_id: 1183457, label: 'fresh', serial: 'f00d' };
+
+    /** Types the dialog's fields by test id and submits it. */
+    async function fill(values: Record<string, string>) {
+      for (const [tid, value] of Object.entries(values)) await fireEvent.input(screen.getByTestId(tid), { target: { value } });
+      await fireEvent.click(screen.getByTestId('secret-submit'));
+    }
+
+    it('Change PIN asks the current PIN, then the new one twice, and sends them to one call', async () => {
+      const calls = mockBackend({ list_keys: [soft], list_tokens: tokens, change_token_pin: null });
+      render(Keys, { session });
+      await waitFor(() => expect(screen.getByTestId('tokens-list')).toBeTruthy());
+      await fireEvent.click(screen.getByTestId('token-change-pin-vault'));
+      const dialog = screen.getByTestId('token-pin-dialog');
+      expect(dialog.textContent).toContain('Current user PIN of vault');
+      expect(screen.queryByTestId('secret-confirm')).toBeNull();
+      // the two entries of the new PIN differ: refused in the dialog, nothing is sent
+      await fill({ 'secret-input': '471902', 'secret-new': '835216', 'secret-new-confirm': '835217' });
+      expect(screen.getByRole('alert').textContent).toContain('The two entries of the new user PIN differ');
+      expect(calls.some((c) => c.cmd === 'change_token_pin')).toBe(false);
+      const inputs = ['secret-input', 'secret-new', 'secret-new-confirm'].map((t) => screen.getByTestId(t) as HTMLInputElement);
+      await fill({ 'secret-input': '471902', 'secret-new': '835216', 'secret-new-confirm': '835216' });
+      await waitFor(() => expect(screen.getByTestId('token-pin-result').textContent).toBe('The user PIN of token "vault" is changed.'));
+      expect(lastCall(calls, 'change_token_pin').payload).toEqual({ token: 'vault', module, pin: '471902', newPin: '835216' });
+      for (const i of inputs) expect(i.value).toBe('');
+      expect(screen.queryByTestId('token-pin-dialog')).toBeNull();
+      expect(document.body.innerHTML).not.toMatch(/471902|835216/);
+      // the token list is asked again: its PIN flags may have changed
+      expect(calls.filter((c) => c.cmd === 'list_tokens').length).toBe(2);
+    });
+
+    it('Change PIN with a wrong current PIN shows the error and the tries phrase in the dialog', async () => {
+      mockBackend({
+        list_keys: [soft], list_tokens: tokens,
+        change_token_pin: () => { throw ipcError('auth', 'PIN incorrect; the token did not accept it', 'type the user PIN of token vault', { ...flags, count_low: true }); },
+      });
+      render(Keys, { session });
+      await waitFor(() => expect(screen.getByTestId('tokens-list')).toBeTruthy());
+      await fireEvent.click(screen.getByTestId('token-change-pin-vault'));
+      await fill({ 'secret-input': '000000', 'secret-new': '654321', 'secret-new-confirm': '654321' });
+      await waitFor(() => expect(screen.getByTestId('secret-error').textContent).toContain('PIN incorrect'));
+      expect(screen.getByTestId('secret-error-pin').textContent).toContain('the token reports few tries left');
+      expect(screen.getByTestId('token-pin-dialog')).toBeTruthy();
+      expect((screen.getByTestId('secret-input') as HTMLInputElement).value).toBe('');
+      expect(screen.queryByTestId('token-pin-result')).toBeNull();
+    });
+
+    it('Unlock asks the SO PIN, then a new user PIN twice; a wrong SO PIN is shown, then it succeeds', async () => {
+      let soRight = false;
+      const calls = mockBackend({
+        list_keys: [soft], list_tokens: tokens,
+        unlock_token: () => {
+          if (!soRight) throw ipcError('auth', "the security officer's PIN is incorrect", 'type the SO PIN of token vault');
+          return null;
+        },
+      });
+      render(Keys, { session });
+      await waitFor(() => expect(screen.getByTestId('tokens-list')).toBeTruthy());
+      await fireEvent.click(screen.getByTestId('token-unlock-vault'));
+      expect(screen.getByTestId('token-pin-dialog').textContent).toContain("Security officer's PIN (SO PIN) of vault");
+      await fill({ 'secret-input': 'wrong-so', 'secret-new': '333333', 'secret-new-confirm': '333333' });
+      await waitFor(() => expect(screen.getByTestId('secret-error').textContent).toContain("the security officer's PIN is incorrect"));
+      expect(lastCall(calls, 'unlock_token').payload).toEqual({ token: 'vault', module, soPin: 'wrong-so', newPin: '333333' });
+      soRight = true;
+      await fill({ 'secret-input': '87654321', 'secret-new': '333333', 'secret-new-confirm': '333333' });
+      await waitFor(() =>
+        expect(screen.getByTestId('token-pin-result').textContent).toBe('The user PIN of token "vault" is set anew by its security officer.'),
+      );
+      expect(lastCall(calls, 'unlock_token').payload).toEqual({ token: 'vault', module, soPin: '87654321', newPin: '333333' });
+      expect(screen.queryByTestId('token-pin-dialog')).toBeNull();
+    });
+
+    it('a new user PIN shorter than 4 characters is refused before any call', async () => {
+      const calls = mockBackend({ list_keys: [soft], list_tokens: tokens });
+      render(Keys, { session });
+      await waitFor(() => expect(screen.getByTestId('tokens-list')).toBeTruthy());
+      await fireEvent.click(screen.getByTestId('token-unlock-vault'));
+      await fill({ 'secret-input': '87654321', 'secret-new': '123', 'secret-new-confirm': '123' });
+      expect(screen.getByRole('alert').textContent).toContain('The new user PIN must be at least 4 characters.');
+      expect(calls.some((c) => c.cmd === 'unlock_token')).toBe(false);
+    });
+
+    it('initialises a token in the chosen free slot: the SO PIN twice, the user PIN twice; then lists it', async () => {
+      let listed = withFree([5, 7]);
+      const calls = mockBackend({
+        list_keys: [soft], list_tokens: () => listed,
+        init_token: () => {
+          listed = [{ module, tokens: [tokens[0].tokens[0], fresh], free_slots: [5] }];
+          return fresh;
+        },
+      });
+      render(Keys, { session });
+      await waitFor(() => expect(screen.getByTestId('token-init-form')).toBeTruthy());
+      expect(screen.getByTestId('token-init-form').textContent).toContain('never wiped');
+      const slot = screen.getByTestId('token-init-slot') as HTMLSelectElement;
+      expect([...slot.options].map((o) => o.textContent)).toEqual(['slot 5', 'slot 7']);
+      expect(slot.value).toBe('5');
+      await fireEvent.input(screen.getByTestId('token-init-label'), { target: { value: 'fresh' } });
+      await fireEvent.change(slot, { target: { value: '7' } });
+      await fireEvent.click(screen.getByTestId('token-init'));
+      expect(screen.getByTestId('token-init-dialog').textContent).toContain('Slot 7');
+      // the SO PIN's two entries differ: nothing is sent
+      await fill({ 'secret-input': 'so-secret-1', 'secret-confirm': 'so-secret-2', 'secret-new': '111111', 'secret-new-confirm': '111111' });
+      expect(screen.getByRole('alert').textContent).toContain('The two entries differ');
+      expect(calls.some((c) => c.cmd === 'init_token')).toBe(false);
+      await fill({ 'secret-input': 'so-secret-1', 'secret-confirm': 'so-secret-1', 'secret-new': '111111', 'secret-new-confirm': '111111' });
+      await waitFor(() =>
+        expect(screen.getByTestId('token-init-result').textContent).toBe('Initialised token "fresh" (serial f00d) in slot 1183457.'),
+      );
+      expect(lastCall(calls, 'init_token').payload).toEqual({ label: 'fresh', module, slot: 7, soPin: 'so-secret-1', pin: '111111' });
+      expect(screen.queryByTestId('token-init-dialog')).toBeNull();
+      await waitFor(() => expect(screen.getByTestId('token-change-pin-fresh')).toBeTruthy());
+      expect((screen.getByTestId('token-init-label') as HTMLInputElement).value).toBe('');
+      expect((screen.getByTestId('token-init-slot') as HTMLSelectElement).value).toBe('5');
+    });
+
+    it('initialising refuses an empty, too long or present label before any PIN; a backend refusal shows in the dialog', async () => {
+      const calls = mockBackend({
+        list_keys: [soft], list_tokens: withFree([5]),
+        init_token: () => { throw ipcError('device', 'no free slot 5 in the module', 'insert a new token'); },
+      });
+      render(Keys, { session });
+      await waitFor(() => expect(screen.getByTestId('token-init-form')).toBeTruthy());
+      for (const [label, says] of [['  ', '1 to 32 bytes'], ['é'.repeat(17), '1 to 32 bytes'], ['vault', 'A token labelled "vault" is present already']]) {
+        await fireEvent.input(screen.getByTestId('token-init-label'), { target: { value: label } });
+        await fireEvent.click(screen.getByTestId('token-init'));
+        expect(screen.getByTestId('token-init-error').textContent, label).toContain(says);
+        expect(screen.queryByTestId('token-init-dialog')).toBeNull();
+      }
+      await fireEvent.input(screen.getByTestId('token-init-label'), { target: { value: 'é'.repeat(16) } });
+      await fireEvent.click(screen.getByTestId('token-init'));
+      expect(screen.queryByTestId('token-init-error')).toBeNull();
+      await fill({ 'secret-input': 'so-secret-1', 'secret-confirm': 'so-secret-1', 'secret-new': '111111', 'secret-new-confirm': '111111' });
+      await waitFor(() => expect(screen.getByTestId('secret-error').textContent).toContain('no free slot 5'));
+      expect(screen.getByTestId('secret-error-remedy').textContent).toContain('insert a new token');
+      expect(lastCall(calls, 'init_token').payload).toEqual({ label: 'é'.repeat(16), module, slot: 5, soPin: 'so-secret-1', pin: '111111' });
+      expect(screen.queryByTestId('token-init-result')).toBeNull();
+    });
+
+    it('with free slots in several modules, a module is chosen and its slots are listed', async () => {
+      const other = '/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so';
+      const calls = mockBackend({
+        list_keys: [soft], list_tokens: [...withFree([5]), { module: other, tokens: [], free_slots: [0, 1] }],
+        init_token: { ...fresh, slot_id: 1 },
+      });
+      render(Keys, { session });
+      await waitFor(() => expect(screen.getByTestId('token-init-form')).toBeTruthy());
+      const mod = screen.getByTestId('token-init-module') as HTMLSelectElement;
+      expect(mod.tagName).toBe('SELECT');
+      expect(mod.value).toBe(module);
+      await fireEvent.change(mod, { target: { value: other } });
+      await waitFor(() => expect((screen.getByTestId('token-init-slot') as HTMLSelectElement).value).toBe('0'));
+      await fireEvent.change(screen.getByTestId('token-init-slot'), { target: { value: '1' } });
+      await fireEvent.input(screen.getByTestId('token-init-label'), { target: { value: 'fresh' } });
+      await fireEvent.click(screen.getByTestId('token-init'));
+      await fill({ 'secret-input': 'so-secret-1', 'secret-confirm': 'so-secret-1', 'secret-new': '111111', 'secret-new-confirm': '111111' });
+      await waitFor(() => expect(screen.getByTestId('token-init-result').textContent).toContain('in slot 1.'));
+      expect(lastCall(calls, 'init_token').payload).toEqual({ label: 'fresh', module: other, slot: 1, soPin: 'so-secret-1', pin: '111111' });
+    });
+
+    it('no free slot: no form, and it says so', async () => {
+      mockBackend({ list_keys: [soft], list_tokens: tokens });
+      render(Keys, { session });
+      await waitFor(() => expect(screen.getByTestId('token-init-none')).toBeTruthy());
+      expect(screen.queryByTestId('token-init')).toBeNull();
+    });
+
+    it('a role without token.admin sees no PIN buttons and no initialise form, with the reason', async () => {
+      mockBackend({ list_keys: [soft], list_tokens: withFree([5]) });
+      render(Keys, { session: sessionAs('rob', ['release-officer'], OFFICER_MAY) });
+      await waitFor(() => expect(screen.getByTestId('tokens-list').textContent).toContain('vault'));
+      for (const id of ['token-change-pin-vault', 'token-unlock-vault', 'token-init', 'token-init-form', 'token-init-label', 'token-init-slot']) {
+        expect(screen.queryByTestId(id), id).toBeNull();
+      }
+      expect(screen.getByTestId('token-admin-note').textContent).toContain('Needs the custodian role: you hold release-officer');
+    });
+
+    it('a custodian sees no note about token PINs', async () => {
+      mockBackend({ list_keys: [soft], list_tokens: tokens });
+      render(Keys, { session });
+      await waitFor(() => expect(screen.getByTestId('token-change-pin-vault')).toBeTruthy());
+      expect(screen.getByTestId('token-unlock-vault')).toBeTruthy();
+      expect(screen.queryByTestId('token-admin-note')).toBeNull();
     });
   });
 });

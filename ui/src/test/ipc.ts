@@ -44,7 +44,7 @@ export function sendProgress(payload: Record<string, unknown>, events: Progress[
 
 /** Every action the screens ask about (alice holds every role). */
 export const ALL_ACTIONS: Action[] = [
-  'key.generate', 'key.export', 'key.retire', 'key.revoke', 'key.rotate', 'module.allow', 'module.remove',
+  'key.generate', 'key.export', 'key.retire', 'key.revoke', 'key.rotate', 'token.admin', 'module.allow', 'module.remove',
   'vulndb.import', 'vulndb.configure', 'operator.add', 'operator.change', 'trust.change', 'release.create',
   'release.approve', 'release.export', 'release.verify', 'audit.verify', 'audit.list', 'audit.key', 'audit.checkpoint',
 ];
@@ -52,7 +52,7 @@ export const ALL_ACTIONS: Action[] = [
 /** The station's role matrix for the actions the screens ask about (docs/operators.md). */
 export const NEEDS: SessionInfo['needs'] = {
   'key.generate': ['custodian'], 'key.export': ['custodian'], 'key.retire': ['custodian'],
-  'key.revoke': ['custodian'], 'key.rotate': ['custodian'], 'module.allow': ['custodian'],
+  'key.revoke': ['custodian'], 'key.rotate': ['custodian'], 'token.admin': ['custodian'], 'module.allow': ['custodian'],
   'module.remove': ['custodian'], 'vulndb.configure': ['custodian'], 'vulndb.import': ['custodian', 'release-officer'],
   'operator.add': ['custodian'], 'operator.change': ['custodian'], 'trust.change': ['custodian'],
   'release.create': ['release-officer'], 'release.export': ['release-officer'], 'release.approve': ['approver'],

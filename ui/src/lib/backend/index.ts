@@ -28,6 +28,7 @@ import type {
   Rotated,
   SessionInfo,
   Settings,
+  TokenInfo,
   TrustExported,
   TrustImported,
   TrustListing,
@@ -120,6 +121,15 @@ export const generateSoftwareKey = (label: string, algorithm: string, purpose: P
   invoke<KeyInfo>('generate_software_key', { label, algorithm, purpose, passphrase });
 export const generateTokenKey = (token: string, module: string | null, label: string, algorithm: string, purpose: Purpose, pin: string) =>
   invoke<KeyInfo>('generate_token_key', { token, module, label, algorithm, purpose, pin });
+/** Initialises the token of a free slot (`slot` one of `free_slots`; null: the first one): `soPin` its security officer's PIN, `pin` its user PIN. */
+export const initToken = (label: string, module: string | null, slot: number | null, soPin: string, pin: string) =>
+  invoke<TokenInfo>('init_token', { label, module, slot, soPin, pin });
+/** Changes the user PIN of token `token` (its label) from `pin` to `newPin`. */
+export const changeTokenPin = (token: string, module: string | null, pin: string, newPin: string) =>
+  invoke<null>('change_token_pin', { token, module, pin, newPin });
+/** Sets a new user PIN on token `token` with its security officer's PIN: the way out of a locked or forgotten PIN. */
+export const unlockToken = (token: string, module: string | null, soPin: string, newPin: string) =>
+  invoke<null>('unlock_token', { token, module, soPin, newPin });
 export const exportPublicKey = (key: string) => invoke<string>('export_public_key', { key });
 export const savePublicKey = (key: string, path: string, overwrite = false) =>
   invoke<string>('save_public_key', { key, path, overwrite });
