@@ -908,6 +908,31 @@ fn an_image_signed_in_the_room_is_published_skopeo_checks_its_signature_and_a_pu
     ];
     let first: Value = serde_json::from_str(&publish(&env, &args).ok().stdout).unwrap();
     assert_eq!(first["outcome"]["manifests_present"], 0, "{first}");
+    assert_eq!(first["warnings"], serde_json::json!([]), "{first}");
+    // Published elsewhere, the image's signature names another repository: said before pushing.
+    let elsewhere: Value = serde_json::from_str(
+        &publish(
+            &env,
+            &[
+                "t.zip",
+                "--to",
+                &reg.target("acme/other"),
+                "--trust",
+                "pkg.json",
+                "--plain-http-loopback",
+                "--dry-run",
+                "--json",
+            ],
+        )
+        .ok()
+        .stdout,
+    )
+    .unwrap();
+    let warned = elsewhere["warnings"][0].as_str().unwrap_or_default();
+    assert!(
+        warned.contains(&reference) && warned.contains("acme/other"),
+        "{elsewhere}"
+    );
     let by_digest = format!("{reference}@{digest}");
     // skopeo copies the image itself (containers/image reads it as an image).
     external(

@@ -56,6 +56,9 @@ pub struct Published {
     pub dry_run: bool,
     /// `None` on a dry run.
     pub outcome: Option<Outcome>,
+    /// What the person should know before relying on the result (an image published to a
+    /// repository other than the one its signature names).
+    pub warnings: Vec<String>,
 }
 
 /// Why nothing was published.
@@ -115,6 +118,14 @@ impl BlobReader for BundleFiles {
     }
 }
 
+/// `registry/repository` of a reference, without its tag.
+fn repository_of(reference: &str) -> &str {
+    match reference.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => repo,
+        _ => reference,
+    }
+}
+
 /// Verifies, plans and (unless a dry run) publishes. `progress` hears one line per step.
 pub fn publish(req: &Publish, progress: &registry::Progress) -> Result<Published, Refusal> {
     if req.to_layout.is_none() && req.plain_http && !req.target.is_loopback() {
@@ -165,13 +176,35 @@ pub fn publish(req: &Publish, progress: &registry::Progress) -> Result<Published
     let index = plan
         .manifests
         .iter()
-        .find(|m| m.tag.is_some())
+        .find(|m| m.artifact_type == plan::RELEASE_TYPE)
         .expect("a plan has its release index");
+    let target = format!("{}/{}", req.target.registry, req.target.repository);
+    let warnings = if req.to_layout.is_some() {
+        Vec::new()
+    } else {
+        manifest
+            .artifacts()
+            .iter()
+            .filter_map(|a| {
+                let reference = &a.image.as_ref()?.reference;
+                (repository_of(reference) != target).then(|| {
+                    format!(
+                        "the image {} is signed for {reference}, but goes to {target}: a containers-policy that matches the signed repository refuses it there; publish it to {}",
+                        a.name,
+                        repository_of(reference)
+                    )
+                })
+            })
+            .collect()
+    };
+    for w in &warnings {
+        progress(&format!("warning: {w}"));
+    }
     let mut published = Published {
         bundle: req.bundle.display().to_string(),
         target: match &req.to_layout {
             Some(dir) => format!("oci-layout:{}", dir.display()),
-            None => format!("{}/{}", req.target.registry, req.target.repository),
+            None => target,
         },
         release: format!(
             "{}@{}",
@@ -184,6 +217,7 @@ pub fn publish(req: &Publish, progress: &registry::Progress) -> Result<Published
         blobs: plan.blobs.len(),
         dry_run: req.dry_run,
         outcome: None,
+        warnings,
     };
     if req.dry_run {
         return Ok(published);
