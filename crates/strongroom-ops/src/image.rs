@@ -254,6 +254,17 @@ fn unpack(tarball: &Path, into: &Path) -> Result<(), String> {
 /// Reads `spec.source`, picks the image, and stages it under a new temporary folder in
 /// `tmp_root`.
 pub fn stage(spec: &ImageSpec, tmp_root: &Path) -> Result<StagedImage, OpsError> {
+    stage_as(spec, tmp_root, true)
+}
+
+/// What the officer is shown for `spec`: the image read and every blob checked against its
+/// digest where it lies, without copying the layers (a tarball is still unpacked to be read).
+pub fn inspect(spec: &ImageSpec, tmp_root: &Path) -> Result<ImageSummary, OpsError> {
+    Ok(stage_as(spec, tmp_root, false)?.summary(&spec.source))
+}
+
+/// [`stage`]; with `copy` false the blobs are only checked, and the staged layout holds none.
+fn stage_as(spec: &ImageSpec, tmp_root: &Path, copy: bool) -> Result<StagedImage, OpsError> {
     let err = |problem: String| OpsError::Image {
         source_: spec.source.clone(),
         problem,
@@ -349,7 +360,7 @@ pub fn stage(spec: &ImageSpec, tmp_root: &Path) -> Result<StagedImage, OpsError>
             continue;
         }
         let to = out.join("blobs/sha256").join(bhex);
-        copy_checked(&layout.blob_path(bhex), &to, bhex, size).map_err(err)?;
+        copy_checked(&layout.blob_path(bhex), copy.then_some(&to), bhex, size).map_err(err)?;
         blobs.push(StagedBlob {
             hex: bhex.to_owned(),
             size,
@@ -466,11 +477,15 @@ fn choose(layout: &Layout, pick: &Pick) -> Result<(String, Option<String>), Stri
     }
 }
 
-/// Copies the blob `from` to `to`, checking its size and SHA-256 on the way.
-fn copy_checked(from: &Path, to: &Path, hex: &str, size: u64) -> Result<(), String> {
+/// Copies the blob `from` to `to` (or only reads it, without `to`), checking its size and
+/// SHA-256 on the way.
+fn copy_checked(from: &Path, to: Option<&PathBuf>, hex: &str, size: u64) -> Result<(), String> {
     let mut input =
         fs::File::open(from).map_err(|e| format!("blob sha256:{hex} is missing: {e}"))?;
-    let mut out = fs::File::create(to).map_err(|e| e.to_string())?;
+    let mut out = to
+        .map(fs::File::create)
+        .transpose()
+        .map_err(|e| e.to_string())?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut n: u64 = 0;
@@ -488,7 +503,9 @@ fn copy_checked(from: &Path, to: &Path, hex: &str, size: u64) -> Result<(), Stri
             ));
         }
         h.update(&buf[..got]);
-        out.write_all(&buf[..got]).map_err(|e| e.to_string())?;
+        if let Some(out) = out.as_mut() {
+            out.write_all(&buf[..got]).map_err(|e| e.to_string())?;
+        }
     }
     let got = hex::encode(h.finalize());
     if n != size || got != hex {
@@ -496,7 +513,9 @@ fn copy_checked(from: &Path, to: &Path, hex: &str, size: u64) -> Result<(), Stri
             "blob sha256:{hex} holds {n} bytes with sha256:{got}, not what the manifest lists: the image is damaged"
         ));
     }
-    out.sync_all().map_err(|e| e.to_string())?;
+    if let Some(out) = out {
+        out.sync_all().map_err(|e| e.to_string())?;
+    }
     Ok(())
 }
 

@@ -89,15 +89,14 @@ pub struct ReleasePreview {
 }
 
 impl Station {
-    /// The wizard's first step for an image: read, checked and summarised (its manifest digest
-    /// is the subject that will be signed). Nothing is kept.
+    /// The wizard's first step for an image: read, every blob checked where it lies, and
+    /// summarised (its manifest digest is the subject that will be signed). Nothing is kept.
     pub fn image_inspect(
         &self,
         spec: &crate::image::ImageSpec,
     ) -> Result<crate::image::ImageSummary, OpsError> {
         self.require(crate::Action::ReleaseCreate)?;
-        let staged = crate::image::stage(spec, self.home())?;
-        Ok(staged.summary(&spec.source))
+        crate::image::inspect(spec, self.home())
     }
 
     /// The wizard's first step: the size and SHA-256 of each file, with progress, as one who
