@@ -257,6 +257,15 @@ pub enum KeyCommand {
     /// key checks them with `strongroom verify --key OLD.pem --type key-rotation --bundle
     /// NEW.rotation.sigstore.json NEW.pub.pem`.
     Rotate(RotateArgs),
+    /// Back a key up for a quorum of custodians: the key, wrapped under a one-time AES-256 key,
+    /// goes to KEY.backup.json, and that wrapping key is split into --shares share files, any
+    /// --threshold of which restore it. A token key must have been generated --backupable; its
+    /// token's SO PIN and user PIN are both needed.
+    Backup(BackupArgs),
+    /// Restore a key from its backup file and at least its threshold of shares: into a token
+    /// (the same key: same public key, key id and CKA_ID), or, for a software key, into a new
+    /// key file. A key the inventory holds (its token was lost) is pointed at the restored key.
+    Restore(RestoreArgs),
     /// Revoke a key (lost or compromised): it signs nothing more, and this station's trust store
     /// revokes it too when it trusts it; the reason is recorded.
     Revoke {
@@ -283,11 +292,67 @@ pub struct GenerateArgs {
     /// Generate the key on this PKCS#11 token instead of in software.
     #[command(flatten)]
     pub token: TokenArgs,
+    /// On a token: make the key backup-able (sensitive, extractable only wrapped under a key
+    /// the token's security officer trusts), so that `key backup` can split it among
+    /// custodians. Without it a token key is never extractable. Decided now, for good.
+    #[arg(long, requires = "token")]
+    pub backupable: bool,
     #[command(flatten)]
     pub secrets: SecretArgs,
     #[command(flatten)]
     pub pin: PinArgs,
     /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The key to back up: label or key id.
+    pub key: String,
+    /// How many shares to make (one per custodian), 2 to 255.
+    #[arg(long, value_name = "N")]
+    pub shares: u8,
+    /// How many shares restore the key, 2 to N.
+    #[arg(long, value_name = "M")]
+    pub threshold: u8,
+    /// The custodian who receives the next share (give it once per share, in order); written on
+    /// the share and in its hand-over audit row.
+    #[arg(long, value_name = "NAME")]
+    pub custodian: Vec<String>,
+    /// Folder for KEY.backup.json and KEY.share-I-of-N.txt (never over existing files).
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+    #[command(flatten)]
+    pub pin: PinArgs,
+    /// Read the token's security officer PIN from the first line of FILE (else
+    /// STRONGROOM_SO_PIN, else a prompt).
+    #[arg(long, value_name = "FILE")]
+    pub so_pin_file: Option<PathBuf>,
+    /// Print the result as JSON (the shape `docs/cli.md` documents).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The KEY.backup.json file `key backup` wrote.
+    pub backup: PathBuf,
+    /// A custodian's share file; give one --share per share.
+    #[arg(long = "share", value_name = "FILE", required = true)]
+    pub shares: Vec<PathBuf>,
+    /// Restore into this token (required for a token key's backup).
+    #[command(flatten)]
+    pub token: TokenArgs,
+    #[command(flatten)]
+    pub pin: PinArgs,
+    /// For a software key: read its new passphrase from the first line of FILE (else
+    /// STRONGROOM_NEW_PASSPHRASE, else a prompt, twice).
+    #[arg(long, value_name = "FILE")]
+    pub new_passphrase_file: Option<PathBuf>,
+    /// Print the result as JSON (the shape `docs/cli.md` documents).
     #[arg(long)]
     pub json: bool,
 }

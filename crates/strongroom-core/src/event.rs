@@ -21,16 +21,22 @@ pub enum AuditEvent {
     BundleExport,
     #[serde(rename = "key.adopt")]
     KeyAdopt,
+    #[serde(rename = "key.backup")]
+    KeyBackup,
     #[serde(rename = "key.export")]
     KeyExport,
     #[serde(rename = "key.generate")]
     KeyGenerate,
+    #[serde(rename = "key.restore")]
+    KeyRestore,
     #[serde(rename = "key.retire")]
     KeyRetire,
     #[serde(rename = "key.revoke")]
     KeyRevoke,
     #[serde(rename = "key.rotate")]
     KeyRotate,
+    #[serde(rename = "key.share.handover")]
+    KeyShareHandover,
     #[serde(rename = "login.failed")]
     LoginFailed,
     #[serde(rename = "module.allow")]
@@ -101,18 +107,21 @@ pub enum AuditEvent {
 
 impl AuditEvent {
     /// Every event, in the order of their names.
-    pub const ALL: [AuditEvent; 44] = [
+    pub const ALL: [AuditEvent; 47] = [
         AuditEvent::AccessDenied,
         AuditEvent::Attest,
         AuditEvent::AuditCheckpoint,
         AuditEvent::AuditKey,
         AuditEvent::BundleExport,
         AuditEvent::KeyAdopt,
+        AuditEvent::KeyBackup,
         AuditEvent::KeyExport,
         AuditEvent::KeyGenerate,
+        AuditEvent::KeyRestore,
         AuditEvent::KeyRetire,
         AuditEvent::KeyRevoke,
         AuditEvent::KeyRotate,
+        AuditEvent::KeyShareHandover,
         AuditEvent::LoginFailed,
         AuditEvent::ModuleAllow,
         AuditEvent::ModuleRemove,
@@ -157,6 +166,9 @@ impl AuditEvent {
             AuditEvent::AuditKey => "audit.key",
             AuditEvent::BundleExport => "bundle.export",
             AuditEvent::KeyAdopt => "key.adopt",
+            AuditEvent::KeyBackup => "key.backup",
+            AuditEvent::KeyRestore => "key.restore",
+            AuditEvent::KeyShareHandover => "key.share.handover",
             AuditEvent::KeyExport => "key.export",
             AuditEvent::KeyGenerate => "key.generate",
             AuditEvent::KeyRetire => "key.retire",

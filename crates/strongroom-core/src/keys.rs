@@ -149,6 +149,13 @@ impl fmt::Display for KeyId {
     }
 }
 
+/// A public key's raw parts, as a PKCS#11 public key object holds them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RawPublicParts {
+    Point(Vec<u8>),
+    Rsa { modulus: Vec<u8>, exponent: Vec<u8> },
+}
+
 /// A public key of any supported algorithm.
 #[derive(Clone, PartialEq, Eq)]
 pub enum PublicKey {
@@ -238,6 +245,25 @@ impl PublicKey {
                 .map(PublicKey::P384)
                 .map_err(|e| bad(e.to_string())),
             Algorithm::Rsa(_) => Err(bad("RSA keys have no point".into())),
+        }
+    }
+
+    /// The raw public parts a PKCS#11 public key object holds: the curve point (SEC1
+    /// uncompressed for ECDSA, the 32 bytes for Ed25519), or the RSA modulus and exponent.
+    pub fn raw_parts(&self) -> RawPublicParts {
+        use rsa::traits::PublicKeyParts;
+        match self {
+            PublicKey::Ed25519(k) => RawPublicParts::Point(k.to_bytes().to_vec()),
+            PublicKey::P256(k) => {
+                RawPublicParts::Point(k.to_encoded_point(false).as_bytes().to_vec())
+            }
+            PublicKey::P384(k) => {
+                RawPublicParts::Point(k.to_encoded_point(false).as_bytes().to_vec())
+            }
+            PublicKey::Rsa(k) => RawPublicParts::Rsa {
+                modulus: k.n().to_bytes_be(),
+                exponent: k.e().to_bytes_be(),
+            },
         }
     }
 

@@ -9,6 +9,7 @@
 pub mod artifact;
 pub mod audit_chain;
 mod b64;
+pub mod backup;
 pub mod bundle;
 pub mod digest;
 pub mod dsse;

@@ -85,19 +85,7 @@ impl Module {
         new: &SecretString,
     ) -> Result<(), HsmError> {
         let (slot, session) = self.rw_session(token)?;
-        match session.login(UserType::User, Some(old)) {
-            Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
-            Err(CkError::Pkcs11(RvError::PinIncorrect, _)) => {
-                let flags = token::read_pin_flags(self.ctx(), slot)?;
-                return Err(if flags.locked {
-                    HsmError::PinLocked
-                } else {
-                    HsmError::PinIncorrect { flags }
-                });
-            }
-            Err(CkError::Pkcs11(RvError::PinLocked, _)) => return Err(HsmError::PinLocked),
-            Err(e) => return Err(HsmError::from_ck(e)),
-        }
+        self.user_login(slot, &session, old)?;
         let set = session.set_pin(old, new).map_err(HsmError::from_ck);
         let _ = session.logout();
         set
@@ -118,7 +106,29 @@ impl Module {
         set
     }
 
-    fn rw_session(&self, token: &TokenSelector) -> Result<(Slot, Session), HsmError> {
+    /// Logs in as the token's user; a wrong PIN reports the tries left.
+    pub(crate) fn user_login(
+        &self,
+        slot: Slot,
+        session: &Session,
+        pin: &SecretString,
+    ) -> Result<(), HsmError> {
+        match session.login(UserType::User, Some(pin)) {
+            Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => Ok(()),
+            Err(CkError::Pkcs11(RvError::PinIncorrect, _)) => {
+                let flags = token::read_pin_flags(self.ctx(), slot)?;
+                Err(if flags.locked {
+                    HsmError::PinLocked
+                } else {
+                    HsmError::PinIncorrect { flags }
+                })
+            }
+            Err(CkError::Pkcs11(RvError::PinLocked, _)) => Err(HsmError::PinLocked),
+            Err(e) => Err(HsmError::from_ck(e)),
+        }
+    }
+
+    pub(crate) fn rw_session(&self, token: &TokenSelector) -> Result<(Slot, Session), HsmError> {
         let info = self.find_token(token)?;
         let slot = Slot::try_from(info.slot_id).map_err(HsmError::from_ck)?;
         Ok((slot, self.ctx().open_rw_session(slot)?))
@@ -126,7 +136,7 @@ impl Module {
 }
 
 /// Logs in as the token's security officer.
-fn so_login(session: &Session, so_pin: &SecretString) -> Result<(), HsmError> {
+pub(crate) fn so_login(session: &Session, so_pin: &SecretString) -> Result<(), HsmError> {
     match session.login(UserType::So, Some(so_pin)) {
         Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => Ok(()),
         Err(CkError::Pkcs11(RvError::PinIncorrect, _)) => Err(HsmError::SoPinIncorrect),

@@ -115,6 +115,18 @@ pub enum HsmError {
         attributes: crate::keys::KeyAttributes,
     },
 
+    #[error("this token cannot wrap {alg} private keys ({detail}), so a backup-able {alg} key cannot be made on it; make a never-extractable key, or use another algorithm (SoftHSM 2.6 cannot wrap Ed25519)")]
+    NotWrappable { alg: String, detail: String },
+
+    #[error("{key} cannot be backed up: it was generated {protection}; only keys generated backup-able (`key generate --backupable`) can be")]
+    NotBackupable { key: String, protection: String },
+
+    #[error("the token already holds an object with the label or CKA_ID of {key}; restore into a fresh token, or remove that object")]
+    RestoreTargetTaken { key: String },
+
+    #[error("the restored key is not the backed-up key ({reason}); it was deleted from the token")]
+    RestoredKeyMismatch { reason: String },
+
     #[error("the token returned a signature that does not verify ({detail}); it may be faulty")]
     BadSignature { detail: String },
 

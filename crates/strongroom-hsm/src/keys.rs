@@ -41,11 +41,15 @@ pub struct KeyAttributes {
     pub extractable: bool,
     pub sign: bool,
     pub decrypt: bool,
+    /// Wrappable only under a key the security officer marked trusted (`CKA_WRAP_WITH_TRUSTED`).
+    /// Absent from records older than key backups: read as `false`.
+    #[serde(default)]
+    pub wrap_with_trusted: bool,
 }
 
 impl KeyAttributes {
     /// Each attribute with its PKCS#11 name, in the order a person reads them.
-    pub fn named(&self) -> [(&'static str, bool); 7] {
+    pub fn named(&self) -> [(&'static str, bool); 8] {
         [
             ("CKA_LOCAL", self.local),
             ("CKA_NEVER_EXTRACTABLE", self.never_extractable),
@@ -54,6 +58,7 @@ impl KeyAttributes {
             ("CKA_EXTRACTABLE", self.extractable),
             ("CKA_SIGN", self.sign),
             ("CKA_DECRYPT", self.decrypt),
+            ("CKA_WRAP_WITH_TRUSTED", self.wrap_with_trusted),
         ]
     }
 
@@ -65,6 +70,36 @@ impl KeyAttributes {
             && self.sensitive
             && !self.extractable
     }
+
+    /// The private key can leave the token only wrapped, under a key the security officer
+    /// trusted, and never in the clear: what a backup-able key is.
+    pub fn backupable(&self) -> bool {
+        self.sensitive && self.extractable && self.wrap_with_trusted
+    }
+
+    /// How a person reads the key's protection.
+    pub fn protection(&self) -> &'static str {
+        if self.hardware_bound() {
+            "never extractable"
+        } else if self.backupable() {
+            "backup-able (wraps only under an SO-trusted key)"
+        } else if self.sensitive && !self.extractable {
+            "not extractable"
+        } else {
+            "extractable"
+        }
+    }
+}
+
+/// How a new token key may leave its token, decided when it is generated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyProtection {
+    /// Never extractable: it lives and dies with the token (the default).
+    #[default]
+    NeverExtractable,
+    /// Sensitive, extractable only wrapped under a trusted key: `key backup` can back it up.
+    Backupable,
 }
 
 /// A private key on a token, with its public half.
@@ -190,7 +225,7 @@ impl KeySelector {
 }
 
 /// The `CKA_EC_PARAMS` for an algorithm's curve.
-fn ec_params(alg: Algorithm) -> Option<&'static [u8]> {
+pub(crate) fn ec_params(alg: Algorithm) -> Option<&'static [u8]> {
     match alg {
         Algorithm::Ed25519 => Some(PARAMS_ED25519),
         Algorithm::EcdsaP256 => Some(PARAMS_P256),
@@ -217,6 +252,7 @@ pub(crate) fn generate(
     token: &TokenInfo,
     alg: Algorithm,
     label: &str,
+    protection: KeyProtection,
 ) -> Result<TokenKey, HsmError> {
     if label.is_empty() || label.len() > 255 {
         return Err(HsmError::InvalidLabel {
@@ -255,6 +291,9 @@ pub(crate) fn generate(
             label: label.to_owned(),
         });
     }
+    if protection == KeyProtection::Backupable {
+        crate::backup::probe_wrappable(session, token, alg, &mechanism, &public_shape(alg, shape))?;
+    }
     let mut id = vec![0u8; ID_LEN];
     OsRng.fill_bytes(&mut id);
 
@@ -267,19 +306,13 @@ pub(crate) fn generate(
         label_attr.clone(),
         Attribute::Id(id.clone()),
     ];
-    match (ec_params(alg), shape) {
-        (Some(params), _) => public.push(Attribute::EcParams(params.to_vec())),
-        (None, Some(bits)) => {
-            public.push(Attribute::ModulusBits(u64::from(bits).into()));
-            public.push(Attribute::PublicExponent(vec![0x01, 0x00, 0x01]));
-        }
-        (None, None) => unreachable!("every algorithm has a curve or a modulus size"),
-    }
-    let private = vec![
+    public.extend(public_shape(alg, shape));
+    let backupable = protection == KeyProtection::Backupable;
+    let mut private = vec![
         Attribute::Token(true),
         Attribute::Private(true),
         Attribute::Sensitive(true),
-        Attribute::Extractable(false),
+        Attribute::Extractable(backupable),
         Attribute::Sign(true),
         Attribute::Decrypt(false),
         Attribute::Unwrap(false),
@@ -287,6 +320,9 @@ pub(crate) fn generate(
         label_attr,
         Attribute::Id(id),
     ];
+    if backupable {
+        private.push(Attribute::WrapWithTrusted(true));
+    }
     let (pub_handle, priv_handle) = session.generate_key_pair(&mechanism, &public, &private)?;
     let destroy = || {
         let _ = session.destroy_object(priv_handle);
@@ -300,7 +336,11 @@ pub(crate) fn generate(
         }
     };
     let a = key.attributes;
-    if !a.hardware_bound() || !a.sign || a.decrypt {
+    let honoured = match protection {
+        KeyProtection::NeverExtractable => a.hardware_bound(),
+        KeyProtection::Backupable => a.local && a.always_sensitive && a.backupable(),
+    };
+    if !honoured || !a.sign || a.decrypt {
         destroy();
         return Err(HsmError::TemplateNotHonoured {
             label: label.to_owned(),
@@ -310,11 +350,23 @@ pub(crate) fn generate(
     Ok(key)
 }
 
+/// The public key template's curve, or modulus size and exponent.
+pub(crate) fn public_shape(alg: Algorithm, rsa_bits: Option<u32>) -> Vec<Attribute> {
+    match (ec_params(alg), rsa_bits) {
+        (Some(params), _) => vec![Attribute::EcParams(params.to_vec())],
+        (None, Some(bits)) => vec![
+            Attribute::ModulusBits(u64::from(bits).into()),
+            Attribute::PublicExponent(vec![0x01, 0x00, 0x01]),
+        ],
+        (None, None) => unreachable!("every algorithm has a curve or a modulus size"),
+    }
+}
+
 fn get(attrs: &[Attribute], ty: AttributeType) -> Option<&Attribute> {
     attrs.iter().find(|a| a.attribute_type() == ty)
 }
 
-fn get_bytes(attrs: &[Attribute], ty: AttributeType) -> Option<Vec<u8>> {
+pub(crate) fn get_bytes(attrs: &[Attribute], ty: AttributeType) -> Option<Vec<u8>> {
     match get(attrs, ty)? {
         Attribute::Label(v)
         | Attribute::Id(v)
@@ -335,7 +387,8 @@ fn get_bool(attrs: &[Attribute], ty: AttributeType) -> Option<bool> {
         | Attribute::Sensitive(b)
         | Attribute::Extractable(b)
         | Attribute::Sign(b)
-        | Attribute::Decrypt(b) => Some(*b),
+        | Attribute::Decrypt(b)
+        | Attribute::WrapWithTrusted(b) => Some(*b),
         _ => None,
     }
 }
@@ -354,6 +407,7 @@ pub(crate) fn read_attributes(
             AttributeType::Extractable,
             AttributeType::Sign,
             AttributeType::Decrypt,
+            AttributeType::WrapWithTrusted,
         ],
     )?;
     Ok(attributes_from(&attrs))
@@ -369,6 +423,7 @@ fn attributes_from(attrs: &[Attribute]) -> KeyAttributes {
         extractable: b(AttributeType::Extractable, true),
         sign: b(AttributeType::Sign, false),
         decrypt: b(AttributeType::Decrypt, true),
+        wrap_with_trusted: b(AttributeType::WrapWithTrusted, false),
     }
 }
 
@@ -431,7 +486,7 @@ fn public_from(alg: Algorithm, attrs: &[Attribute]) -> Option<PublicKey> {
     }
 }
 
-const KEY_ATTRS: [AttributeType; 15] = [
+const KEY_ATTRS: [AttributeType; 16] = [
     AttributeType::Label,
     AttributeType::Id,
     AttributeType::KeyType,
@@ -447,6 +502,7 @@ const KEY_ATTRS: [AttributeType; 15] = [
     AttributeType::Extractable,
     AttributeType::Sign,
     AttributeType::Decrypt,
+    AttributeType::WrapWithTrusted,
 ];
 
 const PUBLIC_ATTRS: [AttributeType; 6] = [
@@ -461,7 +517,7 @@ const PUBLIC_ATTRS: [AttributeType; 6] = [
 /// Reads a private key object into a [`TokenKey`]. The public key comes from `public` if given,
 /// else from the public key object with the same `CKA_ID` (preferring one with the same label;
 /// for RSA the modulus must match), else from the private key's own attributes.
-fn read_key(
+pub(crate) fn read_key(
     session: &Session,
     token: &TokenInfo,
     private: ObjectHandle,

@@ -9,6 +9,7 @@
 //! - [`keys`]: key generation templates, reading keys back, finding and listing keys.
 //! - [`signer`]: [`HsmSigner`], the `strongroom_core::Signer` over a token key, and batches.
 //! - [`admin`]: initialising a token, changing the user PIN, unlocking it with the SO PIN.
+//! - [`backup`]: wrapping a backup-able key for a backup, and unwrapping it into a token.
 //! - [`uri`]: RFC 7512 PKCS#11 URIs; [`pin`]: where PINs come from.
 //! - `testing` (feature `test-support`): a throw-away SoftHSM token for tests.
 //!
@@ -16,6 +17,7 @@
 //! an [`HsmError`], which names the PKCS#11 return value (`CKR_…`) where there is one.
 
 pub mod admin;
+pub mod backup;
 pub mod elf;
 pub mod error;
 pub mod keys;
@@ -30,8 +32,9 @@ pub mod uri;
 #[cfg(any(test, feature = "test-support"))]
 pub mod testing;
 
+pub use backup::{RestoreTarget, WrappedKey};
 pub use error::HsmError;
-pub use keys::{KeyAttributes, KeyListing, KeySelector, TokenKey, UnusableKey};
+pub use keys::{KeyAttributes, KeyListing, KeyProtection, KeySelector, TokenKey, UnusableKey};
 pub use module::Module;
 pub use pin::{PinError, PinPrompt, PinSource};
 pub use policy::ModulePolicy;

@@ -22,7 +22,7 @@ use secrecy::SecretString;
 use strongroom_core::Algorithm;
 
 use crate::error::HsmError;
-use crate::keys::{self, KeyAttributes, KeyListing, KeySelector, TokenKey};
+use crate::keys::{self, KeyAttributes, KeyListing, KeyProtection, KeySelector, TokenKey};
 use crate::module::ModuleRef;
 use crate::policy::ModulePolicy;
 use crate::token::{self, TokenInfo, TokenSelector};
@@ -67,6 +67,7 @@ enum Request {
     Generate {
         alg: Algorithm,
         label: String,
+        protection: KeyProtection,
         reply: Reply<TokenKey>,
     },
     Find {
@@ -189,9 +190,21 @@ impl TokenSession {
     /// Generates a key pair on the token (see `docs/hsm-recipe.md` for the templates). Refuses a
     /// label already used by any object on the token.
     pub fn generate_key(&self, alg: Algorithm, label: &str) -> Result<TokenKey, HsmError> {
+        self.generate_key_with(alg, label, KeyProtection::NeverExtractable)
+    }
+
+    /// [`TokenSession::generate_key`] with the protection chosen: a backup-able key is made
+    /// only after a throw-away key of its kind was wrapped on this token.
+    pub fn generate_key_with(
+        &self,
+        alg: Algorithm,
+        label: &str,
+        protection: KeyProtection,
+    ) -> Result<TokenKey, HsmError> {
         self.call(|reply| Request::Generate {
             alg,
             label: label.to_owned(),
+            protection,
             reply,
         })
     }
@@ -333,8 +346,19 @@ impl Worker {
     fn serve(&mut self, req: Request) {
         // A closed reply channel means the caller gave up waiting; nothing to do about it.
         match req {
-            Request::Generate { alg, label, reply } => {
-                let _ = reply.send(keys::generate(&self.session, &self.token, alg, &label));
+            Request::Generate {
+                alg,
+                label,
+                protection,
+                reply,
+            } => {
+                let _ = reply.send(keys::generate(
+                    &self.session,
+                    &self.token,
+                    alg,
+                    &label,
+                    protection,
+                ));
             }
             Request::Find { selector, reply } => {
                 let _ = reply.send(keys::find(&self.session, &self.token, &selector));

@@ -13,10 +13,12 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use secrecy::SecretString;
 
+use crate::keys::TokenKey;
 use crate::module::live_modules;
 use crate::policy::{ModulePolicy, SOFTHSM_PATHS};
 use crate::session::TokenSession;
 use crate::token::TokenSelector;
+use strongroom_core::Algorithm;
 
 /// The user PIN of every test token. Public.
 pub const USER_PIN: &str = "123456";
@@ -144,10 +146,99 @@ impl TestToken {
 
     /// `pkcs11-tool --module M --token-label L`, ready for more arguments.
     pub fn pkcs11_tool(&self) -> Command {
+        self.pkcs11_tool_on(&self.label)
+    }
+
+    /// `pkcs11-tool` on another token of this store.
+    pub fn pkcs11_tool_on(&self, token: &str) -> Command {
         let mut c = self.command("pkcs11-tool");
         c.arg("--module")
             .arg(&self.module)
-            .args(["--token-label", &self.label]);
+            .args(["--token-label", token]);
         c
     }
+
+    /// The objects `pkcs11-tool --list-objects` prints for `token`, one text block each.
+    pub fn tool_objects(&self, token: &str) -> Vec<String> {
+        let mut c = self.pkcs11_tool_on(token);
+        c.args(["--login", "--pin", USER_PIN, "--list-objects"]);
+        let listing = String::from_utf8(run(c).stdout).expect("pkcs11-tool prints text");
+        let mut blocks: Vec<String> = Vec::new();
+        for line in listing.lines() {
+            if !line.starts_with(' ') {
+                blocks.push(String::new());
+            }
+            if let Some(b) = blocks.last_mut() {
+                b.push_str(line);
+                b.push('\n');
+            }
+        }
+        blocks
+    }
+
+    /// Checks our SPKI of `key` against `token`'s public key object, as pkcs11-tool reads it.
+    pub fn assert_tool_reads_spki(&self, token: &str, key: &TokenKey) {
+        let ours = key.public_key.to_spki_der();
+        if key.algorithm == Algorithm::EcdsaP384 {
+            // OpenSC 0.23's --read-object fails on P-384 keys ("cannot create EVP_PKEY"), even
+            // its own: compare the point it lists instead (DER OCTET STRING 04 61 || 04 x y).
+            let blocks = self.tool_objects(token);
+            let block = blocks
+                .iter()
+                .find(|b| b.starts_with("Public Key Object") && tool_field(b, "ID") == key.id_hex())
+                .unwrap_or_else(|| panic!("pkcs11-tool lists no public key {}", key.id_hex()));
+            let point = hex::decode(tool_field(block, "EC_POINT")).expect("hex EC_POINT");
+            assert_eq!(&point[..2], &[0x04, 0x61]);
+            assert!(ours.ends_with(&point[2..]));
+            return;
+        }
+        let out = self.dir().join(format!("pub-{token}-{}.der", key.id_hex()));
+        let mut c = self.pkcs11_tool_on(token);
+        c.args([
+            "--read-object",
+            "--type",
+            "pubkey",
+            "--id",
+            &key.id_hex(),
+            "-o",
+        ])
+        .arg(&out);
+        run(c);
+        let theirs = std::fs::read(out).expect("pkcs11-tool wrote the public key");
+        if theirs.starts_with(b"-----BEGIN") {
+            // OpenSC 0.23 writes Ed25519 public keys as PEM despite the .der name.
+            let pem = String::from_utf8(theirs).expect("PEM is text");
+            assert_eq!(key.public_key.to_pem(), pem);
+            assert_eq!(
+                strongroom_core::PublicKey::from_pem(&pem)
+                    .expect("pkcs11-tool's PEM parses")
+                    .to_spki_der(),
+                ours
+            );
+        } else {
+            assert_eq!(ours, theirs);
+        }
+    }
+}
+
+/// The value of `name:` in a pkcs11-tool object block.
+pub fn tool_field<'a>(block: &'a str, name: &str) -> &'a str {
+    block
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix(&format!("{name}:")))
+        .unwrap_or_else(|| panic!("no {name} in {block}"))
+        .trim()
+}
+
+fn run(mut c: Command) -> std::process::Output {
+    let out = c
+        .output()
+        .expect("run pkcs11-tool (apt-get install -y opensc)");
+    assert!(
+        out.status.success(),
+        "{c:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }

@@ -13,7 +13,7 @@ use crate::error::HsmError;
 use crate::uri::Pkcs11Uri;
 
 /// The mechanisms Strongroom can use, by their spec names without the `CKM_` prefix.
-const USABLE_MECHANISMS: [(MechanismType, &str); 11] = [
+const USABLE_MECHANISMS: [(MechanismType, &str); 12] = [
     (
         MechanismType::ECC_EDWARDS_KEY_PAIR_GEN,
         "EC_EDWARDS_KEY_PAIR_GEN",
@@ -31,6 +31,8 @@ const USABLE_MECHANISMS: [(MechanismType, &str); 11] = [
     (MechanismType::RSA_PKCS, "RSA_PKCS"),
     (MechanismType::SHA256_RSA_PKCS_PSS, "SHA256_RSA_PKCS_PSS"),
     (MechanismType::SHA256_RSA_PKCS, "SHA256_RSA_PKCS"),
+    // Key backups (RFC 5649 key wrap with padding).
+    (MechanismType::AES_KEY_WRAP_PAD, "AES_KEY_WRAP_PAD"),
 ];
 
 /// What the token says about its user PIN (`CKF_USER_PIN_*` flags).

@@ -33,77 +33,6 @@ fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
     p
 }
 
-/// The objects `pkcs11-tool --list-objects` prints, one text block each.
-fn pkcs11_tool_objects(t: &TestToken) -> Vec<String> {
-    let mut c = t.pkcs11_tool();
-    c.args(["--login", "--pin", USER_PIN, "--list-objects"]);
-    let listing = String::from_utf8(run(c).stdout).unwrap();
-    let mut blocks: Vec<String> = Vec::new();
-    for line in listing.lines() {
-        if !line.starts_with(' ') {
-            blocks.push(String::new());
-        }
-        if let Some(b) = blocks.last_mut() {
-            b.push_str(line);
-            b.push('\n');
-        }
-    }
-    blocks
-}
-
-/// The value of `field:` in a pkcs11-tool object block.
-fn field<'a>(block: &'a str, name: &str) -> &'a str {
-    block
-        .lines()
-        .find_map(|l| l.trim_start().strip_prefix(&format!("{name}:")))
-        .unwrap_or_else(|| panic!("no {name} in {block}"))
-        .trim()
-}
-
-/// Checks our SPKI against the token, as pkcs11-tool reads it.
-fn assert_spki_matches_pkcs11_tool(t: &TestToken, key: &TokenKey) {
-    let ours = key.public_key.to_spki_der();
-    if key.algorithm == Algorithm::EcdsaP384 {
-        // OpenSC 0.23's --read-object fails on P-384 keys ("cannot create EVP_PKEY"), even its
-        // own: compare the point it lists instead (DER OCTET STRING 04 61 || 04 x y).
-        let blocks = pkcs11_tool_objects(t);
-        let block = blocks
-            .iter()
-            .find(|b| b.starts_with("Public Key Object") && field(b, "ID") == key.id_hex())
-            .unwrap();
-        let point = hex::decode(field(block, "EC_POINT")).unwrap();
-        assert_eq!(&point[..2], &[0x04, 0x61]);
-        assert!(ours.ends_with(&point[2..]));
-        return;
-    }
-    let out = t.dir().join(format!("pub-{}.der", key.id_hex()));
-    let mut c = t.pkcs11_tool();
-    c.args([
-        "--read-object",
-        "--type",
-        "pubkey",
-        "--id",
-        &key.id_hex(),
-        "-o",
-    ])
-    .arg(&out);
-    run(c);
-    let theirs = std::fs::read(out).unwrap();
-    if theirs.starts_with(b"-----BEGIN") {
-        // OpenSC 0.23 writes Ed25519 public keys as PEM despite the .der name.
-        let pem = String::from_utf8(theirs).unwrap();
-        assert_eq!(key.public_key.to_pem(), pem);
-        assert_eq!(
-            strongroom_core::PublicKey::from_pem(&pem)
-                .unwrap()
-                .to_spki_der(),
-            ours
-        );
-    } else {
-        assert_eq!(ours, theirs);
-    }
-}
-
 /// Verifies `sig` over `msg` with the openssl command-line tool.
 fn openssl_verify(t: &TestToken, key: &TokenKey, msg: &[u8], sig: &[u8], scheme: RsaScheme) {
     let dir = t.dir();
@@ -174,7 +103,7 @@ fn key_lifecycle(alg: Algorithm) {
     assert!(!session.private_value_exposed(&key).unwrap());
 
     // The exported SPKI is what pkcs11-tool reads from the token.
-    assert_spki_matches_pkcs11_tool(&t, &key);
+    t.assert_tool_reads_spki(t.label(), &key);
 
     // Found again by URI and by label, with the same public key.
     let uri = Pkcs11Uri::parse(&key.uri, false).unwrap();
@@ -255,17 +184,19 @@ fn pkcs11_tool_sees_a_never_extractable_key_it_cannot_read() {
     let key = session
         .generate_key(Algorithm::EcdsaP256, "sealed")
         .unwrap();
-    let blocks = pkcs11_tool_objects(&t);
+    let blocks = t.tool_objects(t.label());
     let block = blocks
         .iter()
-        .find(|b| b.starts_with("Private Key Object") && field(b, "label") == "sealed")
+        .find(|b| {
+            b.starts_with("Private Key Object") && testing::tool_field(b, "label") == "sealed"
+        })
         .unwrap_or_else(|| panic!("no private key 'sealed' in:\n{}", blocks.concat()));
-    let access = field(block, "Access");
+    let access = testing::tool_field(block, "Access");
     assert_eq!(
         access,
         "sensitive, always sensitive, never extractable, local"
     );
-    assert_eq!(field(block, "Usage"), "sign");
+    assert_eq!(testing::tool_field(block, "Usage"), "sign");
 
     // Reading the private value fails, through pkcs11-tool and through us.
     let mut c = t.pkcs11_tool();
@@ -499,7 +430,7 @@ fn keys_made_by_pkcs11_tool_can_be_adopted() {
 
     for key in listing.keys {
         assert!(key.attributes.local && key.attributes.never_extractable);
-        assert_spki_matches_pkcs11_tool(&t, &key);
+        t.assert_tool_reads_spki(t.label(), &key);
         let signer = HsmSigner::new(session.clone(), key.clone());
         let sig = signer.sign(b"adopted").unwrap();
         key.public_key.verify(b"adopted", &sig).unwrap();

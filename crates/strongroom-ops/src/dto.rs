@@ -67,6 +67,10 @@ pub struct TokenKeyFacts {
     pub cka: strongroom_hsm::KeyAttributes,
     /// Made on the token and never extractable: see [`strongroom_hsm::KeyAttributes::hardware_bound`].
     pub hardware_bound: bool,
+    /// Generated backup-able: see [`strongroom_hsm::KeyAttributes::backupable`]. Absent from
+    /// records older than key backups.
+    #[serde(default)]
+    pub backupable: bool,
 }
 
 /// One signed artifact.

@@ -147,6 +147,8 @@ pub enum OpsError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Hsm(#[from] HsmError),
+    #[error(transparent)]
+    Backup(#[from] strongroom_core::backup::BackupError),
     #[error("the key {label:?} is {status} and signs nothing more")]
     KeyNotActive { label: String, status: String },
     #[error("the token key {label:?} no longer matches the inventory: {reason}")]
@@ -335,9 +337,43 @@ fn hsm_kind(e: &HsmError) -> ErrorKind {
         | HsmError::AmbiguousToken { .. }
         | HsmError::TokenMismatch { .. }
         | HsmError::MechanismUnsupported { .. }
-        | HsmError::UnsupportedKey { .. } => ErrorKind::Usage,
+        | HsmError::UnsupportedKey { .. }
+        | HsmError::NotWrappable { .. }
+        | HsmError::NotBackupable { .. } => ErrorKind::Usage,
+        HsmError::RestoreTargetTaken { .. } => ErrorKind::Conflict,
+        HsmError::RestoredKeyMismatch { .. } => ErrorKind::Rejected,
         _ => ErrorKind::Device,
     }
+}
+
+/// What to do about a refused backup, share or restore.
+fn backup_remedy(e: &strongroom_core::backup::BackupError) -> Option<Remedy> {
+    use strongroom_core::backup::BackupError as B;
+    let plain = Remedy::plain;
+    Some(match e {
+        B::TooFewShares { .. } => plain(
+            "bring more custodians with their shares (--share FILE, one per share); nothing was restored",
+        ),
+        B::ShareCorrupted { .. } => plain(
+            "ask that share's custodian for their copy again (a mistyped line breaks the checksum), or use another custodian's share; nothing was restored",
+        ),
+        B::ShareFromOtherBackup { .. } => plain(
+            "give the shares of this backup only: each share names its backup on its `backup:` line; nothing was restored",
+        ),
+        B::ShareNotHandedOut { .. } | B::WrongWrappingKey { .. } => plain(
+            "that share is not the one this backup handed out; leave it out and ask how it came to differ (the audit log lists each hand-over); nothing was restored",
+        ),
+        B::BackupAltered { .. } | B::UnwrapFailed => plain(
+            "use an unaltered copy of the backup file; nothing was restored",
+        ),
+        B::DuplicateShare { .. } => plain("give each share once; nothing was restored"),
+        B::BadThreshold { .. } => plain(
+            "choose --threshold from 2 to --shares, for example --shares 5 --threshold 3",
+        ),
+        B::NotABackup(_) => plain("give the KEY.backup.json file `key backup` wrote"),
+        B::NotAShare { .. } => plain("give the share files `key backup` wrote, one per --share"),
+        B::Sharing(_) => return None,
+    })
 }
 
 /// What to do about a refusal of the station's database.
@@ -494,6 +530,16 @@ impl OpsError {
                 _ => ErrorKind::Storage,
             },
             Hsm(e) => hsm_kind(e),
+            Backup(e) => {
+                use strongroom_core::backup::BackupError as B;
+                match e {
+                    B::BadThreshold { .. } | B::NotABackup(_) | B::NotAShare { .. } => {
+                        ErrorKind::Usage
+                    }
+                    B::TooFewShares { .. } | B::DuplicateShare { .. } => ErrorKind::Usage,
+                    _ => ErrorKind::Rejected,
+                }
+            }
             Sbom(SbomError::Io { .. }) => ErrorKind::Storage,
             Sbom(_) => ErrorKind::Usage,
             Vuln(VulnError::Io { .. } | VulnError::Sqlite(_)) => ErrorKind::Storage,
@@ -620,6 +666,7 @@ impl OpsError {
             ),
             Read { .. } => plain("check the file's permissions and the medium"),
             Hsm(e) => return hsm_remedy(e),
+            Backup(e) => return backup_remedy(e),
             Sbom(SbomError::LimitExceeded { .. }) => plain(
                 "the input exceeds a safety limit (size, depth, entries, components or compression ratio); check that it is the artifact you meant",
             ),

@@ -403,25 +403,32 @@ impl Station {
         cb: &dyn Callbacks,
     ) -> Result<Box<dyn Signer>, OpsError> {
         match rec.backend {
-            Backend::Software => {
-                let passphrase: SecretString = cb
-                    .secret(&SecretRequest::KeyPassphrase {
-                        label: rec.label.clone(),
-                    })
-                    .ok_or_else(|| OpsError::SecretUnavailable {
-                        what: format!("the passphrase of key {:?}", rec.label),
-                    })?;
-                let key = keyfile::read(&self.store.key_dir().join(&rec.location), &passphrase)?;
-                if key.public_key() != &rec.public_key {
-                    return Err(StoreError::KeyFile {
-                        path: self.store.key_dir().join(&rec.location),
-                        reason: "the file holds a different key than the inventory records".into(),
-                    }
-                    .into());
-                }
-                Ok(Box::new(key))
-            }
+            Backend::Software => Ok(Box::new(self.unlock_software_key(rec, cb)?)),
             Backend::Pkcs11 => Ok(Box::new(self.unlock_token_key(rec, cb)?)),
         }
+    }
+
+    /// Decrypts a software key's file with its passphrase, asked through `cb`.
+    pub(crate) fn unlock_software_key(
+        &self,
+        rec: &KeyRecord,
+        cb: &dyn Callbacks,
+    ) -> Result<SoftwareKey, OpsError> {
+        let passphrase: SecretString = cb
+            .secret(&SecretRequest::KeyPassphrase {
+                label: rec.label.clone(),
+            })
+            .ok_or_else(|| OpsError::SecretUnavailable {
+                what: format!("the passphrase of key {:?}", rec.label),
+            })?;
+        let key = keyfile::read(&self.store.key_dir().join(&rec.location), &passphrase)?;
+        if key.public_key() != &rec.public_key {
+            return Err(StoreError::KeyFile {
+                path: self.store.key_dir().join(&rec.location),
+                reason: "the file holds a different key than the inventory records".into(),
+            }
+            .into());
+        }
+        Ok(key)
     }
 }

@@ -8,6 +8,7 @@
 mod access;
 pub mod attest;
 mod audit;
+pub mod backup;
 mod callbacks;
 pub mod dto;
 mod error;
@@ -43,7 +44,7 @@ pub use remedy::Remedy;
 pub use rotate::{RotateKey, Rotated};
 pub use sign::{bundle_path, SignRequest, BUNDLE_SUFFIX};
 pub use station::Station;
-pub use strongroom_hsm::{HsmError, PinFlags, TokenInfo};
+pub use strongroom_hsm::{HsmError, KeyProtection, PinFlags, TokenInfo};
 pub use strongroom_policy::Fix;
 pub use strongroom_store::audit::{AuditRow, ChainReport};
 pub use tokens::{AdoptTokenKey, GenerateTokenKey, InitToken, ModuleTokens, TokenTarget};

@@ -146,6 +146,10 @@ pub enum Action {
     KeyRevoke,
     #[serde(rename = "key.rotate")]
     KeyRotate,
+    #[serde(rename = "key.backup")]
+    KeyBackup,
+    #[serde(rename = "key.restore")]
+    KeyRestore,
     #[serde(rename = "key.list")]
     KeyList,
     #[serde(rename = "key.show")]
@@ -214,6 +218,8 @@ impl Action {
         Action::KeyRetire,
         Action::KeyRevoke,
         Action::KeyRotate,
+        Action::KeyBackup,
+        Action::KeyRestore,
         Action::KeyList,
         Action::KeyShow,
         Action::TokenList,
@@ -254,6 +260,8 @@ impl Action {
             Action::KeyRetire => "key.retire",
             Action::KeyRevoke => "key.revoke",
             Action::KeyRotate => "key.rotate",
+            Action::KeyBackup => "key.backup",
+            Action::KeyRestore => "key.restore",
             Action::KeyList => "key.list",
             Action::KeyShow => "key.show",
             Action::TokenList => "token.list",
@@ -294,7 +302,9 @@ impl Action {
             | Action::KeyExport
             | Action::KeyRetire
             | Action::KeyRevoke
-            | Action::KeyRotate => CUSTODIAN,
+            | Action::KeyRotate
+            | Action::KeyBackup
+            | Action::KeyRestore => CUSTODIAN,
             Action::ModuleAllow | Action::ModuleRemove | Action::TokenAdmin => CUSTODIAN,
             Action::VulndbConfigure => CUSTODIAN,
             Action::AuditKeySet => CUSTODIAN,

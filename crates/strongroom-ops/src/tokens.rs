@@ -8,8 +8,8 @@ use strongroom_core::AuditEvent;
 use strongroom_core::keyref::check_label;
 use strongroom_core::{Algorithm, Purpose};
 use strongroom_hsm::{
-    HsmError, HsmSigner, KeySelector, Module, ModulePolicy, PinSource, Pkcs11Uri, TokenInfo,
-    TokenKey, TokenSelector, TokenSession,
+    HsmError, HsmSigner, KeyProtection, KeySelector, Module, ModulePolicy, PinSource, Pkcs11Uri,
+    TokenInfo, TokenKey, TokenSelector, TokenSession,
 };
 use strongroom_store::settings::ALLOWED_MODULES;
 use strongroom_store::state::Change;
@@ -61,6 +61,8 @@ pub struct GenerateTokenKey {
     pub label: String,
     /// The one kind of signature the key will make.
     pub purpose: Purpose,
+    /// Never extractable (the default), or backup-able by `key backup`.
+    pub protection: KeyProtection,
 }
 
 /// A request to record a key that already exists on a token (made by another tool).
@@ -221,8 +223,30 @@ impl Station {
                 )));
             }
         }
+        let row = self.token_key_row(label, key, module, purpose);
+        let location = row.location.clone();
+        if let Some(existing) = self.store.key_by_id(&key.public_key.key_id())? {
+            return Err(StoreError::KeyIdTaken(existing.label).into());
+        }
+        self.act(
+            if key.attributes.local { AuditEvent::KeyGenerate } else { AuditEvent::KeyAdopt },
+            key.public_key.key_id().as_str(),
+            vec![Change::KeyPut { key: row.clone() }],
+            serde_json::json!({"label": label, "algorithm": key.algorithm.to_string(), "backend": "pkcs11", "uri": location, "hardware_bound": key.attributes.hardware_bound(), "purpose": purpose}),
+        )?;
+        Ok(KeyInfo::from(&row.record()?))
+    }
+
+    /// The inventory row of a token key reached through `module`.
+    pub(crate) fn token_key_row(
+        &self,
+        label: &str,
+        key: &TokenKey,
+        module: &Path,
+        purpose: Purpose,
+    ) -> KeyRow {
         let location = format!("{}?module-path={}", key.uri, percent_encode_path(module));
-        let row = KeyRow::new(&NewKey {
+        KeyRow::new(&NewKey {
             label,
             public_key: &key.public_key,
             backend: Backend::Pkcs11,
@@ -235,20 +259,11 @@ impl Station {
                 module: module.display().to_string(),
                 cka: key.attributes,
                 hardware_bound: key.attributes.hardware_bound(),
+                backupable: key.attributes.backupable(),
             })
             .expect("plain data serialises"),
             purpose,
-        });
-        if let Some(existing) = self.store.key_by_id(&key.public_key.key_id())? {
-            return Err(StoreError::KeyIdTaken(existing.label).into());
-        }
-        self.act(
-            if key.attributes.local { AuditEvent::KeyGenerate } else { AuditEvent::KeyAdopt },
-            key.public_key.key_id().as_str(),
-            vec![Change::KeyPut { key: row.clone() }],
-            serde_json::json!({"label": label, "algorithm": key.algorithm.to_string(), "backend": "pkcs11", "uri": location, "hardware_bound": key.attributes.hardware_bound(), "purpose": purpose}),
-        )?;
-        Ok(KeyInfo::from(&row.record()?))
+        })
     }
 
     pub(crate) fn check_new_label(&self, label: &str) -> Result<(), OpsError> {
@@ -271,7 +286,7 @@ impl Station {
         let session = self
             .open_token(&req.target, None, cb)
             .inspect_err(|e| self.record_failure(AuditEvent::KeyGenerate, &req.label, e))?;
-        let key = session.generate_key(req.algorithm, &req.label)?;
+        let key = session.generate_key_with(req.algorithm, &req.label, req.protection)?;
         self.record_token_key(&req.label, &key, session.module_path(), req.purpose)
     }
 
@@ -499,7 +514,7 @@ impl Station {
     }
 
     /// The module that has `target`'s token, loaded, and the token.
-    fn find_module_token(
+    pub(crate) fn find_module_token(
         &self,
         target: &TokenTarget,
     ) -> Result<(PathBuf, Module, TokenInfo), OpsError> {

@@ -59,6 +59,7 @@ fn cases() -> Vec<(Action, &'static str, Call)> {
                         algorithm: Algorithm::EcdsaP256,
                         label: format!("t-{tag}"),
                         purpose: Purpose::Signer,
+                        protection: Default::default(),
                     },
                     &Secrets,
                 )
@@ -137,6 +138,38 @@ fn cases() -> Vec<(Action, &'static str, Call)> {
             Action::TokenList,
             "list_tokens",
             Box::new(|s, _| s.list_tokens(Some(&missing())).map(drop)),
+        ),
+        (
+            Action::KeyBackup,
+            "backup_key",
+            Box::new(|s, _| {
+                s.backup_key(
+                    &strongroom_ops::backup::BackupKeyRequest {
+                        key: "no-such-key".into(),
+                        shares: 3,
+                        threshold: 2,
+                        custodians: Vec::new(),
+                        output: missing(),
+                    },
+                    &Secrets,
+                )
+                .map(drop)
+            }),
+        ),
+        (
+            Action::KeyRestore,
+            "restore_key",
+            Box::new(|s, _| {
+                s.restore_key(
+                    &strongroom_ops::backup::RestoreKeyRequest {
+                        backup: missing(),
+                        shares: Vec::new(),
+                        target: None,
+                    },
+                    &Secrets,
+                )
+                .map(drop)
+            }),
         ),
         (
             Action::TokenAdmin,

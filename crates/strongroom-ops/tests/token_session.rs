@@ -36,6 +36,7 @@ fn a_batch_is_signed_in_one_login_and_a_wrong_pin_is_tried_once() {
                 algorithm: Algorithm::EcdsaP256,
                 label: "k".into(),
                 purpose: strongroom_core::Purpose::Signer,
+                protection: Default::default(),
             },
             &Pin(USER_PIN),
         )

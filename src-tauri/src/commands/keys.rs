@@ -46,6 +46,8 @@ pub async fn generate_software_key(
         .await
 }
 
+/// A Tauri command's arguments are its IPC fields, one each.
+#[allow(clippy::too_many_arguments)]
 #[tauri::command(async)]
 pub async fn generate_token_key(
     state: State<'_, AppState>,
@@ -54,6 +56,7 @@ pub async fn generate_token_key(
     label: String,
     algorithm: String,
     purpose: strongroom_core::Purpose,
+    backupable: Option<bool>,
     pin: SecretString,
 ) -> Result<KeyInfo, IpcError> {
     let req = GenerateTokenKey {
@@ -61,6 +64,11 @@ pub async fn generate_token_key(
         algorithm: self::algorithm(&algorithm)?,
         label,
         purpose,
+        protection: if backupable == Some(true) {
+            strongroom_ops::KeyProtection::Backupable
+        } else {
+            strongroom_ops::KeyProtection::NeverExtractable
+        },
     };
     state
         .work(move |s| s.generate_token_key(&req, &Gui::new(None, Some(pin))))

@@ -8,4 +8,9 @@ export type KeyAttributes = {
 /**
  * Generated on the token (`CKA_LOCAL`).
  */
-local: boolean, never_extractable: boolean, always_sensitive: boolean, sensitive: boolean, extractable: boolean, sign: boolean, decrypt: boolean, };
+local: boolean, never_extractable: boolean, always_sensitive: boolean, sensitive: boolean, extractable: boolean, sign: boolean, decrypt: boolean, 
+/**
+ * Wrappable only under a key the security officer marked trusted (`CKA_WRAP_WITH_TRUSTED`).
+ * Absent from records older than key backups: read as `false`.
+ */
+wrap_with_trusted: boolean, };

@@ -24,4 +24,9 @@ cka: KeyAttributes,
 /**
  * Made on the token and never extractable: see [`strongroom_hsm::KeyAttributes::hardware_bound`].
  */
-hardware_bound: boolean, };
+hardware_bound: boolean, 
+/**
+ * Generated backup-able: see [`strongroom_hsm::KeyAttributes::backupable`]. Absent from
+ * records older than key backups.
+ */
+backupable: boolean, };

@@ -92,7 +92,7 @@ describe('SecretDialog', () => {
       title: 'PIN',
       label: 'User PIN',
       onsubmit: async (pin: string) => {
-        await api.generateTokenKey('tok', null, 'k', 'ecdsa-p256', 'signer', pin);
+        await api.generateTokenKey('tok', null, 'k', 'ecdsa-p256', 'signer', false, pin);
       },
       oncancel: () => {},
     });

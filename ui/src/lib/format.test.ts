@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attributeRows, fixHint, formatBytes, pinPhrase, shortHash, withFix } from './format';
+import { attributeRows, fixHint, formatBytes, keyProtection, pinPhrase, shortHash, withFix } from './format';
 import type { Fix } from './types';
 import { initialProgress, reduceProgress, startProgress } from './progress';
 
@@ -22,8 +22,9 @@ describe('format', () => {
 describe('attributeRows', () => {
   // what strongroom-ops records for a key made on a token (record_token_key)
   const tokenKey = {
-    cka: { local: true, never_extractable: true, always_sensitive: true, sensitive: true, extractable: false, sign: true, decrypt: false },
+    cka: { local: true, never_extractable: true, always_sensitive: true, sensitive: true, extractable: false, sign: true, decrypt: false, wrap_with_trusted: false },
     hardware_bound: true,
+    backupable: false,
     id: '0a1b2c3d',
     module: '/usr/lib/softhsm/libsofthsm2.so',
     object: 'release-hsm',
@@ -39,6 +40,7 @@ describe('attributeRows', () => {
       ['Key label on the token', 'release-hsm', 'object', 'object'],
       ['Key ID on the token', '0a1b2c3d', 'id', 'id'],
       ['Hardware-bound (made on the token, never leaves it in the clear)', 'Yes', 'hardware_bound', 'hardware_bound'],
+      ['Backup-able (leaves the token only wrapped under an SO-trusted key)', 'No', 'backupable', 'backupable'],
       ['Generated on the token', 'Yes', 'CKA_LOCAL', 'cka.local'],
       ['Never extractable', 'Yes', 'CKA_NEVER_EXTRACTABLE', 'cka.never_extractable'],
       ['Always sensitive', 'Yes', 'CKA_ALWAYS_SENSITIVE', 'cka.always_sensitive'],
@@ -46,6 +48,7 @@ describe('attributeRows', () => {
       ['Extractable', 'No', 'CKA_EXTRACTABLE', 'cka.extractable'],
       ['Can sign', 'Yes', 'CKA_SIGN', 'cka.sign'],
       ['Can decrypt', 'No', 'CKA_DECRYPT', 'cka.decrypt'],
+      ['Wraps only under a trusted key', 'No', 'CKA_WRAP_WITH_TRUSTED', 'cka.wrap_with_trusted'],
     ]);
   });
 
@@ -112,5 +115,18 @@ describe('fixHint', () => {
     expect(fixHint(null)).toBeNull();
     expect(withFix('artifact a has no SBOM', 'sbom')).toBe('artifact a has no SBOM — choose Generate or give the SBOM file in the SBOM step');
     expect(withFix('plain', null)).toBe('plain');
+  });
+});
+
+describe('keyProtection', () => {
+  const cka = { local: true, never_extractable: false, always_sensitive: true, sensitive: true, extractable: true, sign: true, decrypt: false, wrap_with_trusted: true };
+  const facts = { token: 't', token_serial: '1', object: 'k', id: '01', module: 'm', cka, hardware_bound: false, backupable: true };
+  const key = { label: 'k', key_id: 'x', algorithm: 'ecdsa-p256', backend: 'pkcs11', status: 'active', purpose: 'signer', created: '', uri: 'pkcs11:', attributes: facts, holder: null } as const;
+
+  it('tells a backup-able token key from a sealed one and from a software key', () => {
+    expect(keyProtection(key)).toBe('backup-able (wraps only under an SO-trusted key)');
+    expect(keyProtection({ ...key, attributes: { ...facts, hardware_bound: true, backupable: false } })).toBe('never extractable');
+    expect(keyProtection({ ...key, attributes: { ...facts, backupable: false, cka: { ...cka, extractable: false } } })).toBe('not extractable');
+    expect(keyProtection({ ...key, backend: 'software', uri: null, attributes: null })).toContain('age-encrypted');
   });
 });

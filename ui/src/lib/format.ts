@@ -1,5 +1,5 @@
 // Small display helpers shared by the screens (pure, unit-tested).
-import type { ChainProblem, Fix, PinFlags, Purpose, Severity } from './types';
+import type { ChainProblem, Fix, KeyInfo, PinFlags, Purpose, Severity } from './types';
 
 export function formatBytes(n: number): string {
   if (!Number.isFinite(n) || n < 0) return '?';
@@ -68,6 +68,7 @@ const BACKEND_FACTS: Record<string, string> = {
   object: 'Key label on the token',
   id: 'Key ID on the token',
   hardware_bound: 'Hardware-bound (made on the token, never leaves it in the clear)',
+  backupable: 'Backup-able (leaves the token only wrapped under an SO-trusted key)',
 };
 
 /** PKCS#11 attributes by their name without `CKA_`, lower case (as `strongroom-hsm` `KeyAttributes` sends them). */
@@ -82,6 +83,7 @@ const CKA_LABELS: Record<string, string> = {
   token: 'Stored on the token',
   sign: 'Can sign',
   decrypt: 'Can decrypt',
+  wrap_with_trusted: 'Wraps only under a trusted key',
   label: 'Label on the token',
   id: 'ID on the token',
 };
@@ -184,6 +186,16 @@ export function severityText(s: Severity | null | undefined): string {
 }
 
 /** What a secret dialog asks for to unlock `label`: the token PIN or the key's passphrase. */
+/** How a key may leave where it lives, as `strongroom key show` words it (`KeyAttributes::protection`). */
+export function keyProtection(key: KeyInfo): string {
+  const a = key.attributes;
+  if (key.backend === 'software' || !a) return 'age-encrypted file under the station; backup-able';
+  if (a.hardware_bound) return 'never extractable';
+  if (a.backupable) return 'backup-able (wraps only under an SO-trusted key)';
+  if (a.cka.sensitive && !a.cka.extractable) return 'not extractable';
+  return 'extractable';
+}
+
 export function unlockLabel(backend: string | null | undefined, label: string): string {
   return backend === 'pkcs11' ? `Token PIN for key ${label}` : `Passphrase for key ${label}`;
 }

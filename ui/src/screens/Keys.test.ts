@@ -12,8 +12,8 @@ const hard = {
   label: 'vault-p256', key_id: 'SHA256:tokenkeyid0123456789', algorithm: 'ecdsa-p256', backend: 'pkcs11', status: 'active',
   created: '2025-02-01T00:00:00Z', uri: 'pkcs11:token=vault;object=vault-p256;type=private',
   attributes: {
-    token: 'vault', token_serial: 'abc', object: 'vault-p256', id: '0a1b', module: '/usr/lib/softhsm/libsofthsm2.so', hardware_bound: true,
-    cka: { local: true, never_extractable: true, always_sensitive: true, sensitive: true, extractable: false, sign: true, decrypt: false },
+    token: 'vault', token_serial: 'abc', object: 'vault-p256', id: '0a1b', module: '/usr/lib/softhsm/libsofthsm2.so', hardware_bound: true, backupable: false,
+    cka: { local: true, never_extractable: true, always_sensitive: true, sensitive: true, extractable: false, sign: true, decrypt: false, wrap_with_trusted: false },
   },
 };
 const tokens = [{ module: '/usr/lib/softhsm/libsofthsm2.so', tokens: [{
@@ -163,7 +163,7 @@ describe('Keys screen', () => {
     await waitFor(() => expect(screen.getByTestId('secret-error-pin').textContent).toContain('the token reports few tries left'));
     expect(pin.value).toBe('');
     expect(lastCall(calls, 'generate_token_key').payload).toEqual({
-      token: 'vault', module: '/usr/lib/softhsm/libsofthsm2.so', label: 'hsm-key', algorithm: 'ecdsa-p384', purpose: 'signer', pin: '9999',
+      token: 'vault', module: '/usr/lib/softhsm/libsofthsm2.so', label: 'hsm-key', algorithm: 'ecdsa-p384', purpose: 'signer', backupable: false, pin: '9999',
     });
   });
 

@@ -6,7 +6,9 @@ use strongroom_ops::dto::KeyInfo;
 use strongroom_ops::{AdoptTokenKey, GenerateKey, GenerateTokenKey, RotateKey, TokenTarget};
 
 use super::{open_station, parse_purpose, print_json, warn_keys, write_output, Ctx};
-use crate::cli::{GenerateArgs, KeyCommand, PinArgs, RotateArgs, TokenArgs};
+use crate::cli::{
+    BackupArgs, GenerateArgs, KeyCommand, PinArgs, RestoreArgs, RotateArgs, TokenArgs,
+};
 use crate::exit;
 use crate::terminal::Terminal;
 
@@ -49,6 +51,8 @@ pub(super) fn key(ctx: &Ctx, cmd: KeyCommand) -> anyhow::Result<u8> {
             println!("retired {} ({})", k.label, k.key_id);
         }
         KeyCommand::Rotate(r) => key_rotate(ctx, r)?,
+        KeyCommand::Backup(b) => key_backup(ctx, b)?,
+        KeyCommand::Restore(r) => key_restore(ctx, r)?,
         KeyCommand::Revoke { key, reason } => {
             let r = open_station(ctx)?.revoke_key(&key, &reason)?;
             println!("revoked {} ({})", r.key.label, r.key.key_id);
@@ -81,6 +85,11 @@ fn key_generate(ctx: &Ctx, g: GenerateArgs) -> anyhow::Result<()> {
                 algorithm,
                 label: g.label,
                 purpose,
+                protection: if g.backupable {
+                    strongroom_ops::KeyProtection::Backupable
+                } else {
+                    strongroom_ops::KeyProtection::NeverExtractable
+                },
             },
             &cb,
         )?,
@@ -173,6 +182,73 @@ fn key_list(ctx: &Ctx, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn key_backup(ctx: &Ctx, b: BackupArgs) -> anyhow::Result<()> {
+    let station = open_station(ctx)?;
+    let cb = Terminal::new(
+        b.secrets.passphrase_file.as_deref(),
+        b.pin.pin_file.as_deref(),
+    )?
+    .token_admin_pins(b.so_pin_file.as_deref(), None)?;
+    let out = station.backup_key(
+        &strongroom_ops::backup::BackupKeyRequest {
+            key: b.key,
+            shares: b.shares,
+            threshold: b.threshold,
+            custodians: b.custodian,
+            output: b.output,
+        },
+        &cb,
+    )?;
+    if b.json {
+        return print_json(&out);
+    }
+    println!(
+        "backed up {} ({}) as backup {}",
+        out.key.label, out.key.key_id, out.backup_id
+    );
+    println!("backup file: {}", out.backup_file);
+    println!(
+        "{} shares, any {} of which restore the key; hand each to its custodian, then remove it here:",
+        out.share_files.len(),
+        out.threshold
+    );
+    for f in &out.share_files {
+        println!("  {f}");
+    }
+    Ok(())
+}
+
+fn key_restore(ctx: &Ctx, r: RestoreArgs) -> anyhow::Result<()> {
+    let station = open_station(ctx)?;
+    let cb = Terminal::new(None, r.pin.pin_file.as_deref())?
+        .separate_new_passphrase(r.new_passphrase_file.as_deref())?;
+    let out = station.restore_key(
+        &strongroom_ops::backup::RestoreKeyRequest {
+            backup: r.backup,
+            shares: r.shares,
+            target: target(&r.token),
+        },
+        &cb,
+    )?;
+    if r.json {
+        return print_json(&out);
+    }
+    let shares: Vec<String> = out.shares.iter().map(u8::to_string).collect();
+    println!(
+        "restored {} ({}) from backup {} with shares {}{}",
+        out.key.label,
+        out.key.key_id,
+        out.backup_id,
+        shares.join(", "),
+        if out.replaced {
+            "; the inventory's record now points at the restored key"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
 fn key_rotate(ctx: &Ctx, r: RotateArgs) -> anyhow::Result<()> {
     let RotateArgs {
         key,
@@ -253,10 +329,17 @@ fn print_key(info: &KeyInfo, json: bool, verb: &str) -> anyhow::Result<()> {
     writeln!(out, "backend:   {}", info.backend)?;
     writeln!(out, "status:    {}", info.status)?;
     writeln!(out, "created:   {}", info.created)?;
+    if info.uri.is_none() {
+        writeln!(
+            out,
+            "protection: age-encrypted file under the station; backup-able (`key backup`)"
+        )?;
+    }
     if let Some(uri) = &info.uri {
         writeln!(out, "uri:       {uri}")?;
         if let Some(a) = &info.attributes {
             writeln!(out, "token:     {} (serial {})", a.token, a.token_serial)?;
+            writeln!(out, "protection: {}", a.cka.protection())?;
             for (attr, value) in a.cka.named() {
                 writeln!(out, "  {attr:<22} {value}")?;
             }

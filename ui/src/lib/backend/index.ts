@@ -119,8 +119,9 @@ export const listKeys = () => invoke<KeyInfo[]>('list_keys');
 export const listTokens = () => invoke<ModuleTokens[]>('list_tokens');
 export const generateSoftwareKey = (label: string, algorithm: string, purpose: Purpose, passphrase: string) =>
   invoke<KeyInfo>('generate_software_key', { label, algorithm, purpose, passphrase });
-export const generateTokenKey = (token: string, module: string | null, label: string, algorithm: string, purpose: Purpose, pin: string) =>
-  invoke<KeyInfo>('generate_token_key', { token, module, label, algorithm, purpose, pin });
+/** Generates a key on a token: never extractable, or `backupable` (extractable only wrapped under an SO-trusted key, for `key backup`). */
+export const generateTokenKey = (token: string, module: string | null, label: string, algorithm: string, purpose: Purpose, backupable: boolean, pin: string) =>
+  invoke<KeyInfo>('generate_token_key', { token, module, label, algorithm, purpose, backupable, pin });
 /** Initialises the token of a free slot (`slot` one of `free_slots`; null: the first one): `soPin` its security officer's PIN, `pin` its user PIN. */
 export const initToken = (label: string, module: string | null, slot: number | null, soPin: string, pin: string) =>
   invoke<TokenInfo>('init_token', { label, module, slot, soPin, pin });
