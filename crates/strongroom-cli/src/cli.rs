@@ -71,6 +71,9 @@ pub enum Command {
     /// Manage the allowlist of PKCS#11 modules that may be loaded.
     #[command(subcommand)]
     Module(ModuleCommand),
+    /// The station's timestamp authority (RFC 3161), its keys on a token.
+    #[command(subcommand)]
+    Tsa(TsaCommand),
     /// The trust store: trusted keys (roles, stages, validity), revocations, the trust policy,
     /// and signed trust packages to move them between stations.
     #[command(subcommand)]
@@ -142,6 +145,36 @@ pub struct AdminPinArgs {
     /// The new user PIN, from the first line of FILE.
     #[arg(long, value_name = "FILE")]
     pub new_pin_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TsaCommand {
+    /// Make the station's timestamp authority: a CA key and a TSA key (ECDSA P-256, never
+    /// extractable) on the token, the CA's self-signed certificate and the TSA certificate it
+    /// issues (timeStamping). From then on every signature the station makes carries an RFC 3161
+    /// stamp. Writes station-tsa.trusted_root.json (trust it with `trust root import`),
+    /// station-ca.pem and station-tsa.pem to the output folder.
+    Init {
+        #[command(flatten)]
+        token: TokenArgs,
+        /// Folder for the trusted root and the certificates (never over existing files).
+        #[arg(short = 'o', long = "output", value_name = "DIR")]
+        output: PathBuf,
+        /// How many years the certificates are valid.
+        #[arg(long, default_value_t = 10)]
+        years: u32,
+        #[command(flatten)]
+        pin: PinArgs,
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the station's timestamp authority: its keys and when its certificates end.
+    Show {
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

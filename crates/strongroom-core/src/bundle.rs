@@ -123,6 +123,30 @@ impl BundleJson {
         )
     }
 
+    /// The bundle with RFC 3161 timestamps over its signature (DER `TimeStampResp`s), in
+    /// `verificationMaterial.timestampVerificationData.rfc3161Timestamps`.
+    pub fn with_rfc3161_timestamps(mut self, stamps: &[Vec<u8>]) -> Self {
+        if !stamps.is_empty() {
+            let list: Vec<serde_json::Value> = stamps
+                .iter()
+                .map(|s| serde_json::json!({"signedTimestamp": b64::encode(s)}))
+                .collect();
+            self.verification_material.timestamp_verification_data =
+                Some(serde_json::json!({"rfc3161Timestamps": list}));
+        }
+        self
+    }
+
+    /// The signature bytes a timestamp of this bundle is over: the message signature, or the
+    /// DSSE envelope's one signature.
+    pub fn signature_bytes(&self) -> Option<Vec<u8>> {
+        match (&self.message_signature, &self.dsse_envelope) {
+            (Some(ms), _) => b64::decode(&ms.signature),
+            (None, Some(env)) => env.signatures.first().and_then(|s| b64::decode(&s.sig)),
+            (None, None) => None,
+        }
+    }
+
     /// A v0.3 `dsseEnvelope` bundle. The envelope must carry exactly one signature by `key`.
     pub fn dsse(key: &PublicKey, envelope: &Envelope) -> Self {
         Self::with_content(key, None, Some(envelope.to_json()))
@@ -201,7 +225,31 @@ pub struct CheckedDocument {
     pub has_certificate: bool,
     /// Number of transparency-log entries carried (not validated offline).
     pub tlog_entries: usize,
+    /// RFC 3161 timestamps carried (DER, as given; checked by whoever trusts an authority).
+    pub rfc3161_timestamps: Vec<Vec<u8>>,
     pub content: Content,
+}
+
+/// The `signedTimestamp`s of `timestampVerificationData`, decoded.
+fn rfc3161_of(data: Option<&serde_json::Value>) -> Result<Vec<Vec<u8>>, SigstoreBundleError> {
+    let Some(list) = data.and_then(|d| d.get("rfc3161Timestamps")) else {
+        return Ok(Vec::new());
+    };
+    let list = list
+        .as_array()
+        .ok_or_else(|| SigstoreBundleError::Malformed("rfc3161Timestamps is not a list".into()))?;
+    list.iter()
+        .map(|t| {
+            t.get("signedTimestamp")
+                .and_then(|v| v.as_str())
+                .and_then(b64::decode)
+                .ok_or_else(|| {
+                    SigstoreBundleError::Malformed(
+                        "an rfc3161Timestamps entry has no base64 signedTimestamp".into(),
+                    )
+                })
+        })
+        .collect()
 }
 
 impl CheckedDocument {
@@ -224,6 +272,7 @@ impl CheckedDocument {
                 key_hint: None,
                 has_certificate: false,
                 tlog_entries: 0,
+                rfc3161_timestamps: Vec::new(),
                 content: Content::Dsse(Envelope::from_json(&env)?),
             })
         } else if obj.contains_key("base64Signature") {
@@ -233,6 +282,7 @@ impl CheckedDocument {
                 key_hint: None,
                 has_certificate: legacy.cert.is_some_and(|c| !c.is_empty()),
                 tlog_entries: usize::from(legacy.rekor_bundle.is_some()),
+                rfc3161_timestamps: Vec::new(),
                 content: Content::MessageSignature {
                     digest: None,
                     signature: b64::decode(&legacy.base64_signature)
@@ -289,8 +339,18 @@ impl CheckedDocument {
                 .filter(|h| !h.is_empty()),
             has_certificate: vm.x509_certificate_chain.is_some() || vm.certificate.is_some(),
             tlog_entries: vm.tlog_entries.len(),
+            rfc3161_timestamps: rfc3161_of(vm.timestamp_verification_data.as_ref())?,
             content,
         })
+    }
+
+    /// The signature bytes a timestamp of this document is over: the message signature, or the
+    /// DSSE envelope's first signature.
+    pub fn signature_bytes(&self) -> Option<&[u8]> {
+        match &self.content {
+            Content::MessageSignature { signature, .. } => Some(signature),
+            Content::Dsse(env) => env.signatures.first().map(|s| s.sig.as_slice()),
+        }
     }
 
     /// A one-line description for reports.

@@ -19,6 +19,8 @@ pub enum AuditEvent {
     AuditKey,
     #[serde(rename = "bundle.export")]
     BundleExport,
+    #[serde(rename = "clock.backwards")]
+    ClockBackwards,
     #[serde(rename = "key.adopt")]
     KeyAdopt,
     #[serde(rename = "key.backup")]
@@ -77,6 +79,8 @@ pub enum AuditEvent {
     TokenPinChange,
     #[serde(rename = "token.pin.unlock")]
     TokenPinUnlock,
+    #[serde(rename = "tsa.init")]
+    TsaInit,
     #[serde(rename = "trust.add")]
     TrustAdd,
     #[serde(rename = "trust.countersign")]
@@ -107,12 +111,13 @@ pub enum AuditEvent {
 
 impl AuditEvent {
     /// Every event, in the order of their names.
-    pub const ALL: [AuditEvent; 47] = [
+    pub const ALL: [AuditEvent; 49] = [
         AuditEvent::AccessDenied,
         AuditEvent::Attest,
         AuditEvent::AuditCheckpoint,
         AuditEvent::AuditKey,
         AuditEvent::BundleExport,
+        AuditEvent::ClockBackwards,
         AuditEvent::KeyAdopt,
         AuditEvent::KeyBackup,
         AuditEvent::KeyExport,
@@ -152,6 +157,7 @@ impl AuditEvent {
         AuditEvent::TrustRevoke,
         AuditEvent::TrustRootImport,
         AuditEvent::TrustRootRemove,
+        AuditEvent::TsaInit,
         AuditEvent::Verify,
         AuditEvent::VulndbConfigure,
         AuditEvent::VulndbImport,
@@ -166,6 +172,8 @@ impl AuditEvent {
             AuditEvent::AuditKey => "audit.key",
             AuditEvent::BundleExport => "bundle.export",
             AuditEvent::KeyAdopt => "key.adopt",
+            AuditEvent::TsaInit => "tsa.init",
+            AuditEvent::ClockBackwards => "clock.backwards",
             AuditEvent::KeyBackup => "key.backup",
             AuditEvent::KeyRestore => "key.restore",
             AuditEvent::KeyShareHandover => "key.share.handover",

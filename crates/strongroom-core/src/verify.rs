@@ -103,6 +103,9 @@ pub enum CheckId {
     Revocation,
     /// A signing key's validity window at the signing time.
     KeyValidity,
+    /// An RFC 3161 timestamp over a manifest signature, by a timestamp authority the trust store
+    /// trusts: it, not the signer's claim, dates the signature for `revocation` and `key-validity`.
+    Timestamp,
     /// The two-person rule: distinct approvers against the stage's threshold.
     ApprovalThreshold,
     /// The stage's policy.
@@ -113,7 +116,7 @@ pub enum CheckId {
 
 impl CheckId {
     /// Every check id, in the order `docs/verify.md` lists them.
-    pub const ALL: [CheckId; 26] = [
+    pub const ALL: [CheckId; 27] = [
         CheckId::Format,
         CheckId::KeyHint,
         CheckId::Signature,
@@ -137,6 +140,7 @@ impl CheckId {
         CheckId::KeyTrust,
         CheckId::Revocation,
         CheckId::KeyValidity,
+        CheckId::Timestamp,
         CheckId::ApprovalThreshold,
         CheckId::Policy,
         CheckId::AuditExcerpt,
@@ -168,6 +172,7 @@ impl CheckId {
             CheckId::KeyTrust => "key-trust",
             CheckId::Revocation => "revocation",
             CheckId::KeyValidity => "key-validity",
+            CheckId::Timestamp => "timestamp",
             CheckId::ApprovalThreshold => "approval-threshold",
             CheckId::Policy => "policy",
             CheckId::AuditExcerpt => "audit-excerpt",

@@ -169,7 +169,7 @@ pub(crate) fn custodians(s: &AccessState) -> Vec<&OperatorRecord> {
 }
 
 /// Settings that change who is trusted or what the audit trail proves: a quorum sets them.
-const QUORUM_SETTINGS: [&str; 2] = [QUORUM, AUDIT_KEY];
+const QUORUM_SETTINGS: [&str; 3] = [QUORUM, AUDIT_KEY, crate::tsa::TSA_SETTING];
 /// Settings only an import sets.
 const IMPORT_SETTINGS: [&str; 2] = [LAST_IMPORT, THRESHOLD];
 

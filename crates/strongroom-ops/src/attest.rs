@@ -262,7 +262,11 @@ impl Station {
         }
         let statement = Statement::new(subjects, predicate_type.clone(), predicate);
         let envelope = Envelope::sign(&*signer, INTOTO_PAYLOAD_TYPE, statement.to_json_bytes())?;
-        let json = BundleJson::dsse(signer.public_key(), &envelope).to_pretty_json();
+        let mut bundle = BundleJson::dsse(signer.public_key(), &envelope);
+        if let Some(stamper) = self.stamper(cb)? {
+            bundle = stamper.stamp_one(self, bundle)?;
+        }
+        let json = bundle.to_pretty_json();
         write_atomic(
             &output,
             if req.force {

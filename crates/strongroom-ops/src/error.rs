@@ -149,6 +149,10 @@ pub enum OpsError {
     Hsm(#[from] HsmError),
     #[error(transparent)]
     Backup(#[from] strongroom_core::backup::BackupError),
+    #[error("the timestamp authority failed: {0}")]
+    Timestamp(String),
+    #[error("the station's clock reads {now}, earlier than {last}, a time it read before: a clock that jumps backwards would let signatures be dated before what already happened")]
+    ClockBackwards { now: String, last: String },
     #[error("the key {label:?} is {status} and signs nothing more")]
     KeyNotActive { label: String, status: String },
     #[error("the token key {label:?} no longer matches the inventory: {reason}")]
@@ -530,6 +534,8 @@ impl OpsError {
                 _ => ErrorKind::Storage,
             },
             Hsm(e) => hsm_kind(e),
+            Timestamp(_) => ErrorKind::Device,
+            ClockBackwards { .. } => ErrorKind::Rejected,
             Backup(e) => {
                 use strongroom_core::backup::BackupError as B;
                 match e {
@@ -667,6 +673,9 @@ impl OpsError {
             Read { .. } => plain("check the file's permissions and the medium"),
             Hsm(e) => return hsm_remedy(e),
             Backup(e) => return backup_remedy(e),
+            ClockBackwards { .. } => plain(
+                "set the station's clock right (a custodian, with the operating system's tools), then try again; the refusal is in the audit log",
+            ),
             Sbom(SbomError::LimitExceeded { .. }) => plain(
                 "the input exceeds a safety limit (size, depth, entries, components or compression ratio); check that it is the artifact you meant",
             ),

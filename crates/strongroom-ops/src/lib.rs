@@ -30,6 +30,7 @@ mod station;
 mod tokens;
 pub mod trust;
 pub mod trust_roots;
+pub mod tsa;
 mod util;
 mod verify;
 pub mod vulns;

@@ -158,6 +158,8 @@ pub enum Action {
     TokenList,
     #[serde(rename = "token.admin")]
     TokenAdmin,
+    #[serde(rename = "tsa.init")]
+    TsaInit,
     #[serde(rename = "module.list")]
     ModuleList,
     #[serde(rename = "module.allow")]
@@ -224,6 +226,7 @@ impl Action {
         Action::KeyShow,
         Action::TokenList,
         Action::TokenAdmin,
+        Action::TsaInit,
         Action::ModuleList,
         Action::ModuleAllow,
         Action::ModuleRemove,
@@ -266,6 +269,7 @@ impl Action {
             Action::KeyShow => "key.show",
             Action::TokenList => "token.list",
             Action::TokenAdmin => "token.admin",
+            Action::TsaInit => "tsa.init",
             Action::ModuleList => "module.list",
             Action::ModuleAllow => "module.allow",
             Action::ModuleRemove => "module.remove",
@@ -306,6 +310,7 @@ impl Action {
             | Action::KeyBackup
             | Action::KeyRestore => CUSTODIAN,
             Action::ModuleAllow | Action::ModuleRemove | Action::TokenAdmin => CUSTODIAN,
+            Action::TsaInit => CUSTODIAN,
             Action::VulndbConfigure => CUSTODIAN,
             Action::AuditKeySet => CUSTODIAN,
             Action::OperatorAdd | Action::OperatorChange => CUSTODIAN,

@@ -124,6 +124,7 @@ impl Station {
             cb,
         )?;
         let signer: &dyn Signer = &*signer;
+        let stamper = self.stamper(cb)?;
         // What a signing run killed here before left behind goes first (debris, never usable).
         let leftovers = crate::util::remove_leftovers_beside(&outputs);
         // The intent is recorded before any signature exists: a process killed while signing
@@ -190,7 +191,10 @@ impl Station {
                     .collect();
                 let batch: Vec<(&str, &DigestSet)> =
                     names.iter().map(String::as_str).zip(&digests).collect();
-                let bundles = sign_artifacts(signer, &batch)?;
+                let mut bundles = sign_artifacts(signer, &batch)?;
+                if let Some(s) = &stamper {
+                    bundles = s.stamp_bundles(self, bundles)?;
+                }
                 for (i, set) in digests.iter().enumerate() {
                     signed.push(SignedFile {
                         artifact: req.files[first + i].display().to_string(),

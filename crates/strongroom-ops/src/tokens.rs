@@ -374,7 +374,7 @@ impl strongroom_hsm::PinPrompt for NoPrompt {
     }
 }
 
-fn percent_encode_path(p: &Path) -> String {
+pub(crate) fn percent_encode_path(p: &Path) -> String {
     const KEEP: &[u8] = b"/-._~";
     p.to_string_lossy()
         .bytes()

@@ -172,6 +172,21 @@ fn cases() -> Vec<(Action, &'static str, Call)> {
             }),
         ),
         (
+            Action::TsaInit,
+            "tsa_init",
+            Box::new(|s, _| {
+                s.tsa_init(
+                    &strongroom_ops::tsa::TsaInit {
+                        target: strongroom_ops::TokenTarget::label("t", Some(missing())),
+                        output: missing(),
+                        years: 10,
+                    },
+                    &Secrets,
+                )
+                .map(drop)
+            }),
+        ),
+        (
             Action::TokenAdmin,
             "token_init",
             Box::new(|s, _| {

@@ -3,6 +3,7 @@
 //! Built on RustCrypto with our own checks (the decision and its evidence: `docs/ARCHITECTURE.md`).
 //! This crate knows nothing of stations, operators or shells.
 
+pub mod authority;
 pub mod bundle;
 pub mod checkpoint;
 pub mod entry;

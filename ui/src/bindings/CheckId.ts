@@ -4,4 +4,4 @@
  * What a check is about: the stable identifiers of the `--json` report, each documented in
  * `docs/verify.md` and listed in `docs/schemas/verify-report.schema.json`.
  */
-export type CheckId = "format" | "key-hint" | "signature" | "artifact-digest" | "keyid" | "statement" | "payload-type" | "subject" | "predicate-type" | "transparency-log" | "certificate" | "encryption" | "manifest" | "manifest-complete" | "keys" | "approval" | "artifact-signature" | "attestation" | "sbom-match" | "image-signature" | "key-trust" | "revocation" | "key-validity" | "approval-threshold" | "policy" | "audit-excerpt";
+export type CheckId = "format" | "key-hint" | "signature" | "artifact-digest" | "keyid" | "statement" | "payload-type" | "subject" | "predicate-type" | "transparency-log" | "certificate" | "encryption" | "manifest" | "manifest-complete" | "keys" | "approval" | "artifact-signature" | "attestation" | "sbom-match" | "image-signature" | "key-trust" | "revocation" | "key-validity" | "timestamp" | "approval-threshold" | "policy" | "audit-excerpt";

@@ -297,7 +297,7 @@ fn key_rotate(ctx: &Ctx, r: RotateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn target(t: &TokenArgs) -> Option<TokenTarget> {
+pub(super) fn target(t: &TokenArgs) -> Option<TokenTarget> {
     let label = t.token.as_ref()?;
     Some(if t.by_serial {
         TokenTarget::serial(label, t.module.clone())

@@ -13,6 +13,7 @@ mod scan;
 mod sign;
 mod token;
 mod trust;
+mod tsa;
 mod verify;
 mod vulndb;
 
@@ -211,6 +212,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Operator(o) => operator::operator(&ctx, o),
         Command::Token(t) => token::token(&ctx, t),
         Command::Module(m) => module::module(&ctx, m),
+        Command::Tsa(t) => tsa::tsa(&ctx, t),
         Command::Trust(t) => trust::trust(&ctx, t),
     }
 }

@@ -122,7 +122,9 @@ impl Station {
             &self.operator,
             &signed_at,
         );
-        let (sig_json, pem) = sign_manifest(&*signer, &statement)?;
+        let stamper = self.stamper(cb)?;
+        let (sig_json, pem) =
+            sign_manifest(&*signer, &statement, stamper.as_ref().map(|s| (self, s)))?;
 
         // Every entry as it was, the new approval, and a fresh audit excerpt.
         let mut w = BundleWriter::from_zip(opened.zip.clone())?;

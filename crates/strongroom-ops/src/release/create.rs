@@ -266,7 +266,11 @@ impl Station {
             .map(|p| p.name.as_str())
             .zip(&digests)
             .collect();
-        let artifact_bundles = sign_artifacts(signer, &batch)?;
+        let stamper = self.stamper(cb)?;
+        let mut artifact_bundles = sign_artifacts(signer, &batch)?;
+        if let Some(s) = &stamper {
+            artifact_bundles = s.stamp_bundles(self, artifact_bundles)?;
+        }
         let image_signatures = sign_images(signer, &prepared)?;
         let statements = attestation_statements(&prepared, &digests, provenance.as_ref());
         let SignedStatements { payloads, sigs } = sign_statements(signer, &statements)?;
@@ -310,7 +314,8 @@ impl Station {
             &self.operator,
             &created,
         );
-        let (sig_json, pem) = sign_manifest(signer, &statement)?;
+        let (sig_json, pem) =
+            sign_manifest(signer, &statement, stamper.as_ref().map(|s| (self, s)))?;
         writer.add(&layout::approval_bundle(&hex), EntrySource::Bytes(sig_json))?;
         writer.add(&layout::approval_key(&hex), EntrySource::Bytes(pem))?;
 

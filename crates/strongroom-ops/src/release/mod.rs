@@ -118,16 +118,20 @@ pub(crate) fn manifest_statement(
     )
 }
 
-/// Signs a manifest statement: the Sigstore bundle JSON, and the signer's public key PEM.
+/// Signs a manifest statement: the Sigstore bundle JSON (stamped by the station's timestamp
+/// authority, when it has one), and the signer's public key PEM.
 pub(crate) fn sign_manifest(
     signer: &dyn Signer,
     statement: &Statement,
+    stamp: Option<(&crate::Station, &crate::tsa::Stamper)>,
 ) -> Result<(Vec<u8>, Vec<u8>), OpsError> {
     let env = Envelope::sign(signer, INTOTO_PAYLOAD_TYPE, statement.to_json_bytes())?;
+    let mut bundle = strongroom_core::bundle::BundleJson::dsse(signer.public_key(), &env);
+    if let Some((station, stamper)) = stamp {
+        bundle = stamper.stamp_one(station, bundle)?;
+    }
     Ok((
-        strongroom_core::bundle::BundleJson::dsse(signer.public_key(), &env)
-            .to_pretty_json()
-            .into_bytes(),
+        bundle.to_pretty_json().into_bytes(),
         signer.public_key().to_pem().into_bytes(),
     ))
 }

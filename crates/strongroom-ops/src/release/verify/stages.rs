@@ -200,7 +200,7 @@ fn approval(
         _ => SignatureKind::Approval,
     };
     let operator = p["operator"].as_str().unwrap_or("").to_owned();
-    let Some(Ok(signed_at)) = p["signedAt"].as_str().map(timestamp) else {
+    let Some(Ok(claimed)) = p["signedAt"].as_str().map(timestamp) else {
         fail(
             lines,
             format!("{what}: the signature records no valid signing time"),
@@ -210,6 +210,14 @@ fn approval(
     let word = match kind {
         SignatureKind::Release => "release",
         SignatureKind::Approval => "approval",
+    };
+    let signed_at = match signing_time(&doc, trust, &key, claimed, word, lines) {
+        Some(t) => t,
+        None => {
+            let fact =
+                signature_facts(trust, &key.key_id(), kind, &operator, claimed, false, stage);
+            return Some((fact, key));
+        }
     };
     let in_future = crate::release::not_in_future(signed_at);
     let mut fact = signature_facts(
@@ -264,6 +272,76 @@ type Unsigned = (String, Option<Box<PublicKey>>);
 
 /// The key and signature of one approval, verified over the manifest's digest. On failure, why,
 /// and the key when the signature was read but does not verify.
+/// When a manifest signature was made, for the trust checks: the time a trusted timestamp
+/// authority stamped it at, else the signer's claim. `None` (with a failed line) when the
+/// signature must not count: a stamp that does not verify, a claim later than the stamp, or,
+/// once the trust store trusts a timestamp authority, no stamp on a signature by a key that has
+/// been revoked.
+fn signing_time(
+    doc: &CheckedDocument,
+    trust: &TrustSet,
+    key: &PublicKey,
+    claimed: Timestamp,
+    word: &str,
+    lines: &mut Lines,
+) -> Option<Timestamp> {
+    use crate::tsa::StampCheck;
+    let authorities = crate::tsa::trusted_authorities(trust);
+    match crate::tsa::check_stamps(doc, &authorities) {
+        StampCheck::Valid(v) => {
+            // A clock's second and a stamp's second may differ by a little; a claim minutes
+            // after the stamp is not an honest one.
+            if claimed.unix_seconds() > v.time.unix_seconds() + 120 {
+                lines.push(
+                    CheckId::Timestamp,
+                    Outcome::Fail,
+                    format!("{word} signature claims {claimed}, after its timestamp {}: the claim is false; it does not count", v.time),
+                );
+                return None;
+            }
+            lines.push(
+                CheckId::Timestamp,
+                Outcome::Pass,
+                format!(
+                    "{word} signature timestamped at {} by {} (it claims {claimed})",
+                    v.time, v.authority
+                ),
+            );
+            Some(v.time)
+        }
+        StampCheck::Invalid(why) => {
+            lines.push(
+                CheckId::Timestamp,
+                Outcome::Fail,
+                format!("{word} signature's timestamp does not count: {why}; the signature does not count"),
+            );
+            None
+        }
+        StampCheck::None => {
+            let revoked = trust.revocation(&key.key_id());
+            if let (Some(r), false) = (revoked, authorities.is_empty()) {
+                lines.push(
+                    CheckId::Timestamp,
+                    Outcome::Fail,
+                    format!(
+                        "{word} signature has no timestamp, and its key was revoked at {} ({}): only its signer's claim ({claimed}) says it came before; it does not count",
+                        r.revoked_at, r.reason
+                    ),
+                );
+                return None;
+            }
+            if !authorities.is_empty() {
+                lines.push(
+                    CheckId::Timestamp,
+                    Outcome::Skip,
+                    format!("{word} signature has no timestamp: its signing time {claimed} is its signer's claim"),
+                );
+            }
+            Some(claimed)
+        }
+    }
+}
+
 fn signed_manifest(
     a: &strongroom_bundle::Approval,
     manifest_digest: &Digest,
