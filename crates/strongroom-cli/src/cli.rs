@@ -74,6 +74,9 @@ pub enum Command {
     /// The station's timestamp authority (RFC 3161), its keys on a token.
     #[command(subcommand)]
     Tsa(TsaCommand),
+    /// Scripted key ceremonies: run one step by step, and check its signed record.
+    #[command(subcommand)]
+    Ceremony(CeremonyCommand),
     /// The trust store: trusted keys (roles, stages, validity), revocations, the trust policy,
     /// and signed trust packages to move them between stations.
     #[command(subcommand)]
@@ -145,6 +148,50 @@ pub struct AdminPinArgs {
     /// The new user PIN, from the first line of FILE.
     #[arg(long, value_name = "FILE")]
     pub new_pin_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CeremonyCommand {
+    /// Run a ceremony script (TOML: its name, its participants and their custodian keys, and
+    /// its steps: init-token, generate-key, backup-key, export-public-key, sign-trust-package,
+    /// checkpoint, each with the role and the quorum it needs). The participants other than the
+    /// operator consent with --cosigner. Writes NAME.ceremony.json (an in-toto statement in a
+    /// DSSE envelope signed by every participant's key) and NAME.ceremony.html (a sheet to print
+    /// and initial) to the output folder, with what the steps write.
+    Run {
+        /// The ceremony script.
+        script: PathBuf,
+        /// Folder for the record, the sheet and the steps' files.
+        #[arg(short = 'o', long = "output", value_name = "DIR")]
+        output: PathBuf,
+        #[command(flatten)]
+        secrets: SecretArgs,
+        #[command(flatten)]
+        pin: PinArgs,
+        /// Read the SO PIN (init-token, backup-key steps) from the first line of FILE (else
+        /// STRONGROOM_SO_PIN, else a prompt).
+        #[arg(long, value_name = "FILE")]
+        so_pin_file: Option<PathBuf>,
+        /// Read a new token's user PIN (init-token steps) from the first line of FILE (else
+        /// STRONGROOM_NEW_PIN, else a prompt, twice).
+        #[arg(long, value_name = "FILE")]
+        new_pin_file: Option<PathBuf>,
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a ceremony record with every participant's public key (no station needed): each
+    /// signed it, and no step was removed, added or reordered.
+    Verify {
+        /// The NAME.ceremony.json record.
+        record: PathBuf,
+        /// A participant's public key (PEM); give one --key per participant.
+        #[arg(long = "key", value_name = "PEM", required = true)]
+        keys: Vec<PathBuf>,
+        /// Print the result as JSON (the shape `docs/cli.md` documents).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

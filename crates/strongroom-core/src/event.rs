@@ -19,6 +19,8 @@ pub enum AuditEvent {
     AuditKey,
     #[serde(rename = "bundle.export")]
     BundleExport,
+    #[serde(rename = "ceremony.run")]
+    CeremonyRun,
     #[serde(rename = "clock.backwards")]
     ClockBackwards,
     #[serde(rename = "key.adopt")]
@@ -111,12 +113,13 @@ pub enum AuditEvent {
 
 impl AuditEvent {
     /// Every event, in the order of their names.
-    pub const ALL: [AuditEvent; 49] = [
+    pub const ALL: [AuditEvent; 50] = [
         AuditEvent::AccessDenied,
         AuditEvent::Attest,
         AuditEvent::AuditCheckpoint,
         AuditEvent::AuditKey,
         AuditEvent::BundleExport,
+        AuditEvent::CeremonyRun,
         AuditEvent::ClockBackwards,
         AuditEvent::KeyAdopt,
         AuditEvent::KeyBackup,
@@ -173,6 +176,7 @@ impl AuditEvent {
             AuditEvent::BundleExport => "bundle.export",
             AuditEvent::KeyAdopt => "key.adopt",
             AuditEvent::TsaInit => "tsa.init",
+            AuditEvent::CeremonyRun => "ceremony.run",
             AuditEvent::ClockBackwards => "clock.backwards",
             AuditEvent::KeyBackup => "key.backup",
             AuditEvent::KeyRestore => "key.restore",

@@ -11,6 +11,7 @@ pub mod audit_chain;
 mod b64;
 pub mod backup;
 pub mod bundle;
+pub mod ceremony;
 pub mod digest;
 pub mod dsse;
 pub mod event;

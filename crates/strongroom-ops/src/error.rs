@@ -151,6 +151,14 @@ pub enum OpsError {
     Backup(#[from] strongroom_core::backup::BackupError),
     #[error("the timestamp authority failed: {0}")]
     Timestamp(String),
+    #[error("ceremony step {step} ({title}) failed: {cause}; the steps before it are done and in the audit log, no record was written")]
+    CeremonyStep {
+        step: usize,
+        title: String,
+        cause: Box<OpsError>,
+    },
+    #[error("the ceremony record does not verify: {0}")]
+    CeremonyRejected(String),
     #[error("the station's clock reads {now}, earlier than {last}, a time it read before: a clock that jumps backwards would let signatures be dated before what already happened")]
     ClockBackwards { now: String, last: String },
     #[error("the key {label:?} is {status} and signs nothing more")]
@@ -535,6 +543,8 @@ impl OpsError {
             },
             Hsm(e) => hsm_kind(e),
             Timestamp(_) => ErrorKind::Device,
+            CeremonyStep { cause, .. } => cause.kind(),
+            CeremonyRejected(_) => ErrorKind::Rejected,
             ClockBackwards { .. } => ErrorKind::Rejected,
             Backup(e) => {
                 use strongroom_core::backup::BackupError as B;
@@ -673,6 +683,10 @@ impl OpsError {
             Read { .. } => plain("check the file's permissions and the medium"),
             Hsm(e) => return hsm_remedy(e),
             Backup(e) => return backup_remedy(e),
+            CeremonyStep { cause, .. } => return cause.remedy(),
+            CeremonyRejected(_) => plain(
+                "the record was altered, a step removed or reordered, or a key given is not a participant's: use the record as written and every participant's public key",
+            ),
             ClockBackwards { .. } => plain(
                 "set the station's clock right (a custodian, with the operating system's tools), then try again; the refusal is in the audit log",
             ),

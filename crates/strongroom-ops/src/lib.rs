@@ -10,6 +10,8 @@ pub mod attest;
 mod audit;
 pub mod backup;
 mod callbacks;
+pub mod ceremony;
+mod ceremony_sheet;
 pub mod dto;
 mod error;
 pub mod hashing;

@@ -160,6 +160,8 @@ pub enum Action {
     TokenAdmin,
     #[serde(rename = "tsa.init")]
     TsaInit,
+    #[serde(rename = "ceremony.run")]
+    CeremonyRun,
     #[serde(rename = "module.list")]
     ModuleList,
     #[serde(rename = "module.allow")]
@@ -227,6 +229,7 @@ impl Action {
         Action::TokenList,
         Action::TokenAdmin,
         Action::TsaInit,
+        Action::CeremonyRun,
         Action::ModuleList,
         Action::ModuleAllow,
         Action::ModuleRemove,
@@ -270,6 +273,7 @@ impl Action {
             Action::TokenList => "token.list",
             Action::TokenAdmin => "token.admin",
             Action::TsaInit => "tsa.init",
+            Action::CeremonyRun => "ceremony.run",
             Action::ModuleList => "module.list",
             Action::ModuleAllow => "module.allow",
             Action::ModuleRemove => "module.remove",
@@ -310,7 +314,7 @@ impl Action {
             | Action::KeyBackup
             | Action::KeyRestore => CUSTODIAN,
             Action::ModuleAllow | Action::ModuleRemove | Action::TokenAdmin => CUSTODIAN,
-            Action::TsaInit => CUSTODIAN,
+            Action::TsaInit | Action::CeremonyRun => CUSTODIAN,
             Action::VulndbConfigure => CUSTODIAN,
             Action::AuditKeySet => CUSTODIAN,
             Action::OperatorAdd | Action::OperatorChange => CUSTODIAN,

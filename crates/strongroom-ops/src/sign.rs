@@ -176,6 +176,22 @@ impl Station {
                 }
                 Ok(staged)
             });
+            // With a timestamp authority, chunks are stamped on a thread of their own while the
+            // next chunk is signed (the TSA key has its own token session).
+            let (stamp_tx, stamp_rx) =
+                mpsc::sync_channel::<(usize, Vec<BundleJson>, strongroom_core::Timestamp)>(2);
+            let stamping = stamper.as_ref().map(|st| {
+                let bundle_tx = bundle_tx.clone();
+                s.spawn(move || -> Result<(), OpsError> {
+                    for (first, bundles, at) in stamp_rx {
+                        let stamped = st.stamp_at(bundles, at)?;
+                        if bundle_tx.send((first, stamped)).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(())
+                })
+            });
             let mut signed = Vec::with_capacity(req.files.len());
             let mut first = 0;
             for digests in digest_rx {
@@ -191,10 +207,7 @@ impl Station {
                     .collect();
                 let batch: Vec<(&str, &DigestSet)> =
                     names.iter().map(String::as_str).zip(&digests).collect();
-                let mut bundles = sign_artifacts(signer, &batch)?;
-                if let Some(s) = &stamper {
-                    bundles = s.stamp_bundles(self, bundles)?;
-                }
+                let bundles = sign_artifacts(signer, &batch)?;
                 for (i, set) in digests.iter().enumerate() {
                     signed.push(SignedFile {
                         artifact: req.files[first + i].display().to_string(),
@@ -203,12 +216,20 @@ impl Station {
                         form,
                     });
                 }
-                if bundle_tx.send((first, bundles)).is_err() {
-                    break; // The writer failed; its error is returned below.
+                let sent = match &stamping {
+                    Some(_) => stamp_tx.send((first, bundles, self.clock_now()?)).is_ok(),
+                    None => bundle_tx.send((first, bundles)).is_ok(),
+                };
+                if !sent {
+                    break; // The stamper or the writer failed; its error is returned below.
                 }
                 first += digests.len();
             }
+            drop(stamp_tx);
             drop(bundle_tx);
+            if let Some(t) = stamping {
+                t.join().expect("the stamping thread does not panic")?;
+            }
             let staged = writer.join().expect("the writer thread does not panic")?;
             debug_assert_eq!(signed.len(), req.files.len(), "every chunk was signed");
             staged.commit()?;

@@ -88,12 +88,21 @@ impl Stamper {
         station: &Station,
         bundles: Vec<BundleJson>,
     ) -> Result<Vec<BundleJson>, OpsError> {
+        let at = station.clock_now()?;
+        self.stamp_at(bundles, at)
+    }
+
+    /// Adds a stamp at `at` (a time the station's clock read) over each bundle's signature.
+    pub(crate) fn stamp_at(
+        &self,
+        bundles: Vec<BundleJson>,
+        at: Timestamp,
+    ) -> Result<Vec<BundleJson>, OpsError> {
         let sigs: Vec<Vec<u8>> = bundles
             .iter()
             .map(|b| b.signature_bytes().unwrap_or_default())
             .collect();
         let refs: Vec<&[u8]> = sigs.iter().map(Vec::as_slice).collect();
-        let at = station.clock_now()?;
         let stamps = Authority::new(&self.signer, self.certificate.clone())
             .and_then(|a| a.stamp_batch(&refs, at))
             .map_err(|e| OpsError::Timestamp(e.to_string()))?;

@@ -172,6 +172,20 @@ fn cases() -> Vec<(Action, &'static str, Call)> {
             }),
         ),
         (
+            Action::CeremonyRun,
+            "ceremony_run",
+            Box::new(|s, _| {
+                s.ceremony_run(
+                    &strongroom_ops::ceremony::RunCeremony {
+                        script: missing(),
+                        output: missing(),
+                    },
+                    &Secrets,
+                )
+                .map(drop)
+            }),
+        ),
+        (
             Action::TsaInit,
             "tsa_init",
             Box::new(|s, _| {

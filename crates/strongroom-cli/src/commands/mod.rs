@@ -3,6 +3,7 @@
 
 mod attest;
 mod audit;
+mod ceremony;
 mod key;
 mod module;
 mod operator;
@@ -213,6 +214,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Token(t) => token::token(&ctx, t),
         Command::Module(m) => module::module(&ctx, m),
         Command::Tsa(t) => tsa::tsa(&ctx, t),
+        Command::Ceremony(c) => ceremony::ceremony(&ctx, c),
         Command::Trust(t) => trust::trust(&ctx, t),
     }
 }
