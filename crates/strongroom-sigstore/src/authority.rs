@@ -8,10 +8,10 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::cert::IssuerAndSerialNumber;
 use cms::content_info::{CmsVersion, ContentInfo};
 use cms::signed_data::{
-    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+    EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
 };
 use const_oid::{AssociatedOid, ObjectIdentifier};
 use der::asn1::{BitString, GeneralizedTime, Int, OctetString, SetOfVec, UtcTime};
@@ -254,8 +254,9 @@ pub fn tsa_certificate(
 /// A timestamp authority: its key (on a token, through [`Signer`]) and its certificate.
 pub struct Authority<'a> {
     signer: &'a dyn Signer,
-    cert_der: Vec<u8>,
     cert: Certificate,
+    /// The ESS signingCertificateV2 attribute value naming the certificate.
+    ess: Any,
 }
 
 impl<'a> Authority<'a> {
@@ -275,10 +276,18 @@ impl<'a> Authority<'a> {
                 "it is not the certificate of the timestamp authority's key".into(),
             ));
         }
+        // SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2 }, with the
+        // ESSCertIDv2's hash algorithm the default SHA-256 (RFC 5035).
+        let ess = der_seq(&der_seq(&der_seq(
+            &OctetString::new(Sha256::digest(&cert_der).to_vec())
+                .map_err(enc)?
+                .to_der()
+                .map_err(enc)?,
+        )));
         Ok(Authority {
             signer,
-            cert_der,
             cert,
+            ess: Any::from_der(&ess).map_err(enc)?,
         })
     }
 
@@ -347,15 +356,6 @@ impl<'a> Authority<'a> {
             extensions: None,
         };
         let tst_der = tst.to_der().map_err(enc)?;
-        let cert_hash = Sha256::digest(&self.cert_der);
-        // SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2 }, with the
-        // ESSCertIDv2's hash algorithm the default SHA-256 (RFC 5035).
-        let ess = der_seq(&der_seq(&der_seq(
-            &OctetString::new(cert_hash.to_vec())
-                .map_err(enc)?
-                .to_der()
-                .map_err(enc)?,
-        )));
         let attr = |oid: ObjectIdentifier, value: Any| -> Result<Attribute, AuthorityError> {
             Ok(Attribute {
                 oid,
@@ -377,7 +377,7 @@ impl<'a> Authority<'a> {
                 )
                 .map_err(enc)?,
             )?,
-            attr(SIGNING_CERTIFICATE_V2, Any::from_der(&ess).map_err(enc)?)?,
+            attr(SIGNING_CERTIFICATE_V2, self.ess.clone())?,
         ])
         .map_err(enc)?;
         Ok((tst_der, signed_attrs))
@@ -417,10 +417,9 @@ impl<'a> Authority<'a> {
                     .map_err(enc)?,
                 ),
             },
-            certificates: Some(CertificateSet(
-                SetOfVec::try_from(vec![CertificateChoices::Certificate(self.cert.clone())])
-                    .map_err(enc)?,
-            )),
+            // The TSA's certificate is not carried: a verifier takes it from its trusted root
+            // (certificates a token carries are never trusted), and openssl from -untrusted.
+            certificates: None,
             crls: None,
             signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(enc)?),
         };
