@@ -60,6 +60,11 @@ key = "release-2027"
 output = "release-2027.pem"
 
 [[step]]
+act = "sign-trust-package"
+quorum = 2
+output = "trust-package.json"
+
+[[step]]
 act = "checkpoint"
 "#;
 
@@ -89,6 +94,10 @@ fn a_two_custodian_ceremony_is_recorded_signed_and_checked_by_others() {
     env.audit_key();
     let admin_pem = env.key_for("admin-custodian", "ed25519", "custodian");
     let bob_pem = env.key_for("bob-custodian", "ecdsa-p256", "custodian");
+    // Both custodian keys are trusted, held by their custodians, while admin is the only
+    // custodian (quorum 1); then bob becomes one.
+    env.trust(&admin_pem, "admin-custodian", "custodian", ADMIN, &[]);
+    env.trust(&bob_pem, "bob-custodian", "custodian", "bob", &[]);
     env.add_operator("bob", "custodian");
     env.file("so.txt", format!("{SO_PIN}\n").as_bytes());
     env.file("pin.txt", format!("{USER_PIN}\n").as_bytes());
@@ -102,7 +111,7 @@ fn a_two_custodian_ceremony_is_recorded_signed_and_checked_by_others() {
 
     let o = json(&ceremony_run(&env, Some("bob"), "ceremony.toml", "out").ok());
     let steps = o["steps"].as_array().unwrap();
-    assert_eq!(steps.len(), 5);
+    assert_eq!(steps.len(), 6);
     assert_eq!(steps[0]["act"], "init-token");
     assert!(steps[0]["token_serial"].is_string());
     assert_eq!(steps[1]["consenting"], serde_json::json!(["admin", "bob"]));
@@ -128,7 +137,14 @@ fn a_two_custodian_ceremony_is_recorded_signed_and_checked_by_others() {
         s(&bob_pem),
     ])
     .ok()
-    .stdout_has("VERIFIED: ceremony \"Release key 2027\", 5 steps, signed by admin, bob");
+    .stdout_has("VERIFIED: ceremony \"Release key 2027\", 6 steps, signed by admin, bob");
+    // The trust package the ceremony signed is in the record by its digest.
+    assert_eq!(steps[4]["act"], "sign-trust-package");
+    let package = env.path("out/trust-package.json");
+    assert_eq!(
+        steps[4]["outputs"][0]["sha256"].as_str().unwrap(),
+        sha256_hex(&std::fs::read(&package).unwrap())
+    );
     // securesystemslib (not our code) verifies each participant's signature.
     for pem in [&admin_pem, &bob_pem] {
         python(
