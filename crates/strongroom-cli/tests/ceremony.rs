@@ -173,6 +173,9 @@ fn a_two_custodian_ceremony_is_recorded_signed_and_checked_by_others() {
         s(&bob_pem),
     ])
     .stderr_has("does not verify");
+    // Every participant's key is needed.
+    env.run(&["ceremony", "verify", &record, "--key", s(&admin_pem)])
+        .stderr_has("no public key was given for participant bob");
     // A stranger's key is no participant's.
     let stranger = env.key_for("stranger", "ed25519", "custodian");
     env.run(&["ceremony", "verify", &record, "--key", s(&stranger)])

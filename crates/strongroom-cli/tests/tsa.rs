@@ -138,6 +138,21 @@ fn the_station_tsa_dates_signatures_for_revocation_and_openssl_checks_its_stamps
     env.run(&["tsa", "show"])
         .ok()
         .stdout_has("TSA key: pkcs11:");
+    // The TSA's keys never become inventory keys, so `sign` cannot reach them.
+    pin_run(
+        &env,
+        &[
+            "key",
+            "adopt",
+            "--token",
+            TOKEN,
+            "--object",
+            "strongroom-station-tsa",
+            "--label",
+            "stamper",
+        ],
+    )
+    .stderr_has("a key of the station's timestamp authority");
     // The CA certificate is a CA; the TSA certificate has the critical timeStamping usage.
     let tsa_cert = external(
         "openssl",

@@ -461,13 +461,16 @@ impl Share {
             h.update(field.as_bytes());
         }
         h.update([self.threshold, self.shares]);
+        let custodian = self.custodian.as_deref().unwrap_or("");
+        h.update((custodian.len() as u64).to_be_bytes());
+        h.update(custodian.as_bytes());
         h.update(self.value.0.as_slice());
         let d = hex::encode(&h.finalize()[..8]);
         group(&d, 4, "-")
     }
 
     /// The share file: plain text, one `name: value` per line, to print or to keep as a file.
-    /// The checksum covers everything but the custodian's name.
+    /// The checksum covers every line.
     pub fn render(&self) -> String {
         let mut s = String::new();
         s.push_str(

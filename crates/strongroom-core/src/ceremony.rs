@@ -102,6 +102,8 @@ pub enum CeremonyError {
     NotSignedBy { who: String, key_id: String },
     #[error("the record names no participant whose key is {key_id}")]
     NotAParticipant { key_id: String },
+    #[error("no public key was given for participant {who} (key {key_id}): every participant's key is needed")]
+    MissingKey { who: String, key_id: String },
 }
 
 /// Links `steps` by hash (each names the one before it), in order.
@@ -169,8 +171,9 @@ pub fn sign(statement: &Statement, signers: &[&dyn Signer]) -> Result<EnvelopeJs
         .to_json())
 }
 
-/// Verifies a record: every key in `keys` signed it, each is a participant's, the statement is
-/// a ceremony record, and its steps are whole and in order. Returns the predicate.
+/// Verifies a record: `keys` are exactly the participants' keys (each given key a participant's,
+/// every participant's key given), each signed it, the statement is a ceremony record, and its
+/// steps are whole and in order. Returns the predicate.
 pub fn verify(envelope: &Envelope, keys: &[PublicKey]) -> Result<CeremonyPredicate, CeremonyError> {
     if envelope.payload_type != INTOTO_PAYLOAD_TYPE {
         return Err(CeremonyError::NotARecord(format!(
@@ -189,21 +192,40 @@ pub fn verify(envelope: &Envelope, keys: &[PublicKey]) -> Result<CeremonyPredica
     let predicate: CeremonyPredicate = serde_json::from_value(st["predicate"].clone())
         .map_err(|e| CeremonyError::NotARecord(e.to_string()))?;
     let message = pae(&envelope.payload_type, &envelope.payload);
+    let mut ids: Vec<&str> = predicate
+        .participants
+        .iter()
+        .map(|p| p.key_id.as_str())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() != predicate.participants.len() || ids.is_empty() {
+        return Err(CeremonyError::NotARecord(
+            "its participants are none, or two of them share a key".into(),
+        ));
+    }
     for k in keys {
         let id = k.key_id().to_string();
-        let who = predicate
-            .participants
+        if !predicate.participants.iter().any(|p| p.key_id == id) {
+            return Err(CeremonyError::NotAParticipant { key_id: id });
+        }
+    }
+    for p in &predicate.participants {
+        let k = keys
             .iter()
-            .find(|p| p.key_id == id)
-            .ok_or_else(|| CeremonyError::NotAParticipant { key_id: id.clone() })?;
+            .find(|k| k.key_id().to_string() == p.key_id)
+            .ok_or_else(|| CeremonyError::MissingKey {
+                who: p.operator.clone(),
+                key_id: p.key_id.clone(),
+            })?;
         if !envelope
             .signatures
             .iter()
             .any(|s| k.verify_dsse(&message, &s.sig).is_ok())
         {
             return Err(CeremonyError::NotSignedBy {
-                who: who.operator.clone(),
-                key_id: id,
+                who: p.operator.clone(),
+                key_id: p.key_id.clone(),
             });
         }
     }

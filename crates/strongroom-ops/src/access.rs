@@ -296,6 +296,8 @@ fn keys_authority(old: &AccessState, new: &AccessState, need: &mut Need) -> Resu
                 if !relocated && (&same != o || !allowed) {
                     return forged(format!("the key {} was changed beyond its status", n.label));
                 }
+                // Where a key lives is what signs for it: moving it is the quorum's act.
+                need.quorum |= relocated;
                 need.custodian = true;
             }
         }

@@ -84,6 +84,8 @@ impl Station {
     ) -> Result<BackupOutcome, OpsError> {
         self.require(Action::KeyBackup)?;
         let rec = self.lookup_key(&req.key)?;
+        // Whoever runs a backup holds every share for a moment: a custodian act of the quorum.
+        self.precheck_consent(AuditEvent::KeyBackup, true)?;
         self.backup_key_unrecorded(&rec, req, cb)
             .inspect_err(|e| self.record_failure(AuditEvent::KeyBackup, &rec.label, e))
     }
@@ -266,6 +268,10 @@ impl Station {
     ) -> Result<RestoreOutcome, OpsError> {
         let text = read_capped(&req.backup, MAX_BACKUP_BYTES)?;
         let backup = KeyBackup::parse(&String::from_utf8_lossy(&text))?;
+        strongroom_core::keyref::check_label(&backup.backup.label)?;
+        // A restored key enters (or moves in) the inventory with the quorum's consent, besides
+        // the custodians' shares: a backup file and shares anyone can make up.
+        self.precheck_consent(AuditEvent::KeyRestore, true)?;
         let mut shares = Vec::new();
         for p in &req.shares {
             let text = read_capped(p, MAX_SHARE_BYTES)?;

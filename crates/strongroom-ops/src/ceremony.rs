@@ -111,6 +111,16 @@ pub enum Act {
 }
 
 impl Act {
+    /// The paths the act writes, relative to the output folder.
+    fn paths(&self) -> Vec<&Path> {
+        match self {
+            Act::BackupKey { output, .. }
+            | Act::ExportPublicKey { output, .. }
+            | Act::SignTrustPackage { output } => vec![output.as_path()],
+            Act::InitToken { .. } | Act::GenerateKey { .. } | Act::Checkpoint {} => Vec::new(),
+        }
+    }
+
     fn name(&self) -> &'static str {
         match self {
             Act::InitToken { .. } => "init-token",
@@ -244,7 +254,26 @@ impl Station {
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         let mut present = vec![self.operator.clone()];
-        present.extend(consent.iter().map(|c| c.name.clone()));
+        for c in &consent {
+            if !present.contains(&c.name) {
+                present.push(c.name.clone());
+            }
+        }
+        for step in &script.steps {
+            for p in step.act.paths() {
+                if p.is_absolute()
+                    || p.components()
+                        .any(|c| !matches!(c, std::path::Component::Normal(_)))
+                {
+                    return Err(OpsError::BadInput(format!(
+                        "{}: step {} writes to {}: give a path inside the output folder (no leading /, no ..)",
+                        req.script.display(),
+                        step.act.name(),
+                        p.display()
+                    )));
+                }
+            }
+        }
         for p in &script.participants {
             if !present.contains(&p.operator) {
                 return Err(OpsError::BadInput(format!(
@@ -284,13 +313,22 @@ impl Station {
             ));
             // Consent is consumed by each act: it stands for the whole ceremony.
             *self.cosigners.lock().unwrap_or_else(|e| e.into_inner()) = consent.clone();
-            let done = self
-                .ceremony_step(&step.act, &script, &req.output, cb)
-                .map_err(|e| OpsError::CeremonyStep {
-                    step: i + 1,
-                    title: title.clone(),
-                    cause: Box::new(e),
-                })?;
+            let done = match self.ceremony_step(&step.act, &script, &req.output, cb) {
+                Ok(d) => d,
+                Err(e) => {
+                    self.cosigners
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .clear();
+                    let e = OpsError::CeremonyStep {
+                        step: i + 1,
+                        title: title.clone(),
+                        cause: Box::new(e),
+                    };
+                    self.record_failure(AuditEvent::CeremonyRun, &script.name, &e);
+                    return Err(e);
+                }
+            };
             steps.push(StepRecord {
                 number: 0,
                 act: step.act.name().to_owned(),

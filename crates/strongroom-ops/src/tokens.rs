@@ -215,6 +215,17 @@ impl Station {
         module: &Path,
         purpose: Purpose,
     ) -> Result<KeyInfo, OpsError> {
+        // The timestamp authority's keys sign stamps and certificates only: recorded as an
+        // inventory key, one would sign anything `sign` is given, stamps included.
+        let id = key.public_key.key_id().to_string();
+        if let Some(tsa) = self.tsa_config()? {
+            if tsa.key_ids.contains(&id) {
+                return Err(OpsError::BadInput(format!(
+                    "{} is a key of the station's timestamp authority; it signs stamps and certificates only, and is never an inventory key",
+                    key.describe()
+                )));
+            }
+        }
         if let Algorithm::Rsa(bits) = key.algorithm {
             if bits < 2048 {
                 return Err(OpsError::BadInput(format!(

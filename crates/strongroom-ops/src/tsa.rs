@@ -40,6 +40,9 @@ pub struct TsaConfig {
     pub tsa_certificate: String,
     pub ca_certificate: String,
     pub not_after: String,
+    /// The two keys' Strongroom key ids: no operation signs with them but the TSA.
+    #[serde(default)]
+    pub key_ids: Vec<String>,
 }
 
 /// A request to set up the station's timestamp authority.
@@ -173,20 +176,28 @@ pub(crate) fn check_stamps(
         }
     }
     match best {
-        Some(v) => StampCheck::Valid(v),
-        None => StampCheck::Invalid(why.join("; ")),
+        Some(v) if why.is_empty() => StampCheck::Valid(v),
+        _ => StampCheck::Invalid(why.join("; ")),
     }
 }
 
 impl Station {
     /// The station's time: the system clock, refused when it reads earlier than a time this
-    /// station read before (the refusal is an audit row).
+    /// station read before or recorded in its audit log (the refusal is an audit row). The
+    /// floor is the later of the clock file and the newest audit row, so deleting the file
+    /// does not lower it.
     pub fn clock_now(&self) -> Result<Timestamp, OpsError> {
         let now = Timestamp::now().whole_seconds();
         let path = self.home().join(CLOCK_FILE);
-        let last = std::fs::read_to_string(&path)
+        let from_file = std::fs::read_to_string(&path)
             .ok()
             .and_then(|s| Timestamp::parse(s.trim()).ok());
+        let from_log = self
+            .store
+            .latest_audit_time()?
+            .and_then(|t| Timestamp::parse(&t).ok())
+            .map(|t| t.whole_seconds());
+        let last = from_file.max(from_log);
         if let Some(last) = last {
             if now < last {
                 let _ = self.record(
@@ -250,6 +261,8 @@ impl Station {
                 return Err(OpsError::OutputExists(p.clone()));
             }
         }
+        // Recording the TSA needs the quorum: asked before any key is made on the token.
+        self.precheck_consent(AuditEvent::TsaInit, true)?;
         let now = self.clock_now()?;
         let not_after = Timestamp::from_unix_seconds(
             now.unix_seconds() + i64::from(req.years) * 365 * 24 * 3600,
@@ -312,6 +325,10 @@ impl Station {
             tsa_certificate: B64.encode(&tsa_der),
             ca_certificate: B64.encode(&ca_der),
             not_after: not_after.to_rfc3339(),
+            key_ids: vec![
+                tsa_key.public_key.key_id().to_string(),
+                ca_key.public_key.key_id().to_string(),
+            ],
         };
         let recorded = self.act(
             AuditEvent::TsaInit,

@@ -295,6 +295,18 @@ impl Store {
     }
 
     /// The chain head: the last row's number and hash.
+    /// The time of the newest audit row, as written (RFC 3339), if any.
+    pub fn latest_audit_time(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT time FROM audit_log ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     pub fn audit_head(&self) -> Result<Option<(u64, String)>, StoreError> {
         Ok(self
             .conn
