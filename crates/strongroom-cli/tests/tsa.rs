@@ -211,6 +211,29 @@ fn the_station_tsa_dates_signatures_for_revocation_and_openssl_checks_its_stamps
     env.run(&["verify", "r1.zip"])
         .ok()
         .stdout_has("timestamped at");
+    // A release with an SBOM: its attestation is stamped too.
+    pin_run(
+        &env,
+        &[
+            "release",
+            "create",
+            "--name",
+            "t",
+            "--version",
+            "3",
+            "--stage",
+            "dev",
+            "--key",
+            "k1",
+            "-o",
+            "r3.zip",
+            "a.bin",
+        ],
+    )
+    .ok();
+    let attestation = zip_json(&env, "r3.zip", "attestations/");
+    let o = openssl_ts_verify(&env, &attestation, "r3").ok();
+    assert!(o.stdout.contains("Verification: OK"), "{}", o.stdout);
 
     // k1 is revoked after its stamped signature; k2's revocation is dated an hour before its
     // stamp.

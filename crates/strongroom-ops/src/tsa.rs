@@ -73,6 +73,17 @@ pub(crate) struct Stamper {
 }
 
 impl Stamper {
+    /// One stamp (a DER `TimeStampResp`) at `at` over each signature, in one batch.
+    pub(crate) fn stamp_signatures(
+        &self,
+        signatures: &[&[u8]],
+        at: Timestamp,
+    ) -> Result<Vec<Vec<u8>>, OpsError> {
+        Authority::new(&self.signer, self.certificate.clone())
+            .and_then(|a| a.stamp_batch(signatures, at))
+            .map_err(|e| OpsError::Timestamp(e.to_string()))
+    }
+
     /// [`Stamper::stamp_bundles`] for one bundle.
     pub(crate) fn stamp_one(
         &self,
@@ -106,9 +117,7 @@ impl Stamper {
             .map(|b| b.signature_bytes().unwrap_or_default())
             .collect();
         let refs: Vec<&[u8]> = sigs.iter().map(Vec::as_slice).collect();
-        let stamps = Authority::new(&self.signer, self.certificate.clone())
-            .and_then(|a| a.stamp_batch(&refs, at))
-            .map_err(|e| OpsError::Timestamp(e.to_string()))?;
+        let stamps = self.stamp_signatures(&refs, at)?;
         Ok(bundles
             .into_iter()
             .zip(stamps)

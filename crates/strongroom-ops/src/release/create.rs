@@ -274,6 +274,13 @@ impl Station {
         let image_signatures = sign_images(signer, &prepared)?;
         let statements = attestation_statements(&prepared, &digests, provenance.as_ref());
         let SignedStatements { payloads, sigs } = sign_statements(signer, &statements)?;
+        let attestation_stamps = match &stamper {
+            Some(s) => {
+                let refs: Vec<&[u8]> = sigs.iter().map(Vec::as_slice).collect();
+                s.stamp_signatures(&refs, self.clock_now()?)?
+            }
+            None => Vec::new(),
+        };
 
         // Pack: every listed entry goes into both the zip and the manifest.
         let key = signer.public_key();
@@ -290,7 +297,7 @@ impl Station {
             &note,
             req.include_artifacts,
         )?;
-        pack.attestations(&statements, payloads, sigs, key, &note)?;
+        pack.attestations(&statements, payloads, sigs, &attestation_stamps, key, &note)?;
         pack.images(&prepared, image_signatures)?;
         let pem = key.to_pem().into_bytes();
         let path = layout::public_key(&hex);
@@ -619,18 +626,25 @@ impl Pack {
         statements: &[(&ArtifactName, &'static str, Statement)],
         payloads: Vec<Vec<u8>>,
         sigs: Vec<Vec<u8>>,
+        stamps: &[Vec<u8>],
         key: &strongroom_core::PublicKey,
         note: &KeyNote,
     ) -> Result<(), OpsError> {
-        for (((name, kind, st), payload), sig) in statements.iter().zip(payloads).zip(sigs) {
+        for (i, (((name, kind, st), payload), sig)) in
+            statements.iter().zip(payloads).zip(sigs).enumerate()
+        {
             let env = Envelope::signed_by(key, INTOTO_PAYLOAD_TYPE, payload, sig);
+            let stamp: Vec<Vec<u8>> = stamps.get(i).cloned().into_iter().collect();
             let path = layout::attestation(name, kind);
             self.signed_by.insert(path.clone(), note.clone());
             self.add(
                 &path,
                 EntryRole::Attestation,
                 media_types::SIGSTORE_BUNDLE,
-                BundleJson::dsse(key, &env).to_pretty_json().into_bytes(),
+                BundleJson::dsse(key, &env)
+                    .with_rfc3161_timestamps(&stamp)
+                    .to_pretty_json()
+                    .into_bytes(),
                 Some(name),
                 Some(&st.predicate_type),
             )?;
