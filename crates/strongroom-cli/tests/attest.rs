@@ -3,13 +3,7 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::*;
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 const PROVENANCE: &str = r#"{
   "buildDefinition": {

@@ -14,14 +14,6 @@ use strongroom_hsm::testing::{TestToken, SO_PIN};
 
 const TOKEN: &str = "release-hsm";
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn json(out: &Out) -> serde_json::Value {
-    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
-}
-
 fn pin_run(env: &Env, args: &[&str]) -> Out {
     env.run_pin_as(ADMIN, args)
 }

@@ -6,18 +6,8 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::*;
 use strongroom_hsm::testing::{TestToken, SO_PIN, USER_PIN};
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn json(out: &Out) -> serde_json::Value {
-    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
-}
 
 const SCRIPT: &str = r#"
 name = "Release key 2027"

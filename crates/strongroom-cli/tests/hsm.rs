@@ -5,16 +5,10 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::*;
 use strongroom_hsm::testing::{TestToken, USER_PIN};
 
 const TOKEN: &str = "release-hsm";
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 /// A station and a token; the CLI children inherit `SOFTHSM2_CONF` from this process.
 fn setup() -> (TestToken, Env) {
@@ -43,10 +37,6 @@ fn tool_keypair(token: &TestToken, label: &str, id: &str) {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-}
-
-fn json(out: &Out) -> serde_json::Value {
-    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
 }
 
 /// Generates `label` on the token, checks its attributes, exports it; returns the public key path.

@@ -17,10 +17,6 @@ use strongroom_core::{HashAlg, Signer, SoftwareKey};
 
 const APPROVAL: &str = "https://strongroom.dev/attestation/release-approval/v1";
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 fn py(code: &str, args: &[&str], cwd: &Path) -> Out {
     let mut all = vec!["-c", code];
     all.extend_from_slice(args);

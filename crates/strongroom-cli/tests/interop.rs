@@ -9,10 +9,6 @@ use std::path::{Path, PathBuf};
 use common::*;
 use sha2::Digest as _;
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 /// A station with one key of `alg`, one artifact signed with it.
 fn signed(alg: &str) -> (Env, PathBuf, PathBuf, PathBuf) {
     let env = Env::new();

@@ -17,10 +17,6 @@ const TOKEN: &str = "approvals";
 const BUILDER: &str =
     "https://github.com/acme/release-infra/.github/workflows/release.yml@refs/heads/main";
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 /// Runs python3 with a zipfile script over `zip` (rewrites, listing).
 fn py(code: &str, args: &[&str], cwd: &Path) -> Out {
     let mut all = vec!["-c", code];

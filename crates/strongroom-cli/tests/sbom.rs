@@ -9,10 +9,6 @@ use std::path::Path;
 
 use common::*;
 
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
 #[test]
 fn sboms_of_our_own_lockfiles_pass_the_official_validators() {
     let env = Env::new();

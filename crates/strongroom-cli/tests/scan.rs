@@ -4,13 +4,9 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use common::*;
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 fn shared_vulndb() -> PathBuf {
     let dir = repo_root().join("../shared/vulndb");

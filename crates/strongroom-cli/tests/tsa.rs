@@ -6,20 +6,10 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::*;
 use strongroom_hsm::testing::TestToken;
 
 const TOKEN: &str = "room-hsm";
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-fn json(out: &Out) -> serde_json::Value {
-    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
-}
 
 fn pin_run(env: &Env, args: &[&str]) -> Out {
     env.run_pin_as(ADMIN, args)

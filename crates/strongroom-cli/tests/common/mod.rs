@@ -7,6 +7,16 @@ use std::process::{Command, Output};
 
 pub const PASSPHRASE: &str = "correct horse battery staple";
 
+/// A path as the `&str` an argument list takes (test paths are UTF-8).
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// The JSON a command printed.
+pub fn json(out: &Out) -> serde_json::Value {
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", out.stdout))
+}
+
 /// The operator every test station is claimed by: a custodian holding every other role too.
 pub const ADMIN: &str = "admin";
 
