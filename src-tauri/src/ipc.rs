@@ -101,6 +101,9 @@ pub struct Gui {
     secret: Option<SecretString>,
     /// For a call that unlocks one key and makes another (rotation): the new key's passphrase.
     new_secret: Option<SecretString>,
+    /// For a call that needs a token PIN and a key passphrase (a ceremony): the token's PINs.
+    pin: Option<SecretString>,
+    so_pin: Option<SecretString>,
     pending: Mutex<(u64, Instant)>,
 }
 
@@ -110,6 +113,8 @@ impl Gui {
             channel,
             secret,
             new_secret: None,
+            pin: None,
+            so_pin: None,
             pending: Mutex::new((0, Instant::now())),
         }
     }
@@ -118,6 +123,18 @@ impl Gui {
     /// key; without this, the one secret answers every request.
     pub fn with_new_secret(mut self, secret: Option<SecretString>) -> Self {
         self.new_secret = secret;
+        self
+    }
+
+    /// Gives token PINs their own sources, apart from the key passphrase in `secret`: the
+    /// user PIN for `TokenPin`, the security officer's for `SoPin` and `NewSoPin`.
+    pub fn with_token_pins(
+        mut self,
+        pin: Option<SecretString>,
+        so_pin: Option<SecretString>,
+    ) -> Self {
+        self.pin = pin;
+        self.so_pin = so_pin;
         self
     }
 
@@ -147,6 +164,12 @@ impl Callbacks for Gui {
                 if self.new_secret.is_some() =>
             {
                 self.new_secret.clone()
+            }
+            SecretRequest::TokenPin { .. } if self.pin.is_some() => self.pin.clone(),
+            SecretRequest::SoPin { .. } | SecretRequest::NewSoPin { .. }
+                if self.so_pin.is_some() =>
+            {
+                self.so_pin.clone()
             }
             _ => self.secret.clone(),
         }

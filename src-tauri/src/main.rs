@@ -7,7 +7,7 @@ mod ipc;
 mod remedy;
 mod state;
 
-use commands::{audit, keys, release, session, settings, trust};
+use commands::{audit, ceremony, keys, release, session, settings, trust};
 
 /// When the process started, for the startup benchmark.
 static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
@@ -47,6 +47,8 @@ fn main() {
         .invoke_handler(tauri::generate_handler![
             app_ready,
             session::session_info,
+            ceremony::ceremony_plan,
+            ceremony::run_ceremony,
             session::claim_station,
             session::login,
             session::logout,

@@ -626,6 +626,58 @@ c.execute("COMMIT")
     assert.notEqual(before.status, 0, "the replaced PIN 222222 still logs in to e2e-fresh");
     assert.match(before.stderr, /CKR_PIN_INCORRECT/);
   });
+
+  await test("ceremony: two custodians run a scripted key ceremony in the app; the record verifies with both keys", async () => {
+    // Set up outside the window: both custodians' keys, then cora, a second custodian.
+    const cli = (args, env = {}) => execFileSync(CLI, args, {
+      env: { ...process.env, STRONGROOM_OPERATOR: "admin", STRONGROOM_OPERATOR_PASSPHRASE: "admin passphrase", ...env },
+      stdio: ["ignore", "pipe", "inherit"],
+    }).toString();
+    for (const who of ["admin", "cora"]) {
+      cli(["key", "generate", "--label", `${who}-custodian`, "--algorithm", "ed25519", "--purpose", "custodian"],
+        { STRONGROOM_PASSPHRASE: "custodian key passphrase" });
+      cli(["key", "export", `${who}-custodian`, "-o", path.join(WORK, `${who}-custodian.pem`)]);
+    }
+    cli(["operator", "add", "cora", "--roles", "custodian"], { STRONGROOM_NEW_OPERATOR_PASSPHRASE: "cora passphrase" });
+    const script = path.join(WORK, "ceremony.toml");
+    fs.writeFileSync(script, [
+      'name = "E2E key ceremony"',
+      "[[participants]]", 'operator = "admin"', 'key = "admin-custodian"',
+      "[[participants]]", 'operator = "cora"', 'key = "cora-custodian"',
+      "[[step]]", 'title = "Generate the release key on the token"', 'act = "generate-key"', "quorum = 2",
+      'token = "e2e-token"', 'algorithm = "ecdsa-p256"', 'label = "ceremony-release"', "backupable = true",
+      "[[step]]", 'act = "export-public-key"', "quorum = 2", 'key = "ceremony-release"', 'output = "ceremony-release.pem"',
+      "",
+    ].join("\n"));
+    const out = path.join(WORK, "ceremony-out");
+    fs.mkdirSync(out, { recursive: true });
+    try {
+      await go("Ceremony");
+      await type("ceremony-script", script);
+      await click("ceremony-load");
+      await waitText("ceremony-step-1", /Generate the release key on the token.*with 2 custodians present/s);
+      await type("ceremony-output", out);
+      await type("ceremony-consent-name", "cora");
+      await type("ceremony-consent-pass", "cora passphrase");
+      await type("ceremony-key-pass", "custodian key passphrase");
+      await type("ceremony-pin", PIN);
+      await click("ceremony-run");
+      await waitText("ceremony-result", /2 steps done and signed/, 120000);
+      await shot("ceremony");
+      const record = await textOf("ceremony-record");
+      // Checked outside the app with both participants' public keys alone.
+      const verified = execFileSync(CLI, ["ceremony", "verify", record,
+        "--key", path.join(WORK, "admin-custodian.pem"), "--key", path.join(WORK, "cora-custodian.pem")]).toString();
+      assert.match(verified, /VERIFIED: ceremony "E2E key ceremony", 2 steps, signed by admin, cora/);
+      assert.ok(fs.existsSync(path.join(out, "ceremony-release.pem")), "the ceremony did not export the key");
+    } finally {
+      // Back to one custodian, as the tests after this one expect: the quorum that cora's arrival
+      // raised to 2 is lowered with her consent, then she consents to losing the role.
+      const consent = { STRONGROOM_COSIGNER_PASSPHRASE: "cora passphrase" };
+      cli(["--cosigner", "cora", "operator", "quorum", "1"], consent);
+      cli(["--cosigner", "cora", "operator", "revoke", "cora", "custodian"], consent);
+    }
+  });
 } finally {
   await stop();
 }

@@ -63,6 +63,8 @@ export function commands(work, who) {
     ["add_operator", "operator.add", { name: "!bad name", roles: [], passphrase: "ipc passphrase 123", consent: null }],
     ["set_operator_disabled", "operator.change", { name: "nobody", disabled: true, consent: null }],
     ["import_vulndb", "vulndb.import", { path: `${nope}.zip`, onProgress: "CHANNEL" }],
+    ["ceremony_plan", "ceremony.run", { script: `${nope}.toml` }],
+    ["run_ceremony", "ceremony.run", { script: `${nope}.toml`, output: work, consent: null, passphrase: null, pin: null, soPin: null, newPin: null }],
   ];
 }
 

@@ -19,6 +19,7 @@ pub const CEREMONY_PREDICATE: &str = "https://strongroom.dev/attestation/ceremon
 
 /// A key a step made or used, as its token described it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct StepKey {
     pub label: String,
     /// Strongroom key id (base64 SHA-256 of the DER SPKI): the SPKI's fingerprint.
@@ -31,6 +32,7 @@ pub struct StepKey {
 
 /// A file a step wrote, by SHA-256.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct StepOutput {
     pub name: String,
     pub sha256: String,
@@ -38,6 +40,7 @@ pub struct StepOutput {
 
 /// What one step did.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct StepRecord {
     /// 1, 2, … in the order they ran.
     pub number: u32,

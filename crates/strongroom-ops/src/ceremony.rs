@@ -143,11 +143,61 @@ pub struct RunCeremony {
 
 /// What a ceremony did.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CeremonyOutcome {
     pub name: String,
     pub record: String,
     pub sheet: String,
     pub steps: Vec<StepRecord>,
+}
+
+/// What a script will do, before it runs: for the app to show who must act at each step.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct CeremonyPlan {
+    pub name: String,
+    pub script_sha256: String,
+    pub participants: Vec<PlanParticipant>,
+    pub steps: Vec<PlanStep>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PlanParticipant {
+    pub operator: String,
+    pub key: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct PlanStep {
+    pub number: usize,
+    pub title: String,
+    pub act: String,
+    pub role: String,
+    pub quorum: u8,
+}
+
+/// Reads a script: its bytes' SHA-256 and its steps.
+fn read_script(path: &Path) -> Result<(Script, String), OpsError> {
+    let bytes = read_capped(path, MAX_SCRIPT_BYTES)?;
+    let sha256 = strongroom_bundle::Sha256Digest::of_bytes(&bytes).to_hex();
+    let script: Script = toml::from_str(&String::from_utf8_lossy(&bytes)).map_err(|e| {
+        OpsError::BadInput(format!("{}: not a ceremony script: {e}", path.display()))
+    })?;
+    if script.steps.is_empty() || script.participants.is_empty() {
+        return Err(OpsError::BadInput(format!(
+            "{}: a ceremony needs at least one step and one participant",
+            path.display()
+        )));
+    }
+    Ok((script, sha256))
+}
+
+fn step_title(step: &ScriptStep) -> String {
+    step.title
+        .clone()
+        .unwrap_or_else(|| step.act.name().to_owned())
 }
 
 /// A record checked.
@@ -204,6 +254,36 @@ struct Done {
 }
 
 impl Station {
+    /// What a ceremony script will do, step by step, without doing it.
+    pub fn ceremony_plan(&self, script: &Path) -> Result<CeremonyPlan, OpsError> {
+        self.require(Action::CeremonyRun)?;
+        let (s, script_sha256) = read_script(script)?;
+        Ok(CeremonyPlan {
+            name: s.name.clone(),
+            script_sha256,
+            participants: s
+                .participants
+                .iter()
+                .map(|p| PlanParticipant {
+                    operator: p.operator.clone(),
+                    key: p.key.clone(),
+                })
+                .collect(),
+            steps: s
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(i, st)| PlanStep {
+                    number: i + 1,
+                    title: step_title(st),
+                    act: st.act.name().to_owned(),
+                    role: st.role.clone(),
+                    quorum: st.quorum,
+                })
+                .collect(),
+        })
+    }
+
     /// Runs a ceremony script step by step, then writes its signed record and its sheet.
     pub fn ceremony_run(
         &self,
@@ -211,20 +291,7 @@ impl Station {
         cb: &dyn Callbacks,
     ) -> Result<CeremonyOutcome, OpsError> {
         self.require(Action::CeremonyRun)?;
-        let bytes = read_capped(&req.script, MAX_SCRIPT_BYTES)?;
-        let script_sha256 = strongroom_bundle::Sha256Digest::of_bytes(&bytes).to_hex();
-        let script: Script = toml::from_str(&String::from_utf8_lossy(&bytes)).map_err(|e| {
-            OpsError::BadInput(format!(
-                "{}: not a ceremony script: {e}",
-                req.script.display()
-            ))
-        })?;
-        if script.steps.is_empty() || script.participants.is_empty() {
-            return Err(OpsError::BadInput(format!(
-                "{}: a ceremony needs at least one step and one participant",
-                req.script.display()
-            )));
-        }
+        let (script, script_sha256) = read_script(&req.script)?;
         self.output_dir(&req.output)?;
         if !req.output.is_dir() {
             return Err(OpsError::NotADirectory(req.output.clone()));
@@ -286,10 +353,7 @@ impl Station {
         }
         let mut steps = Vec::new();
         for (i, step) in script.steps.iter().enumerate() {
-            let title = step
-                .title
-                .clone()
-                .unwrap_or_else(|| step.act.name().to_owned());
+            let title = step_title(step);
             let role: Role = step.role.parse()?;
             if !self.roles().contains(&role) {
                 return Err(OpsError::BadInput(format!(

@@ -3,6 +3,7 @@
 //! differently.
 
 pub mod audit;
+pub mod ceremony;
 pub mod keys;
 pub mod release;
 pub mod session;

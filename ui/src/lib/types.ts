@@ -5,6 +5,8 @@ export type { Approved } from '../bindings/Approved';
 export type { ArtifactLine } from '../bindings/ArtifactLine';
 export type { AuditRow } from '../bindings/AuditRow';
 export type { BundleReport } from '../bindings/BundleReport';
+export type { CeremonyOutcome } from '../bindings/CeremonyOutcome';
+export type { CeremonyPlan } from '../bindings/CeremonyPlan';
 export type { ChainProblem } from '../bindings/ChainProblem';
 export type { ChainReport } from '../bindings/ChainReport';
 export type { CheckLine } from '../bindings/CheckLine';

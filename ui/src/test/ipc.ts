@@ -47,6 +47,7 @@ export const ALL_ACTIONS: Action[] = [
   'key.generate', 'key.export', 'key.retire', 'key.revoke', 'key.rotate', 'token.admin', 'module.allow', 'module.remove',
   'vulndb.import', 'vulndb.configure', 'operator.add', 'operator.change', 'trust.change', 'release.create',
   'release.approve', 'release.export', 'release.verify', 'audit.verify', 'audit.list', 'audit.key', 'audit.checkpoint',
+  'ceremony.run',
 ];
 
 /** The station's role matrix for the actions the screens ask about (docs/operators.md). */
@@ -58,7 +59,7 @@ export const NEEDS: SessionInfo['needs'] = {
   'release.create': ['release-officer'], 'release.export': ['release-officer'], 'release.approve': ['approver'],
   'release.verify': ['custodian', 'release-officer', 'approver', 'auditor'],
   'audit.verify': ['custodian', 'auditor'], 'audit.list': ['custodian', 'auditor'],
-  'audit.checkpoint': ['custodian', 'auditor'], 'audit.key': ['custodian'],
+  'audit.checkpoint': ['custodian', 'auditor'], 'audit.key': ['custodian'], 'ceremony.run': ['custodian'],
 };
 
 export const session: SessionInfo = {

@@ -6,6 +6,8 @@ import type {
   Approved,
   AuditRow,
   BundleReport,
+  CeremonyOutcome,
+  CeremonyPlan,
   ChainReport,
   Exported,
   HashedFile,
@@ -175,6 +177,20 @@ export const saveReport = (path: string, format: 'html' | 'json', overwrite = fa
 // --- trust ---
 export const trustList = () => invoke<TrustListing>('trust_list');
 export const trustImport = (path: string) => invoke<TrustImported>('trust_import', { path });
+// --- ceremonies ---
+/** The steps of a ceremony script (a full path), with the role and quorum each needs. */
+export const ceremonyPlan = (script: string) => invoke<CeremonyPlan>('ceremony_plan', { script });
+/** Runs a ceremony: `consent` the other participant's, `passphrase` the custodian keys', `pin`/`soPin` the token's, `newPin` a token it initialises. */
+export const runCeremony = (
+  script: string,
+  output: string,
+  consent: Consent,
+  passphrase: string | null,
+  pin: string | null,
+  soPin: string | null,
+  newPin: string | null,
+) => invoke<CeremonyOutcome>('run_ceremony', { script, output, consent, passphrase, pin, soPin, newPin });
+
 export const trustExport = (key: string, output: string, secret: string, overwrite = false) =>
   invoke<TrustExported>('trust_export', { key, output, secret, overwrite });
 /** A second custodian's consent to one act: their name and passphrase (the station's quorum). */
