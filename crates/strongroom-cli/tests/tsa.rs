@@ -195,6 +195,16 @@ fn the_station_tsa_dates_signatures_for_revocation_and_openssl_checks_its_stamps
     // Stamped releases by k1 and k2.
     release(&env, "k1", "r1.zip");
     release(&env, "k2", "r2.zip");
+    // The audit checkpoint the release carries is stamped too.
+    let excerpt = external(
+        "unzip",
+        &["-p", "r1.zip", "audit/excerpt.json"],
+        env.work.path(),
+    )
+    .ok();
+    let excerpt: serde_json::Value = serde_json::from_str(&excerpt.stdout).unwrap();
+    let o = openssl_ts_verify(&env, &excerpt["checkpoint"], "checkpoint").ok();
+    assert!(o.stdout.contains("Verification: OK"), "{}", o.stdout);
     let approval = zip_json(&env, "r1.zip", "approvals/");
     let o = openssl_ts_verify(&env, &approval, "r1").ok();
     assert!(o.stdout.contains("Verification: OK"), "{}", o.stdout);

@@ -682,13 +682,24 @@ impl Station {
             )?,
             None => self.signer_for(key, strongroom_core::Purpose::Audit, false, cb)?,
         };
+        // With a timestamp authority, the checkpoint carries a stamp over its signature.
+        let stamp = match self.stamper(cb)? {
+            Some(s) => Some((s, self.clock_now()?)),
+            None => None,
+        };
         let (rec, _) = self.store.record_checkpoint::<OpsError>(
             &self.store.station_id()?,
             &strongroom_store::now_rfc3339(),
             &self.operator,
             |checkpoint: &Checkpoint| {
-                let bundle = checkpoint.sign(&*signer)?.to_pretty_json();
-                Ok((bundle, signer.public_key().clone()))
+                let mut bundle = checkpoint.sign(&*signer)?;
+                if let Some((stamper, at)) = &stamp {
+                    bundle = stamper
+                        .stamp_at(vec![bundle], *at)?
+                        .pop()
+                        .expect("one bundle in, one out");
+                }
+                Ok((bundle.to_pretty_json(), signer.public_key().clone()))
             },
         )?;
         Ok(rec)
