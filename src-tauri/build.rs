@@ -1,3 +1,4 @@
 fn main() {
+    strongroom_build::emit();
     tauri_build::build()
 }

@@ -554,6 +554,9 @@ c.execute("COMMIT")
     await home.waitForDisplayed({ timeout: 20000 });
     assert.equal(await home.getValue(), path.join(WORK, "home"));
     await waitText("operators-table", /carol/);
+    // The app names its build in the same words as the CLI built from the same commit.
+    const cli = execFileSync(CLI, ["--version"]).toString().trim().replace(/^strongroom /, "");
+    await waitText("settings-build", new RegExp(`^Strongroom ${cli.replace(/[()]/g, "\\$&")}$`));
     await shot("settings");
   });
 

@@ -30,7 +30,7 @@ describe('App shell', () => {
       audit_list: [],
       audit_verify: { rows: 0, head: null, checkpoints: 0, last_checkpoint: null, problem: null },
       trust_list: { keys: [], revocations: [], policy_modules: [], policy_data: null },
-      get_settings: { home: '/tmp/station', modules: [], vulndb_max_age_days: 30 },
+      get_settings: { home: '/tmp/station', modules: [], vulndb_max_age_days: 30, build: { version: '0.1.0', commit: '0123456789abcdef0123456789abcdef01234567', profile: 'release' } },
       list_operators: [],
     });
     render(App);

@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 /// Offline signing and verification of software releases.
 #[derive(Debug, Parser)]
-#[command(name = "strongroom", version, about, max_term_width = 100)]
+#[command(name = "strongroom", version = crate::VERSION, max_term_width = 100)]
 pub struct Cli {
     /// Data directory (database and encrypted keys). Default: the platform data directory.
     #[arg(long, global = true, env = "STRONGROOM_HOME", value_name = "DIR")]
@@ -81,6 +81,19 @@ pub enum Command {
     /// and signed trust packages to move them between stations.
     #[command(subcommand)]
     Trust(TrustCommand),
+    /// Print a completion script for a shell (the packages install them already).
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (strongroom.1 and one per subcommand) into DIR.
+    #[command(hide = true)]
+    Manpages {
+        /// The directory to write them into (it is created).
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,6 +10,17 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// What `--version` prints: the version, the commit and the build profile (set by
+/// `strongroom-build` in `build.rs`).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("STRONGROOM_COMMIT"),
+    ", ",
+    env!("STRONGROOM_PROFILE"),
+    " build)"
+);
+
 /// Exit codes, documented in `docs/cli.md`.
 pub mod exit {
     pub const OK: u8 = 0;

@@ -195,3 +195,112 @@ fn a_mistyped_key_label_is_answered_with_the_nearest_one() {
     let o = env.run(&["key", "show", "backup"]).code(3);
     assert!(!o.stderr.contains("did you mean"), "{}", o.stderr);
 }
+
+/// `--version` names the version, the commit this checkout is at and the build profile, as
+/// `docs/cli.md` says.
+#[test]
+fn version_names_the_commit_and_the_build_profile() {
+    let out = Env::new().run(&["--version"]).ok();
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(repo_root())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8(o.stdout).unwrap().trim().to_owned());
+    let commit = std::env::var("STRONGROOM_COMMIT")
+        .ok()
+        .filter(|c| !c.is_empty())
+        .or(commit)
+        .unwrap_or_else(|| "unknown".into());
+    let profile = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    assert_eq!(
+        out.stdout.trim(),
+        format!(
+            "strongroom {} (commit {commit}, {profile} build)",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+}
+
+/// The man pages cover every subcommand and are well-formed roff (man itself renders them);
+/// the completion scripts name every subcommand.
+#[test]
+fn man_pages_and_completions_cover_every_subcommand() {
+    let env = Env::new();
+    let dir = env.path("man");
+    env.run(&["manpages", dir.to_str().unwrap()]).ok();
+    let mut pages: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    pages.sort();
+    for page in [
+        "strongroom.1",
+        "strongroom-key.1",
+        "strongroom-key-generate.1",
+        "strongroom-release-create.1",
+        "strongroom-verify.1",
+        "strongroom-completions.1",
+    ] {
+        assert!(pages.contains(&page.to_owned()), "no {page} in {pages:?}");
+    }
+    assert!(
+        !pages
+            .iter()
+            .any(|p| p.contains("help") || p.contains("manpages")),
+        "{pages:?}"
+    );
+    let root = std::fs::read_to_string(dir.join("strongroom.1")).unwrap();
+    assert!(root.contains("Offline signing and verification"), "{root}");
+    assert!(root.contains("strongroom\\-release(1)"), "{root}");
+    // Two runs write the same bytes (no date in the pages).
+    let again = env.path("man2");
+    env.run(&["manpages", again.to_str().unwrap()]).ok();
+    for p in &pages {
+        assert_eq!(
+            std::fs::read(dir.join(p)).unwrap(),
+            std::fs::read(again.join(p)).unwrap(),
+            "{p}"
+        );
+    }
+    // man renders a page without a warning, when man is here.
+    if let Ok(o) = std::process::Command::new("man")
+        .args(["--warnings", "-l", "-Tutf8"])
+        .arg(dir.join("strongroom-release-create.1"))
+        .env("MANWIDTH", "80")
+        .output()
+    {
+        // Without a terminal man overstrikes bold text ("X\x08X"): keep what is struck.
+        let mut text = String::new();
+        for c in String::from_utf8_lossy(&o.stdout).chars() {
+            if c == '\u{8}' {
+                text.pop();
+            } else {
+                text.push(c);
+            }
+        }
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            o.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(text.contains("--stage"), "{text}");
+    }
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef strongroom"),
+        ("fish", "complete -c strongroom"),
+    ] {
+        let script = env.run(&["completions", shell]).ok().stdout;
+        assert!(script.contains(marker), "{shell}: {script}");
+        for sub in ["release", "verify", "ceremony", "tsa"] {
+            assert!(script.contains(sub), "{shell} completion lacks {sub}");
+        }
+    }
+}

@@ -19,6 +19,28 @@ pub struct Settings {
     pub home: String,
     pub modules: Vec<String>,
     pub vulndb_max_age_days: u32,
+    /// Which build this is: the same words as `strongroom --version`.
+    pub build: BuildInfo,
+}
+
+/// The app's version, the commit it was built from and its build profile (`strongroom-build`).
+#[derive(Debug, Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct BuildInfo {
+    pub version: String,
+    pub commit: String,
+    /// `release` or `debug`.
+    pub profile: String,
+}
+
+impl BuildInfo {
+    fn this() -> Self {
+        BuildInfo {
+            version: env!("CARGO_PKG_VERSION").into(),
+            commit: env!("STRONGROOM_COMMIT").into(),
+            profile: env!("STRONGROOM_PROFILE").into(),
+        }
+    }
 }
 
 fn paths(v: Vec<std::path::PathBuf>) -> Vec<String> {
@@ -32,6 +54,7 @@ pub fn get_settings(state: State<'_, AppState>) -> Result<Settings, IpcError> {
             home: s.home().display().to_string(),
             modules: paths(s.allowed_modules()?),
             vulndb_max_age_days: s.vulndb_max_age_days()?,
+            build: BuildInfo::this(),
         })
     })
 }

@@ -45,6 +45,7 @@ export type { Rotated } from '../bindings/Rotated';
 export type { ScanReport } from '../bindings/ScanReport';
 export type { SessionInfo } from '../bindings/SessionInfo';
 export type { Settings } from '../bindings/Settings';
+export type { BuildInfo } from '../bindings/BuildInfo';
 export type { Severity } from '../bindings/Severity';
 export type { Signer } from '../bindings/Signer';
 export type { Thresholds } from '../bindings/Thresholds';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { existsError, ipcError, lastCall, mockBackend, OFFICER_MAY, pending, session, sessionAs, sendProgress } from '../test/ipc';
 import Settings from './Settings.svelte';
 
-const settings = { home: '/var/lib/strongroom', modules: [], vulndb_max_age_days: 30 };
+const settings = { home: '/var/lib/strongroom', modules: [], vulndb_max_age_days: 30, build: { version: '0.1.0', commit: '0123456789abcdef0123456789abcdef01234567', profile: 'release' } };
 const op = (name: string, disabled = false) => ({ name, roles: ['custodian'], created_at: '2025', created_by: 'alice', disabled });
 
 describe('Settings screen', () => {
@@ -18,6 +18,7 @@ describe('Settings screen', () => {
     render(Settings, { session });
     await waitFor(() => expect((screen.getByTestId('settings-home') as HTMLInputElement).value).toBe('/var/lib/strongroom'));
     expect((screen.getByTestId('settings-home') as HTMLInputElement).readOnly).toBe(true);
+    expect(screen.getByTestId('settings-build').textContent).toBe('Strongroom 0.1.0 (commit 0123456789abcdef0123456789abcdef01234567, release build)');
     expect(screen.getByTestId('modules-list').textContent).toContain('No module allowed');
     await waitFor(() => expect(screen.getByTestId('operators-table').textContent).toContain('No operators'));
   });

@@ -4,6 +4,7 @@
 mod attest;
 mod audit;
 mod ceremony;
+mod docs;
 mod key;
 mod module;
 mod operator;
@@ -216,6 +217,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Tsa(t) => tsa::tsa(&ctx, t),
         Command::Ceremony(c) => ceremony::ceremony(&ctx, c),
         Command::Trust(t) => trust::trust(&ctx, t),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Manpages { dir } => docs::manpages(&dir),
     }
 }
 

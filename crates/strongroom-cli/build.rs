@@ -1,0 +1,3 @@
+fn main() {
+    strongroom_build::emit();
+}
