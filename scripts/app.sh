@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Runs the Strongroom desktop app, from a fresh Debian 12 machine (as root) to an open window:
 #   bash scripts/app.sh
-# It installs what it needs (WebKitGTK and the build tools), builds the web UI and the app, and
-# starts it on the station in $STRONGROOM_HOME (default: ~/.local/share/strongroom). A new
-# station opens on "claim this station", which creates the first operator.
+# It runs the release build, installed as a room installs it: it installs what the build needs,
+# builds the Debian packages (scripts/package.sh: the web UI, the release app and CLI, man pages,
+# completions), installs the app's package with apt-get (which replaces an older one), and starts
+# the installed /usr/bin/strongroom-app on the station in $STRONGROOM_HOME (default:
+# ~/.local/share/strongroom). A new station opens on "claim this station", which creates the
+# first operator. `apt-get purge strongroom` removes it again; stations are kept.
 #
 # Without a display ($DISPLAY unset, as on a server) it starts the app on a virtual display
 # (Xvfb), saves a screenshot of the window to target/app-screenshot.png, and keeps running
@@ -12,11 +15,14 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 bash scripts/install-deps.sh run
-echo "app: building the web UI (ui/dist)"
-(cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build)
-echo "app: building the app (the first build takes several minutes)"
-cargo build -p strongroom-app --locked
-APP="${CARGO_TARGET_DIR:-$ROOT/target}/debug/strongroom-app"
+echo "app: building the release packages (the first build takes a quarter of an hour or more)"
+bash scripts/package.sh
+[ "$(id -u)" = 0 ] || { echo "app: installing the package needs root (apt-get)" >&2; exit 1; }
+deb=$(ls "${CARGO_TARGET_DIR:-$ROOT/target}"/debian/strongroom_*.deb)
+echo "app: apt-get install $deb"
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --allow-downgrades "$deb" >/dev/null
+echo "app: installed: $(strongroom --version)"
+APP=/usr/bin/strongroom-app
 if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
   exec "$APP"
 fi

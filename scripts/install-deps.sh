@@ -4,6 +4,7 @@
 #
 #   bash scripts/install-deps.sh run    # what `scripts/app.sh` and `scripts/demo.sh` need
 #   bash scripts/install-deps.sh test   # what `scripts/test.sh` needs (a superset)
+#   bash scripts/install-deps.sh package  # what `scripts/package.sh` adds: dpkg-dev, lintian
 set -euo pipefail
 what="${1:-test}"
 
@@ -17,6 +18,12 @@ pkgs=(pkg-config gcc libc6-dev openssl ca-certificates nodejs)
 # The desktop app (Tauri 2 on WebKitGTK 4.1); xvfb and xauth let it run on a machine without a
 # display (the run command falls back to a virtual one).
 pkgs+=(libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev librsvg2-dev libssl-dev xvfb xauth)
+if [ "$what" = package ] || [ "$what" = test ]; then
+  # Building the .debs: dpkg-shlibdeps (Depends), lintian, jq for the crate list.
+  pkgs+=(dpkg-dev lintian jq git)
+  # Trying the installed packages (scripts/package-test.sh): man, and the app's screenshot.
+  pkgs+=(man-db xvfb xauth imagemagick xdotool unzip)
+fi
 if [ "$what" = test ]; then
   pkgs+=(softhsm2 opensc age jq git python3 python3-venv maven default-jdk-headless dpkg sqlite3)
   # The app's end-to-end tests: WebKitWebDriver (behind tauri-driver) and window screenshots.

@@ -6,7 +6,10 @@
 # every dependency, offline), rustfmt, clippy with warnings as errors,
 # every Rust test with cargo-nextest (which also regenerates the app's TypeScript bindings), a
 # scan of our own lockfiles with Strongroom against ../shared/vulndb (scripts/self-scan.sh), the
-# desktop app's end-to-end tests under Xvfb over WebDriver, and checks that nothing left the
+# desktop app's end-to-end tests under Xvfb over WebDriver, the release packages (built
+# reproducibly, checked by lintian, installed with apt-get, tried, purged) and Strongroom's signed
+# release of itself (scripts/package.sh, scripts/package-test.sh, scripts/release.sh; set
+# STRONGROOM_SKIP_PACKAGES=1 to leave them out of a local run), and checks that nothing left the
 # working tree changed (stale bindings included).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -79,6 +82,14 @@ fi
 step "desktop app end-to-end (the built app under Xvfb, tauri-driver + WebKitWebDriver)"
 cargo build -p strongroom-app --locked
 bash tests/gui/run.sh
+
+step "packages: reproducible .debs with lintian (scripts/package.sh); installed, tried and purged, and Strongroom's release of itself (scripts/package-test.sh, scripts/release.sh)"
+if [ "${STRONGROOM_SKIP_PACKAGES:-0}" = 1 ]; then
+  echo "NOT RUN (packages): STRONGROOM_SKIP_PACKAGES=1 was set"
+else
+  bash scripts/package.sh
+  bash scripts/package-test.sh
+fi
 
 if git rev-parse --git-dir >/dev/null 2>&1; then
   step "the tests left the tree clean"
