@@ -19,13 +19,16 @@ if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
   export SOURCE_DATE_EPOCH
 fi
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
-out="$TARGET/package"
+# Always here, whatever CARGO_TARGET_DIR is: tauri.conf.json names these files by this path.
+out="$ROOT/target/package"
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
 
 say "web UI (ui/dist)"
 (cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build)
 
 say "the strongroom CLI, release build"
+# Every crate of both binaries, so that the crate lists below can be made offline.
+cargo fetch --locked --target "$(rustc -vV | sed -n 's/^host: //p')"
 cargo build --release --locked -p strongroom-cli
 sr="$TARGET/release/strongroom"
 

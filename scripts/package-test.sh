@@ -29,7 +29,15 @@ SHOTS="$TARGET/package-test"
 mkdir -p "$SHOTS"
 W=$(mktemp -d -t strongroom-package-test.XXXXXX)
 export DEBIAN_FRONTEND=noninteractive
-purge() { apt-get purge -y -qq strongroom strongroom-cli >/dev/null 2>&1 || true; }
+# purge: remove whichever of the two packages is installed, each on its own.
+purge() {
+  local p
+  for p in strongroom strongroom-cli; do
+    if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+      dpkg --purge "$p" >/dev/null || echo "package-test: warning: dpkg --purge $p failed" >&2
+    fi
+  done
+}
 trap 'purge; rm -rf "$W"' EXIT
 purge
 
@@ -52,24 +60,29 @@ installed_checks() {
     die "$pkg: the bash completion does not load"
   local doc=/usr/share/doc/$pkg
   [ -f "$doc/copyright" ] && [ -f "$doc/changelog.gz" ] || die "$pkg: no copyright or changelog in $doc"
-  # A sign-and-verify round trip with the installed binary, on a throw-away station.
-  local h="$W/$pkg-station"
-  (
-    export STRONGROOM_HOME="$h" STRONGROOM_OPERATOR=tester STRONGROOM_OPERATOR_PASSPHRASE="tester passphrase (test only)"
-    export STRONGROOM_PASSPHRASE="key passphrase (test only)"
-    cd "$W"
-    printf 'a file to sign with the installed %s\n' "$pkg" >"$pkg.txt"
-    # (its warning that a one-custodian station has no quorum is expected here)
-    strongroom operator init --name tester --roles release-officer >/dev/null 2>&1
-    strongroom key generate --algorithm ecdsa-p256 --label rt >/dev/null
-    strongroom key export rt -o "$pkg.pub" >/dev/null
-    strongroom sign --key rt "$pkg.txt" >/dev/null
-    strongroom verify --key "$pkg.pub" "$pkg.txt" >/dev/null
-    jq -r .messageSignature.signature "$pkg.txt.sigstore.json" | base64 -d >"$pkg.sig"
-    openssl dgst -sha256 -verify "$pkg.pub" -signature "$pkg.sig" "$pkg.txt" >/dev/null
-    printf 'changed\n' >>"$pkg.txt"
-    if strongroom verify --key "$pkg.pub" "$pkg.txt" >/dev/null 2>&1; then exit 3; fi
-  ) || die "$pkg: the sign-and-verify round trip with the installed binary failed"
+  # A sign-and-verify round trip with the installed binary, on a throw-away station. A script
+  # of its own, so that `set -e` holds in it (it would not in a subshell left of `||`).
+  cat >"$W/roundtrip.sh" <<'RT'
+pkg=$1
+export STRONGROOM_HOME="$PWD/$pkg-station" STRONGROOM_OPERATOR=tester STRONGROOM_OPERATOR_PASSPHRASE="tester passphrase (test only)"
+export STRONGROOM_PASSPHRASE="key passphrase (test only)"
+printf 'a file to sign with the installed %s\n' "$pkg" >"$pkg.txt"
+# (its warning that a one-custodian station has no quorum is expected here)
+strongroom operator init --name tester --roles release-officer >/dev/null 2>&1
+strongroom key generate --algorithm ecdsa-p256 --label rt >/dev/null
+strongroom key export rt -o "$pkg.pub" >/dev/null
+strongroom sign --key rt "$pkg.txt" >/dev/null
+strongroom verify --key "$pkg.pub" "$pkg.txt" >/dev/null
+jq -r .messageSignature.signature "$pkg.txt.sigstore.json" | base64 -d >"$pkg.sig"
+openssl dgst -sha256 -verify "$pkg.pub" -signature "$pkg.sig" "$pkg.txt" >/dev/null
+printf 'changed\n' >>"$pkg.txt"
+if strongroom verify --key "$pkg.pub" "$pkg.txt" >/dev/null 2>&1; then
+  echo "a changed file verified" >&2
+  exit 3
+fi
+RT
+  (cd "$W" && bash -euo pipefail roundtrip.sh "$pkg") ||
+    die "$pkg: the sign-and-verify round trip with the installed binary failed"
   say "  $pkg: --version, man, completions, docs, sign/verify round trip (openssl agrees; a changed file fails)"
 }
 
@@ -104,8 +117,14 @@ STRONGROOM_HOME="$W/app-station" xvfb-run -a -s "-screen 0 1280x800x24" bash -c 
     [ -n "$w" ] && break; sleep 0.1
   done
   [ -n "${w:-}" ] || { echo "no Strongroom window"; cat "$3/app.log"; kill $pid; exit 1; }
-  # The window maps before the web view has drawn: wait for the claim screen to paint.
-  sleep 4
+  # The window maps before the web view has drawn. The UI titles the window once it runs: a
+  # new station shows "claim this station". An error page would not.
+  for _ in $(seq 1 300); do
+    xdotool getwindowname "$w" 2>/dev/null | grep -q "Claim this station" && break; sleep 0.1
+  done
+  xdotool getwindowname "$w" | grep -q "Claim this station" ||
+    { echo "the window is titled \"$(xdotool getwindowname "$w")\", not the claim screen"; cat "$3/app.log"; kill $pid; exit 1; }
+  sleep 1
   import -window "$w" "$2"
   kill $pid; wait $pid 2>/dev/null || true' _ "$cmd" "$shot" "$W" || die "the installed app did not open a window"
 colors=$(convert "$shot" -format '%k' info:)
@@ -117,7 +136,7 @@ awk -v c="$colors" -v s="$spread" 'BEGIN { exit !(c >= 16 && s >= 0.02) }' ||
 say "3. Strongroom releases itself, with the installed strongroom"
 STRONGROOM=/usr/bin/strongroom bash scripts/release.sh "$DEBDIR" "$TARGET/self-release"
 
-if [ -d "$ROOT/../shared/vulndb" ]; then
+if compgen -G "${STRONGROOM_VULNDB:-$ROOT/../shared/vulndb}/*/all.zip" >/dev/null; then
   printf '# empty: nothing is allowed\n' >"$W/empty-allowlist.txt"
   if STRONGROOM=/usr/bin/strongroom STRONGROOM_OSV_ALLOWLIST="$W/empty-allowlist.txt" \
     bash scripts/release.sh "$DEBDIR" "$W/refused-release" >"$W/refused.log" 2>&1; then

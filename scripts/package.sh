@@ -12,8 +12,8 @@
 # writes each file's mtime from the disk, so the package is then rewritten with dpkg-deb after
 # every mtime is set to SOURCE_DATE_EPOCH; the content is unchanged. Paths of the build
 # directory and of CARGO_HOME are remapped out of the binaries. docs/reproducible.md says what
-# this makes reproducible. Each package's Depends is checked against what dpkg-shlibdeps finds
-# in its binaries, and lintian must report no error.
+# this makes reproducible. Each package's Depends is what dpkg-shlibdeps finds its binaries
+# need, with versions, and lintian must report no error.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -24,6 +24,8 @@ OUT="${1:-$TARGET/debian}"
 [ "$OUT" != --repack-only ] || OUT="$TARGET/debian"
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
+# Packages of an earlier build are not left beside this one's.
+rm -f "$OUT"/strongroom_*.deb "$OUT"/strongroom-cli_*.deb "$OUT/SHA256SUMS" "$OUT/BUILDINFO.json"
 
 bash scripts/install-deps.sh package
 # shellcheck source=scripts/reproducible-env.sh
@@ -40,7 +42,8 @@ else
   say "npm ci (the pinned Tauri CLI)"
   npm ci --no-audit --no-fund --loglevel=error
   say "npx tauri build --bundles deb (SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH)"
-  npx tauri build --bundles deb
+  # --no: the CLI pinned in package.json, never one fetched on the fly.
+  npx --no -- tauri build --bundles deb
 fi
 tauri_deb="$TARGET/release/bundle/deb/Strongroom_${version}_${arch}.deb"
 [ -f "$tauri_deb" ] || die "tauri build wrote no $tauri_deb"
@@ -70,16 +73,8 @@ shlibdeps() {
   d=$(mktemp -d "$work/shlib.XXXX")
   mkdir -p "$d/debian"
   printf 'Source: strongroom\n\nPackage: strongroom\nArchitecture: any\n' >"$d/debian/control"
-  (cd "$d" && dpkg-shlibdeps -O "$@" 2>/dev/null) | sed -n 's/^shlibs:Depends=//p'
-}
-# check_depends DEB BINARY...: every package dpkg-shlibdeps names is in the package's Depends.
-check_depends() {
-  local deb=$1; shift
-  local declared need missing=()
-  declared=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/(.*//; s/ //g')
-  need=$(shlibdeps "$@" | tr ',' '\n' | sed 's/(.*//; s/ //g' | sort -u)
-  for p in $need; do grep -qx "$p" <<<"$declared" || missing+=("$p"); done
-  [ "${#missing[@]}" = 0 ] || die "$(basename "$deb"): its binaries need ${missing[*]}, which Depends does not name (dpkg-shlibdeps: $(shlibdeps "$@"))"
+  (cd "$d" && dpkg-shlibdeps -O "$@" 2>"$work/shlibdeps.log") | sed -n 's/^shlibs:Depends=//p' ||
+    { cat "$work/shlibdeps.log" >&2; die "dpkg-shlibdeps failed on $*"; }
 }
 
 say "the app's package, rewritten with fixed mtimes"
@@ -88,16 +83,16 @@ dpkg-deb -R "$tauri_deb" "$app"
 # Depends: exactly what dpkg-shlibdeps finds the two binaries need, with its versions (Tauri's
 # bundler names only WebKitGTK and GTK, without versions).
 depends=$(shlibdeps "$app/usr/bin/strongroom-app" "$app/usr/bin/strongroom")
-[ -n "$depends" ] || die "dpkg-shlibdeps found no libraries in the app's binaries"
+case $depends in *libwebkit2gtk-4.1-0*libc6*|*libc6*libwebkit2gtk-4.1-0*) ;;
+  *) die "dpkg-shlibdeps found neither WebKitGTK nor libc in the app's binaries: '$depends'" ;; esac
 sed -i "s/^Depends: .*/Depends: $depends/" "$app/DEBIAN/control"
 md5sums "$app"
 APP_DEB="$OUT/strongroom_${version}_${arch}.deb"
 build "$app" "$APP_DEB"
-check_depends "$APP_DEB" "$app/usr/bin/strongroom-app" "$app/usr/bin/strongroom"
 
 say "the CLI's package (no WebKit)"
 cli="$work/cli"
-stage="$TARGET/package"
+stage="$ROOT/target/package"
 mkdir -p "$cli/DEBIAN" "$cli/usr/bin" "$cli/usr/share/doc/strongroom-cli" "$cli/usr/share/lintian/overrides"
 install -m 0755 "$stage/strongroom" "$cli/usr/bin/strongroom"
 mkdir -p "$cli/usr/share/man/man1"
@@ -111,10 +106,13 @@ cp "$stage/crates-cli.txt.gz" "$cli/usr/share/doc/strongroom-cli/third-party-cra
 sed 's/^strongroom /strongroom-cli /' <(gzip -dc "$stage/doc/changelog.gz") | gzip -9n >"$cli/usr/share/doc/strongroom-cli/changelog.gz"
 sed 's/^strongroom:/strongroom-cli:/' "$stage/lintian/strongroom" >"$cli/usr/share/lintian/overrides/strongroom-cli"
 size=$(du -sk --apparent-size "$cli/usr" | cut -f1)
+cli_depends=$(shlibdeps "$cli/usr/bin/strongroom")
+case $cli_depends in *libc6*) ;; *) die "dpkg-shlibdeps found no libc in the CLI: '$cli_depends'" ;; esac
+case $cli_depends in *webkit*|*gtk*) die "the CLI links WebKit or GTK: $cli_depends" ;; esac
 {
   printf 'Package: strongroom-cli\nVersion: %s\nArchitecture: %s\n' "$version" "$arch"
   printf 'Maintainer: Strongroom developers <strongroom@example.org>\nInstalled-Size: %s\n' "$size"
-  printf 'Depends: %s\n' "$(shlibdeps "$cli/usr/bin/strongroom")"
+  printf 'Depends: %s\n' "$cli_depends"
   printf 'Recommends: softhsm2, opensc\nConflicts: strongroom\nSection: utils\nPriority: optional\n'
   printf 'Homepage: https://example.org/strongroom\n'
   printf 'Description: Offline signing and verification of software releases (CLI)\n'
@@ -126,27 +124,46 @@ size=$(du -sk --apparent-size "$cli/usr" | cut -f1)
 md5sums "$cli"
 CLI_DEB="$OUT/strongroom-cli_${version}_${arch}.deb"
 build "$cli" "$CLI_DEB"
-check_depends "$CLI_DEB" "$cli/usr/bin/strongroom"
 
 say "lintian"
 for deb in "$APP_DEB" "$CLI_DEB"; do
-  report=$(lintian --fail-on none --tag-display-limit 0 "$deb" 2>&1 | grep -v '^running with root privileges' || true)
-  [ -z "$report" ] || printf '%s\n' "$report"
-  if grep -q '^E: ' <<<"$report"; then die "lintian reports errors in $(basename "$deb")"; fi
+  rc=0
+  lintian --fail-on error --tag-display-limit 0 "$deb" >"$work/lintian.log" 2>&1 || rc=$?
+  grep -v '^running with root privileges' "$work/lintian.log" || true
+  case $rc in
+    0) ;;
+    1) die "lintian reports errors in $(basename "$deb")" ;;
+    *) die "lintian itself failed (exit $rc) on $(basename "$deb")" ;;
+  esac
 done
 
 (cd "$OUT" && sha256sum "$(basename "$APP_DEB")" "$(basename "$CLI_DEB")" >SHA256SUMS)
 # What the build was, for the provenance scripts/release.sh signs (not part of what is
 # reproducible: it records when this build ran).
+# The source's address, without any credentials in it (it goes into signed, published
+# provenance): user:token@ is dropped; an scp-style remote becomes ssh://.
 repo=$(git config --get remote.origin.url 2>/dev/null || echo "$ROOT")
-case $repo in *://*) ;; *) repo="file://$(cd "$repo" 2>/dev/null && pwd || echo "$ROOT")" ;; esac
+case $repo in
+  *://*) repo=$(sed -E 's#^([a-z+]+://)[^/@]*@#\1#' <<<"$repo") ;;
+  *:*) repo="ssh://$(sed -E 's#^[^@]*@##; s#:#/#' <<<"$repo")" ;;
+  *) repo="file://$(cd "$repo" 2>/dev/null && pwd || echo "$ROOT")" ;;
+esac
+modified=false
+git diff --quiet HEAD -- 2>/dev/null || modified=true
+[ -z "$(git status --porcelain --untracked-files=normal 2>/dev/null)" ] || modified=true
+[ "$modified" = false ] || say "warning: the working tree differs from commit $(git rev-parse --short HEAD); BUILDINFO.json and the provenance say so"
+lock() { sha256sum "$1" | cut -d' ' -f1; }
 jq -n --arg version "$version" --arg commit "$(git rev-parse HEAD)" --arg repository "$repo" \
   --arg builder_id "${STRONGROOM_BUILDER_ID:-https://example.org/strongroom/builders/package-sh}" \
   --argjson sde "$SOURCE_DATE_EPOCH" --arg rustc "$(rustc -V)" --arg cargo "$(cargo -V)" \
-  --arg node "$(node -v)" --arg tauri "$(npx tauri -V)" --arg host "$(. /etc/os-release && echo "$PRETTY_NAME")" \
-  --arg started "$started_on" --arg finished "$(date -u +%FT%TZ)" --arg sr "$("$stage/strongroom" --version)" '
+  --arg node "$(node -v)" --arg tauri "$(npx --no -- tauri -V)" --arg host "$(. /etc/os-release && echo "$PRETTY_NAME")" \
+  --arg started "$started_on" --arg finished "$(date -u +%FT%TZ)" --arg sr "$("$stage/strongroom" --version)" \
+  --argjson modified "$modified" --arg cargo_lock "$(lock Cargo.lock)" --arg npm_lock "$(lock package-lock.json)" \
+  --arg ui_lock "$(lock ui/package-lock.json)" '
   {version: $version, commit: $commit, repository: $repository, builder_id: $builder_id,
    source_date_epoch: $sde, rustc: $rustc, cargo: $cargo, node: $node, tauri_cli: $tauri,
-   host: $host, started_on: $started, finished_on: $finished, strongroom_version: $sr}' >"$OUT/BUILDINFO.json"
+   host: $host, started_on: $started, finished_on: $finished, strongroom_version: $sr,
+   source_modified: $modified,
+   lockfiles: {"Cargo.lock": $cargo_lock, "package-lock.json": $npm_lock, "ui/package-lock.json": $ui_lock}}' >"$OUT/BUILDINFO.json"
 say "done:"
 (cd "$OUT" && cat SHA256SUMS)

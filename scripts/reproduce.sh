@@ -15,6 +15,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 say() { printf 'reproduce: %s\n' "$*"; }
 mode="${1:-all}"
+# Each build uses the target directory inside its own clone.
+unset CARGO_TARGET_DIR
 commit=$(git rev-parse HEAD)
 W="${REPRODUCE_DIR:-$(mktemp -d -t strongroom-reproduce.XXXXXX)}"
 report="$ROOT/target/reproduce"
@@ -51,10 +53,14 @@ for f in "${files[@]}"; do
     differ=1
     say "DIFFER  $f  $ha / $hb"
     if ! command -v diffoscope >/dev/null; then
+      [ "$(id -u)" = 0 ] || { say "        install diffoscope-minimal (as root) to see why"; continue; }
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends diffoscope-minimal >/dev/null
     fi
     out="$report/diffoscope-$(basename "$f").txt"
-    diffoscope --text "$out" --max-report-size 2000000 "$a" "$b" >/dev/null 2>&1 || true
+    # diffoscope exits 1 when the files differ, which they do; more means it failed.
+    rc=0
+    diffoscope --text "$out" --max-report-size 2000000 "$a" "$b" >/dev/null 2>"$out.log" || rc=$?
+    if [ "$rc" -gt 1 ] || [ ! -s "$out" ]; then say "        diffoscope failed ($rc): $out.log"; continue; fi
     say "        why: $out"
     head -n 60 "$out" | sed 's/^/        /'
   fi

@@ -29,32 +29,19 @@ pub fn emit() {
 /// The checked-out commit, and the files whose change means another one is checked out.
 fn git_commit(dir: &Path) -> Option<String> {
     let commit = git(dir, &["rev-parse", "--verify", "HEAD"])?;
-    // A new commit moves HEAD or the branch it names; either file then changes.
-    for what in [
-        "HEAD".to_owned(),
-        git(dir, &["symbolic-ref", "-q", "HEAD"]).unwrap_or_default(),
-    ] {
+    // A new commit or checkout moves HEAD, the branch it names (a loose ref, or packed-refs
+    // once git has packed it) and HEAD's reflog. Only files that exist are named: Cargo takes a
+    // missing one as changed, and would run this again on every build.
+    let branch = git(dir, &["symbolic-ref", "-q", "HEAD"]).unwrap_or_default();
+    for what in ["HEAD", "logs/HEAD", "packed-refs", branch.as_str()] {
         if what.is_empty() {
             continue;
         }
-        if let Some(path) = git(
+        let path = git(
             dir,
-            &["rev-parse", "--path-format=absolute", "--git-path", &what],
-        ) {
-            println!("cargo:rerun-if-changed={path}");
-        }
-    }
-    // Packed refs hold a branch once git has packed it.
-    if let Some(path) = git(
-        dir,
-        &[
-            "rev-parse",
-            "--path-format=absolute",
-            "--git-path",
-            "packed-refs",
-        ],
-    ) {
-        if Path::new(&path).exists() {
+            &["rev-parse", "--path-format=absolute", "--git-path", what],
+        );
+        if let Some(path) = path.filter(|p| Path::new(p).exists()) {
             println!("cargo:rerun-if-changed={path}");
         }
     }
