@@ -14,11 +14,12 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+[ "$(id -u)" = 0 ] || { echo "app: installing the package needs root (apt-get); run as root" >&2; exit 1; }
 bash scripts/install-deps.sh run
 echo "app: building the release packages (the first build takes a quarter of an hour or more)"
 bash scripts/package.sh
-[ "$(id -u)" = 0 ] || { echo "app: installing the package needs root (apt-get)" >&2; exit 1; }
-deb=$(ls "${CARGO_TARGET_DIR:-$ROOT/target}"/debian/strongroom_*.deb)
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+deb="${CARGO_TARGET_DIR:-$ROOT/target}/debian/strongroom_${version}_$(dpkg --print-architecture).deb"
 echo "app: apt-get install $deb"
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --allow-downgrades "$deb" >/dev/null
 echo "app: installed: $(strongroom --version)"

@@ -33,13 +33,14 @@ done
 mb=$(dpkg-query -W -f='${Installed-Size}' libwebkit2gtk-4.1-0 2>/dev/null || echo '?')
 printf '%-40s %8s KiB installed  (the WebKitGTK library both start on, for scale)\n' libwebkit2gtk-4.1-0 "$mb"
 
+# The package just built, even if another version is installed.
 if ! dpkg-query -W -f='${Status}' strongroom 2>/dev/null | grep -q 'install ok installed'; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${app_deb[0]}" >/dev/null
   installed_here=1
 fi
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --allow-downgrades --reinstall "${app_deb[0]}" >/dev/null
 cp -r ui/dist "$W/ui"
 cold="no (not permitted here: page cache kept)"
-if sync && echo 3 >/proc/sys/vm/drop_caches 2>/dev/null; then cold="yes"; fi
+if sync && { echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null; then cold="yes"; fi
 
 cat >"$W/one.sh" <<'ONE'
 # one.sh CLASS TITLE CMD...: seconds from exec to (1) a visible window of WM_CLASS CLASS and
@@ -59,6 +60,8 @@ for _ in $(seq 1 3000); do
   sleep 0.01
 done
 kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+# A run that timed out says so instead of giving a time.
+if [ -z "$mapped" ] || [ -z "$named" ]; then echo "bench-install: $* did not show its page in 30 s" >&2; exit 1; fi
 echo "$(( (mapped - start) / 1000000 )) $(( (named - start) / 1000000 ))"
 ONE
 echo
@@ -66,10 +69,10 @@ echo "== cold start, $RUNS runs each (page cache dropped before each: $cold)"
 xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
   W=$1 RUNS=$2 MINI=$3
   for i in $(seq 1 "$RUNS"); do
-    sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true
+    sync; { echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null || true
     rm -rf "$W/station"
     STRONGROOM_HOME="$W/station" bash "$W/one.sh" strongroom-app "Claim this station" /usr/bin/strongroom-app >>"$W/app.txt"
-    sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true
+    sync; { echo 3 >/proc/sys/vm/drop_caches; } 2>/dev/null || true
     bash "$W/one.sh" MiniBrowser "Strongroom" "$MINI" "file://$W/ui/index.html" >>"$W/mini.txt"
   done' _ "$W" "$RUNS" "$MINI"
 python3 - "$W/app.txt" "$W/mini.txt" <<'PY'
